@@ -1,0 +1,3 @@
+"""deskapp: a keyboard-driven terminal desk for complaint and customer-service handlers."""
+
+__version__ = "0.1.0"

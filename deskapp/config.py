@@ -1,0 +1,48 @@
+"""Where things are: the database URL, the policies file, the user's config and who is at the desk.
+
+Precedence everywhere: command-line option, then environment variable, then default.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+import platformdirs
+
+from deskapp.resources import shipped
+
+APP = "deskapp"
+
+
+def data_dir() -> Path:
+    """Per-user data folder (DESKAPP_DATA_DIR overrides, e.g. for tests)."""
+    override = os.environ.get("DESKAPP_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Per-user config folder holding config.yaml (theme, key bindings). DESKAPP_CONFIG_DIR overrides."""
+    override = os.environ.get("DESKAPP_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'deskapp.db'}"
+
+
+def db_url(option: str | None = None) -> str:
+    """The database to use: --db, else DESKAPP_DB, else a SQLite file in the user's data folder."""
+    return option or os.environ.get("DESKAPP_DB") or default_db_url()
+
+
+def policies_path(option: str | None = None) -> Path:
+    """The policies file: --policies, else DESKAPP_POLICIES, else the packaged default."""
+    chosen = option or os.environ.get("DESKAPP_POLICIES")
+    return Path(chosen) if chosen else shipped("policies.yaml")
+
+
+def current_username() -> str:
+    """Who is at the desk. Handlers are OS users; DESKAPP_USER overrides (shared kiosks, tests)."""
+    return os.environ.get("DESKAPP_USER") or getpass.getuser()

@@ -1,0 +1,202 @@
+"""The desk's tables.
+
+Times are naive datetimes in the desk's local time (the site's time zone):
+deadlines are counted in local working days, and both SQLite and PostgreSQL
+store them the same way. Free-text columns hold untrusted customer and handler
+text; the UI must never interpret them as markup.
+
+Schema changes go through Alembic migrations (deskapp/store/migrations), never
+`create_all` in production paths.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+class Handler(SQLModel, table=True):
+    """A person who works the desk. Handlers are OS users: `username` is their login."""
+
+    __tablename__ = "handlers"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=120)
+    role: str = Field(default="handler", max_length=16)  # handler | supervisor | admin
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Case(SQLModel, table=True):
+    """A complaint, enquiry, compliment or service request and where it stands.
+
+    `due_at` is the next statutory deadline (acknowledgement, then response),
+    kept up to date by the action layer so the queue can sort on it with an
+    index. `version` is bumped on every write: a write that finds another
+    version than the one it loaded is refused (optimistic locking).
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_due", "due_at", "id"),
+        Index("ix_cases_priority_due", "priority", "due_at", "id"),
+        Index("ix_cases_received", "received_at", "id"),
+        Index("ix_cases_assigned_due", "assigned_to_id", "due_at", "id"),
+        Index("ix_cases_status_due", "status", "due_at", "id"),
+        Index("ix_cases_kind_due", "kind", "due_at", "id"),
+        Index("ix_cases_category_due", "category", "due_at", "id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=32, unique=True, index=True)
+    kind: str = Field(default="complaint", max_length=24)
+    category: str = Field(default="general", max_length=64)
+    title: str = Field(default="", max_length=200)
+    stage: int = Field(default=1)
+    status: str = Field(default="new", max_length=24)
+    priority: int = Field(default=3)  # 1 urgent .. 4 low
+    vulnerable: bool = Field(default=False)
+    received_at: datetime
+    acknowledged_at: Optional[datetime] = None
+    responded_at: Optional[datetime] = None
+    closed_at: Optional[datetime] = None
+    status_changed_at: Optional[datetime] = None
+    stage2_at: Optional[datetime] = None
+    extension_days: int = Field(default=0)  # working days added to the current stage's response deadline
+    due_at: Optional[datetime] = None
+    assigned_to_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    stage1_handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Party(SQLModel, table=True):
+    """A person or organisation on a case.
+
+    `designated` marks the representative all contact must go through;
+    `authorised` marks someone the customer has authorised us to speak to.
+    """
+
+    __tablename__ = "parties"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    role: str = Field(default="customer", max_length=24)  # customer | resident | representative | third_party
+    name: str = Field(max_length=200)
+    designated: bool = Field(default=False)
+    authorised: bool = Field(default=False)
+    organisation: Optional[str] = Field(default=None, max_length=200)
+    email: Optional[str] = Field(default=None, max_length=254)
+    phone: Optional[str] = Field(default=None, max_length=40)
+    address: Optional[str] = Field(default=None, sa_column=Column(Text))
+    notes: Optional[str] = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Contact(SQLModel, table=True):
+    """One entry in a case's history: a call, email, letter, visit or internal note.
+
+    Contacts made during one phone call share a `call_id`, so the desk can
+    tell whether a warning was given earlier in that call.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_case_at", "case_id", "at", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    at: datetime
+    channel: str = Field(max_length=16)  # phone | email | letter | sms | visit | portal | note
+    direction: str = Field(max_length=16)  # in | out | internal
+    party_id: Optional[int] = Field(default=None, foreign_key="parties.id")
+    handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    outcome: Optional[str] = Field(default=None, max_length=24)
+    summary: str = Field(default="", max_length=300)
+    body: Optional[str] = Field(default=None, sa_column=Column(Text))
+    call_id: Optional[str] = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Appointment(SQLModel, table=True):
+    """A booked visit or call, e.g. a repair appointment, and whether it was kept."""
+
+    __tablename__ = "appointments"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    party_id: Optional[int] = Field(default=None, foreign_key="parties.id")
+    at: datetime
+    purpose: str = Field(default="", max_length=200)
+    status: str = Field(default="booked", max_length=16)  # booked | kept | missed | cancelled
+    created_at: datetime = Field(default_factory=_now)
+
+
+class ApprovalRequest(SQLModel, table=True):
+    """A blocked action waiting for a supervisor: the action is kept whole so it can be completed later."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (Index("ix_approvals_status_created", "status", "created_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    requested_by_id: int = Field(foreign_key="handlers.id")
+    action: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    findings: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    status: str = Field(default="pending", max_length=16)  # pending | approved | refused | withdrawn
+    decided_by_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    decided_at: Optional[datetime] = None
+    decision_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=_now)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of what was done, what the rules said, and why the handler went ahead.
+
+    `hash` covers this event's content and `prev_hash`, making the log a chain
+    that `deskapp audit verify` can check.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_case_at", "case_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_now)
+    actor: str = Field(max_length=64)  # username, kept as text so the record outlives the handler row
+    handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    case_id: Optional[int] = Field(default=None, foreign_key="cases.id")
+    action: str = Field(max_length=40)  # contact, message, status, ..., approval.request, user.add
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    findings: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    contact_id: Optional[int] = Field(default=None, foreign_key="contacts.id")
+    approval_id: Optional[int] = Field(default=None, foreign_key="approval_requests.id")
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class Draft(SQLModel, table=True):
+    """A message or form being composed, saved as the handler types so a dropped link loses nothing."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("case_id", "handler_id", "kind", name="uq_drafts_case_handler_kind"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    handler_id: int = Field(foreign_key="handlers.id")
+    kind: str = Field(default="message", max_length=24)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    body: Optional[str] = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(default_factory=_now)
+
+
+ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, Draft)

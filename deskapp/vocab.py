@@ -1,0 +1,46 @@
+"""The desk's vocabulary: the fixed sets of words a case, contact or rule may use.
+
+Kept in one place so the store, the policy engine, the importers and the UI
+agree on spelling, and so a validator can say "did you mean ...".
+"""
+
+from __future__ import annotations
+
+CASE_KINDS = ("complaint", "enquiry", "compliment", "service_request")
+CASE_STATUSES = (
+    "new",
+    "acknowledged",
+    "investigating",
+    "awaiting_customer",
+    "awaiting_third_party",
+    "responded",
+    "closed",
+)
+OPEN_STATUSES = tuple(s for s in CASE_STATUSES if s != "closed")
+STAGES = (1, 2)
+# 1 is most urgent. Stored as an int so the queue can sort on it with an index.
+PRIORITIES = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
+
+PARTY_ROLES = ("customer", "resident", "representative", "third_party")
+
+CHANNELS = ("phone", "email", "letter", "sms", "visit", "portal", "note")
+DIRECTIONS = ("in", "out", "internal")
+OUTCOMES = (
+    "reached",
+    "no_answer",
+    "voicemail",
+    "no_reply",
+    "bounced",
+    "warning_given",
+    "ended_for_abuse",
+)
+
+APPOINTMENT_STATUSES = ("booked", "kept", "missed", "cancelled")
+
+ACTION_KINDS = ("contact", "message", "status", "assign", "escalate", "extend", "end_call", "note")
+# `case` is not an action: rules `on: case` give standing advice about the selected case.
+RULE_TARGETS = ACTION_KINDS + ("case",)
+SEVERITIES = ("advice", "warn", "block")
+
+HANDLER_ROLES = ("handler", "supervisor", "admin")
+APPROVAL_STATUSES = ("pending", "approved", "refused", "withdrawn")
