@@ -14,8 +14,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+# Named constraints, so later migrations can alter them by name (SQLite batch mode needs names).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# Every datetime column is declared `sa_type=DateTime` (naive): recent SQLModel
+# versions otherwise map `datetime` to a UTC-only type that rejects local times.
 
 
 def _now() -> datetime:
@@ -32,7 +46,7 @@ class Handler(SQLModel, table=True):
     display_name: str = Field(max_length=120)
     role: str = Field(default="handler", max_length=16)  # handler | supervisor | admin
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class Case(SQLModel, table=True):
@@ -64,19 +78,19 @@ class Case(SQLModel, table=True):
     status: str = Field(default="new", max_length=24)
     priority: int = Field(default=3)  # 1 urgent .. 4 low
     vulnerable: bool = Field(default=False)
-    received_at: datetime
-    acknowledged_at: Optional[datetime] = None
-    responded_at: Optional[datetime] = None
-    closed_at: Optional[datetime] = None
-    status_changed_at: Optional[datetime] = None
-    stage2_at: Optional[datetime] = None
+    received_at: datetime = Field(sa_type=DateTime)
+    acknowledged_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    responded_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    closed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    status_changed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    stage2_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     extension_days: int = Field(default=0)  # working days added to the current stage's response deadline
-    due_at: Optional[datetime] = None
+    due_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     assigned_to_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     stage1_handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     version: int = Field(default=1)
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class Party(SQLModel, table=True):
@@ -99,7 +113,7 @@ class Party(SQLModel, table=True):
     phone: Optional[str] = Field(default=None, max_length=40)
     address: Optional[str] = Field(default=None, sa_column=Column(Text))
     notes: Optional[str] = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class Contact(SQLModel, table=True):
@@ -114,7 +128,7 @@ class Contact(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id")
-    at: datetime
+    at: datetime = Field(sa_type=DateTime)
     channel: str = Field(max_length=16)  # phone | email | letter | sms | visit | portal | note
     direction: str = Field(max_length=16)  # in | out | internal
     party_id: Optional[int] = Field(default=None, foreign_key="parties.id")
@@ -123,7 +137,7 @@ class Contact(SQLModel, table=True):
     summary: str = Field(default="", max_length=300)
     body: Optional[str] = Field(default=None, sa_column=Column(Text))
     call_id: Optional[str] = Field(default=None, max_length=40)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class Appointment(SQLModel, table=True):
@@ -134,10 +148,10 @@ class Appointment(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     party_id: Optional[int] = Field(default=None, foreign_key="parties.id")
-    at: datetime
+    at: datetime = Field(sa_type=DateTime)
     purpose: str = Field(default="", max_length=200)
     status: str = Field(default="booked", max_length=16)  # booked | kept | missed | cancelled
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class ApprovalRequest(SQLModel, table=True):
@@ -154,9 +168,9 @@ class ApprovalRequest(SQLModel, table=True):
     reason: Optional[str] = Field(default=None, sa_column=Column(Text))
     status: str = Field(default="pending", max_length=16)  # pending | approved | refused | withdrawn
     decided_by_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
-    decided_at: Optional[datetime] = None
+    decided_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     decision_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -170,7 +184,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_case_at", "case_id", "at"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=_now)
+    at: datetime = Field(default_factory=_now, sa_type=DateTime)
     actor: str = Field(max_length=64)  # username, kept as text so the record outlives the handler row
     handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     case_id: Optional[int] = Field(default=None, foreign_key="cases.id")
@@ -196,7 +210,7 @@ class Draft(SQLModel, table=True):
     kind: str = Field(default="message", max_length=24)
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     body: Optional[str] = Field(default=None, sa_column=Column(Text))
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, Draft)
