@@ -43,4 +43,5 @@ RULE_TARGETS = ACTION_KINDS + ("case",)
 SEVERITIES = ("advice", "warn", "block")
 
 HANDLER_ROLES = ("handler", "supervisor", "admin")
-APPROVAL_STATUSES = ("pending", "approved", "refused", "withdrawn")
+# approved -> completed once the handler's desk carries the action out.
+APPROVAL_STATUSES = ("pending", "approved", "refused", "withdrawn", "completed")

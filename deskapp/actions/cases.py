@@ -1,0 +1,167 @@
+"""Opening a case and keeping its parties right.
+
+These are not policy actions (no rule watches them) but they change the case,
+so they go through the same version check and audit trail as everything else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from deskapp import vocab
+from deskapp.actions import audit
+from deskapp.actions.desk import Desk
+from deskapp.actions.outcomes import Conflict, Done
+from deskapp.actions.reads import view_of
+from deskapp.actions.submit import bump_version, conflict_message, refresh_due, reindex
+from deskapp.actions.validate import (
+    MAX_BODY,
+    MAX_NAME,
+    MAX_TITLE,
+    InvalidInput,
+    check_choice,
+    check_length,
+    clean_text,
+)
+from deskapp.actions.views import CaseView
+from deskapp.errors import DeskError
+from deskapp.store.models import Case, Party
+
+PARTY_FIELDS = ("role", "name", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
+_SHORT_LIMITS = {"name": MAX_NAME, "organisation": MAX_NAME, "email": 254, "phone": 40}
+
+
+def _party_values(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(PARTY_FIELDS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "not a party field")
+    out: dict[str, Any] = {}
+    for key in PARTY_FIELDS:
+        if key not in values:
+            continue
+        value = values[key]
+        if key in ("designated", "authorised"):
+            out[key] = bool(value)
+            continue
+        text = clean_text(value).strip() if value is not None else ""
+        check_length(key, text, _SHORT_LIMITS.get(key, MAX_BODY))
+        out[key] = text or None
+    if "role" in out:
+        check_choice("role", out["role"], vocab.PARTY_ROLES)
+    if "name" in values and not out.get("name"):
+        raise InvalidInput("name", "a party needs a name")
+    return out
+
+
+def _next_ref(session: Session) -> str:
+    top = session.execute(select(func.max(Case.id))).scalar() or 0
+    return f"C-{1001 + top}"
+
+
+def new_case(
+    desk: Desk,
+    *,
+    kind: str,
+    category: str,
+    title: str,
+    priority: int = 3,
+    vulnerable: bool = False,
+    received_at: Optional[datetime] = None,
+    party: Optional[dict[str, Any]] = None,
+    assign_to_me: bool = True,
+) -> CaseView:
+    """Open a case with its first party. The case is assigned to the handler who opened it."""
+    check_choice("kind", kind, vocab.CASE_KINDS)
+    check_choice("priority", priority, tuple(vocab.PRIORITIES))
+    category = clean_text(category).strip() or "general"
+    check_length("category", category, 64)
+    title = clean_text(title).strip()
+    if not title:
+        raise InvalidInput("title", "give the case a short title")
+    check_length("title", title, MAX_TITLE)
+    first_party = _party_values({"role": "customer", **(party or {})}) if party else None
+    if party is not None and not first_party.get("name"):
+        raise InvalidInput("name", "a party needs a name")
+    now = desk.now()
+    received = received_at or now
+    if received > now:
+        raise InvalidInput("received_at", "cannot be in the future")
+    for _attempt in range(5):
+        try:
+            with desk.session() as session, session.begin():
+                case = Case(
+                    ref=_next_ref(session),
+                    kind=kind,
+                    category=category,
+                    title=title,
+                    priority=priority,
+                    vulnerable=bool(vulnerable),
+                    received_at=received,
+                    status="new",
+                    status_changed_at=now,
+                    assigned_to_id=desk.me.id if assign_to_me else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(case)
+                session.flush()
+                if first_party:
+                    session.add(Party(case_id=case.id, **first_party))
+                view = refresh_due(desk, session, case, now)
+                audit.append(
+                    session, actor=desk.me.username, handler_id=desk.me.id, action="case.new", at=now,
+                    case_id=case.id, detail={"version": case.version, "ref": case.ref, "kind": kind,
+                                             "category": category, "party": first_party or {}},
+                )
+                reindex(session, case.id)
+                return view
+        except IntegrityError:
+            continue  # another desk took the same ref at the same moment
+    raise DeskError("could not allocate a case reference; try again")
+
+
+def save_party(
+    desk: Desk, case_id: int, version: int, *, party_id: Optional[int] = None, **values: Any
+) -> Done | Conflict:
+    """Add a party (party_id None) or change one. Marking a party designated un-designates the others."""
+    fields = _party_values(values)
+    if party_id is None and not fields.get("name"):
+        raise InvalidInput("name", "a party needs a name")
+    now = desk.now()
+    with desk.session() as session:
+        with session.begin():
+            case = session.get(Case, case_id)
+            if case is None:
+                raise DeskError(f"case {case_id} does not exist")
+            if case.version != version or not bump_version(session, case, version, now):
+                return Conflict(conflict_message(session, case, version), view_of(session, case))
+            if party_id is None:
+                party = Party(case_id=case.id, **fields)
+                session.add(party)
+                before: dict[str, Any] = {}
+            else:
+                party = session.get(Party, party_id)
+                if party is None or party.case_id != case.id:
+                    raise InvalidInput("party", f"party {party_id} is not on case {case.ref}")
+                before = {k: getattr(party, k) for k in fields}
+                for key, value in fields.items():
+                    setattr(party, key, value)
+            session.flush()
+            if fields.get("designated"):
+                for other in session.execute(
+                    select(Party).where(Party.case_id == case.id, Party.id != party.id, Party.designated)
+                ).scalars():
+                    other.designated = False
+            view = refresh_due(desk, session, case, now)
+            event = audit.append(
+                session, actor=desk.me.username, handler_id=desk.me.id,
+                action="party.add" if party_id is None else "party.edit", at=now, case_id=case.id,
+                detail={"version": case.version, "party_id": party.id, "before": before, "after": fields},
+            )
+            reindex(session, case.id)
+        return Done(case=view, audit_id=event.id)

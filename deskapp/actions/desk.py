@@ -1,0 +1,82 @@
+"""A handler's desk: who is working, against which database, under which rules.
+
+Opening a desk checks everything that could go wrong before the screen takes
+over the terminal, so a problem is reported as one line, not a broken UI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Optional
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from deskapp import config
+from deskapp.actions.reads import handler_view
+from deskapp.actions.views import HandlerView
+from deskapp.errors import DeskError
+from deskapp.policy import PolicyPack, load_policies
+from deskapp.store.engine import connect
+from deskapp.store.migrate import require_current
+from deskapp.store.models import Handler
+
+
+def _clock() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+@dataclass
+class Desk:
+    engine: Engine
+    policies: PolicyPack
+    me: HandlerView
+    db_url: str
+    name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
+    clock: Callable[[], datetime] = _clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def find_handler(engine: Engine, username: str) -> HandlerView:
+    with Session(engine) as session:
+        row = session.execute(select(Handler).where(Handler.username == username)).scalar_one_or_none()
+    if row is None:
+        raise DeskError(
+            f"{username!r} is not a deskapp handler: ask an admin to run `deskapp users add {username}`"
+        )
+    if not row.active:
+        raise DeskError(f"handler {username!r} is inactive: ask an admin to reactivate the account")
+    return handler_view(row)
+
+
+def open_desk(
+    db_url: Optional[str] = None,
+    policies_path: Optional[str] = None,
+    username: Optional[str] = None,
+    clock: Optional[Callable[[], datetime]] = None,
+) -> Desk:
+    """Connect, check the schema, load the rules and find the handler. Raises DeskError on any problem."""
+    url = config.db_url(db_url)
+    policies = load_policies(config.policies_path(policies_path))
+    engine = connect(url)
+    try:
+        require_current(engine)
+        me = find_handler(engine, username or config.current_username())
+    except Exception:
+        engine.dispose()
+        raise
+    desk = Desk(engine=engine, policies=policies, me=me, db_url=url)
+    if clock is not None:
+        desk.clock = clock
+    return desk

@@ -1,0 +1,156 @@
+"""What each handler action changes in the case, once the rules have had their say.
+
+Every function here runs inside the write transaction opened by
+`deskapp.actions.submit`; it returns the contact it logged (if any) and a
+dict describing the change for the audit record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Optional
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from deskapp.actions.validate import InvalidInput, clean_text
+from deskapp.actions.views import ActionRequest
+from deskapp.store.models import Case, Contact, Handler
+
+Change = tuple[Optional[Contact], dict[str, Any]]
+
+
+def _handler_id(session: Session, username: str, field: str = "to") -> int:
+    row = session.execute(select(Handler).where(Handler.username == username)).scalar_one_or_none()
+    if row is None:
+        raise InvalidInput(field, f"no handler called {username!r}")
+    if not row.active:
+        raise InvalidInput(field, f"handler {username!r} is inactive")
+    return row.id
+
+
+def _contact(case: Case, request: ActionRequest, me_id: int, now: datetime, **fields) -> Contact:
+    values = dict(
+        case_id=case.id,
+        at=request.at or now,
+        channel=request.channel,
+        direction=request.direction or "out",
+        party_id=request.party_id,
+        handler_id=me_id,
+        outcome=request.outcome,
+        summary=clean_text(request.summary),
+        body=clean_text(request.body) or None,
+        call_id=request.call_id,
+    )
+    values.update(fields)
+    return Contact(**values)
+
+
+def _first_line(text: str, limit: int = 120) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def contact(session, case, request, me_id, now) -> Change:
+    row = _contact(case, request, me_id, now)
+    return row, {"channel": row.channel, "direction": row.direction, "outcome": row.outcome}
+
+
+def message(session, case, request, me_id, now) -> Change:
+    row = _contact(case, request, me_id, now, channel=request.channel or "email", direction="out", outcome=None)
+    if not row.summary:
+        row.summary = _first_line(row.body or "")
+    return row, {"channel": row.channel}
+
+
+def end_call(session, case, request, me_id, now) -> Change:
+    row = _contact(
+        case, request, me_id, now,
+        channel="phone", direction=request.direction or "in", outcome="ended_for_abuse",
+        summary=clean_text(request.summary) or "Call ended for abusive behaviour",
+    )
+    return row, {"call_id": request.call_id}
+
+
+def note(session, case, request, me_id, now) -> Change:
+    body = clean_text(request.body)
+    row = _contact(case, request, me_id, now, channel="note", direction="internal", party_id=None,
+                   outcome=None, summary=clean_text(request.summary) or _first_line(body))
+    return row, {}
+
+
+def _internal(case, me_id, now, summary, body=None) -> Contact:
+    return Contact(case_id=case.id, at=now, channel="note", direction="internal", handler_id=me_id,
+                   summary=summary[:300], body=body)
+
+
+def status(session, case, request, me_id, now) -> Change:
+    before, after = case.status, request.to
+    case.status = after
+    case.status_changed_at = now
+    if after == "acknowledged" and case.acknowledged_at is None:
+        case.acknowledged_at = now
+    if after == "responded" and case.responded_at is None:
+        case.responded_at = now
+    if after == "closed":
+        case.closed_at = now
+    elif before == "closed":
+        case.closed_at = None  # reopened
+    row = _internal(case, me_id, now, f"Status: {before} → {after}", clean_text(request.body) or None)
+    return row, {"from": before, "to": after}
+
+
+def assign(session, case, request, me_id, now) -> Change:
+    new_id = _handler_id(session, request.to)
+    before = case.assigned_to_id
+    case.assigned_to_id = new_id
+    note_text = f"Assigned to {request.to}"
+    if request.at_request_of is not None:
+        note_text += " at the customer's request"
+    row = _internal(case, me_id, now, note_text, clean_text(request.body) or None)
+    return row, {"from_handler_id": before, "to": request.to, "at_request_of": request.at_request_of}
+
+
+def escalate(session, case, request, me_id, now) -> Change:
+    previous = {
+        "stage": case.stage,
+        "acknowledged_at": case.acknowledged_at,
+        "responded_at": case.responded_at,
+        "extension_days": case.extension_days,
+        "assigned_to_id": case.assigned_to_id,
+    }
+    if case.stage1_handler_id is None:
+        case.stage1_handler_id = case.assigned_to_id or me_id
+    case.stage = 2
+    case.stage2_at = now
+    # Stage 2 runs its own clock: a new acknowledgement and response are due.
+    case.acknowledged_at = None
+    case.responded_at = None
+    case.extension_days = 0
+    case.status = "new"
+    case.status_changed_at = now
+    if request.to:
+        case.assigned_to_id = _handler_id(session, request.to)
+    why = clean_text(request.body or request.summary)
+    row = _internal(case, me_id, now, "Escalated to stage 2" + (f" ({request.to})" if request.to else ""), why or None)
+    return row, {"stage1": previous, "to": request.to}
+
+
+def extend(session, case, request, me_id, now) -> Change:
+    before = case.extension_days
+    case.extension_days = before + int(request.working_days)
+    why = clean_text(request.body or request.summary)
+    row = _internal(case, me_id, now, f"Deadline extended by {request.working_days} working days", why)
+    return row, {"from": before, "to": case.extension_days}
+
+
+EFFECTS: dict[str, Callable[..., Change]] = {
+    "contact": contact,
+    "message": message,
+    "end_call": end_call,
+    "note": note,
+    "status": status,
+    "assign": assign,
+    "escalate": escalate,
+    "extend": extend,
+}

@@ -1,0 +1,164 @@
+"""Reading a case for the desk: rows in, plain views out.
+
+Used both by the UI (through the Desk) and inside the action layer's write
+transaction, so a rule is always evaluated against what is in the database
+at the moment of the write.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from deskapp.actions.views import (
+    AppointmentView,
+    ApprovalView,
+    CaseView,
+    ContactView,
+    HandlerView,
+    PartyView,
+)
+from deskapp.errors import DeskError
+from deskapp.store.models import (
+    Appointment,
+    ApprovalRequest,
+    AuditEvent,
+    Case,
+    Contact,
+    Handler,
+    Party,
+)
+
+
+def handler_view(row: Handler) -> HandlerView:
+    return HandlerView(id=row.id, username=row.username, display_name=row.display_name, role=row.role)
+
+
+def usernames(session: Session) -> dict[int, str]:
+    """All handler ids -> usernames. Handlers are few (a team), so one small query beats joins everywhere."""
+    return {hid: name for hid, name in session.execute(select(Handler.id, Handler.username)).all()}
+
+
+def case_view(session: Session, case_id: int) -> CaseView:
+    """The whole case as the desk shows it. Raises DeskError if it does not exist."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise DeskError(f"case {case_id} does not exist (it may have been removed)")
+    return view_of(session, case)
+
+
+def view_of(session: Session, case: Case) -> CaseView:
+    names = usernames(session)
+    parties = session.execute(select(Party).where(Party.case_id == case.id).order_by(Party.id)).scalars().all()
+    party_names = {p.id: p.name for p in parties}
+    contacts = (
+        session.execute(select(Contact).where(Contact.case_id == case.id).order_by(Contact.at, Contact.id))
+        .scalars()
+        .all()
+    )
+    reasons = dict(
+        session.execute(
+            select(AuditEvent.contact_id, AuditEvent.reason).where(
+                AuditEvent.case_id == case.id,
+                AuditEvent.contact_id.is_not(None),
+                AuditEvent.reason.is_not(None),
+            )
+        ).all()
+    )
+    appointments = (
+        session.execute(
+            select(Appointment).where(Appointment.case_id == case.id).order_by(Appointment.at, Appointment.id)
+        )
+        .scalars()
+        .all()
+    )
+    approvals = (
+        session.execute(
+            select(ApprovalRequest)
+            .where(ApprovalRequest.case_id == case.id, ApprovalRequest.status == "pending")
+            .order_by(ApprovalRequest.created_at)
+        )
+        .scalars()
+        .all()
+    )
+    return CaseView(
+        id=case.id,
+        ref=case.ref,
+        kind=case.kind,
+        category=case.category,
+        title=case.title,
+        stage=case.stage,
+        status=case.status,
+        priority=case.priority,
+        vulnerable=case.vulnerable,
+        received_at=case.received_at,
+        acknowledged_at=case.acknowledged_at,
+        responded_at=case.responded_at,
+        closed_at=case.closed_at,
+        status_changed_at=case.status_changed_at,
+        stage2_at=case.stage2_at,
+        extension_days=case.extension_days,
+        due_at=case.due_at,
+        assigned_to=names.get(case.assigned_to_id),
+        stage1_handler=names.get(case.stage1_handler_id),
+        version=case.version,
+        updated_at=case.updated_at,
+        parties=tuple(
+            PartyView(
+                id=p.id,
+                role=p.role,
+                name=p.name,
+                designated=p.designated,
+                authorised=p.authorised,
+                organisation=p.organisation,
+                email=p.email,
+                phone=p.phone,
+                address=p.address,
+                notes=p.notes,
+            )
+            for p in parties
+        ),
+        history=tuple(
+            ContactView(
+                id=c.id,
+                at=c.at,
+                channel=c.channel,
+                direction=c.direction,
+                party_id=c.party_id,
+                party_name=party_names.get(c.party_id),
+                handler=names.get(c.handler_id),
+                outcome=c.outcome,
+                summary=c.summary,
+                body=c.body,
+                call_id=c.call_id,
+                reason=reasons.get(c.id),
+            )
+            for c in contacts
+        ),
+        appointments=tuple(
+            AppointmentView(id=a.id, at=a.at, party_id=a.party_id, purpose=a.purpose, status=a.status)
+            for a in appointments
+        ),
+        pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
+    )
+
+
+def approval_view(session: Session, row: ApprovalRequest, case_ref: str | None = None,
+                  names: dict[int, str] | None = None) -> ApprovalView:
+    names = names if names is not None else usernames(session)
+    if case_ref is None:
+        case_ref = session.execute(select(Case.ref).where(Case.id == row.case_id)).scalar_one()
+    return ApprovalView(
+        id=row.id,
+        case_id=row.case_id,
+        case_ref=case_ref,
+        requested_by=names.get(row.requested_by_id, "?"),
+        action=dict(row.action or {}),
+        findings=list(row.findings or []),
+        reason=row.reason,
+        status=row.status,
+        created_at=row.created_at,
+        decided_by=names.get(row.decided_by_id) if row.decided_by_id else None,
+        decided_at=row.decided_at,
+        decision_reason=row.decision_reason,
+    )

@@ -1,0 +1,243 @@
+"""The one write path for a handler action.
+
+In a single transaction: re-read the case, check nobody else changed it,
+evaluate the rules against what is really there, apply the handler's
+decision (go ahead / give a reason / ask a supervisor), write the change,
+its contact and its audit record — or write nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from deskapp.actions import audit
+from deskapp.actions.desk import Desk
+from deskapp.actions.effects import EFFECTS
+from deskapp.actions.facts import action_snapshot, case_snapshot
+from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
+from deskapp.actions.reads import case_view, usernames, view_of
+from deskapp.actions.validate import InvalidInput, check_length, check_request, clean_text
+from deskapp.actions.views import ActionRequest, CaseView
+from deskapp.errors import DeskError
+from deskapp.policy import Finding, evaluate
+from deskapp.store.models import ApprovalRequest, AuditEvent, Case
+
+MAX_REASON = 4_000
+
+
+def findings_json(findings) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in findings]
+
+
+def request_json(request: ActionRequest) -> dict[str, Any]:
+    data = asdict(request)
+    if data.get("at") is not None:
+        data["at"] = data["at"].isoformat(timespec="seconds")
+    return data
+
+
+def _reason(text: Optional[str]) -> Optional[str]:
+    cleaned = clean_text(text).strip()
+    if cleaned:
+        check_length("reason", cleaned, MAX_REASON)
+    return cleaned or None
+
+
+def refresh_due(desk: Desk, session: Session, case: Case, now: datetime) -> CaseView:
+    """Recompute the case's next deadline (the queue sorts on it) and return the fresh view."""
+    session.flush()
+    view = view_of(session, case)
+    due = desk.policies.deadlines(case_snapshot(view), now).next_due
+    if case.due_at != due:
+        case.due_at = due
+        session.flush()
+        view = view_of(session, case)
+    return view
+
+
+def reindex(session: Session, case_id: int) -> None:
+    """Keep full-text search in step with the case, in the same transaction."""
+    try:
+        from deskapp.store import search
+    except ImportError:  # search arrives with the queue work
+        return
+    search.index_case(session, case_id)
+
+
+def conflict_message(session: Session, case: Case, loaded_version: int) -> str:
+    """Name who changed what since the handler loaded the case."""
+    events = (
+        session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.case_id == case.id, AuditEvent.id.is_not(None))
+            .order_by(AuditEvent.id.desc())
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
+    newer = [e for e in events if (e.detail or {}).get("version", 0) > loaded_version]
+    if newer:
+        latest = newer[0]
+        what = latest.action
+        to = (latest.detail or {}).get("to")
+        if to:
+            what += f" → {to}"
+        more = f" (and {len(newer) - 1} more change{'s' if len(newer) > 2 else ''})" if len(newer) > 1 else ""
+        who = f"{latest.actor} ({what}) at {latest.at:%H:%M}{more}"
+    else:
+        who = "another desk"
+    return (
+        f"{case.ref} was changed by {who} since you opened it. Nothing was saved; "
+        f"your input is kept — check the case and submit again."
+    )
+
+
+def bump_version(session: Session, case: Case, loaded_version: int, now: datetime) -> bool:
+    """Claim the case for this write. False if another desk got there first.
+
+    Done with a conditional UPDATE so two desks racing between read and write
+    cannot both succeed; on SQLite it also takes the write lock, serialising
+    the audit chain.
+    """
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == loaded_version)
+        .values(version=loaded_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(case)
+    return True
+
+
+def submit(
+    desk: Desk,
+    request: ActionRequest,
+    *,
+    reason: Optional[str] = None,
+    request_approval: bool = False,
+    approval_id: Optional[int] = None,
+) -> Outcome:
+    """Carry out one handler action, or say why not. See deskapp.actions.outcomes."""
+    now = desk.now()
+    reason = _reason(reason)
+    try:
+        return _submit(desk, request, reason, request_approval, approval_id, now)
+    except _LostRace:
+        with desk.session() as fresh:
+            latest = fresh.get(Case, request.case_id)
+            return Conflict(conflict_message(fresh, latest, request.version), view_of(fresh, latest))
+
+
+class _LostRace(Exception):
+    """Another desk bumped the version between our read and our write: roll back everything."""
+
+
+def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcome:
+    with desk.session() as session:
+        with session.begin():
+            case = session.get(Case, request.case_id)
+            if case is None:
+                raise DeskError(f"case {request.case_id} does not exist")
+            if case.version != request.version:
+                return Conflict(conflict_message(session, case, request.version), case_view(session, case.id))
+            current = view_of(session, case)
+            check_request(request, current)
+            findings = evaluate(
+                desk.policies, case_snapshot(current), action_snapshot(request, desk.me.username), now
+            )
+            blocks = [f for f in findings if f.severity == "block"]
+            warns = [f for f in findings if f.severity == "warn"]
+
+            approval = None
+            if approval_id is not None:
+                approval = _usable_approval(session, approval_id, desk, request)
+            if blocks and approval is None:
+                if not request_approval:
+                    return Blocked(tuple(blocks))
+                return _request_approval(desk, session, case, request, findings, reason, now)
+            if warns and approval is None and reason is None:
+                return NeedsReason(tuple(warns))
+
+            if not bump_version(session, case, request.version, now):
+                raise _LostRace()
+
+            contact, change = EFFECTS[request.kind](session, case, request, desk.me.id, now)
+            if contact is not None:
+                session.add(contact)
+                session.flush()
+            if approval is not None:
+                approval.status = "completed"
+                reason = reason or approval.decision_reason or approval.reason
+            view = refresh_due(desk, session, case, now)
+            event = audit.append(
+                session,
+                actor=desk.me.username,
+                handler_id=desk.me.id,
+                action=request.kind,
+                at=now,
+                case_id=case.id,
+                detail={"version": case.version, "request": request_json(request), **change},
+                findings=findings_json(findings),
+                reason=reason if (warns or blocks or reason) else None,
+                contact_id=contact.id if contact is not None else None,
+                approval_id=approval.id if approval is not None else None,
+            )
+            reindex(session, case.id)
+            view = view_of(session, case)
+        return Done(case=view, findings=tuple(findings), contact_id=contact.id if contact else None,
+                    audit_id=event.id)
+
+
+def _usable_approval(session: Session, approval_id: int, desk: Desk, request: ActionRequest) -> ApprovalRequest:
+    row = session.get(ApprovalRequest, approval_id)
+    if row is None or row.case_id != request.case_id:
+        raise InvalidInput("approval", f"approval {approval_id} is not for this case")
+    if row.status != "approved":
+        raise InvalidInput("approval", f"approval {approval_id} is {row.status}, not approved")
+    if (row.action or {}).get("kind") != request.kind:
+        raise InvalidInput("approval", f"approval {approval_id} was for a {row.action.get('kind')}, not a {request.kind}")
+    names = usernames(session)
+    if names.get(row.requested_by_id) != desk.me.username:
+        raise InvalidInput("approval", f"approval {approval_id} was requested by someone else")
+    return row
+
+
+def _request_approval(desk, session, case, request, findings, reason, now) -> ApprovalRequested:
+    """Store the blocked action whole, so a supervisor can approve it and the desk can complete it later."""
+    row = ApprovalRequest(
+        case_id=case.id,
+        requested_by_id=desk.me.id,
+        action=request_json(request),
+        findings=findings_json(findings),
+        reason=reason,
+        status="pending",
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=desk.me.username,
+        handler_id=desk.me.id,
+        action="approval.request",
+        at=now,
+        case_id=case.id,
+        detail={"kind": request.kind, "version": case.version},
+        findings=findings_json(findings),
+        reason=reason,
+        approval_id=row.id,
+    )
+    return ApprovalRequested(approval_id=row.id, findings=tuple(findings))
+
+
+def preview(desk: Desk, case: CaseView, request: ActionRequest, now: Optional[datetime] = None) -> list[Finding]:
+    """What the rules say about the action as the form stands. Pure: no database."""
+    return evaluate(desk.policies, case_snapshot(case), action_snapshot(request, desk.me.username), now or desk.now())

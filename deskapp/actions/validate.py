@@ -1,0 +1,95 @@
+"""Checking a handler's input before anything is written.
+
+Each problem is one line naming the field, so the form can show it beside
+the field and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from deskapp import vocab
+from deskapp.actions.views import ActionRequest, CaseView
+from deskapp.errors import DeskError
+
+MAX_SUMMARY = 300
+MAX_TITLE = 200
+MAX_NAME = 200
+MAX_BODY = 100_000
+MAX_EXTENSION = 60  # working days; the policy pack decides what is allowed, this only stops typos like 1000
+
+MESSAGE_CHANNELS = ("email", "letter", "sms", "portal")
+
+
+class InvalidInput(DeskError):
+    """One field of a form is wrong. `field` names it so the form can show the message beside it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def clean_text(value: str | None) -> str:
+    """Text as typed, minus NUL (PostgreSQL cannot store it). Other characters are kept and escaped on display."""
+    return (value or "").replace("\x00", "")
+
+
+def check_length(field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidInput(field, f"too long ({len(value):,} characters; the limit is {limit:,})")
+
+
+def check_choice(field: str, value, choices) -> None:
+    if value not in choices:
+        raise InvalidInput(field, f"{value!r} is not one of: {', '.join(str(c) for c in choices)}")
+
+
+def check_request(request: ActionRequest, case: CaseView) -> None:
+    """Raise InvalidInput for the first problem in the form, given the case as it stands."""
+    kind = request.kind
+    check_choice("kind", kind, vocab.ACTION_KINDS)
+    check_length("summary", request.summary, MAX_SUMMARY)
+    check_length("body", request.body, MAX_BODY)
+    if request.party_id is not None and case.party(request.party_id) is None:
+        raise InvalidInput("party", f"party {request.party_id} is not on case {case.ref}")
+    if request.outcome is not None:
+        check_choice("outcome", request.outcome, vocab.OUTCOMES)
+    if kind == "contact":
+        check_choice("channel", request.channel, vocab.CHANNELS)
+        check_choice("direction", request.direction or "out", vocab.DIRECTIONS)
+        if request.direction != "internal" and request.party_id is None:
+            raise InvalidInput("party", "choose who the contact was with")
+        if not (request.summary.strip() or request.body.strip()):
+            raise InvalidInput("summary", "say what was discussed")
+    elif kind == "message":
+        check_choice("channel", request.channel or "email", MESSAGE_CHANNELS)
+        if request.party_id is None:
+            raise InvalidInput("party", "choose who the message is to")
+        if not request.body.strip():
+            raise InvalidInput("body", "the message is empty")
+    elif kind == "status":
+        check_choice("status", request.to, vocab.CASE_STATUSES)
+        if request.to == case.status:
+            raise InvalidInput("status", f"the case is already {case.status}")
+    elif kind == "assign":
+        if not request.to:
+            raise InvalidInput("to", "choose a handler")
+        if request.at_request_of is not None and case.party(request.at_request_of) is None:
+            raise InvalidInput("at_request_of", f"party {request.at_request_of} is not on case {case.ref}")
+    elif kind == "escalate":
+        if case.stage >= 2:
+            raise InvalidInput("stage", f"case {case.ref} is already at stage {case.stage}")
+        if case.kind != "complaint":
+            raise InvalidInput("kind", f"only complaints go to stage 2; {case.ref} is a {case.kind}")
+    elif kind == "extend":
+        days = request.working_days
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise InvalidInput("working_days", "give a whole number of working days, 1 or more")
+        if days > MAX_EXTENSION:
+            raise InvalidInput("working_days", f"{days} working days is more than {MAX_EXTENSION}; check the figure")
+        if not (request.body.strip() or request.summary.strip()):
+            raise InvalidInput("reason", "say why the deadline is extended (the customer will be told)")
+    elif kind == "note":
+        if not (request.body.strip() or request.summary.strip()):
+            raise InvalidInput("body", "the note is empty")
+    # Contacts and notes are still logged on a closed case (customers call back); changing its course is not.
+    if case.status == "closed" and kind in ("assign", "escalate", "extend"):
+        raise InvalidInput("status", f"case {case.ref} is closed; reopen it (set status) first")
