@@ -1,0 +1,1 @@
+"""Desk widgets: queue, case pane, policy sidebar, findings."""

@@ -1,0 +1,108 @@
+"""A list of policy findings with a severity badge each.
+
+Used by the policy sidebar (standing advice, live findings) and by the action
+forms and the reason modal, so a handler sees a warning worded and coloured the
+same way everywhere. Messages are rendered from rule templates filled with case
+data (names, summaries), so they are untrusted text: shown literally.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from textual.content import Content
+from textual.widgets import Static
+
+from deskapp.tui.text import line, plain
+
+# Worst first: a block matters more than a warning, a warning more than advice.
+SEVERITY_ORDER = {"block": 0, "warn": 1, "advice": 2}
+BADGES = {"block": "BLOCK", "warn": "WARN", "advice": "ADVICE"}
+# The badge text itself carries the severity, so it still reads at 16 colours,
+# in monochrome and with NO_COLOR; colour is a second cue, not the only one.
+BADGE_STYLES = {
+    "block": "bold $text-error on $error-muted",
+    "warn": "bold $text-warning on $warning-muted",
+    "advice": "bold $text-success on $success-muted",
+}
+
+
+def _field(finding: Any, name: str) -> Any:
+    if isinstance(finding, Mapping):
+        return finding.get(name)
+    return getattr(finding, name, None)
+
+
+def finding_parts(finding: Any) -> tuple[str, str, str]:
+    """(rule, severity, message) of a Finding object or a finding dict (as stored with approvals)."""
+    severity = str(_field(finding, "severity") or "advice").lower()
+    return str(_field(finding, "rule") or ""), severity, str(_field(finding, "message") or "")
+
+
+def sort_findings(findings: Iterable[Any]) -> list[Any]:
+    """Worst severity first, otherwise in the order the rules gave them."""
+    return sorted(findings, key=lambda f: SEVERITY_ORDER.get(finding_parts(f)[1], 3))
+
+
+def badge(severity: str) -> Content:
+    """The fixed-width badge for a severity, e.g. ' WARN  '."""
+    label = BADGES.get(severity, severity.upper()[:6])
+    return Content.styled(f" {label:<6} ", BADGE_STYLES.get(severity, "bold reverse"))
+
+
+def finding_line(finding: Any, *, show_rule: bool = True) -> Content:
+    """One finding as one (wrappable) line: badge, message, and the rule id dimmed."""
+    rule, severity, message = finding_parts(finding)
+    parts: list = [badge(severity), plain(message, single_line=True)]
+    if show_rule and rule:
+        parts += [" ", plain(f"({rule})", "$text-muted", single_line=True)]
+    return line(*parts)
+
+
+class FindingsList(Static):
+    """Findings, worst first, one per line; `empty` text when there are none.
+
+    Call `.show(findings)`; `.findings` holds what is shown (for tests and for
+    forms deciding whether to ask for a reason).
+    """
+
+    DEFAULT_CSS = """
+    FindingsList {
+        height: auto;
+        width: 1fr;
+    }
+    FindingsList.-empty {
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, empty: str = "Nothing to note.", *, show_rule: bool = True,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(Content(empty), id=id, classes=classes, markup=False)
+        self._empty = empty
+        self._show_rule = show_rule
+        self.findings: list[Any] = []
+        self.add_class("-empty")
+
+    def show(self, findings: Iterable[Any] | None) -> None:
+        """Replace what is shown. Accepts Finding objects or dicts with rule/severity/message."""
+        self.findings = sort_findings(findings or [])
+        self.set_class(not self.findings, "-empty")
+        if not self.findings:
+            self.update(Content(self._empty))
+            return
+        self.update(Content("\n").join(finding_line(f, show_rule=self._show_rule) for f in self.findings))
+
+    def clear(self) -> None:
+        self.show([])
+
+    @property
+    def worst(self) -> str | None:
+        """The worst severity shown, or None."""
+        return finding_parts(self.findings[0])[1] if self.findings else None
+
+    @property
+    def text(self) -> str:
+        """What the list shows, as plain text (for tests and screen readers)."""
+        content = self.content
+        return content.plain if isinstance(content, Content) else str(content)

@@ -1,0 +1,202 @@
+"""The policy sidebar: what the rules say about the selected case and the action being prepared.
+
+Two halves, because they answer different questions:
+  * standing advice ("before you do anything": the designated representative,
+    deadlines with working days left, vulnerability, rules `on: case`), and
+  * live findings for the action the handler is filling in right now, re-evaluated
+    as they type (the forms call `show_live`).
+Everything shown that came from the database or a rule message is untrusted text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from deskapp.tui.text import line, plain
+from deskapp.tui.widgets.findings import FindingsList
+
+# Friendly labels for the deadline names the policy engine uses; others are title-cased.
+_LABELS = {
+    "acknowledge_by": "Acknowledge by",
+    "respond_by": "Respond by",
+    "next_due": "Next due",
+    "extended_to": "Extended to",
+    "summary_resolution_by": "Summary resolution by",
+    "final_response_by": "Final response by",
+}
+
+
+def _items(obj: Any) -> list[tuple[str, Any]]:
+    """Name/value pairs of a dataclass, mapping or plain object, in declaration order."""
+    if obj is None:
+        return []
+    if isinstance(obj, Mapping):
+        return [(str(k), v) for k, v in obj.items()]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+    return [(k, v) for k, v in vars(obj).items() if not k.startswith("_")] if hasattr(obj, "__dict__") else []
+
+
+def deadline_rows(deadlines: Any) -> list[tuple[str, date | datetime, int | None]]:
+    """(label, when, working days left or None) for every dated field of a Deadlines object.
+
+    The working days left are taken from a companion field (`respond_by` ->
+    `respond_days_left` / `respond_working_days_left` / `respond_by_days_left`);
+    the sidebar never counts working days itself, so it always agrees with the rules.
+    """
+    items = _items(deadlines)
+    values = dict(items)
+    rows = []
+    for name, value in items:
+        if not isinstance(value, (date, datetime)):
+            continue
+        stem = name
+        for suffix in ("_by", "_at", "_due", "_on"):
+            if stem.endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        left = None
+        for candidate in (f"{stem}_working_days_left", f"{stem}_days_left", f"{name}_days_left",
+                          f"{name}_working_days_left"):
+            if isinstance(values.get(candidate), int) and not isinstance(values.get(candidate), bool):
+                left = values[candidate]
+                break
+        if left is None and name == "next_due":
+            generic = values.get("working_days_left", values.get("days_left"))
+            if isinstance(generic, int) and not isinstance(generic, bool):
+                left = generic
+        rows.append((_LABELS.get(name, name.replace("_", " ").capitalize()), value, left))
+    return rows
+
+
+def format_when(value: date | datetime) -> str:
+    """'Thu 12 Mar 2026' (dates) or 'Thu 12 Mar 2026 17:00' (times other than midnight/end of day)."""
+    text = value.strftime("%a %d %b %Y")
+    if isinstance(value, datetime) and (value.hour, value.minute) not in ((0, 0), (23, 59)):
+        text += value.strftime(" %H:%M")
+    return text
+
+
+def days_left_text(left: int | None) -> tuple[str, str]:
+    """Words and a style for a count of working days left (negative = overdue)."""
+    if left is None:
+        return "", ""
+    if left < 0:
+        n = -left
+        return f"{n} working day{'s' if n != 1 else ''} overdue", "bold $text-error"
+    if left == 0:
+        return "due today", "bold $text-warning"
+    style = "$text-warning" if left <= 2 else "$text-success"
+    return f"{left} working day{'s' if left != 1 else ''} left", style
+
+
+class PolicySidebar(VerticalScroll):
+    """Standing advice for the selected case and live findings for the action being prepared.
+
+    API (used by the main screen and the action forms):
+      show_standing(standing, case=None)  standing: has .findings and .deadlines (or None to clear)
+      show_live(findings, action=None)    findings for the form being filled in; action = its title
+      clear()
+    """
+
+    DEFAULT_CSS = """
+    PolicySidebar {
+        height: 1fr;
+        padding: 0 1;
+    }
+    PolicySidebar > .sidebar-heading {
+        text-style: bold;
+        color: $text-accent;
+        margin-top: 1;
+    }
+    PolicySidebar > .sidebar-heading.-first {
+        margin-top: 0;
+    }
+    PolicySidebar > #sidebar-facts, PolicySidebar > #sidebar-deadlines {
+        height: auto;
+    }
+    """
+
+    can_focus = True
+
+    def compose(self) -> ComposeResult:
+        yield Static("For this case", classes="sidebar-heading -first", id="sidebar-case-heading")
+        yield Static(Content("No case selected."), id="sidebar-facts", markup=False)
+        yield Static(Content(""), id="sidebar-deadlines", markup=False)
+        yield FindingsList("No standing advice.", id="standing-findings")
+        yield Static("This action", classes="sidebar-heading", id="sidebar-live-heading")
+        yield FindingsList("No action being prepared.", id="live-findings")
+
+    # --- standing advice -------------------------------------------------
+
+    def show_standing(self, standing: Any, case: Any = None) -> None:
+        """Show the rules' standing advice (and key facts from `case`, a CaseView, if given)."""
+        self.query_one("#sidebar-facts", Static).update(self._facts(case))
+        deadlines = getattr(standing, "deadlines", None) if standing is not None else None
+        self.query_one("#sidebar-deadlines", Static).update(self._deadlines(deadlines))
+        findings = getattr(standing, "findings", None) if standing is not None else None
+        self.query_one("#standing-findings", FindingsList).show(findings or [])
+
+    def _facts(self, case: Any) -> Content:
+        if case is None:
+            return Content("No case selected.")
+        lines: list[Content] = []
+        ref = getattr(case, "ref", "")
+        lines.append(line(("Case ", "$text-muted"), (ref, "bold")))
+        rep = getattr(case, "designated_representative", None)
+        if rep is not None:
+            who = getattr(rep, "name", "")
+            org = getattr(rep, "organisation", None)
+            lines.append(line(("All contact via ", "bold $text-warning"), (who, "bold"),
+                              (f" ({org})" if org else "", "")))
+        if getattr(case, "vulnerable", False):
+            lines.append(line(("Vulnerable customer", "bold $text-warning"),
+                              (" - take extra care", "")))
+        pending = len(getattr(case, "pending_approvals", ()) or ())
+        if pending:
+            lines.append(line((f"{pending} approval request{'s' if pending != 1 else ''} pending",
+                               "$text-warning")))
+        return Content("\n").join(lines)
+
+    def _deadlines(self, deadlines: Any) -> Content:
+        rows = deadline_rows(deadlines)
+        if not rows:
+            return Content("")
+        lines = []
+        for label, when, left in rows:
+            words, style = days_left_text(left)
+            parts: list = [(f"{label}: ", "$text-muted"), (format_when(when), "bold")]
+            if words:
+                parts += [("  ", ""), (words, style)]
+            lines.append(line(*parts))
+        return Content("\n").join(lines)
+
+    # --- live findings ---------------------------------------------------
+
+    def show_live(self, findings: Iterable[Any] | None, action: str | None = None) -> None:
+        """Findings for the action being prepared; `action` names it in the heading."""
+        heading = self.query_one("#sidebar-live-heading", Static)
+        heading.update(line("This action", (f": {action}" if action else "", "")))
+        self.query_one("#live-findings", FindingsList).show(findings or [])
+
+    def clear_live(self) -> None:
+        self.show_live([], None)
+
+    def clear(self) -> None:
+        self.show_standing(None, None)
+        self.clear_live()
+
+    @property
+    def standing_findings(self) -> FindingsList:
+        return self.query_one("#standing-findings", FindingsList)
+
+    @property
+    def live_findings(self) -> FindingsList:
+        return self.query_one("#live-findings", FindingsList)
