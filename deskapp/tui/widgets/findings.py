@@ -21,9 +21,11 @@ BADGES = {"block": "BLOCK", "warn": "WARN", "advice": "ADVICE"}
 # The badge text itself carries the severity, so it still reads at 16 colours,
 # in monochrome and with NO_COLOR; colour is a second cue, not the only one.
 BADGE_STYLES = {
-    "block": "bold $text-error on $error-muted",
-    "warn": "bold $text-warning on $warning-muted",
-    "advice": "bold $text-success on $success-muted",
+    # Reversed signal colours: a solid block of the colour with the panel's own colour as
+    # text. Works the same with hex themes and with ANSI-only themes (desk-16).
+    "block": "bold reverse $error",
+    "warn": "bold reverse $warning",
+    "advice": "bold reverse $success",
 }
 
 

@@ -1,0 +1,175 @@
+"""The handler's own settings file: config_dir()/config.yaml.
+
+    theme: desk-light            # chosen theme, saved when the handler changes it
+    keys:                        # remapped key bindings, by binding id (see the ? help screen)
+      desk.log_contact: c
+      desk.search: "/,ctrl+f"    # several keys: comma separated
+
+A mistake in this file must never stop a handler working: every problem is
+reported as one line naming file:line, the bad entry is ignored and the rest
+applies. Saving the theme edits only the `theme:` line, so the handler's
+comments and layout survive.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import yaml
+
+from deskapp import config
+
+KNOWN_SETTINGS = ("theme", "keys")
+# A key as Textual names it: a printable character, or a name like f5 / pageup / question_mark,
+# optionally with modifiers (ctrl+shift+x).
+_KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[a-z0-9_]+|[!-~])$")
+
+
+def config_path() -> Path:
+    return config.config_dir() / "config.yaml"
+
+
+@dataclass
+class UserConfig:
+    path: Path
+    theme: Optional[str] = None
+    theme_line: Optional[int] = None
+    keys: dict[str, str] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    parsed: bool = True  # False when the YAML itself is broken (then nothing is written back)
+
+    def problem(self, line: Optional[int], message: str) -> None:
+        where = f"{self.path}:{line}" if line else str(self.path)
+        self.problems.append(f"{where}: {message}")
+
+    def check_binding_ids(self, known: Iterable[str]) -> dict[str, str]:
+        """The keymap limited to binding ids that exist; a problem line for each unknown id."""
+        known = list(known)
+        good = {}
+        for binding_id, keys in self.keys.items():
+            if binding_id in known:
+                good[binding_id] = keys
+            else:
+                close = difflib.get_close_matches(binding_id, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else " (press ? in the desk for the list)"
+                self.problem(self.key_lines.get(binding_id), f"keys: unknown binding id {binding_id!r}{hint}")
+        return good
+
+
+def _scalar(node: yaml.Node) -> Optional[str]:
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    return None
+
+
+def load_user_config(path: Optional[Path] = None) -> UserConfig:
+    """Read the settings file (missing file = defaults). Never raises for the file's content."""
+    path = path or config_path()
+    cfg = UserConfig(path=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return cfg
+    except (OSError, UnicodeDecodeError) as exc:
+        cfg.parsed = False
+        cfg.problem(None, f"cannot read: {exc}")
+        return cfg
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        cfg.parsed = False
+        mark = getattr(exc, "problem_mark", None)
+        cfg.problem(mark.line + 1 if mark else None, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        return cfg
+    if root is None:
+        return cfg
+    if not isinstance(root, yaml.MappingNode):
+        cfg.problem(root.start_mark.line + 1, "expected settings as 'name: value' lines (theme, keys)")
+        return cfg
+    seen: set[str] = set()
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        name = _scalar(key_node)
+        if name in seen:
+            cfg.problem(line, f"{name!r} is set twice; the later one is used")
+        seen.add(str(name))
+        if name == "theme":
+            value = _scalar(value_node)
+            if not value or value_node.tag.endswith(":null"):
+                cfg.problem(line, "theme: expected a theme name such as desk-dark")
+                continue
+            cfg.theme, cfg.theme_line = value.strip(), line
+        elif name == "keys":
+            _read_keys(cfg, value_node)
+        else:
+            close = difflib.get_close_matches(str(name), KNOWN_SETTINGS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KNOWN_SETTINGS)})"
+            cfg.problem(line, f"unknown setting {name!r}{hint}")
+    return cfg
+
+
+def _read_keys(cfg: UserConfig, node: yaml.Node) -> None:
+    if node.tag.endswith(":null"):
+        return
+    if not isinstance(node, yaml.MappingNode):
+        cfg.problem(node.start_mark.line + 1, "keys: expected 'binding.id: key' lines")
+        return
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        binding_id = _scalar(key_node)
+        value = _scalar(value_node)
+        if not binding_id:
+            cfg.problem(line, "keys: a binding id must be a word such as desk.log_contact")
+            continue
+        if value is None or value_node.tag.endswith(":null") or not value.strip():
+            cfg.problem(line, f"keys: {binding_id}: expected a key such as c or ctrl+l")
+            continue
+        keys = [k.strip() for k in value.split(",")]
+        bad = [k for k in keys if not _KEY.match(k)]
+        if bad or not all(keys):
+            cfg.problem(line, f"keys: {binding_id}: {', '.join(bad) or value!r} is not a key name "
+                              "(examples: c, N, ctrl+l, f5, question_mark)")
+            continue
+        cfg.keys[binding_id] = ",".join(keys)
+        cfg.key_lines[binding_id] = line
+
+
+_THEME_LINE = re.compile(r"^theme\s*:.*$", re.MULTILINE)
+
+
+def save_theme(name: str, path: Optional[Path] = None) -> Optional[str]:
+    """Persist the chosen theme. Returns None on success, else a one-line reason it was not saved.
+
+    Only the top-level `theme:` line is replaced (or added), so the rest of the file is untouched.
+    A file that is not valid YAML is left alone rather than overwritten.
+    """
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{path}: cannot read: {exc}"
+    if text.strip():
+        try:
+            yaml.safe_load(text)
+        except yaml.YAMLError:
+            return f"{path}: not saved, the file is not valid YAML; fix it first"
+    entry = f"theme: {yaml.safe_dump(name, default_style=None).splitlines()[0]}"
+    if _THEME_LINE.search(text):
+        new_text = _THEME_LINE.sub(lambda _m: entry, text, count=1)
+    else:
+        new_text = text + ("" if not text or text.endswith("\n") else "\n") + entry + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(new_text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        return f"{path}: cannot save: {exc}"
+    return None
