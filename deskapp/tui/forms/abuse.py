@@ -1,0 +1,119 @@
+"""An abusive caller: give a warning, or end the call.
+
+A warning is logged as a contact with outcome `warning_given` on the call in
+progress (one is started if there is none). Ending the call is the `end_call`
+action on the same call; if no warning was given earlier in that call, the
+end-call-without-warning rule warns (live, and again on submit). The call is
+tracked per case by calls.py, so warning first and ending later, in two
+separate visits to this form, counts as one call.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import RadioButton, RadioSet, Select, Static
+
+from deskapp.actions.validate import MAX_SUMMARY
+from deskapp.actions.views import ActionRequest
+from deskapp.tui.forms import calls as call_registry
+from deskapp.tui.forms.base import ActionForm
+from deskapp.tui.forms.fields import FieldRow, default_party, party_options, set_options_keeping, word_options
+from deskapp.tui.forms.inputs import SafeInput
+from deskapp.tui.text import line
+
+MODES = {"warning": "Give a warning", "end_call": "End the call"}
+DEFAULT_SUMMARY = {"warning": "Warned the caller about abusive behaviour",
+                   "end_call": "Call ended for abusive behaviour"}
+
+
+class AbuseForm(ActionForm):
+    FORM_TITLE = "Abusive caller"
+
+    def __init__(self, desk, case, **kwargs) -> None:
+        super().__init__(desk, case, **kwargs)
+        self.calls = kwargs.get("calls") or call_registry.registry
+        mode = kwargs.get("mode") or "warning"
+        self.initial_mode = mode if mode in MODES else "warning"
+
+    @property
+    def subject(self) -> str:
+        return MODES.get(self.mode, self.FORM_TITLE)
+
+    @property
+    def mode(self) -> str:
+        return self.value("mode") or self.initial_mode
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(Content(""), id="call-state", markup=False)
+        with_call = self._call()
+        yield FieldRow("mode", "Do", RadioSet(
+            RadioButton(MODES["warning"], value=self.initial_mode == "warning", name="warning", compact=True),
+            RadioButton(MODES["end_call"], value=self.initial_mode == "end_call", name="end_call", compact=True),
+            compact=True,
+        ))
+        party = with_call.party_id if with_call and self.case.party(with_call.party_id) else None
+        yield FieldRow("party", "Caller", Select(party_options(self.case), prompt="Choose who",
+                                                 value=party or self._default_party(), compact=True))
+        yield FieldRow("channel", "On", Select(word_options(call_registry.CALL_CHANNELS), allow_blank=False,
+                                               value=with_call.channel if with_call else "phone", compact=True))
+        yield FieldRow("direction", "Call was", Select([("inbound (they called us)", "in"),
+                                                        ("outbound (we called them)", "out")],
+                                                       allow_blank=False,
+                                                       value=with_call.direction if with_call and
+                                                       with_call.direction in ("in", "out") else "in",
+                                                       compact=True))
+        yield FieldRow("summary", "Summary", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
+                                                       placeholder="What was said (blank: a standard line)"))
+
+    def _default_party(self):
+        """The caller is usually the customer or resident, not their representative."""
+        for role in ("customer", "resident"):
+            for party in self.case.parties:
+                if party.role == role:
+                    return party.id
+        return default_party(self.case) if self.case.parties else Select.NULL
+
+    def _call(self) -> Optional[call_registry.Call]:
+        self.calls.recover(self.case, self.desk.me.username, self.now())
+        return self.calls.current(self.case.id, self.now())
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._show_call_state()
+
+    def _show_call_state(self) -> None:
+        call = self.calls.current(self.case.id, self.now())
+        if call is None:
+            text = line(("No call in progress: this starts one.", "$text-muted"))
+        else:
+            warnings = sum(1 for c in self.case.history if c.call_id == call.id and c.outcome == "warning_given")
+            said = f"{warnings} warning{'s' if warnings != 1 else ''} given" if warnings else "no warning given yet"
+            text = line((f"Call in progress since {call.started_at:%H:%M}: {said}.", "bold"))
+        self.query_one("#call-state", Static).update(text)
+
+    def case_changed(self) -> None:
+        set_options_keeping(self.widget("party"), party_options(self.case))
+        self._show_call_state()
+
+    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+        mode = self.mode
+        party = self.value("party")
+        channel, direction = self.value("channel"), self.value("direction")
+        call = self.calls.plan(self.case.id, self.now(), party_id=party, channel=channel, direction=direction)
+        summary = self.text("summary").strip() or DEFAULT_SUMMARY[mode]
+        if mode == "warning":
+            return ActionRequest(kind="contact", case_id=self.case.id, version=self.case.version, channel=channel,
+                                 direction=direction, party_id=party, outcome="warning_given", summary=summary,
+                                 call_id=call.id)
+        return ActionRequest(kind="end_call", case_id=self.case.id, version=self.case.version, channel=channel,
+                             direction=direction, party_id=party, summary=summary, call_id=call.id)
+
+    def after_success(self, request, outcome) -> None:
+        if request.kind == "end_call":
+            self.calls.end(self.case.id)
+        else:
+            self.calls.remember(self.case.id, request.call_id, self.now(), party_id=request.party_id,
+                                channel=request.channel, direction=request.direction)

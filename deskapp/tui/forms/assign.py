@@ -1,0 +1,115 @@
+"""Give the case to a handler: assign it, or escalate it to stage 2 with who takes it and why.
+
+The handler list is loaded in a worker when the form opens. Ticking "the
+customer asked for this handler" records who asked (at_request_of), which the
+reassign-on-request rule warns about; giving stage 2 to whoever handled stage 1
+shows the stage2-same-handler warning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Optional
+
+from textual.app import ComposeResult
+from textual.widgets import Checkbox, Select
+
+from deskapp import actions
+from deskapp.actions.views import ActionRequest
+from deskapp.tui.forms.base import ActionForm, FieldError, one_line
+from deskapp.tui.forms.fields import FieldRow, handler_options, party_options, set_options_keeping
+from deskapp.tui.forms.inputs import SafeTextArea
+
+log = logging.getLogger(__name__)
+
+
+class _HandlerPicker(ActionForm):
+    """Loads the desk's handlers into the `to` pick-list once the form is up."""
+
+    handlers: list = []
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.run_worker(self._load_handlers(), group="handlers", exit_on_error=False)
+
+    async def _load_handlers(self) -> None:
+        try:
+            handlers = await asyncio.to_thread(actions.list_handlers, self.desk)
+        except Exception as exc:
+            log.warning("could not list handlers: %s", exc)
+            self.show_field_error("to", f"to: could not load the handlers ({one_line(exc)})")
+            return
+        self.handlers = handlers
+        select = self.widget("to")
+        set_options_keeping(select, handler_options(handlers), self.options.get("to"))
+        select.prompt = self.PICK_PROMPT
+        self.handlers_loaded()
+
+    PICK_PROMPT = "Choose a handler"
+
+    def handlers_loaded(self) -> None:
+        """Hook: the pick-list is filled."""
+
+
+class AssignForm(_HandlerPicker):
+    FORM_TITLE = "Assign the case"
+
+    def compose_fields(self) -> ComposeResult:
+        yield FieldRow("to", "Handler", Select([], prompt="Loading handlers...", compact=True),
+                       hint=f"Now: {self.case.assigned_to or 'unassigned'}")
+        yield FieldRow("on_request", "Requested", Checkbox("The customer asked for this handler", compact=True))
+        yield FieldRow("at_request_of", "Asked by", Select(party_options(self.case), prompt="Who asked",
+                                                           value=self._requester(), compact=True))
+        yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Optional: why (kept in the history)"))
+
+    def _requester(self):
+        """Who most likely asked: the first customer or resident, else the first party."""
+        for role in ("customer", "resident"):
+            for party in self.case.parties:
+                if party.role == role:
+                    return party.id
+        return self.case.parties[0].id if self.case.parties else Select.NULL
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.row("at_request_of").add_class("-hidden")
+
+    def fields_changed(self, name: Optional[str]) -> None:
+        if name == "on_request":
+            self.row("at_request_of").set_class(not self.value("on_request"), "-hidden")
+
+    def case_changed(self) -> None:
+        set_options_keeping(self.widget("at_request_of"), party_options(self.case))
+
+    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+        to = self.value("to")
+        asked = self.value("on_request")
+        by = self.value("at_request_of") if asked else None
+        if strict:
+            if to is None:
+                raise FieldError("to", "choose a handler")
+            if asked and by is None:
+                raise FieldError("at_request_of", "choose who asked for this handler")
+        if to is None:
+            return None
+        return ActionRequest(kind="assign", case_id=self.case.id, version=self.case.version, to=to,
+                             at_request_of=by, body=self.text("body"))
+
+
+class EscalateForm(_HandlerPicker):
+    FORM_TITLE = "Escalate to stage 2"
+    FIELD_ALIASES = {"summary": "why", "body": "why"}
+    PICK_PROMPT = "Nobody yet (leave unassigned)"
+
+    def compose_fields(self) -> ComposeResult:
+        yield FieldRow("to", "Stage 2 by", Select([], prompt="Loading handlers...", compact=True),
+                       hint=f"Stage 1 handled by: {self.case.stage1_handler or self.case.assigned_to or 'unknown'}")
+        yield FieldRow("why", "Why", SafeTextArea(compact=True, placeholder="Why the complaint goes to stage 2"))
+
+    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+        why = self.text("why")
+        if strict and not why.strip():
+            raise FieldError("why", "say why the complaint goes to stage 2")
+        return ActionRequest(kind="escalate", case_id=self.case.id, version=self.case.version,
+                             to=self.value("to"), body=why)

@@ -1,0 +1,471 @@
+"""What every action form shares: layout, live policy preview, and the submit conversation.
+
+A form is a full-screen modal over the desk. The handler fills fields (Tab
+moves between them), the panel beside them shows what the rules say about the
+action as it stands (re-checked ~300 ms after the last change, off the event
+loop), and ctrl+s (or Enter in a one-line field) submits:
+
+  Done / ApprovalRequested  -> the form closes with that outcome
+  NeedsReason               -> ReasonModal; with a reason, submit again; Esc: back, nothing written
+  Blocked                   -> BlockedModal; back to edit, or request supervisor approval with a note
+  Conflict                  -> the message (who changed what) is shown, the form takes the fresh
+                               case so the next submit can go through; the handler's input stays
+  DeskError                 -> one line naming the field, beside the field
+
+Esc closes the form with None: nothing written. The handler's input is never
+cleared by anything but a successful submit. All database work (submit,
+loading lists) runs in threads via workers, never on the event loop.
+
+Subclasses define `compose_fields()` (FieldRows) and `build_request(strict)`;
+forms that are not policy actions (new case, party) override `perform()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any, Optional
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Checkbox, Footer, Input, RadioSet, Select, Static, TextArea
+
+from deskapp import actions
+from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason
+from deskapp.errors import DeskError
+from deskapp.tui.forms.fields import FieldRow, select_value
+from deskapp.tui.forms.inputs import SafeInput
+from deskapp.tui.forms.modals import BlockedModal, ReasonModal
+from deskapp.tui.forms.panel import LivePanel
+from deskapp.tui.text import line, safe_text
+
+log = logging.getLogger(__name__)
+
+
+class FieldError(Exception):
+    """A field the form itself can tell is wrong before asking the action layer."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def one_line(exc: BaseException) -> str:
+    text = safe_text(str(exc), single_line=True) or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+class ActionForm(ModalScreen):
+    """Base class for the desk's action forms. Dismisses with an Outcome, or None when cancelled."""
+
+    FORM_TITLE = "Action"
+    # False for forms no rule watches (they may still show local hints via `hints()`).
+    USES_POLICY = True
+    SHOWS_PANEL = True
+    PREVIEW_DELAY = 0.3
+    # Action-layer field names (InvalidInput.field) -> this form's field names.
+    FIELD_ALIASES: dict[str, str] = {}
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit", id="form.submit", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    ActionForm {
+        align: center middle;
+    }
+    ActionForm > #form-frame {
+        width: 100%;
+        height: 1fr;
+        background: $surface;
+    }
+    ActionForm #form-heading {
+        height: auto;
+        padding: 0 1;
+        background: $panel;
+    }
+    ActionForm #form-notice {
+        display: none;
+        height: auto;
+        padding: 0 1;
+        color: $text-warning;
+        text-style: bold;
+    }
+    ActionForm #form-notice.-show {
+        display: block;
+    }
+    ActionForm #form-body {
+        height: 1fr;
+    }
+    ActionForm #form-fields {
+        width: 3fr;
+        height: 1fr;
+        padding: 1 1 0 0;
+    }
+    ActionForm #form-policy {
+        width: 2fr;
+        min-width: 28;
+        border-left: vkey $border;
+    }
+    ActionForm.-narrow #form-body {
+        layout: vertical;
+    }
+    ActionForm.-narrow #form-fields {
+        width: 100%;
+    }
+    ActionForm.-narrow #form-policy {
+        width: 100%;
+        height: auto;
+        max-height: 6;
+        border-left: none;
+        border-top: hkey $border;
+    }
+    ActionForm #form-status {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, desk, case=None, **kwargs: Any) -> None:
+        super().__init__()
+        self.desk = desk
+        self.case = case
+        self.options = kwargs
+        self.outcome: Any = None  # the last outcome the action layer returned (for callers and tests)
+        self.live_findings: list[Any] = []
+        self._busy = False
+        self._preview_timer: Optional[Timer] = None
+        self._preview_gen = 0
+        self._last_reason = ""
+
+    # --- what subclasses provide -------------------------------------------------
+
+    def compose_fields(self) -> ComposeResult:
+        """Yield FieldRows."""
+        raise NotImplementedError
+
+    def build_request(self, strict: bool) -> Any:
+        """The request as the form stands. strict=True (submit) raises FieldError for a missing or bad
+        field; strict=False (live preview) fills gaps leniently, or returns None when there is nothing
+        to check yet."""
+        raise NotImplementedError
+
+    def perform(self, request: Any, reason: Optional[str], request_approval: bool):
+        """Carry out the request (in a worker thread). Policy actions go through actions.submit."""
+        return actions.submit(self.desk, request, reason=reason, request_approval=request_approval)
+
+    def after_success(self, request: Any, outcome: Any) -> None:
+        """Called on the UI thread after Done / ApprovalRequested, before the form closes."""
+
+    def hints(self) -> list[Any]:
+        """Local advice for forms no rule watches (same shape as findings: rule, severity, message)."""
+        return []
+
+    def fields_changed(self, name: Optional[str]) -> None:
+        """A field changed (enable/disable dependent fields here)."""
+
+    def case_changed(self) -> None:
+        """The form now holds a fresher case (after a conflict): refresh pick-lists here."""
+
+    @property
+    def subject(self) -> str:
+        """Title shown on the modals: the form's title."""
+        return self.FORM_TITLE
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-frame"):
+            yield Static(self.heading(), id="form-heading", markup=False)
+            yield Static(Content(""), id="form-notice", markup=False)
+            with Horizontal(id="form-body"):
+                with VerticalScroll(id="form-fields"):
+                    yield from self.compose_fields()
+                if self.SHOWS_PANEL:
+                    yield LivePanel("Policy - live" if self.USES_POLICY else "Notes", id="form-policy")
+            yield Static(Content(""), id="form-status", markup=False)
+        yield Footer()
+
+    def heading(self) -> Content:
+        parts: list = [(self.FORM_TITLE, "bold")]
+        if self.case is not None:
+            parts += ["  ", (self.case.ref, "bold $text-accent"), "  ", self.case.title]
+        return line(*parts)
+
+    def on_mount(self) -> None:
+        self._fit(self.size.width)
+        first = next(iter(self.query(FieldRow)), None)
+        if first is not None:
+            first.widget.focus()
+        self.schedule_preview(0)
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Below 100 columns the policy panel goes under the fields instead of beside them."""
+        self.set_class(width < 100, "-narrow")
+
+    # --- field access ---------------------------------------------------------------
+
+    def row(self, name: str) -> FieldRow:
+        return self.query_one(f"#row-{name}", FieldRow)
+
+    def has_field(self, name: str) -> bool:
+        return bool(self.query(f"#row-{name}"))
+
+    def widget(self, name: str) -> Widget:
+        return self.row(name).widget
+
+    def value(self, name: str) -> Any:
+        """A field's value: text for inputs, the choice (or None) for pick-lists, bool for checkboxes."""
+        widget = self.widget(name)
+        if isinstance(widget, Select):
+            return select_value(widget)
+        if isinstance(widget, Checkbox):
+            return bool(widget.value)
+        if isinstance(widget, TextArea):
+            return widget.text
+        if isinstance(widget, Input):
+            return widget.value
+        if isinstance(widget, RadioSet):
+            button = widget.pressed_button
+            return button.name if button is not None else None
+        raise TypeError(f"no value for {type(widget).__name__}")
+
+    def text(self, name: str) -> str:
+        return (self.value(name) or "") if self.has_field(name) else ""
+
+    def show_field_error(self, name: str, message: str) -> None:
+        """Show a one-line error under the field (if the form has it) and in the status line."""
+        name = self.FIELD_ALIASES.get(name, name)
+        if self.has_field(name):
+            row = self.row(name)
+            row.show_error(message)
+            if not row.has_class("-hidden"):
+                row.widget.focus()
+        self.show_status(message, "bold $text-error")
+
+    def clear_errors(self) -> None:
+        for row in self.query(FieldRow):
+            row.show_error(None)
+        self.show_status("")
+
+    def show_status(self, message: str, style: str = "$text-muted") -> None:
+        self.query_one("#form-status", Static).update(line((message, style)))
+
+    @property
+    def status(self) -> str:
+        content = self.query_one("#form-status", Static).content
+        return content.plain if isinstance(content, Content) else str(content)
+
+    def show_notice(self, message: Optional[str]) -> None:
+        notice = self.query_one("#form-notice", Static)
+        notice.update(Content(safe_text(message or "")))
+        notice.set_class(bool(message), "-show")
+
+    @property
+    def notice(self) -> str:
+        content = self.query_one("#form-notice", Static).content
+        return content.plain if isinstance(content, Content) else str(content)
+
+    # --- change tracking ----------------------------------------------------------------
+
+    def _row_of(self, widget: Widget) -> Optional[FieldRow]:
+        for node in widget.ancestors_with_self:
+            if isinstance(node, FieldRow):
+                return node
+        return None
+
+    def _changed(self, widget: Widget) -> None:
+        row = self._row_of(widget)
+        if row is None:
+            return
+        row.show_error(None)
+        if not self._busy:
+            self.show_status("")
+        self.fields_changed(row.field_name)
+        self.schedule_preview()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._changed(event.input)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._changed(event.text_area)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._changed(event.select)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._changed(event.checkbox)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._changed(event.radio_set)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_safe_input_clipped(self, event: SafeInput.Clipped) -> None:
+        row = self._row_of(event.input)
+        if row is not None:
+            row.show_error(f"{row.field_name}: pasted text cut to {event.kept:,} characters "
+                           f"(of {event.pasted:,}); the field holds {event.input.paste_limit:,}")
+
+    # --- live policy ------------------------------------------------------------------
+
+    @property
+    def preview_pending(self) -> bool:
+        """True while a re-check is scheduled or running (tests wait on this)."""
+        running = any(w.group == "preview" and w.is_running for w in self.workers)
+        return self._preview_timer is not None or running
+
+    def schedule_preview(self, delay: Optional[float] = None) -> None:
+        """Re-check the rules `delay` seconds after the last change (debounced)."""
+        if not self.SHOWS_PANEL or not self.is_mounted:
+            return
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(self.PREVIEW_DELAY if delay is None else delay, self._start_preview)
+
+    @property
+    def panel(self) -> LivePanel:
+        return self.query_one("#form-policy", LivePanel)
+
+    def _start_preview(self) -> None:
+        self._preview_timer = None
+        if not self.USES_POLICY or self.case is None:
+            self.live_findings = list(self.hints())
+            self.panel.show_hints(self.live_findings)
+            return
+        try:
+            request = self.build_request(strict=False)
+        except FieldError as exc:
+            self.panel.show_problem(f"Not checked yet: {exc}")
+            return
+        if request is None:
+            self.live_findings = []
+            self.panel.show([])
+            return
+        self._preview_gen += 1
+        self.panel.checking()
+        self.run_worker(self._run_preview(self._preview_gen, self.case, request),
+                        group="preview", exclusive=True, exit_on_error=False)
+
+    async def _run_preview(self, gen: int, case, request) -> None:
+        try:
+            findings = await asyncio.to_thread(actions.preview, self.desk, case, request)
+        except Exception as exc:  # a rule that cannot be evaluated must not break the form
+            log.warning("preview failed: %s", exc, exc_info=True)
+            if gen == self._preview_gen:
+                self.panel.show_problem(f"The rules could not be checked: {one_line(exc)}")
+            return
+        if gen == self._preview_gen:
+            self.live_findings = list(findings)
+            self.panel.show(self.live_findings)
+
+    # --- submit ----------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if self._busy:
+            self.show_status("Still saving - please wait.", "bold $text-warning")
+            return
+        self.clear_errors()
+        try:
+            request = self.build_request(strict=True)
+        except FieldError as exc:
+            self.show_field_error(exc.field, str(exc))
+            return
+        self._busy = True
+        self.show_status("Saving...", "bold")
+        self.run_worker(self._submit_flow(request), group="submit", exclusive=True, exit_on_error=False)
+
+    def action_cancel(self) -> None:
+        if self._busy:
+            self.show_status("Still saving - please wait.", "bold $text-warning")
+            return
+        self.dismiss(None)
+
+    async def _submit_flow(self, request: Any) -> None:
+        """Submit, then answer whatever the action layer asks, until it is done or the handler backs out."""
+        reason: Optional[str] = None
+        approval = False
+        try:
+            for _round in range(4):
+                try:
+                    outcome = await asyncio.to_thread(self.perform, request, reason, approval)
+                except DeskError as exc:
+                    field = getattr(exc, "field", None)
+                    if field:
+                        self.show_field_error(field, one_line(exc))
+                    else:
+                        self.show_status(f"Not saved: {one_line(exc)}", "bold $text-error")
+                    return
+                except Exception as exc:  # never let a database hiccup kill the form (or the input)
+                    log.exception("submit failed")
+                    self.show_status(f"Not saved: {type(exc).__name__}: {one_line(exc)}", "bold $text-error")
+                    return
+                self.outcome = outcome
+                if isinstance(outcome, (Done, ApprovalRequested)):
+                    self.after_success(request, outcome)
+                    self._busy = False
+                    self.dismiss(outcome)
+                    return
+                if isinstance(outcome, NeedsReason):
+                    self.show_status("A rule warns about this: give a reason to go ahead.", "bold $text-warning")
+                    answer = await self.app.push_screen_wait(
+                        ReasonModal(outcome.findings, action_title=self.subject, reason=self._last_reason))
+                    if answer is None:
+                        self.show_status("Not saved: no reason given. Your input is kept.", "bold $text-warning")
+                        return
+                    self._last_reason = answer
+                    reason, approval = answer, False
+                    continue
+                if isinstance(outcome, Blocked):
+                    self.show_status("Blocked by a rule.", "bold $text-error")
+                    answer = await self.app.push_screen_wait(BlockedModal(outcome.findings, action_title=self.subject))
+                    if answer is None:
+                        self.show_status("Not saved: blocked. Change the action or request approval.",
+                                         "bold $text-error")
+                        return
+                    reason, approval = answer, True
+                    continue
+                if isinstance(outcome, Conflict):
+                    await self._take_fresh_case(outcome.case)
+                    self.show_notice(outcome.message)
+                    self.show_status("Not saved: the case changed. Check it, then submit again.",
+                                     "bold $text-warning")
+                    return
+                self.show_status(f"Not saved: unexpected answer {type(outcome).__name__}", "bold $text-error")
+                return
+            self.show_status("Not saved: the rules kept changing while you answered; submit again.",
+                             "bold $text-error")
+        finally:
+            self._busy = False
+
+    async def _take_fresh_case(self, case) -> None:
+        """After a conflict: hold the case as it is now, so the next submit carries its version."""
+        if case is None and self.case is not None:
+            try:
+                case = await asyncio.to_thread(actions.load_case, self.desk, self.case.id)
+            except Exception as exc:
+                log.warning("reload after conflict failed: %s", exc)
+                return
+        if case is None:
+            return
+        self.case = case
+        self.query_one("#form-heading", Static).update(self.heading())
+        self.case_changed()
+        self.schedule_preview(0)
+
+    def now(self) -> datetime:
+        clock = getattr(self.desk, "now", None)
+        return clock() if callable(clock) else datetime.now().replace(microsecond=0)

@@ -1,0 +1,171 @@
+"""Compose and send a message (email, letter, SMS, portal) to a party on the case.
+
+Addressed to the designated representative by default. The live panel checks
+the text as it is typed: a card number in the subject or body shows the
+card-number-disclosure block before the handler presses send, hostile wording
+shows the tone warning.
+
+The message is kept as a draft while it is written (saved a couple of seconds
+after the last keystroke, in a worker), restored when the form is opened again
+for the case, and discarded once sent. A dropped SSH link loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+
+from textual.app import ComposeResult
+from textual.timer import Timer
+from textual.widgets import Select
+
+from deskapp import actions
+from deskapp.actions.outcomes import ApprovalRequested, Done
+from deskapp.actions.validate import MAX_SUMMARY, MESSAGE_CHANNELS
+from deskapp.actions.views import ActionRequest
+from deskapp.tui.forms.base import ActionForm, FieldError, one_line
+from deskapp.tui.forms.fields import FieldRow, default_party, party_options, set_options_keeping, word_options
+from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
+
+log = logging.getLogger(__name__)
+
+DRAFT_KIND = "message"
+DRAFT_DELAY = 2.0
+CHANNEL_LABELS = {"email": "email", "letter": "letter", "sms": "SMS", "portal": "portal message"}
+
+
+class MessageForm(ActionForm):
+    FORM_TITLE = "Send a message"
+    FIELD_ALIASES = {"summary": "subject"}
+
+    DEFAULT_CSS = """
+    MessageForm FieldRow#row-body SafeTextArea.field-input {
+        height: 10;
+    }
+    """
+
+    def __init__(self, desk, case, **kwargs) -> None:
+        super().__init__(desk, case, **kwargs)
+        self._draft_timer: Optional[Timer] = None
+        self._draft_ready = False  # no saving until the stored draft (if any) has been loaded
+        self.drafts = kwargs.get("drafts", True)
+
+    def compose_fields(self) -> ComposeResult:
+        yield FieldRow("channel", "Send by", Select([(CHANNEL_LABELS[c], c) for c in MESSAGE_CHANNELS],
+                                                    value="email", allow_blank=False, compact=True))
+        yield FieldRow("party", "To", Select(party_options(self.case), prompt="Choose who",
+                                             value=default_party(self.case) if self.case.parties else Select.NULL,
+                                             compact=True))
+        yield FieldRow("subject", "Subject", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
+                                                       placeholder="Subject or one-line summary"))
+        yield FieldRow("body", "Message", SafeTextArea(compact=True, placeholder="The message as it will be sent"))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.drafts:
+            self.run_worker(self._load_draft(), group="draft", exit_on_error=False)
+        else:
+            self._draft_ready = True
+
+    def case_changed(self) -> None:
+        set_options_keeping(self.widget("party"), party_options(self.case), default_party(self.case))
+
+    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+        party = self.value("party")
+        subject = self.text("subject")
+        body = self.text("body")
+        if strict:
+            if party is None:
+                raise FieldError("party", "choose who the message is to")
+            if not body.strip():
+                raise FieldError("body", "the message is empty")
+        return ActionRequest(kind="message", case_id=self.case.id, version=self.case.version,
+                             channel=self.value("channel"), direction="out", party_id=party,
+                             summary=subject, body=body)
+
+    def action_submit(self) -> None:
+        # The submit itself settles the draft (see perform); a pending save would race it.
+        if self._draft_timer is not None and not self._busy:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        super().action_submit()
+
+    def perform(self, request, reason, request_approval):
+        """Send; then drop the draft if the message went (or waits for approval), else keep it saved."""
+        outcome = super().perform(request, reason, request_approval)
+        if self.drafts:
+            try:
+                if isinstance(outcome, (Done, ApprovalRequested)):
+                    actions.discard_draft(self.desk, self.case.id, DRAFT_KIND)
+                elif request.body.strip() or request.summary.strip():
+                    actions.save_draft(self.desk, self.case.id, DRAFT_KIND,
+                                       {"channel": request.channel, "party_id": request.party_id,
+                                        "subject": request.summary}, request.body)
+            except Exception as exc:  # a draft is a convenience: never fail the send over it
+                log.warning("could not settle draft: %s", exc)
+        return outcome
+
+    # --- drafts ------------------------------------------------------------------------
+
+    def _draft_fields(self) -> dict[str, Any]:
+        return {"channel": self.value("channel"), "party_id": self.value("party"), "subject": self.text("subject")}
+
+    async def _load_draft(self) -> None:
+        try:
+            draft = await asyncio.to_thread(actions.load_draft, self.desk, self.case.id, DRAFT_KIND)
+        except Exception as exc:
+            log.warning("could not load draft: %s", exc)
+            draft = None
+        if draft is not None and not (self.text("subject") or self.text("body")):
+            fields, body = draft
+            if fields.get("channel") in MESSAGE_CHANNELS:
+                self.widget("channel").value = fields["channel"]
+            if self.case.party(fields.get("party_id")) is not None:
+                self.widget("party").value = fields["party_id"]
+            self.widget("subject").value = str(fields.get("subject") or "")
+            self.widget("body").load_text(body)
+            self.show_notice("Draft restored: this message was started earlier and not sent.")
+        self._draft_ready = True
+
+    def fields_changed(self, name: Optional[str]) -> None:
+        if not (self.drafts and self._draft_ready):
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
+
+    def _save_draft(self) -> None:
+        self._draft_timer = None
+        fields, body = self._draft_fields(), self.text("body")
+        self.run_worker(self._store_draft(fields, body), group="draft", exclusive=True, exit_on_error=False)
+
+    async def _store_draft(self, fields: dict[str, Any], body: str) -> None:
+        try:
+            if body.strip() or fields.get("subject"):
+                await asyncio.to_thread(actions.save_draft, self.desk, self.case.id, DRAFT_KIND, fields, body)
+            else:
+                await asyncio.to_thread(actions.discard_draft, self.desk, self.case.id, DRAFT_KIND)
+        except Exception as exc:
+            log.warning("could not save draft: %s", exc)
+            if not self._busy:
+                self.show_status(f"Draft not saved: {one_line(exc)}", "$text-warning")
+
+    def action_cancel(self) -> None:
+        """Closing keeps the draft (saved now if a save was pending), so nothing typed is lost."""
+        if self._draft_timer is not None and not self._busy:
+            self._draft_timer.stop()
+            self._draft_timer = None
+            fields, body = self._draft_fields(), self.text("body")
+            if body.strip() or fields.get("subject"):
+                # Outlives the form: run on the app so closing does not cancel it.
+                desk, case_id = self.desk, self.case.id
+
+                def save() -> None:
+                    try:
+                        actions.save_draft(desk, case_id, DRAFT_KIND, fields, body)
+                    except Exception as exc:
+                        log.warning("could not save draft on close: %s", exc)
+
+                self.app.run_worker(save, thread=True, group="draft-on-close", exit_on_error=False)
+        super().action_cancel()
