@@ -70,7 +70,7 @@ NAVIGATION: tuple[Binding, ...] = (
 def app_bindings() -> list[Binding]:
     return [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key binding, its id and key"),
-        Binding("ctrl+p", "command_palette", "Palette", id="app.command_palette", show=False, priority=True,
+        Binding("ctrl+p", "command_palette", "Palette", id="app.command_palette", priority=True,
                 tooltip="Search every action by name"),
         Binding("ctrl+t", "cycle_theme", "Theme", id="app.cycle_theme", show=False,
                 tooltip="Switch to the next theme (saved for next time)"),

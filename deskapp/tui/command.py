@@ -1,15 +1,53 @@
-"""`deskapp` with no subcommand: open the desk. (Placeholder until the desk UI lands.)"""
+"""`deskapp` with no subcommand: open the desk.
+
+Everything that can fail (database, schema, rules file, unknown handler, unknown
+theme) is checked before the app takes over the terminal, so a problem is one
+line on stderr with exit code 2 and the terminal is never left in a bad state.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 
-from deskapp.errors import DeskError
+from deskapp.errors import ConfigError
 
 
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", metavar="NAME", default=None,
+                        help="colour theme for this session (desk-dark, desk-light, desk-high-contrast, "
+                             "desk-16, or one from $DESKAPP_THEMES); the saved choice otherwise")
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="do not capture the mouse (lets the terminal select and paste text)")
     parser.set_defaults(func=run_desk)
 
 
 def run_desk(args: argparse.Namespace) -> int:
-    raise DeskError("the desk UI is not built yet")
+    from deskapp.actions import open_desk
+    from deskapp.tui.themes import load_themes
+
+    theme = getattr(args, "theme", None)
+    if theme:
+        names = load_themes().names
+        if theme not in names:
+            raise ConfigError(f"--theme: unknown theme {theme!r} (available: {', '.join(names)})")
+    # Logging goes to a file if asked for: the terminal belongs to the app.
+    log_file = os.environ.get("DESKAPP_LOG")
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    desk = open_desk(args.db, args.policies, None)
+    try:
+        from deskapp.tui.app import DeskApp
+
+        app = DeskApp(desk, theme=theme)
+        try:
+            app.run(mouse=not getattr(args, "no_mouse", False))
+        except OSError as exc:
+            # The terminal went away mid-write (SSH drop): nothing left to draw on.
+            logging.getLogger(__name__).info("terminal gone: %s", exc)
+            return 129
+        return app.return_code or 0
+    finally:
+        desk.close()

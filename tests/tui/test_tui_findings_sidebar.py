@@ -126,9 +126,22 @@ async def test_sidebar_standing_facts_and_deadlines():
         assert sidebar.standing_findings.findings == []
 
 
+def test_deadline_rows_policy_deadlines():
+    from deskapp.policy.timescales import Deadlines as PolicyDeadlines
+
+    d = PolicyDeadlines(title="Housing Ombudsman", stage=1,
+                        acknowledge_by=datetime(2026, 3, 9, 23, 59, 59), acknowledged=True,
+                        respond_by=datetime(2026, 3, 23, 23, 59, 59), respond_days_left=9,
+                        next_due=datetime(2026, 3, 23, 23, 59, 59), next_due_what="response",
+                        next_due_days_left=9, extension_max=10, extension_days=2)
+    rows = deadline_rows(d)
+    assert rows == [("Acknowledge by", datetime(2026, 3, 9, 23, 59, 59), None, "met"),
+                    ("Respond by", datetime(2026, 3, 23, 23, 59, 59), 9, "next")]
+
+
 def test_deadline_rows_from_mapping_and_generic_next_due():
-    rows = deadline_rows({"next_due": datetime(2026, 3, 16), "working_days_left": 0, "note": "x"})
-    assert rows == [("Next due", datetime(2026, 3, 16), 0)]
+    rows = deadline_rows({"next_due": datetime(2026, 3, 16), "next_due_days_left": 0, "note": "x"})
+    assert rows == [("Next due", datetime(2026, 3, 16), 0, "")]
     assert days_left_text(0)[0] == "due today"
     assert days_left_text(None) == ("", "")
     assert deadline_rows(None) == []

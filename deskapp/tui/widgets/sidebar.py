@@ -19,7 +19,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from deskapp.tui.text import line, plain
+from deskapp.tui.bindings import scroll_bindings
+from deskapp.tui.text import line
 from deskapp.tui.widgets.findings import FindingsList
 
 # Friendly labels for the deadline names the policy engine uses; others are title-cased.
@@ -28,7 +29,7 @@ _LABELS = {
     "respond_by": "Respond by",
     "next_due": "Next due",
     "extended_to": "Extended to",
-    "summary_resolution_by": "Summary resolution by",
+    "summary_by": "Summary resolution by",
     "final_response_by": "Final response by",
 }
 
@@ -44,18 +45,27 @@ def _items(obj: Any) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in vars(obj).items() if not k.startswith("_")] if hasattr(obj, "__dict__") else []
 
 
-def deadline_rows(deadlines: Any) -> list[tuple[str, date | datetime, int | None]]:
-    """(label, when, working days left or None) for every dated field of a Deadlines object.
+# Deadline fields the policy engine's Deadlines carries, with the flag saying each was met.
+_MET_FLAGS = {"acknowledge_by": "acknowledged", "respond_by": "responded"}
+# `next_due` repeats one of the others; it is marked on that row instead of shown twice.
+_SKIP = {"next_due"}
 
-    The working days left are taken from a companion field (`respond_by` ->
-    `respond_days_left` / `respond_working_days_left` / `respond_by_days_left`);
-    the sidebar never counts working days itself, so it always agrees with the rules.
+
+def deadline_rows(deadlines: Any) -> list[tuple[str, date | datetime, int | None, str]]:
+    """(label, when, working days left or None, note) for every dated field of a Deadlines object.
+
+    The working days left are taken from the companion field (`respond_by` ->
+    `respond_days_left`); the sidebar never counts working days itself, so it
+    always agrees with the rules. `note` is "met", "provisional", "next" or "".
     """
     items = _items(deadlines)
     values = dict(items)
+    next_due = values.get("next_due")
     rows = []
     for name, value in items:
         if not isinstance(value, (date, datetime)):
+            continue
+        if name in _SKIP and any(v == value for k, v in items if k != name):
             continue
         stem = name
         for suffix in ("_by", "_at", "_due", "_on"):
@@ -63,16 +73,19 @@ def deadline_rows(deadlines: Any) -> list[tuple[str, date | datetime, int | None
                 stem = stem[: -len(suffix)]
                 break
         left = None
-        for candidate in (f"{stem}_working_days_left", f"{stem}_days_left", f"{name}_days_left",
+        for candidate in (f"{stem}_days_left", f"{stem}_working_days_left", f"{name}_days_left",
                           f"{name}_working_days_left"):
             if isinstance(values.get(candidate), int) and not isinstance(values.get(candidate), bool):
                 left = values[candidate]
                 break
-        if left is None and name == "next_due":
-            generic = values.get("working_days_left", values.get("days_left"))
-            if isinstance(generic, int) and not isinstance(generic, bool):
-                left = generic
-        rows.append((_LABELS.get(name, name.replace("_", " ").capitalize()), value, left))
+        note = ""
+        if values.get(_MET_FLAGS.get(name, ""), False) is True:
+            note, left = "met", None
+        elif values.get(f"{name}_provisional") is True:
+            note = "provisional"
+        elif next_due is not None and value == next_due and name not in _SKIP:
+            note = "next"
+        rows.append((_LABELS.get(name, name.replace("_", " ").capitalize()), value, left, note))
     return rows
 
 
@@ -124,6 +137,8 @@ class PolicySidebar(VerticalScroll):
     }
     """
 
+    BINDING_GROUP_TITLE = "Advice pane"
+    BINDINGS = scroll_bindings("sidebar")
     can_focus = True
 
     def compose(self) -> ComposeResult:
@@ -167,15 +182,28 @@ class PolicySidebar(VerticalScroll):
 
     def _deadlines(self, deadlines: Any) -> Content:
         rows = deadline_rows(deadlines)
-        if not rows:
-            return Content("")
         lines = []
-        for label, when, left in rows:
+        title = getattr(deadlines, "title", "") if deadlines is not None else ""
+        if title:
+            stage = getattr(deadlines, "stage", None)
+            lines.append(line((title, "$text-muted"), (f", stage {stage}" if stage else "", "$text-muted")))
+        if getattr(deadlines, "closed", False):
+            lines.append(Content.styled("Case closed: no deadlines running.", "$text-muted"))
+        for label, when, left, note in rows:
             words, style = days_left_text(left)
             parts: list = [(f"{label}: ", "$text-muted"), (format_when(when), "bold")]
-            if words:
+            if note == "met":
+                parts.append(("  met", "$text-success"))
+            elif words:
                 parts += [("  ", ""), (words, style)]
+            if note == "provisional":
+                parts.append((" (until acknowledged)", "$text-muted"))
             lines.append(line(*parts))
+        used = getattr(deadlines, "extension_days", 0) if deadlines is not None else 0
+        limit = getattr(deadlines, "extension_max", None) if deadlines is not None else None
+        if isinstance(used, int) and used:
+            of = f" of {limit}" if isinstance(limit, int) else ""
+            lines.append(line(("Extended: ", "$text-muted"), (f"{used}{of} working days", "")))
         return Content("\n").join(lines)
 
     # --- live findings ---------------------------------------------------

@@ -1,0 +1,187 @@
+"""DeskApp: the full-screen desk a handler works in all day.
+
+The app owns what is per-handler rather than per-screen: themes (data files,
+choice persisted in config.yaml), the keymap (binding ids remapped in
+config.yaml), the command palette, the help screen and the injectable clock
+(tests and snapshots pin "now"). The main screen does the desk work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+from textual.app import App
+from textual.binding import Binding
+
+from deskapp.tui.bindings import NAVIGATION, action_bindings, app_bindings
+from deskapp.tui.commands import DeskCommands
+from deskapp.tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, ThemeSet, load_themes, terminal_colours
+from deskapp.tui.userconfig import UserConfig, config_path, load_user_config, save_theme
+
+log = logging.getLogger(__name__)
+
+
+def known_binding_ids() -> list[str]:
+    """Every binding id a handler may remap (desk screen, panes, app)."""
+    from deskapp.tui.bindings import scroll_bindings
+    from deskapp.tui.screens.filters import FilterScreen
+    from deskapp.tui.screens.help import HelpScreen
+
+    ids = [b.id for b in [*action_bindings(), *NAVIGATION, *app_bindings(), *scroll_bindings("case"),
+                          *scroll_bindings("sidebar")] if b.id]
+    for screen in (FilterScreen, HelpScreen):
+        ids += [b.id for b in screen.BINDINGS if isinstance(b, Binding) and b.id]
+    try:
+        from deskapp.tui.widgets.queue_view import QueueView
+
+        ids += [b.id for b in QueueView.BINDINGS if isinstance(b, Binding) and b.id]
+    except ImportError:
+        pass
+    return list(dict.fromkeys(ids))
+
+
+def choose_theme(explicit: Optional[str], configured: Optional[str], available: Iterable[str],
+                 environ: Optional[Mapping[str, str]] = None) -> tuple[str, Optional[str]]:
+    """(theme to use, a notice or None). --theme beats config.yaml beats the terminal's colours."""
+    names = list(available)
+    if explicit:
+        if explicit in names:
+            return explicit, None
+        fallback = SIXTEEN_COLOUR_THEME if terminal_colours(environ) < 256 else DEFAULT_THEME
+        return fallback, f"theme {explicit!r} not found; using {fallback} (themes: {', '.join(names)})"
+    if configured:
+        if configured in names:
+            return configured, None
+        fallback = SIXTEEN_COLOUR_THEME if terminal_colours(environ) < 256 else DEFAULT_THEME
+        return fallback, f"theme {configured!r} from config.yaml not found; using {fallback}"
+    if terminal_colours(environ) < 256 and SIXTEEN_COLOUR_THEME in names:
+        return SIXTEEN_COLOUR_THEME, None
+    return (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark"), None
+
+
+class DeskApp(App):
+    """The desk. `desk` comes from deskapp.actions.open_desk; everything else is optional.
+
+    theme:      a theme name that overrides the saved choice (the --theme option)
+    now:        clock for the desk (tests and snapshots pin it)
+    show_clock: False hides the clock in the header (snapshots)
+    """
+
+    TITLE = "deskapp"
+    BINDINGS = app_bindings()
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    CSS = """
+    Screen { background: $background; }
+    Toast { max-width: 70; }
+    """
+
+    def __init__(self, desk: Any, *, theme: Optional[str] = None,
+                 now: Optional[Callable[[], datetime]] = None, show_clock: bool = True,
+                 config_file: Optional[Path] = None, theme_folders: Optional[list[Path]] = None,
+                 environ: Optional[Mapping[str, str]] = None) -> None:
+        super().__init__()
+        # Thin clients over SSH: no animation, so a keystroke sends one small redraw.
+        self.animation_level = "none"
+        self.desk = desk
+        if now is not None:
+            desk.clock = now
+        self.show_clock = show_clock
+        self.notices: list[tuple[str, str]] = []  # (severity, one-line message) shown once mounted
+        self._persist_theme = False
+        self._clashes_reported: set[frozenset[str]] = set()
+
+        self.config_file = config_file or config_path()
+        self.theme_set: ThemeSet = load_themes(theme_folders)
+        for warning in self.theme_set.warnings:
+            self.notices.append(("warning", warning))
+        for desk_theme in self.theme_set.themes:
+            self.register_theme(desk_theme)
+
+        self.user_config: UserConfig = load_user_config(self.config_file)
+        keymap = self.user_config.check_binding_ids(known_binding_ids())
+        for problem in self.user_config.problems:
+            self.notices.append(("error", problem))
+        if keymap:
+            self.set_keymap(keymap)
+
+        chosen, notice = choose_theme(theme, self.user_config.theme, self.theme_set.names, environ)
+        if notice:
+            self.notices.append(("warning", notice))
+        self.theme = chosen
+
+    # --- lifecycle ---------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from deskapp.tui.screens.main import MainScreen
+
+        self.push_screen(MainScreen(self.desk))
+        for severity, message in self.notices:
+            self.notify(message, severity=severity, timeout=12, markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._persist_theme = True
+        self._watch_hangup()
+
+    def _watch_hangup(self) -> None:
+        """Leave cleanly when the terminal goes away (SSH drop, closed window) or on SIGTERM."""
+        if not self.is_headless:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, self._terminal_gone, sig)
+                except (NotImplementedError, RuntimeError, ValueError):
+                    pass
+
+    def _terminal_gone(self, sig: int) -> None:
+        log.info("signal %s: closing the desk", sig)
+        self.exit(return_code=128 + int(sig))
+
+    # --- themes ------------------------------------------------------------
+
+    def _theme_changed(self, theme) -> None:
+        if not self._persist_theme:
+            return
+        problem = save_theme(theme.name, self.config_file)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+
+    def action_cycle_theme(self) -> None:
+        names = self.theme_set.names or [self.theme]
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=3, markup=False)
+
+    # --- help and keys -----------------------------------------------------
+
+    def action_help(self) -> None:
+        from deskapp.tui.screens.filters import FilterScreen
+        from deskapp.tui.screens.help import HelpScreen, binding_catalogue
+        from deskapp.tui.screens.main import MainScreen
+
+        base = self.screen
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                base = screen
+                break
+        sections = binding_catalogue(self, base, extra=[FilterScreen])
+        self.push_screen(HelpScreen(sections, str(self.config_file)))
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node) -> None:
+        """Two bindings on one key after the handler's keymap: say so once, naming the ids."""
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids in self._clashes_reported:
+            return
+        self._clashes_reported.add(ids)
+        keys = ", ".join(sorted({b.key for b in clashed_bindings}))
+        self.notify(f"{self.config_file}: key {keys} is used by more than one binding "
+                    f"({', '.join(sorted(ids))}); check your keys: section",
+                    severity="warning", timeout=12, markup=False)
+
+    # --- helpers -----------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.desk.now()

@@ -1,0 +1,53 @@
+"""What the handler has narrowed the queue to: filters and search text.
+
+Kept as one immutable value so the queue title, the filter screen and the
+query given to the queue view are always built from the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from deskapp.tui.text import clip
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    mine: bool = False
+    overdue: bool = False
+    due_soon: bool = False
+    statuses: frozenset[str] = field(default_factory=frozenset)
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    search: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self != QueueFilters()
+
+    @property
+    def filtering(self) -> bool:
+        """Any filter other than the search text."""
+        return replace(self, search="") != QueueFilters()
+
+    def with_search(self, text: str) -> "QueueFilters":
+        return replace(self, search=text.strip())
+
+    def without_search(self) -> "QueueFilters":
+        return replace(self, search="")
+
+    def describe(self, width: int = 60) -> str:
+        """Short words for the queue title: 'mine, overdue, status: new/closed, search “leak”'."""
+        parts = []
+        if self.mine:
+            parts.append("mine")
+        if self.overdue:
+            parts.append("overdue")
+        if self.due_soon:
+            parts.append("due soon")
+        if self.statuses:
+            parts.append("status " + "/".join(s.replace("_", " ") for s in sorted(self.statuses)))
+        if self.kinds:
+            parts.append("kind " + "/".join(k.replace("_", " ") for k in sorted(self.kinds)))
+        if self.search:
+            parts.append(f"search “{clip(self.search, 24)}”")
+        return clip(", ".join(parts), width) if parts else ""

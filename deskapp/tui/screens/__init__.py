@@ -1,0 +1,1 @@
+"""Desk screens: the main screen, help, filters."""

@@ -1,0 +1,393 @@
+"""The main desk screen: queue, selected case, policy sidebar.
+
+Layout by width (HORIZONTAL_BREAKPOINTS):
+  >= 140 columns  three panes side by side
+  100-139         three narrower panes
+  <  100          one pane at a time (80x24 thin clients): a tab strip shows
+                  1 Queue / 2 Case / 3 Advice with the count of standing findings,
+                  Tab / Shift-Tab / 1-3 switch panes.
+Nothing here touches the database directly: case loads run in thread workers
+that post messages back; actions open the forms, which go through deskapp.actions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from deskapp.errors import DeskError
+from deskapp.tui import queue_query
+from deskapp.tui.bindings import NAVIGATION, action_bindings, desk_action
+from deskapp.tui.filters import QueueFilters
+from deskapp.tui.text import line, plain, safe_text
+from deskapp.tui.widgets.case_pane import CasePane
+from deskapp.tui.widgets.findings import finding_parts
+from deskapp.tui.widgets.footer import DeskFooter
+from deskapp.tui.widgets.header import DeskHeader, display_db
+from deskapp.tui.widgets.sidebar import PolicySidebar
+
+log = logging.getLogger(__name__)
+
+PANES = ("queue", "case", "sidebar")
+PANE_TITLES = {"queue": "Queue", "case": "Case", "sidebar": "Advice"}
+
+
+def _friendly_error(exc: BaseException) -> str:
+    """One line for a handler: DeskError as is, anything else as its type and first line."""
+    if isinstance(exc, DeskError):
+        return safe_text(str(exc), single_line=True)
+    first = safe_text(str(exc).splitlines()[0] if str(exc) else "", single_line=True)
+    return f"{type(exc).__name__}: {first[:160]}"
+
+
+class MainScreen(Screen):
+    BINDING_GROUP_TITLE = "Desk"
+    BINDINGS = [*action_bindings(), *NAVIGATION]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
+    # Moving quickly through the queue should not load every case passed over.
+    CASE_LOAD_DELAY = 0.12
+
+    DEFAULT_CSS = """
+    MainScreen #panes { height: 1fr; }
+    MainScreen .pane {
+        height: 1fr;
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+        border-title-style: bold;
+    }
+    MainScreen .pane:focus-within { border: round $primary; border-title-color: $text-accent; }
+    MainScreen #queue-pane { width: 40%; }
+    MainScreen #case-pane { width: 1fr; padding: 0 1; }
+    MainScreen #sidebar-pane { width: 40; }
+    MainScreen.-medium #sidebar-pane { width: 32; }
+    MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane {
+        display: none; width: 1fr;
+    }
+    MainScreen.-narrow .pane.-active, MainScreen.-narrow #queue-pane.-active,
+    MainScreen.-narrow #sidebar-pane.-active { display: block; }
+    MainScreen #pane-tabs { display: none; height: 1; background: $panel; }
+    MainScreen.-narrow #pane-tabs { display: block; }
+    MainScreen #queue-title { height: 1; color: $text-muted; padding: 0 1; }
+    MainScreen #search { display: none; border: none; height: 1; padding: 0 1; }
+    MainScreen #search.-open { display: block; }
+    MainScreen #queue { height: 1fr; }
+    MainScreen #queue-missing { height: 1fr; padding: 1; color: $text-muted; }
+    """
+
+    class CaseLoaded(Message):
+        def __init__(self, case_id: int, case: Any, standing: Any) -> None:
+            super().__init__()
+            self.case_id = case_id
+            self.case = case
+            self.standing = standing
+
+    class CaseFailed(Message):
+        def __init__(self, case_id: int, error: str) -> None:
+            super().__init__()
+            self.case_id = case_id
+            self.error = error
+
+    active_pane: reactive[str] = reactive("queue")
+
+    def __init__(self, desk: Any) -> None:
+        super().__init__()
+        self.desk = desk
+        self.filters = QueueFilters()
+        self.case: Any = None
+        self.standing: Any = None
+        self.wanted_case_id: Optional[int] = None
+        self._load_timer: Optional[Timer] = None
+
+    # --- layout ------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        me = self.desk.me
+        clock = self.desk.now if getattr(self.app, "show_clock", True) else None
+        yield DeskHeader(me.display_name or me.username, me.role, self.desk.name, display_db(self.desk.db_url),
+                         clock, id="header")
+        yield Static(Content(""), id="pane-tabs", markup=False)
+        with Horizontal(id="panes"):
+            with Vertical(id="queue-pane", classes="pane -active") as queue_pane:
+                queue_pane.border_title = "1 Queue"
+                yield Static(Content(""), id="queue-title", markup=False)
+                yield Input(placeholder="search ref, name or contact text; enter to search, esc to close",
+                            id="search")
+                yield queue_query.make_queue_view(id="queue", classes="pane-body")
+            case_pane = CasePane(id="case-pane", classes="pane pane-body")
+            case_pane.border_title = "2 Case"
+            yield case_pane
+            sidebar = PolicySidebar(id="sidebar-pane", classes="pane pane-body")
+            sidebar.border_title = "3 Advice"
+            yield sidebar
+        yield DeskFooter(id="footer")
+
+    def on_mount(self) -> None:
+        self._apply_filters(self.filters)
+        self._render_pane_tabs()
+        self.call_after_refresh(self._focus_pane, "queue")
+
+    # --- panes -------------------------------------------------------------
+
+    def _pane_target(self, name: str):
+        if name == "queue":
+            return self.query_one("#queue")
+        if name == "case":
+            return self.query_one("#case-pane")
+        return self.query_one("#sidebar-pane")
+
+    def _pane_of_focus(self) -> str:
+        focused = self.focused
+        if focused is None:
+            return self.active_pane
+        for node in focused.ancestors_with_self:
+            node_id = getattr(node, "id", None)
+            if node_id == "queue-pane":
+                return "queue"
+            if node_id == "case-pane":
+                return "case"
+            if node_id == "sidebar-pane":
+                return "sidebar"
+        return self.active_pane
+
+    def _focus_pane(self, name: str) -> None:
+        self.active_pane = name
+        target = self._pane_target(name)
+        if target.focusable:
+            target.focus()
+
+    def watch_active_pane(self, name: str) -> None:
+        for pane in PANES:
+            container = self.query_one(f"#{pane}-pane")
+            container.set_class(pane == name, "-active")
+        self._render_pane_tabs()
+
+    def on_descendant_focus(self) -> None:
+        pane = self._pane_of_focus()
+        if pane != self.active_pane:
+            self.active_pane = pane
+
+    def action_next_pane(self) -> None:
+        index = PANES.index(self._pane_of_focus())
+        self._focus_pane(PANES[(index + 1) % len(PANES)])
+
+    def action_previous_pane(self) -> None:
+        index = PANES.index(self._pane_of_focus())
+        self._focus_pane(PANES[(index - 1) % len(PANES)])
+
+    def action_show_pane(self, name: str) -> None:
+        if name in PANES:
+            self._focus_pane(name)
+
+    def _render_pane_tabs(self) -> None:
+        """The one-line pane switcher shown at narrow widths, with the worst advice counted."""
+        parts: list = []
+        for number, pane in enumerate(PANES, 1):
+            label = f" {number} {PANE_TITLES[pane]}"
+            if pane == "sidebar" and self.standing is not None:
+                severities = [finding_parts(f)[1] for f in (self.standing.findings or [])]
+                for severity, mark in (("block", "!"), ("warn", "!"), ("advice", "i")):
+                    count = severities.count(severity)
+                    if count:
+                        label += f" {count}{mark}" if severity != "block" else f" {count} BLOCK"
+                        break
+            label += " "
+            style = "bold reverse $primary" if pane == self.active_pane else ""
+            parts += [(label, style), " "]
+        if self.case is not None:
+            parts += [("  ", ""), (self.case.ref, "bold")]
+        self.query_one("#pane-tabs", Static).update(line(*parts))
+
+    # --- queue, search, filters -------------------------------------------
+
+    def _apply_filters(self, filters: QueueFilters) -> None:
+        self.filters = filters
+        view = self.query_one("#queue")
+        count_text = queue_query.apply(view, self.desk, filters)
+        self._render_queue_title(count_text)
+
+    def _render_queue_title(self, count_text: str = "") -> None:
+        width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
+        described = self.filters.describe(width)
+        parts: list = []
+        if count_text:
+            parts.append((count_text, "bold"))
+        if described:
+            parts += [(" · " if parts else "", "$text-muted"), (described, "$text-accent")]
+        if not parts:
+            parts = [("all cases", "$text-muted")]
+        self.query_one("#queue-title", Static).update(line(*parts))
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = self.filters.search
+        search.add_class("-open")
+        self._focus_pane("queue")
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_search()
+        self._apply_filters(self.filters.with_search(safe_text(event.value, single_line=True)))
+        self._focus_pane("queue")
+
+    def _close_search(self) -> None:
+        self.query_one("#search", Input).remove_class("-open")
+
+    def action_filters(self) -> None:
+        from deskapp.tui.screens.filters import FilterScreen
+
+        def chosen(result: QueueFilters | None) -> None:
+            if result is not None:
+                self._apply_filters(result)
+            self._focus_pane("queue")
+
+        self.app.push_screen(FilterScreen(self.filters), chosen)
+
+    def _search_open(self) -> bool:
+        return self.query_one("#search", Input).has_class("-open")
+
+    def action_clear_search(self) -> None:
+        """Esc: close the search box if open (keeping the current search), else clear search and filters."""
+        if self._search_open():
+            self._close_search()
+            self._focus_pane("queue")
+        elif self.filters.active:
+            self._apply_filters(QueueFilters())
+            self.notify("Search and filters cleared.", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_search":
+            return self.filters.active or self._search_open()
+        return True
+
+    def action_refresh(self) -> None:
+        queue_query.reload(self.query_one("#queue"))
+        if self.wanted_case_id is not None:
+            self._start_case_load(self.wanted_case_id)
+
+    # --- the selected case ------------------------------------------------
+
+    def on_queue_view_highlighted(self, message) -> None:
+        case_id = getattr(message, "case_id", None)
+        if case_id is None:
+            return
+        self.select_case(case_id)
+
+    def on_queue_view_selected(self, message) -> None:
+        case_id = getattr(message, "case_id", None)
+        if case_id is None:
+            return
+        if case_id != self.wanted_case_id:
+            self.select_case(case_id, delay=0)
+        self._focus_pane("case")
+
+    def select_case(self, case_id: int, delay: float | None = None) -> None:
+        """Show `case_id` (loaded in a worker after a short pause, so fast scrolling stays cheap)."""
+        self.wanted_case_id = case_id
+        if self._load_timer is not None:
+            self._load_timer.stop()
+        delay = self.CASE_LOAD_DELAY if delay is None else delay
+        if delay <= 0:
+            self._start_case_load(case_id)
+        else:
+            self._load_timer = self.set_timer(delay, lambda: self._start_case_load(case_id))
+
+    def _start_case_load(self, case_id: int) -> None:
+        if case_id != self.wanted_case_id:
+            return
+        self.query_one(CasePane).show_loading()
+        self._load_case(case_id)
+
+    @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
+    def _load_case(self, case_id: int) -> None:
+        from deskapp.actions import load_case, standing
+
+        worker = get_current_worker()
+        try:
+            case = load_case(self.desk, case_id)
+            advice = standing(self.desk, case)
+        except Exception as exc:  # noqa: BLE001 - shown to the handler as one line, never a traceback
+            log.exception("loading case %s failed", case_id)
+            if not worker.is_cancelled:
+                self.post_message(self.CaseFailed(case_id, _friendly_error(exc)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.CaseLoaded(case_id, case, advice))
+
+    def on_main_screen_case_loaded(self, message: "MainScreen.CaseLoaded") -> None:
+        if message.case_id != self.wanted_case_id:
+            return  # the handler has moved on
+        self.case = message.case
+        self.standing = message.standing
+        self.query_one(CasePane).show_case(message.case)
+        self.query_one(PolicySidebar).show_standing(message.standing, message.case)
+        self._render_pane_tabs()
+
+    def on_main_screen_case_failed(self, message: "MainScreen.CaseFailed") -> None:
+        if message.case_id != self.wanted_case_id:
+            return
+        self.case = None
+        self.standing = None
+        self.query_one(CasePane).show_message(f"Could not load the case: {message.error}")
+        self.query_one(PolicySidebar).clear()
+        self._render_pane_tabs()
+        self.notify(message.error, title="Could not load the case", severity="error", markup=False)
+
+    # --- actions -----------------------------------------------------------
+
+    def action_open_action(self, form: str) -> None:
+        """Open the form for a desk action; its result (an Outcome or None) comes back to `_action_done`."""
+        action = desk_action(form)
+        if action is None:
+            return
+        if action.needs_case and self.case is None:
+            self.notify("Select a case in the queue first.", severity="warning", markup=False)
+            return
+        try:
+            from deskapp.tui.forms import open_form
+        except ImportError:
+            self.notify(f"{action.title}: the action forms are not installed in this build.",
+                        severity="error", markup=False)
+            return
+        try:
+            screen = open_form(form, self.desk, self.case if action.needs_case else None)
+        except DeskError as exc:
+            self.notify(_friendly_error(exc), severity="error", markup=False)
+            return
+        self.app.push_screen(screen, lambda result: self._action_done(action.title, result))
+
+    def _action_done(self, title: str, result: Any) -> None:
+        from deskapp.actions import ApprovalRequested, Done
+
+        if result is None:
+            return  # cancelled: nothing written, nothing to say
+        if isinstance(result, ApprovalRequested):
+            self.notify(f"Blocked by policy: approval request #{result.approval_id} sent to a supervisor.",
+                        title=title, severity="warning", markup=False)
+        elif isinstance(result, Done):
+            ref = getattr(result.case, "ref", None) or getattr(self.case, "ref", "")
+            self.notify(f"Saved on {ref}." if ref else "Saved.", title=title, markup=False)
+        else:
+            self.notify(safe_text(str(result), single_line=True)[:200], title=title, markup=False)
+        new_case = getattr(result, "case", None)
+        queue_query.reload(self.query_one("#queue"))
+        if new_case is not None and getattr(new_case, "id", None) is not None:
+            if new_case.id != self.wanted_case_id:
+                self.wanted_case_id = new_case.id
+            self._start_case_load(new_case.id)
+        elif self.wanted_case_id is not None:
+            self._start_case_load(self.wanted_case_id)

@@ -1,0 +1,66 @@
+"""A footer that wraps instead of clipping: every shown binding stays visible at 80 columns.
+
+Textual's Footer is one row that scrolls sideways, so at 80 columns half the
+desk's actions fall off the edge. This one lays the same bindings (the
+screen's active bindings, after the handler's keymap) over as many rows as
+the width needs, and redraws only when the bindings change.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widget import Widget
+
+from deskapp.tui.text import line
+
+
+class DeskFooter(Widget):
+    DEFAULT_CSS = """
+    DeskFooter {
+        dock: bottom;
+        height: auto;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen) -> None:
+        if self.is_attached and screen is self.screen:
+            self.refresh(layout=True)
+
+    def items(self) -> list[tuple[str, str, bool]]:
+        """(key shown, description, enabled) for each binding shown in the footer, one per action."""
+        seen: set[str] = set()
+        out = []
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            out.append((self.app.get_key_display(binding), binding.description, enabled))
+        return out
+
+    def _rows(self, width: int) -> list[Content]:
+        rows: list[Content] = []
+        current = Content("")
+        for key, description, enabled in self.items():
+            piece = line((f" {key} ", "bold $footer-key-foreground" if enabled else "$text-disabled"),
+                         (description, "" if enabled else "$text-disabled"), " ")
+            if current.cell_length and current.cell_length + piece.cell_length > width:
+                rows.append(current)
+                current = Content("")
+            current = current + piece
+        if current.cell_length or not rows:
+            rows.append(current)
+        return rows
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self._rows(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self._rows(self.size.width or 80))
