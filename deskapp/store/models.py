@@ -213,4 +213,45 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
+class Change(SQLModel, table=True):
+    """One line of the change feed: which case changed, by whom, to which version.
+
+    Written in the same transaction as the change itself (deskapp.live.changes.record),
+    so other desks can ask "what changed since id N?" and refresh within a couple of
+    seconds. Ids follow commit order (appends are serialised like the audit chain).
+    Old lines are pruned; the audit log, not this table, is the record.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    case_id: Optional[int] = Field(default=None)
+    version: Optional[int] = Field(default=None)
+    actor: str = Field(default="", max_length=64)
+    kind: str = Field(max_length=40)  # the audit action (contact, status, approval.request ...) or presence
+
+
+class Presence(SQLModel, table=True):
+    """A running desk's heartbeat: who is at it and which case they have open.
+
+    One row per desk session (`token`), refreshed every few seconds; a row whose
+    `last_seen` is older than the expiry is a desk that died (kill -9, SSH drop).
+    """
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_case_seen", "case_id", "last_seen"),)
+
+    token: str = Field(primary_key=True, max_length=40)
+    handler_id: int = Field(foreign_key="handlers.id")
+    username: str = Field(max_length=64)
+    desk: str = Field(default="", max_length=120)
+    case_id: Optional[int] = Field(default=None)
+    opened_at: Optional[datetime] = Field(default=None, sa_type=DateTime)  # when case_id was opened here
+    started_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    last_seen: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
 ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, Draft)
+# Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.
