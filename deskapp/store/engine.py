@@ -37,6 +37,10 @@ def masked(url: str | URL) -> str:
     except (ArgumentError, ValueError, TypeError):
         # Not parseable: still hide anything that looks like user:password@.
         return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", str(url))
+    # Show the scheme people type (sqlite://, postgresql://), not the driver deskapp picked.
+    plain = {"sqlite+pysqlite": "sqlite", "postgresql+psycopg": "postgresql"}.get(parsed.drivername)
+    if plain:
+        parsed = parsed.set(drivername=plain)
     return parsed.render_as_string(hide_password=True)
 
 

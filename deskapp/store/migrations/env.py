@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from alembic import context
 
-from deskapp.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
+
+from deskapp.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def _render_item(type_, obj, autogen_context):
+    """Write SQLModel's AutoString as plain sa.String, so revisions need no sqlmodel import."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        length = getattr(obj.impl, "length", None)
+        return f"sa.String(length={length})" if length else "sa.String()"
+    return False
 
 
 def _run(connection) -> None:
@@ -23,6 +33,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,122 @@
+"""Load many rows fast: executemany on SQLite, COPY on PostgreSQL, indexes rebuilt afterwards.
+
+Used by the demo loader (and fit for importers): a million cases must load in
+well under a minute, which row-by-row ORM inserts cannot do. Rows are plain
+tuples in the table's column order given by the caller; datetimes must already
+be text in the store's format (`stamp`), so both engines read back exactly what
+the ORM would have written.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection
+
+# SQLAlchemy's SQLite DateTime text format; PostgreSQL parses the same text.
+_STAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def stamp(value: datetime | None) -> str | None:
+    """A datetime as the store keeps it (text identical to what the ORM writes on SQLite)."""
+    return None if value is None else value.strftime(_STAMP)
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%Y-%m-%d")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class BulkWriter:
+    """Appends rows to tables inside the caller's transaction on `conn`."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self.raw = conn.connection.dbapi_connection
+        self.counts: dict[str, int] = {}
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
+            return 0
+        cols = ", ".join(_quote(c) for c in columns)
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(columns))
+            cursor = self.raw.cursor()
+            try:
+                cursor.executemany(f"INSERT INTO {_quote(table)} ({cols}) VALUES ({marks})", rows)
+            finally:
+                cursor.close()
+        else:
+            with self.raw.cursor() as cursor:
+                with cursor.copy(f"COPY {_quote(table)} ({cols}) FROM STDIN") as copy:
+                    write = copy.write_row
+                    for row in rows:
+                        write(row)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+        return len(rows)
+
+    def next_id(self, table: str) -> int:
+        """The first free id, for callers that number rows themselves (to link children)."""
+        value = self.conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {_quote(table)}").scalar()
+        return int(value)
+
+    def sync_sequences(self, tables: Iterable[str]) -> None:
+        """After inserting explicit ids on PostgreSQL, move each id sequence past the largest id."""
+        if self.dialect != "postgresql":
+            return
+        for table in tables:
+            self.conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {_quote(table)}), 0) + 1, false)"
+            )
+
+
+def _sqlite_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
+    rows = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ).all()
+    return [(name, sql) for name, sql in rows]
+
+
+def _pg_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
+    # Indexes that back a constraint (primary key, UNIQUE constraint) stay: they cannot be dropped alone.
+    rows = conn.exec_driver_sql(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_class t ON t.oid = x.indrelid
+        WHERE t.oid = to_regclass(%(table)s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+        """,
+        {"table": table},
+    ).all()
+    return [(name, sql) for name, sql in rows]
+
+
+@contextmanager
+def indexes_suspended(conn: Connection, tables: Sequence[str]) -> Iterator[None]:
+    """Drop the tables' secondary indexes for a big load and recreate them, exactly as they were, after.
+
+    Building an index once over sorted data is far quicker than updating it row
+    by row. The definitions are read from the database itself, so indexes added
+    by later migrations are kept too. All inside the caller's transaction: if
+    the load fails, the rollback restores them.
+    """
+    saved: list[tuple[str, str]] = []
+    for table in tables:
+        found = _sqlite_indexes(conn, table) if conn.dialect.name == "sqlite" else _pg_indexes(conn, table)
+        saved.extend(found)
+    for name, _sql in saved:
+        conn.exec_driver_sql(f"DROP INDEX {_quote(name)}")
+    yield
+    for _name, sql in saved:
+        conn.exec_driver_sql(sql)

@@ -1,0 +1,89 @@
+"""Shared fixtures: a private home for every test, and databases on SQLite and PostgreSQL.
+
+Every test gets its own data and config folders (DESKAPP_DATA_DIR /
+DESKAPP_CONFIG_DIR) so nothing touches the real user's database or settings.
+
+`db_url` runs a test once per engine: a SQLite file in tmp, and PostgreSQL when
+DESKAPP_TEST_POSTGRES_URL is set (a fresh schema per test, selected through
+the URL's search_path, dropped afterwards). `engine` is the same database
+migrated to head and empty.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+PG_ENV = "DESKAPP_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("DESKAPP_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("DESKAPP_CONFIG_DIR", str(home / "config"))
+    monkeypatch.delenv("DESKAPP_DB", raising=False)
+    monkeypatch.delenv("DESKAPP_POLICIES", raising=False)
+    yield home
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _pg_admin(base: str, sql: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    with psycopg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+        password=url.password, dbname=url.database, autocommit=True, connect_timeout=5,
+    ) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL URL whose search_path is a fresh, empty schema (skips without a server)."""
+    base = postgres_base_url()
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    _pg_admin(base, f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _pg_schema_url(base, schema)
+    finally:
+        _pg_admin(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'desk.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request):
+    """An empty, unmigrated database: SQLite always, PostgreSQL when configured."""
+    return request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    """The `db_url` database migrated to head, with no rows."""
+    from deskapp.store.engine import connect
+    from deskapp.store.migrate import upgrade
+
+    eng = connect(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
