@@ -155,6 +155,12 @@ class DeskApp(App):
         self.theme = names[(index + 1) % len(names)]
         self.notify(f"Theme: {self.theme}", timeout=3, markup=False)
 
+    def get_system_commands(self, screen):
+        """Textual's own palette commands, minus its key panel (the desk's `?` help replaces it)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Maximize"):
+                yield command
+
     # --- help and keys -----------------------------------------------------
 
     def action_help(self) -> None:

@@ -103,8 +103,10 @@ def load_theme_file(path: Path) -> Theme:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        from deskapp.tui.userconfig import yaml_error_line
+
+        line = yaml_error_line(exc, text)
+        where = f"{path}:{line}" if line else str(path)
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ValueError(f"{where}: {problem}") from None
     return theme_from_mapping(data, str(path))

@@ -61,6 +61,19 @@ class UserConfig:
         return good
 
 
+def yaml_error_line(exc: yaml.YAMLError, text: str) -> Optional[int]:
+    """The line to blame for a YAML error: where the problem is, unless that is just the end of
+    the file (an unclosed bracket), then where the unclosed thing started."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if problem is None:
+        return context.line + 1 if context is not None else None
+    at_end = problem.index >= len(text.rstrip())
+    if at_end and context is not None:
+        return context.line + 1
+    return problem.line + 1
+
+
 def _scalar(node: yaml.Node) -> Optional[str]:
     if isinstance(node, yaml.ScalarNode):
         return str(node.value)
@@ -83,8 +96,8 @@ def load_user_config(path: Optional[Path] = None) -> UserConfig:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         cfg.parsed = False
-        mark = getattr(exc, "problem_mark", None)
-        cfg.problem(mark.line + 1 if mark else None, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        mark = yaml_error_line(exc, text)
+        cfg.problem(mark, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
         return cfg
     if root is None:
         return cfg
