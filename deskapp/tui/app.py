@@ -26,22 +26,36 @@ from deskapp.tui.userconfig import UserConfig, config_path, load_user_config, sa
 log = logging.getLogger(__name__)
 
 
-def known_binding_ids() -> list[str]:
-    """Every binding id a handler may remap (desk screen, panes, app)."""
-    from deskapp.tui.bindings import scroll_bindings
+def other_screens() -> list[type]:
+    """Screens and widgets beyond the main screen whose bindings a handler may remap."""
     from deskapp.tui.screens.filters import FilterScreen
     from deskapp.tui.screens.help import HelpScreen
 
-    ids = [b.id for b in [*action_bindings(), *NAVIGATION, *app_bindings(), *scroll_bindings("case"),
-                          *scroll_bindings("sidebar")] if b.id]
-    for screen in (FilterScreen, HelpScreen):
-        ids += [b.id for b in screen.BINDINGS if isinstance(b, Binding) and b.id]
+    found: list[type] = [FilterScreen, HelpScreen]
+    try:
+        from deskapp.tui.forms import ActionForm, BlockedModal, ReasonModal
+
+        found += [ActionForm, ReasonModal, BlockedModal]
+    except ImportError:
+        pass
     try:
         from deskapp.tui.widgets.queue_view import QueueView
 
-        ids += [b.id for b in QueueView.BINDINGS if isinstance(b, Binding) and b.id]
+        found.append(QueueView)
     except ImportError:
         pass
+    return found
+
+
+def known_binding_ids() -> list[str]:
+    """Every binding id a handler may remap (desk screen, panes, forms, app)."""
+    from deskapp.tui.bindings import scroll_bindings
+
+    ids = [b.id for b in [*action_bindings(), *NAVIGATION, *app_bindings(), *scroll_bindings("case"),
+                          *scroll_bindings("sidebar")] if b.id]
+    for cls in other_screens():
+        for group in cls._merge_bindings().key_to_bindings.values():
+            ids += [b.id for b in group if b.id]
     return list(dict.fromkeys(ids))
 
 
@@ -70,6 +84,7 @@ class DeskApp(App):
     theme:      a theme name that overrides the saved choice (the --theme option)
     now:        clock for the desk (tests and snapshots pin it)
     show_clock: False hides the clock in the header (snapshots)
+    database_label: what the header says about the database (default: from the URL, password hidden)
     """
 
     TITLE = "deskapp"
@@ -82,6 +97,7 @@ class DeskApp(App):
 
     def __init__(self, desk: Any, *, theme: Optional[str] = None,
                  now: Optional[Callable[[], datetime]] = None, show_clock: bool = True,
+                 database_label: Optional[str] = None,
                  config_file: Optional[Path] = None, theme_folders: Optional[list[Path]] = None,
                  environ: Optional[Mapping[str, str]] = None) -> None:
         super().__init__()
@@ -91,6 +107,7 @@ class DeskApp(App):
         if now is not None:
             desk.clock = now
         self.show_clock = show_clock
+        self.database_label = database_label
         self.notices: list[tuple[str, str]] = []  # (severity, one-line message) shown once mounted
         self._persist_theme = False
         self._clashes_reported: set[frozenset[str]] = set()
@@ -164,7 +181,6 @@ class DeskApp(App):
     # --- help and keys -----------------------------------------------------
 
     def action_help(self) -> None:
-        from deskapp.tui.screens.filters import FilterScreen
         from deskapp.tui.screens.help import HelpScreen, binding_catalogue
         from deskapp.tui.screens.main import MainScreen
 
@@ -173,7 +189,8 @@ class DeskApp(App):
             if isinstance(screen, MainScreen):
                 base = screen
                 break
-        sections = binding_catalogue(self, base, extra=[FilterScreen])
+        extra = [cls for cls in other_screens() if cls is not HelpScreen and cls.__name__ != "QueueView"]
+        sections = binding_catalogue(self, base, extra=extra)
         self.push_screen(HelpScreen(sections, str(self.config_file)))
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node) -> None:

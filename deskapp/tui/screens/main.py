@@ -116,8 +116,8 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         me = self.desk.me
         clock = self.desk.now if getattr(self.app, "show_clock", True) else None
-        yield DeskHeader(me.display_name or me.username, me.role, self.desk.name, display_db(self.desk.db_url),
-                         clock, id="header")
+        database = getattr(self.app, "database_label", None) or display_db(self.desk.db_url)
+        yield DeskHeader(me.display_name or me.username, me.role, self.desk.name, database, clock, id="header")
         yield Static(Content(""), id="pane-tabs", markup=False)
         with Horizontal(id="panes"):
             with Vertical(id="queue-pane", classes="pane -active") as queue_pane:

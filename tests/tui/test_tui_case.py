@@ -1,0 +1,129 @@
+"""The case pane and the policy sidebar on real demo data, and with hostile text in every field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from deskapp.tui.app import DeskApp
+from deskapp.tui.screens.main import MainScreen
+from deskapp.tui.widgets.case_pane import CasePane
+from deskapp.tui.widgets.sidebar import PolicySidebar
+
+from .conftest import case_id, fixed_now, settle
+from .screen_text import screen_text
+
+HOSTILE = "[@click=app.quit]x[/] [$accent @click=app.quit]y [/] \x1b[2J\x1b]52;c;SGVsbG8=\x07\x07 \x9b31m"
+LITERAL = "[@click=app.quit]x[/] [$accent @click=app.quit]y [/]"
+
+
+async def open_case(pilot, app, desk, ref: str) -> MainScreen:
+    screen = app.screen
+    screen.select_case(case_id(desk, ref), delay=0)
+    await settle(pilot, app)
+    return screen
+
+
+async def test_representative_case_shows_parties_history_and_advice(demo_desk):
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_case(pilot, app, demo_desk, "C-1001")
+        assert screen.case.ref == "C-1001"
+        pane = screen.query_one(CasePane)
+        text = pane.text
+        assert "C-1001" in text and "VULNERABLE" in text
+        assert "» Nadia Kowalski" in text and "designated: all contact via them" in text
+        assert "Arthur Penrose" in text
+        assert "missed" in text  # the two missed repair appointments
+        history = screen.case.history
+        newest, oldest = history[-1], history[0]
+        body = pane.query_one("#case-history").content.plain
+        assert body.index(newest.summary) < body.index(oldest.summary)  # newest first
+        sidebar = screen.query_one(PolicySidebar)
+        facts = sidebar.query_one("#sidebar-facts").content.plain
+        assert "All contact via Nadia Kowalski (Northvale Adult Social Care)" in facts
+        assert "Vulnerable customer" in facts
+        deadlines = sidebar.query_one("#sidebar-deadlines").content.plain
+        assert "Respond by" in deadlines
+        assert sidebar.standing_findings.findings  # the missed appointments at least
+        assert "missed" in sidebar.standing_findings.text.lower()
+
+
+async def test_narrow_tab_strip_counts_advice(demo_desk):
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, demo_desk, "C-1001")
+        strip = screen.query_one("#pane-tabs").content.plain
+        assert "3 Advice" in strip and "C-1001" in strip
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Nadia Kowalski" in screen_text(app)
+
+
+async def test_missing_case_is_one_line_notice(demo_desk):
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        screen.select_case(987654, delay=0)
+        await settle(pilot, app)
+        assert screen.case is None
+        assert "Could not load the case" in screen.query_one(CasePane).text
+        assert app.is_running
+
+
+def hostile_case():
+    from deskapp.actions.views import AppointmentView, ApprovalView, CaseView, ContactView, PartyView
+
+    at = datetime(2026, 3, 2, 9, 0)
+    return CaseView(
+        id=1, ref=HOSTILE, kind="complaint", category=HOSTILE, title=HOSTILE, stage=1, status="new",
+        priority=1, vulnerable=True, received_at=at, acknowledged_at=None, responded_at=None, closed_at=None,
+        status_changed_at=None, stage2_at=None, extension_days=0, due_at=None, assigned_to=HOSTILE,
+        stage1_handler=None, version=1,
+        parties=(PartyView(id=1, role="representative", name=HOSTILE, designated=True, authorised=True,
+                           organisation=HOSTILE, email=HOSTILE, phone=HOSTILE, address=HOSTILE, notes=HOSTILE),),
+        history=(ContactView(id=1, at=at, channel="phone", direction="out", party_id=1, party_name=HOSTILE,
+                             handler=HOSTILE, outcome="reached", summary=HOSTILE, body=HOSTILE + "\nmore " + HOSTILE,
+                             reason=HOSTILE),),
+        appointments=(AppointmentView(id=1, at=at, party_id=1, purpose=HOSTILE, status="missed"),),
+        pending_approvals=(ApprovalView(id=3, case_id=1, case_ref=HOSTILE, requested_by=HOSTILE, action={},
+                                        findings=[], reason=HOSTILE, status="pending", created_at=at),),
+    )
+
+
+async def test_hostile_text_everywhere_in_case_pane_and_sidebar(fake_desk):
+    from dataclasses import dataclass
+
+    @dataclass
+    class Finding:
+        rule: str
+        severity: str
+        message: str
+
+    @dataclass
+    class Standing:
+        findings: list
+        deadlines: object = None
+
+    app = DeskApp(fake_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(200, 60)) as pilot:
+        screen = app.screen
+        case = hostile_case()
+        screen.wanted_case_id = case.id
+        screen.post_message(MainScreen.CaseLoaded(case.id, case, Standing([Finding(HOSTILE, "warn", HOSTILE)])))
+        await pilot.pause()
+        screen.query_one(PolicySidebar).show_live([Finding("x", "block", HOSTILE)], action=HOSTILE)
+        await pilot.pause()
+        pane_text = screen.query_one(CasePane).text
+        assert pane_text.count(LITERAL) >= 10  # ref, title, category, assigned, party, org, contact ...
+        for widget in [screen.query_one(CasePane), screen.query_one(PolicySidebar)]:
+            for static in widget.query("Static"):
+                plain = static.content.plain if hasattr(static.content, "plain") else str(static.content)
+                assert "\x1b" not in plain and "\x07" not in plain and "\x9b" not in plain
+        shown = screen_text(app)
+        assert LITERAL[:40] in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        # Click over the text: nothing in it is a link.
+        for y in range(2, 20):
+            await pilot.click(offset=(70, y))
+        await pilot.pause()
+        assert app.is_running
