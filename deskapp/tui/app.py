@@ -30,8 +30,9 @@ def other_screens() -> list[type]:
     """Screens and widgets beyond the main screen whose bindings a handler may remap."""
     from deskapp.tui.screens.filters import FilterScreen
     from deskapp.tui.screens.help import HelpScreen
+    from deskapp.tui.screens.pick import PickScreen
 
-    found: list[type] = [FilterScreen, HelpScreen]
+    found: list[type] = [FilterScreen, PickScreen, HelpScreen]
     try:
         from deskapp.tui.forms import ActionForm, BlockedModal, ReasonModal
 

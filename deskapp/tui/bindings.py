@@ -37,7 +37,9 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("desk.extend", "x", "Extend", "Extend a deadline (with a reason)", "extend"),
     DeskAction("desk.abuse", "w", "Abuse", "Give an abuse warning or end a call", "abuse"),
     DeskAction("desk.note", "n", "Note", "Add an internal note", "note"),
-    DeskAction("desk.party", "p", "Party", "Add or edit a party (designated, authorised)", "party"),
+    DeskAction("desk.party", "p", "Party", "Add a party (mark designated / authorised)", "party"),
+    DeskAction("desk.edit_party", "P", "Edit party", "Edit a party (designated, authorised, contact details)",
+               "edit_party", show=False),
     DeskAction("desk.new_case", "N", "New", "Open a new case", "new_case", needs_case=False, show=False),
 )
 

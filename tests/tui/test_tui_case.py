@@ -127,3 +127,25 @@ async def test_hostile_text_everywhere_in_case_pane_and_sidebar(fake_desk):
             await pilot.click(offset=(70, y))
         await pilot.pause()
         assert app.is_running
+
+
+async def test_edit_party_picker_shows_names_literally(fake_desk):
+    from textual.widgets import OptionList
+
+    from deskapp.tui.screens.pick import PickScreen
+
+    app = DeskApp(fake_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        case = hostile_case()
+        screen.wanted_case_id = case.id
+        screen.post_message(MainScreen.CaseLoaded(case.id, case, None))
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+        prompt = app.screen.query_one(OptionList).get_option_at_index(0).prompt
+        assert LITERAL in prompt.plain and "\x1b" not in prompt.plain
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and app.is_running

@@ -357,6 +357,9 @@ class MainScreen(Screen):
         if action.needs_case and self.case is None:
             self.notify("Select a case in the queue first.", severity="warning", markup=False)
             return
+        if form == "edit_party":
+            self._pick_party_to_edit(action.title)
+            return
         try:
             from deskapp.tui.forms import open_form
         except ImportError:
@@ -369,6 +372,37 @@ class MainScreen(Screen):
             self.notify(_friendly_error(exc), severity="error", markup=False)
             return
         self.app.push_screen(screen, lambda result: self._action_done(action.title, result))
+
+    def _pick_party_to_edit(self, title: str) -> None:
+        from deskapp.tui.screens.pick import PickScreen
+
+        case = self.case
+        if not case.parties:
+            self.notify("This case has no parties yet: press p to add one.", severity="warning", markup=False)
+            return
+        choices = []
+        for party in case.parties:
+            label = line((party.name, "bold"), ("  ", ""), (party.role.replace("_", " "), "$text-muted"),
+                         ("  designated" if party.designated else "", "$text-warning"))
+            choices.append((label, party.id))
+
+        def chosen(party_id: Any) -> None:
+            if party_id is None:
+                return
+            try:
+                from deskapp.tui.forms import open_party_form
+            except ImportError:
+                self.notify(f"{title}: the action forms are not installed in this build.", severity="error",
+                            markup=False)
+                return
+            try:
+                screen = open_party_form(self.desk, case, party_id=party_id)
+            except DeskError as exc:
+                self.notify(_friendly_error(exc), severity="error", markup=False)
+                return
+            self.app.push_screen(screen, lambda result: self._action_done(title, result))
+
+        self.app.push_screen(PickScreen("Edit which party?", choices), chosen)
 
     def _action_done(self, title: str, result: Any) -> None:
         from deskapp.actions import ApprovalRequested, Done
