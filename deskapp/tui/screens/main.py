@@ -417,6 +417,10 @@ class MainScreen(Screen):
             self.notify(f"Saved on {ref}." if ref else "Saved.", title=title, markup=False)
         else:
             self.notify(safe_text(str(result), single_line=True)[:200], title=title, markup=False)
+        # The forms show live findings while the handler types; afterwards the sidebar keeps
+        # what the rules said about the action just taken.
+        findings = list(getattr(result, "findings", ()) or ())
+        self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)")
         new_case = getattr(result, "case", None)
         queue_query.reload(self.query_one("#queue"))
         if new_case is not None and getattr(new_case, "id", None) is not None:

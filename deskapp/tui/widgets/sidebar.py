@@ -209,9 +209,9 @@ class PolicySidebar(VerticalScroll):
     # --- live findings ---------------------------------------------------
 
     def show_live(self, findings: Iterable[Any] | None, action: str | None = None) -> None:
-        """Findings for the action being prepared; `action` names it in the heading."""
+        """Findings for the action being prepared; `action` (e.g. "Log a contact") replaces the heading."""
         heading = self.query_one("#sidebar-live-heading", Static)
-        heading.update(line("This action", (f": {action}" if action else "", "")))
+        heading.update(line(action) if action else Content("This action"))
         self.query_one("#live-findings", FindingsList).show(findings or [])
 
     def clear_live(self) -> None:
