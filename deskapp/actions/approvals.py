@@ -17,6 +17,8 @@ from deskapp.actions.submit import _reason
 from deskapp.actions.validate import InvalidInput
 from deskapp.actions.views import ApprovalView
 from deskapp.errors import DeskError
+from deskapp.live.changes import record as record_change
+from deskapp.live.retry import retry_on_busy
 from deskapp.store.models import ApprovalRequest
 
 
@@ -44,6 +46,7 @@ def my_approvals(desk: Desk, case_id: int) -> list[ApprovalView]:
         return [approval_view(session, row) for row in rows]
 
 
+@retry_on_busy("record the decision")
 def decide_approval(desk: Desk, approval_id: int, *, approve: bool, reason: str | None) -> ApprovalView:
     """Approve or refuse a pending request. Only supervisors/admins, never on their own request."""
     if not desk.me.can_approve:
@@ -72,4 +75,6 @@ def decide_approval(desk: Desk, approval_id: int, *, approve: bool, reason: str 
                 detail={"kind": (row.action or {}).get("kind")}, findings=list(row.findings or []),
                 reason=decision_reason, approval_id=row.id,
             )
+            record_change(session, kind=f"approval.{row.status}", actor=desk.me.username, at=now,
+                          case_id=row.case_id)
             return approval_view(session, row)

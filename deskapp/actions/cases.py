@@ -30,6 +30,8 @@ from deskapp.actions.validate import (
 )
 from deskapp.actions.views import CaseView
 from deskapp.errors import DeskError
+from deskapp.live.changes import record as record_change
+from deskapp.live.retry import retry_on_busy
 from deskapp.store.models import Case, Party
 
 PARTY_FIELDS = ("role", "name", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
@@ -63,6 +65,7 @@ def _next_ref(session: Session) -> str:
     return f"C-{1001 + top}"
 
 
+@retry_on_busy("open the case")
 def new_case(
     desk: Desk,
     *,
@@ -118,6 +121,8 @@ def new_case(
                     case_id=case.id, detail={"version": case.version, "ref": case.ref, "kind": kind,
                                              "category": category, "party": first_party or {}},
                 )
+                record_change(session, kind="case.new", actor=desk.me.username, at=now, case_id=case.id,
+                              version=case.version)
                 reindex(session, case.id)
                 return view
         except IntegrityError:
@@ -125,6 +130,7 @@ def new_case(
     raise DeskError("could not allocate a case reference; try again")
 
 
+@retry_on_busy("save the party")
 def save_party(
     desk: Desk, case_id: int, version: int, *, party_id: Optional[int] = None, **values: Any
 ) -> Done | Conflict:
@@ -163,5 +169,7 @@ def save_party(
                 action="party.add" if party_id is None else "party.edit", at=now, case_id=case.id,
                 detail={"version": case.version, "party_id": party.id, "before": before, "after": fields},
             )
+            record_change(session, kind=event.action, actor=desk.me.username, at=now, case_id=case.id,
+                          version=case.version)
             reindex(session, case.id)
         return Done(case=view, audit_id=event.id)

@@ -24,6 +24,8 @@ from deskapp.actions.reads import case_view, usernames, view_of
 from deskapp.actions.validate import InvalidInput, check_length, check_request, clean_text
 from deskapp.actions.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
+from deskapp.live.changes import record as record_change
+from deskapp.live.retry import retry_on_busy
 from deskapp.policy import Finding, evaluate
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case
 
@@ -117,6 +119,7 @@ def bump_version(session: Session, case: Case, loaded_version: int, now: datetim
     return True
 
 
+@retry_on_busy("save the action")
 def submit(
     desk: Desk,
     request: ActionRequest,
@@ -190,6 +193,8 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                 contact_id=contact.id if contact is not None else None,
                 approval_id=approval.id if approval is not None else None,
             )
+            record_change(session, kind=request.kind, actor=desk.me.username, at=now, case_id=case.id,
+                          version=case.version)
             reindex(session, case.id)
             view = view_of(session, case)
         return Done(case=view, findings=tuple(findings), contact_id=contact.id if contact else None,
@@ -235,6 +240,7 @@ def _request_approval(desk, session, case, request, findings, reason, now) -> Ap
         reason=reason,
         approval_id=row.id,
     )
+    record_change(session, kind="approval.request", actor=desk.me.username, at=now, case_id=case.id)
     return ApprovalRequested(approval_id=row.id, findings=tuple(findings))
 
 
