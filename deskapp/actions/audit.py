@@ -4,6 +4,11 @@ Each event's hash covers its content and the previous event's hash, so an
 edited, inserted or deleted row breaks the chain from that point on. Appends
 are serialised (SQLite: the write lock taken by the case update; PostgreSQL:
 a transaction-scoped advisory lock) so two desks never fork the chain.
+
+Each row is written by exactly one INSERT that already holds its id and hash:
+the table is append-only, and a database trigger (migration 0003) refuses any
+UPDATE or DELETE on it. On SQLite the id is the last id + 1, so two desks that
+raced past the lock would collide on the primary key rather than fork the chain.
 """
 
 from __future__ import annotations
@@ -69,8 +74,10 @@ def append(
     """Add one event to the chain inside the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    last_id, prev = (last[0], last[1]) if last is not None else (0, "")
     event = AuditEvent(
+        id=_next_id(session, last_id),
         at=at.replace(microsecond=0),
         actor=actor,
         handler_id=handler_id,
@@ -83,8 +90,24 @@ def append(
         approval_id=approval_id,
         prev_hash=prev or "",
     )
+    event.hash = event_hash(event)  # the id is known up front, so the row is INSERTed once, complete
     session.add(event)
-    session.flush()  # assigns the id, which the hash covers
-    event.hash = event_hash(event)
     session.flush()
     return event
+
+
+def _next_id(session: Session, last_id: int) -> int:
+    """The id for the next event, allocated before the INSERT because the hash covers it.
+
+    PostgreSQL: the table's sequence (under the advisory lock, so ids rise in chain
+    order; a rolled-back append leaves a gap, which `audit verify` tolerates). If
+    rows were ever loaded with explicit ids the sequence is moved past them first.
+    SQLite: the last id + 1, exactly what INTEGER PRIMARY KEY would have chosen.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return last_id + 1
+    seq = "pg_get_serial_sequence('audit_events', 'id')"
+    value = session.execute(text(f"SELECT nextval({seq})")).scalar_one()
+    if value <= last_id:
+        value = session.execute(text(f"SELECT setval({seq}, :v)"), {"v": last_id + 1}).scalar_one()
+    return int(value)

@@ -67,6 +67,8 @@ class Case(SQLModel, table=True):
         Index("ix_cases_status_due", "status", "due_at", "id"),
         Index("ix_cases_kind_due", "kind", "due_at", "id"),
         Index("ix_cases_category_due", "category", "due_at", "id"),
+        # A case brought in by `deskapp import` keeps the other system's reference, so a re-import matches it.
+        Index("ix_cases_external_ref", "external_ref", unique=True),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -88,6 +90,7 @@ class Case(SQLModel, table=True):
     due_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     assigned_to_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     stage1_handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    external_ref: Optional[str] = Field(default=None, max_length=64)  # its id in the system it was imported from
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
@@ -181,7 +184,10 @@ class AuditEvent(SQLModel, table=True):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_case_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_case_at", "case_id", "at"),
+        Index("ix_audit_at", "at"),  # the dashboard's "overrides in the last N days"
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=_now, sa_type=DateTime)
