@@ -20,6 +20,7 @@ from deskapp.errors import DeskError
 from deskapp.live.changes import record as record_change
 from deskapp.live.retry import retry_on_busy
 from deskapp.store.models import ApprovalRequest
+from deskapp.supervision.roles import require
 
 
 def pending_approvals(desk: Desk) -> list[ApprovalView]:
@@ -57,6 +58,7 @@ def decide_approval(desk: Desk, approval_id: int, *, approve: bool, reason: str 
     now = desk.now()
     with desk.session() as session:
         with session.begin():
+            require(desk, "approval.decide", session=session)
             row = session.get(ApprovalRequest, approval_id, with_for_update=True)
             if row is None:
                 raise DeskError(f"approval request {approval_id} does not exist")

@@ -33,6 +33,7 @@ from deskapp.errors import DeskError
 from deskapp.live.changes import record as record_change
 from deskapp.live.retry import retry_on_busy
 from deskapp.store.models import Case, Party
+from deskapp.supervision.roles import require
 
 PARTY_FIELDS = ("role", "name", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
 _SHORT_LIMITS = {"name": MAX_NAME, "organisation": MAX_NAME, "email": 254, "phone": 40}
@@ -97,6 +98,7 @@ def new_case(
     for _attempt in range(5):
         try:
             with desk.session() as session, session.begin():
+                require(desk, "case.create", session=session)
                 case = Case(
                     ref=_next_ref(session),
                     kind=kind,
@@ -144,6 +146,7 @@ def save_party(
             case = session.get(Case, case_id)
             if case is None:
                 raise DeskError(f"case {case_id} does not exist")
+            require(desk, "case.work", session=session)
             if case.version != version or not bump_version(session, case, version, now):
                 return Conflict(conflict_message(session, case, version), view_of(session, case))
             if party_id is None:

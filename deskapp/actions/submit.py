@@ -28,6 +28,7 @@ from deskapp.live.changes import record as record_change
 from deskapp.live.retry import retry_on_busy
 from deskapp.policy import Finding, evaluate
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case
+from deskapp.supervision.roles import require_action
 
 MAX_REASON = 4_000
 
@@ -149,6 +150,7 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
             case = session.get(Case, request.case_id)
             if case is None:
                 raise DeskError(f"case {request.case_id} does not exist")
+            require_action(desk, request, case, session)  # roles: who may do this to this case
             if case.version != request.version:
                 return Conflict(conflict_message(session, case, request.version), case_view(session, case.id))
             current = view_of(session, case)
