@@ -11,6 +11,10 @@ from dataclasses import dataclass, field, replace
 from deskapp.tui.text import clip
 
 
+SORT_WORDS = {"due": "due date", "priority": "priority", "received": "newest first", "ref": "reference",
+              "relevance": "best match"}
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     mine: bool = False
@@ -18,16 +22,18 @@ class QueueFilters:
     due_soon: bool = False
     statuses: frozenset[str] = field(default_factory=frozenset)
     kinds: frozenset[str] = field(default_factory=frozenset)
+    category: str = ""
     search: str = ""
+    sort: str = "due"  # due | priority | received | ref | relevance (searches only)
 
     @property
     def active(self) -> bool:
-        return self != QueueFilters()
+        """Anything narrowing the queue (the sort order does not narrow it)."""
+        return replace(self, sort="due") != QueueFilters()
 
-    @property
-    def filtering(self) -> bool:
-        """Any filter other than the search text."""
-        return replace(self, search="") != QueueFilters()
+    def cleared(self) -> "QueueFilters":
+        """No search, no filters; the handler's sort order stays."""
+        return QueueFilters(sort=self.sort if self.sort != "relevance" else "due")
 
     def with_search(self, text: str) -> "QueueFilters":
         return replace(self, search=text.strip())
@@ -48,6 +54,10 @@ class QueueFilters:
             parts.append("status " + "/".join(s.replace("_", " ") for s in sorted(self.statuses)))
         if self.kinds:
             parts.append("kind " + "/".join(k.replace("_", " ") for k in sorted(self.kinds)))
+        if self.category:
+            parts.append(f"category “{clip(self.category, 20)}”")
         if self.search:
             parts.append(f"search “{clip(self.search, 24)}”")
+        if self.sort != "due":
+            parts.append(f"by {SORT_WORDS.get(self.sort, self.sort)}")
         return clip(", ".join(parts), width) if parts else ""

@@ -1,14 +1,16 @@
 """The seam between the main screen and the virtual queue (deskapp.store.queue + QueueView).
 
-The main screen thinks in QueueFilters; the queue view wants a query object
-from the store's queue module. This module is the only place that knows both,
-so either side can change without the other noticing.
+The main screen thinks in QueueFilters; the queue view wants a Queue from the
+store's queue module. This module is the only place that knows both, so
+either side can change without the other noticing. Building a Queue runs no
+SQL; counting and reading rows do, and happen in workers (the view's own, and
+`count_words` called from the main screen's worker).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Optional
 
 from textual.content import Content
 from textual.widget import Widget
@@ -31,29 +33,54 @@ def make_queue_view(*, id: str, classes: str = "") -> Widget:
     return QueueView(id=id, classes=classes)
 
 
-def build_query(desk: Any, filters: QueueFilters) -> Any:
-    """A queue query for the store's queue module from the handler's filters (None if unavailable)."""
+def base_queue(desk: Any) -> Optional[Any]:
+    """The desk's queue source: `desk.queue` when the desk provides one, else one built for it."""
+    queue = getattr(desk, "queue", None)
+    if queue is not None:
+        return queue
+    engine = getattr(desk, "engine", None)
+    if engine is None:
+        return None
     try:
-        from deskapp.store import queue as store_queue
+        from deskapp.store.queue import Queue
     except ImportError:
         return None
-    base = getattr(desk, "queue", None)
+    calendar = getattr(getattr(desk, "policies", None), "calendar", None)
+    is_working_day = getattr(calendar, "is_working_day", None)
+    return Queue(engine, now=desk.now, me=desk.me.username,
+                 is_working_day=is_working_day if callable(is_working_day) else None)
+
+
+def build_query(desk: Any, filters: QueueFilters) -> Optional[Any]:
+    """A Queue for the handler's filters, or None when this build has no queue."""
+    base = base_queue(desk)
     if base is None:
         return None
-    make = getattr(store_queue, "query_from_filters", None)
-    if make is not None:
-        return make(base, filters)
-    return base
+    from deskapp.store.queue import query_from_filters
+
+    return query_from_filters(base, filters)
 
 
-def apply(view: Widget, desk: Any, filters: QueueFilters) -> str:
-    """Point the queue view at the cases matching `filters`. Returns words for the queue title."""
-    query = build_query(desk, filters)
+def apply(view: Widget, query: Optional[Any]) -> bool:
+    """Point the queue view at `query`. False when there is no queue to show."""
     set_query = getattr(view, "set_query", None)
     if query is None or set_query is None:
-        return ""
+        return False
     set_query(query)
-    return ""
+    return True
+
+
+def count_words(query: Any) -> str:
+    """'1,234 cases' / '1 case' / 'no cases' / '200+ matches' (runs SQL: call from a worker)."""
+    total = query.count()
+    search = getattr(getattr(query, "filter", None), "search", None)
+    noun = "match" if search else "case"
+    plural = "matches" if search else "cases"
+    if getattr(query, "truncated", False):
+        return f"{total:,}+ {plural}"
+    if total == 0:
+        return f"no {plural}"
+    return f"{total:,} {noun if total == 1 else plural}"
 
 
 def reload(view: Widget) -> None:
@@ -63,3 +90,7 @@ def reload(view: Widget) -> None:
         if callable(method):
             method()
             return
+    query = getattr(view, "queue", None)
+    if query is not None and hasattr(query, "invalidate"):
+        query.invalidate()
+        view.refresh()

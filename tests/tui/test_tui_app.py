@@ -359,10 +359,22 @@ async def test_filter_screen_statuses_and_kinds():
         await pilot.press("space", "down", "space")
         modal.query_one("#filter-kinds").focus()
         await pilot.press("space")
+        modal.query_one("#filter-category").focus()
+        await pilot.press(*"billing")
+        modal.query_one("#filter-sort").focus()
+        await pilot.press("down", "enter")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert screen.filters.statuses == {"new", "acknowledged"}
         assert screen.filters.kinds == {"complaint"}
+        assert screen.filters.category == "billing" and screen.filters.sort == "priority"
+        described = screen.filters.describe(200)
+        assert "category “billing”" in described and "by priority" in described
+        title = screen.query_one("#queue-title").content.plain
+        assert title.startswith("status acknowledged/new") and len(title) <= 40  # clipped to the pane
+        await pilot.press("escape")  # clears the filters, keeps the sort
+        await pilot.pause()
+        assert not screen.filters.active and screen.filters.sort == "priority"
 
 
 async def test_action_without_a_case_says_so():

@@ -1,8 +1,8 @@
 """The `f` filter screen: narrow the queue to mine / overdue / due soon / statuses / kinds.
 
 A modal rather than a row of toggles on the main screen, so the queue keeps
-every line it can at 80x24. Enter on a field toggles it; ctrl+s applies,
-Esc leaves the filters as they were.
+every line it can at 80x24. Enter/space on a field toggles it; ctrl+s applies,
+ctrl+r clears the filters (not the sort), Esc leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, SelectionList
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, SelectionList
 
-from deskapp.tui.filters import QueueFilters
+from deskapp.tui.filters import SORT_WORDS, QueueFilters
+from deskapp.tui.text import safe_text
 from deskapp.vocab import CASE_KINDS, CASE_STATUSES
 
 
@@ -41,12 +42,16 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
     }
     FilterScreen #filter-columns { height: auto; }
     FilterScreen #filter-left, FilterScreen #filter-right { width: 1fr; height: auto; }
-    FilterScreen Checkbox { border: none; padding: 0; height: 1; background: $surface; }
     FilterScreen SelectionList { height: auto; max-height: 9; border: round $panel; padding: 0; }
     FilterScreen SelectionList:focus { border: round $primary; }
-    FilterScreen Label.heading { text-style: bold; margin-top: 1; }
+    FilterScreen RadioSet { height: auto; border: round $panel; padding: 0; width: 1fr; }
+    FilterScreen RadioSet:focus-within { border: round $primary; }
+    FilterScreen RadioButton { padding: 0; }
+    FilterScreen Input { width: 1fr; }
+    FilterScreen Label.heading { text-style: bold; }
+    FilterScreen Label.-gap { margin-top: 1; }
     FilterScreen #filter-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    FilterScreen Button { min-width: 10; margin-left: 1; }
+    FilterScreen Button { margin-left: 2; }
     """
 
     def __init__(self, current: QueueFilters) -> None:
@@ -60,20 +65,34 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
             box.border_subtitle = "ctrl+s apply · esc cancel"
             with Horizontal(id="filter-columns"):
                 with Vertical(id="filter-left"):
-                    yield Checkbox("Mine (assigned to me)", f.mine, id="filter-mine")
-                    yield Checkbox("Overdue", f.overdue, id="filter-overdue")
-                    yield Checkbox("Due soon", f.due_soon, id="filter-due-soon")
-                    yield Label("Kind", classes="heading")
+                    yield Checkbox("Mine (assigned to me)", f.mine, id="filter-mine", compact=True)
+                    yield Checkbox("Overdue", f.overdue, id="filter-overdue", compact=True)
+                    yield Checkbox("Due soon", f.due_soon, id="filter-due-soon", compact=True)
+                    yield Label("Kind", classes="heading -gap")
                     yield SelectionList[str](*[(_label(k), k, k in f.kinds) for k in CASE_KINDS],
                                              id="filter-kinds")
+                    yield Label("Category", classes="heading")
+                    yield Input(f.category, placeholder="any (e.g. billing)", id="filter-category", compact=True)
                 with Vertical(id="filter-right"):
-                    yield Label("Status", classes="heading")
+                    yield Label("Status (none = all open cases)", classes="heading")
                     yield SelectionList[str](*[(_label(s), s, s in f.statuses) for s in CASE_STATUSES],
                                              id="filter-statuses")
+                    yield Label("Sort by", classes="heading")
+                    with RadioSet(id="filter-sort"):
+                        for sort in self._sorts():
+                            yield RadioButton(SORT_WORDS[sort], value=sort == f.sort, id=f"sort-{sort}", compact=True)
             with Horizontal(id="filter-buttons"):
-                yield Button("Clear all", id="filter-clear")
-                yield Button("Cancel", id="filter-cancel")
-                yield Button("Apply", id="filter-apply", variant="primary")
+                yield Button("Clear all", id="filter-clear", compact=True)
+                yield Button("Cancel", id="filter-cancel", compact=True)
+                yield Button("Apply", id="filter-apply", variant="primary", compact=True)
+
+    def _sorts(self) -> list[str]:
+        sorts = ["due", "priority", "received", "ref"]
+        return sorts + ["relevance"] if self.current.search else sorts
+
+    def _chosen_sort(self) -> str:
+        pressed = self.query_one("#filter-sort", RadioSet).pressed_button
+        return pressed.id.removeprefix("sort-") if pressed is not None and pressed.id else "due"
 
     def chosen(self) -> QueueFilters:
         return QueueFilters(
@@ -82,7 +101,9 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
             due_soon=self.query_one("#filter-due-soon", Checkbox).value,
             statuses=frozenset(self.query_one("#filter-statuses", SelectionList).selected),
             kinds=frozenset(self.query_one("#filter-kinds", SelectionList).selected),
+            category=safe_text(self.query_one("#filter-category", Input).value, single_line=True).strip(),
             search=self.current.search,
+            sort=self._chosen_sort(),
         )
 
     def action_apply(self) -> None:
@@ -96,6 +117,7 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
             box.value = False
         for selection in self.query(SelectionList):
             selection.deselect_all()
+        self.query_one("#filter-category", Input).value = ""
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

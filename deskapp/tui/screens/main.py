@@ -94,6 +94,12 @@ class MainScreen(Screen):
             self.case = case
             self.standing = standing
 
+    class QueueCounted(Message):
+        def __init__(self, queue: Any, words: str) -> None:
+            super().__init__()
+            self.queue = queue
+            self.words = words
+
     class CaseFailed(Message):
         def __init__(self, case_id: int, error: str) -> None:
             super().__init__()
@@ -106,6 +112,8 @@ class MainScreen(Screen):
         super().__init__()
         self.desk = desk
         self.filters = QueueFilters()
+        self.queue: Any = None  # the deskapp.store.queue.Queue on show
+        self._count_text = ""
         self.case: Any = None
         self.standing: Any = None
         self.wanted_case_id: Optional[int] = None
@@ -214,16 +222,39 @@ class MainScreen(Screen):
 
     def _apply_filters(self, filters: QueueFilters) -> None:
         self.filters = filters
-        view = self.query_one("#queue")
-        count_text = queue_query.apply(view, self.desk, filters)
-        self._render_queue_title(count_text)
+        self._count_text = ""
+        try:
+            self.queue = queue_query.build_query(self.desk, filters)
+        except Exception as exc:  # noqa: BLE001 - a bad filter value must not take the desk down
+            log.exception("building the queue failed")
+            self.queue = None
+            self.notify(_friendly_error(exc), title="Queue", severity="error", markup=False)
+        if queue_query.apply(self.query_one("#queue"), self.queue):
+            self._count_queue(self.queue)
+        self._render_queue_title()
 
-    def _render_queue_title(self, count_text: str = "") -> None:
+    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
+    def _count_queue(self, queue: Any) -> None:
+        worker = get_current_worker()
+        try:
+            words = queue_query.count_words(queue)
+        except Exception as exc:  # noqa: BLE001 - shown as one line
+            log.exception("counting the queue failed")
+            words = f"count failed: {_friendly_error(exc)}"
+        if not worker.is_cancelled:
+            self.post_message(self.QueueCounted(queue, words))
+
+    def on_main_screen_queue_counted(self, message: "MainScreen.QueueCounted") -> None:
+        if message.queue is self.queue:
+            self._count_text = message.words
+            self._render_queue_title()
+
+    def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
         described = self.filters.describe(width)
         parts: list = []
-        if count_text:
-            parts.append((count_text, "bold"))
+        if self._count_text:
+            parts.append((self._count_text, "bold"))
         if described:
             parts += [(" · " if parts else "", "$text-muted"), (described, "$text-accent")]
         if not parts:
@@ -266,7 +297,7 @@ class MainScreen(Screen):
             self._close_search()
             self._focus_pane("queue")
         elif self.filters.active:
-            self._apply_filters(QueueFilters())
+            self._apply_filters(self.filters.cleared())
             self.notify("Search and filters cleared.", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -276,6 +307,8 @@ class MainScreen(Screen):
 
     def action_refresh(self) -> None:
         queue_query.reload(self.query_one("#queue"))
+        if self.queue is not None:
+            self._count_queue(self.queue)
         if self.wanted_case_id is not None:
             self._start_case_load(self.wanted_case_id)
 
@@ -423,6 +456,8 @@ class MainScreen(Screen):
         self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)")
         new_case = getattr(result, "case", None)
         queue_query.reload(self.query_one("#queue"))
+        if self.queue is not None:
+            self._count_queue(self.queue)
         if new_case is not None and getattr(new_case, "id", None) is not None:
             if new_case.id != self.wanted_case_id:
                 self.wanted_case_id = new_case.id
