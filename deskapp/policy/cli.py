@@ -1,7 +1,137 @@
-"""`deskapp policy check|test|eval`. (Placeholder.)"""
+"""`deskapp policy check|test|eval`: check a policies file, run scenario files, show findings.
+
+Exit codes: 0 fine; 1 a scenario failed (test); 2 invalid input (policies or
+scenario files), reported as PATH:LINE:COL: message lines on stderr. Never a
+traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Optional
 
-def register(parser, sub, common) -> None:
-    pass
+from deskapp.config import policies_path
+from deskapp.errors import DeskError
+from deskapp.policy.loader import PolicyFileError, load_policies
+from deskapp.policy.scenarios import load_scenarios, run_scenario
+
+EXAMPLES = """\
+examples:
+  deskapp policy check                      check the policies in use
+  deskapp policy check my-policies.yaml     check another file
+  deskapp policy test tests/policy/*.yaml   run scenario files (PASS/FAIL, then "N passed, M failed")
+  deskapp policy test s.yaml --json         the same as JSON
+  deskapp policy eval s.yaml                print each scenario's findings as JSON
+"""
+
+
+def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
+    policy = sub.add_parser(
+        "policy",
+        parents=[common],
+        help="check policies.yaml and run policy scenarios",
+        description="Check the policies file, run scenario files against it, or show what it says.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    psub = policy.add_subparsers(dest="policy_command", metavar="COMMAND")
+
+    check = psub.add_parser("check", parents=[common], help="check a policies file (default: the one in use)",
+                            description="Compile every rule; report problems as PATH:LINE:COL: message.")
+    check.add_argument("path", nargs="?", metavar="PATH", help="policies file (default: --policies, "
+                       "$DESKAPP_POLICIES or the packaged one)")
+    check.set_defaults(func=_guarded(cmd_check))
+
+    test = psub.add_parser("test", parents=[common], help="run scenario files",
+                           description="Run scenario files; prints PASS/FAIL per scenario and 'N passed, M failed'. "
+                                       "Exit 0 all pass, 1 any fail, 2 invalid input.")
+    test.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    test.add_argument("--json", action="store_true", help="print the results as JSON")
+    test.set_defaults(func=_guarded(cmd_test))
+
+    ev = psub.add_parser("eval", parents=[common], help="print the findings of scenario files as JSON",
+                         description='Print [{"scenario": name, "findings": [{"rule", "severity", "message"}]}].')
+    ev.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    ev.set_defaults(func=_guarded(cmd_eval))
+
+    def no_command(args) -> int:
+        policy.print_help(sys.stderr)
+        return 2
+
+    policy.set_defaults(func=no_command)
+
+
+def _guarded(fn):
+    """Problems in files -> their lines on stderr and exit 2; anything unexpected -> one line."""
+    def run(args) -> int:
+        try:
+            return fn(args)
+        except PolicyFileError as exc:
+            for line in exc.problems:
+                print(line, file=sys.stderr)
+            return 2
+        except DeskError:
+            raise
+        except BrokenPipeError:
+            return 0
+        except RecursionError:
+            print("deskapp: the input is nested too deeply", file=sys.stderr)
+            return 2
+        except Exception as exc:  # never a traceback at the terminal
+            print(f"deskapp: internal error in `policy {args.policy_command}`: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            return 70
+    return run
+
+
+def _policies(args, explicit: Optional[str] = None) -> Path:
+    return Path(explicit) if explicit else policies_path(getattr(args, "policies", None))
+
+
+def cmd_check(args) -> int:
+    path = _policies(args, args.path)
+    pack = load_policies(path)
+    print(f"{path}: OK - {pack.summary()}")
+    return 0
+
+
+def _load_all(args):
+    pack = load_policies(_policies(args))
+    scenarios = []
+    problems: list[str] = []
+    for f in args.files:
+        try:
+            scenarios.extend(load_scenarios(f, pack))
+        except PolicyFileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PolicyFileError(problems)
+    return pack, scenarios
+
+
+def cmd_test(args) -> int:
+    pack, scenarios = _load_all(args)
+    results = [run_scenario(pack, s) for s in scenarios]
+    passed = sum(1 for r in results if r.passed)
+    failed = len(results) - passed
+    if args.json:
+        print(json.dumps({"results": [r.as_dict() for r in results], "passed": passed, "failed": failed},
+                         indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            print(r.line())
+        print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_eval(args) -> int:
+    pack, scenarios = _load_all(args)
+    out = []
+    for s in scenarios:
+        r = run_scenario(pack, s)
+        out.append({"scenario": s.name, "findings": [f.as_dict() for f in r.findings]})
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0

@@ -178,15 +178,14 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
     loaded = _Loaded(problems)
     if "rules" in top:
         _rules(top["rules"][1], loaded)
-    if problems:
-        raise PolicyFileError(problems.items)
 
     sources = " ".join(e.source for e in loaded.exprs)
     tokens = set(re.findall(r"[A-Za-z_]\w*", sources))
+    cal = calendar or WorkingCalendar("GB", "ENG")
     pack = PolicyPack(
         rules=loaded.rules,
-        calendar=calendar or WorkingCalendar("GB", "ENG"),
-        timescales=TimescaleSet(calendar or WorkingCalendar("GB", "ENG"), timescales),
+        calendar=cal,
+        timescales=TimescaleSet(cal, timescales),
         tone=tone,
         settings=settings,
         version=version,
@@ -194,10 +193,20 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
         case_keys=frozenset(k for k in ALL_CASE_KEYS if k in tokens),
         action_keys=frozenset(k for k in ALL_ACTION_KEYS if k in tokens),
     )
+    # Even when other parts have problems, check the rules that compiled, so one run
+    # of `policy check` reports misspelt facts too.
     _dry_run(pack, loaded)
     if problems:
-        raise PolicyFileError(problems.items)
+        raise PolicyFileError(_sorted(problems.items))
     return pack
+
+
+def _sorted(items: list[str]) -> list[str]:
+    """Problems in file order (the dry run adds its findings after the structural ones)."""
+    def key(line: str):
+        m = re.match(r".*?:(\d+):(\d+): ", line)
+        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    return sorted(items, key=key)
 
 
 def _calendar(node: Node, problems: Y.Problems) -> Optional[WorkingCalendar]:
@@ -660,6 +669,8 @@ def _rules(node: Node, loaded: _Loaded) -> None:
                 levels.append(Level(sev, say))
             else:
                 ok = False
+        if targets:
+            loaded.rule_targets[rid] = tuple(targets)  # dry-run its expressions even if the rule has problems
         if ok and rule_id is not None and levels:
             loaded.rules.append(Rule(
                 id=rule_id, on=tuple(targets), levels=tuple(levels), guard=guard, guard_source=guard_source,
@@ -772,7 +783,7 @@ def _dry_run(pack: PolicyPack, loaded: _Loaded) -> None:
         if (line, col) in reported:
             return
         reported.add((line, col))
-        problems.add((line, col), f"rule '{ref.rule}': {ref.what}: {message}")
+        problems.add((line, col), f"{ref.what}: {message}")
 
     for ref in loaded.exprs:
         targets = loaded.rule_targets.get(ref.rule, ())
