@@ -1,48 +1,11 @@
-"""Fixtures for the desk UI: a pinned clock, a fake desk for UI-only tests, a demo database desk.
-
-Snapshots and Pilot tests must not depend on the machine: the clock is fixed at
-2026-03-10 11:00, the desk name is fixed, and the header clock is hidden.
-"""
+"""Fixtures for the desk UI tests: a fake desk, and a demo database (built once, copied per test)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Callable
+import shutil
 
 import pytest
-
-NOW = datetime(2026, 3, 10, 11, 0)
-TODAY = date(2026, 3, 10)
-
-
-def fixed_now() -> datetime:
-    return NOW
-
-
-@dataclass(frozen=True)
-class FakeHandler:
-    id: int = 1
-    username: str = "sam"
-    display_name: str = "Sam Okafor"
-    role: str = "handler"
-
-
-@dataclass
-class FakeDesk:
-    """Just enough of deskapp.actions.Desk for screens that never reach the database."""
-
-    me: FakeHandler = field(default_factory=FakeHandler)
-    db_url: str = "sqlite:////srv/desk/deskapp.db"
-    name: str = "desk-7"
-    clock: Callable[[], datetime] = fixed_now
-    queue: object = None
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    def close(self) -> None:
-        pass
+from tui_support import DEMO_CASES, DEMO_USER, TODAY, FakeDesk, fixed_now
 
 
 @pytest.fixture
@@ -60,15 +23,9 @@ def _fixed_terminal(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-# --- a demo database (the foundations' demo stories + 30 generated cases) ----------------------
-
-DEMO_CASES = 30
-DEMO_USER = "sam"
-
-
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """Build the demo database once per test session; each test gets a copy."""
+    """The demo stories plus 30 generated cases, built once per test session."""
     from deskapp.store.demo import fill_demo
     from deskapp.store.engine import connect
     from deskapp.store.migrate import upgrade
@@ -85,8 +42,6 @@ def demo_template(tmp_path_factory):
 
 @pytest.fixture
 def demo_url(tmp_path, demo_template) -> str:
-    import shutil
-
     target = tmp_path / "desk.db"
     shutil.copyfile(demo_template, target)
     for suffix in ("-wal", "-shm"):
@@ -103,20 +58,3 @@ def demo_desk(demo_url):
     desk = open_desk(demo_url, None, DEMO_USER, clock=fixed_now)
     yield desk
     desk.close()
-
-
-def case_id(desk, ref: str) -> int:
-    """Test-side lookup of a case id by ref (the UI itself never runs SQL)."""
-    from sqlalchemy import select
-
-    from deskapp.store.models import Case
-
-    with desk.session() as session:
-        return session.execute(select(Case.id).where(Case.ref == ref)).scalar_one()
-
-
-async def settle(pilot, app) -> None:
-    """Wait until workers are done and their messages handled."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()

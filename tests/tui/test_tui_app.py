@@ -13,8 +13,8 @@ from deskapp.tui.screens.filters import FilterScreen
 from deskapp.tui.screens.help import HelpScreen
 from deskapp.tui.screens.main import MainScreen
 
-from .conftest import FakeDesk, FakeHandler, fixed_now
-from .screen_text import screen_lines, screen_text
+from tui_support import FakeDesk, FakeHandler, fixed_now
+from tui_support import screen_lines, screen_text
 
 
 def make_app(desk=None, **kwargs) -> DeskApp:

@@ -11,7 +11,7 @@ import pytest
 
 from deskapp.tui.app import DeskApp
 
-from .conftest import case_id, fixed_now
+from tui_support import case_id, fixed_now
 
 pytestmark = pytest.mark.slow
 

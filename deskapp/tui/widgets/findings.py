@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -53,7 +55,7 @@ def badge(severity: str) -> Content:
 
 
 def finding_line(finding: Any, *, show_rule: bool = True) -> Content:
-    """One finding as one (wrappable) line: badge, message, and the rule id dimmed."""
+    """One finding as one line of Content: badge, message, and the rule id dimmed (for plain-text uses)."""
     rule, severity, message = finding_parts(finding)
     parts: list = [badge(severity), plain(message, single_line=True)]
     if show_rule and rule:
@@ -61,11 +63,34 @@ def finding_line(finding: Any, *, show_rule: bool = True) -> Content:
     return line(*parts)
 
 
-class FindingsList(Static):
-    """Findings, worst first, one per line; `empty` text when there are none.
+class FindingRow(Horizontal):
+    """One finding: the badge in its own column so a long message wraps under itself, not under it."""
+
+    DEFAULT_CSS = """
+    FindingRow { height: auto; width: 1fr; }
+    FindingRow > .finding-badge { width: 9; height: 1; }
+    FindingRow > .finding-message { width: 1fr; height: auto; }
+    """
+
+    def __init__(self, finding: Any, show_rule: bool) -> None:
+        super().__init__()
+        self.finding = finding
+        self.show_rule = show_rule
+
+    def compose(self) -> ComposeResult:
+        rule, severity, message = finding_parts(self.finding)
+        yield Static(badge(severity), classes="finding-badge", markup=False)
+        parts: list = [plain(message, single_line=True)]
+        if self.show_rule and rule:
+            parts += [" ", plain(f"({rule})", "$text-muted", single_line=True)]
+        yield Static(line(*parts), classes="finding-message", markup=False)
+
+
+class FindingsList(Vertical):
+    """Findings, worst first, one row each; `empty` text when there are none.
 
     Call `.show(findings)`; `.findings` holds what is shown (for tests and for
-    forms deciding whether to ask for a reason).
+    forms deciding whether to ask for a reason), `.text` the same as plain text.
     """
 
     DEFAULT_CSS = """
@@ -73,27 +98,36 @@ class FindingsList(Static):
         height: auto;
         width: 1fr;
     }
-    FindingsList.-empty {
+    FindingsList > .findings-empty {
         color: $text-muted;
     }
     """
 
     def __init__(self, empty: str = "Nothing to note.", *, show_rule: bool = True,
                  id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(Content(empty), id=id, classes=classes, markup=False)
+        super().__init__(id=id, classes=classes)
         self._empty = empty
         self._show_rule = show_rule
         self.findings: list[Any] = []
         self.add_class("-empty")
 
+    def compose(self) -> ComposeResult:
+        yield from self._children_for(self.findings)
+
+    def _children_for(self, findings: list[Any]) -> list:
+        if not findings:
+            return [Static(Content(self._empty), classes="findings-empty", markup=False)]
+        return [FindingRow(f, self._show_rule) for f in findings]
+
     def show(self, findings: Iterable[Any] | None) -> None:
         """Replace what is shown. Accepts Finding objects or dicts with rule/severity/message."""
         self.findings = sort_findings(findings or [])
         self.set_class(not self.findings, "-empty")
-        if not self.findings:
-            self.update(Content(self._empty))
-            return
-        self.update(Content("\n").join(finding_line(f, show_rule=self._show_rule) for f in self.findings))
+        if not self.is_mounted:
+            return  # compose() will build the rows
+        with self.app.batch_update():
+            self.remove_children()
+            self.mount_all(self._children_for(self.findings))
 
     def clear(self) -> None:
         self.show([])
@@ -106,5 +140,6 @@ class FindingsList(Static):
     @property
     def text(self) -> str:
         """What the list shows, as plain text (for tests and screen readers)."""
-        content = self.content
-        return content.plain if isinstance(content, Content) else str(content)
+        if not self.findings:
+            return self._empty
+        return "\n".join(finding_line(f, show_rule=self._show_rule).plain for f in self.findings)

@@ -1,0 +1,76 @@
+"""Helpers for the desk UI tests: a pinned clock, a fake desk, screen reading, waiting.
+
+Snapshots and Pilot tests must not depend on the machine: the clock is fixed at
+Tue 10 Mar 2026 11:00 and the header clock is hidden.
+(A plain module, not a package: tests/ must not land on sys.path, or tests/queue
+would shadow the standard library's queue module.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+from textual.app import App
+
+NOW = datetime(2026, 3, 10, 11, 0)
+TODAY = date(2026, 3, 10)
+DEMO_CASES = 30
+DEMO_USER = "sam"
+
+
+def fixed_now() -> datetime:
+    return NOW
+
+
+@dataclass(frozen=True)
+class FakeHandler:
+    id: int = 1
+    username: str = "sam"
+    display_name: str = "Sam Okafor"
+    role: str = "handler"
+
+
+@dataclass
+class FakeDesk:
+    """Just enough of deskapp.actions.Desk for screens that never reach the database."""
+
+    me: FakeHandler = field(default_factory=FakeHandler)
+    db_url: str = "sqlite:////srv/desk/deskapp.db"
+    name: str = "desk-7"
+    clock: Callable[[], datetime] = fixed_now
+    queue: object = None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        pass
+
+
+def case_id(desk, ref: str) -> int:
+    """Test-side lookup of a case id by ref (the UI itself never runs SQL)."""
+    from sqlalchemy import select
+
+    from deskapp.store.models import Case
+
+    with desk.session() as session:
+        return session.execute(select(Case.id).where(Case.ref == ref)).scalar_one()
+
+
+async def settle(pilot, app) -> None:
+    """Wait until workers are done and their messages handled."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen_lines(app: App) -> list[str]:
+    """The visible screen, one string per terminal row (the top screen, modals included)."""
+    strips = app.screen._compositor.render_strips()
+    return [strip.text for strip in strips]
+
+
+def screen_text(app: App) -> str:
+    return "\n".join(screen_lines(app))
