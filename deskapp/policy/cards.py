@@ -94,10 +94,11 @@ def _masked_neighbour(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else ""
     if before in _MASK_CHARS or after in _MASK_CHARS:
         return True
-    # "**** 4242", "xxxx-xxxx-xxxx-4242": a masking block just before, across a separator.
-    if before in " -" and start > 1 and text[start - 2] in _MASK_CHARS:
+    # "**** 4242", "xxxx-xxxx-xxxx-4242": a block of masking characters just before or after,
+    # across one separator. Two or more, so the "x" ending "Amex 3782..." does not count.
+    if before in " -" and start > 2 and text[start - 2] in _MASK_CHARS and text[start - 3] in _MASK_CHARS:
         return True
-    if after in " -" and end + 1 < len(text) and text[end + 1] in _MASK_CHARS:
+    if after in " -" and end + 2 < len(text) and text[end + 1] in _MASK_CHARS and text[end + 2] in _MASK_CHARS:
         return True
     # Digits glued to letters are part of an identifier (INV4111..., 4111...abc).
     if before.isalpha() or after.isalpha():
