@@ -1,0 +1,295 @@
+"""Finding cases by what a handler remembers: a ref, a name, a phone number, words from a call.
+
+One search document per case, kept in a full-text index:
+    ref    the case reference
+    names  every party's name, organisation, email and phone (also as bare digits,
+           so 07700900123 finds "07700 900 123")
+    body   the case title and every contact's summary and body
+SQLite uses an FTS5 table (`case_search`, rowid = case id); PostgreSQL a
+`case_search` table holding a tsvector per case with a GIN index. The action
+layer calls `index_case` in the same transaction as every write that changes
+a case's parties, contacts, ref or title, so the index never lags the data;
+bulk loaders call `rebuild`.
+
+The handler's text is untrusted and never reaches the engine as query syntax:
+it is split into words, and each word becomes a quoted phrase (FTS5) or
+quoted lexemes (PostgreSQL). Quotes, operators (AND, OR, NOT, NEAR), `*`,
+`^`, column filters and control characters are all just text. Every word
+must match somewhere in the case; a word of three or more letters also
+matches as a prefix ("smi" finds Smith), so results appear as the handler types.
+
+Ranking (the "relevance" sort): the case whose ref was typed exactly, then
+cases where every word is in the ref or a party's details, then the rest;
+newest first within each tier. Each tier reads the index in case-id order and
+stops after SEARCH_LIMIT matches, so a common word costs the same as a rare
+one; `SearchHits.truncated` says when there were more.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import Connection, Engine, column, select, table, text
+from sqlalchemy.sql import ColumnElement, TableClause
+
+# At most this many cases are returned for one search (the queue says "showing the first N").
+SEARCH_LIMIT = 1000
+# Words shorter than this match whole tokens only; prefix matching on one or two
+# letters would expand to most of the vocabulary.
+PREFIX_MIN = 3
+# Longest query text considered (a pasted letter is not a search).
+MAX_QUERY = 200
+MAX_WORDS = 12
+
+SEARCH_TABLE = "case_search"
+_SQLITE_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+_PG_INDEX = "ix_case_search_doc"
+
+# ASCII punctuation becomes a space before PostgreSQL sees text (documents and queries alike):
+# its parser would otherwise keep emails and "C-1001" as odd single tokens ("-1001").
+_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_PG_TRANSLATE = (_PUNCT, " " * len(_PUNCT))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def is_search_table(name: str) -> bool:
+    """True for the search index's own tables (and SQLite's FTS5 shadow tables).
+
+    They are not SQLModel tables, so schema comparisons (Alembic autogenerate)
+    should skip them: use this in `include_object`/`include_name`.
+    """
+    return name == SEARCH_TABLE or any(name == SEARCH_TABLE + s for s in _SQLITE_SHADOWS)
+
+
+# --- creating the index --------------------------------------------------------------------
+
+
+def install(conn: Connection) -> None:
+    """Create the search index's tables if missing (used by the migration; safe to repeat)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
+            "ref, names, body, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+    else:
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} ("
+            "case_id INTEGER PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE, "
+            "doc TSVECTOR NOT NULL)"
+        )
+        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_PG_INDEX} ON {SEARCH_TABLE} USING gin (doc)")
+
+
+def uninstall(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+
+
+# The three document fields, per engine, for the case aliased `c`.
+_SQLITE_NAMES = """(SELECT group_concat(
+        coalesce(p.name, '') || ' ' || coalesce(p.organisation, '') || ' ' || coalesce(p.email, '') || ' '
+        || coalesce(p.phone, '') || ' '
+        || replace(replace(replace(replace(replace(coalesce(p.phone, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''),
+        ' ') FROM parties p WHERE p.case_id = c.id)"""
+_SQLITE_BODY = """c.title || ' ' || coalesce((SELECT group_concat(t.summary || ' ' || coalesce(t.body, ''), ' ')
+        FROM contacts t WHERE t.case_id = c.id), '')"""
+_SQLITE_INSERT = f"""INSERT INTO {SEARCH_TABLE} (rowid, ref, names, body)
+    SELECT c.id, c.ref, coalesce({_SQLITE_NAMES}, ''), {_SQLITE_BODY} FROM cases c"""
+
+_PG_NAMES = """coalesce((SELECT string_agg(
+        coalesce(p.name, '') || ' ' || coalesce(p.organisation, '') || ' ' || coalesce(p.email, '') || ' '
+        || coalesce(p.phone, '') || ' ' || regexp_replace(coalesce(p.phone, ''), '[^0-9]', '', 'g'),
+        ' ') FROM parties p WHERE p.case_id = c.id), '')"""
+_PG_BODY = """c.title || ' ' || coalesce((SELECT string_agg(t.summary || ' ' || coalesce(t.body, ''), ' ')
+        FROM contacts t WHERE t.case_id = c.id), '')"""
+
+
+def _pg_vector(expr: str) -> str:
+    return f"to_tsvector('simple', translate(lower({expr}), %(punct)s, %(spaces)s))"
+
+
+_PG_DOC = (f"setweight({_pg_vector(chr(99) + '.ref || ' + repr(' ') + ' || ' + _PG_NAMES)}, 'A')"
+           f" || setweight({_pg_vector(_PG_BODY)}, 'D')")
+_PG_INSERT = f"INSERT INTO {SEARCH_TABLE} (case_id, doc) SELECT c.id, {_PG_DOC} FROM cases c"
+_PG_PARAMS = {"punct": _PUNCT, "spaces": " " * len(_PUNCT)}
+
+
+def index_case(session, case_id: int) -> None:
+    """Re-read one case's ref, parties and contacts into the index, in the caller's transaction.
+
+    Call it after any write that adds or changes parties, contacts, the ref or
+    the title (the action layer does). A case that no longer exists is removed.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = ?", (case_id,))
+        conn.exec_driver_sql(_SQLITE_INSERT + " WHERE c.id = ?", (case_id,))
+    else:
+        conn.exec_driver_sql(f"DELETE FROM {SEARCH_TABLE} WHERE case_id = %(id)s", {"id": case_id})
+        conn.exec_driver_sql(_PG_INSERT + " WHERE c.id = %(id)s", {**_PG_PARAMS, "id": case_id})
+
+
+def rebuild(engine_or_conn) -> int:
+    """Rebuild the whole index from the cases, parties and contacts tables; returns cases indexed.
+
+    For bulk loads (the demo): one INSERT ... SELECT, in one transaction.
+    """
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.begin() as conn:
+            return _rebuild(conn)
+    return _rebuild(engine_or_conn)
+
+
+def _rebuild(conn: Connection) -> int:
+    install(conn)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DELETE FROM {SEARCH_TABLE}")
+        conn.exec_driver_sql(_SQLITE_INSERT)
+        # Merge the index's segments now rather than during the first searches.
+        conn.exec_driver_sql(f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}) VALUES ('optimize')")
+    else:
+        conn.exec_driver_sql(f"TRUNCATE {SEARCH_TABLE}")
+        conn.exec_driver_sql(_PG_INSERT, _PG_PARAMS)
+        conn.exec_driver_sql(f"ANALYZE {SEARCH_TABLE}")
+    return int(conn.exec_driver_sql("SELECT count(*) FROM cases").scalar_one())
+
+
+# --- turning a handler's text into a query ---------------------------------------------------
+
+
+def clean(text_: object) -> str:
+    """The query text with control characters removed, Unicode normalised and length capped."""
+    value = "" if text_ is None else str(text_)
+    value = unicodedata.normalize("NFKC", _CONTROL.sub(" ", value))
+    return " ".join(value.split())[:MAX_QUERY]
+
+
+def words(text_: object) -> list[str]:
+    """The handler's words that contain at least one letter or digit (at most MAX_WORDS)."""
+    return [w for w in clean(text_).split(" ") if _TOKEN.search(w)][:MAX_WORDS]
+
+
+def _prefixable(word: str) -> bool:
+    tokens = _TOKEN.findall(word)
+    return bool(tokens) and len(tokens[-1]) >= PREFIX_MIN
+
+
+def fts5_query(text_: object, columns: Optional[Sequence[str]] = None) -> Optional[str]:
+    """An FTS5 MATCH expression finding every word; None if there is nothing to search for.
+
+    Each word is one double-quoted string (FTS5 tokenises it like the
+    documents, so "C-1001" is the phrase c 1001), inner quotes doubled.
+    Nothing the handler types can be read as an operator or column name.
+    """
+    found = words(text_)
+    if not found:
+        return None
+    parts = ['"' + w.replace('"', '""') + '"' + ("*" if _prefixable(w) else "") for w in found]
+    expr = " AND ".join(parts)
+    if columns:
+        expr = "{" + " ".join(columns) + "} : (" + expr + ")"
+    return expr
+
+
+def pg_query(text_: object, weight: str = "") -> Optional[str]:
+    """A to_tsquery('simple', ...) string finding every word; None if there is nothing to search for.
+
+    Words are reduced to letters and digits (as the documents are), each piece
+    single-quoted; pieces of one word must be adjacent (<->).
+    """
+    pieces = []
+    for word in words(text_):
+        tokens = _TOKEN.findall(word.lower().translate(str.maketrans(*_PG_TRANSLATE)))
+        if not tokens:
+            continue
+        lexemes = [f"'{t}'" + (f":{weight}" if weight else "") for t in tokens[:-1]]
+        flags = ("*" if len(tokens[-1]) >= PREFIX_MIN else "") + weight
+        lexemes.append(f"'{tokens[-1]}'" + (f":{flags}" if flags else ""))
+        pieces.append("(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(pieces) if pieces else None
+
+
+# --- searching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHits:
+    ids: tuple[int, ...]  # best first
+    exact_id: Optional[int] = None  # the case whose ref is exactly the text typed
+    truncated: bool = False  # more cases matched than were returned
+
+
+_FTS = table(SEARCH_TABLE, column("rowid"), column("case_id"), column("doc"))
+
+
+def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = (),
+         cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT) -> SearchHits:
+    """Cases matching the handler's text and the `where` terms (on `cases_table`), best first."""
+    from deskapp.store.queue import CASES
+
+    cases = cases_table if cases_table is not None else CASES
+    conds = list(where)
+    ids: list[int] = []
+    seen: set[int] = set()
+
+    def add(found: Iterable[int]) -> None:
+        for case_id in found:
+            if case_id not in seen and len(ids) < limit:
+                seen.add(case_id)
+                ids.append(case_id)
+
+    typed = clean(text_)
+    exact_id = None
+    if typed and " " not in typed:
+        exact_id = conn.execute(
+            select(cases.c.id).where(cases.c.ref.in_(sorted({typed, typed.upper()})), *conds).limit(1)
+        ).scalar()
+        if exact_id is not None:
+            add([exact_id])
+
+    truncated = False
+    sqlite = conn.dialect.name == "sqlite"
+    for tier in ("names", "all"):
+        if sqlite:
+            expr = fts5_query(typed, ("ref", "names") if tier == "names" else None)
+            match = text(f"{SEARCH_TABLE} MATCH :q")
+            key = _FTS.c.rowid
+        else:
+            expr = pg_query(typed, "A" if tier == "names" else "")
+            match = text(f"{SEARCH_TABLE}.doc @@ to_tsquery('simple', :q)")
+            key = _FTS.c.case_id
+        if expr is None:
+            break
+        stmt = (select(cases.c.id).select_from(_FTS.join(cases, cases.c.id == key))
+                .where(match.bindparams(q=expr), *conds).order_by(key.desc()).limit(limit + 1))
+        found = list(conn.execute(stmt).scalars())
+        truncated = truncated or len(found) > limit
+        add(found[:limit])
+    return SearchHits(tuple(ids), exact_id, truncated)
+
+
+def search_case_ids(engine: Engine, text_: object, limit: int = SEARCH_LIMIT) -> list[int]:
+    """Ids of cases matching `text_` (any status), best first. For scripts; the desk uses the Queue."""
+    with engine.connect() as conn:
+        return list(find(conn, text_, limit=limit).ids)
+
+
+__all__ = [
+    "SEARCH_LIMIT",
+    "SEARCH_TABLE",
+    "SearchHits",
+    "clean",
+    "find",
+    "fts5_query",
+    "index_case",
+    "install",
+    "is_search_table",
+    "pg_query",
+    "rebuild",
+    "search_case_ids",
+    "uninstall",
+    "words",
+]
