@@ -29,9 +29,10 @@ def _common_options() -> argparse.ArgumentParser:
 def _registrars() -> list[Callable]:
     from deskapp.policy import cli as policy_cli
     from deskapp.store import commands as store_commands
+    from deskapp.supervision import cli as supervision_cli
     from deskapp.tui import command as desk_command
 
-    return [desk_command.register, store_commands.register, policy_cli.register]
+    return [desk_command.register, store_commands.register, policy_cli.register, supervision_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

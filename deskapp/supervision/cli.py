@@ -1,0 +1,72 @@
+"""`deskapp audit verify`, `deskapp export`, `deskapp import`: the supervision commands.
+
+Registered in deskapp.cli. Problems a person can fix are DeskErrors (one line,
+exit 2); a broken audit chain is exit 1, naming the first bad event.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from deskapp import config
+from deskapp.errors import DeskError
+
+
+def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
+    audit = sub.add_parser("audit", parents=[common], help="check the audit log",
+                           description="The audit log is a hash chain: every event's hash covers the one before.")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    verify = audit_sub.add_parser(
+        "verify", parents=[common], help="check every audit event and the links between them",
+        description="Recompute every audit event's hash and check each links to the one before. "
+                    "Exit 0: intact (prints how many were checked and the head to record as an anchor). "
+                    "Exit 1: names the first altered, inserted or deleted event. Exit 2: bad database.")
+    verify.add_argument("--anchor", action="append", default=[], metavar="ID:HASH",
+                        help="also require event ID to still have HASH (a head printed by an earlier run, "
+                             "kept somewhere else); may be given more than once")
+    verify.set_defaults(func=run_verify)
+    audit.set_defaults(func=lambda args: (audit.print_help(), 2)[1])
+
+
+def existing_db(option: str | None) -> str:
+    """The database URL to use; a SQLite file that does not exist is an error, never silently created."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = config.db_url(option)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url  # connect() reports it in one line
+    database = parsed.database or ""
+    if parsed.drivername.startswith("sqlite") and database and database != ":memory:" \
+            and not database.startswith("file:") and not Path(database).expanduser().exists():
+        raise DeskError(f"no database at {database}: check --db or DESKAPP_DB (`deskapp init` creates one)")
+    return url
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from deskapp.store.engine import connect
+    from deskapp.supervision.verify import parse_anchor, verify
+
+    anchors = tuple(parse_anchor(text) for text in args.anchor)
+    engine = connect(existing_db(getattr(args, "db", None)))
+    try:
+        report = verify(engine, anchors)
+    finally:
+        engine.dispose()
+    if report.problem is not None:
+        raise DeskError(f"audit chain broken: {report.problem.message} "
+                        f"({report.checked:,} event{'s' if report.checked != 1 else ''} before it are intact)",
+                        exit_code=1)
+    if report.checked == 0:
+        print("audit log is empty: nothing to check")
+        return 0
+    gaps = f"; {report.gaps:,} id gap{'s' if report.gaps != 1 else ''} from rolled-back writes, links intact" \
+        if report.gaps else ""
+    anchored = f"; {len(anchors)} anchor{'s' if len(anchors) != 1 else ''} match" if anchors else ""
+    print(f"audit chain intact: {report.checked:,} events checked (ids {report.first_id}–{report.head_id}){gaps}"
+          f"{anchored}")
+    print(f"head {report.head_id}:{report.head_hash}  (keep this elsewhere; check it later with --anchor)")
+    return 0

@@ -1,0 +1,233 @@
+"""`deskapp audit verify`: walk the audit hash chain and name the first place it breaks.
+
+Each event's hash covers its content and the previous event's hash
+(deskapp.actions.audit.event_hash). Walking the rows in id order:
+
+- an event whose content no longer matches its hash was altered;
+- an event that does not link to the one before it, while the event after it
+  links past it, was inserted;
+- an event that is intact but links to a hash no remaining event has follows
+  one or more deleted events (a jump in ids says which).
+
+Rows are read as raw text and parsed here, so a row an attacker wrote by hand
+(bad JSON, a date that is not a date) is reported, never a traceback. Ids may
+skip on PostgreSQL (a rolled-back write burns a sequence number): a gap with
+intact links is not tampering.
+
+Limit: someone who can write the database and knows the algorithm can rebuild
+the chain from the point they changed. Recording the head (`--anchor ID:HASH`,
+printed by every successful run) somewhere else closes that gap: a later run
+checks the anchored event is still there with the same hash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator, Optional
+
+from sqlalchemy import Engine, Text, cast, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from deskapp.actions.audit import event_hash
+from deskapp.errors import DeskError, StorageError
+from deskapp.store.engine import masked
+from deskapp.store.models import AuditEvent
+
+_COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
+            "contact_id", "approval_id", "prev_hash", "hash")
+
+
+@dataclass
+class Row:
+    """One audit row as stored, with the fields event_hash reads. `unreadable` names a field that would not parse."""
+
+    id: int
+    at: Any
+    actor: Any
+    handler_id: Any
+    case_id: Any
+    action: Any
+    detail: Any
+    findings: Any
+    reason: Any
+    contact_id: Any
+    approval_id: Any
+    prev_hash: str
+    hash: str
+    unreadable: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    event_id: int
+    kind: str  # altered | inserted | deleted | missing
+    message: str
+
+
+@dataclass
+class ChainReport:
+    checked: int = 0
+    first_id: Optional[int] = None
+    head_id: Optional[int] = None
+    head_hash: Optional[str] = None
+    gaps: int = 0  # id jumps with intact links (rolled-back writes)
+    problem: Optional[Problem] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _parse_row(raw: Any) -> Row:
+    values = dict(zip(_COLUMNS, raw))
+    unreadable = None
+    at = values["at"]
+    try:
+        at = datetime.fromisoformat(str(at).strip()) if at is not None else None
+    except ValueError:
+        unreadable = "at"
+    for name in ("detail", "findings"):
+        text = values[name]
+        try:
+            values[name] = json.loads(text) if text is not None else None
+        except (ValueError, TypeError, RecursionError):
+            unreadable = unreadable or name
+    values["at"] = at
+    values["prev_hash"] = values["prev_hash"] if isinstance(values["prev_hash"], str) else str(values["prev_hash"])
+    values["hash"] = values["hash"] if isinstance(values["hash"], str) else str(values["hash"])
+    return Row(**values, unreadable=unreadable)
+
+
+def recomputed(row: Row) -> Optional[str]:
+    """The hash this row's content gives, or None if the content cannot even be hashed."""
+    if row.unreadable:
+        return None
+    try:
+        return event_hash(row)  # type: ignore[arg-type]  (reads the same attribute names)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def _rows(engine: Engine, batch: int = 2_000) -> Iterator[Row]:
+    t = AuditEvent.__table__
+    columns = [
+        cast(t.c[name], Text) if name in ("at", "detail", "findings") else t.c[name]
+        for name in _COLUMNS
+    ]
+    query = select(*columns).order_by(t.c.id)
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        for raw in result:
+            yield _parse_row(raw)
+
+
+def _span(first: int, last: int) -> str:
+    return f"event {first}" if first == last else f"events {first}–{last}"
+
+
+def check_chain(rows: Iterator[Row]) -> ChainReport:
+    """Walk rows in id order; stop at the first problem. Pure: tests feed it rows directly."""
+    report = ChainReport()
+    prev: Optional[Row] = None
+    before_prev: Optional[Row] = None
+    it = iter(rows)
+    current = next(it, None)
+    while current is not None:
+        following = next(it, None)
+        problem = _judge(before_prev, prev, current, following)
+        if problem is not None:
+            report.problem = problem
+            return report
+        if prev is not None and current.id > prev.id + 1:
+            report.gaps += 1
+        report.checked += 1
+        if report.first_id is None:
+            report.first_id = current.id
+        report.head_id, report.head_hash = current.id, current.hash
+        before_prev, prev, current = prev, current, following
+    return report
+
+
+def _judge(before_prev: Optional[Row], prev: Optional[Row], row: Row, nxt: Optional[Row]) -> Optional[Problem]:
+    expected = prev.hash if prev is not None else ""
+    computed = recomputed(row)
+    link_ok = row.prev_hash == expected
+    hash_ok = computed is not None and computed == row.hash
+    if link_ok and hash_ok:
+        return None
+    where = f"event {row.id}"
+    if link_ok:
+        if row.unreadable:
+            return Problem(row.id, "altered", f"{where} was altered: its {row.unreadable} is not readable")
+        return Problem(row.id, "altered", f"{where} was altered: its content no longer matches its recorded hash")
+    if hash_ok and prev is not None and row.prev_hash == prev.prev_hash:
+        # Two events claim the same predecessor: one of them is not part of the chain.
+        if nxt is not None and nxt.prev_hash == prev.hash:
+            return Problem(row.id, "inserted", f"{where} was inserted: event {nxt.id} links past it to event {prev.id}")
+        before = f"event {before_prev.id}" if before_prev is not None else "the start of the log"
+        return Problem(prev.id, "inserted",
+                       f"event {prev.id} was inserted: event {row.id} links past it to {before}")
+    if hash_ok:
+        if prev is None:
+            return Problem(row.id, "deleted",
+                           f"events before {row.id} were deleted: it is the first event left but links to an earlier one")
+        if row.id > prev.id + 1:
+            return Problem(row.id, "deleted",
+                           f"{_span(prev.id + 1, row.id - 1)} deleted: event {row.id} links to an event that is "
+                           f"no longer there (the chain jumps from event {prev.id})")
+        return Problem(row.id, "deleted",
+                       f"{where} links to an event that is no longer there: an event between {prev.id} and "
+                       f"{row.id} was deleted, or event {prev.id} was altered and its hash recomputed")
+    # Neither its link nor its own hash holds.
+    if nxt is not None and nxt.prev_hash == expected:
+        after = f"event {prev.id}" if prev is not None else "the start of the log"
+        return Problem(row.id, "inserted", f"{where} was inserted: event {nxt.id} links past it to {after}")
+    if nxt is None:
+        return Problem(row.id, "inserted",
+                       f"{where} (the last) was inserted or altered: it neither links to "
+                       f"{'event ' + str(prev.id) if prev else 'the start of the log'} nor matches its own hash")
+    return Problem(row.id, "altered", f"{where} was altered: neither its link to the event before it "
+                                      "nor its own hash holds")
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """`ID:HASH` as printed by a successful verify."""
+    ident, sep, digest = (text or "").partition(":")
+    digest = digest.strip().lower()
+    if not sep or not ident.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise DeskError(f"--anchor: expected ID:HASH as printed by `deskapp audit verify`, e.g. 1234:3fa9…, got {text!r}")
+    return int(ident), digest
+
+
+def verify(engine: Engine, anchors: tuple[tuple[int, str], ...] = ()) -> ChainReport:
+    """Check the whole chain (and any anchors) on this database. StorageError if it has no audit table."""
+    try:
+        if not inspect(engine).has_table(AuditEvent.__tablename__):
+            raise StorageError(f"{masked(engine.url)} has no audit log: it is not a deskapp database "
+                               "(run `deskapp init` to create one)")
+        wanted = dict(anchors)
+        seen: dict[int, str] = {}
+
+        def watched(rows: Iterator[Row]) -> Iterator[Row]:
+            for row in rows:
+                if row.id in wanted:
+                    seen[row.id] = row.hash
+                yield row
+
+        report = check_chain(watched(_rows(engine)))
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise StorageError(f"cannot read the audit log of {masked(engine.url)}: {reason}") from exc
+    if report.ok:
+        for ident, digest in sorted(wanted.items()):
+            if ident not in seen:
+                report.problem = Problem(ident, "missing", f"anchored event {ident} is missing: it was deleted"
+                                         + (" (the log now ends earlier)" if (report.head_id or 0) < ident else ""))
+                break
+            if seen[ident] != digest:
+                report.problem = Problem(ident, "altered", f"anchored event {ident} has a different hash than recorded: "
+                                         "the chain was rewritten from there or earlier")
+                break
+    return report
