@@ -36,7 +36,7 @@ async def test_representative_case_shows_parties_history_and_advice(demo_desk):
         assert "missed" in text  # the two missed repair appointments
         history = screen.case.history
         newest, oldest = history[-1], history[0]
-        body = pane.query_one("#case-history").content.plain
+        body = "\n".join(w.content.plain for w in pane.query_one("#case-history").query("Static"))
         assert body.index(newest.summary) < body.index(oldest.summary)  # newest first
         sidebar = screen.query_one(PolicySidebar)
         facts = sidebar.query_one("#sidebar-facts").content.plain

@@ -117,8 +117,8 @@ async def test_sidebar_standing_facts_and_deadlines():
         assert "Vulnerable customer" in facts
         assert "1 approval request pending" in facts
         deadlines = sidebar.query_one("#sidebar-deadlines").content.plain
-        assert "Acknowledge by: Thu 12 Mar 2026  1 working day left" in deadlines
-        assert "Respond by: Fri 06 Mar 2026  2 working days overdue" in deadlines
+        assert "Acknowledge by Thu 12 Mar 2026\n  1 working day left" in deadlines
+        assert "Respond by Fri 06 Mar 2026\n  2 working days overdue" in deadlines
         assert "Acknowledgement overdue" in sidebar.standing_findings.text
         sidebar.clear()
         await pilot.pause()

@@ -72,6 +72,7 @@ class MainScreen(Screen):
     MainScreen #queue-pane { width: 40%; }
     MainScreen #case-pane { width: 1fr; padding: 0 1; }
     MainScreen #sidebar-pane { width: 40; }
+    MainScreen.-medium #queue-pane { width: 36%; }
     MainScreen.-medium #sidebar-pane { width: 32; }
     MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane {
         display: none; width: 1fr;

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -57,29 +57,6 @@ def header_content(case: Any) -> Content:
                           (" requested by ", "$text-muted"), approval.requested_by))
     return Content("\n").join(lines)
 
-
-def parties_content(case: Any) -> Content:
-    if not case.parties:
-        return Content.styled("No parties recorded.", "$text-muted")
-    lines = []
-    for party in case.parties:
-        mark = ("» ", "bold $text-warning") if party.designated else ("  ", "")
-        parts: list = [mark, (party.name, "bold $text-warning" if party.designated else "bold"),
-                       ("  ", ""), (words(party.role), "$text-muted")]
-        if party.organisation:
-            parts += [(" · ", "$text-muted"), party.organisation]
-        if party.designated:
-            parts += [("  designated: all contact via them", "$text-warning")]
-        if party.authorised:
-            parts += [("  authorised", "$text-success")]
-        lines.append(line(*parts))
-        reach = [x for x in (party.phone, party.email) if x]
-        if reach:
-            lines.append(line(("    ", ""), ("  ".join(safe_text(x, single_line=True) for x in reach),
-                                               "$text-muted")))
-    return Content("\n").join(lines)
-
-
 def appointments_content(case: Any) -> Content:
     if not case.appointments:
         return Content("")
@@ -92,8 +69,32 @@ def appointments_content(case: Any) -> Content:
     return Content("\n").join(lines)
 
 
-def contact_content(contact: Any) -> Content:
-    """One timeline entry: a heading line, then the summary, the body and any recorded reason, indented."""
+def party_entries(case: Any) -> list[tuple[Content, Content]]:
+    """(name line, details) per party: the designated representative is marked and highlighted."""
+    entries = []
+    for party in case.parties:
+        mark = ("» ", "bold $text-warning") if party.designated else ("  ", "")
+        parts: list = [mark, (party.name, "bold $text-warning" if party.designated else "bold"),
+                       ("  ", ""), (words(party.role), "$text-muted")]
+        if party.organisation:
+            parts += [(" · ", "$text-muted"), party.organisation]
+        details: list = []
+        if party.designated:
+            details.append(("designated: all contact via them", "$text-warning"))
+        if party.authorised:
+            details.append(("authorised", "$text-success"))
+        for reach in (party.phone, party.email):
+            if reach:
+                details.append((reach, "$text-muted"))
+        spaced: list = []
+        for piece in details:
+            spaced += [piece, ("  ", "")]
+        entries.append((line(*parts), line(*spaced[:-1]) if spaced else Content("")))
+    return entries
+
+
+def contact_heading(contact: Any) -> Content:
+    """The first line of a timeline entry: when, direction, channel, with whom, by whom, outcome."""
     direction = contact.direction
     head: list = [(when(contact.at), "$text-muted"), "  ",
                   (ARROWS.get(direction, "?"), "bold $text-primary"), " ",
@@ -106,39 +107,44 @@ def contact_content(contact: Any) -> Content:
         style = ("bold $text-error" if contact.outcome in _ABUSE_OUTCOMES
                  else "$text-warning" if contact.outcome in _BAD_OUTCOMES else "$text-success")
         head += [("  ", ""), (words(contact.outcome), style)]
-    lines = [line(*head)]
+    return line(*head)
+
+
+def contact_details(contact: Any) -> Content:
+    """Summary, body (first BODY_LINES lines) and the recorded reason, if any."""
+    lines: list[Content] = []
     if contact.summary:
-        lines.append(line(("   ", ""), contact.summary))
+        lines.append(plain(contact.summary, single_line=True))
     body = safe_text(contact.body or "").strip("\n")
     if body and body != safe_text(contact.summary or "").strip():
         body_lines = body.splitlines()
         for text in body_lines[:BODY_LINES]:
-            lines.append(line(("   ", ""), (text, "$text-muted")))
+            lines.append(plain(text, "$text-muted"))
         if len(body_lines) > BODY_LINES:
-            lines.append(Content.styled(f"   … {len(body_lines) - BODY_LINES} more lines", "$text-muted"))
+            lines.append(Content.styled(f"… {len(body_lines) - BODY_LINES} more lines", "$text-muted"))
     if contact.reason:
-        lines.append(line(("   Went ahead against a warning. Reason: ", "bold $text-warning"), contact.reason))
+        lines.append(line(("Went ahead against a warning. Reason: ", "bold $text-warning"), contact.reason))
     return Content("\n").join(lines)
 
 
-def history_content(case: Any) -> Content:
-    if not case.history:
-        return Content.styled("No contacts yet.", "$text-muted")
-    heading = Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")
-    entries = [contact_content(c) for c in reversed(case.history)]
-    return Content("\n").join([heading, *entries])
-
-
 class CasePane(VerticalScroll):
-    """Shows one CaseView; `show_case(None)` for no selection, `show_loading(ref)` while it loads."""
+    """Shows one CaseView; `show_case(None)` for no selection, `show_loading()` while it loads.
+
+    Parties and contacts are one small widget each, so wrapped lines stay indented
+    under their entry at any width.
+    """
 
     BINDING_GROUP_TITLE = "Case pane"
     BINDINGS = scroll_bindings("case")
 
     DEFAULT_CSS = """
-    CasePane > Static { height: auto; width: 1fr; }
-    CasePane > #case-parties, CasePane > #case-appointments, CasePane > #case-history { margin-top: 1; }
+    CasePane Static { height: auto; width: 1fr; }
+    CasePane > #case-parties, CasePane > #case-appointments, CasePane > #case-history {
+        height: auto; margin-top: 1;
+    }
     CasePane > #case-appointments.-empty { display: none; }
+    CasePane .party-details, CasePane .contact-details { padding-left: 4; }
+    CasePane .section-heading { text-style: bold; color: $text-accent; }
     """
 
     can_focus = True
@@ -149,36 +155,66 @@ class CasePane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No case selected. Pick one in the queue."), id="case-header", markup=False)
-        yield Static(Content(""), id="case-parties", markup=False)
+        yield Vertical(id="case-parties")
         yield Static(Content(""), id="case-appointments", markup=False, classes="-empty")
-        yield Static(Content(""), id="case-history", markup=False)
+        yield Vertical(id="case-history")
 
-    def show_loading(self, label: str = "") -> None:
+    def show_loading(self) -> None:
         if self.case is None:
-            self.query_one("#case-header", Static).update(plain(f"Loading {label}…".replace("  ", " ")))
+            self.query_one("#case-header", Static).update(Content("Loading…"))
 
     def show_message(self, message: str) -> None:
         """A one-line notice in place of the case (e.g. the case could not be loaded)."""
         self.case = None
-        self.query_one("#case-header", Static).update(plain(message))
-        for name in ("#case-parties", "#case-appointments", "#case-history"):
-            self.query_one(name, Static).update(Content(""))
-        self.query_one("#case-appointments").add_class("-empty")
+        with self.app.batch_update():
+            self.query_one("#case-header", Static).update(plain(message))
+            self.query_one("#case-parties").remove_children()
+            self.query_one("#case-history").remove_children()
+            appointments = self.query_one("#case-appointments", Static)
+            appointments.update(Content(""))
+            appointments.add_class("-empty")
 
     def show_case(self, case: Any) -> None:
-        same_case = self.case is not None and case is not None and self.case.id == case.id
-        self.case = case
         if case is None:
             self.show_message("No case selected. Pick one in the queue.")
             return
-        self.query_one("#case-header", Static).update(header_content(case))
-        self.query_one("#case-parties", Static).update(parties_content(case))
-        appointments = self.query_one("#case-appointments", Static)
-        appointments.update(appointments_content(case))
-        appointments.set_class(not case.appointments, "-empty")
-        self.query_one("#case-history", Static).update(history_content(case))
+        same_case = self.case is not None and self.case.id == case.id
+        self.case = case
+        with self.app.batch_update():
+            self.query_one("#case-header", Static).update(header_content(case))
+            parties = self.query_one("#case-parties")
+            parties.remove_children()
+            parties.mount_all(self._party_widgets(case))
+            appointments = self.query_one("#case-appointments", Static)
+            appointments.update(appointments_content(case))
+            appointments.set_class(not case.appointments, "-empty")
+            history = self.query_one("#case-history")
+            history.remove_children()
+            history.mount_all(self._history_widgets(case))
         if not same_case:
             self.scroll_home(animate=False)
+
+    def _party_widgets(self, case: Any) -> list[Static]:
+        if not case.parties:
+            return [Static(Content.styled("No parties recorded.", "$text-muted"), markup=False)]
+        widgets = []
+        for name_line, details in party_entries(case):
+            widgets.append(Static(name_line, classes="party", markup=False))
+            if details:
+                widgets.append(Static(details, classes="party-details", markup=False))
+        return widgets
+
+    def _history_widgets(self, case: Any) -> list[Static]:
+        if not case.history:
+            return [Static(Content.styled("No contacts yet.", "$text-muted"), markup=False)]
+        widgets = [Static(Content(f"History ({len(case.history)}, newest first)"), classes="section-heading",
+                          markup=False)]
+        for contact in reversed(case.history):
+            widgets.append(Static(contact_heading(contact), classes="contact", markup=False))
+            details = contact_details(contact)
+            if details:
+                widgets.append(Static(details, classes="contact-details", markup=False))
+        return widgets
 
     @property
     def text(self) -> str:

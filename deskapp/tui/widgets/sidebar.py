@@ -190,15 +190,14 @@ class PolicySidebar(VerticalScroll):
         if getattr(deadlines, "closed", False):
             lines.append(Content.styled("Case closed: no deadlines running.", "$text-muted"))
         for label, when, left, note in rows:
+            # Date on one line, what it means on the next: both stay readable in a 30-column sidebar.
+            lines.append(line((f"{label} ", "$text-muted"), (format_when(when), "bold")))
             words, style = days_left_text(left)
-            parts: list = [(f"{label}: ", "$text-muted"), (format_when(when), "bold")]
             if note == "met":
-                parts.append(("  met", "$text-success"))
+                lines.append(Content.styled("  met", "$text-success"))
             elif words:
-                parts += [("  ", ""), (words, style)]
-            if note == "provisional":
-                parts.append((" (until acknowledged)", "$text-muted"))
-            lines.append(line(*parts))
+                extra = " (until acknowledged)" if note == "provisional" else ""
+                lines.append(line(("  ", ""), (words, style), (extra, "$text-muted")))
         used = getattr(deadlines, "extension_days", 0) if deadlines is not None else 0
         limit = getattr(deadlines, "extension_max", None) if deadlines is not None else None
         if isinstance(used, int) and used:
