@@ -1,0 +1,94 @@
+"""From the main screen through an action form and back: the case and sidebar show what was written."""
+
+from __future__ import annotations
+
+import time
+
+from deskapp.tui.app import DeskApp
+from deskapp.tui.screens.main import MainScreen
+from deskapp.tui.widgets.case_pane import CasePane
+from deskapp.tui.widgets.sidebar import PolicySidebar
+
+from tui_support import case_id, fixed_now, settle
+
+SUMMARY = "Rang Mr Penrose directly about access"
+REASON = "Nadia is on leave and asked us to ring him today"
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.05)
+
+
+async def open_representative_case(pilot, app, desk) -> MainScreen:
+    screen = app.screen
+    screen.select_case(case_id(desk, "C-1001"), delay=0)
+    await settle(pilot, app)
+    return screen
+
+
+async def test_log_contact_with_reason_round_trip(demo_desk):
+    from deskapp.tui.forms import ReasonModal
+    from deskapp.tui.forms.contact import ContactForm
+
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_representative_case(pilot, app, demo_desk)
+        before = len(screen.case.history)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactForm))
+        await pilot.pause(0.2)
+        await pilot.press("tab", "tab", "enter", "down", "enter")  # With: the resident, not the representative
+        await pilot.press("tab", "tab")  # outcome -> summary
+        await pilot.press(*SUMMARY)
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonModal))
+        await pilot.press(*REASON)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot, app)
+        await wait_until(pilot, lambda: screen.case is not None and len(screen.case.history) == before + 1)
+        assert any("Saved on C-1001" in n.message for n in app._notifications)
+        text = screen.query_one(CasePane).text
+        assert SUMMARY in text and f"Reason: {REASON}" in text
+        live = screen.query_one(PolicySidebar).live_findings
+        assert "designated-representative" in {f.rule for f in live.findings}
+
+
+async def test_cancelled_form_changes_nothing(demo_desk):
+    from deskapp.tui.forms.note import NoteForm
+
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_representative_case(pilot, app, demo_desk)
+        before = screen.case
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteForm))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot, app)
+        assert screen.case is before  # not even reloaded
+        assert not any("Saved" in n.message for n in app._notifications)
+
+
+async def test_every_action_key_opens_its_form(demo_desk):
+    from deskapp.tui.bindings import DESK_ACTIONS
+    from deskapp.tui.screens.pick import PickScreen
+
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_representative_case(pilot, app, demo_desk)
+        for action in DESK_ACTIONS:
+            await pilot.press(action.key)
+            await wait_until(pilot, lambda: app.screen is not screen)
+            opened = app.screen
+            if action.form == "edit_party":
+                assert isinstance(opened, PickScreen)
+            else:
+                assert type(opened).__module__.startswith("deskapp.tui.forms"), (action, opened)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is screen)
