@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-import cel
+from deskapp.policy._cel import cel
 
 from deskapp.policy.calendar import WorkingCalendar
 from deskapp.policy.expressions import SAFE_FUNCTIONS, Template

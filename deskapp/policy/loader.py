@@ -197,16 +197,8 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
     # of `policy check` reports misspelt facts too.
     _dry_run(pack, loaded)
     if problems:
-        raise PolicyFileError(_sorted(problems.items))
+        raise PolicyFileError(Y.in_file_order(problems.items))
     return pack
-
-
-def _sorted(items: list[str]) -> list[str]:
-    """Problems in file order (the dry run adds its findings after the structural ones)."""
-    def key(line: str):
-        m = re.match(r".*?:(\d+):(\d+): ", line)
-        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-    return sorted(items, key=key)
 
 
 def _calendar(node: Node, problems: Y.Problems) -> Optional[WorkingCalendar]:
@@ -420,7 +412,7 @@ def _phrase_entry(node: Node, problems: Y.Problems, what: str, default_weight: f
         try:
             return TonePhrase.from_phrase(value, default_weight)
         except PhraseSyntaxError as exc:
-            problems.add(Y.scalar_column(node, 1, exc.column), f"{what}: {exc}")
+            problems.add(Y.scalar_column(node, 1, exc.column, problems.lines), f"{what}: {exc}")
             return None
     items = Y.mapping(node, problems, what)
     if items is None:
@@ -449,7 +441,7 @@ def _phrase_entry(node: Node, problems: Y.Problems, what: str, default_weight: f
         try:
             return TonePhrase.from_phrase(value, weight, why, negatable)
         except PhraseSyntaxError as exc:
-            problems.add(Y.scalar_column(pnode, 1, exc.column), f"{what}.phrase: {exc}")
+            problems.add(Y.scalar_column(pnode, 1, exc.column, problems.lines), f"{what}.phrase: {exc}")
             return None
     rnode = f["regex"][1]
     value = Y.text(rnode, problems, f"{what}.regex", allow_empty=False)
@@ -459,7 +451,7 @@ def _phrase_entry(node: Node, problems: Y.Problems, what: str, default_weight: f
         return TonePhrase.from_regex(value, weight, why, negatable)
     except re.error as exc:
         pos = (exc.pos or 0) + 1
-        problems.add(Y.scalar_column(rnode, 1, pos), f"{what}.regex: {exc.msg}")
+        problems.add(Y.scalar_column(rnode, 1, pos, problems.lines), f"{what}.regex: {exc.msg}")
         return None
     except (RecursionError, OverflowError, ValueError) as exc:
         problems.add(rnode, f"{what}.regex: {exc}")
@@ -524,7 +516,7 @@ def _compile_when(node: Node, problems: Y.Problems, what: str, loaded: _Loaded, 
     try:
         program = compile_expression(source)
     except ExpressionError as exc:
-        where = Y.scalar_column(node, exc.line, exc.column) if isinstance(node, ScalarNode) else node
+        where = Y.scalar_column(node, exc.line, exc.column, problems.lines) if isinstance(node, ScalarNode) else node
         problems.add(where, f"{what}: {exc}")
         return None, source, False
     loaded.exprs.append(_ExprRef(rule_id, program, source, node, 0, True, what))
@@ -539,7 +531,7 @@ def _compile_say(node: Node, problems: Y.Problems, what: str, loaded: _Loaded, r
         template = parse_template(source)
     except TemplateError as exc:
         line, col = offset_to_line_col(source, exc.offset)
-        where = Y.scalar_column(node, line, col) if isinstance(node, ScalarNode) else node
+        where = Y.scalar_column(node, line, col, problems.lines) if isinstance(node, ScalarNode) else node
         problems.add(where, f"{what}: {exc}")
         return None
     for part in template.parts:
@@ -753,17 +745,17 @@ def _locate(source: str, name: str) -> int:
     return m.start() if m else 0
 
 
-def _expr_position(ref: _ExprRef, offset_in_source: int) -> tuple[int, int]:
+def _expr_position(ref: _ExprRef, offset_in_source: int, problems: Y.Problems) -> tuple[int, int]:
     node = ref.node
     if not isinstance(node, ScalarNode):
         return Y.position(node)
     value = node.value
     line, col = offset_to_line_col(value, ref.offset + offset_in_source)
-    return Y.scalar_column(node, line, col)
+    return Y.scalar_column(node, line, col, problems.lines)
 
 
 def _dry_run(pack: PolicyPack, loaded: _Loaded) -> None:
-    import cel
+    from deskapp.policy._cel import cel
 
     problems = loaded.problems
     case = _sample_case()
@@ -779,7 +771,7 @@ def _dry_run(pack: PolicyPack, loaded: _Loaded) -> None:
     reported: set[tuple[int, int]] = set()
 
     def report(ref: _ExprRef, offset: int, message: str) -> None:
-        line, col = _expr_position(ref, offset)
+        line, col = _expr_position(ref, offset, problems)
         if (line, col) in reported:
             return
         reported.add((line, col))

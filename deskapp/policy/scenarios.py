@@ -173,7 +173,7 @@ def parse_scenarios(text: str, name: str = "scenarios.yaml", pack: Optional[Poli
             if s is not None:
                 out.append(s)
     if problems:
-        raise PolicyFileError(problems.items)
+        raise PolicyFileError(Y.in_file_order(problems.items))
     return out
 
 
@@ -456,7 +456,7 @@ def _plain(node: Node, problems: Y.Problems, what: str, depth: int) -> Any:
         if Y.is_null(node):
             return None
         v = node.value
-        if node.style is None:
+        if not node.style:
             low = v.lower()
             if low in ("true", "false"):
                 return low == "true"

@@ -1,4 +1,4 @@
-"""Does an outbound message read as hostile, blaming or sarcastic?
+r"""Does an outbound message read as hostile, blaming or sarcastic?
 
 Why not a sentiment lexicon: polarity scorers (VADER, TextBlob) rate a polite
 apology ("I'm sorry, we can't refund the fee") as negative, because apologies
