@@ -1,0 +1,576 @@
+"""The case queue on screen: a virtual list over deskapp.store.queue.Queue.
+
+Only the lines on screen are drawn (Textual's Line API): the view's virtual
+height is the number of cases, and each visible line asks the Queue for its
+row from the page cache. A row not read yet is drawn as a dim placeholder
+while a worker thread reads its page; then just those lines are redrawn. So a
+million cases open as fast as a hundred, and moving the cursor redraws two
+lines (the old and the new cursor row), which keeps a keystroke over SSH to a
+few hundred bytes.
+
+Titles and names are customer/handler text: they are drawn as plain Segments
+(never markup) after deskapp.tui.text.safe_text strips terminal control
+sequences, and cut to their column by display cells.
+
+Styling is by component classes (queue-view--cursor, --overdue, --due-soon,
+--vulnerable, ...) so themes restyle it; overdue and due-soon dates also carry
+a character ("!" / "~") so they read the same at 16 colours or none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, Optional
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+
+from deskapp.tui.text import safe_text
+
+log = logging.getLogger(__name__)
+
+STATUS_WORDS = {
+    "new": "new",
+    "acknowledged": "acked",
+    "investigating": "investig.",
+    "awaiting_customer": "await cust",
+    "awaiting_third_party": "await 3rd",
+    "responded": "responded",
+    "closed": "closed",
+}
+KIND_WORDS = {"service_request": "service"}
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    width: int  # cells; the title column takes what is left
+
+
+def layout(width: int) -> tuple[_Column, ...]:
+    """Which columns fit in `width` cells, most useful first (ref, due, status always).
+
+    At 80 columns the queue pane is ~30-40 cells: ref, due, status and as much
+    of the title as fits. Wider panes add priority, customer, kind/category
+    and the assignee, always leaving the title at least 12 cells.
+    """
+    cols = [_Column("flag", 1), _Column("ref", 9), _Column("due", 6), _Column("status", 10)]
+    used = sum(c.width for c in cols) + len(cols) - 1
+    for extra in (_Column("priority", 2), _Column("customer", 18), _Column("kind", 20), _Column("assigned", 8)):
+        if width - (used + extra.width + 1) >= 12 + 1:
+            cols.append(extra)
+            used += extra.width + 1
+    order = ["flag", "ref", "priority", "due", "status", "kind", "customer", "assigned"]
+    cols.sort(key=lambda c: order.index(c.name))
+    return tuple(cols) + (_Column("title", 0),)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` display cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def due_words(due: Optional[datetime], now: datetime, soon: datetime) -> tuple[str, str]:
+    """(text, state) for the due column: '!today', '~14 Mar', ' 02 Apr', ' -'; state overdue|soon|''."""
+    if due is None:
+        return " -", ""
+    state = "overdue" if due < now else ("soon" if due < soon else "")
+    mark = {"overdue": "!", "soon": "~"}.get(state, " ")
+    day = "today" if due.date() == now.date() else due.strftime("%d %b")
+    return mark + day, state
+
+
+class QueueView(ScrollView, can_focus=True):
+    """The case queue: a cursor over a Queue's rows, read page by page in workers.
+
+    Messages: Highlighted(case_id) when the cursor rests on a case (debounced),
+    Selected(case_id) on Enter or double click, Counted(total) when a query's
+    count is known. Call set_query(queue) to show another filter or sort; the
+    cursor stays on the same case if the new queue has it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", id="queue.up", show=False, tooltip="Previous case"),
+        Binding("down,j", "cursor_down", "Down", id="queue.down", show=False, tooltip="Next case"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", id="queue.page_up", show=False,
+                tooltip="Up one screen of cases"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", id="queue.page_down", show=False,
+                tooltip="Down one screen of cases"),
+        Binding("home,g", "first", "First", id="queue.first", show=False, tooltip="First case in the queue"),
+        Binding("end,G", "last", "Last", id="queue.last", show=False, tooltip="Last case in the queue"),
+        Binding("enter", "select", "Open", id="queue.select", tooltip="Open the highlighted case"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue-view--cursor",
+        "queue-view--cursor-blurred",
+        "queue-view--overdue",
+        "queue-view--due-soon",
+        "queue-view--vulnerable",
+        "queue-view--urgent",
+        "queue-view--muted",
+        "queue-view--closed",
+        "queue-view--placeholder",
+        "queue-view--message",
+    }
+
+    DEFAULT_CSS = """
+    QueueView {
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .queue-view--cursor {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }
+        & > .queue-view--cursor-blurred {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .queue-view--overdue { color: $text-error; text-style: bold; }
+        & > .queue-view--due-soon { color: $text-warning; }
+        & > .queue-view--vulnerable { color: $text-warning; text-style: bold; }
+        & > .queue-view--urgent { color: $text-error; text-style: bold; }
+        & > .queue-view--muted { color: $text-muted; }
+        & > .queue-view--closed { color: $text-muted; }
+        & > .queue-view--placeholder { color: $text-muted; }
+        & > .queue-view--message { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    # How long the cursor must rest before Highlighted is posted (the case pane loads on it).
+    HIGHLIGHT_DELAY = 0.08
+    # Rows read beyond the visible ones, so the next PageDown is usually already cached.
+    READ_AHEAD = 1.0  # screens
+    STRIP_CACHE = 512
+
+    class Highlighted(Message):
+        """The cursor rests on a case."""
+
+        def __init__(self, view: "QueueView", case_id: int, index: int) -> None:
+            super().__init__()
+            self.view = view
+            self.case_id = case_id
+            self.index = index
+
+        @property
+        def control(self) -> "QueueView":
+            return self.view
+
+    class Selected(Message):
+        """The handler chose a case (Enter or double click)."""
+
+        def __init__(self, view: "QueueView", case_id: int, index: int) -> None:
+            super().__init__()
+            self.view = view
+            self.case_id = case_id
+            self.index = index
+
+        @property
+        def control(self) -> "QueueView":
+            return self.view
+
+    class Counted(Message):
+        """The shown query's size is known (after set_query or reload)."""
+
+        def __init__(self, view: "QueueView", total: int, truncated: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.total = total
+            self.truncated = truncated
+
+        @property
+        def control(self) -> "QueueView":
+            return self.view
+
+    # Internal: results from worker threads (messages are safe to post from any thread).
+    class _Ready(Message):
+        def __init__(self, generation: int, queue: Any, total: int, cursor: int, error: str = "") -> None:
+            super().__init__()
+            self.generation, self.queue, self.total, self.cursor, self.error = generation, queue, total, cursor, error
+
+    class _Rows(Message):
+        def __init__(self, generation: int, start: int, stop: int, error: str = "") -> None:
+            super().__init__()
+            self.generation, self.first, self.end, self.error = generation, start, stop, error
+
+    def __init__(self, queue: Any = None, *, name: Optional[str] = None, id: Optional[str] = None,
+                 classes: Optional[str] = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.queue: Any = None
+        self.total: Optional[int] = None
+        self.cursor = 0
+        self.error = ""
+        self._generation = 0
+        self._pending: set[tuple[int, int]] = set()  # (generation, page) being read
+        self._wanted: set[int] = set()  # rows seen missing while drawing, read after the frame
+        self._flush_scheduled = False
+        self._strips: OrderedDict[tuple, Strip] = OrderedDict()
+        self._highlight_timer: Optional[Timer] = None
+        self._highlighted_id: Optional[int] = None
+        self._highlight_wanted = False
+        self._now = datetime.now()
+        self._soon = self._now
+        self._initial = queue
+
+    # --- public API ---------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self._initial is not None:
+            self.set_query(self._initial)
+            self._initial = None
+
+    @property
+    def highlighted_row(self) -> Any:
+        """The QueueRow under the cursor if it has been read (else None)."""
+        if self.queue is None or not self.total:
+            return None
+        return self.queue.cached(self.cursor)
+
+    @property
+    def highlighted_id(self) -> Optional[int]:
+        row = self.highlighted_row
+        return row.id if row is not None else None
+
+    def set_query(self, queue: Any) -> None:
+        """Show `queue` (another filter or sort). The cursor stays on the same case if it is in it.
+
+        The old rows stay on screen until the new queue's count and first rows
+        are read, so switching does not flash.
+        """
+        self._generation += 1
+        self._start_query(self._generation, queue, self.highlighted_id, self.cursor)
+
+    def reload(self) -> None:
+        """Re-read the current queue (after a write): counts and rows, keeping the cursor's case."""
+        if self.queue is None:
+            return
+        self.queue.invalidate()
+        self._generation += 1
+        self._start_query(self._generation, self.queue, self.highlighted_id, self.cursor)
+
+    # --- loading in workers -------------------------------------------------------
+
+    def _visible_height(self) -> int:
+        return max(self.scrollable_content_region.height, 1)
+
+    def _start_query(self, generation: int, queue: Any, keep_id: Optional[int], old_cursor: int) -> None:
+        height = self._visible_height()
+
+        def work() -> None:
+            try:
+                total = queue.count()
+                cursor = 0
+                if keep_id is not None and total:
+                    found = queue.index_of(keep_id)
+                    cursor = found if found is not None else 0
+                if total:
+                    top = max(min(cursor - height // 2, total - height), 0)
+                    queue.rows(top, top + height)
+                self.post_message(self._Ready(generation, queue, total, cursor))
+            except Exception as exc:  # noqa: BLE001 - a worker must not take the desk down
+                log.exception("queue: reading %r failed", queue)
+                self.post_message(self._Ready(generation, queue, 0, 0, error=_one_line(exc)))
+
+        self.run_worker(work, thread=True, group="queue-query", exclusive=False, exit_on_error=False)
+
+    def on_queue_view__ready(self, message: "QueueView._Ready") -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self.queue = message.queue
+        self.error = message.error
+        self.total = message.total
+        self._pending.clear()
+        self._strips.clear()
+        self._now = self._clock()
+        self._soon = self._due_soon_limit()
+        self.virtual_size = Size(0, max(self.total, 1))
+        self.cursor = min(message.cursor, max(self.total - 1, 0))
+        height = self._visible_height()
+        if not (self.scroll_y <= self.cursor < self.scroll_y + height):
+            self.set_scroll(None, max(min(self.cursor - height // 2, self.total - height), 0))
+        self.refresh()
+        self._highlighted_id = None
+        self._schedule_highlight(immediate=True)
+        self.post_message(self.Counted(self, self.total, bool(getattr(self.queue, "truncated", False))))
+
+    def _clock(self) -> datetime:
+        clock = getattr(self.queue, "_clock", None)
+        if callable(clock):
+            return clock()
+        return datetime.now().replace(microsecond=0)
+
+    def _due_soon_limit(self) -> datetime:
+        try:
+            from deskapp.store.queue import due_soon_until
+        except ImportError:  # pragma: no cover
+            return self._now
+        return due_soon_until(self._now, is_working_day=getattr(self.queue, "is_working_day", None))
+
+    def _flush_wanted(self) -> None:
+        self._flush_scheduled = False
+        wanted, self._wanted = self._wanted, set()
+        for index in sorted(wanted):
+            self._request(index)
+
+    def _request(self, index: int) -> None:
+        """Read the page holding `index` (and the read-ahead around the screen) in a worker."""
+        queue, generation = self.queue, self._generation
+        if queue is None or self.total is None:
+            return
+        page_size = getattr(queue, "page_size", 100)
+        page = index // page_size
+        if (generation, page) in self._pending:
+            return
+        self._pending.add((generation, page))
+        start, stop = page * page_size, (page + 1) * page_size
+
+        def work() -> None:
+            try:
+                queue.rows(start, stop)
+                self.post_message(self._Rows(generation, start, stop))
+            except Exception as exc:  # noqa: BLE001
+                log.exception("queue: reading rows %s-%s failed", start, stop)
+                self.post_message(self._Rows(generation, start, stop, error=_one_line(exc)))
+
+        self.run_worker(work, thread=True, group="queue-rows", exclusive=False, exit_on_error=False)
+
+    def on_queue_view__rows(self, message: "QueueView._Rows") -> None:
+        message.stop()
+        page_size = getattr(self.queue, "page_size", 100)
+        self._pending.discard((message.generation, message.first // page_size))
+        if message.generation != self._generation:
+            return
+        if message.error:
+            self.error = message.error
+            self.refresh()
+            return
+        top, height = round(self.scroll_y), self._visible_height()
+        lo, hi = max(message.first, top), min(message.end, top + height)
+        if lo < hi:
+            self._forget_strips(lo, hi)
+            self.refresh_lines(lo, hi - lo)
+        if self._highlight_wanted and message.first <= self.cursor < message.end:
+            self._schedule_highlight(immediate=True)
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_y) + y
+        base = self.rich_style
+        if self.error:
+            text = "Could not read the queue: " + safe_text(self.error, single_line=True) if y == 0 else ""
+            return self._message_strip(text, width, base)
+        if self.queue is None or self.total is None:
+            return self._message_strip("Loading cases…" if y == 0 else "", width, base)
+        if self.total == 0:
+            return self._message_strip("No cases match." if y == 0 else "", width, base)
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self.queue.cached(index)
+        is_cursor = index == self.cursor
+        if row is None:
+            # Read its page (and a screen ahead, so PageDown usually finds rows cached) after this frame.
+            ahead = index + int(self._visible_height() * self.READ_AHEAD)
+            self._wanted.add(index)
+            if ahead < self.total and self.queue.cached(ahead) is None:
+                self._wanted.add(ahead)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                self.call_later(self._flush_wanted)
+            return self._placeholder(width, base, is_cursor)
+        key = (index, row, is_cursor, self.has_focus, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._row_strip(row, width, base, is_cursor)
+            self._strips[key] = strip
+            while len(self._strips) > self.STRIP_CACHE:
+                self._strips.popitem(last=False)
+        return strip
+
+    def _forget_strips(self, lo: int, hi: int) -> None:
+        for key in [k for k in self._strips if lo <= k[0] < hi]:
+            del self._strips[key]
+
+    def _style(self, name: str, partial: bool = True) -> Style:
+        return self.get_component_rich_style(name, partial=partial)
+
+    def _cursor_style(self, base: Style) -> Style:
+        name = "queue-view--cursor" if self.has_focus else "queue-view--cursor-blurred"
+        return base + self.get_component_rich_style(name, partial=True)
+
+    def _message_strip(self, text: str, width: int, base: Style) -> Strip:
+        style = base + self._style("queue-view--message")
+        return Strip([Segment(fit(" " + text, width), style)], width) if text else Strip.blank(width, base)
+
+    def _placeholder(self, width: int, base: Style, is_cursor: bool) -> Strip:
+        style = (self._cursor_style(base) if is_cursor else base) + self._style("queue-view--placeholder")
+        return Strip([Segment(fit("  ···", width), style)], width)
+
+    def _row_strip(self, row: Any, width: int, base: Style, is_cursor: bool) -> Strip:
+        line = self._cursor_style(base) if is_cursor else base
+        if getattr(row, "status", "") == "closed":
+            line = line + self._style("queue-view--closed")
+        muted = self._style("queue-view--muted")
+        segments: list[Segment] = []
+        for i, col in enumerate(layout(width)):
+            if i:
+                segments.append(Segment(" ", line))
+            if col.name == "title":
+                used = sum(s.cell_length for s in segments)
+                col = _Column("title", max(width - used, 0))
+            text, extra = self._cell(row, col.name, muted)
+            segments.append(Segment(fit(text, col.width), line + extra if extra else line))
+        return Strip(segments).adjust_cell_length(width, line)
+
+    def _cell(self, row: Any, name: str, muted: Style) -> tuple[str, Optional[Style]]:
+        if name == "flag":
+            return ("V", self._style("queue-view--vulnerable")) if row.vulnerable else (" ", None)
+        if name == "ref":
+            return safe_text(row.ref, single_line=True), None
+        if name == "priority":
+            urgent = row.priority == 1
+            return f"P{row.priority}", self._style("queue-view--urgent") if urgent else muted
+        if name == "due":
+            text, state = due_words(row.due_at, self._now, self._soon)
+            if getattr(row, "status", "") == "closed":
+                state = ""
+            style = {"overdue": "queue-view--overdue", "soon": "queue-view--due-soon"}.get(state)
+            return text, self._style(style) if style else None
+        if name == "status":
+            return STATUS_WORDS.get(row.status, safe_text(row.status, single_line=True)), muted
+        if name == "kind":
+            kind = KIND_WORDS.get(row.kind, row.kind)
+            return safe_text(f"{kind}/{row.category}", single_line=True), muted
+        if name == "customer":
+            return safe_text(row.customer or "", single_line=True), None
+        if name == "assigned":
+            return safe_text(row.assigned_to or "-", single_line=True), muted
+        return safe_text(row.title, single_line=True), None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+
+    def on_focus(self) -> None:
+        self._refresh_cursor_line()
+
+    def on_blur(self) -> None:
+        self._refresh_cursor_line()
+
+    def _refresh_cursor_line(self) -> None:
+        if self.total:
+            self.refresh_line(self.cursor)
+
+    # --- the cursor ---------------------------------------------------------------------
+
+    def move_cursor(self, index: int, *, keep_screen_row: bool = False) -> None:
+        """Put the cursor on `index` (clamped), scrolling only as far as needed."""
+        if not self.total:
+            return
+        old = self.cursor
+        new = max(0, min(index, self.total - 1))
+        height = self._visible_height()
+        top = round(self.scroll_y)
+        if keep_screen_row:
+            new_top = max(0, min(top + (new - old), max(self.total - height, 0)))
+        elif new < top:
+            new_top = new
+        elif new >= top + height:
+            new_top = new - height + 1
+        else:
+            new_top = top
+        self.cursor = new
+        if new_top != top:
+            self.set_scroll(None, new_top)  # the scroll redraws the whole view
+        elif new != old:
+            self.refresh_line(old)
+            self.refresh_line(new)
+        if new != old:
+            self._schedule_highlight()
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - self._visible_height(), keep_screen_row=True)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + self._visible_height(), keep_screen_row=True)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        if self.total:
+            self.move_cursor(self.total - 1)
+
+    def action_select(self) -> None:
+        row = self.highlighted_row
+        if row is not None:
+            self.post_message(self.Selected(self, row.id, self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        if not self.total:
+            return
+        index = round(self.scroll_y) + event.y
+        if 0 <= index < self.total:
+            self.move_cursor(index)
+            if event.chain >= 2:
+                self.action_select()
+
+    def _schedule_highlight(self, immediate: bool = False) -> None:
+        """Post Highlighted once the cursor rests (and its row is read)."""
+        self._highlight_wanted = True
+        if self._highlight_timer is not None:
+            self._highlight_timer.stop()
+            self._highlight_timer = None
+        if immediate:
+            self._post_highlight()
+        else:
+            self._highlight_timer = self.set_timer(self.HIGHLIGHT_DELAY, self._post_highlight)
+
+    def _post_highlight(self) -> None:
+        self._highlight_timer = None
+        row = self.highlighted_row
+        if row is None:
+            if self.total:
+                self._request(self.cursor)  # posted when the row arrives (on_queue_view__rows)
+            return
+        self._highlight_wanted = False
+        if row.id != self._highlighted_id:
+            self._highlighted_id = row.id
+            self.post_message(self.Highlighted(self, row.id, self.cursor))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+__all__ = ["QueueView", "layout", "fit", "due_words", "STATUS_WORDS"]

@@ -1,0 +1,200 @@
+"""The queue widget in a tiny app: cursor keys, End/PageDown, messages, placeholders, untrusted text."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import timedelta
+
+from sqlalchemy import insert
+from textual.app import App, ComposeResult
+
+from deskapp.store.models import Case, Party
+from deskapp.store.queue import Queue, QueueFilter
+from deskapp.tui.widgets.queue_view import QueueView, due_words, fit, layout
+
+from queue_data import NOW, expected, load, make_rows
+
+
+class QueueApp(App):
+    def __init__(self, queue=None):
+        super().__init__()
+        self.queue = queue
+        self.highlighted: list[int] = []
+        self.selected: list[int] = []
+        self.counted: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield QueueView(self.queue, id="queue")
+
+    def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
+        self.highlighted.append(message.case_id)
+
+    def on_queue_view_selected(self, message: QueueView.Selected) -> None:
+        self.selected.append(message.case_id)
+
+    def on_queue_view_counted(self, message: QueueView.Counted) -> None:
+        self.counted.append(message.total)
+
+
+async def settle(pilot, rounds: int = 6) -> None:
+    """Let workers finish and their messages be handled."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen(view: QueueView) -> list[str]:
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+def desk(engine, n=120, seed=4, **kw):
+    rows = make_rows(random.Random(seed), n)
+    load(engine, rows)
+    flt = QueueFilter(open_only=False)
+    return rows, Queue(engine, flt, "due", NOW, page_size=20, **kw), expected(rows, flt, "due")
+
+
+async def test_first_screen_cursor_keys_end_and_pagedown(mem_engine):
+    rows, queue, want = desk(mem_engine)
+    refs = {r.id: r.ref for r in rows}
+    app = QueueApp(queue)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        view.focus()
+        assert view.total == len(want) and app.counted == [len(want)]
+        lines = screen(view)
+        assert refs[want[0]] in lines[0] and refs[want[5]] in lines[5]
+        assert app.highlighted == [want[0]]
+
+        await pilot.press("down", "j", "j", "k")
+        await pilot.pause(0.2)
+        assert view.cursor == 2 and app.highlighted[-1] == want[2]
+
+        await pilot.press("end")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert view.cursor == len(want) - 1
+        assert refs[want[-1]] in screen(view)[-1]
+        assert app.highlighted[-1] == want[-1]
+
+        await pilot.press("home", "pagedown")
+        await settle(pilot)
+        height = view.scrollable_content_region.height
+        assert view.cursor == height
+        assert refs[want[height]] in "\n".join(screen(view))
+        await pilot.press("G", "g")
+        assert view.cursor == 0
+
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.selected == [want[1]]
+
+
+async def test_rows_not_read_yet_show_placeholders_then_fill_in(mem_engine):
+    _rows, queue, want = desk(mem_engine, n=200)
+    gate = threading.Event()
+    real_rows = queue.rows
+
+    def slow_rows(start, stop):
+        if start >= 100:
+            gate.wait(5)
+        return real_rows(start, stop)
+
+    queue.rows = slow_rows
+    app = QueueApp(queue)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        view.focus()
+        view.move_cursor(150)
+        await pilot.pause(0.1)
+        assert any("···" in line for line in screen(view))
+        gate.set()
+        await settle(pilot)
+        assert not any("···" in line for line in screen(view))
+        assert view.highlighted_id == want[150]
+
+
+async def test_set_query_keeps_the_case_under_the_cursor(mem_engine):
+    rows, queue, want = desk(mem_engine)
+    app = QueueApp(queue)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        view.move_cursor(30)
+        await settle(pilot)
+        case_id = view.highlighted_id
+        by_ref = queue.with_query(sort="ref")
+        view.set_query(by_ref)
+        await settle(pilot)
+        assert view.highlighted_id == case_id
+        assert view.cursor == expected(rows, QueueFilter(open_only=False), "ref").index(case_id)
+        # A queue without that case puts the cursor at the top.
+        other = next(r for r in rows if r.id != case_id)
+        only = queue.with_query(filter=QueueFilter(search=None, open_only=False, statuses=(other.status,),
+                                                  kinds=(other.kind,), category=other.category))
+        view.set_query(only)
+        await settle(pilot)
+        members = [r.id for r in only.rows(0, only.count())]
+        assert view.cursor == (members.index(case_id) if case_id in members else 0)
+
+
+async def test_empty_queue_says_so(mem_engine):
+    load(mem_engine, [])
+    app = QueueApp(Queue(mem_engine, QueueFilter(), "due", NOW))
+    async with app.run_test(size=(60, 8)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        assert "No cases match." in screen(view)[0]
+        await pilot.press("down", "end", "enter")
+        assert app.selected == []
+
+
+HOSTILE = [
+    "[@click=app.quit]click me[/]",
+    "[/]",
+    "[$accent @click=app.quit]x",
+    "\x1b[2Jwiped\x1b]52;c;ZXZpbA==\x07 bell\x07 \x9b31m",
+]
+
+
+async def test_markup_and_escapes_in_titles_and_names_are_shown_literally(mem_engine):
+    load(mem_engine, [])
+    with mem_engine.begin() as conn:
+        conn.execute(insert(Case.__table__), [
+            {"id": i + 1, "ref": f"C-{i + 1}", "kind": "complaint", "category": "x", "title": text, "stage": 1,
+             "status": "new", "priority": 1, "vulnerable": True, "received_at": NOW, "due_at": NOW,
+             "extension_days": 0, "version": 1, "created_at": NOW, "updated_at": NOW}
+            for i, text in enumerate(HOSTILE)])
+        conn.execute(insert(Party.__table__), [
+            {"case_id": i + 1, "role": "customer", "name": text, "designated": False, "authorised": False,
+             "created_at": NOW} for i, text in enumerate(HOSTILE)])
+    app = QueueApp(Queue(mem_engine, QueueFilter(), "ref", NOW))
+    async with app.run_test(size=(160, 8)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        lines = screen(view)
+        assert "[@click=app.quit]click me[/]" in lines[0]
+        assert "[$accent @click=app.quit]x" in lines[2]
+        assert "wiped" in lines[3] and "bell" in lines[3]
+        for line in lines:
+            assert not any(ch in line for ch in "\x1b\x07\x9b")
+        assert app.is_running  # nothing was clicked into quitting
+
+
+def test_columns_fit_the_width():
+    narrow = [c.name for c in layout(34)]
+    assert narrow[:4] == ["flag", "ref", "due", "status"] and narrow[-1] == "title"
+    wide = [c.name for c in layout(160)]
+    assert {"priority", "customer", "kind", "assigned"} <= set(wide)
+    assert fit("abcdef", 4) == "abc…" and fit("ab", 4) == "ab  " and fit("日本語", 4) == "日 …"
+
+
+def test_due_words_mark_overdue_and_due_soon_without_colour():
+    soon = NOW + timedelta(days=2)
+    assert due_words(NOW - timedelta(days=1), NOW, soon)[0].startswith("!")
+    assert due_words(NOW + timedelta(hours=1), NOW, soon) == ("~today", "soon")
+    assert due_words(NOW + timedelta(days=9), NOW, soon)[1] == ""
+    assert due_words(None, NOW, soon) == (" -", "")
