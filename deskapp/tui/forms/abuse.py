@@ -29,6 +29,14 @@ DEFAULT_SUMMARY = {"warning": "Warned the caller about abusive behaviour",
                    "end_call": "Call ended for abusive behaviour"}
 
 
+class ModeSet(RadioSet):
+    """A radio set whose keyboard highlight starts on the chosen option, not past the end."""
+
+    def on_focus(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+
+
 class AbuseForm(ActionForm):
     FORM_TITLE = "Abusive caller"
 
@@ -49,7 +57,7 @@ class AbuseForm(ActionForm):
     def compose_fields(self) -> ComposeResult:
         yield Static(Content(""), id="call-state", markup=False)
         with_call = self._call()
-        yield FieldRow("mode", "Do", RadioSet(
+        yield FieldRow("mode", "Do", ModeSet(
             RadioButton(MODES["warning"], value=self.initial_mode == "warning", name="warning", compact=True),
             RadioButton(MODES["end_call"], value=self.initial_mode == "end_call", name="end_call", compact=True),
             compact=True,

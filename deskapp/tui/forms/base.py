@@ -38,6 +38,7 @@ from textual.widgets import Checkbox, Footer, Input, RadioSet, Select, Static, T
 
 from deskapp import actions
 from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason
+from deskapp.actions.validate import MAX_BODY, MAX_SUMMARY
 from deskapp.errors import DeskError
 from deskapp.tui.forms.fields import FieldRow, select_value
 from deskapp.tui.forms.inputs import SafeInput
@@ -144,7 +145,11 @@ class ActionForm(ModalScreen):
         self._busy = False
         self._preview_timer: Optional[Timer] = None
         self._preview_gen = 0
+        self._preview_running = False
+        self._preview_again = False
         self._last_reason = ""
+        self._last_note = ""
+        self.asking = False  # True while a reason / approval modal waits for the handler
 
     # --- what subclasses provide -------------------------------------------------
 
@@ -325,8 +330,7 @@ class ActionForm(ModalScreen):
     @property
     def preview_pending(self) -> bool:
         """True while a re-check is scheduled or running (tests wait on this)."""
-        running = any(w.group == "preview" and w.is_running for w in self.workers)
-        return self._preview_timer is not None or running
+        return self._preview_timer is not None or self._preview_running or self._preview_again
 
     def schedule_preview(self, delay: Optional[float] = None) -> None:
         """Re-check the rules `delay` seconds after the last change (debounced)."""
@@ -334,7 +338,8 @@ class ActionForm(ModalScreen):
             return
         if self._preview_timer is not None:
             self._preview_timer.stop()
-        self._preview_timer = self.set_timer(self.PREVIEW_DELAY if delay is None else delay, self._start_preview)
+        delay = self.PREVIEW_DELAY if delay is None else max(delay, 0.01)  # Textual timers cannot be 0
+        self._preview_timer = self.set_timer(delay, self._start_preview)
 
     @property
     def panel(self) -> LivePanel:
@@ -352,13 +357,35 @@ class ActionForm(ModalScreen):
             self.panel.show_problem(f"Not checked yet: {exc}")
             return
         if request is None:
+            self._preview_gen += 1
             self.live_findings = []
             self.panel.show([])
             return
+        too_long = self._too_long(request)
+        if too_long:
+            # It cannot be submitted like this, and the rules' text checks grow with the text:
+            # say what is wrong instead of keeping a CPU busy for nothing.
+            self._preview_gen += 1
+            self.live_findings = []
+            self.panel.show([])
+            self.panel.show_problem(f"Not checked: {too_long}")
+            return
+        if self._preview_running:
+            self._preview_again = True  # one re-check when the running one finishes, never a pile-up
+            return
         self._preview_gen += 1
+        self._preview_running = True
         self.panel.checking()
         self.run_worker(self._run_preview(self._preview_gen, self.case, request),
-                        group="preview", exclusive=True, exit_on_error=False)
+                        group="preview", exit_on_error=False)
+
+    @staticmethod
+    def _too_long(request: Any) -> Optional[str]:
+        for name, limit in (("summary", MAX_SUMMARY), ("body", MAX_BODY)):
+            text = getattr(request, name, "") or ""
+            if len(text) > limit:
+                return f"{name} too long ({len(text):,} characters; the limit is {limit:,})"
+        return None
 
     async def _run_preview(self, gen: int, case, request) -> None:
         try:
@@ -368,6 +395,11 @@ class ActionForm(ModalScreen):
             if gen == self._preview_gen:
                 self.panel.show_problem(f"The rules could not be checked: {one_line(exc)}")
             return
+        finally:
+            self._preview_running = False
+            if self._preview_again:
+                self._preview_again = False
+                self.schedule_preview(0)
         if gen == self._preview_gen:
             self.live_findings = list(findings)
             self.panel.show(self.live_findings)
@@ -421,17 +453,19 @@ class ActionForm(ModalScreen):
                     return
                 if isinstance(outcome, NeedsReason):
                     self.show_status("A rule warns about this: give a reason to go ahead.", "bold $text-warning")
-                    answer = await self.app.push_screen_wait(
-                        ReasonModal(outcome.findings, action_title=self.subject, reason=self._last_reason))
+                    modal = ReasonModal(outcome.findings, action_title=self.subject, text=self._last_reason)
+                    answer = await self._ask(modal)
+                    self._last_reason = modal.typed  # kept for the next try, even when backing out
                     if answer is None:
                         self.show_status("Not saved: no reason given. Your input is kept.", "bold $text-warning")
                         return
-                    self._last_reason = answer
                     reason, approval = answer, False
                     continue
                 if isinstance(outcome, Blocked):
                     self.show_status("Blocked by a rule.", "bold $text-error")
-                    answer = await self.app.push_screen_wait(BlockedModal(outcome.findings, action_title=self.subject))
+                    modal = BlockedModal(outcome.findings, action_title=self.subject, text=self._last_note)
+                    answer = await self._ask(modal)
+                    self._last_note = modal.typed
                     if answer is None:
                         self.show_status("Not saved: blocked. Change the action or request approval.",
                                          "bold $text-error")
@@ -451,6 +485,13 @@ class ActionForm(ModalScreen):
         finally:
             self._busy = False
 
+    async def _ask(self, modal) -> Optional[str]:
+        self.asking = True
+        try:
+            return await self.app.push_screen_wait(modal)
+        finally:
+            self.asking = False
+
     async def _take_fresh_case(self, case) -> None:
         """After a conflict: hold the case as it is now, so the next submit carries its version."""
         if case is None and self.case is not None:
@@ -463,7 +504,9 @@ class ActionForm(ModalScreen):
             return
         self.case = case
         self.query_one("#form-heading", Static).update(self.heading())
-        self.case_changed()
+        # Refreshing pick-lists is not the handler changing a field: no "changed" handling.
+        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed, TextArea.Changed, RadioSet.Changed):
+            self.case_changed()
         self.schedule_preview(0)
 
     def now(self) -> datetime:

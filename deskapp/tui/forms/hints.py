@@ -33,7 +33,8 @@ def deadline_hints(desk, kind: str, received: datetime, now: datetime) -> list[H
         log.debug("no deadline preview: %s", exc)
         return []
     hints = []
-    for label, when, left in rows:
+    for row in rows:
+        label, when, left = row[:3]  # (label, when, working days left, [note])
         words, _style = days_left_text(left)
         hints.append(Hint("deadline", "advice", f"{label}: {format_when(when)}" + (f" ({words})" if words else "")))
     return hints

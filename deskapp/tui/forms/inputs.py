@@ -76,15 +76,18 @@ class SafeInput(Input):
         lines = event.text.splitlines()
         line = lines[0] if lines else ""
         start, end = sorted(self.selection)
+        clipped = None
         if self.paste_limit:
             room = max(self.paste_limit - (len(self.value) - (end - start)), 0)
             if len(line) > room:
-                self.post_message(self.Clipped(self, len(line), room))
+                clipped = self.Clipped(self, len(line), room)
                 line = line[:room]
         if start == end:
             self.insert_text_at_cursor(line)
         else:
             self.replace(line, start, end)
+        if clipped is not None:
+            self.post_message(clipped)  # after the change, so the form's "changed" handling does not clear it
 
 
 class SafeTextArea(TextArea):

@@ -83,10 +83,12 @@ class _QuestionModal(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, findings: Iterable[Any], *, action_title: str = "") -> None:
+    def __init__(self, findings: Iterable[Any], *, action_title: str = "", text: str = "") -> None:
         super().__init__()
         self.findings = list(findings)
         self.action_title = action_title
+        self.initial_text = text
+        self.typed = text  # what is in the text box when the modal closes, even when backing out
 
     def _findings_widget(self) -> ComposeResult:
         with VerticalScroll(id="dialog-findings"):
@@ -113,10 +115,6 @@ class ReasonModal(_QuestionModal):
         Binding("escape", "back", "Back to the form", id="reason.back"),
     ]
 
-    def __init__(self, findings: Iterable[Any], *, action_title: str = "", reason: str = "") -> None:
-        super().__init__(findings, action_title=action_title)
-        self._initial = reason
-
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             what = f"{self.action_title}: " if self.action_title else ""
@@ -126,7 +124,7 @@ class ReasonModal(_QuestionModal):
                 Content("You can go ahead, but you must say why. Your reason is stored with the action."),
                 classes="dialog-text",
             )
-            yield SafeTextArea(self._initial, id="reason", placeholder="Why are you going ahead?")
+            yield SafeTextArea(self.initial_text, id="reason", placeholder="Why are you going ahead?")
             yield Static(Content(""), id="dialog-error")
             yield Static(
                 Content("ctrl+s go ahead with this reason   esc back to the form (nothing is saved)"),
@@ -138,7 +136,8 @@ class ReasonModal(_QuestionModal):
         super().on_mount()
         self.query_one("#reason", SafeTextArea).focus()
 
-    def on_text_area_changed(self) -> None:
+    def on_text_area_changed(self, event) -> None:
+        self.typed = event.text_area.text
         self.show_error(None)
 
     def action_go_ahead(self) -> None:
@@ -178,7 +177,7 @@ class BlockedModal(_QuestionModal):
             with Vertical(id="approval-note"):
                 yield Static(Content("Note for the supervisor: why does this need to go ahead?"),
                              classes="dialog-text")
-                yield SafeTextArea("", id="note", placeholder="Why should a supervisor approve this?")
+                yield SafeTextArea(self.initial_text, id="note", placeholder="Why should a supervisor approve this?")
             yield Static(Content(""), id="dialog-error")
             yield Static(Content("enter choose   esc back to edit (nothing is saved)"),
                          classes="dialog-text", id="dialog-keys")
@@ -208,7 +207,8 @@ class BlockedModal(_QuestionModal):
             Content("ctrl+s send the approval request   esc back to edit (nothing is saved)"))
         self.query_one("#note", SafeTextArea).focus()
 
-    def on_text_area_changed(self) -> None:
+    def on_text_area_changed(self, event) -> None:
+        self.typed = event.text_area.text
         self.show_error(None)
 
     def action_send(self) -> None:

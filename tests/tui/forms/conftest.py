@@ -1,0 +1,84 @@
+"""Fixtures for the action-form tests: a demo database per test and a desk with a fixed clock.
+
+The demo (deskapp.store.demo) is built once per session at a fixed "today"
+and copied for each test, so every test starts from the same named stories
+(C-1001 housing repairs via a social worker, C-1002 card details, C-1003
+abusive caller, ...) without paying for migrations again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+TODAY = date(2026, 3, 10)
+NOW = datetime(2026, 3, 10, 11, 0)
+ME = "tester"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    from deskapp.store.demo import fill_demo
+    from deskapp.store.engine import connect
+    from deskapp.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    engine = connect(f"sqlite:///{path}")
+    upgrade(engine)
+    fill_demo(engine, cases=20, seed=1, today=TODAY, me=ME)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template, tmp_path):
+    path = tmp_path / "desk.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def desk(demo_url):
+    from deskapp.actions import open_desk
+
+    opened = open_desk(demo_url, None, ME, clock=lambda: NOW)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other_desk(demo_url):
+    """Jo at another desk, on the same database."""
+    from deskapp.actions import open_desk
+
+    opened = open_desk(demo_url, None, "jo", clock=lambda: NOW)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calls():
+    from deskapp.tui.forms import calls
+
+    calls.registry.clear()
+    yield
+    calls.registry.clear()
+
+
+def case_id(desk, ref: str) -> int:
+    """Test-side lookup of a demo case by its ref (the UI itself never runs SQL)."""
+    from deskapp.store.models import Case
+
+    with Session(desk.engine) as session:
+        return session.execute(select(Case.id).where(Case.ref == ref)).scalar_one()
+
+
+@pytest.fixture
+def case_of(desk):
+    from deskapp.actions import load_case
+
+    return lambda ref: load_case(desk, case_id(desk, ref))
