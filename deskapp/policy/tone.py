@@ -31,6 +31,7 @@ literal question mark (a backslash makes any special character literal).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence, Union
 
@@ -59,7 +60,9 @@ EMPHASIS = frozenset(
     NOW STOP READ MUST WILL CAN CANT WHY WHAT THE AND THIS THAT END OF SENT TOLD ME WE US OUR ANY AT""".split()
 )
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_CAPS_WORD = re.compile(r"(?<![\w'])[A-Z][A-Z']*[A-Z](?![\w'])")  # two or more capitals
+_LETTER = re.compile(r"[^\W\d_]")
+_UPPER = re.compile(r"[A-Z\u00c0-\u00de]")
 _REPEATED_PUNCT = re.compile(r"[!?]{2,}")
 _SCARE = re.compile(
     r"\b(?i:your|this|that|these|those|their|his|her|so-called|such|the)\s+([\"'])([a-z][a-z\- ]{0,30}?)\1"
@@ -90,8 +93,10 @@ _CHAR_MAP = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
     "\u2013": "-", "\u2014": "-", "\u00a0": " ",
 }
+_TRANSLATE = str.maketrans(_CHAR_MAP)
+_SPECIAL = re.compile("[" + re.escape("".join(_CHAR_MAP)) + "]")
 _EXPAND = re.compile(
-    r"(?P<ws>\s+)"
+    r"(?P<ws>\s{2,}|[^\S ])"
     r"|(?P<cant>\bcan't\b|\bcannot\b)"
     r"|(?P<wont>\bwon't\b)"
     r"|(?P<shant>\bshan't\b)"
@@ -105,42 +110,63 @@ _AUX = {"'ve": " have", "'re": " are", "'ll": " will", "'m": " am", "'d": " woul
 
 @dataclass(frozen=True)
 class Normalised:
-    """Matching text plus, per character, where it came from in the original (to quote it back)."""
+    """Matching text plus a map back to the original, to quote what triggered a cue.
+
+    `spans` are (start in text, start in original, length in text, length in original)
+    for consecutive pieces; pieces of equal length map character by character.
+    """
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
     original: str
+    spans: tuple[tuple[int, int, int, int], ...]
+
+    def _piece(self, i: int) -> tuple[int, int, int, int]:
+        k = bisect_right(self._starts, i) - 1
+        return self.spans[max(0, k)]
+
+    @property
+    def _starts(self) -> list[int]:
+        cached = self.__dict__.get("_starts_cache")
+        if cached is None:
+            cached = [sp[0] for sp in self.spans]
+            object.__setattr__(self, "_starts_cache", cached)
+        return cached
+
+    def to_original(self, a: int, b: int) -> tuple[int, int]:
+        """Original [start, end) of text[a:b]."""
+        n0, o0, nl, ol = self._piece(a)
+        start = o0 + (a - n0) if nl == ol else o0
+        n1, p0, ml, pl = self._piece(b - 1)
+        end = p0 + (b - 1 - n1) + 1 if ml == pl else p0 + pl
+        return start, end
 
     def quote(self, a: int, b: int) -> str:
-        if a >= b or not self.starts:
+        if a >= b or not self.spans:
             return ""
-        return self.original[self.starts[a] : self.ends[b - 1]].strip()
+        start, end = self.to_original(a, b)
+        return self.original[start:end].strip()
 
 
 def straighten(text: str) -> str:
     """Curly quotes, dashes and no-break spaces to plain ASCII, one character for one."""
-    return "".join(_CHAR_MAP.get(c, c) for c in text)
+    return text.translate(_TRANSLATE) if _SPECIAL.search(text) else text
 
 
 def normalise(text: str) -> Normalised:
     """Lower-case, straighten quotes, collapse spaces and expand contractions; keep an offset map."""
-    chars = []
-    for c in text:
-        c = _CHAR_MAP.get(c, c)
-        low = c.lower()
-        chars.append(low if len(low) == 1 else c)
-    s1 = "".join(chars)
+    s1 = straighten(text)
+    low = s1.lower()
+    if len(low) != len(s1):  # a few characters lower-case to two: do them one by one
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in s1)
     out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    for m in _EXPAND.finditer(s1):
+    spans: list[tuple[int, int, int, int]] = []
+    pos = npos = 0
+    for m in _EXPAND.finditer(low):
         a, b = m.span()
-        for i in range(pos, a):
-            out.append(s1[i])
-            starts.append(i)
-            ends.append(i + 1)
+        if a > pos:
+            out.append(low[pos:a])
+            spans.append((npos, pos, a - pos, a - pos))
+            npos += a - pos
         kind = m.lastgroup
         word = m.group()
         if kind == "ws":
@@ -159,16 +185,14 @@ def normalise(text: str) -> Normalised:
             rep = word[:-2] + " is"
         else:
             rep = "let us"
-        for ch in rep:
-            out.append(ch)
-            starts.append(a)
-            ends.append(b)
+        out.append(rep)
+        spans.append((npos, a, len(rep), b - a))
+        npos += len(rep)
         pos = b
-    for i in range(pos, len(s1)):
-        out.append(s1[i])
-        starts.append(i)
-        ends.append(i + 1)
-    return Normalised("".join(out), tuple(starts), tuple(ends), text)
+    if pos < len(low):
+        out.append(low[pos:])
+        spans.append((npos, pos, len(low) - pos, len(low) - pos))
+    return Normalised("".join(out), text, tuple(spans))
 
 
 class PhraseSyntaxError(ValueError):
@@ -222,6 +246,65 @@ def phrase_to_regex(phrase: str) -> str:
     return r"(?<![\w])" + body + r"(?![\w])"
 
 
+def required_literals(pattern: str) -> Optional[frozenset[str]]:
+    """Strings of which every match must contain at least one (lower-cased), or None if unknown.
+
+    Why: the phrase list has ~200 patterns and most never match a given message;
+    checking `literal in text` first skips their regex search. Worked out from the
+    parsed regex, so it is sound: a pattern is only skipped when it cannot match.
+    """
+    try:
+        try:
+            from re import _parser as sre_parse  # Python 3.11+
+        except ImportError:  # pragma: no cover
+            import sre_parse  # type: ignore
+        from re import _constants as c  # type: ignore[attr-defined]
+        parsed = sre_parse.parse(pattern, re.IGNORECASE)
+    except Exception:
+        return None
+
+    def best(options: list[frozenset[str]]) -> Optional[frozenset[str]]:
+        if not options:
+            return None
+        return max(options, key=lambda o: (min(len(x) for x in o), -len(o)))
+
+    def seq(items) -> Optional[frozenset[str]]:
+        options: list[frozenset[str]] = []
+        run: list[str] = []
+
+        def flush():
+            if len(run) >= 2:
+                options.append(frozenset({"".join(run)}))
+            run.clear()
+
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av).lower())
+                continue
+            flush()
+            sub: Optional[frozenset[str]] = None
+            if op is c.SUBPATTERN:
+                sub = seq(av[-1])
+            elif op is c.BRANCH:
+                alts = [seq(branch) for branch in av[1]]
+                if alts and all(a for a in alts):
+                    sub = frozenset().union(*alts)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                sub = seq(av[2])
+            if sub:
+                options.append(sub)
+        flush()
+        return best(options)
+
+    try:
+        found = seq(parsed)
+    except Exception:
+        return None
+    if not found or any(len(x) < 2 for x in found):
+        return None
+    return found
+
+
 @dataclass(frozen=True)
 class TonePhrase:
     """One entry of the phrase list: what to look for, how much it counts, and why it reads badly."""
@@ -231,6 +314,17 @@ class TonePhrase:
     weight: float = 2.0
     why: str = "hostile wording"
     negatable: bool = False  # ignore when "not"/"no"/"never" comes just before ("not your fault")
+    needs: Optional[frozenset[str]] = None  # a match must contain one of these (None = always search)
+
+    def __post_init__(self) -> None:
+        if self.needs is None:
+            object.__setattr__(self, "needs", required_literals(self.pattern.pattern) or frozenset())
+
+    def search(self, text: str):
+        """Matches in normalised text, skipping the regex when a required literal is absent."""
+        if self.needs and not any(x in text for x in self.needs):
+            return ()
+        return self.pattern.finditer(text)
 
     @classmethod
     def from_phrase(cls, phrase: str, weight: float = 2.0, why: str = "hostile wording", negatable: bool = False) -> "TonePhrase":
@@ -251,6 +345,27 @@ class ToneLexicon:
     polite_credit: float = 0.5  # score removed per distinct polite marker ...
     polite_max: float = 1.0  # ... up to this much, and only from cues below the threshold
     cues: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CUES))
+
+    def __post_init__(self) -> None:
+        # literal -> indexes of the phrases that need it; phrases with no literal always run.
+        index: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, p in enumerate(self.phrases):
+            if p.needs:
+                for lit in p.needs:
+                    index.setdefault(lit, []).append(i)
+            else:
+                always.append(i)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_always", tuple(always))
+
+    def candidates(self, text: str) -> list["TonePhrase"]:
+        """The phrases that could match `text` (normalised), in list order."""
+        chosen = set(self._always)  # type: ignore[attr-defined]
+        for lit, idx in self._index.items():  # type: ignore[attr-defined]
+            if lit in text:
+                chosen.update(idx)
+        return [self.phrases[i] for i in sorted(chosen)]
 
     @classmethod
     def from_entries(cls, phrases: Iterable[Union[str, TonePhrase]] = (), polite: Iterable[Union[str, TonePhrase]] = (), **kw) -> "ToneLexicon":
@@ -291,44 +406,34 @@ def _negated(norm: str, start: int) -> bool:
 
 def _caps_cues(text: str, cues: dict[str, float]) -> list[tuple[float, str, str]]:
     """Shouting: a message mostly in capitals, runs of capitalised words, single emphatic ones."""
-    letters = [c for c in text if c.isalpha()]
+    caps = list(_CAPS_WORD.finditer(text))
+    if not caps:
+        return []
     found: list[tuple[float, str, str]] = []
-    if len(letters) >= 12:
-        upper = sum(1 for c in letters if c.isupper())
-        if upper / len(letters) >= 0.6 and cues.get("shouting", 0) > 0:
+    letters = len(_LETTER.findall(text))
+    if letters >= 12 and cues.get("shouting", 0) > 0:
+        upper = len(_UPPER.findall(text))
+        if upper / letters >= 0.6:
             snippet = text.strip()
             return [(cues["shouting"], "written in capitals", snippet[:40] + ("..." if len(snippet) > 40 else ""))]
-    words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
     def shouted(w: str) -> bool:
         bare = w.replace("'", "")
-        if len(bare) < 2 or not bare.isupper():
-            return False
         if bare in EMPHASIS:
             return True
-        if bare in ACRONYMS or len(bare) <= 4:
-            return False
-        return True
+        return not (bare in ACRONYMS or len(bare) <= 4)
 
-    runs: list[list[tuple[str, int, int]]] = []
-    current: list[tuple[str, int, int]] = []
-    for w in words:
-        bare = w[0].replace("'", "")
-        is_caps = len(bare) >= 2 and bare.isupper()
-        if is_caps and current and text[current[-1][2] : w[1]].strip(" ,") == "":
-            current.append(w)
+    runs: list[list[re.Match]] = []
+    for m in caps:
+        if runs and text[runs[-1][-1].end() : m.start()].strip(" ,") == "":
+            runs[-1].append(m)
         else:
-            if current:
-                runs.append(current)
-            current = [w] if is_caps else []
-    if current:
-        runs.append(current)
+            runs.append([m])
     single_total = 0.0
     for run in runs:
-        emphatic = [w for w in run if shouted(w[0])]
-        if not emphatic:
+        if not any(shouted(m.group()) for m in run):
             continue
-        quote = text[run[0][1] : run[-1][2]]
+        quote = text[run[0].start() : run[-1].end()]
         if len(run) >= 2 and cues.get("caps_run", 0) > 0:
             found.append((cues["caps_run"], "shouting in capitals", quote))
         elif cues.get("caps_word", 0) > 0 and single_total < 2.0:
@@ -373,7 +478,7 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
     norm = normalise(text)
     hits: list[tuple[float, str, str]] = []  # (weight, why, quote)
     seen: set[str] = set()
-    for p in lex.phrases:
+    for p in lex.candidates(norm.text):
         for m in p.pattern.finditer(norm.text):
             if p.negatable and _negated(norm.text, m.start()):
                 continue
@@ -397,13 +502,14 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
                 hits.append((lex.cues["scare_quotes"] + (0.5 if m.group(0).lower().startswith("your") else 0.0),
                              "scare quotes", m.group(0)))
                 break
-    if lex.cues.get("rhetorical_question", 0) > 0 or lex.cues.get("you_know_tag", 0) > 0:
+    if ("?" in norm.text or "you know" in norm.text) and (
+            lex.cues.get("rhetorical_question", 0) > 0 or lex.cues.get("you_know_tag", 0) > 0):
         hits.extend(_sentence_cues(norm, lex.cues))
     if not hits:
         return NOT_HOSTILE
     polite = []
     for p in lex.polite:
-        m = p.pattern.search(norm.text)
+        m = next(iter(p.search(norm.text)), None)
         if m:
             polite.append(norm.quote(*m.span()))
     credit = min(lex.polite_max, lex.polite_credit * len(polite))

@@ -83,9 +83,9 @@ def test_fast_enough_for_a_million_cases(pack):
              for i in range(20_000)]
     now = dt(2026, 6, 1)
     pack.deadlines(cases[0], now)
-    t = time.perf_counter()
+    t = time.thread_time()  # CPU time: robust on a busy machine
     for c in cases:
         pack.deadlines(c, now)
-    per_case = (time.perf_counter() - t) / len(cases)
+    per_case = (time.thread_time() - t) / len(cases)
     print(f"deadlines: {per_case * 1e6:.1f} us per case")
     assert per_case < 100e-6

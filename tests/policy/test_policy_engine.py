@@ -131,10 +131,10 @@ def test_fast_enough(pack):
                            for i in range(20)))
     action = ActionSnap("message", channel="email", party="p1", body="Thank you for your patience. " * 20)
     evaluate(pack, c, action, NOW)
-    t = time.perf_counter()
+    t = time.thread_time()  # CPU time: robust on a busy machine
     for _ in range(200):
         evaluate(pack, c, action, NOW)
         evaluate(pack, c, None, NOW)
-    per_action = (time.perf_counter() - t) / 400
+    per_action = (time.thread_time() - t) / 400
     print(f"evaluate: {per_action * 1e3:.2f} ms per call")
     assert per_action < 0.005
