@@ -189,7 +189,14 @@ def evaluate(pack: PolicyPack, case: CaseSnap, action: Optional[ActionSnap], now
         return []
     if action is not None and action.kind == "case":
         action = None
-    ctx = pack.context(pack.facts(case, action, now))
+    if now.tzinfo is not None:  # times are naive local everywhere else
+        now = now.astimezone().replace(tzinfo=None)
+    try:
+        ctx = pack.context(pack.facts(case, action, now))
+    except Exception as exc:  # a snapshot the facts cannot read: say so rather than stop the desk
+        return [Finding(POLICY_ERROR, "warn",
+                        f"The policy checks could not run on this case ({type(exc).__name__}: {_short_error(exc)}). "
+                        f"Check this action yourself and tell your policy admin.")]
     found: list[tuple[int, int, Finding]] = []
     for rule in rules:
         try:
