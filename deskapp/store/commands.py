@@ -29,7 +29,8 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     demo.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
                       help="date the demo treats as today (default: the real today)")
     demo.add_argument("--force", action="store_true",
-                      help="delete every existing case (with history, drafts, approvals and audit records) first")
+                      help="delete every existing case (with parties, history, drafts and approvals) first; "
+                           "refused if the audit log has records")
     demo.set_defaults(func=run_demo)
 
     users = sub.add_parser("users", parents=[common], help="list or add handlers",

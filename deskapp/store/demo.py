@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.errors import DeskError, StorageError
 from deskapp.store import demo_pools as pools
+from deskapp.store import search
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
 from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories
 from deskapp.store.demo_time import add_working_days, roll_back
@@ -204,12 +205,25 @@ def _check_or_wipe(conn: Connection, replace: bool) -> int:
     existing = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar() or 0
     if existing and not replace:
         raise DeskError(
-            f"{masked(conn.engine.url)} already holds {existing:,} cases: the demo only fills an empty desk. "
-            "Use --force to delete every case with its history, drafts, approvals and audit records first"
+            f"{masked(conn.engine.url)} already holds {existing:,} cases: the demo only fills an empty desk "
+            "(--force deletes every case with its parties, history, drafts and approvals first)"
         )
     if existing or replace:
-        for table in _tables_holding_cases(conn):
-            conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        audit = conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() or 0
+        if audit:
+            raise DeskError(
+                f"{masked(conn.engine.url)} has {audit:,} audit records, and the audit log is never deleted: "
+                "load the demo into a new database instead (e.g. --db sqlite:///demo.db)"
+            )
+        # The (empty) audit table is append-only: its triggers refuse even an empty TRUNCATE.
+        doomed = [t for t in _tables_holding_cases(conn) if t != "audit_events"]
+        if conn.dialect.name == "postgresql":
+            # One TRUNCATE of the whole family: row-by-row DELETE would check every foreign key per row.
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in doomed))
+        else:
+            # Foreign-key checks are off for the load (see _sqlite_fast_load), so SQLite truncates quickly.
+            for table in doomed:
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
     return int(existing)
 
 
@@ -243,6 +257,8 @@ def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int,
     summary.stories = len(named)
     if cases:
         generator = _Generator(random.Random(seed), today, ids, me)
+        if cases >= BIG_LOAD and conn.dialect.name == "postgresql":
+            _pg_skip_fk_checks(conn)
         if cases >= BIG_LOAD:
             with indexes_suspended(conn, ("cases",)):
                 _write_generated(writer, generator, cases, next_ids)
@@ -251,6 +267,20 @@ def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int,
         summary.generated = cases
     writer.sync_sequences(LOADED_TABLES)
     summary.rows = dict(writer.counts)
+    # The full-text index is filled in one pass over the loaded rows, in the same transaction.
+    search.rebuild(conn)
+
+
+def _pg_skip_fk_checks(conn: Connection) -> None:
+    """Skip PostgreSQL's per-row foreign-key triggers for this transaction (rows are consistent by
+    construction). Needs superuser; without it the load just runs with the checks."""
+    conn.exec_driver_sql("SAVEPOINT demo_fk")
+    try:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except SQLAlchemyError:
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT demo_fk")
+    else:
+        conn.exec_driver_sql("RELEASE SAVEPOINT demo_fk")
 
 
 def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], next_ids: dict[str, int]) -> None:
@@ -383,6 +413,8 @@ class _Generator:
         self.days = [today - timedelta(days=age) for age in range(365)]
         self.wd_age = [self._working_days_to_today(d) for d in self.days]
         self.names = [(f, l) for f in pools.FIRST_NAMES for l in pools.LAST_NAMES]
+        self.first_summary = {(k, ch): f"{pools.FIRST_SUMMARIES[k]} by {pools.CHANNEL_WORDS[ch]}"
+                              for k, chans in pools.FIRST_CHANNELS.items() for ch in chans}
         self.housing = {"housing repairs", "damp and mould", "rent and service charges", "anti-social behaviour"}
 
     def _working_days_to_today(self, day: date) -> int:
@@ -530,14 +562,16 @@ class _Generator:
         if rnd() < 0.9:
             channels = pools.FIRST_CHANNELS[kind]
             channel = channels[int(rnd() * len(channels))]
-            if kind == "compliment":
-                body = pools.COMPLIMENT_OPENINGS[int(rnd() * len(pools.COMPLIMENT_OPENINGS))]
-            else:
-                openings = pools.OPENINGS[category]
-                body = openings[int(rnd() * len(openings))]
+            body = None
+            if rnd() < 0.5:  # the customer's own words, for some; the rest are summarised only
+                if kind == "compliment":
+                    body = pools.COMPLIMENT_OPENINGS[int(rnd() * len(pools.COMPLIMENT_OPENINGS))]
+                else:
+                    openings = pools.OPENINGS[category]
+                    body = openings[int(rnd() * len(openings))]
             contacts.append((cid, case_id, received, channel, "in", talk_to,
                              handler if channel == "phone" else None, "reached" if channel == "phone" else None,
-                             f"{pools.FIRST_SUMMARIES[kind]}: {title.lower()}", body, None, received))
+                             self.first_summary[kind, channel], body, None, received))
             cid += 1
         if ack is not None and rnd() < 0.85:
             summary = "Thanked the customer and passed on the praise" if kind == "compliment" else "Acknowledgement sent"

@@ -185,6 +185,8 @@ FIRST_SUMMARIES = {
     "compliment": "Compliment received",
 }
 
+CHANNEL_WORDS = {"email": "email", "phone": "phone", "portal": "online form", "letter": "letter"}
+
 FOLLOW_UPS = (
     # (channel, direction, outcome, summary)
     ("phone", "out", "no_answer", "Called customer for more details; no answer"),
