@@ -129,7 +129,7 @@ def report(pack, case, repeat: int) -> float:
     all_wall, all_cpu = [], []
     print(f"    {'':24} {'wall median':>12} {'CPU median':>11} {'CPU mean':>9}")
     for label, action in ACTIONS.items():
-        wall, cpu = time_calls(lambda: evaluate(pack, case, action, NOW), repeat)
+        wall, cpu = time_calls(lambda action=action: evaluate(pack, case, action, NOW), repeat)
         all_wall.extend(wall)
         all_cpu.extend(cpu)
         n = len(pack.rules_for("case" if action is None else action.kind))

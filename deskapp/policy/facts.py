@@ -39,7 +39,7 @@ from typing import Any, Callable, Optional
 
 from deskapp.policy.cards import find_cards
 from deskapp.policy.calendar import WorkingCalendar
-from deskapp.policy.expressions import format_day, format_day_time
+from deskapp.policy.expressions import format_day_time
 from deskapp.policy.snapshot import ActionSnap, CaseSnap, ContactSnap, PartySnap
 from deskapp.policy.timescales import Deadlines, TimescaleSet
 from deskapp.policy.tone import ToneLexicon, assess_tone
@@ -468,6 +468,3 @@ def build_facts(
         action_map = {k: ACTION_FACTS[k](cf, action, tone) for k in ak if k in ACTION_FACTS}
     return {"case": case_map, "action": action_map, "now": now}
 
-
-def describe_day(value: Optional[datetime]) -> str:
-    return format_day(value) if value else ""

@@ -40,7 +40,7 @@ from deskapp.policy.expressions import (
     offset_to_line_col,
     parse_template,
 )
-from deskapp.policy.facts import ACTION_FACTS, CASE_FACTS, FactSettings, build_facts
+from deskapp.policy.facts import ACTION_FACTS, FactSettings, build_facts
 from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
 from deskapp.policy.timescales import ANCHORS, Period, StageTimescale, Timescale, TimescaleSet
 from deskapp.policy.tone import DEFAULT_CUES, PhraseSyntaxError, ToneLexicon, TonePhrase

@@ -6,7 +6,6 @@ import json
 import time
 from datetime import datetime
 
-import pytest
 
 from deskapp.policy import (
     POLICY_ERROR,
