@@ -12,8 +12,9 @@ reason (an action's audit event with a reason and warn findings), or asking a
 supervisor to allow a `block`ed action (an `approval.request` event with block
 findings). Counted per handler per rule over the chosen period. A handler
 stands out for a rule when their count is more than OUTLIER_FACTOR times the
-team's median for that rule and at least OUTLIER_MIN — a colleague who keeps
-reaching for the card-number rule shows up even if everyone else is at 0.
+median of the rest of the team for that rule and at least OUTLIER_MIN — a
+colleague who keeps reaching for the card-number rule shows up even when
+everyone else is at 0 or 1.
 """
 
 from __future__ import annotations
@@ -304,18 +305,24 @@ def override_stats(conn: Connection, now: datetime, days: int) -> OverrideStats:
 
 def rank_overrides(counts: Sequence[tuple[str, str, int, int]], team: Sequence[str],
                    activity: dict[str, int]) -> tuple[OverrideRow, ...]:
-    """Mark outliers per rule against the team median (team members with none count as 0). Pure."""
+    """Mark outliers per rule. Pure.
+
+    A handler's count for a rule is compared with the median of the *rest* of
+    the team for that rule (members with none count as 0): in a team of two,
+    including the handler themself would let one heavy overrider drag the
+    median up to half their own count.
+    """
     by_rule: dict[str, dict[str, int]] = {}
     for handler, rule, reasons, approvals in counts:
-        by_rule.setdefault(rule, {})[handler] = by_rule.setdefault(rule, {}).get(handler, 0) + reasons + approvals
-    medians = {
-        rule: float(statistics.median([per.get(h, 0) for h in set(team) | set(per)]))
-        for rule, per in by_rule.items()
-    }
+        per = by_rule.setdefault(rule, {})
+        per[handler] = per.get(handler, 0) + reasons + approvals
+    members = set(team) | {c[0] for c in counts}
     rows = []
     for handler, rule, reasons, approvals in counts:
+        per = by_rule[rule]
+        others = [per.get(h, 0) for h in members if h != handler]
+        median = float(statistics.median(others)) if others else 0.0
         total = reasons + approvals
-        median = medians[rule]
         rows.append(OverrideRow(
             handler=handler, rule=rule, reasons=reasons, approvals=approvals,
             actions=int(activity.get(handler, 0)), team_median=median,
