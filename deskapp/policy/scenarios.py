@@ -17,6 +17,9 @@ With no action (or `action: {kind: case}`) the scenario checks the standing
 advice about the case (rules `on: case`), exactly as `evaluate(pack, case,
 None, now)`; with an action, the rules `on` that action's kind.
 
+Party references (history, appointments, action.party, at_request_of) must name a
+listed party - unless the case lists no parties at all, when ids are taken as written.
+
 A scenario passes when every `expect` entry matches a finding (same rule;
 same severity and message text containing `contains`, when given), no
 `forbid` rule fired, and no rule failed to run (`policy-error`) unless expected.
@@ -338,7 +341,7 @@ def _party_ref(f: dict, key: str, problems: Y.Problems, what: str, ids: set[str]
     if pid is None:
         return None, False
     pid = pid.strip()
-    if pid not in ids:
+    if ids and pid not in ids:  # no parties listed at all: any id is taken as written
         listed = ", ".join(sorted(ids)) or "none"
         problems.add(node, f"{what}.{key}: no party '{Y.short(pid)}' on the case{Y.did_you_mean(pid, ids)} "
                            f"(parties: {listed})")

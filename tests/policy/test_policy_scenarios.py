@@ -145,7 +145,8 @@ def test_missing_scenario_file(tmp_path, capsys):
     ("scenarios: [{name: a, case: {}, forbid: [hostile-tnoe]}]", 'did you mean "hostile-tone"'),
     ("scenarios: [{name: a, case: {parties: [{id: p1}, {id: p1}]}}]", "duplicate party id"),
     ("scenarios: [{name: a, case: {}, action: {kind: status, to: shut}}]", "unknown status 'shut'"),
-    ("scenarios: [{name: a, case: {}, action: {kind: assign, at_request_of: p1}}]", "no party 'p1'"),
+    ("scenarios: [{name: a, case: {parties: [{id: p2}]}, action: {kind: assign, at_request_of: p1}}]",
+     "no party 'p1'"),
     ("scenarios: [{name: a, now: 2026-03-10T11:00Z, case: {}}]", "drop the time zone"),
     ("scenarios: [{name: a, case: {received_at: 2026-13-01}}]", "month must be in 1..12"),
     ("scenarios: [{name: a, case: {stage: two}}]", "whole number"),
@@ -158,6 +159,11 @@ def test_scenario_problems(pack, text, words):
     joined = "\n".join(info.value.problems)
     assert words in joined
     assert all(PROBLEM.match(p) for p in info.value.problems)
+
+
+def test_party_ids_taken_as_written_when_no_parties_are_listed(pack):
+    s = parse_scenarios("scenarios: [{name: a, case: {}, action: {kind: message, party: c1, body: x}}]", "s.yaml", pack)
+    assert s[0].action.party == "c1"
 
 
 def test_scenario_defaults_and_forms(pack):
