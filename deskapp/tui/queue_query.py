@@ -3,8 +3,7 @@
 The main screen thinks in QueueFilters; the queue view wants a Queue from the
 store's queue module. This module is the only place that knows both, so
 either side can change without the other noticing. Building a Queue runs no
-SQL; counting and reading rows do, and happen in workers (the view's own, and
-`count_words` called from the main screen's worker).
+SQL; counting and reading rows do, in the queue view's workers.
 """
 
 from __future__ import annotations
@@ -70,13 +69,10 @@ def apply(view: Widget, query: Optional[Any]) -> bool:
     return True
 
 
-def count_words(query: Any) -> str:
-    """'1,234 cases' / '1 case' / 'no cases' / '200+ matches' (runs SQL: call from a worker)."""
-    total = query.count()
-    search = getattr(getattr(query, "filter", None), "search", None)
-    noun = "match" if search else "case"
-    plural = "matches" if search else "cases"
-    if getattr(query, "truncated", False):
+def count_words(total: int, truncated: bool = False, *, searching: bool = False) -> str:
+    """'1,234 cases' / '1 case' / 'no cases' / '200+ matches' for the queue title."""
+    noun, plural = ("match", "matches") if searching else ("case", "cases")
+    if truncated:
         return f"{total:,}+ {plural}"
     if total == 0:
         return f"no {plural}"

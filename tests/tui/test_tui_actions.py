@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import time
-
 from deskapp.tui.app import DeskApp
 from deskapp.tui.screens.main import MainScreen
 from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.sidebar import PolicySidebar
 
-from tui_support import case_id, fixed_now, settle
+from tui_support import fixed_now, pick_in_queue, settle, wait_until
 
 SUMMARY = "Rang Mr Penrose directly about access"
 REASON = "Nadia is on leave and asked us to ring him today"
 
 
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.05)
-
-
 async def open_representative_case(pilot, app, desk) -> MainScreen:
-    screen = app.screen
-    screen.select_case(case_id(desk, "C-1001"), delay=0)
-    await settle(pilot, app)
-    return screen
+    return await pick_in_queue(pilot, app, desk, "C-1001")
 
 
 async def test_log_contact_with_reason_round_trip(demo_desk):
@@ -52,6 +39,9 @@ async def test_log_contact_with_reason_round_trip(demo_desk):
         await wait_until(pilot, lambda: app.screen is screen)
         await settle(pilot, app)
         await wait_until(pilot, lambda: screen.case is not None and len(screen.case.history) == before + 1)
+        await pilot.pause(0.3)  # the queue's re-read after the write must not move the desk off the case
+        await settle(pilot, app)
+        assert screen.case.ref == "C-1001"
         assert any("Saved on C-1001" in n.message for n in app._notifications)
         text = screen.query_one(CasePane).text
         assert SUMMARY in text and f"Reason: {REASON}" in text

@@ -46,7 +46,7 @@ async def test_help_lists_every_binding_with_id_and_key():
         for binding in NAVIGATION:
             assert binding.id in text
         for binding_id in ("app.help", "app.quit", "app.cycle_theme", "case.down", "sidebar.down",
-                           "filters.apply"):
+                           "filters.apply", "pick.cancel", "form.submit", "reason.go_ahead", "blocked.send"):
             assert binding_id in text
         row = next(ln for ln in text.splitlines() if "desk.log_contact" in ln)
         assert row.split()[0] == "c"

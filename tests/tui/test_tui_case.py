@@ -9,7 +9,7 @@ from deskapp.tui.screens.main import MainScreen
 from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.sidebar import PolicySidebar
 
-from tui_support import case_id, fixed_now, settle
+from tui_support import fixed_now, pick_in_queue, settle, wait_until
 from tui_support import screen_text
 
 HOSTILE = "[@click=app.quit]x[/] [$accent @click=app.quit]y [/] \x1b[2J\x1b]52;c;SGVsbG8=\x07\x07 \x9b31m"
@@ -17,10 +17,7 @@ LITERAL = "[@click=app.quit]x[/] [$accent @click=app.quit]y [/]"
 
 
 async def open_case(pilot, app, desk, ref: str) -> MainScreen:
-    screen = app.screen
-    screen.select_case(case_id(desk, ref), delay=0)
-    await settle(pilot, app)
-    return screen
+    return await pick_in_queue(pilot, app, desk, ref)
 
 
 async def test_representative_case_shows_parties_history_and_advice(demo_desk):
@@ -53,7 +50,7 @@ async def test_narrow_tab_strip_counts_advice(demo_desk):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_case(pilot, app, demo_desk, "C-1001")
         strip = screen.query_one("#pane-tabs").content.plain
-        assert "3 Advice" in strip and "C-1001" in strip
+        assert "3 Advice (2 advice)" in strip and "C-1001" in strip
         await pilot.press("2")
         await pilot.pause()
         assert "Nadia Kowalski" in screen_text(app)
@@ -63,6 +60,7 @@ async def test_missing_case_is_one_line_notice(demo_desk):
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
+        await wait_until(pilot, lambda: screen.case is not None)
         screen.select_case(987654, delay=0)
         await settle(pilot, app)
         assert screen.case is None

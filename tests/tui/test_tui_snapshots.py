@@ -11,7 +11,7 @@ import pytest
 
 from deskapp.tui.app import DeskApp
 
-from tui_support import case_id, fixed_now
+from tui_support import fixed_now, pick_in_queue, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -20,15 +20,10 @@ def desk_app(desk, theme: str) -> DeskApp:
     return DeskApp(desk, theme=theme, now=fixed_now, show_clock=False, database_label="sqlite demo.db")
 
 
-def select_representative_case(desk):
+def select_representative_case(desk, pane: str = "2"):
     async def run_before(pilot) -> None:
-        app = pilot.app
-        await pilot.pause()
-        app.screen.select_case(case_id(desk, "C-1001"), delay=0)
-        for _ in range(3):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-        await pilot.press("2")  # the case pane (at 80x24 the only pane shown)
+        await pick_in_queue(pilot, pilot.app, desk, "C-1001")
+        await pilot.press(pane)  # at 80x24 the only pane shown; wider, where the focus is
         await pilot.pause()
 
     return run_before
@@ -42,17 +37,18 @@ def test_main_screen(snap_compare, demo_desk, theme, size):
 
 
 def test_main_screen_sidebar_at_80x24(snap_compare, demo_desk):
-    async def run_before(pilot):
-        await select_representative_case(demo_desk)(pilot)
-        await pilot.press("3")
-        await pilot.pause()
+    assert snap_compare(desk_app(demo_desk, "desk-16"), terminal_size=(80, 24),
+                        run_before=select_representative_case(demo_desk, pane="3"))
 
-    assert snap_compare(desk_app(demo_desk, "desk-16"), terminal_size=(80, 24), run_before=run_before)
+
+def test_main_screen_queue_at_80x24(snap_compare, demo_desk):
+    assert snap_compare(desk_app(demo_desk, "desk-high-contrast"), terminal_size=(80, 24),
+                        run_before=select_representative_case(demo_desk, pane="1"))
 
 
 def test_help_screen(snap_compare, demo_desk):
     async def run_before(pilot):
-        await pilot.pause()
+        await wait_until(pilot, lambda: pilot.app.screen.case is not None)
         await pilot.press("question_mark")
         await pilot.pause()
 

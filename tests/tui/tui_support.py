@@ -74,3 +74,31 @@ def screen_lines(app: App) -> list[str]:
 
 def screen_text(app: App) -> str:
     return "\n".join(screen_lines(app))
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    """Pump the app until `condition()` holds (fails the test after `timeout` seconds)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the desk")
+        await pilot.pause(0.05)
+
+
+async def pick_in_queue(pilot, app, desk, ref: str):
+    """Move the queue's cursor to `ref` as a handler would, and wait for the case to load.
+
+    Waits for the first case (the queue's top row) to load first, so a late
+    Highlighted from start-up cannot replace the case we asked for.
+    """
+    screen = app.screen
+    view = screen.query_one("#queue")
+    await wait_until(pilot, lambda: view.total is not None and screen.case is not None)
+    index = view.queue.index_of(case_id(desk, ref))
+    assert index is not None, f"{ref} is not in the queue"
+    view.move_cursor(index)
+    await wait_until(pilot, lambda: screen.case is not None and screen.case.ref == ref)
+    await settle(pilot, app)
+    return screen

@@ -95,12 +95,6 @@ class MainScreen(Screen):
             self.case = case
             self.standing = standing
 
-    class QueueCounted(Message):
-        def __init__(self, queue: Any, words: str) -> None:
-            super().__init__()
-            self.queue = queue
-            self.words = words
-
     class CaseFailed(Message):
         def __init__(self, case_id: int, error: str) -> None:
             super().__init__()
@@ -118,6 +112,7 @@ class MainScreen(Screen):
         self.case: Any = None
         self.standing: Any = None
         self.wanted_case_id: Optional[int] = None
+        self._pinned_case_id: Optional[int] = None  # see on_queue_view_highlighted
         self._load_timer: Optional[Timer] = None
 
     # --- layout ------------------------------------------------------------
@@ -207,10 +202,9 @@ class MainScreen(Screen):
             label = f" {number} {PANE_TITLES[pane]}"
             if pane == "sidebar" and self.standing is not None:
                 severities = [finding_parts(f)[1] for f in (self.standing.findings or [])]
-                for severity, mark in (("block", "!"), ("warn", "!"), ("advice", "i")):
-                    count = severities.count(severity)
-                    if count:
-                        label += f" {count}{mark}" if severity != "block" else f" {count} BLOCK"
+                for severity in ("block", "warn", "advice"):
+                    if severity in severities:
+                        label += f" ({severities.count(severity)} {severity})"
                         break
             label += " "
             style = "bold reverse $primary" if pane == self.active_pane else ""
@@ -230,25 +224,14 @@ class MainScreen(Screen):
             log.exception("building the queue failed")
             self.queue = None
             self.notify(_friendly_error(exc), title="Queue", severity="error", markup=False)
-        if queue_query.apply(self.query_one("#queue"), self.queue):
-            self._count_queue(self.queue)
+        queue_query.apply(self.query_one("#queue"), self.queue)
         self._render_queue_title()
 
-    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
-    def _count_queue(self, queue: Any) -> None:
-        worker = get_current_worker()
-        try:
-            words = queue_query.count_words(queue)
-        except Exception as exc:  # noqa: BLE001 - shown as one line
-            log.exception("counting the queue failed")
-            words = f"count failed: {_friendly_error(exc)}"
-        if not worker.is_cancelled:
-            self.post_message(self.QueueCounted(queue, words))
-
-    def on_main_screen_queue_counted(self, message: "MainScreen.QueueCounted") -> None:
-        if message.queue is self.queue:
-            self._count_text = message.words
-            self._render_queue_title()
+    def on_queue_view_counted(self, message) -> None:
+        """The queue view knows how many cases the filters match: show it in the queue title."""
+        self._count_text = queue_query.count_words(message.total, message.truncated,
+                                                   searching=bool(self.filters.search))
+        self._render_queue_title()
 
     def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
@@ -308,8 +291,6 @@ class MainScreen(Screen):
 
     def action_refresh(self) -> None:
         queue_query.reload(self.query_one("#queue"))
-        if self.queue is not None:
-            self._count_queue(self.queue)
         if self.wanted_case_id is not None:
             self._start_case_load(self.wanted_case_id)
 
@@ -318,6 +299,11 @@ class MainScreen(Screen):
     def on_queue_view_highlighted(self, message) -> None:
         case_id = getattr(message, "case_id", None)
         if case_id is None:
+            return
+        pinned, self._pinned_case_id = self._pinned_case_id, None
+        if pinned is not None and case_id != pinned:
+            # The queue was re-read after an action and its cursor landed elsewhere (the case may
+            # have left this filter, e.g. closed): keep showing the case just worked on.
             return
         self.select_case(case_id)
 
@@ -456,12 +442,9 @@ class MainScreen(Screen):
         findings = list(getattr(result, "findings", ()) or ())
         self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)")
         new_case = getattr(result, "case", None)
-        queue_query.reload(self.query_one("#queue"))
-        if self.queue is not None:
-            self._count_queue(self.queue)
         if new_case is not None and getattr(new_case, "id", None) is not None:
-            if new_case.id != self.wanted_case_id:
-                self.wanted_case_id = new_case.id
-            self._start_case_load(new_case.id)
-        elif self.wanted_case_id is not None:
+            self.wanted_case_id = new_case.id
+        self._pinned_case_id = self.wanted_case_id
+        queue_query.reload(self.query_one("#queue"))
+        if self.wanted_case_id is not None:
             self._start_case_load(self.wanted_case_id)
