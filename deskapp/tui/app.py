@@ -100,7 +100,7 @@ class DeskApp(App):
                  now: Optional[Callable[[], datetime]] = None, show_clock: bool = True,
                  database_label: Optional[str] = None,
                  config_file: Optional[Path] = None, theme_folders: Optional[list[Path]] = None,
-                 environ: Optional[Mapping[str, str]] = None) -> None:
+                 environ: Optional[Mapping[str, str]] = None, live: Optional[bool] = None) -> None:
         super().__init__()
         # Thin clients over SSH: no animation, so a keystroke sends one small redraw.
         self.animation_level = "none"
@@ -108,6 +108,7 @@ class DeskApp(App):
         if now is not None:
             desk.clock = now
         self.show_clock = show_clock
+        self.live = live  # change feed + presence (deskapp.tui.live); None: on unless headless (tests)
         self.database_label = database_label
         self.notices: list[tuple[str, str]] = []  # (severity, one-line message) shown once mounted
         self._persist_theme = False
@@ -138,6 +139,10 @@ class DeskApp(App):
         from deskapp.tui.screens.main import MainScreen
 
         self.push_screen(MainScreen(self.desk))
+        if self.live or (self.live is None and not self.is_headless):
+            from deskapp.tui.live import attach_live
+
+            self.call_after_refresh(attach_live, self)
         for severity, message in self.notices:
             self.notify(message, severity=severity, timeout=12, markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -204,6 +209,12 @@ class DeskApp(App):
         self.notify(f"{self.config_file}: key {keys} is used by more than one binding "
                     f"({', '.join(sorted(ids))}); check your keys: section",
                     severity="warning", timeout=12, markup=False)
+
+    def action_approvals(self) -> None:
+        from deskapp.tui.screens.approvals import ApprovalsScreen
+
+        if not any(isinstance(screen, ApprovalsScreen) for screen in self.screen_stack):
+            self.push_screen(ApprovalsScreen(self.desk))
 
     # --- helpers -----------------------------------------------------------
 

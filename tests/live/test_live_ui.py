@@ -1,0 +1,220 @@
+"""The desk stays live: other desks' changes, presence, approvals and drafts reach the screen.
+
+Each test runs one real DeskApp (headless Pilot) on a SQLite file while
+"another desk" — the action layer called directly, as a second process would —
+changes things underneath it.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from deskapp.actions import (ActionRequest, ApprovalRequested, Done, decide_approval, load_case, new_case,
+                             open_desk, save_draft, submit)
+from deskapp.live.presence import Presence
+from deskapp.store.engine import connect
+from deskapp.store.handlers import add_handler
+from deskapp.store.migrate import upgrade
+from deskapp.store.models import ApprovalRequest, Contact
+
+NOW = datetime(2026, 3, 10, 11, 0)
+CARD_TEXT = "The card on file is 4111 1111 1111 1111, as you asked."
+
+
+def fixed_now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("DESKAPP_DESK", "desk-7")
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    engine = connect(url)
+    upgrade(engine)
+    add_handler(engine, "sam", "handler", "Sam Reid")
+    add_handler(engine, "jo", "handler", "Jo Park")
+    add_handler(engine, "priya", "supervisor", "Priya Shah")
+    engine.dispose()
+    sam = open_desk(url, None, "sam", clock=fixed_now)
+    cases = [new_case(sam, kind="complaint", category="repairs", title=f"Leaking roof {n}",
+                      received_at=datetime(2026, 3, 9, 9, 0), party={"role": "customer", "name": f"Ada Brook {n}"})
+             for n in range(3)]
+    yield url, sam, cases
+    sam.close()
+
+
+def desk_app(url: str, username: str):
+    from deskapp.tui.app import DeskApp
+
+    desk = open_desk(url, None, username, clock=fixed_now)
+    app = DeskApp(desk, show_clock=False, live=True)
+    seen: list[str] = []
+    original = app.notify
+
+    def notify(message, *args, **kwargs):
+        seen.append(str(message))
+        return original(message, *args, **kwargs)
+
+    app.notify = notify
+    return app, desk, seen
+
+
+async def wait_until(pilot, condition, timeout: float = 5.0) -> float:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError("timed out waiting for the desk")
+        await pilot.pause(0.05)
+    return time.monotonic() - started
+
+
+async def open_case(pilot, app, case_id: int):
+    from deskapp.tui.live import LiveDesk
+
+    screen = app.screen
+    await wait_until(pilot, lambda: bool(screen.query(LiveDesk)) and screen.query_one(LiveDesk).feed is not None)
+    screen.select_case(case_id, delay=0)
+    await wait_until(pilot, lambda: screen.case is not None and screen.case.id == case_id)
+    return screen
+
+
+def pane_text(screen) -> str:
+    from deskapp.tui.widgets.case_pane import CasePane
+
+    return screen.query_one(CasePane).text
+
+
+async def test_another_desks_contact_appears_within_two_seconds(db):
+    url, sam, cases = db
+    app, desk, seen = desk_app(url, "jo")
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_case(pilot, app, cases[1].id)
+        fresh = load_case(sam, cases[1].id)
+        done = submit(sam, ActionRequest(kind="contact", case_id=fresh.id, version=fresh.version, channel="phone",
+                                         direction="in", party_id=fresh.parties[0].id, outcome="reached",
+                                         summary="Rang back about the scaffolding date"))
+        assert isinstance(done, Done)
+        took = await wait_until(pilot, lambda: "Rang back about the scaffolding date" in pane_text(screen))
+        assert took < 2.0
+        assert screen.case.version == done.case.version
+        await wait_until(pilot, lambda: any("changed at another desk" in m and "sam" in m for m in seen))
+        print(f"\nfeed -> case pane: {took:.2f}s")
+    desk.close()
+
+
+async def test_also_open_line_follows_other_desks(db):
+    url, sam, cases = db
+    app, desk, _seen = desk_app(url, "jo")
+    other = Presence(sam.engine, sam.me.id, "sam", "desk-9")
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_case(pilot, app, cases[0].id)
+        assert "also open" not in pane_text(screen)
+        other.viewing(cases[0].id)
+        took = await wait_until(pilot, lambda: "also open: sam, <1 min" in pane_text(screen))
+        assert took < 2.0
+        other.viewing(cases[2].id)  # sam moves on
+        await wait_until(pilot, lambda: "also open" not in pane_text(screen))
+        screen.select_case(cases[2].id, delay=0)  # jo follows: sam is there
+        await wait_until(pilot, lambda: "also open: sam" in pane_text(screen))
+        # and jo's desk is visible to sam
+        live = [v.username for v in other.who_else(cases[2].id)]
+        assert live == ["jo"]
+    other.leave()
+    # jo's desk closed cleanly: its presence row is gone
+    assert other.who_else(cases[2].id) == []
+    desk.close()
+
+
+async def test_supervisor_sees_request_arrive_and_decides_it(db):
+    url, sam, cases = db
+    case = load_case(sam, cases[0].id)
+    app, desk, seen = desk_app(url, "priya")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_case(pilot, app, cases[2].id)
+        asked = submit(sam, ActionRequest(kind="message", case_id=case.id, version=case.version, channel="email",
+                                          party_id=case.parties[0].id, summary="Card", body=CARD_TEXT),
+                       reason="He is the card holder and insists", request_approval=True)
+        assert isinstance(asked, ApprovalRequested)
+        await wait_until(pilot, lambda: any("asks approval" in m for m in seen), timeout=3)
+        await pilot.press("A")
+        from deskapp.tui.screens.approvals import ApprovalsScreen, DecisionModal
+
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalsScreen) and app.screen.approvals)
+        body = str(app.screen.query_one("#approvals-body").content)
+        assert "He is the card holder" in body and "4111 1111 1111 1111" in body
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, DecisionModal))
+        await pilot.press("ctrl+s")  # no reason: refused by the modal
+        assert isinstance(app.screen, DecisionModal)
+        await pilot.press(*"Checked his ID on the call")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalsScreen) and not app.screen.approvals)
+    with Session(sam.engine) as s:
+        row = s.get(ApprovalRequest, asked.approval_id)
+        assert (row.status, row.decision_reason) == ("approved", "Checked his ID on the call")
+    desk.close()
+
+
+async def test_handler_is_told_and_carries_out_the_approved_action(db):
+    url, sam, cases = db
+    case = load_case(sam, cases[0].id)
+    priya = open_desk(url, None, "priya", clock=fixed_now)
+    app, desk, seen = desk_app(url, "sam")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_case(pilot, app, cases[0].id)
+        asked = submit(desk, ActionRequest(kind="message", case_id=case.id, version=case.version, channel="email",
+                                           party_id=case.parties[0].id, summary="Card", body=CARD_TEXT),
+                       reason="He insists", request_approval=True)
+        decide_approval(priya, asked.approval_id, approve=True, reason="Fine this once")
+        await wait_until(pilot, lambda: any("approved your message" in m and "Fine this once" in m for m in seen))
+        await pilot.press("A")
+        from deskapp.tui.screens.approvals import ApprovalsScreen
+
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalsScreen) and app.screen.approvals)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: any("approved message" in m and "saved" in m for m in seen))
+        await pilot.press("escape")
+        screen = app.screen
+        await wait_until(pilot, lambda: CARD_TEXT[:30] in pane_text(screen))
+    with Session(sam.engine) as s:
+        assert s.get(ApprovalRequest, asked.approval_id).status == "completed"
+        assert s.execute(select(Contact).where(Contact.body == CARD_TEXT)).scalar_one()
+    priya.close()
+    desk.close()
+
+
+async def test_reopening_a_case_with_a_draft_says_so(db):
+    url, sam, cases = db
+    jo = open_desk(url, None, "jo", clock=fixed_now)
+    save_draft(jo, cases[1].id, "message", {"subject": "Roof visit"}, "Dear Ada, the roofer will")
+    app, desk, seen = desk_app(url, "jo")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_case(pilot, app, cases[0].id)
+        await pilot.pause(0.5)
+        assert not any("draft" in m for m in seen)
+        app.screen.select_case(cases[1].id, delay=0)
+        await wait_until(pilot, lambda: any("unsent message draft" in m and "Roof visit" in m for m in seen))
+        assert any("press m" in m for m in seen if "draft" in m)
+    jo.close()
+    desk.close()
+
+
+async def test_live_parts_stop_when_the_desk_closes(db):
+    import threading
+
+    url, _sam, cases = db
+    app, desk, _seen = desk_app(url, "jo")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_case(pilot, app, cases[0].id)
+        names = {t.name for t in threading.enumerate()}
+        assert {"deskapp-feed", "deskapp-presence"} <= names
+    await_names = {t.name for t in threading.enumerate() if t.is_alive()}
+    assert not {"deskapp-feed", "deskapp-presence"} & await_names
+    other = Presence(desk.engine, desk.me.id, "x", "y")
+    assert other.who_else(cases[0].id) == [], "the closed desk removed its presence row"
+    desk.close()
