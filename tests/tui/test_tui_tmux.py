@@ -121,17 +121,16 @@ def test_log_contact_against_designated_representative_warning(desk_env):
         tmux.keys("Enter")  # open the party list
         tmux.keys("Down", "Enter")  # representative first, then the resident
         screen = tmux.wait_for("designated-representative", timeout=10)  # the live finding
-        assert "WARN" in screen
-        tmux.keys("Tab", "Tab")  # outcome -> summary (the call row may be hidden)
-        focused_summary = "What was it about?" in tmux.screen()
-        assert focused_summary
-        _focus_summary(tmux)
+        assert "WARN" in screen and "Nadia Kowalski" in screen
+        tmux.keys("Tab", "Tab")  # outcome -> summary (no call in progress: the call row is hidden)
         tmux.type(SUMMARY)
+        tmux.wait_for(SUMMARY[:30])
         tmux.keys("C-s")  # submit: warn -> the reason modal
-        tmux.wait_for("reason", timeout=10)
+        tmux.wait_for("Why are you going ahead?", timeout=10)  # the reason modal
         tmux.type(REASON)
         tmux.keys("C-s")
         tmux.wait_for("Saved on C-1001", timeout=10)
+        tmux.wait_for(f"Reason: {REASON[:20]}", timeout=10)  # the history shows the reason
         tmux.keys("q")
         tmux.wait_for("DESKAPP-EXITED-0", timeout=10)
     finally:
@@ -149,6 +148,52 @@ def test_log_contact_against_designated_representative_warning(desk_env):
         assert reasons == [(REASON,)]
 
 
-def _focus_summary(tmux: Tmux) -> None:
-    """Nothing to do when Tab already landed on the summary; kept separate for clarity."""
-    return None
+
+def _colour_codes(screen: str) -> set[str]:
+    """SGR colour parameters used on a captured screen (capture-pane -e)."""
+    import re
+
+    found = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
+        parts = params.split(";")
+        i = 0
+        while i < len(parts):
+            if parts[i] in ("38", "48") and i + 1 < len(parts):
+                found.add(f"{parts[i]};{parts[i + 1]}")  # 38;5 = 256 colours, 38;2 = truecolour
+                i += 3 if parts[i + 1] == "5" else 5
+                continue
+            found.add(parts[i])
+            i += 1
+    return found
+
+
+def test_sixteen_colour_terminal_and_hangup(desk_env):
+    """TERM=xterm: desk-16 is chosen and only the 16 ANSI colours are sent; a hangup ends the desk."""
+    command, db, env = desk_env
+    env = {**env, "TERM": "xterm"}
+    env.pop("COLORTERM", None)
+    tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
+    pid_file = db.with_name("desk.pid")
+    tmux.start(["sh", "-c", f'echo $$ > {pid_file}; exec "$0"', command], 80, 24)
+    try:
+        tmux.wait_for("C-10")
+        tmux.keys("2")
+        tmux.wait_for("2 Case")
+        coloured = tmux.run("capture-pane", "-e", "-p", "-t", tmux.session)
+        codes = _colour_codes(coloured)
+        assert not {c for c in codes if c.startswith(("38;", "48;"))}, codes  # no 256/truecolour
+        assert codes & {"31", "32", "33", "34", "36", "91", "93"}, codes  # but colour is used
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)  # the desk is running
+    finally:
+        tmux.kill()  # closes the terminal: the desk gets SIGHUP
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError("the desk kept running after its terminal went away")
