@@ -52,9 +52,7 @@ def _pg_admin(base: str, sql: str) -> None:
         conn.execute(sql)
 
 
-@pytest.fixture
-def pg_url():
-    """A PostgreSQL URL whose search_path is a fresh, empty schema (skips without a server)."""
+def _fresh_pg_schema():
     base = postgres_base_url()
     if not base:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
@@ -67,6 +65,12 @@ def pg_url():
 
 
 @pytest.fixture
+def pg_url():
+    """A PostgreSQL URL whose search_path is a fresh, empty schema (skips without a server)."""
+    yield from _fresh_pg_schema()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'desk.db'}"
 
@@ -75,6 +79,15 @@ def sqlite_url(tmp_path):
 def db_url(request):
     """An empty, unmigrated database: SQLite always, PostgreSQL when configured."""
     return request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def module_db_url(request, tmp_path_factory):
+    """Like `db_url`, but shared by one test module: for data that is loaded once and only read."""
+    if request.param == "postgres":
+        yield from _fresh_pg_schema()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('module_db') / 'desk.db'}"
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def _analyze(conn: Connection, sqlite: bool) -> None:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
     else:
-        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("ANALYZE " + ", ".join(LOADED_TABLES))
         conn.commit()
 
 
@@ -209,21 +209,31 @@ def _check_or_wipe(conn: Connection, replace: bool) -> int:
             "(--force deletes every case with its parties, history, drafts and approvals first)"
         )
     if existing or replace:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            # Nobody may add an audit record between the check below and the wipe.
+            conn.exec_driver_sql("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
         audit = conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() or 0
         if audit:
             raise DeskError(
                 f"{masked(conn.engine.url)} has {audit:,} audit records, and the audit log is never deleted: "
                 "load the demo into a new database instead (e.g. --db sqlite:///demo.db)"
             )
-        # The (empty) audit table is append-only: its triggers refuse even an empty TRUNCATE.
-        doomed = [t for t in _tables_holding_cases(conn) if t != "audit_events"]
-        if conn.dialect.name == "postgresql":
-            # One TRUNCATE of the whole family: row-by-row DELETE would check every foreign key per row.
+        doomed = _tables_holding_cases(conn)
+        if postgres:
+            # One TRUNCATE of the whole family: a row-by-row DELETE checks every foreign key per row.
+            # PostgreSQL insists the (empty) audit table is truncated with the tables it refers to, and
+            # its append-only trigger refuses any TRUNCATE, so that trigger is off for this statement
+            # only, inside this transaction (the table was just shown to be empty, under lock).
+            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
             conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in doomed))
+            conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
         else:
-            # Foreign-key checks are off for the load (see _sqlite_fast_load), so SQLite truncates quickly.
+            # Foreign-key checks are off for the load (see _sqlite_fast_load), so SQLite truncates
+            # quickly; the empty audit table is left alone (its triggers refuse deletes).
             for table in doomed:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+                if table != "audit_events":
+                    conn.exec_driver_sql(f'DELETE FROM "{table}"')
     return int(existing)
 
 

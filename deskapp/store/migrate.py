@@ -34,7 +34,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def _config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("version_locations", str(MIGRATIONS / "versions"))
+    cfg.set_main_option("path_separator", "os")
     return cfg
 
 

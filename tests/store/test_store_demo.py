@@ -1,0 +1,330 @@
+"""The demo: deterministic, live-looking, consistent, and careful with a desk that already has data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlmodel import SQLModel
+from sqlmodel import select as sm_select
+
+from deskapp.errors import DeskError
+from deskapp.store import demo as demo_module
+from deskapp.store.demo import _due_at, fill_demo
+from deskapp.store.demo_time import add_working_days
+from deskapp.store.engine import connect, session_scope
+from deskapp.store.migrate import upgrade
+from deskapp.store.models import Case
+from deskapp.vocab import (APPOINTMENT_STATUSES, CASE_KINDS, CASE_STATUSES, CHANNELS, DIRECTIONS, OUTCOMES,
+                           PARTY_ROLES)
+
+TODAY = date(2026, 3, 10)  # a Tuesday
+TABLES = ("cases", "parties", "contacts", "appointments")
+
+
+def _rows(engine, table):
+    """Typed rows (datetimes as datetimes on SQLite too), in id order."""
+    t = SQLModel.metadata.tables[table]
+    with engine.connect() as conn:
+        return conn.execute(select(t).order_by(t.c.id)).all()
+
+
+def _fresh(url):
+    engine = connect(url)
+    upgrade(engine)
+    return engine
+
+
+def _case(engine, ref) -> Case:
+    with session_scope(engine) as session:
+        return session.exec(sm_select(Case).where(Case.ref == ref)).one()
+
+
+def _q(engine, sql, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).all()
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_and_day_give_identical_rows(tmp_path):
+    a, b = _fresh(f"sqlite:///{tmp_path}/a.db"), _fresh(f"sqlite:///{tmp_path}/b.db")
+    fill_demo(a, cases=300, seed=7, today=TODAY, me="tester")
+    fill_demo(b, cases=300, seed=7, today=TODAY, me="tester")
+    for table in TABLES:
+        assert _rows(a, table) == _rows(b, table), table
+    assert len(_rows(a, "cases")) == 308
+
+
+def test_different_seed_changes_generated_cases_not_stories(tmp_path):
+    a, b = _fresh(f"sqlite:///{tmp_path}/a.db"), _fresh(f"sqlite:///{tmp_path}/b.db")
+    fill_demo(a, cases=100, seed=1, today=TODAY, me="tester")
+    fill_demo(b, cases=100, seed=2, today=TODAY, me="tester")
+    stories_a = [r for r in _rows(a, "cases") if r.ref <= "C-1099"]
+    stories_b = [r for r in _rows(b, "cases") if r.ref <= "C-1099"]
+    assert stories_a == stories_b
+    assert _rows(a, "cases") != _rows(b, "cases")
+    assert [r.ref for r in _rows(a, "cases")] == [r.ref for r in _rows(b, "cases")]
+
+
+def test_different_today_moves_everything(tmp_path):
+    a, b = _fresh(f"sqlite:///{tmp_path}/a.db"), _fresh(f"sqlite:///{tmp_path}/b.db")
+    fill_demo(a, cases=20, seed=1, today=TODAY, me="tester")
+    fill_demo(b, cases=20, seed=1, today=TODAY + timedelta(days=7), me="tester")
+    ra, rb = _rows(a, "cases")[0], _rows(b, "cases")[0]
+    assert rb.received_at - ra.received_at == timedelta(days=7)
+
+
+# --------------------------------------------------------------------------- the named stories
+
+
+@pytest.fixture(scope="module")
+def filled(module_db_url):
+    """One demo load shared by the read-only tests below."""
+    engine = _fresh(module_db_url)
+    fill_demo(engine, cases=200, seed=1, today=TODAY, me="tester")
+    yield engine
+    engine.dispose()
+
+
+def test_story_refs_and_handlers(filled):
+    refs = {r for (r,) in _q(filled, "SELECT ref FROM cases WHERE ref <= 'C-1099'")}
+    assert refs == {f"C-{n}" for n in range(1001, 1009)}
+    roles = dict(_q(filled, "SELECT username, role FROM handlers"))
+    assert roles == {"tester": "handler", "sam": "handler", "jo": "handler", "priya": "supervisor",
+                     "admin": "admin"}
+
+
+def test_housing_repairs_story(filled):
+    case = _case(filled, "C-1001")
+    assert case.vulnerable and case.category == "housing repairs" and case.status == "investigating"
+    parties = _q(filled, "SELECT id, role, designated, organisation FROM parties WHERE case_id = :c ORDER BY id",
+                 c=case.id)
+    roles = {p.role: p for p in parties}
+    assert set(roles) == {"resident", "representative"}
+    assert roles["representative"].designated and roles["representative"].organisation
+    assert not roles["resident"].designated
+    missed = _q(filled, "SELECT at FROM appointments WHERE case_id = :c AND status = 'missed'", c=case.id)
+    assert len(missed) == 2
+    history = _q(filled, "SELECT direction, channel, party_id, outcome FROM contacts WHERE case_id = :c ORDER BY at",
+                 c=case.id)
+    rep = roles["representative"].id
+    tail = []
+    for h in reversed(history):
+        if h.party_id == rep and h.direction == "in":
+            break
+        if h.party_id == rep and h.direction == "out":
+            tail.append(h)
+    assert len(tail) >= 3 and all(h.channel == "email" and h.outcome == "no_reply" for h in tail)
+    assert any(h.party_id == roles["resident"].id for h in history)  # the resident is a party too
+
+
+def test_card_details_story_asks_for_jo(filled):
+    case = _case(filled, "C-1002")
+    bodies = " ".join(b or "" for (b,) in _q(filled, "SELECT coalesce(body, summary) FROM contacts WHERE case_id = :c",
+                                             c=case.id))
+    assert "Jo" in bodies and "card" in bodies
+    jo = _q(filled, "SELECT id FROM handlers WHERE username = 'jo'")[0][0]
+    assert _q(filled, "SELECT count(*) FROM contacts WHERE case_id = :c AND handler_id = :j", c=case.id, j=jo)[0][0] >= 2
+
+
+def test_abusive_caller_warned_then_ended_in_one_call(filled):
+    case = _case(filled, "C-1003")
+    rows = _q(filled, "SELECT call_id, outcome FROM contacts WHERE case_id = :c AND outcome IN "
+                      "('warning_given', 'ended_for_abuse') ORDER BY at", c=case.id)
+    assert [r.outcome for r in rows] == ["warning_given", "ended_for_abuse"]
+    assert rows[0].call_id == rows[1].call_id is not None
+
+
+def test_other_stories(filled):
+    third = _case(filled, "C-1004")
+    assert third.status == "awaiting_third_party"
+    assert _q(filled, "SELECT count(*) FROM parties WHERE case_id = :c AND role = 'third_party'", c=third.id)[0][0] == 1
+    assert add_working_days(third.status_changed_at.date(), 5) < TODAY  # waiting more than 5 working days
+    nursery = _case(filled, "C-1005")
+    assert nursery.status == "closed" and nursery.responded_at and nursery.closed_at
+    assert nursery.responded_at.date() <= add_working_days(nursery.acknowledged_at.date(), 10)  # in time
+    assert nursery.due_at is None
+    kinds = {_case(filled, ref).kind for ref in ("C-1006", "C-1007")}
+    assert kinds == {"compliment"}
+    stage2 = _case(filled, "C-1008")
+    assert stage2.stage == 2 and stage2.stage2_at and stage2.stage1_handler_id is not None
+
+
+def test_deadlines_look_live(filled):
+    now = datetime.combine(TODAY, datetime.min.time())
+    dues = [c.due_at for c in _rows(filled, "cases") if c.due_at is not None]
+    assert any(d < now for d in dues), "some cases should be overdue"
+    soon = datetime.combine(add_working_days(TODAY, 2), datetime.max.time())
+    assert any(now <= d <= soon for d in dues), "some cases should be due within two working days"
+    assert any(d > soon for d in dues)
+    repairs = _case(filled, "C-1001")
+    assert now <= repairs.due_at <= soon
+
+
+# --------------------------------------------------------------------------- consistency of generated data
+
+
+def test_generated_rows_are_consistent(filled):
+    cases = _rows(filled, "cases")
+    assert {c.kind for c in cases} == set(CASE_KINDS)
+    assert {c.status for c in cases} <= set(CASE_STATUSES) and len({c.status for c in cases}) >= 6
+    assert {c.priority for c in cases} <= {1, 2, 3, 4}
+    assert {c.stage for c in cases} == {1, 2}
+    assert len({c.category for c in cases}) >= 8
+    today_end = datetime.combine(TODAY, datetime.max.time())
+    for c in cases:
+        start = c.stage2_at or c.received_at
+        assert c.received_at <= today_end
+        if c.acknowledged_at:
+            assert start <= c.acknowledged_at <= today_end, c.ref
+        else:
+            assert c.status == "new" and c.responded_at is None, c.ref
+        if c.responded_at:
+            assert c.acknowledged_at <= c.responded_at <= today_end, c.ref
+        assert (c.closed_at is not None) == (c.status == "closed"), c.ref
+        if c.closed_at:
+            assert c.closed_at >= (c.responded_at or c.acknowledged_at), c.ref
+            assert c.due_at is None
+        if c.stage == 2:
+            assert c.stage2_at and c.stage1_handler_id and c.kind == "complaint", c.ref
+        if c.status in ("responded", "closed"):
+            assert c.due_at is None
+        elif c.kind != "compliment" or c.acknowledged_at is None:
+            assert c.due_at is not None, c.ref
+        assert c.version == 1
+    by_case = {c.id: c for c in cases}
+    for p in _rows(filled, "parties"):
+        assert p.role in PARTY_ROLES and p.case_id in by_case
+    for t in _rows(filled, "contacts"):
+        assert t.channel in CHANNELS and t.direction in DIRECTIONS
+        assert t.outcome is None or t.outcome in OUTCOMES
+        assert t.at >= by_case[t.case_id].received_at
+        assert t.at <= today_end
+    for a in _rows(filled, "appointments"):
+        assert a.status in APPOINTMENT_STATUSES
+        assert (a.status == "booked") == (a.at.date() > TODAY)
+
+
+def test_every_generated_case_has_a_customer_and_few_contacts(filled):
+    per_case = dict(_q(filled, "SELECT case_id, count(*) FROM contacts GROUP BY case_id"))
+    generated = [c for c in _rows(filled, "cases") if c.ref > "C-1100" or len(c.ref) > 6]
+    assert all(per_case.get(c.id, 0) <= 3 for c in generated)
+    assert 1.0 < sum(per_case.get(c.id, 0) for c in generated) / len(generated) < 3.0
+    with_customer = {cid for (cid,) in _q(filled, "SELECT DISTINCT case_id FROM parties")}
+    assert all(c.id in with_customer for c in generated)
+
+
+def test_search_index_is_filled(filled):
+    from deskapp.store.search import search_case_ids
+
+    hits = search_case_ids(filled, "Penrose")
+    assert _case(filled, "C-1001").id in hits
+
+
+def test_new_rows_get_fresh_ids_after_the_load(engine):
+    from deskapp.store.models import Contact
+
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    with session_scope(engine) as session:
+        contact = Contact(case_id=1, at=datetime(2026, 3, 10, 12), channel="note", direction="internal",
+                          summary="after demo")
+        session.add(contact)
+    assert contact.id == max(r.id for r in _rows(engine, "contacts"))
+
+
+# --------------------------------------------------------------------------- refusing and replacing
+
+
+def test_refuses_a_desk_with_cases_then_force_replaces(engine):
+    fill_demo(engine, cases=10, seed=1, today=TODAY, me="tester")
+    before = _rows(engine, "cases")
+    with pytest.raises(DeskError, match="already holds 18 cases"):
+        fill_demo(engine, cases=10, seed=2, today=TODAY, me="tester")
+    assert _rows(engine, "cases") == before
+    summary = fill_demo(engine, cases=5, seed=2, today=TODAY, me="tester", replace=True)
+    assert summary.wiped_cases == 18
+    assert len(_rows(engine, "cases")) == 13
+    assert len(_q(engine, "SELECT * FROM handlers")) == 5  # handlers are kept, not duplicated
+
+
+def test_force_refused_when_audit_log_has_records(engine):
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_events (at, actor, action, detail, findings, prev_hash, hash) "
+                          "VALUES (:at, 'tester', 'note', '{}', '[]', '', 'x')"), {"at": datetime(2026, 3, 10)})
+    with pytest.raises(DeskError, match="audit records"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True)
+    assert len(_rows(engine, "cases")) == 11
+
+
+def test_big_load_path_keeps_indexes(engine, monkeypatch):
+    """Above BIG_LOAD the cases indexes are dropped for the load and recreated exactly."""
+    def index_sql():
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return sorted(conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all())
+            return sorted(conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()").all())
+
+    before = index_sql()
+    monkeypatch.setattr(demo_module, "BIG_LOAD", 10)
+    monkeypatch.setattr(demo_module, "BATCH", 7)
+    fill_demo(engine, cases=30, seed=3, today=TODAY, me="tester")
+    assert index_sql() == before
+    assert len(_rows(engine, "cases")) == 38
+
+
+def test_failed_load_writes_nothing(engine, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(demo_module.search, "rebuild", explode)
+    with pytest.raises(RuntimeError):
+        fill_demo(engine, cases=10, seed=1, today=TODAY, me="tester")
+    for table in TABLES + ("handlers",):
+        assert _rows(engine, table) == [], table
+
+
+def test_bad_arguments(engine):
+    with pytest.raises(DeskError):
+        fill_demo(engine, cases=-1)
+    with pytest.raises(DeskError, match="DESKAPP_USER"):
+        fill_demo(engine, cases=1, me="not a login")
+
+
+def test_sqlite_stamps_match_what_the_orm_writes(tmp_path):
+    engine = _fresh(f"sqlite:///{tmp_path}/s.db")
+    fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester")
+    with session_scope(engine) as session:
+        session.add(Case(ref="ORM-1", received_at=datetime(2026, 3, 2, 9, 30)))
+    raw = dict(_q(engine, "SELECT ref, received_at FROM cases WHERE ref IN ('ORM-1', 'C-1001')"))
+    orm, bulk = raw["ORM-1"], raw["C-1001"]
+    assert isinstance(orm, str) and isinstance(bulk, str)
+    assert len(orm) == len(bulk) and orm[10] == bulk[10] and orm[19:] == bulk[19:]
+
+
+# --------------------------------------------------------------------------- the placeholder deadline
+
+
+def test_due_at_placeholder_counts_working_days():
+    sat = date(2026, 3, 7)
+    # received on a Saturday: Monday is day 0, five working days later is Monday 16 March
+    assert _due_at("complaint", 1, sat, None, None, False) == datetime(2026, 3, 16, 23, 59, 59)
+    assert _due_at("complaint", 1, sat, date(2026, 3, 9), None, False) == datetime(2026, 3, 23, 23, 59, 59)
+    assert _due_at("complaint", 2, sat, date(2026, 3, 9), None, False) == datetime(2026, 4, 6, 23, 59, 59)
+    assert _due_at("complaint", 1, sat, date(2026, 3, 9), None, False, 5) == datetime(2026, 3, 30, 23, 59, 59)
+    assert _due_at("compliment", 1, sat, date(2026, 3, 9), None, False) is None
+    assert _due_at("complaint", 1, sat, date(2026, 3, 9), date(2026, 3, 12), False) is None
+    assert _due_at("complaint", 1, sat, None, None, True) is None
+
+
+def test_add_working_days_both_ways():
+    assert add_working_days(date(2026, 3, 6), 1) == date(2026, 3, 9)  # Fri + 1 = Mon
+    assert add_working_days(date(2026, 3, 9), -1) == date(2026, 3, 6)
+    assert add_working_days(date(2026, 3, 8), -1) == date(2026, 3, 5)  # Sun rolls back to Fri first
+    assert add_working_days(date(2026, 3, 10), 0) == date(2026, 3, 10)
+    assert add_working_days(date(2026, 3, 10), 15) == date(2026, 3, 31)
