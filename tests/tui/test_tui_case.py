@@ -147,3 +147,62 @@ async def test_edit_party_picker_shows_names_literally(fake_desk):
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen and app.is_running
+
+
+async def test_search_finds_the_case_and_opens_it(demo_desk):
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.case is not None)
+        await pilot.press("slash", *"Penrose", "enter")
+        await wait_until(pilot, lambda: screen.case is not None and screen.case.ref == "C-1001")
+        await settle(pilot, app)
+        title = screen.query_one("#queue-title").content.plain
+        assert title.startswith("1 match") and "search “Penrose”" in title
+        await pilot.press("escape")  # back to every open case
+        await wait_until(pilot, lambda: screen.query_one("#queue-title").content.plain.endswith("cases"))
+        assert screen.case.ref == "C-1001"  # the queue keeps the case under the cursor
+
+
+async def test_mine_filter_counts_fewer_cases(demo_desk):
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        view = screen.query_one("#queue")
+        await wait_until(pilot, lambda: view.total is not None)
+        everyone = view.total
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("enter", "ctrl+s")  # "Mine"
+        await wait_until(pilot, lambda: screen.query_one("#queue-title").content.plain.count("mine") == 1
+                         and view.queue is screen.queue and view.total is not None)
+        assert 0 < view.total < everyone
+
+
+async def test_hostile_text_stored_in_the_database_is_shown_literally(demo_desk):
+    """Customer text through the real write path, then the whole desk: queue, case pane, sidebar."""
+    from deskapp.actions import ActionRequest, load_case, save_party, submit
+
+    from tui_support import case_id
+
+    cid = case_id(demo_desk, "C-1002")
+    case = load_case(demo_desk, cid)
+    save_party(demo_desk, cid, case.version, role="third_party", name=LITERAL, designated=False,
+               authorised=False, organisation="\x1b]52;c;SGVsbG8=\x07Org", email=None, phone=None,
+               address=None, notes=None)
+    case = load_case(demo_desk, cid)
+    done = submit(demo_desk, ActionRequest(kind="note", case_id=cid, version=case.version,
+                                           body=HOSTILE, summary=HOSTILE))
+    assert type(done).__name__ == "Done", done
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await pick_in_queue(pilot, app, demo_desk, "C-1002")
+        shown = screen_text(app)
+        assert LITERAL in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        pane = screen.query_one(CasePane).text
+        assert pane.count(LITERAL) >= 2 and "Org" in pane and "52;c" not in pane
+        for y in range(3, 45):
+            await pilot.click(offset=(110, y))
+        await pilot.pause()
+        assert app.is_running
