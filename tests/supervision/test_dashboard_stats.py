@@ -2,90 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
 
-from deskapp.actions import audit
-from deskapp.store.models import ApprovalRequest, Case, Handler, Party
 from deskapp.supervision.roles import NotAllowed
 from deskapp.supervision.stats import dashboard, week_start
 
 from .conftest import NOW
-
-CARD = [{"rule": "card-number-disclosure", "severity": "block", "message": "a card number"}]
-REP = [{"rule": "designated-representative", "severity": "warn", "message": "contact Dana instead"},
-       {"rule": "missed-appointment", "severity": "advice", "message": "advice only"}]
-
-
-def add_cases(engine, rows: list[dict]) -> list[int]:
-    with Session(engine, expire_on_commit=False) as s, s.begin():
-        ids = {h.username: h.id for h in s.execute(select(Handler)).scalars()}
-        made = []
-        for n, row in enumerate(rows):
-            row = dict(row)
-            third = row.pop("third_party", None)
-            assignee = row.pop("to", "sam")
-            case = Case(ref=f"T-{len(made) + 1}-{n}-{id(rows) % 10000}", title=row.pop("title", "a case"),
-                        assigned_to_id=ids.get(assignee), **{"received_at": NOW - timedelta(days=3), **row})
-            s.add(case)
-            s.flush()
-            if third:
-                s.add(Party(case_id=case.id, role="third_party", name="Contractor", organisation=third))
-            made.append(case.id)
-        return made
-
-
-@pytest.fixture
-def desk_data(team, engine):
-    day = timedelta(days=1)
-    add_cases(engine, [
-        dict(title="overdue ack", status="new", due_at=NOW - 2 * day, to="jo"),
-        dict(title="overdue ack 2", status="new", due_at=NOW - day, to=None),
-        dict(title="overdue response", status="investigating", due_at=NOW - 5 * day, to="sam"),
-        dict(title="due later today", status="acknowledged", due_at=NOW.replace(hour=23, minute=59, second=59)),
-        dict(title="due thursday", status="acknowledged", due_at=datetime(2026, 3, 12, 23, 59, 59)),
-        dict(title="due next month", status="acknowledged", due_at=datetime(2026, 4, 12, 23, 59, 59)),
-        dict(title="closed long ago", status="closed", due_at=None, closed_at=NOW - 9 * day),
-        dict(title="waiting on the contractor", status="awaiting_third_party", due_at=NOW + 9 * day,
-             status_changed_at=NOW - 15 * day, third_party="Ace Repairs <script>"),
-        dict(title="waiting briefly", status="awaiting_third_party", due_at=NOW + 9 * day,
-             status_changed_at=NOW - 2 * day),
-    ])
-    # Weekly volume: parking steady at 12 a week for 19 weeks, then 40 in the last full week.
-    this_monday = datetime.combine(week_start(NOW.date()), datetime.min.time())
-    weekly = []
-    for weeks_ago in range(1, 21):  # the 12 weeks shown and the 8 before them
-        count = 40 if weeks_ago == 1 else 12
-        monday = this_monday - timedelta(weeks=weeks_ago)
-        weekly += [dict(category="parking", kind="complaint", status="closed", due_at=None,
-                        received_at=monday + timedelta(hours=9 + i % 8, days=i % 5)) for i in range(count)]
-        weekly += [dict(category="waste", kind="compliment", status="closed", due_at=None,
-                        received_at=monday + timedelta(hours=10, days=i % 5)) for i in range(5)]
-    add_cases(engine, weekly)
-    with Session(engine) as s, s.begin():
-        ids = {h.username: h.id for h in s.execute(select(Handler)).scalars()}
-        case_id = s.execute(select(Case.id).limit(1)).scalar_one()
-        s.add(ApprovalRequest(case_id=case_id, requested_by_id=ids["jo"], action={"kind": "message"},
-                              findings=CARD, status="pending", created_at=NOW))
-
-    def event(who, action, findings, at, reason="because"):
-        with Session(engine) as s, s.begin():
-            audit.append(s, actor=who, action=action, at=at, findings=findings, reason=reason,
-                         handler_id=None, case_id=None)
-
-    for days in (2, 3, 4, 5, 6, 10):  # jo keeps asking to send card numbers
-        event("jo", "approval.request", CARD, NOW - timedelta(days=days))
-    event("sam", "approval.request", CARD, NOW - timedelta(days=3))
-    for who in ("sam", "jo"):
-        for i in range(2):
-            event(who, "contact", REP, NOW - timedelta(days=1 + i))
-    event("sam", "contact", REP, NOW - timedelta(days=60))  # outside 30 days, inside 90
-    event("sam", "note", [], NOW - timedelta(days=1), reason=None)  # plain work
-    event("priya", "approval.approve", CARD, NOW - timedelta(days=1))  # a decision is not an override
-    return team
 
 
 def test_handlers_cannot_see_the_dashboard(team):
