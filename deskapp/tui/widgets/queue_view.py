@@ -504,7 +504,9 @@ class QueueView(ScrollView, can_focus=True):
             new_top = top
         self.cursor = new
         if new_top != top:
-            self.set_scroll(None, new_top)  # the scroll redraws the whole view
+            # Assigning scroll_y (not set_scroll, which skips the watchers) repaints the view and
+            # moves the scrollbar; set_scroll alone left cached rows undrawn after Home/PageDown.
+            self.scroll_y = new_top
         elif new != old:
             self.refresh_line(old)
             self.refresh_line(new)
