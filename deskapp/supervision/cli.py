@@ -28,6 +28,17 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     verify.set_defaults(func=run_verify)
     audit.set_defaults(func=lambda args: (audit.print_help(), 2)[1])
 
+    export = sub.add_parser(
+        "export", parents=[common], help="write a case file (for an ombudsman or a complaint review)",
+        description="Write one case's file: parties (the designated representative marked), every contact, "
+                    "deadlines met or missed, what the rules said at each action, reasons and approvals. "
+                    "Supervisors and admins; the export is recorded in the audit trail.")
+    export.add_argument("ref", metavar="REF", help="the case reference, e.g. C-1001 (or its imported reference)")
+    export.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
+    export.add_argument("--output", "-o", metavar="PATH", default=None,
+                        help="file to write (default: print to the terminal)")
+    export.set_defaults(func=run_export)
+
 
 def existing_db(option: str | None) -> str:
     """The database URL to use; a SQLite file that does not exist is an error, never silently created."""
@@ -69,4 +80,30 @@ def run_verify(args: argparse.Namespace) -> int:
     print(f"audit chain intact: {report.checked:,} events checked (ids {report.first_id}–{report.head_id}){gaps}"
           f"{anchored}")
     print(f"head {report.head_id}:{report.head_hash}  (keep this elsewhere; check it later with --anchor)")
+    return 0
+
+
+def _desk(args: argparse.Namespace):
+    from deskapp.actions import open_desk
+
+    return open_desk(existing_db(getattr(args, "db", None)), getattr(args, "policies", None), None)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import sys
+
+    from deskapp.supervision.casefile import export_case
+
+    desk = _desk(args)
+    try:
+        body, casefile, where = export_case(desk, args.ref, args.format, args.output)
+    finally:
+        desk.close()
+    if where == "stdout":
+        sys.stdout.write(body)
+        if not body.endswith("\n"):
+            sys.stdout.write("\n")
+    else:
+        print(f"wrote the case file for {casefile.case.ref} to {where} ({len(casefile.timeline)} timeline entries, "
+              f"{len(casefile.milestones)} deadlines, {len(casefile.approvals)} approval requests)")
     return 0

@@ -1,0 +1,380 @@
+"""A case file: everything an ombudsman asks for about one case, gathered in one place.
+
+Who the parties were (and who was the designated representative), every
+contact in order, whether each deadline was met or missed, and — from the
+audit trail — what each action was, what the rules said at that moment, the
+reason the handler gave when going ahead against a warning, and who approved
+or refused a blocked action and why. `render` (deskapp.supervision.render)
+turns it into Markdown or HTML; `export_case` writes it and records the export
+in the audit trail, because a case file leaving the desk is itself an event.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+
+from deskapp.actions import audit
+from deskapp.actions.audit import event_hash
+from deskapp.actions.reads import view_of
+from deskapp.actions.views import CaseView, ContactView
+from deskapp.errors import DeskError
+from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Handler
+from deskapp.supervision.roles import require
+
+FORMATS = ("md", "html")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One deadline of one stage and how it went."""
+
+    stage: int
+    what: str  # "acknowledgement" | "response"
+    due: Optional[datetime]
+    done: Optional[datetime]
+    verdict: str  # met | missed | overdue | due | not recorded
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: an audited action (with what the rules said) or a contact with no audit record."""
+
+    at: datetime
+    actor: Optional[str]
+    action: str  # audit action, or "contact" for history that predates deskapp
+    summary: str  # what happened, in words (built from trusted vocabulary + untrusted names)
+    contact: Optional[ContactView] = None
+    findings: tuple[dict[str, Any], ...] = ()
+    reason: Optional[str] = None
+    approval_id: Optional[int] = None
+    audit_id: Optional[int] = None
+    intact: bool = True  # the audit record still matches its hash
+
+
+@dataclass(frozen=True)
+class Approval:
+    id: int
+    kind: str
+    requested_by: str
+    requested_at: datetime
+    reason: Optional[str]
+    findings: tuple[dict[str, Any], ...]
+    status: str
+    decided_by: Optional[str]
+    decided_at: Optional[datetime]
+    decision_reason: Optional[str]
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    case: CaseView
+    external_ref: Optional[str]
+    handler_names: dict[str, str]  # username -> display name
+    timescale: str  # title of the timescale the deadlines come from ("" when none applies)
+    milestones: tuple[Milestone, ...]
+    timeline: tuple[Entry, ...]
+    approvals: tuple[Approval, ...]
+    generated_at: datetime
+    generated_by: str
+    audit_records: int
+    altered_records: tuple[int, ...] = field(default_factory=tuple)
+
+    def who(self, username: Optional[str]) -> str:
+        if not username:
+            return "—"
+        name = self.handler_names.get(username)
+        return f"{name} ({username})" if name and name != username else username
+
+
+# ----------------------------------------------------------------------------- finding the case
+
+
+def find_case(session, ref: str) -> Case:
+    """The case with this reference (or the reference it had in the system it was imported from)."""
+    text = (ref or "").strip()
+    if not text:
+        raise DeskError("give a case reference, e.g. C-1001")
+    for candidate in dict.fromkeys((text, text.upper())):
+        row = session.execute(select(Case).where(Case.ref == candidate)).scalar_one_or_none()
+        if row is not None:
+            return row
+    row = session.execute(select(Case).where(Case.external_ref == text)).scalar_one_or_none()
+    if row is None:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise DeskError(f"no case with reference {shown!r}")
+    return row
+
+
+# ----------------------------------------------------------------------------- deadlines
+
+
+def _parse_time(value: Any) -> Optional[datetime]:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _verdict(calendar: Any, due: Optional[datetime], done: Optional[datetime], ended: Optional[datetime],
+             now: datetime) -> tuple[str, str]:
+    """(verdict, note). `ended`: the stage ended (escalated / closed) without this being done."""
+    if due is None:
+        return "not recorded", ""
+    if done is not None:
+        if done <= due:
+            return "met", ""
+        late = calendar.working_days_between(due, done) if calendar else (done.date() - due.date()).days
+        return "missed", f"{late} working day{'s' if late != 1 else ''} late"
+    cutoff = ended or now
+    if cutoff > due:
+        late = calendar.working_days_between(due, cutoff) if calendar else (cutoff.date() - due.date()).days
+        if ended is not None:
+            return "missed", "never done"
+        return "overdue", f"{late} working day{'s' if late != 1 else ''} overdue"
+    return "due", ""
+
+
+def milestones(desk: Any, case: CaseView, escalation: Optional[dict[str, Any]], now: datetime
+               ) -> tuple[str, tuple[Milestone, ...]]:
+    """Acknowledgement and response deadlines per stage, judged met or missed.
+
+    Stage 1 of an escalated case is rebuilt from what the escalation recorded
+    about stage 1 (its acknowledgement and response times and extension).
+    """
+    pack = desk.policies
+    calendar = getattr(pack, "calendar", None)
+    out: list[Milestone] = []
+    title = ""
+    stages: list[tuple[int, SimpleNamespace, Optional[datetime]]] = []
+    base = dict(kind=case.kind, category=case.category, received_at=case.received_at)
+    if case.stage >= 2 and escalation is not None:
+        before = escalation.get("stage1") or {}
+        stages.append((1, SimpleNamespace(**base, stage=1, status="investigating", stage2_at=None,
+                                          acknowledged_at=_parse_time(before.get("acknowledged_at")),
+                                          responded_at=_parse_time(before.get("responded_at")),
+                                          extension_days=int(before.get("extension_days") or 0)),
+                       case.stage2_at))
+    stages.append((case.stage, SimpleNamespace(**base, stage=case.stage, status="investigating",
+                                               stage2_at=case.stage2_at, acknowledged_at=case.acknowledged_at,
+                                               responded_at=case.responded_at,
+                                               extension_days=case.extension_days),
+                   case.closed_at if case.status == "closed" else None))
+    for stage, snap, ended in stages:
+        deadlines = pack.deadlines(snap, now)
+        title = title or deadlines.title
+        if deadlines.timescale is None:
+            continue
+        for what, due, done in (("acknowledgement", deadlines.acknowledge_by, snap.acknowledged_at),
+                                ("response", deadlines.respond_by, snap.responded_at)):
+            if due is None:
+                continue
+            verdict, note = _verdict(calendar, due, done, ended, now)
+            if what == "response" and deadlines.extension_days:
+                note = (note + "; " if note else "") + f"extended by {deadlines.extension_days} working days"
+            out.append(Milestone(stage=stage, what=what, due=due, done=done, verdict=verdict, note=note))
+    return title, tuple(out)
+
+
+# ----------------------------------------------------------------------------- the timeline
+
+_PLAIN = {
+    "note": "Internal note",
+    "case.new": "Opened the case",
+    "case.export": "Exported the case file",
+    "end_call": "Ended a call for abusive behaviour",
+}
+
+
+_CHANNEL_NOUN = {"phone": "phone call", "email": "email", "letter": "letter", "sms": "text message",
+                 "visit": "visit", "portal": "portal message", "note": "note"}
+
+
+def contact_words(contact: ContactView) -> str:
+    """"Phone call from Dana Hill — no answer", "Email to ...", "Internal note"."""
+    if contact.channel == "note" or contact.direction == "internal":
+        return "Internal note"
+    noun = _CHANNEL_NOUN.get(contact.channel, contact.channel).capitalize()
+    way = "from" if contact.direction == "in" else "to"
+    if contact.channel == "visit":
+        way = "from" if contact.direction == "in" else "to see"
+    words = f"{noun} {way} {contact.party_name or 'someone not on the case'}"
+    return words + (f" — {contact.outcome.replace('_', ' ')}" if contact.outcome else "")
+
+
+def describe(event: AuditEvent, contact: Optional[ContactView], case: CaseView) -> str:
+    """The action in words. Vocabulary words are ours; names and free text stay untrusted for the renderer."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    request = detail.get("request") if isinstance(detail.get("request"), dict) else {}
+    action = event.action
+    if action in ("contact", "end_call") and contact is not None:
+        return contact_words(contact)
+    if action == "message" and contact is not None:
+        return f"Sent {_CHANNEL_NOUN.get(contact.channel, contact.channel)} to {contact.party_name or 'no party'}"
+    if action == "status":
+        return f"Status {detail.get('from', '?')} → {detail.get('to', '?')}"
+    if action == "assign":
+        return f"Assigned to {detail.get('to', '?')}" + (" at the customer's request" if detail.get("at_request_of")
+                                                          else "")
+    if action == "escalate":
+        return "Escalated to stage 2" + (f", handled by {detail['to']}" if detail.get("to") else "")
+    if action == "extend":
+        return f"Extended the response deadline by {request.get('working_days', '?')} working days"
+    if action in ("party.add", "party.edit"):
+        after = detail.get("after") if isinstance(detail.get("after"), dict) else {}
+        name = after.get("name") or next((p.name for p in case.parties if p.id == detail.get("party_id")), "a party")
+        words = ("Added" if action == "party.add" else "Changed") + f" party {name}"
+        if after.get("designated"):
+            words += " (now the designated representative)"
+        return words
+    if action == "approval.request":
+        return f"Asked a supervisor to allow a blocked {detail.get('kind', 'action')}"
+    if action in ("approval.approve", "approval.refuse"):
+        verb = "Approved" if action == "approval.approve" else "Refused"
+        return f"{verb} approval request {event.approval_id} ({detail.get('kind', 'action')})"
+    if action == "case.import":
+        return f"Imported from {detail.get('source', 'another system')}" + (
+            f" as {detail['external_ref']}" if detail.get("external_ref") else "")
+    if action == "case.export":
+        return f"Exported the case file ({detail.get('format', '?')})"
+    return _PLAIN.get(action, action.replace("_", " ").replace(".", ": ").capitalize())
+
+
+def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) -> CaseFile:
+    """Read everything about one case. DeskError if it does not exist."""
+    now = now or desk.now()
+    own = session is None
+    session = session or desk.session()
+    try:
+        row = find_case(session, ref)
+        case = view_of(session, row)
+        names = {u: d for u, d in session.execute(select(Handler.username, Handler.display_name)).all()}
+        events = session.execute(
+            select(AuditEvent).where(AuditEvent.case_id == row.id).order_by(AuditEvent.id)).scalars().all()
+        approvals = session.execute(
+            select(ApprovalRequest).where(ApprovalRequest.case_id == row.id).order_by(ApprovalRequest.id)
+        ).scalars().all()
+        ids = {h: u for h, u in session.execute(select(Handler.id, Handler.username)).all()}
+        external_ref = row.external_ref
+    finally:
+        if own:
+            session.close()
+
+    contacts = {c.id: c for c in case.history}
+    entries: list[Entry] = []
+    altered: list[int] = []
+    linked: set[int] = set()
+    escalation = None
+    for event in events:
+        intact = _intact(event)
+        if not intact:
+            altered.append(event.id)
+        contact = contacts.get(event.contact_id) if event.contact_id is not None else None
+        if contact is not None:
+            linked.add(contact.id)
+        if event.action == "escalate" and isinstance(event.detail, dict):
+            escalation = event.detail
+        entries.append(Entry(
+            at=event.at, actor=event.actor, action=event.action, summary=describe(event, contact, case),
+            contact=contact, findings=tuple(f for f in (event.findings or []) if isinstance(f, dict)),
+            reason=event.reason, approval_id=event.approval_id, audit_id=event.id, intact=intact,
+        ))
+    for contact in case.history:
+        if contact.id not in linked:
+            entries.append(Entry(at=contact.at, actor=contact.handler, action="contact",
+                                 summary=contact_words(contact), contact=contact, reason=contact.reason))
+    entries.sort(key=lambda e: (e.at, e.audit_id if e.audit_id is not None else -1))
+    title, stones = milestones(desk, case, escalation, now)
+    return CaseFile(
+        case=case,
+        external_ref=external_ref,
+        handler_names=names,
+        timescale=title,
+        milestones=stones,
+        timeline=tuple(entries),
+        approvals=tuple(
+            Approval(id=a.id, kind=str((a.action or {}).get("kind", "action")),
+                     requested_by=ids.get(a.requested_by_id, "?"), requested_at=a.created_at, reason=a.reason,
+                     findings=tuple(f for f in (a.findings or []) if isinstance(f, dict)), status=a.status,
+                     decided_by=ids.get(a.decided_by_id) if a.decided_by_id else None, decided_at=a.decided_at,
+                     decision_reason=a.decision_reason)
+            for a in approvals
+        ),
+        generated_at=now,
+        generated_by=desk.me.username,
+        audit_records=len(events),
+        altered_records=tuple(altered),
+    )
+
+
+def _intact(event: AuditEvent) -> bool:
+    try:
+        return event_hash(event) == event.hash
+    except (TypeError, ValueError):
+        return False
+
+
+# ----------------------------------------------------------------------------- writing it
+
+
+def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[str, CaseFile, str]:
+    """Render the case file and record the export in the audit trail; nothing is left half done.
+
+    Returns (the text, the case file, where it went). With `output` None or
+    "-", the caller prints the text (after the export is recorded). A file is
+    written beside its target and moved into place only once the audit record
+    is committed, so there is never an unrecorded export on disk.
+    """
+    from deskapp.supervision.render import render
+    from deskapp.supervision.writes import begin_write
+
+    if fmt not in FORMATS:
+        raise DeskError(f"--format must be one of: {', '.join(FORMATS)}")
+    target: Optional[Path] = None
+    if output not in (None, "-"):
+        target = Path(output).expanduser()
+        if target.is_dir():
+            raise DeskError(f"--output {output}: is a folder; give a file name, e.g. {target / ('case.' + fmt)}")
+        if not target.parent.is_dir():
+            raise DeskError(f"--output {output}: folder {target.parent} does not exist")
+    now = desk.now()
+    with desk.session() as session:
+        require(desk, "case.export", session=session)
+        casefile = gather(desk, ref, now, session=session)
+    body = render(casefile, fmt)
+    temp: Optional[str] = None
+    if target is not None:
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".deskapp-export-", dir=str(target.parent))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(body)
+        except OSError as exc:
+            if temp:
+                Path(temp).unlink(missing_ok=True)
+            raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        with desk.session() as session, session.begin():
+            begin_write(session)
+            audit.append(session, actor=desk.me.username, handler_id=desk.me.id, action="case.export", at=now,
+                         case_id=casefile.case.id,
+                         detail={"format": fmt, "to": str(target) if target else "stdout",
+                                 "audit_records": casefile.audit_records})
+        if target is not None and temp is not None:
+            os.replace(temp, target)
+            temp = None
+    except OSError as exc:
+        raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        if temp:
+            Path(temp).unlink(missing_ok=True)
+    return body, casefile, str(target) if target else "stdout"
