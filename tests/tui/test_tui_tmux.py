@@ -118,9 +118,13 @@ def test_log_contact_against_designated_representative_warning(desk_env):
         tmux.keys("c")
         tmux.wait_for("Log a contact")
         tmux.keys("Tab", "Tab")  # channel -> direction -> with
-        tmux.keys("Enter")  # open the party list
-        tmux.keys("Down", "Enter")  # representative first, then the resident
-        screen = tmux.wait_for("designated-representative", timeout=10)  # the live finding
+        tmux.keys("Enter")  # open the party list: representative first, then the resident
+        tmux.wait_for("Arthur Penrose - resident")
+        time.sleep(0.5)
+        tmux.keys("Down")
+        time.sleep(0.5)
+        tmux.keys("Enter")
+        screen = tmux.wait_for("designated-representative", timeout=15)  # the live finding
         assert "WARN" in screen and "Nadia Kowalski" in screen
         tmux.keys("Tab", "Tab")  # outcome -> summary (no call in progress: the call row is hidden)
         tmux.type(SUMMARY)
