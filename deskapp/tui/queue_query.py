@@ -80,13 +80,20 @@ def count_words(total: int, truncated: bool = False, *, searching: bool = False)
 
 
 def reload(view: Widget) -> None:
-    """Re-read the rows on screen (after an action changed a case)."""
-    for name in ("reload", "refresh_rows", "invalidate"):
-        method = getattr(view, name, None)
-        if callable(method):
-            method()
-            return
-    query = getattr(view, "queue", None)
-    if query is not None and hasattr(query, "invalidate"):
-        query.invalidate()
-        view.refresh()
+    """Re-read the rows on screen (after a write here or at another desk), keeping the cursor's case.
+
+    A fresh Queue with the same filter and sort is handed to the view, so the view
+    reads the case under its cursor from the old queue's cache before anything is
+    forgotten; the old queue is invalidated afterwards (that also drops the shared
+    handler-name cache). Reloading the same queue object would forget the cursor's
+    case first and put the cursor back on the first row.
+    """
+    queue = getattr(view, "queue", None)
+    set_query = getattr(view, "set_query", None)
+    if queue is not None and callable(set_query) and hasattr(queue, "with_query"):
+        set_query(queue.with_query())
+        queue.invalidate()
+        return
+    method = getattr(view, "reload", None)
+    if callable(method):
+        method()

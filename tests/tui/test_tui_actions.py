@@ -82,3 +82,22 @@ async def test_every_action_key_opens_its_form(demo_desk):
                 assert type(opened).__module__.startswith("deskapp.tui.forms"), (action, opened)
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is screen)
+
+
+async def test_queue_reload_keeps_the_cursor_on_the_case(demo_desk):
+    """After a write (here or at another desk) the queue is re-read; the handler stays on their case."""
+    from deskapp.tui import queue_query
+
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_representative_case(pilot, app, demo_desk)
+        view = screen.query_one("#queue")
+        cursor = view.cursor
+        assert cursor > 0  # C-1001 is not the first row, so losing it would show
+        old = view.queue
+        queue_query.reload(view)
+        await wait_until(pilot, lambda: view.queue is not old and view.total is not None)
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert view.cursor == cursor and view.highlighted_id == screen.case.id
+        assert screen.case.ref == "C-1001"
