@@ -129,6 +129,9 @@ class ActionForm(ModalScreen):
         border-left: none;
         border-top: hkey $border;
     }
+    ActionForm.-short FieldRow {
+        margin-bottom: 0;
+    }
     ActionForm #form-status {
         height: auto;
         padding: 0 1;
@@ -200,24 +203,27 @@ class ActionForm(ModalScreen):
         yield Footer()
 
     def heading(self) -> Content:
+        gap = Content("  ")  # a literal gap: plain strings given to `line` are trimmed as untrusted text
         parts: list = [(self.FORM_TITLE, "bold")]
         if self.case is not None:
-            parts += ["  ", (self.case.ref, "bold $text-accent"), "  ", self.case.title]
+            parts += [gap, (self.case.ref, "bold $text-accent"), gap, self.case.title]
         return line(*parts)
 
     def on_mount(self) -> None:
-        self._fit(self.size.width)
+        self._fit(self.size.width, self.size.height)
         first = next(iter(self.query(FieldRow)), None)
         if first is not None:
             first.widget.focus()
         self.schedule_preview(0)
 
     def on_resize(self, event) -> None:
-        self._fit(event.size.width)
+        self._fit(event.size.width, event.size.height)
 
-    def _fit(self, width: int) -> None:
-        """Below 100 columns the policy panel goes under the fields instead of beside them."""
+    def _fit(self, width: int, height: int | None = None) -> None:
+        """Below 100 columns the policy panel goes under the fields instead of beside them;
+        on short terminals the fields close up (no blank line between them)."""
         self.set_class(width < 100, "-narrow")
+        self.set_class((height if height is not None else self.size.height) < 32, "-short")
 
     # --- field access ---------------------------------------------------------------
 

@@ -48,6 +48,10 @@ class FieldRow(Vertical):
     }
     FieldRow SafeTextArea.field-input {
         height: 6;
+        background: $boost;
+    }
+    FieldRow SafeInput.field-input {
+        background: $boost;
     }
     FieldRow .field-error {
         display: none;

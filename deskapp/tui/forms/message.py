@@ -153,6 +153,14 @@ class MessageForm(ActionForm):
             if not self._busy:
                 self.show_status(f"Draft not saved: {one_line(exc)}", "$text-warning")
 
+    def save_before_exit(self) -> None:
+        """The terminal is going away (SIGHUP): store what is typed now, without waiting for the timer."""
+        if not (self.drafts and self._draft_ready) or self._busy:
+            return
+        fields, body = self._draft_fields(), self.text("body")
+        if body.strip() or fields.get("subject"):
+            actions.save_draft(self.desk, self.case.id, DRAFT_KIND, fields, body)
+
     def action_cancel(self) -> None:
         """Closing keeps the draft (saved now if a save was pending), so nothing typed is lost."""
         if self._draft_timer is not None and not self._busy:

@@ -50,7 +50,7 @@ class _QuestionModal(ModalScreen[str | None]):
         max-width: 100;
         height: auto;
         max-height: 100%;
-        border: thick $border;
+        border: round $border;
         background: $panel;
         padding: 0 1;
     }
@@ -110,6 +110,12 @@ class _QuestionModal(ModalScreen[str | None]):
 class ReasonModal(_QuestionModal):
     """A rule warns: go ahead only with a reason (ctrl+s), or Esc back to the form (nothing written)."""
 
+    DEFAULT_CSS = """
+    ReasonModal > #dialog {
+        border: round $warning;
+    }
+    """
+
     BINDINGS = [
         Binding("ctrl+s", "go_ahead", "Go ahead with this reason", id="reason.go_ahead", priority=True),
         Binding("escape", "back", "Back to the form", id="reason.back"),
@@ -126,11 +132,7 @@ class ReasonModal(_QuestionModal):
             )
             yield SafeTextArea(self.initial_text, id="reason", placeholder="Why are you going ahead?")
             yield Static(Content(""), id="dialog-error")
-            yield Static(
-                Content("ctrl+s go ahead with this reason   esc back to the form (nothing is saved)"),
-                classes="dialog-text", id="dialog-keys",
-            )
-        yield Footer()
+        yield Footer()  # ctrl+s go ahead / esc back to the form
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -155,8 +157,17 @@ class ReasonModal(_QuestionModal):
 class BlockedModal(_QuestionModal):
     """A rule blocks: back to edit (Esc), or request supervisor approval with a note (ctrl+s to send)."""
 
+    DEFAULT_CSS = """
+    BlockedModal > #dialog {
+        border: round $error;
+    }
+    BlockedModal #approval-note {
+        height: auto;
+    }
+    """
+
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send approval request", id="blocked.send", priority=True),
+        Binding("ctrl+s", "send", "Request approval", id="blocked.send", priority=True),
         Binding("escape", "back", "Back to edit", id="blocked.back"),
     ]
 
@@ -179,9 +190,7 @@ class BlockedModal(_QuestionModal):
                              classes="dialog-text")
                 yield SafeTextArea(self.initial_text, id="note", placeholder="Why should a supervisor approve this?")
             yield Static(Content(""), id="dialog-error")
-            yield Static(Content("enter choose   esc back to edit (nothing is saved)"),
-                         classes="dialog-text", id="dialog-keys")
-        yield Footer()
+        yield Footer()  # ctrl+s request approval / send it, esc back to edit
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -203,8 +212,6 @@ class BlockedModal(_QuestionModal):
     def action_request(self) -> None:
         """Show the note box; the request is sent with ctrl+s once a note is written."""
         self.query_one("#approval-note").display = True
-        self.query_one("#dialog-keys", Static).update(
-            Content("ctrl+s send the approval request   esc back to edit (nothing is saved)"))
         self.query_one("#note", SafeTextArea).focus()
 
     def on_text_area_changed(self, event) -> None:

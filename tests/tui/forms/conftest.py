@@ -9,15 +9,9 @@ abusive caller, ...) without paying for migrations again.
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
-
-TODAY = date(2026, 3, 10)
-NOW = datetime(2026, 3, 10, 11, 0)
-ME = "tester"
+from forms_support import ME, NOW, TODAY, case_id
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +32,10 @@ def demo_template(tmp_path_factory):
 def demo_url(demo_template, tmp_path):
     path = tmp_path / "desk.db"
     shutil.copy(demo_template, path)
+    for suffix in ("-wal", "-shm"):
+        side = demo_template.with_name(demo_template.name + suffix)
+        if side.exists():
+            shutil.copy(side, path.with_name(path.name + suffix))
     return f"sqlite:///{path}"
 
 
@@ -67,14 +65,6 @@ def _fresh_calls():
     calls.registry.clear()
     yield
     calls.registry.clear()
-
-
-def case_id(desk, ref: str) -> int:
-    """Test-side lookup of a demo case by its ref (the UI itself never runs SQL)."""
-    from deskapp.store.models import Case
-
-    with Session(desk.engine) as session:
-        return session.execute(select(Case.id).where(Case.ref == ref)).scalar_one()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +15,25 @@ from textual.app import App
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Contact, Party
 
 UNSET = object()
+TODAY = date(2026, 3, 10)
+NOW = datetime(2026, 3, 10, 11, 0)
+ME = "tester"
+
+
+def case_id(desk, ref: str) -> int:
+    """Test-side lookup of a demo case by its ref (the UI itself never runs SQL)."""
+    with Session(desk.engine) as session:
+        return session.execute(select(Case.id).where(Case.ref == ref)).scalar_one()
+
+
+def current_form(app):
+    """The form under test: FormApp's, else the topmost action form on the screen stack."""
+    from deskapp.tui.forms import ActionForm
+
+    form = getattr(app, "form", None)
+    if form is not None:
+        return form
+    return next((s for s in reversed(app.screen_stack) if isinstance(s, ActionForm)), None)
 
 
 class FormApp(App):
@@ -42,7 +62,10 @@ async def settle(pilot, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         await pilot.pause(0.05)
-        form = app.form
+        form = current_form(app)
+        if form is None:
+            await pilot.pause()
+            return
         # A submit waiting for the handler's answer in a modal is settled; anything else running is not.
         busy = any(w.is_running and not (form.asking and w.group == "submit") for w in app.workers)
         pending = form.is_attached and (form.preview_pending or (form._busy and not form.asking))
