@@ -48,16 +48,54 @@ def other_screens() -> list[type]:
     return found
 
 
-def known_binding_ids() -> list[str]:
-    """Every binding id a handler may remap (desk screen, panes, forms, app)."""
+def binding_defaults() -> dict[str, str]:
+    """Every binding id a handler may remap (desk screen, panes, forms, app) -> its default keys."""
     from deskapp.tui.bindings import scroll_bindings
 
-    ids = [b.id for b in [*action_bindings(), *NAVIGATION, *app_bindings(), *scroll_bindings("case"),
-                          *scroll_bindings("sidebar")] if b.id]
+    defaults: dict[str, list[str]] = {}
+    bindings = [*action_bindings(), *NAVIGATION, *app_bindings(), *scroll_bindings("case"),
+                *scroll_bindings("sidebar")]
     for cls in other_screens():
         for group in cls._merge_bindings().key_to_bindings.values():
-            ids += [b.id for b in group if b.id]
-    return list(dict.fromkeys(ids))
+            bindings += group
+    for binding in bindings:
+        if binding.id:
+            for key in binding.key.split(","):
+                defaults.setdefault(binding.id, [])
+                if key.strip() not in defaults[binding.id]:
+                    defaults[binding.id].append(key.strip())
+    return {binding_id: ",".join(keys) for binding_id, keys in defaults.items()}
+
+
+def known_binding_ids() -> list[str]:
+    return list(binding_defaults())
+
+
+# Bindings active at the same time: the main screen's with whichever pane has focus; each modal alone.
+_SCOPES = (("desk", "app", "queue"), ("desk", "app", "case"), ("desk", "app", "sidebar"))
+
+
+def keymap_clashes(keymap: dict[str, str], defaults: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(remapped id, key, id it collides with) for keys that would end up on two bindings at once.
+
+    Textual would silently take the key away from the other binding, so the desk refuses the
+    remapping instead and says why.
+    """
+    from textual.keys import _normalize_key_list
+
+    final = {bid: _normalize_key_list(keymap.get(bid, keys)).split(",") for bid, keys in defaults.items()}
+    prefixes = {bid.split(".")[0] for bid in defaults}
+    scopes = list(_SCOPES) + [(p,) for p in sorted(prefixes) if not any(p in scope for scope in _SCOPES)]
+    clashes = []
+    for remapped in keymap:
+        scope = [sc for sc in scopes if remapped.split(".")[0] in sc]
+        for key in final.get(remapped, []):
+            for other, keys in final.items():
+                if other == remapped or key not in keys:
+                    continue
+                if any(other.split(".")[0] in sc for sc in scope):
+                    clashes.append((remapped, key, other))
+    return clashes
 
 
 def choose_theme(explicit: Optional[str], configured: Optional[str], available: Iterable[str],
@@ -122,7 +160,14 @@ class DeskApp(App):
             self.register_theme(desk_theme)
 
         self.user_config: UserConfig = load_user_config(self.config_file)
-        keymap = self.user_config.check_binding_ids(known_binding_ids())
+        defaults = binding_defaults()
+        keymap = self.user_config.check_binding_ids(defaults)
+        for remapped, key, other in keymap_clashes(keymap, defaults):
+            if remapped in keymap:
+                del keymap[remapped]
+                self.user_config.problem(self.user_config.key_lines.get(remapped),
+                                         f"keys: {remapped}: {key} is already the key for {other}; "
+                                         f"{remapped} keeps {defaults[remapped]}")
         for problem in self.user_config.problems:
             self.notices.append(("error", problem))
         if keymap:
@@ -158,10 +203,14 @@ class DeskApp(App):
                     loop.add_signal_handler(sig, self._terminal_gone, sig)
                 except (NotImplementedError, RuntimeError, ValueError):
                     pass
+            from deskapp.tui.hangup import TerminalWatch
+
+            TerminalWatch(self).start()  # a hang-up whose SIGHUP a parent shell kept to itself
 
     def _terminal_gone(self, sig: int) -> None:
-        log.info("signal %s: closing the desk", sig)
-        self.exit(return_code=128 + int(sig))
+        from deskapp.tui.hangup import leave
+
+        leave(self, sig)  # save drafts, sign off, exit (directly if the terminal is gone)
 
     # --- themes ------------------------------------------------------------
 

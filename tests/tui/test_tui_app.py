@@ -406,3 +406,30 @@ async def test_hostile_text_in_header_and_notifications():
         await pilot.click("#header", offset=(12, 0))  # clicking the name does not run app.quit
         await pilot.pause()
         assert app.is_running
+
+
+async def test_keymap_clash_is_refused_with_file_and_line(tmp_path):
+    """Textual would silently take c away from "log a contact"; the desk keeps both and says so."""
+    path = config_file(tmp_path, "keys:\n  desk.filters: F\n  desk.note: c\n")
+    app = make_app(config_file=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        expected = "config.yaml:3: keys: desk.note: c is already the key for desk.log_contact; desk.note keeps n"
+        assert any(expected in m for m in notices(app)), notices(app)
+        await pilot.press("c")  # still log a contact (no case selected: says so)
+        await pilot.pause()
+        assert "Select a case in the queue first." in notices(app)
+        await pilot.press("F")  # the other remapping applied
+        await pilot.pause()
+        assert isinstance(app.screen, FilterScreen)
+
+
+def test_remapping_to_a_free_key_or_swapping_is_no_clash():
+    from deskapp.tui.app import binding_defaults, keymap_clashes
+
+    defaults = binding_defaults()
+    assert keymap_clashes({"desk.note": "ctrl+n"}, defaults) == []
+    assert keymap_clashes({"desk.note": "c", "desk.log_contact": "n"}, defaults) == []
+    assert keymap_clashes({"case.down": "c"}, defaults) == [("case.down", "c", "desk.log_contact")]
+    assert keymap_clashes({"filters.apply": "c"}, defaults) == []  # a modal's keys stand alone
+    assert keymap_clashes({"desk.search": "?"}, defaults) == [("desk.search", "question_mark", "app.help")]
