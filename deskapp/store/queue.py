@@ -23,9 +23,15 @@ index is chosen here (INDEXED BY), because SQLite's planner, unlike
 PostgreSQL's, prefers "filter, then sort everything" even when the LIMIT makes
 walking the sort's index far cheaper.
 
-Small results (a search, a narrow filter: at most SMALL_SET rows) are read as
-one ordered list of ids instead, which any filter index plus a short sort
-answers quickly and makes positions exact.
+Listed mode. A search, a small result (at most SMALL_SET rows), or a filter
+the sort's index cannot answer by itself (e.g. "mine" sorted newest first)
+with at most LIST_LIMIT rows is read once as an ordered array of ids through
+the filter's index; pages are then read by id. Walking the sort's index
+instead would pass over (and look up) every non-matching case on every page,
+and when the filter correlates with the order (overdue cases are old, so
+"overdue, newest first" starts with thousands of recent cases that are not
+overdue) that is unbounded. Above LIST_LIMIT the filter matches a large share
+of the desk, and walking skips few rows per page.
 
 All functions are synchronous and may block: the desk calls them from worker
 threads. A Queue is safe to share between threads.
@@ -34,6 +40,7 @@ threads. A Queue is safe to share between threads.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -64,6 +71,10 @@ CACHE_PAGES = 50
 NEAR_PAGES = 10
 # At or below this many matching cases the whole ordered list of ids is read at once.
 SMALL_SET = 2000
+# ... and up to this many when the sort's index cannot answer the filter by itself
+# (e.g. "mine" sorted by received date): one sort of the filtered rows beats walking
+# the sort's index past every case that is not mine, page after page.
+LIST_LIMIT = 100_000
 # "Due soon": due before the end of this many working days after today.
 DUE_SOON_WORKING_DAYS = 2
 
@@ -301,6 +312,7 @@ class Queue:
         page_size: int = PAGE_SIZE,
         cache_pages: int = CACHE_PAGES,
         small_set: int = SMALL_SET,
+        list_limit: int = LIST_LIMIT,
         is_working_day: Optional[Callable[[date], bool]] = None,
         _shared: Optional[_Shared] = None,
     ) -> None:
@@ -318,6 +330,7 @@ class Queue:
         self.page_size = page_size
         self.cache_pages = cache_pages
         self.small_set = small_set
+        self.list_limit = list_limit
         self.is_working_day = is_working_day
         self._shared = _shared or _Shared(engine)
         self.engine = self._shared.engine
@@ -328,7 +341,7 @@ class Queue:
     def _reset(self) -> None:
         self._count: Optional[int] = None
         self._pages: OrderedDict[int, list[tuple[QueueRow, Position]]] = OrderedDict()
-        self._ids: Optional[list[int]] = None  # small/search mode: every matching id in order
+        self._ids: Optional[array] = None  # listed mode: every matching id, in order
         self._run_sizes: Optional[list[tuple[Run, int]]] = None
         self.truncated = False  # search mode: more matches than search.SEARCH_LIMIT
         self.exact_id: Optional[int] = None  # search mode: the case whose ref was typed exactly
@@ -345,11 +358,12 @@ class Queue:
             self.engine,
             filter if filter is not None else self.filter,
             sort or self.sort,
-            now if now is not None else (self._clock or datetime.now().replace(microsecond=0)),
+            now if now is not None else (self._clock or self.now),  # a fixed time stays fixed
             me=self.me,
             page_size=self.page_size,
             cache_pages=self.cache_pages,
             small_set=self.small_set,
+            list_limit=self.list_limit,
             is_working_day=self.is_working_day,
             _shared=self._shared,
         )
@@ -416,27 +430,63 @@ class Queue:
         return None
 
     def _order_index(self, part: _Part) -> Optional[str]:
-        """The index that reads `part` of this sort in order with the fewest rows skipped."""
+        return self._order_plan(part)[0]
+
+    def _order_plan(self, part: _Part) -> tuple[Optional[str], frozenset[str]]:
+        """The index that reads `part` of this sort in order, and which filter terms it answers itself.
+
+        Terms it does not answer are checked row by row as the index is
+        walked (one table lookup per row passed over).
+        """
         f = self.filter
         name = self._spec.name
-        if part.key and part.key[0] is C.due_at or part is _UNDATED:
+        opened = {"open"} if f.excludes_closed else set()
+        if name == "priority":
+            return (self._open_or("ix_cases_open_priority", "ix_cases_priority_due"),
+                    frozenset(opened | {"due_range"}))
+        if name == "due":
             # (X, due_at, id) indexes give both the filter and the order.
             if f.mine is not None:
-                return self._open_or("ix_cases_open_assigned", "ix_cases_assigned_due")
+                return (self._open_or("ix_cases_open_assigned", "ix_cases_assigned_due"),
+                        frozenset(opened | {"mine", "due_range"}))
             if f.category is not None:
-                return self._open_or("ix_cases_open_category", "ix_cases_category_due")
-            if name == "priority":
-                return self._open_or("ix_cases_open_priority", "ix_cases_priority_due")
+                return (self._open_or("ix_cases_open_category", "ix_cases_category_due"),
+                        frozenset(opened | {"category", "due_range"}))
             if len(f.statuses) == 1:
-                return "ix_cases_status_due"
+                return "ix_cases_status_due", frozenset({"status", "open", "due_range"})
             if len(f.kinds) == 1:
-                return self._open_or("ix_cases_open_kind", "ix_cases_kind_due")
-            return self._open_or("ix_cases_open_due", "ix_cases_due")
+                return (self._open_or("ix_cases_open_kind", "ix_cases_kind_due"),
+                        frozenset(opened | {"kind", "due_range"}))
+            return self._open_or("ix_cases_open_due", "ix_cases_due"), frozenset(opened | {"due_range"})
         if name == "received":
-            return self._open_or("ix_cases_open_received", "ix_cases_received")
-        if name == "ref":
-            return self._open_or("ix_cases_open_ref", "ix_cases_ref_natural")
-        return None
+            return self._open_or("ix_cases_open_received", "ix_cases_received"), frozenset(opened)
+        return self._open_or("ix_cases_open_ref", "ix_cases_ref_natural"), frozenset(opened)
+
+    def _needed_terms(self) -> frozenset[str]:
+        f = self.filter
+        terms = set()
+        if f.statuses:
+            terms.add("status")
+        elif f.open_only:
+            terms.add("open")
+        if f.mine is not None:
+            terms.add("mine")
+        if f.kinds:
+            terms.add("kind")
+        if f.category is not None:
+            terms.add("category")
+        if f.overdue or f.due_soon:
+            terms.add("due_range")
+        return frozenset(terms)
+
+    @property
+    def residual(self) -> frozenset[str]:
+        """Filter terms the sort's index cannot answer (checked row by row while walking it)."""
+        needed = self._needed_terms()
+        missing: set[str] = set()
+        for part in self._spec.parts:
+            missing |= needed - self._order_plan(part)[1]
+        return frozenset(missing)
 
     def _group_index(self) -> Optional[str]:
         return self._open_or("ix_cases_open_priority", "ix_cases_priority_due")
@@ -452,7 +502,7 @@ class Queue:
 
     def _compute_count(self) -> int:
         if self.filter.mine is not None and self.filter.mine not in self._shared.handlers()[1]:
-            self._ids = []
+            self._ids = array("q")
             return 0
         if self.filter.search:
             self._load_search()
@@ -461,7 +511,9 @@ class Queue:
         stmt = self._hinted(stmt, self._filter_index())
         with self.engine.connect() as conn:
             total = int(conn.execute(stmt).scalar_one())
-        if total <= self.small_set:
+        if total <= self.small_set or (total <= self.list_limit and self.residual):
+            # Small, or the sort's index would have to skip many rows per page: read the ordered
+            # ids once through the filter's index instead (a sort of at most list_limit rows).
             self._load_ids()
             return len(self._ids or ())
         return total
@@ -476,9 +528,11 @@ class Queue:
         stmt = select(C.id).select_from(CASES).where(*self.conditions())
         if restrict is not None:
             stmt = stmt.where(C.id.in_(list(restrict)))
+        else:
+            stmt = self._hinted(stmt, self._filter_index())
         stmt = stmt.order_by(*order_by(self.sort))
         with self.engine.connect() as conn:
-            self._ids = list(conn.execute(stmt).scalars())
+            self._ids = array("q", conn.execute(stmt).scalars())
 
     def _load_search(self) -> None:
         from deskapp.store import search
@@ -488,7 +542,7 @@ class Queue:
         self.truncated = hits.truncated
         self.exact_id = hits.exact_id
         if self.sort == "relevance":
-            self._ids = list(hits.ids)
+            self._ids = array("q", hits.ids)
             return
         self._load_ids(restrict=hits.ids)
         if hits.exact_id is not None and hits.exact_id in self._ids:
@@ -617,6 +671,8 @@ class Queue:
     def _read_run(self, conn, run: Run, key: Optional[tuple], n: int, forward: bool, *,
                   inclusive: bool = False, offset: int = 0, columns: Sequence = _ROW_COLUMNS) -> list:
         part = self._spec.parts[run[1]]
+        if self._cannot_match(part):
+            return []
         conds = self._run_conditions(run)
         ascending = forward != part.desc
         if key is not None:
@@ -633,6 +689,10 @@ class Queue:
             stmt = stmt.offset(offset)
         stmt = self._hinted(stmt, self._order_index(part))
         return list(conn.execute(stmt).all())
+
+    def _cannot_match(self, part: _Part) -> bool:
+        """Undated cases are never overdue or due soon: skip that run rather than ask (and sort)."""
+        return part is _UNDATED and (self.filter.overdue or self.filter.due_soon)
 
     def _edge_run(self, conn, forward: bool) -> Optional[Run]:
         parts = len(self._spec.parts)
@@ -684,6 +744,9 @@ class Queue:
                     return [((None, 0), self.count())]
                 sizes = []
                 for i, part in enumerate(parts):
+                    if self._cannot_match(part):
+                        sizes.append(((None, i), 0))
+                        continue
                     stmt = select(func.count()).select_from(CASES).where(*conds, part.where)
                     stmt = self._hinted(stmt, self._order_index(part))
                     sizes.append(((None, i), int(conn.execute(stmt).scalar_one())))
@@ -861,6 +924,7 @@ __all__ = [
     "PAGE_SIZE",
     "Queue",
     "QueueFilter",
+    "LIST_LIMIT",
     "SMALL_SET",
     "SORTS",
     "SORT_LABELS",

@@ -49,13 +49,14 @@ def test_any_position_matches_plain_order(seed, n, flt, sort, page_size, cache_p
         load(engine, rows)
         want = expected(rows, flt, sort)
         # small_set=0 forces keyset paging even for these small desks.
-        queue = Queue(engine, flt, sort, NOW, page_size=page_size, cache_pages=cache_pages, small_set=0)
+        queue = Queue(engine, flt, sort, NOW, page_size=page_size, cache_pages=cache_pages, small_set=0,
+                      list_limit=0)
         check_reads(queue, want, plan)
         listed = Queue(engine, flt, sort, NOW, page_size=page_size, cache_pages=cache_pages)
         check_reads(listed, want, plan)
         # index_of finds every case shown, wherever the cache is, and nothing else.
         for case_id in random.Random(seed).sample(range(1, n + 2), min(n + 1, 6)):
-            fresh = Queue(engine, flt, sort, NOW, page_size=page_size, small_set=0)
+            fresh = Queue(engine, flt, sort, NOW, page_size=page_size, small_set=0, list_limit=0)
             position = want.index(case_id) if case_id in want else None
             assert fresh.index_of(case_id) == position
             assert queue.index_of(case_id) == position
@@ -69,7 +70,7 @@ def test_walking_forward_and_back_page_by_page(mem_engine, sort):
     load(mem_engine, rows)
     flt = QueueFilter(open_only=False)
     want = expected(rows, flt, sort)
-    queue = Queue(mem_engine, flt, sort, NOW, page_size=10, cache_pages=2, small_set=0)
+    queue = Queue(mem_engine, flt, sort, NOW, page_size=10, cache_pages=2, small_set=0, list_limit=0)
     seen = []
     for start in range(0, len(want), 7):
         seen += [r.id for r in queue.rows(start, start + 7)]
@@ -85,7 +86,7 @@ def test_end_first_then_page_up_to_the_top(mem_engine):
     load(mem_engine, rows)
     flt = QueueFilter()
     want = expected(rows, flt, "priority")
-    queue = Queue(mem_engine, flt, "priority", NOW, page_size=8, cache_pages=3, small_set=0)
+    queue = Queue(mem_engine, flt, "priority", NOW, page_size=8, cache_pages=3, small_set=0, list_limit=0)
     n = queue.count()
     assert [r.id for r in queue.rows(n - 5, n)] == want[-5:]
     got = []
@@ -110,7 +111,7 @@ def test_rows_carry_customer_assignee_and_dates(mem_engine):
 def test_cached_never_reads_and_invalidate_rereads(mem_engine):
     rows = make_rows(random.Random(3), 40)
     load(mem_engine, rows)
-    queue = Queue(mem_engine, QueueFilter(open_only=False), "due", NOW, page_size=10, small_set=0)
+    queue = Queue(mem_engine, QueueFilter(open_only=False), "due", NOW, page_size=10, small_set=0, list_limit=0)
     assert queue.cached(0) is None
     first = queue.rows(0, 3)
     assert queue.cached(0) == first[0] and queue.cached(15) is None
