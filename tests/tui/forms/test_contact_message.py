@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from forms_support import (
     FormApp,
     UNSET,
@@ -269,3 +270,58 @@ async def test_message_draft_survives_closing_the_form(desk, case_of):
         assert form.value("body") == "Half-written reply"
         assert form.value("subject") == "About your refund"
         assert "Draft restored" in form.notice
+
+
+async def test_escape_in_an_open_pick_list_closes_the_list_not_the_form(desk, case_of):
+    case = case_of("C-1001")
+    app = FormApp(open_form("contact", desk, case))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        form.widget("party").focus()
+        await pilot.press("enter")
+        assert form.widget("party").expanded
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not form.widget("party").expanded
+        assert app.screen is form and app.result is UNSET
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.result is None
+
+
+@pytest.mark.postgres
+async def test_warn_with_reason_on_postgresql(pg_url):
+    """The same flow against PostgreSQL (skipped unless DESKAPP_TEST_POSTGRES_URL is set)."""
+    from deskapp.actions import load_case, open_desk
+    from deskapp.store.demo import fill_demo
+    from deskapp.store.engine import connect
+    from deskapp.store.migrate import upgrade
+
+    from forms_support import ME, NOW, TODAY, case_id
+
+    engine = connect(pg_url)
+    try:
+        upgrade(engine)
+        fill_demo(engine, cases=0, seed=1, today=TODAY, me=ME)
+    finally:
+        engine.dispose()
+    pg_desk = open_desk(pg_url, None, ME, clock=lambda: NOW)
+    try:
+        case = load_case(pg_desk, case_id(pg_desk, "C-1001"))
+        resident = party_named(case, "Arthur Penrose")
+        app = FormApp(open_form("contact", pg_desk, case))
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = app.form
+            form.widget("party").value = resident.id
+            form.widget("summary").value = "Rang Arthur"
+            await submit_form(pilot)
+            assert isinstance(app.screen, ReasonModal)
+            await type_text(pilot, "Nadia asked me to")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.result, Done)
+        assert last_contact(pg_desk, case.id).party_id == resident.id
+        assert last_audit(pg_desk).reason == "Nadia asked me to"
+    finally:
+        pg_desk.close()
