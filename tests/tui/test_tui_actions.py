@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+from textual import events
+
 from deskapp.tui.app import DeskApp
 from deskapp.tui.screens.main import MainScreen
 from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.sidebar import PolicySidebar
 
 from tui_support import fixed_now, pick_in_queue, settle, wait_until
+
+async def type_text(pilot, text: str) -> None:
+    """A few key presses, then the rest as a terminal paste (key by key is slow under Pilot)."""
+    await pilot.press(*text[:3])
+    pilot.app.post_message(events.Paste(text[3:]))
+    await pilot.pause()
+
 
 SUMMARY = "Rang Mr Penrose directly about access"
 REASON = "Nadia is on leave and asked us to ring him today"
@@ -30,11 +40,11 @@ async def test_log_contact_with_reason_round_trip(demo_desk):
         await pilot.pause(0.2)
         await pilot.press("tab", "tab", "enter", "down", "enter")  # With: the resident, not the representative
         await pilot.press("tab", "tab")  # outcome -> summary
-        await pilot.press(*SUMMARY)
+        await type_text(pilot, SUMMARY)
         await pilot.pause(0.5)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ReasonModal))
-        await pilot.press(*REASON)
+        await type_text(pilot, REASON)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen)
         await settle(pilot, app)
@@ -65,6 +75,7 @@ async def test_cancelled_form_changes_nothing(demo_desk):
         assert not any("Saved" in n.message for n in app._notifications)
 
 
+@pytest.mark.slow
 async def test_every_action_key_opens_its_form(demo_desk):
     from deskapp.tui.bindings import DESK_ACTIONS
     from deskapp.tui.screens.pick import PickScreen
