@@ -1,0 +1,114 @@
+"""config.yaml and theme files: problems reported as file:line, saving the theme edits one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deskapp.tui.themes import load_theme_file, load_themes, terminal_colours
+from deskapp.tui.userconfig import load_user_config, save_theme
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file_is_defaults(tmp_path):
+    cfg = load_user_config(tmp_path / "nope.yaml")
+    assert cfg.theme is None and cfg.keys == {} and cfg.problems == []
+
+
+def test_keys_and_theme_with_lines(tmp_path):
+    cfg = load_user_config(write(tmp_path / "c.yaml", "# mine\ntheme: desk-light\nkeys:\n  desk.note: ctrl+n\n"
+                                                      "  desk.search: '/, ctrl+f'\n"))
+    assert cfg.theme == "desk-light" and cfg.theme_line == 2
+    assert cfg.keys == {"desk.note": "ctrl+n", "desk.search": "/,ctrl+f"}
+    assert cfg.key_lines == {"desk.note": 4, "desk.search": 5}
+    assert cfg.problems == []
+
+
+@pytest.mark.parametrize("text, line", [
+    ("theme:\n", 1),
+    ("theme: desk-dark\ntheme: desk-light\n", 2),
+    ("keys:\n  desk.note:\n", 2),
+    ("keys:\n  desk.note: [a, b]\n", 2),
+    ("keys:\n  - desk.note\n", 2),
+    ("\tkeys: x\n", 1),
+])
+def test_problems_name_the_line(tmp_path, text, line):
+    path = write(tmp_path / "c.yaml", text)
+    cfg = load_user_config(path)
+    assert cfg.problems, text
+    assert cfg.problems[0].startswith(f"{path}:{line}: "), cfg.problems
+
+
+def test_binary_file_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    cfg = load_user_config(path)
+    assert cfg.problems and not cfg.parsed
+
+
+def test_save_theme_replaces_only_the_top_level_line(tmp_path):
+    path = write(tmp_path / "c.yaml", "# comment\nkeys:\n  theme: not-me\ntheme: desk-dark # old\n")
+    assert save_theme("desk-light", path) is None
+    assert path.read_text() == "# comment\nkeys:\n  theme: not-me\ntheme: desk-light\n"
+
+
+def test_save_theme_appends_and_creates(tmp_path):
+    path = tmp_path / "deep" / "c.yaml"
+    assert save_theme("desk-16", path) is None
+    assert path.read_text() == "theme: desk-16\n"
+    write(path, "keys: {}")
+    assert save_theme("desk-dark", path) is None
+    assert path.read_text() == "keys: {}\ntheme: desk-dark\n"
+
+
+def test_save_theme_leaves_a_broken_file_alone(tmp_path):
+    path = write(tmp_path / "c.yaml", "keys: [\n")
+    message = save_theme("desk-light", path)
+    assert message and "not valid YAML" in message
+    assert path.read_text() == "keys: [\n"
+
+
+def test_shipped_themes_load_cleanly():
+    themes = load_themes()
+    assert themes.warnings == []
+    assert {"desk-dark", "desk-light", "desk-high-contrast", "desk-16"} <= set(themes.names)
+    sixteen = next(t for t in themes.themes if t.name == "desk-16")
+    assert sixteen.ansi
+    colours = [sixteen.primary, sixteen.secondary, sixteen.accent, sixteen.warning, sixteen.error,
+               sixteen.success, sixteen.background, sixteen.foreground, *sixteen.variables.values()]
+    assert all(c.startswith("ansi_") or c in ("bold", "none") for c in colours), colours
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\n", "'primary' colour is required"),
+    ("primary: '#fff'\n", "'name' is required"),
+    ("name: x\nprimary: '#fff'\ncolour: red\n", "unknown setting 'colour'"),
+    ("name: x\nprimary: '#fff'\ndark: maybe\n", "dark: expected true or false"),
+    ("name: x\nprimary: '#fff'\ntext_alpha: lots\n", "text_alpha: expected a number"),
+    ("name: x\nprimary: '#fff'\nvariables: [1]\n", "variables: expected a mapping"),
+    ("- a\n", "a theme file must be a mapping"),
+    ("name: x\nprimary: '#fff\n", ":2: "),
+])
+def test_theme_file_problems(tmp_path, text, message):
+    path = write(tmp_path / "t.yaml", text)
+    with pytest.raises(ValueError) as err:
+        load_theme_file(path)
+    assert message in str(err.value) and str(path) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("env, colours", [
+    ({"TERM": "xterm"}, 16),
+    ({"TERM": "xterm-256color"}, 256),
+    ({"TERM": "screen-256color"}, 256),
+    ({"TERM": "xterm", "COLORTERM": "truecolor"}, 16_777_216),
+    ({"TERM": "dumb"}, 0),
+    ({"TERM": "xterm-256color", "TEXTUAL_COLOR_SYSTEM": "standard"}, 16),
+])
+def test_terminal_colours(env, colours):
+    assert terminal_colours(env) == colours
