@@ -17,7 +17,7 @@ Other options: status accepts to="closed" to preselect; assign accepts to=userna
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from deskapp.errors import DeskError
 from deskapp.tui.forms.abuse import AbuseForm
@@ -62,7 +62,7 @@ def open_form(kind: str, desk, case=None, **options: Any) -> ActionForm:
     return form(desk, case, **options)
 
 
-def open_party_form(desk, case, party_id: Optional[int] = None) -> PartyForm:
+def open_party_form(desk, case, party_id: int | None = None) -> PartyForm:
     """Add a party to `case` (party_id None) or edit one."""
     if case is None:
         raise DeskError("choose a case first")
@@ -70,6 +70,13 @@ def open_party_form(desk, case, party_id: Optional[int] = None) -> PartyForm:
 
 
 __all__ = [
-    "ActionForm", "BlockedModal", "CallRegistry", "FORM_KINDS", "FieldError", "ReasonModal",
-    "current_call_id", "open_form", "open_party_form",
+    "FORM_KINDS",
+    "ActionForm",
+    "BlockedModal",
+    "CallRegistry",
+    "FieldError",
+    "ReasonModal",
+    "current_call_id",
+    "open_form",
+    "open_party_form",
 ]

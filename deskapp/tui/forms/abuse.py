@@ -10,8 +10,6 @@ separate visits to this form, counts as one call.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import RadioButton, RadioSet, Select, Static
@@ -20,7 +18,13 @@ from deskapp.actions.validate import MAX_SUMMARY
 from deskapp.actions.views import ActionRequest
 from deskapp.tui.forms import calls as call_registry
 from deskapp.tui.forms.base import ActionForm
-from deskapp.tui.forms.fields import FieldRow, default_party, party_options, set_options_keeping, word_options
+from deskapp.tui.forms.fields import (
+    FieldRow,
+    default_party,
+    party_options,
+    set_options_keeping,
+    word_options,
+)
 from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.text import line
 
@@ -84,7 +88,7 @@ class AbuseForm(ActionForm):
                     return party.id
         return default_party(self.case) if self.case.parties else Select.NULL
 
-    def _call(self) -> Optional[call_registry.Call]:
+    def _call(self) -> call_registry.Call | None:
         self.calls.recover(self.case, self.desk.me.username, self.now())
         return self.calls.current(self.case.id, self.now())
 
@@ -106,7 +110,7 @@ class AbuseForm(ActionForm):
         set_options_keeping(self.widget("party"), party_options(self.case))
         self._show_call_state()
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         mode = self.mode
         party = self.value("party")
         channel, direction = self.value("channel"), self.value("direction")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Optional
 
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Select
@@ -18,7 +17,12 @@ from textual.widgets import Checkbox, Select
 from deskapp import actions
 from deskapp.actions.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError, one_line
-from deskapp.tui.forms.fields import FieldRow, handler_options, party_options, set_options_keeping
+from deskapp.tui.forms.fields import (
+    FieldRow,
+    handler_options,
+    party_options,
+    set_options_keeping,
+)
 from deskapp.tui.forms.inputs import SafeTextArea
 
 log = logging.getLogger(__name__)
@@ -27,7 +31,11 @@ log = logging.getLogger(__name__)
 class _HandlerPicker(ActionForm):
     """Loads the desk's handlers into the `to` pick-list once the form is up."""
 
-    handlers: list = []
+    PICK_PROMPT = "Choose a handler"
+
+    def __init__(self, desk, case, **kwargs) -> None:
+        super().__init__(desk, case, **kwargs)
+        self.handlers: list = []
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -45,8 +53,6 @@ class _HandlerPicker(ActionForm):
         set_options_keeping(select, handler_options(handlers), self.options.get("to"))
         select.prompt = self.PICK_PROMPT
         self.handlers_loaded()
-
-    PICK_PROMPT = "Choose a handler"
 
     def handlers_loaded(self) -> None:
         """Hook: the pick-list is filled."""
@@ -75,14 +81,14 @@ class AssignForm(_HandlerPicker):
         super().on_mount()
         self.row("at_request_of").add_class("-hidden")
 
-    def fields_changed(self, name: Optional[str]) -> None:
+    def fields_changed(self, name: str | None) -> None:
         if name == "on_request":
             self.row("at_request_of").set_class(not self.value("on_request"), "-hidden")
 
     def case_changed(self) -> None:
         set_options_keeping(self.widget("at_request_of"), party_options(self.case))
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         to = self.value("to")
         asked = self.value("on_request")
         by = self.value("at_request_of") if asked else None
@@ -107,7 +113,7 @@ class EscalateForm(_HandlerPicker):
                        hint=f"Stage 1 handled by: {self.case.stage1_handler or self.case.assigned_to or 'unknown'}")
         yield FieldRow("why", "Why", SafeTextArea(compact=True, placeholder="Why the complaint goes to stage 2"))
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         why = self.text("why")
         if strict and not why.strip():
             raise FieldError("why", "say why the complaint goes to stage 2")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,7 +37,13 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, RadioSet, Select, Static, TextArea
 
 from deskapp import actions
-from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason
+from deskapp.actions.outcomes import (
+    ApprovalRequested,
+    Blocked,
+    Conflict,
+    Done,
+    NeedsReason,
+)
 from deskapp.actions.validate import MAX_BODY, MAX_SUMMARY
 from deskapp.errors import DeskError
 from deskapp.tui.forms.fields import FieldRow, select_value
@@ -146,7 +152,7 @@ class ActionForm(ModalScreen):
         self.outcome: Any = None  # the last outcome the action layer returned (for callers and tests)
         self.live_findings: list[Any] = []
         self._busy = False
-        self._preview_timer: Optional[Timer] = None
+        self._preview_timer: Timer | None = None
         self._preview_gen = 0
         self._preview_running = False
         self._preview_again = False
@@ -166,7 +172,7 @@ class ActionForm(ModalScreen):
         to check yet."""
         raise NotImplementedError
 
-    def perform(self, request: Any, reason: Optional[str], request_approval: bool):
+    def perform(self, request: Any, reason: str | None, request_approval: bool):
         """Carry out the request (in a worker thread). Policy actions go through actions.submit."""
         return actions.submit(self.desk, request, reason=reason, request_approval=request_approval)
 
@@ -177,7 +183,7 @@ class ActionForm(ModalScreen):
         """Local advice for forms no rule watches (same shape as findings: rule, severity, message)."""
         return []
 
-    def fields_changed(self, name: Optional[str]) -> None:
+    def fields_changed(self, name: str | None) -> None:
         """A field changed (enable/disable dependent fields here)."""
 
     def case_changed(self) -> None:
@@ -278,7 +284,7 @@ class ActionForm(ModalScreen):
         content = self.query_one("#form-status", Static).content
         return content.plain if isinstance(content, Content) else str(content)
 
-    def show_notice(self, message: Optional[str]) -> None:
+    def show_notice(self, message: str | None) -> None:
         notice = self.query_one("#form-notice", Static)
         notice.update(Content(safe_text(message or "")))
         notice.set_class(bool(message), "-show")
@@ -290,7 +296,7 @@ class ActionForm(ModalScreen):
 
     # --- change tracking ----------------------------------------------------------------
 
-    def _row_of(self, widget: Widget) -> Optional[FieldRow]:
+    def _row_of(self, widget: Widget) -> FieldRow | None:
         for node in widget.ancestors_with_self:
             if isinstance(node, FieldRow):
                 return node
@@ -338,7 +344,7 @@ class ActionForm(ModalScreen):
         """True while a re-check is scheduled or running (tests wait on this)."""
         return self._preview_timer is not None or self._preview_running or self._preview_again
 
-    def schedule_preview(self, delay: Optional[float] = None) -> None:
+    def schedule_preview(self, delay: float | None = None) -> None:
         """Re-check the rules `delay` seconds after the last change (debounced)."""
         if not self.SHOWS_PANEL or not self.is_mounted:
             return
@@ -386,7 +392,7 @@ class ActionForm(ModalScreen):
                         group="preview", exit_on_error=False)
 
     @staticmethod
-    def _too_long(request: Any) -> Optional[str]:
+    def _too_long(request: Any) -> str | None:
         for name, limit in (("summary", MAX_SUMMARY), ("body", MAX_BODY)):
             text = getattr(request, name, "") or ""
             if len(text) > limit:
@@ -434,7 +440,7 @@ class ActionForm(ModalScreen):
 
     async def _submit_flow(self, request: Any) -> None:
         """Submit, then answer whatever the action layer asks, until it is done or the handler backs out."""
-        reason: Optional[str] = None
+        reason: str | None = None
         approval = False
         try:
             for _round in range(4):
@@ -491,7 +497,7 @@ class ActionForm(ModalScreen):
         finally:
             self._busy = False
 
-    async def _ask(self, modal) -> Optional[str]:
+    async def _ask(self, modal) -> str | None:
         self.asking = True
         try:
             return await self.app.push_screen_wait(modal)

@@ -23,7 +23,6 @@ import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Optional
 
 IDLE_LIMIT = timedelta(minutes=30)
 CALL_CHANNELS = ("phone", "visit")
@@ -37,7 +36,7 @@ class Call:
     case_id: int
     started_at: datetime
     last_at: datetime
-    party_id: Optional[int] = None
+    party_id: int | None = None
     channel: str = "phone"
     direction: str = "in"
 
@@ -54,7 +53,7 @@ class CallRegistry:
         self._calls: dict[int, Call] = {}
         self._lock = threading.Lock()
 
-    def current(self, case_id: int, now: datetime) -> Optional[Call]:
+    def current(self, case_id: int, now: datetime) -> Call | None:
         """The call in progress on the case, or None if there is none or it has gone quiet."""
         with self._lock:
             call = self._calls.get(case_id)
@@ -63,11 +62,11 @@ class CallRegistry:
                 return None
             return call
 
-    def current_call_id(self, case_id: int, now: datetime) -> Optional[str]:
+    def current_call_id(self, case_id: int, now: datetime) -> str | None:
         call = self.current(case_id, now)
         return call.id if call else None
 
-    def recover(self, case, me: str, now: datetime) -> Optional[Call]:
+    def recover(self, case, me: str, now: datetime) -> Call | None:
         """Adopt the latest call `me` logged on `case` (a CaseView) if it is recent and not ended."""
         existing = self.current(case.id, now)
         if existing is not None:
@@ -85,7 +84,7 @@ class CallRegistry:
                 return self._calls[case.id]
         return None
 
-    def plan(self, case_id: int, now: datetime, *, party_id: Optional[int] = None,
+    def plan(self, case_id: int, now: datetime, *, party_id: int | None = None,
              channel: str = "phone", direction: str = "in", new: bool = False) -> Call:
         """The call a contact logged now would belong to: the current one, or a new one if none (or `new`).
 
@@ -98,7 +97,7 @@ class CallRegistry:
                         party_id=party_id, channel=channel, direction=direction)
         return call
 
-    def remember(self, case_id: int, call_id: str, now: datetime, *, party_id: Optional[int] = None,
+    def remember(self, case_id: int, call_id: str, now: datetime, *, party_id: int | None = None,
                  channel: str = "phone", direction: str = "in") -> Call:
         """Record that a contact on call `call_id` was written (after the action layer said Done)."""
         with self._lock:
@@ -123,6 +122,6 @@ class CallRegistry:
 registry = CallRegistry()
 
 
-def current_call_id(case_id: int, now: Optional[datetime] = None) -> Optional[str]:
+def current_call_id(case_id: int, now: datetime | None = None) -> str | None:
     """The id of the call in progress on `case_id` at this desk, or None."""
     return registry.current_call_id(case_id, now or datetime.now())

@@ -9,8 +9,6 @@ warning was given in it.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Select
 
@@ -19,7 +17,13 @@ from deskapp.actions.validate import MAX_SUMMARY
 from deskapp.actions.views import ActionRequest
 from deskapp.tui.forms import calls as call_registry
 from deskapp.tui.forms.base import ActionForm, FieldError
-from deskapp.tui.forms.fields import FieldRow, default_party, parse_when, party_options, word_options
+from deskapp.tui.forms.fields import (
+    FieldRow,
+    default_party,
+    parse_when,
+    party_options,
+    word_options,
+)
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 
 CONTACT_CHANNELS = tuple(c for c in vocab.CHANNELS if c != "note")  # internal notes have their own form
@@ -59,7 +63,7 @@ class ContactForm(ActionForm):
         self.calls.recover(self.case, self.desk.me.username, self.now())
         self._show_call_row()
 
-    def _call_in_progress(self) -> Optional[call_registry.Call]:
+    def _call_in_progress(self) -> call_registry.Call | None:
         return self.calls.current(self.case.id, self.now())
 
     def _is_call(self) -> bool:
@@ -72,7 +76,7 @@ class ContactForm(ActionForm):
         if call is not None:
             row.widget.label = f"Part of the call started {call.started_at:%H:%M}"
 
-    def fields_changed(self, name: Optional[str]) -> None:
+    def fields_changed(self, name: str | None) -> None:
         if name in ("channel", "direction"):
             self._show_call_row()
 
@@ -81,7 +85,7 @@ class ContactForm(ActionForm):
 
         set_options_keeping(self.widget("party"), party_options(self.case), default_party(self.case))
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         channel = self.value("channel")
         direction = self.value("direction")
         party = self.value("party")

@@ -6,8 +6,6 @@ the case past the stage's maximum (10 working days in the default pack).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from textual.app import ComposeResult
 
 from deskapp.actions.views import ActionRequest
@@ -27,7 +25,7 @@ class ExtendForm(ActionForm):
         yield FieldRow("reason", "Reason", SafeTextArea(compact=True, placeholder="Why more time is needed "
                                                         "(the customer is told this)"))
 
-    def _days(self, strict: bool) -> Optional[int]:
+    def _days(self, strict: bool) -> int | None:
         text = self.text("working_days").strip()
         if not text:
             if strict:
@@ -43,7 +41,7 @@ class ExtendForm(ActionForm):
             raise FieldError("working_days", "give a whole number of working days, 1 or more")
         return days
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         days = self._days(strict)
         reason = self.text("reason")
         if strict and not reason.strip():

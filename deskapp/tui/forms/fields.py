@@ -9,7 +9,7 @@ untrusted and is shown literally with control characters removed.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -91,7 +91,7 @@ class FieldRow(Vertical):
             yield Static(Content(safe_text(self.hint)), classes="field-hint")
         yield Static(Content(""), classes="field-error", markup=False)
 
-    def show_error(self, message: Optional[str]) -> None:
+    def show_error(self, message: str | None) -> None:
         """Show (or with None, clear) the one-line error under this field."""
         self.set_class(bool(message), "-error")
         self.query_one(".field-error", Static).update(Content(safe_text(message or "", single_line=True)))
@@ -126,7 +126,7 @@ def party_options(case) -> list[tuple[Text, int]]:
     return [(party_label(p), p.id) for p in parties]
 
 
-def default_party(case) -> Optional[int]:
+def default_party(case) -> int | None:
     """Who an outbound contact goes to unless the handler says otherwise: the designated
     representative if there is one, else the first customer/resident, else the first party."""
     if case is None or not case.parties:

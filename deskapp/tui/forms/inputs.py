@@ -50,14 +50,14 @@ class SafeInput(Input):
     class Clipped(Message):
         """A paste was longer than the field holds; only the first `kept` characters were kept."""
 
-        def __init__(self, input: "SafeInput", pasted: int, kept: int) -> None:
+        def __init__(self, input: SafeInput, pasted: int, kept: int) -> None:
             super().__init__()
             self.input = input
             self.pasted = pasted
             self.kept = kept
 
         @property
-        def control(self) -> "SafeInput":
+        def control(self) -> SafeInput:
             return self.input
 
     def __init__(self, value: str | None = None, *, paste_limit: int = 0, **kwargs) -> None:

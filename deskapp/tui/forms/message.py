@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.timer import Timer
@@ -25,7 +25,12 @@ from deskapp.actions.outcomes import ApprovalRequested, Done
 from deskapp.actions.validate import MAX_SUMMARY, MESSAGE_CHANNELS
 from deskapp.actions.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError, one_line
-from deskapp.tui.forms.fields import FieldRow, default_party, party_options, set_options_keeping, word_options
+from deskapp.tui.forms.fields import (
+    FieldRow,
+    default_party,
+    party_options,
+    set_options_keeping,
+)
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 
 log = logging.getLogger(__name__)
@@ -49,7 +54,7 @@ class MessageForm(ActionForm):
 
     def __init__(self, desk, case, **kwargs) -> None:
         super().__init__(desk, case, **kwargs)
-        self._draft_timer: Optional[Timer] = None
+        self._draft_timer: Timer | None = None
         self._draft_ready = False  # no saving until the stored draft (if any) has been loaded
         self.drafts = kwargs.get("drafts", True)
 
@@ -73,7 +78,7 @@ class MessageForm(ActionForm):
     def case_changed(self) -> None:
         set_options_keeping(self.widget("party"), party_options(self.case), default_party(self.case))
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         party = self.value("party")
         subject = self.text("subject")
         body = self.text("body")
@@ -130,7 +135,7 @@ class MessageForm(ActionForm):
             self.show_notice("Draft restored: this message was started earlier and not sent.")
         self._draft_ready = True
 
-    def fields_changed(self, name: Optional[str]) -> None:
+    def fields_changed(self, name: str | None) -> None:
         if not (self.drafts and self._draft_ready):
             return
         if self._draft_timer is not None:

@@ -13,7 +13,8 @@ shown through FindingsList (literal text, control characters removed).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding

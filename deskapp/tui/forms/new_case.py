@@ -7,10 +7,9 @@ to add a representative when the customer is vulnerable.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Checkbox, Select, Static
 
@@ -18,9 +17,14 @@ from deskapp import actions, vocab
 from deskapp.actions.outcomes import Done
 from deskapp.actions.validate import MAX_NAME, MAX_TITLE
 from deskapp.tui.forms.base import ActionForm, FieldError
-from deskapp.tui.forms.fields import FieldRow, parse_when, priority_options, word_options
-from deskapp.tui.forms.inputs import SafeInput
+from deskapp.tui.forms.fields import (
+    FieldRow,
+    parse_when,
+    priority_options,
+    word_options,
+)
 from deskapp.tui.forms.hints import Hint, deadline_hints
+from deskapp.tui.forms.inputs import SafeInput
 
 
 class NewCaseForm(ActionForm):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from textual.app import ComposeResult
 
 from deskapp.actions.validate import MAX_SUMMARY
@@ -27,7 +25,7 @@ class NoteForm(ActionForm):
                                                        placeholder="Optional one-line summary"))
         yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Internal: not sent to anyone"))
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         summary, body = self.text("summary"), self.text("body")
         if strict and not (body.strip() or summary.strip()):
             raise FieldError("body", "the note is empty")

@@ -7,7 +7,8 @@ being re-checked and sums up what the handler will meet on submit.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll

@@ -7,7 +7,7 @@ so before the handler saves, by name.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Select
@@ -28,7 +28,7 @@ LIMITS = {"name": MAX_NAME, "organisation": MAX_NAME, "email": 254, "phone": 40,
 class PartyForm(ActionForm):
     USES_POLICY = False
 
-    def __init__(self, desk, case, party_id: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(self, desk, case, party_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(desk, case, **kwargs)
         self.party_id = party_id
         self.original = case.party(party_id) if party_id is not None else None

@@ -6,8 +6,6 @@ close-without-response block before submit.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from textual.app import ComposeResult
 from textual.widgets import Select
 
@@ -33,7 +31,7 @@ class StatusForm(ActionForm):
     def case_changed(self) -> None:
         set_options_keeping(self.widget("status"), self._choices())
 
-    def build_request(self, strict: bool) -> Optional[ActionRequest]:
+    def build_request(self, strict: bool) -> ActionRequest | None:
         to = self.value("status")
         if to is None:
             if strict:

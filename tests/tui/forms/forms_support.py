@@ -146,5 +146,22 @@ async def until(pilot, predicate, timeout: float = 5.0) -> None:
         await pilot.pause(0.05)
 
 
-__all__ = ["FormApp", "UNSET", "approvals", "case_row", "contacts_of", "counts", "last_audit", "last_contact",
-           "party_named", "paste", "submit_form", "rules", "screen_text", "settle", "type_text", "until", "asyncio"]
+__all__ = [
+    "UNSET",
+    "FormApp",
+    "approvals",
+    "asyncio",
+    "case_row",
+    "contacts_of",
+    "counts",
+    "last_audit",
+    "last_contact",
+    "party_named",
+    "paste",
+    "rules",
+    "screen_text",
+    "settle",
+    "submit_form",
+    "type_text",
+    "until",
+]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from forms_support import FormApp, contacts_of, counts, last_audit, rules, settle, submit_form, type_text
+from forms_support import (
+    FormApp,
+    contacts_of,
+    counts,
+    last_audit,
+    rules,
+    settle,
+    submit_form,
+    type_text,
+)
 
 from deskapp.actions import load_case
 from deskapp.actions.outcomes import Done

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from forms_support import (
-    FormApp,
     UNSET,
+    FormApp,
     approvals,
     case_row,
     counts,

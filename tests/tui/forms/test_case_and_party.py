@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 from forms_support import FormApp, counts, party_named, settle, submit_form, type_text
-from sqlalchemy import select
 from sqlmodel import Session
 
 from deskapp.actions import load_case
 from deskapp.actions.outcomes import Done
 from deskapp.errors import DeskError
-from deskapp.store.models import Case, Party
+from deskapp.store.models import Party
 from deskapp.tui.forms import open_form, open_party_form
 
 

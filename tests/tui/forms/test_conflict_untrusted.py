@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from forms_support import (
-    FormApp,
     UNSET,
+    FormApp,
     counts,
     last_contact,
     party_named,

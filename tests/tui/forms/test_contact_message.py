@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from forms_support import (
-    FormApp,
     UNSET,
+    FormApp,
     approvals,
     counts,
     last_audit,
@@ -293,12 +293,12 @@ async def test_escape_in_an_open_pick_list_closes_the_list_not_the_form(desk, ca
 @pytest.mark.postgres
 async def test_warn_with_reason_on_postgresql(pg_url):
     """The same flow against PostgreSQL (skipped unless DESKAPP_TEST_POSTGRES_URL is set)."""
+    from forms_support import ME, NOW, TODAY, case_id
+
     from deskapp.actions import load_case, open_desk
     from deskapp.store.demo import fill_demo
     from deskapp.store.engine import connect
     from deskapp.store.migrate import upgrade
-
-    from forms_support import ME, NOW, TODAY, case_id
 
     engine = connect(pg_url)
     try:
