@@ -31,6 +31,8 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     demo.add_argument("--force", action="store_true",
                       help="delete every existing case (with parties, history, drafts and approvals) first; "
                            "refused if the audit log has records")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="if the database already has cases, leave it as it is and succeed")
     demo.set_defaults(func=run_demo)
 
     users = sub.add_parser("users", parents=[common], help="list or add handlers",
@@ -103,9 +105,13 @@ def run_demo(args: argparse.Namespace) -> int:
             before, after = _init(engine)
             what = "initialised" if before is None else f"upgraded from {before}"
             print(f"{what} {masked(engine.url)}: at revision {after}")
-        summary = fill_demo(engine, cases=args.cases, seed=args.seed, today=args.today, replace=args.force)
+        summary = fill_demo(engine, cases=args.cases, seed=args.seed, today=args.today, replace=args.force,
+                            if_empty=args.if_empty)
     finally:
         engine.dispose()
+    if summary.kept_cases:
+        print(f"{summary.url} already holds {summary.kept_cases:,} cases: left as it is")
+        return 0
     if summary.wiped_cases:
         print(f"deleted {summary.wiped_cases:,} existing cases and everything attached to them")
     if summary.handlers_added:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time as clock
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -91,6 +92,7 @@ class DemoSummary:
     stories: int = 0
     generated: int = 0
     wiped_cases: int = 0
+    kept_cases: int = 0  # if_empty found this many cases and loaded nothing
     handlers_added: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -104,12 +106,15 @@ class DemoSummary:
 
 
 def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | None = None, *,
-              replace: bool = False, me: str | None = None) -> DemoSummary:
+              replace: bool = False, if_empty: bool = False, me: str | None = None) -> DemoSummary:
     """Load the named stories plus `cases` generated cases, all in one transaction.
 
     Refuses (DeskError) when the database already holds cases unless `replace`,
     which first deletes every case and everything attached to it (parties,
-    history, appointments, drafts, approvals, audit records); handlers stay.
+    history, appointments, drafts, approvals); handlers stay. A desk whose
+    audit log has records is never wiped. With `if_empty`, a desk that already
+    has cases is left as it is (`kept_cases` says how many) - for "set up the
+    demo if it is not there yet" scripts.
     `me` (default: the current user) becomes a handler and gets some of the
     named cases, so the person trying the demo sees them under "mine".
     """
@@ -129,33 +134,45 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
 
     summary = DemoSummary(url=masked(engine.url))
     started = clock.perf_counter()
-    sqlite = engine.dialect.name == "sqlite"
     try:
         with engine.connect() as conn:
-            if sqlite:
-                _sqlite_fast_load(conn, on=True)
-            try:
-                if sqlite:
-                    # Take the write lock now: the "is it empty?" check and the fill must not interleave with a desk.
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                else:
-                    conn.begin()
-                summary.wiped_cases = _check_or_wipe(conn, replace)
-                ids = _ensure_handlers(conn, me, summary, today)
+            with _one_transaction(conn):
+                existing = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar() or 0
+                if existing and if_empty and not replace:
+                    summary.kept_cases = existing
+                    return summary
+                summary.wiped_cases = _check_or_wipe(conn, existing, replace)
+                ids = _ensure_handlers(conn, me, summary)
                 _load(conn, ids, me, cases, seed, today, summary)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-            finally:
-                if sqlite:
-                    _sqlite_fast_load(conn, on=False)
-            _analyze(conn, sqlite)
+            _analyze(conn)
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         raise StorageError(f"demo load into {summary.url} failed, nothing was written: {reason}") from exc
     summary.seconds = clock.perf_counter() - started
     return summary
+
+
+@contextmanager
+def _one_transaction(conn: Connection) -> Iterator[None]:
+    """Everything the demo writes, in one transaction: committed if the block ends, rolled back if it raises."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_fast_load(conn, on=True)
+    try:
+        if sqlite:
+            # Take the write lock now: the "is it empty?" check and the fill must not interleave with a desk.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.begin()
+        try:
+            yield
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+    finally:
+        if sqlite:
+            _sqlite_fast_load(conn, on=False)
 
 
 def _sqlite_fast_load(conn: Connection, on: bool) -> None:
@@ -172,15 +189,14 @@ def _sqlite_fast_load(conn: Connection, on: bool) -> None:
         conn.exec_driver_sql("PRAGMA temp_store = DEFAULT")
 
 
-def _analyze(conn: Connection, sqlite: bool) -> None:
+def _analyze(conn: Connection) -> None:
     """Refresh the planner's statistics so the queue's queries pick their indexes."""
-    if sqlite:
-        conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sample, don't read every row
         conn.exec_driver_sql("ANALYZE")
-        conn.commit()
     else:
         conn.exec_driver_sql("ANALYZE " + ", ".join(LOADED_TABLES))
-        conn.commit()
+    conn.commit()
 
 
 def _tables_holding_cases(conn: Connection) -> list[str]:
@@ -201,8 +217,7 @@ def _tables_holding_cases(conn: Connection) -> list[str]:
     return [name for name in reversed(ordered) if name in doomed]
 
 
-def _check_or_wipe(conn: Connection, replace: bool) -> int:
-    existing = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar() or 0
+def _check_or_wipe(conn: Connection, existing: int, replace: bool) -> int:
     if existing and not replace:
         raise DeskError(
             f"{masked(conn.engine.url)} already holds {existing:,} cases: the demo only fills an empty desk "
@@ -237,7 +252,7 @@ def _check_or_wipe(conn: Connection, replace: bool) -> int:
     return int(existing)
 
 
-def _ensure_handlers(conn: Connection, me: str, summary: DemoSummary, today: date) -> dict[str, int]:
+def _ensure_handlers(conn: Connection, me: str, summary: DemoSummary) -> dict[str, int]:
     wanted = [(me, _os_display_name(me) or me, "handler")]
     wanted += [h for h in DEMO_HANDLERS if h[0] != me]
     existing = dict(conn.execute(text("SELECT username, id FROM handlers")).all())

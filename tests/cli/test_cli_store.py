@@ -75,6 +75,9 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, err = run("demo", "--db", db_url)
     assert_one_line_error(code, out, err, "already holds 33 cases", "--force")
 
+    code, out, err = run("demo", "--if-empty", "--db", db_url)
+    assert code == 0 and "already holds 33 cases: left as it is" in out, err
+
     code, out, err = run("demo", "--force", "--cases", "3", "--db", db_url, env={"DESKAPP_USER": "tester"})
     assert code == 0, err
     assert "deleted 33 existing cases" in out and "loaded 11 cases" in out

@@ -328,3 +328,13 @@ def test_add_working_days_both_ways():
     assert add_working_days(date(2026, 3, 8), -1) == date(2026, 3, 5)  # Sun rolls back to Fri first
     assert add_working_days(date(2026, 3, 10), 0) == date(2026, 3, 10)
     assert add_working_days(date(2026, 3, 10), 15) == date(2026, 3, 31)
+
+
+def test_if_empty_leaves_a_filled_desk_alone(engine):
+    fill_demo(engine, cases=4, seed=1, today=TODAY, me="tester")
+    before = _rows(engine, "cases")
+    summary = fill_demo(engine, cases=50, seed=9, today=TODAY, me="tester", if_empty=True)
+    assert summary.kept_cases == 12 and summary.cases == 0
+    assert _rows(engine, "cases") == before
+    # and on an empty desk it simply loads
+    assert fill_demo(engine, cases=2, today=TODAY, me="tester", replace=True, if_empty=True).cases == 10
