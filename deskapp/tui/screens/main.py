@@ -13,12 +13,10 @@ that post messages back; actions open the forms, which go through deskapp.action
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -32,7 +30,7 @@ from deskapp.errors import DeskError
 from deskapp.tui import queue_query
 from deskapp.tui.bindings import NAVIGATION, action_bindings, desk_action
 from deskapp.tui.filters import QueueFilters
-from deskapp.tui.text import line, plain, safe_text
+from deskapp.tui.text import line, safe_text
 from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.findings import finding_parts
 from deskapp.tui.widgets.footer import DeskFooter
@@ -85,7 +83,7 @@ class MainScreen(Screen):
     MainScreen #search { display: none; border: none; height: 1; padding: 0 1; }
     MainScreen #search.-open { display: block; }
     MainScreen #queue { height: 1fr; }
-    MainScreen #queue-missing { height: 1fr; padding: 1; color: $text-muted; }
+    MainScreen .queue-missing { height: 1fr; padding: 1; color: $text-muted; }
     """
 
     class CaseLoaded(Message):
