@@ -433,3 +433,19 @@ def test_remapping_to_a_free_key_or_swapping_is_no_clash():
     assert keymap_clashes({"case.down": "c"}, defaults) == [("case.down", "c", "desk.log_contact")]
     assert keymap_clashes({"filters.apply": "c"}, defaults) == []  # a modal's keys stand alone
     assert keymap_clashes({"desk.search": "?"}, defaults) == [("desk.search", "question_mark", "app.help")]
+
+
+async def test_search_box_cleans_pasted_escape_sequences():
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        app.screen.query_one("#search").post_message(events.Paste("leak\x1b[2J\x1b]52;c;SGVsbG8=\x07 [b]x[/b]"))
+        await pilot.pause()
+        search = app.screen.query_one("#search", Input)
+        assert search.value == "leak [b]x[/b]"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.filters.search == "leak [b]x[/b]"
+        assert "search “leak [b]x[/b]”" in app.screen.query_one("#queue-title").content.plain

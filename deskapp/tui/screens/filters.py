@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from deskapp.tui.filters import SORT_WORDS, QueueFilters
 from deskapp.tui.text import safe_text
+from deskapp.tui.widgets.inputs import CleanInput
 from deskapp.vocab import CASE_KINDS, CASE_STATUSES
 
 
@@ -72,7 +73,8 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
                     yield SelectionList[str](*[(_label(k), k, k in f.kinds) for k in CASE_KINDS],
                                              id="filter-kinds")
                     yield Label("Category", classes="heading")
-                    yield Input(f.category, placeholder="any (e.g. billing)", id="filter-category", compact=True)
+                    yield CleanInput(f.category, placeholder="any (e.g. billing)", id="filter-category",
+                                     compact=True, max_length=100)
                 with Vertical(id="filter-right"):
                     yield Label("Status (none = all open cases)", classes="heading")
                     yield SelectionList[str](*[(_label(s), s, s in f.statuses) for s in CASE_STATUSES],

@@ -35,6 +35,7 @@ from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.findings import finding_parts
 from deskapp.tui.widgets.footer import DeskFooter
 from deskapp.tui.widgets.header import DeskHeader, display_db
+from deskapp.tui.widgets.inputs import CleanInput
 from deskapp.tui.widgets.sidebar import PolicySidebar
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,8 @@ class MainScreen(Screen):
             with Vertical(id="queue-pane", classes="pane -active") as queue_pane:
                 queue_pane.border_title = "1 Queue"
                 yield Static(Content(""), id="queue-title", markup=False)
-                yield Input(placeholder="search ref, name or contact text; enter to search, esc to close",
-                            id="search")
+                yield CleanInput(placeholder="search ref, name or contact text; enter to search, esc to close",
+                                 id="search", max_length=200)
                 yield queue_query.make_queue_view(id="queue", classes="pane-body")
             case_pane = CasePane(id="case-pane", classes="pane pane-body")
             case_pane.border_title = "2 Case"
