@@ -173,7 +173,9 @@ class DeskApp(App):
         if keymap:
             self.set_keymap(keymap)
 
-        chosen, notice = choose_theme(theme, self.user_config.theme, self.theme_set.names, environ)
+        # Desk themes first; Textual's own (offered by the palette's theme picker) are valid choices too.
+        available = [*self.theme_set.names, *(n for n in self.available_themes if n not in self.theme_set.names)]
+        chosen, notice = choose_theme(theme, self.user_config.theme, available, environ)
         if notice:
             self.notices.append(("warning", notice))
         self.theme = chosen

@@ -29,9 +29,12 @@ def run_desk(args: argparse.Namespace) -> int:
 
     theme = getattr(args, "theme", None)
     if theme:
+        from textual.theme import BUILTIN_THEMES
+
         names = load_themes().names
-        if theme not in names:
-            raise ConfigError(f"--theme: unknown theme {theme!r} (available: {', '.join(names)})")
+        if theme not in names and theme not in BUILTIN_THEMES:
+            raise ConfigError(f"--theme: unknown theme {theme!r} (desk themes: {', '.join(names)}; "
+                              "Textual's own, e.g. nord, also work)")
     # Logging goes to a file if asked for: the terminal belongs to the app.
     log_file = os.environ.get("DESKAPP_LOG")
     if log_file:

@@ -220,6 +220,14 @@ async def test_cycle_theme_persists_and_keeps_the_rest_of_the_file(tmp_path):
         assert app.theme == first
 
 
+async def test_textual_builtin_theme_can_be_saved_and_restored(tmp_path):
+    path = config_file(tmp_path, "theme: nord\n")
+    app = make_app(config_file=path)
+    async with app.run_test(size=(100, 30)):
+        assert app.theme == "nord"
+        assert not notices(app)
+
+
 async def test_palette_theme_change_is_saved(tmp_path):
     path = tmp_path / "new" / "config.yaml"
     app = make_app(config_file=path)
