@@ -243,8 +243,11 @@ def describe(event: AuditEvent, contact: Optional[ContactView], case: CaseView) 
         verb = "Approved" if action == "approval.approve" else "Refused"
         return f"{verb} approval request {event.approval_id} ({detail.get('kind', 'action')})"
     if action == "case.import":
-        return f"Imported from {detail.get('source', 'another system')}" + (
-            f" as {detail['external_ref']}" if detail.get("external_ref") else "")
+        source = detail.get("source", "another system")
+        if detail.get("mode") == "update":
+            changed = ", ".join(str(c) for c in detail.get("changed") or []) or "parties or history"
+            return f"Updated from a new import of {source} (changed: {changed})"
+        return f"Imported from {source}" + (f" as {detail['external_ref']}" if detail.get("external_ref") else "")
     if action == "case.export":
         return f"Exported the case file ({detail.get('format', '?')})"
     return _PLAIN.get(action, action.replace("_", " ").replace(".", ": ").capitalize())

@@ -39,6 +39,19 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
                         help="file to write (default: print to the terminal)")
     export.set_defaults(func=run_export)
 
+    imp = sub.add_parser(
+        "import", parents=[common], help="bring cases in from another system (CSV or JSON)",
+        description="Import cases from FILE.csv (one row per case, parties as columns) or FILE.json (cases with "
+                    "nested parties, contacts and appointments). The whole file is checked first: any problem is "
+                    "reported as FILE:LINE: field: message and nothing is written. Cases are matched on "
+                    "external_ref: importing the same file again creates nothing; changed rows update cases "
+                    "nobody has worked since their import. Admins only.")
+    imp.add_argument("file", metavar="FILE", help="a .csv or .json file")
+    imp.add_argument("--dry-run", action="store_true", help="check and rehearse the import, then write nothing")
+    imp.add_argument("--skip-worked", action="store_true",
+                     help="leave cases worked in deskapp since their import as they are, instead of refusing")
+    imp.set_defaults(func=run_import)
+
 
 def existing_db(option: str | None) -> str:
     """The database URL to use; a SQLite file that does not exist is an error, never silently created."""
@@ -106,4 +119,26 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         print(f"wrote the case file for {casefile.case.ref} to {where} ({len(casefile.timeline)} timeline entries, "
               f"{len(casefile.milestones)} deadlines, {len(casefile.approvals)} approval requests)")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    import sys
+
+    from deskapp.supervision.importing import ImportRefused, import_file
+
+    desk = _desk(args)
+    try:
+        report = import_file(desk, args.file, dry_run=args.dry_run, skip_worked=args.skip_worked)
+    except ImportRefused as refused:
+        for text in refused.lines:
+            print(text, file=sys.stderr)
+        raise
+    finally:
+        desk.close()
+    print(report.summary())
+    for external, ref in report.skipped_worked[:20]:
+        print(f"  left alone: {external} ({ref}) was worked in deskapp since its import")
+    if len(report.skipped_worked) > 20:
+        print(f"  … and {len(report.skipped_worked) - 20:,} more")
     return 0

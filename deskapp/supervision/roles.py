@@ -102,7 +102,8 @@ def require(who: Any, permission: str, *, session: Any = None) -> None:
             raise NotAllowed(f"{person.username}'s account is inactive: nothing can be changed from it")
     if role not in roles:
         needs = " or ".join(roles)
-        raise NotAllowed(f"{person.username} is a {role}: {what} needs a {needs}")
+        article = "an" if needs[0] in "aeiou" else "a"
+        raise NotAllowed(f"{person.username} is {_a(role)}: {what} needs {article} {needs}")
 
 
 def require_action(who: Any, request: Any, case: Any, session: Any = None) -> None:
@@ -117,6 +118,11 @@ def require_action(who: Any, request: Any, case: Any, session: Any = None) -> No
     moves_case = request.kind == "assign" or (request.kind == "escalate" and getattr(request, "to", None))
     if moves_case and not _holds(who, case):
         require(who, "case.reassign", session=session)
+
+
+def _a(word: Any) -> str:
+    text = str(word)
+    return f"an {text}" if text[:1] in ("a", "e", "i", "o", "u") else f"a {text}"
 
 
 def _holds(who: Any, case: Any) -> bool:
