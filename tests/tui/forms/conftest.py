@@ -72,3 +72,17 @@ def case_of(desk):
     from deskapp.actions import load_case
 
     return lambda ref: load_case(desk, case_id(desk, ref))
+
+
+@pytest.fixture(autouse=True)
+def _quick_debounce(request, monkeypatch):
+    """Tests wait for every re-check; a shorter debounce keeps the suite quick. Tests that are about
+    the debounce itself are marked `real_debounce`."""
+    if request.node.get_closest_marker("real_debounce") is None:
+        from deskapp.tui.forms.base import ActionForm
+
+        monkeypatch.setattr(ActionForm, "PREVIEW_DELAY", 0.05)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_debounce: run the action forms with their real 300 ms debounce")

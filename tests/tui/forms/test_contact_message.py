@@ -325,3 +325,30 @@ async def test_warn_with_reason_on_postgresql(pg_url):
         assert last_audit(pg_desk).reason == "Nadia asked me to"
     finally:
         pg_desk.close()
+
+
+@pytest.mark.real_debounce
+async def test_typing_is_checked_once_it_pauses_not_on_every_key(desk, case_of, monkeypatch):
+    from deskapp import actions
+
+    calls = []
+    real_preview = actions.preview
+
+    def counting_preview(*args, **kwargs):
+        calls.append(args[2].body)
+        return real_preview(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "preview", counting_preview)
+    case = case_of("C-1002")
+    app = FormApp(open_form("message", desk, case, drafts=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        assert form.PREVIEW_DELAY == 0.3
+        await settle(pilot)
+        calls.clear()
+        form.widget("body").focus()
+        await pilot.press(*"4242 4242 4242 4242")  # 19 keys, each well inside the 300 ms debounce
+        await settle(pilot)
+        assert calls[-1] == "4242 4242 4242 4242"
+        assert len(calls) <= 3, f"re-checked {len(calls)} times for 19 keys"
+        assert ("card-number-disclosure", "block") in rules(form.live_findings)
