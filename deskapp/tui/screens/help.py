@@ -6,6 +6,7 @@ hand-written, so it cannot go stale when a binding is added or remapped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -57,8 +58,22 @@ def _rows(app: App, bindings: Iterable[Binding]) -> list[HelpRow]:
         first = group[0]
         all_keys = ",".join(dict.fromkeys(b.key for b in group))
         rows.append(HelpRow(current_keys(app, first, all_keys), first.id or "", first.tooltip or first.description))
-    # Remappable bindings (with ids) first, in the order they were declared.
-    return sorted(rows, key=lambda row: not row.binding_id)
+    # Remappable bindings (with ids) first: the desk's in the order of its binding table, others as declared.
+    order = _table_order()
+    return sorted(rows, key=lambda row: (not row.binding_id, order.get(row.binding_id, len(order))))
+
+
+def _table_order() -> dict[str, int]:
+    from deskapp.tui.bindings import NAVIGATION, action_bindings, app_bindings
+
+    return {b.id: i for i, b in enumerate([*action_bindings(), *NAVIGATION, *app_bindings()]) if b.id}
+
+
+def section_title(cls: type) -> str:
+    """A widget's BINDING_GROUP_TITLE, else its class name in words ("QueueView" -> "Queue view")."""
+    if cls.BINDING_GROUP_TITLE:
+        return cls.BINDING_GROUP_TITLE
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).capitalize()
 
 
 def _bindings_of(node_or_class) -> list[Binding]:
@@ -86,11 +101,11 @@ def binding_catalogue(app: App, screen: Screen, extra: Iterable[type[DOMNode]] =
             continue
         rows = _rows(app, _bindings_of(widget))
         if rows:
-            sections.append((cls.BINDING_GROUP_TITLE or cls.__name__, rows))
+            sections.append((section_title(cls), rows))
     for cls in extra:
         rows = _rows(app, _bindings_of(cls))
         if rows:
-            sections.append((cls.BINDING_GROUP_TITLE or cls.__name__, rows))
+            sections.append((section_title(cls), rows))
     sections.append(("App", _rows(app, _bindings_of(app))))
     return [(title, rows) for title, rows in sections if rows]
 
