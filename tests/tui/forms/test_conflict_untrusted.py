@@ -20,7 +20,7 @@ from forms_support import (
 
 from deskapp.actions import ActionRequest, save_party, submit
 from deskapp.actions.outcomes import Done
-from deskapp.tui.forms import ReasonModal, open_form
+from deskapp.tui.forms import ReasonModal, open_form, open_party_form
 
 HOSTILE = "[@click=app.quit]Quit[/] [/] [$accent @click=app.quit]x \x1b[2Jwipe \x1b]52;c;SGVsbG8=\x07clip \x07bell"
 SHOWN = "[@click=app.quit]Quit[/] [/] [$accent @click=app.quit]x wipe clip bell"
@@ -149,3 +149,39 @@ async def test_hostile_case_title_in_the_form_heading(desk, case_of):
         text = screen_text(app)
         assert SHOWN[:50] in text
         assert "\x1b" not in text
+
+
+async def test_editing_a_party_with_a_hostile_name_shows_it_literally_and_saves_it_unchanged(desk, case_of):
+    case = case_of("C-1004")
+    customer = party_named(case, "Helen Marsh")
+    done = save_party(desk, case.id, case.version, party_id=customer.id, name=HOSTILE)
+    case = done.case
+    app = FormApp(open_party_form(desk, case, party_id=customer.id))
+    async with app.run_test(size=(160, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        assert form.value("name") == HOSTILE, "the input holds exactly what is stored"
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "[@click=app.quit]Quit[/]" in text
+        form.widget("phone").value = "01632 960999"
+        await submit_form(pilot)
+        assert isinstance(app.result, Done)
+        assert app.is_running
+    saved = app.result.case.party(customer.id)
+    assert saved.name == HOSTILE and saved.phone == "01632 960999"
+
+
+def test_pick_list_labels_are_literal_text_without_controls():
+    from rich.text import Text
+
+    from deskapp.actions.views import HandlerView, PartyView
+    from deskapp.tui.forms.fields import handler_options, party_label
+
+    label = party_label(PartyView(id=1, role="representative", name=HOSTILE, designated=True,
+                                  organisation="[b]Org[/b]\x1b]52;c;eA==\x07"))
+    assert isinstance(label, Text) and not label.spans, "no markup was interpreted"
+    assert label.plain == f"{SHOWN} - representative, designated ([b]Org[/b])"
+    (text, value), = handler_options([HandlerView(id=1, username="sam", display_name=HOSTILE, role="supervisor")])
+    assert isinstance(text, Text) and value == "sam"
+    assert text.plain == f"{SHOWN} (sam, supervisor)"
