@@ -96,8 +96,8 @@ def binding_catalogue(app: App, screen: Screen, extra: Iterable[type[DOMNode]] =
         if cls in seen_classes:
             continue
         seen_classes.add(cls)
-        # Our own widgets only: Textual's built-ins (Input, Footer...) document themselves.
-        if not cls.__module__.startswith("deskapp."):
+        # Our own widgets that declare keys: Textual's built-ins (Input, Footer...) document themselves.
+        if not cls.__module__.startswith("deskapp.") or "BINDINGS" not in cls.__dict__:
             continue
         rows = _rows(app, _bindings_of(widget))
         if rows:
