@@ -64,3 +64,36 @@ async def test_home_and_pagedown_repaint_rows_already_read(mem_engine):
         await settle(pilot)
         assert painted_refs(app)[0] == refs[want[height]]
         assert view.scroll_y == height
+
+
+async def test_end_reads_the_screen_in_one_call_from_the_end(mem_engine):
+    """End on a cold cache: one rows() call for the whole screen, so the queue can walk back from
+    its end page by page; a call per page, lowest first, made the upper page jump (counts + OFFSET)."""
+    rows = make_rows(random.Random(12), 150)
+    load(mem_engine, rows)
+    flt = QueueFilter(open_only=False)
+    want = expected(rows, flt, "due")
+    refs = {r.id: r.ref for r in rows}
+    queue = Queue(mem_engine, flt, "due", NOW, page_size=5)
+    calls: list[tuple[int, int]] = []
+    real_rows = queue.rows
+
+    def rows_spy(start, stop):
+        calls.append((start, stop))
+        return real_rows(start, stop)
+
+    queue.rows = rows_spy
+    app = PaintedApp(queue)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        view.focus()
+        height = view.scrollable_content_region.height
+        calls.clear()
+        await pilot.press("end")
+        await settle(pilot)
+        assert painted_refs(app)[-1] == refs[want[-1]]
+        first_on_screen = len(want) - height
+        covering = [c for c in calls if c[0] <= first_on_screen and c[1] >= len(want) - 1]
+        assert covering, calls
+        assert queue._run_sizes is None  # no positional jump was needed

@@ -65,7 +65,7 @@ def layout(width: int) -> tuple[_Column, ...]:
     of the title as fits. Wider panes add priority, customer, kind/category
     and the assignee, always leaving the title at least 12 cells.
     """
-    cols = [_Column("flag", 1), _Column("ref", 9), _Column("due", 6), _Column("status", 10)]
+    cols = [_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10)]
     used = sum(c.width for c in cols) + len(cols) - 1
     for extra in (_Column("priority", 2), _Column("customer", 18), _Column("kind", 20), _Column("assigned", 8)):
         if width - (used + extra.width + 1) >= 12 + 1:
@@ -86,7 +86,10 @@ def fit(text: str, width: int) -> str:
 
 
 def due_words(due: Optional[datetime], now: datetime, soon: datetime) -> tuple[str, str]:
-    """(text, state) for the due column: '!today', '~14 Mar', ' 02 Apr', ' -'; state overdue|soon|''."""
+    """(text, state) for the due column: '!today', '~14 Mar', ' 02 Apr', ' -' (7 cells at most).
+
+    state is overdue, soon or ''; the mark makes it readable without colour.
+    """
     if due is None:
         return " -", ""
     state = "overdue" if due < now else ("soon" if due < soon else "")
@@ -328,20 +331,38 @@ class QueueView(ScrollView, can_focus=True):
     def _flush_wanted(self) -> None:
         self._flush_scheduled = False
         wanted, self._wanted = self._wanted, set()
-        for index in sorted(wanted):
-            self._request(index)
+        # One read per cluster of nearby rows, not one per page: Queue.rows orders the pages
+        # itself, so End walks back from the end of the queue instead of jumping (count every
+        # run, then OFFSET) to the page above the last one. Rows on screen first, read-ahead after.
+        top = round(self.scroll_y)
+        on_screen = sorted(i for i in wanted if top <= i < top + self._visible_height())
+        for group in (on_screen, sorted(set(wanted) - set(on_screen))):
+            if not group:
+                continue
+            gap = 2 * getattr(self.queue, "page_size", 100)
+            first = last = group[0]
+            for index in group[1:]:
+                if index - last > gap:
+                    self._request_range(first, last)
+                    first = index
+                last = index
+            self._request_range(first, last)
 
     def _request(self, index: int) -> None:
-        """Read the page holding `index` (and the read-ahead around the screen) in a worker."""
+        """Read the page holding `index` in a worker."""
+        self._request_range(index, index)
+
+    def _request_range(self, first: int, last: int) -> None:
+        """Read the pages holding rows first..last (those not already being read) in one worker."""
         queue, generation = self.queue, self._generation
         if queue is None or self.total is None:
             return
         page_size = getattr(queue, "page_size", 100)
-        page = index // page_size
-        if (generation, page) in self._pending:
+        pages = [p for p in range(first // page_size, last // page_size + 1) if (generation, p) not in self._pending]
+        if not pages:
             return
-        self._pending.add((generation, page))
-        start, stop = page * page_size, (page + 1) * page_size
+        self._pending.update((generation, p) for p in pages)
+        start, stop = pages[0] * page_size, (pages[-1] + 1) * page_size
 
         def work() -> None:
             try:
@@ -356,7 +377,8 @@ class QueueView(ScrollView, can_focus=True):
     def on_queue_view__rows(self, message: "QueueView._Rows") -> None:
         message.stop()
         page_size = getattr(self.queue, "page_size", 100)
-        self._pending.discard((message.generation, message.first // page_size))
+        for page in range(message.first // page_size, max(message.end - 1, message.first) // page_size + 1):
+            self._pending.discard((message.generation, page))
         if message.generation != self._generation:
             return
         if message.error:
@@ -440,7 +462,8 @@ class QueueView(ScrollView, can_focus=True):
                 col = _Column("title", max(width - used, 0))
             text, extra = self._cell(row, col.name, muted)
             segments.append(Segment(fit(text, col.width), line + extra if extra else line))
-        return Strip(segments).adjust_cell_length(width, line)
+        # One SGR run per style change, not per column: a cursor move over SSH costs half the bytes.
+        return Strip(Segment.simplify(segments)).adjust_cell_length(width, line)
 
     def _cell(self, row: Any, name: str, muted: Style) -> tuple[str, Optional[Style]]:
         if name == "flag":
