@@ -59,7 +59,7 @@ class Term:
         self.rc_file = folder / f"{name}.rc"
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(["tmux", *args], capture_output=True, text=True, env=self.env, timeout=20)
+        done = subprocess.run(["tmux", *args], capture_output=True, text=True, env=self.env, timeout=60)
         if check and done.returncode != 0:
             raise AssertionError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
