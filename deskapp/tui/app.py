@@ -20,10 +20,28 @@ from textual.binding import Binding
 
 from deskapp.tui.bindings import NAVIGATION, action_bindings, app_bindings
 from deskapp.tui.commands import DeskCommands
+from deskapp.tui.text import safe_text
 from deskapp.tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, ThemeSet, load_themes, terminal_colours
 from deskapp.tui.userconfig import UserConfig, config_path, load_user_config, save_theme
 
 log = logging.getLogger(__name__)
+
+
+def write_crash_log(error: Optional[BaseException]) -> Optional[Path]:
+    """Write the traceback to <data dir>/crash-<time>.log; None if it cannot be written."""
+    import traceback
+
+    from deskapp.config import data_dir
+
+    try:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
+        text = "".join(traceback.format_exception(error)) if error is not None else "unknown error\n"
+        path.write_text(text, encoding="utf-8")
+        return path
+    except OSError:
+        return None
 
 
 def other_screens() -> list[type]:
@@ -266,6 +284,25 @@ class DeskApp(App):
 
         if not any(isinstance(screen, ApprovalsScreen) for screen in self.screen_stack):
             self.push_screen(ApprovalsScreen(self.desk))
+
+    # --- a bug must not print a traceback over the handler's terminal --------
+
+    def _fatal_error(self) -> None:
+        """An unexpected error: the traceback goes to a crash file, the terminal gets one line.
+
+        (Overrides Textual's handler, which prints a full traceback with local
+        variables - customer text included - on exit.)
+        """
+        error = self._exception
+        path = write_crash_log(error)
+        where = f"; details in {path}" if path else ""
+        first = str(error).splitlines()[0] if error is not None and str(error) else ""
+        message = f"deskapp: internal error ({type(error).__name__}: {first[:200]}){where}"
+        from rich.text import Text
+
+        self.bell()
+        self._exit_renderables.append(Text(safe_text(message, single_line=True), style="bold red"))
+        self._close_messages_no_wait()
 
     # --- helpers -----------------------------------------------------------
 

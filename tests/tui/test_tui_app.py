@@ -457,3 +457,22 @@ async def test_search_box_cleans_pasted_escape_sequences():
         await pilot.pause()
         assert app.screen.filters.search == "leak [b]x[/b]"
         assert "search “leak [b]x[/b]”" in app.screen.query_one("#queue-title").content.plain
+
+
+async def test_a_bug_prints_one_line_and_writes_a_crash_file(tmp_path, monkeypatch, capfd):
+    monkeypatch.setenv("DESKAPP_DATA_DIR", str(tmp_path / "data"))
+
+    class Broken(DeskApp):
+        def action_cycle_theme(self) -> None:
+            raise ValueError("kaboom [b]customer text[/b]")
+
+    app = Broken(FakeDesk(), now=fixed_now, show_clock=False)
+    with pytest.raises(ValueError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+    err = capfd.readouterr().err
+    assert "deskapp: internal error (ValueError: kaboom [b]customer text[/b])" in err
+    assert "Traceback" not in err and "locals" not in err
+    crash = list((tmp_path / "data").glob("crash-*.log"))
+    assert len(crash) == 1 and "Traceback" in crash[0].read_text()
