@@ -65,6 +65,7 @@ PRIORITY_WORDS = {name: number for number, name in vocab.PRIORITIES.items()}
 _TRUE = {"yes", "y", "true", "t", "1", "x"}
 _FALSE = {"no", "n", "false", "f", "0", ""}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SHOWN_BADLY = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 # ----------------------------------------------------------------------------- problems
@@ -77,8 +78,10 @@ class Problem:
     message: str
 
     def render(self, name: str) -> str:
+        """`FILE:LINE: field: message`, always one line."""
         where = f"{name}:{self.line}" if self.line else name
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return _SHOWN_BADLY.sub("?", text)
 
 
 class Problems(Exception):
@@ -318,14 +321,8 @@ def parse_json(text: str) -> ParsedFile:
         raise Problems([Problem(None, "cases", f"more than {MAX_CASES:,} cases in one file: split it")])
     lines = _element_lines(text, len(data))
     out = ParsedFile(fmt="json", source=source)
-    problems = _Collector()
     for index, item in enumerate(data):
-        line = lines[index] if lines else None
-        if not isinstance(item, dict):
-            problems.add(line, f"cases[{index + 1}]", "expected a case object {...}")
-            continue
-        out.rows.append((line, item))
-    problems.raise_if_any()
+        out.rows.append((lines[index] if lines else None, item))  # check() reports items that are not objects
     return out
 
 
@@ -371,7 +368,8 @@ def _element_lines(text: str, count: int) -> Optional[list[int]]:
 
 
 def _short(value: Any, limit: int = 40) -> str:
-    text = _CONTROL.sub("?", str(value))
+    """A piece of the file quoted in a problem: short, on one line, no control characters."""
+    text = _SHOWN_BADLY.sub("?", str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -450,7 +448,7 @@ class _Case:
             key_value = value.strip().lower()
             if key_value.isdigit():
                 key_value = int(key_value)
-        if isinstance(key_value, bool) or key_value not in allowed:
+        if isinstance(key_value, bool) or not isinstance(key_value, (str, int)) or key_value not in allowed:
             words = ", ".join(str(k) for k in allowed)
             self.bad(where, f"{_short(value)!r} is not one of: {words}")
             return default
@@ -663,7 +661,8 @@ class _Case:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", bool: "true/false", type(None): "null"}.get(type(value), "a number")
+    return {dict: "an object", list: "a list", bool: "true/false", type(None): "null", str: "text"}.get(
+        type(value), "a number")
 
 
 def check(parsed: ParsedFile, now: datetime, handlers: Optional[set[str]] = None) -> list[CaseRecord]:
@@ -671,7 +670,10 @@ def check(parsed: ParsedFile, now: datetime, handlers: Optional[set[str]] = None
     problems = _Collector()
     records: list[CaseRecord] = []
     seen: dict[str, Optional[int]] = {}
-    for line, raw in parsed.rows:
+    for index, (line, raw) in enumerate(parsed.rows):
+        if not isinstance(raw, dict):
+            problems.add(line, f"cases[{index + 1}]", f"expected a case object {{...}}, not {_kind(raw)}")
+            continue
         shaped = csv_case(raw) if parsed.fmt == "csv" else raw
         ref = shaped.get("external_ref")
         key = ref.strip() if isinstance(ref, str) else ref
