@@ -842,7 +842,8 @@ class Queue:
         """The position of `case_id` in this queue, or None if the queue does not show it.
 
         Listed queues answer from memory; others count the rows before the case
-        (one count per run before it, then one range count), cost like count().
+        with range counts on the sort's index (earlier priorities, the dated run
+        before the undated one, then the rows before it in its own run).
         """
         with self._lock:
             self.count()
@@ -862,11 +863,7 @@ class Queue:
                     return None
                 run = self._run_of(row)
                 part = self._spec.parts[run[1]]
-                before = 0
-                for other, size in self.run_sizes():
-                    if other == run:
-                        break
-                    before += size
+                before = self._count_runs_before(conn, run)
                 ascending = not part.desc
                 left = part.key[0] if len(part.key) == 1 else tuple_(*part.key)
                 key = _key_of(part, row)
@@ -876,6 +873,28 @@ class Queue:
                 stmt = select(func.count()).select_from(CASES).where(*self._run_conditions(run), earlier)
                 stmt = self._hinted(stmt, self._order_index(part))
                 return before + int(conn.execute(stmt).scalar_one())
+
+    def _count_runs_before(self, conn, run: Run) -> int:
+        """Rows in the runs before `run`: a range count or two on the sort's index, not every run's size."""
+        if self._run_sizes is not None and any(other == run for other, _n in self._run_sizes):
+            before = 0
+            for other, size in self._run_sizes:
+                if other == run:
+                    return before
+                before += size
+        group, part_no = run
+        conds = list(self.conditions())
+        total = 0
+        if self._spec.group is not None:
+            stmt = select(func.count()).select_from(CASES).where(*conds, self._spec.group < group)
+            total += int(conn.execute(self._hinted(stmt, self._group_index())).scalar_one())
+            conds.append(self._spec.group == group)
+        for earlier in self._spec.parts[:part_no]:
+            if self._cannot_match(earlier):
+                continue
+            stmt = select(func.count()).select_from(CASES).where(*conds, earlier.where)
+            total += int(conn.execute(self._hinted(stmt, self._order_index(earlier))).scalar_one())
+        return total
 
     def _run_of(self, row: Any) -> Run:
         group = getattr(row, self._spec.group.name) if self._spec.group is not None else None
