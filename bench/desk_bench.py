@@ -51,7 +51,9 @@ from typing import Any, Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    # Appended, not prepended: `deskapp` comes from the installed (or PYTHONPATH) copy, so
+    # PYTHONPATH=/other/checkout measures that checkout with this bench.
+    sys.path.append(str(ROOT))
 
 from bench.common import (  # noqa: E402
     Figure,
@@ -82,6 +84,15 @@ TARGET_BYTES_MOVE = 1000
 KEY_DOWN = b"\x1b[B"
 KEY_PAGE_DOWN = b"\x1b[6~"
 REDRAW_WINDOW = 0.100  # seconds: bytes arriving this soon after a key are the queue's own redraw
+
+
+class Pace:
+    """How long to wait for quiet between steps (shorter with --quick, for the smoke test)."""
+
+    settle = 0.4  # screen unchanged this long = the desk is done with the last key
+    key_quiet = 0.6  # pty: no output this long = everything a keystroke caused has arrived
+    first_quiet = 1.5  # pty: the first screen is complete
+    page_downs = 3  # PageDowns per tmux launch
 
 # A queue row in the queue pane: the flag cell, a space, then the ref.
 _QUEUE_ROW = re.compile(r"^.{2}([A-Z]{1,4}-\d+)\b")
@@ -249,18 +260,17 @@ class Session:
     error: str = ""
 
 
-def desk_in_tmux(tmux: Tmux, url: str, env: dict[str, str], facts: QueueFacts, *, keys: bool = True,
-                 page_downs: int = 3) -> Session:
+def desk_in_tmux(tmux: Tmux, url: str, env: dict[str, str], facts: QueueFacts, *, keys: bool = True) -> Session:
     s = Session()
     run, started = tmux.launch([*deskapp_command(), "--db", url], env, WIDTH, HEIGHT)
     try:
         pid = run.pid()
         s.first, screen = run.wait_for(lambda sc: bool(queue_refs(sc)), started, 90, "the first queue row")
         s.first_cpu = cpu_seconds(pid) if pid else None
-        run.settle(quiet=0.5)
+        run.settle(quiet=Pace.settle)
         s.settled = time.perf_counter() - started
         if keys:
-            _desk_keys(run, facts, s, page_downs)
+            _desk_keys(run, facts, s, Pace.page_downs)
         s.rss_kib = peak_rss_kib(pid) if pid else None
         run.keys("q")
         try:
@@ -278,11 +288,11 @@ def _desk_keys(run, facts: QueueFacts, s: Session, page_downs: int) -> None:
     t = run.keys("End")
     s.end, _ = run.wait_for(lambda sc: facts.last_ref in queue_refs(sc) and queue_complete(sc), t, 30,
                             f"End to show {facts.last_ref}")
-    run.settle(0.4)
+    run.settle(Pace.settle)
     t = run.keys("Home")
     s.home, screen = run.wait_for(lambda sc: facts.first_ref in queue_refs(sc) and queue_complete(sc), t, 30,
                                   f"Home to show {facts.first_ref}")
-    screen = run.settle(0.4)
+    screen = run.settle(Pace.settle)
     for _ in range(page_downs):
         before = queue_refs(screen)
         t = run.keys("PageDown")
@@ -290,7 +300,7 @@ def _desk_keys(run, facts: QueueFacts, s: Session, page_downs: int) -> None:
             lambda sc: queue_complete(sc) and queue_refs(sc) != before and len(queue_refs(sc)) == len(before),
             t, 30, "PageDown to show the next screen of cases")
         s.page_down.append(took)
-        screen = run.settle(0.4)
+        screen = run.settle(Pace.settle)
     # Filter: f, Tab to "Overdue", space, ctrl+s (timed from ctrl+s).
     run.keys("f")
     run.wait_for(lambda sc: "Filter the queue" in sc, time.perf_counter(), 10, "the filter screen")
@@ -300,11 +310,11 @@ def _desk_keys(run, facts: QueueFacts, s: Session, page_downs: int) -> None:
     t = run.keys("C-s")
     s.filter, _ = run.wait_for(lambda sc: counted(sc, "overdue") and queue_complete(sc), t, 30,
                                "the overdue filter's result")
-    run.settle(0.4)
+    run.settle(Pace.settle)
     run.keys("Escape")  # clears the filter
     run.wait_for(lambda sc: counted(sc) and "overdue" not in queue_title(sc), time.perf_counter(), 30,
                  "the filter to clear")
-    run.settle(0.4)
+    run.settle(Pace.settle)
     s.search_name = _search(run, facts.surname)
     s.search_ref = _search(run, facts.middle_ref)
 
@@ -318,11 +328,11 @@ def _search(run, words: str) -> float:
     t = run.keys("Enter")
     took, _ = run.wait_for(lambda sc: counted(sc) and "match" in queue_title(sc) and queue_complete(sc), t, 30,
                            f"the search for {words!r}")
-    run.settle(0.4)
+    run.settle(Pace.settle)
     run.keys("Escape")
     run.wait_for(lambda sc: "match" not in queue_title(sc) and counted(sc), time.perf_counter(), 30,
                  "the search to clear")
-    run.settle(0.4)
+    run.settle(Pace.settle)
     return took
 
 
@@ -405,7 +415,7 @@ async def _pilot(url: str, user: Optional[str], facts: QueueFacts, workdir: Path
         await until(check)
         shown = await painted(time.perf_counter())
         await task
-        await pilot.pause(0.3)
+        await pilot.pause(Pace.settle)
         return shown - started
 
     try:
@@ -418,7 +428,7 @@ async def _pilot(url: str, user: Optional[str], facts: QueueFacts, workdir: Path
                 out.end.append(await timed(pilot, "end", lambda: ready(lambda v: v.cursor == v.total - 1)))
                 await pilot.press("home")
                 await until(lambda: ready(lambda v: v.cursor == 0))
-                await pilot.pause(0.3)
+                await pilot.pause(Pace.settle)
                 cursor = view().cursor
                 out.page_down.append(await timed(pilot, "pagedown", lambda: ready(lambda v: v.cursor != cursor)))
 
@@ -428,14 +438,14 @@ async def _pilot(url: str, user: Optional[str], facts: QueueFacts, workdir: Path
                 out.filter.append(await timed(pilot, "ctrl+s", lambda: ready(lambda v: app.screen.filters.overdue)))
                 await pilot.press("escape")
                 await until(lambda: ready(lambda v: not app.screen.filters.active))
-                await pilot.pause(0.3)
+                await pilot.pause(Pace.settle)
 
                 for words, into in ((facts.surname, out.search_name), (facts.middle_ref, out.search_ref)):
                     await pilot.press("slash", *words)
                     into.append(await timed(pilot, "enter", lambda: ready(lambda v: bool(app.screen.filters.search))))
                     await pilot.press("escape")
                     await until(lambda: ready(lambda v: not app.screen.filters.active))
-                    await pilot.pause(0.3)
+                    await pilot.pause(Pace.settle)
             await pilot.press("q")
     except Exception as exc:  # noqa: BLE001 - reported in the table, the other figures still count
         out.error = f"{type(exc).__name__}: {exc}"
@@ -468,14 +478,14 @@ def bytes_per_key(url: str, env: dict[str, str], term: str, keys: int) -> Bytes:
     terminal = PtyTerminal([*deskapp_command(), "--db", url], run_env, WIDTH, HEIGHT)
     try:
         chunks = terminal.read_until_seen(_REF_BYTES, limit=90)
-        chunks += terminal.read_until_quiet(quiet=1.5, limit=30)
+        chunks += terminal.read_until_quiet(quiet=Pace.first_quiet, limit=30)
         out.first_screen = sum(n for _t, n in chunks)
         if terminal.closed or not _REF_BYTES.search(bytes(terminal.output)):
             out.error = "deskapp did not draw a queue: " + _printable(bytes(terminal.output))[-300:]
             return out
-        terminal.keystroke(KEY_DOWN)  # the first move also fills caches; not counted
-        moves = [terminal.keystroke(KEY_DOWN) for _ in range(keys)]
-        pages = [terminal.keystroke(KEY_PAGE_DOWN) for _ in range(keys)]
+        terminal.keystroke(KEY_DOWN, quiet=Pace.key_quiet)  # the first move also fills caches; not counted
+        moves = [terminal.keystroke(KEY_DOWN, quiet=Pace.key_quiet) for _ in range(keys)]
+        pages = [terminal.keystroke(KEY_PAGE_DOWN, quiet=Pace.key_quiet) for _ in range(keys)]
         out.move_redraw = median(b.within(REDRAW_WINDOW) for b in moves)
         out.move_total = median(b.total() for b in moves)
         out.page_redraw = median(b.within(REDRAW_WINDOW) for b in pages)
@@ -614,7 +624,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--no-pilot", action="store_true", help="skip the in-process (Pilot) figures")
     parser.add_argument("--no-policy", action="store_true", help="skip the policy evaluation figures")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--quick", action="store_true",
+                        help="shorter waits and one PageDown per launch (smoke tests; figures less steady)")
     args = parser.parse_args(argv)
+    if args.quick:
+        Pace.settle, Pace.key_quiet, Pace.first_quiet, Pace.page_downs = 0.2, 0.4, 0.8, 1
     if args.repeat < 1 or args.keys < 1 or args.cases < 0:
         parser.error("--repeat and --keys must be at least 1, --cases at least 0")
 

@@ -116,7 +116,7 @@ def main() -> int:
             if not out.exists():
                 out.write_text(json.dumps(MARKS))
 
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))
     from bench.common import Tmux, clean_env  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,0 +1,94 @@
+"""The bench scripts still run end to end (on a tiny database), so they do not rot between releases.
+
+Figures are not checked against targets here (a CI machine is no benchmark);
+only that every script finishes, prints its table and measures what it says
+it measures: a first screen, each key, memory, bytes per keystroke.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench"
+
+pytestmark = [pytest.mark.slow]
+
+
+def _run(args: list[str], timeout: float, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("DESKAPP_DB", None)
+    env["DESKAPP_CONFIG_DIR"] = str(cwd / "config")
+    env["DESKAPP_DATA_DIR"] = str(cwd / "data")
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
+    assert done.returncode == 0, f"{args[0]} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def desk_run(tmp_path_factory):
+    """desk_bench.py on a 2,000-case database it loads itself (kept, for the other scripts)."""
+    if not shutil.which("tmux"):
+        pytest.skip("desk_bench.py drives deskapp in tmux, which is not installed")
+    work = tmp_path_factory.mktemp("bench")
+    url = f"sqlite:///{work / 'tiny.db'}"
+    out = work / "figures.json"
+    done = _run([str(BENCH / "desk_bench.py"), "--cases", "2000", "--db", url, "--repeat", "1", "--keys", "3", "--quick",
+                 "--no-vd", "--no-policy", "--json", str(out)], timeout=300, cwd=work)
+    return url, done.stdout, json.loads(out.read_text())
+
+
+@pytest.mark.tmux
+def test_desk_bench_measures_every_figure(desk_run):
+    _url, stdout, figures = desk_run
+    assert "first screen, whole process (tmux)" in stdout and "problems:" not in stdout, stdout[-3000:]
+    sqlite = figures["SQLite"]
+    assert sqlite["database"]["load_seconds"] > 0 and sqlite["database"]["cases"] >= 2000
+    (run,) = sqlite["tmux"]
+    assert not run["error"], run["error"]
+    for key in ("first", "first_cpu", "end", "home", "filter", "search_name", "search_ref", "rss_kib"):
+        assert run[key] and run[key] > 0, key
+    assert len(run["page_down"]) == 1
+    pilot = sqlite["pilot"]
+    assert not pilot["error"], pilot["error"]
+    assert pilot["mount_to_rows"] > 0 and pilot["end"] and pilot["search_ref"]
+    for term in ("xterm-256color", "xterm"):
+        counted = figures["bytes"][term]
+        assert not counted["error"], counted["error"]
+        # A cursor move redraws something, and less than a whole screen of cells.
+        assert 0 < counted["move_redraw"] < 120 * 40 * 4
+        assert counted["page_total"] >= counted["page_redraw"] > 0
+    # Fewer colours, fewer bytes (the 16-colour theme's escapes are shorter).
+    assert figures["bytes"]["xterm"]["first_screen"] < figures["bytes"]["xterm-256color"]["first_screen"]
+
+
+def test_queue_bench_runs(desk_run, tmp_path):
+    url, _stdout, _figures = desk_run
+    done = _run([str(BENCH / "queue_bench.py"), "--db", url, "--repeat", "1"], timeout=120, cwd=tmp_path)
+    assert "End" in done.stdout and "PageDown" in done.stdout
+
+
+def test_policy_bench_runs(tmp_path):
+    done = _run([str(BENCH / "policy_bench.py"), "--repeat", "3"], timeout=120, cwd=tmp_path)
+    assert "all kinds" in done.stdout and "pack.deadlines()" in done.stdout
+
+
+@pytest.mark.tmux
+def test_startup_trace_runs(desk_run, tmp_path):
+    url, _stdout, _figures = desk_run
+    done = _run([str(BENCH / "startup_trace.py"), "--db", url, "--repeat", "1"], timeout=120, cwd=tmp_path)
+    assert "first frame with rows written to the terminal" in done.stdout
+
+
+def test_demo_load_bench_runs(tmp_path):
+    if not (BENCH / "demo_load.py").exists():
+        pytest.skip("bench/demo_load.py is not in this checkout")
+    done = _run([str(BENCH / "demo_load.py"), "--cases", "500"], timeout=120, cwd=tmp_path)
+    assert "cases" in done.stdout
