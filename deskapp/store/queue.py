@@ -441,9 +441,10 @@ class Queue:
         f = self.filter
         name = self._spec.name
         opened = {"open"} if f.excludes_closed else set()
+        # The sort indexes carry status (and, for received/ref, due_at) after their key (queue2).
         if name == "priority":
             return (self._open_or("ix_cases_open_priority", "ix_cases_priority_due"),
-                    frozenset(opened | {"due_range"}))
+                    frozenset(opened | {"due_range", "status"}))
         if name == "due":
             # (X, due_at, id) indexes give both the filter and the order.
             if f.mine is not None:
@@ -457,10 +458,12 @@ class Queue:
             if len(f.kinds) == 1:
                 return (self._open_or("ix_cases_open_kind", "ix_cases_kind_due"),
                         frozenset(opened | {"kind", "due_range"}))
-            return self._open_or("ix_cases_open_due", "ix_cases_due"), frozenset(opened | {"due_range"})
+            return (self._open_or("ix_cases_open_due", "ix_cases_due"),
+                    frozenset(opened | {"due_range", "status"}))
+        covered = frozenset(opened | {"status", "due_range"})
         if name == "received":
-            return self._open_or("ix_cases_open_received", "ix_cases_received"), frozenset(opened)
-        return self._open_or("ix_cases_open_ref", "ix_cases_ref_natural"), frozenset(opened)
+            return self._open_or("ix_cases_open_received", "ix_cases_received"), covered
+        return self._open_or("ix_cases_open_ref", "ix_cases_ref_natural"), covered
 
     def _needed_terms(self) -> frozenset[str]:
         f = self.filter
