@@ -296,9 +296,12 @@ class LiveDesk(Widget):
                         f"{latest.requested_by} asks approval for a {latest.action.get('kind', 'action')} on "
                         f"{latest.case_ref} ({len(pending)} waiting): press {KEY} to decide.", "approvals",
                         title="Approval requested", severity="warning", timeout=15)
-            decided_cases = {c.case_id for c in changes if c.kind in ("approval.approved", "approval.refused")}
-            if decided_cases:
-                for approval in decided_for_me(self.desk, decided_cases):
+            decisions = [c for c in changes if c.kind in ("approval.approved", "approval.refused")]
+            if decisions:
+                since = min(c.at for c in decisions)
+                fresh = [a for a in decided_for_me(self.desk, {c.case_id for c in decisions})
+                         if a.decided_at is None or a.decided_at >= since]
+                for approval in fresh:
                     verb = "approved" if approval.status == "approved" else "refused"
                     then = f": press {KEY} to carry it out" if verb == "approved" else ""
                     self.app.call_from_thread(

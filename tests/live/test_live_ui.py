@@ -31,9 +31,10 @@ def fixed_now() -> datetime:
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def db(db_url, monkeypatch):
+    """Handlers sam, jo, priya and three cases, on SQLite (and PostgreSQL when configured)."""
     monkeypatch.setenv("DESKAPP_DESK", "desk-7")
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    url = db_url
     engine = connect(url)
     upgrade(engine)
     add_handler(engine, "sam", "handler", "Sam Reid")
@@ -78,9 +79,16 @@ async def open_case(pilot, app, case_id: int):
 
     screen = app.screen
     await wait_until(pilot, lambda: bool(screen.query(LiveDesk)) and screen.query_one(LiveDesk).feed is not None)
-    screen.select_case(case_id, delay=0)
-    await wait_until(pilot, lambda: screen.case is not None and screen.case.id == case_id)
+    await move_to(pilot, screen, case_id)
     return screen
+
+
+async def move_to(pilot, screen, case_id: int) -> None:
+    """Put the queue's cursor on the case, as a handler would (a queue re-read keeps the cursor's case)."""
+    view = screen.query_one("#queue")
+    await wait_until(pilot, lambda: view.total is not None and screen.case is not None, timeout=10)
+    view.move_cursor(view.queue.index_of(case_id))
+    await wait_until(pilot, lambda: screen.case is not None and screen.case.id == case_id, timeout=10)
 
 
 def pane_text(screen) -> str:
@@ -119,7 +127,7 @@ async def test_also_open_line_follows_other_desks(db):
         assert took < 2.0
         other.viewing(cases[2].id)  # sam moves on
         await wait_until(pilot, lambda: "also open" not in pane_text(screen))
-        screen.select_case(cases[2].id, delay=0)  # jo follows: sam is there
+        await move_to(pilot, screen, cases[2].id)  # jo follows: sam is there
         await wait_until(pilot, lambda: "also open: sam" in pane_text(screen))
         # and jo's desk is visible to sam
         live = [v.username for v in other.who_else(cases[2].id)]
@@ -197,7 +205,7 @@ async def test_reopening_a_case_with_a_draft_says_so(db):
         await open_case(pilot, app, cases[0].id)
         await pilot.pause(0.5)
         assert not any("draft" in m for m in seen)
-        app.screen.select_case(cases[1].id, delay=0)
+        await move_to(pilot, app.screen, cases[1].id)
         await wait_until(pilot, lambda: any("unsent message draft" in m and "Roof visit" in m for m in seen))
         assert any("press m" in m for m in seen if "draft" in m)
     jo.close()
