@@ -69,11 +69,11 @@ class Case(SQLModel, table=True):
 
     __tablename__ = "cases"
     __table_args__ = (
-        # The sort indexes carry status (and due_at where not a key) after the key, so a status or
-        # due-date filter on another sort is checked in the index, not by visiting each row (queue2).
-        Index("ix_cases_due", "due_at", "id", "status"),
-        Index("ix_cases_priority_due", "priority", "due_at", "id", "status"),
-        Index("ix_cases_received", "received_at", "id", "status", "due_at"),
+        # The sort indexes carry status, assigned_to_id (and due_at where not a key) after the key, so
+        # "mine", status and due-date filters on any sort are checked in the index, not row by row (queue2).
+        Index("ix_cases_due", "due_at", "id", "status", "assigned_to_id"),
+        Index("ix_cases_priority_due", "priority", "due_at", "id", "status", "assigned_to_id"),
+        Index("ix_cases_received", "received_at", "id", "status", "due_at", "assigned_to_id"),
         Index("ix_cases_assigned_due", "assigned_to_id", "due_at", "id"),
         Index("ix_cases_status_due", "status", "due_at", "id"),
         Index("ix_cases_kind_due", "kind", "due_at", "id"),
@@ -85,9 +85,10 @@ class Case(SQLModel, table=True):
         # The default queue shows open cases only: these partial indexes hold just those, so a
         # desk with a million mostly-closed cases sorts, pages and counts at the speed of its
         # open ones (deskapp/store/queue.py names them; migrations queue1 and queue2 create them).
-        _open_cases_index("ix_cases_open_due", "due_at", "id", "status"),
-        _open_cases_index("ix_cases_open_priority", "priority", "due_at", "id", "status"),
-        _open_cases_index("ix_cases_open_received", "received_at", "id", "status", "due_at"),
+        _open_cases_index("ix_cases_open_due", "due_at", "id", "status", "assigned_to_id"),
+        _open_cases_index("ix_cases_open_priority", "priority", "due_at", "id", "status", "assigned_to_id"),
+        _open_cases_index("ix_cases_open_received", "received_at", "id", "status", "due_at",
+                          "assigned_to_id"),
         _open_cases_index("ix_cases_open_assigned", "assigned_to_id", "due_at", "id"),
         _open_cases_index("ix_cases_open_kind", "kind", "due_at", "id"),
         _open_cases_index("ix_cases_open_category", "category", "due_at", "id"),
@@ -120,9 +121,9 @@ class Case(SQLModel, table=True):
 
 # "Sort by reference" in natural order (C-999 before C-1001): by length, then text.
 Index("ix_cases_ref_natural", func.length(Case.__table__.c.ref), Case.__table__.c.ref, Case.__table__.c.status,
-      Case.__table__.c.due_at)
+      Case.__table__.c.due_at, Case.__table__.c.assigned_to_id)
 Index("ix_cases_open_ref", func.length(Case.__table__.c.ref), Case.__table__.c.ref, Case.__table__.c.status,
-      Case.__table__.c.due_at,
+      Case.__table__.c.due_at, Case.__table__.c.assigned_to_id,
       sqlite_where=text(OPEN_CASES_WHERE), postgresql_where=text(OPEN_CASES_WHERE))
 
 

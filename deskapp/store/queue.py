@@ -441,10 +441,10 @@ class Queue:
         f = self.filter
         name = self._spec.name
         opened = {"open"} if f.excludes_closed else set()
-        # The sort indexes carry status (and, for received/ref, due_at) after their key (queue2).
+        # The sort indexes carry status, assigned_to_id (and, for received/ref, due_at) after their key (queue2).
         if name == "priority":
             return (self._open_or("ix_cases_open_priority", "ix_cases_priority_due"),
-                    frozenset(opened | {"due_range", "status"}))
+                    frozenset(opened | {"due_range", "status", "mine"}))
         if name == "due":
             # (X, due_at, id) indexes give both the filter and the order.
             if f.mine is not None:
@@ -459,8 +459,8 @@ class Queue:
                 return (self._open_or("ix_cases_open_kind", "ix_cases_kind_due"),
                         frozenset(opened | {"kind", "due_range"}))
             return (self._open_or("ix_cases_open_due", "ix_cases_due"),
-                    frozenset(opened | {"due_range", "status"}))
-        covered = frozenset(opened | {"status", "due_range"})
+                    frozenset(opened | {"due_range", "status", "mine"}))
+        covered = frozenset(opened | {"status", "due_range", "mine"})
         if name == "received":
             return self._open_or("ix_cases_open_received", "ix_cases_received"), covered
         return self._open_or("ix_cases_open_ref", "ix_cases_ref_natural"), covered

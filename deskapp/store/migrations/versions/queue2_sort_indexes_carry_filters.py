@@ -1,7 +1,7 @@
-"""Queue: the sort indexes carry status (and due_at) after their key.
+"""Queue: the sort indexes carry status, due_at and assigned_to_id after their key.
 
 A status filter on a sort other than "due" (e.g. closed cases, newest first),
-or "overdue" sorted by received date or ref, was checked by visiting each case
+"overdue" or "mine" sorted by received date or ref, was checked by visiting each case
 row while walking the sort's index; when the filter correlates with the order
 (closed cases are old, so newest-first starts with half a million open ones)
 that is seconds at a million cases. With the columns in the index the check
@@ -31,14 +31,17 @@ OPEN = "status != 'closed'"
 REF = 'length(ref)'
 # name: (columns before, columns after, partial over open cases)
 CHANGES = {
-    'ix_cases_due': (['due_at', 'id'], ['due_at', 'id', 'status'], False),
-    'ix_cases_priority_due': (['priority', 'due_at', 'id'], ['priority', 'due_at', 'id', 'status'], False),
-    'ix_cases_received': (['received_at', 'id'], ['received_at', 'id', 'status', 'due_at'], False),
-    'ix_cases_ref_natural': ([REF, 'ref'], [REF, 'ref', 'status', 'due_at'], False),
-    'ix_cases_open_due': (['due_at', 'id'], ['due_at', 'id', 'status'], True),
-    'ix_cases_open_priority': (['priority', 'due_at', 'id'], ['priority', 'due_at', 'id', 'status'], True),
-    'ix_cases_open_received': (['received_at', 'id'], ['received_at', 'id', 'status', 'due_at'], True),
-    'ix_cases_open_ref': ([REF, 'ref'], [REF, 'ref', 'status', 'due_at'], True),
+    'ix_cases_due': (['due_at', 'id'], ['due_at', 'id', 'status', 'assigned_to_id'], False),
+    'ix_cases_priority_due': (['priority', 'due_at', 'id'], ['priority', 'due_at', 'id', 'status', 'assigned_to_id'],
+                              False),
+    'ix_cases_received': (['received_at', 'id'], ['received_at', 'id', 'status', 'due_at', 'assigned_to_id'], False),
+    'ix_cases_ref_natural': ([REF, 'ref'], [REF, 'ref', 'status', 'due_at', 'assigned_to_id'], False),
+    'ix_cases_open_due': (['due_at', 'id'], ['due_at', 'id', 'status', 'assigned_to_id'], True),
+    'ix_cases_open_priority': (['priority', 'due_at', 'id'], ['priority', 'due_at', 'id', 'status', 'assigned_to_id'],
+                               True),
+    'ix_cases_open_received': (['received_at', 'id'], ['received_at', 'id', 'status', 'due_at', 'assigned_to_id'],
+                               True),
+    'ix_cases_open_ref': ([REF, 'ref'], [REF, 'ref', 'status', 'due_at', 'assigned_to_id'], True),
 }
 
 
