@@ -27,6 +27,7 @@ from deskapp.errors import DeskError
 from deskapp.live.changes import record as record_change
 from deskapp.live.retry import retry_on_busy
 from deskapp.policy import Finding, evaluate
+from deskapp.store import search
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case
 from deskapp.supervision.roles import require_action
 
@@ -65,10 +66,6 @@ def refresh_due(desk: Desk, session: Session, case: Case, now: datetime) -> Case
 
 def reindex(session: Session, case_id: int) -> None:
     """Keep full-text search in step with the case, in the same transaction."""
-    try:
-        from deskapp.store import search
-    except ImportError:  # search arrives with the queue work
-        return
     search.index_case(session, case_id)
 
 
