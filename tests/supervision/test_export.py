@@ -183,3 +183,21 @@ def test_an_altered_record_is_flagged_in_the_case_file(full_story, db_url, engin
     assert code == 0, err
     assert "This audit record no longer matches its hash" in out
     assert "WARNING: 1 of the 9 audit records for this case do not match their hashes" in out
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_escaping_holds_for_any_text(text):
+    from deskapp.supervision.render import h
+
+    for out in (h(text), md(text), "\n".join(fenced(text))):
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+    assert "<" not in h(text) and ">" not in h(text) and '"' not in h(text)
+    assert "\n" not in md(text) and not re.search(r"(?<!\\)[<>\[\]`*_|&]", md(text).replace("\\\\", ""))
+    block = fenced(text)
+    assert block[0].startswith("```") and block[-1] == block[0][:-4]
+    assert block[0][:-4] not in "\n".join(block[1:-1]), "the fence never appears inside the block"
