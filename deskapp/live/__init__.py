@@ -12,5 +12,7 @@ from deskapp.live.feed import ChangeFeed
 from deskapp.live.presence import Presence, Viewer, describe
 from deskapp.live.retry import BusyError, is_transient, retry_on_busy, retry_transient
 
-__all__ = ["Change", "ChangeFeed", "Presence", "Viewer", "describe", "is_transient", "record", "retry_on_busy",
-           "retry_transient", "BusyError"]
+__all__ = [
+    "BusyError", "Change", "ChangeFeed", "Presence", "Viewer", "describe", "is_transient", "record",
+    "retry_on_busy", "retry_transient",
+]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlmodel import Session
@@ -35,8 +34,8 @@ class Change:
 
     id: int
     at: datetime
-    case_id: Optional[int]
-    version: Optional[int]
+    case_id: int | None
+    version: int | None
     actor: str
     kind: str
 
@@ -55,8 +54,8 @@ def record(
     kind: str,
     actor: str,
     at: datetime,
-    case_id: Optional[int] = None,
-    version: Optional[int] = None,
+    case_id: int | None = None,
+    version: int | None = None,
 ) -> None:
     """Add a change-feed line to the caller's open transaction (and NOTIFY on PostgreSQL)."""
     postgres = session.get_bind().dialect.name == "postgresql"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,7 +42,7 @@ class ChangeFeed:
         self,
         engine: Engine,
         *,
-        since: Optional[int] = None,
+        since: int | None = None,
         interval: float = POLL_INTERVAL_S,
         catch_up_every: float = PG_CATCH_UP_S,
     ):
@@ -50,13 +50,13 @@ class ChangeFeed:
         self.postgres = engine.dialect.name == "postgresql"
         self.interval = interval
         self.catch_up_every = catch_up_every
-        self.last_error: Optional[str] = None
+        self.last_error: str | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._conn = None  # SQLite: SQLAlchemy Connection; PostgreSQL: detached psycopg connection
         self._raw = None
-        self._data_version: Optional[int] = None
+        self._data_version: int | None = None
         if since is None:
             with engine.connect() as conn:
                 since = latest_id(conn)
@@ -152,7 +152,7 @@ class ChangeFeed:
                 last_catch_up = time.monotonic()
                 changes = self.poll()
                 self.last_error = None
-            except Exception as exc:  # a dropped connection: note it, back off, reconnect
+            except Exception as exc:  # noqa: BLE001 - a dropped connection: note it, back off, reconnect
                 self.last_error = " ".join(str(exc).split())[:200] or type(exc).__name__
                 with self._lock:
                     self._close_conn()
@@ -161,7 +161,7 @@ class ChangeFeed:
             if changes:
                 try:
                     callback(changes)
-                except Exception as exc:  # never let a UI hiccup kill the feed
+                except Exception as exc:  # noqa: BLE001 - never let a UI hiccup kill the feed
                     self.last_error = f"callback failed: {exc}"[:200]
         with self._lock:
             self._close_conn()
@@ -188,10 +188,10 @@ class ChangeFeed:
                 raw.close()
             elif conn is not None:
                 conn.close()
-        except Exception:
-            pass
+        except Exception as exc:  # noqa: BLE001 - a connection that is already broken: nothing to close
+            self.last_error = f"closing: {exc}"[:200]
 
-    def __enter__(self) -> "ChangeFeed":
+    def __enter__(self) -> ChangeFeed:
         return self
 
     def __exit__(self, *exc) -> None:

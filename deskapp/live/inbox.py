@@ -10,18 +10,17 @@ withdraw it — instead of carrying it out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import or_, select
 
 from deskapp.actions import audit
 from deskapp.actions.approvals import pending_approvals
 from deskapp.actions.desk import Desk
-from deskapp.actions.reads import case_view
-from deskapp.actions.reads import approval_view, usernames
 from deskapp.actions.outcomes import Outcome
+from deskapp.actions.reads import approval_view, case_view, usernames
 from deskapp.actions.submit import submit
 from deskapp.actions.views import ActionRequest, ApprovalView
 from deskapp.errors import DeskError
@@ -83,24 +82,23 @@ def decided_for_me(desk: Desk, case_ids: Iterable[int]) -> list[ApprovalView]:
 def withdraw_approval(desk: Desk, approval_id: int) -> ApprovalView:
     """Drop my own pending or approved request: it will not be carried out. Audited."""
     now = desk.now()
-    with desk.session() as session:
-        with session.begin():
-            row = session.get(ApprovalRequest, approval_id, with_for_update=True)
-            if row is None:
-                raise DeskError(f"approval request {approval_id} does not exist")
-            if row.requested_by_id != desk.me.id:
-                raise DeskError(f"approval request {approval_id} is not yours to drop")
-            if row.status not in ("pending", "approved"):
-                raise DeskError(f"approval request {approval_id} is already {row.status}")
-            row.status = "withdrawn"
-            session.flush()
-            audit.append(
-                session, actor=desk.me.username, handler_id=desk.me.id, action="approval.withdraw", at=now,
-                case_id=row.case_id, detail={"kind": (row.action or {}).get("kind")},
-                approval_id=row.id,
-            )
-            record(session, kind="approval.withdrawn", actor=desk.me.username, at=now, case_id=row.case_id)
-            return approval_view(session, row)
+    with desk.session() as session, session.begin():
+        row = session.get(ApprovalRequest, approval_id, with_for_update=True)
+        if row is None:
+            raise DeskError(f"approval request {approval_id} does not exist")
+        if row.requested_by_id != desk.me.id:
+            raise DeskError(f"approval request {approval_id} is not yours to drop")
+        if row.status not in ("pending", "approved"):
+            raise DeskError(f"approval request {approval_id} is already {row.status}")
+        row.status = "withdrawn"
+        session.flush()
+        audit.append(
+            session, actor=desk.me.username, handler_id=desk.me.id, action="approval.withdraw", at=now,
+            case_id=row.case_id, detail={"kind": (row.action or {}).get("kind")},
+            approval_id=row.id,
+        )
+        record(session, kind="approval.withdrawn", actor=desk.me.username, at=now, case_id=row.case_id)
+        return approval_view(session, row)
 
 
 def stored_request(approval: ApprovalView, version: int) -> ActionRequest:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Optional
 
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
@@ -61,7 +61,7 @@ def _ago(then: datetime, now: datetime) -> str:
     return f"{hours // 24} d"
 
 
-def describe(viewers: Iterable[Viewer], now: Optional[datetime] = None) -> str:
+def describe(viewers: Iterable[Viewer], now: datetime | None = None) -> str:
     """The case view's line, e.g. "also open: jo, 2 min; priya, <1 min" ('' when nobody else)."""
     now = now or _real_now()
     parts = []
@@ -77,7 +77,7 @@ def who_else(
     *,
     token: str = "",
     username: str = "",
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
     expire_after: float = EXPIRE_AFTER_S,
 ) -> list[Viewer]:
     """Live desks other than `token` with `case_id` open, longest-open first, one entry per handler."""
@@ -122,22 +122,22 @@ class Presence:
         self.expire_after = expire_after
         self.clock = clock
         self.token = secrets.token_hex(16)
-        self.case_id: Optional[int] = None
-        self.opened_at: Optional[datetime] = None
-        self.last_error: Optional[str] = None
+        self.case_id: int | None = None
+        self.opened_at: datetime | None = None
+        self.last_error: str | None = None
         self._beats = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     # -- writes (each its own short transaction, retried if the database is busy) ----------------
 
-    def _write(self, *, announce: tuple[Optional[int], ...] = ()) -> None:
+    def _write(self, *, announce: tuple[int | None, ...] = ()) -> None:
         now = self.clock()
 
         def transaction() -> None:
             with Session(self.engine) as session, session.begin():
-                values = dict(case_id=self.case_id, opened_at=self.opened_at, last_seen=now)
+                values = {"case_id": self.case_id, "opened_at": self.opened_at, "last_seen": now}
                 hit = session.execute(
                     update(PresenceRow).where(PresenceRow.token == self.token).values(**values)
                 ).rowcount
@@ -155,7 +155,7 @@ class Presence:
         with self._lock:
             self._write()
 
-    def viewing(self, case_id: Optional[int]) -> None:
+    def viewing(self, case_id: int | None) -> None:
         """This desk now shows `case_id` (None: no case). Tells desks on the old and new case at once."""
         with self._lock:
             if case_id == self.case_id:
@@ -213,7 +213,7 @@ class Presence:
         self._stop.clear()
         try:
             self.join()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the heartbeat thread tries again
             self.last_error = " ".join(str(exc).split())[:200]
         self._thread = threading.Thread(target=self._run, name="deskapp-presence", daemon=True)
         self._thread.start()
@@ -223,7 +223,7 @@ class Presence:
             try:
                 self.beat()
                 self.last_error = None
-            except Exception as exc:  # the database is away for a moment: try again next beat
+            except Exception as exc:  # noqa: BLE001 - the database is away for a moment: next beat
                 self.last_error = " ".join(str(exc).split())[:200] or type(exc).__name__
 
     def stop(self, *, leave: bool = True, timeout: float = 3.0) -> None:
@@ -235,5 +235,5 @@ class Presence:
         if leave:
             try:
                 self.leave()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - closing down: the row will expire anyway
                 self.last_error = " ".join(str(exc).split())[:200]

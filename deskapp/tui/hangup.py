@@ -25,7 +25,8 @@ import signal
 import sys
 import termios
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ heartbeating and drops out of everyone's "also open" within 30 s.
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from textual import work
 from textual.content import Content
@@ -63,15 +63,15 @@ class LiveDesk(Widget):
 
     DEFAULT_CSS = "LiveDesk { display: none; }"
 
-    def __init__(self, desk: Any, *, feed_interval: Optional[float] = None,
-                 presence_interval: Optional[float] = None) -> None:
+    def __init__(self, desk: Any, *, feed_interval: float | None = None,
+                 presence_interval: float | None = None) -> None:
         super().__init__()
         self.desk = desk
         self.feed: Any = None
         self.presence: Any = None
         self.feed_interval = feed_interval
         self.presence_interval = presence_interval
-        self.viewing: Optional[int] = None  # the case presence was last told about
+        self.viewing: int | None = None  # the case presence was last told about
         self.presence_text = ""
         self._draft_told: set[int] = set()
 
@@ -127,7 +127,7 @@ class LiveDesk(Widget):
 
     # --- the case on screen ---------------------------------------------------------------
 
-    def _screen_case_id(self) -> Optional[int]:
+    def _screen_case_id(self) -> int | None:
         case = getattr(self.screen, "case", None)
         return getattr(case, "id", None)
 
@@ -139,7 +139,7 @@ class LiveDesk(Widget):
             self._case_opened(case_id)
 
     @work(thread=True, exclusive=True, group="live-presence", exit_on_error=False)
-    def _case_opened(self, case_id: Optional[int]) -> None:
+    def _case_opened(self, case_id: int | None) -> None:
         presence = self.presence
         if presence is None:
             return
@@ -166,7 +166,7 @@ class LiveDesk(Widget):
         if draft is None:
             return
         self._draft_told.add(case_id)
-        fields, body = draft
+        fields, _body = draft
         subject = str(fields.get("subject") or "").strip()
         what = f" ({subject[:40]})" if subject else ""
         self.app.call_from_thread(
@@ -178,10 +178,10 @@ class LiveDesk(Widget):
         key = self._key_for(action) or {"approvals": "A", "open_action('message')": "m"}.get(action, "?")
         self.notify(text.replace(KEY, key), markup=False, **kwargs)
 
-    def _key_for(self, action: str) -> Optional[str]:
+    def _key_for(self, action: str) -> str | None:
         """The key the handler presses for `action` (their keymap may have moved it)."""
         try:
-            for key, active in self.screen.active_bindings.items():
+            for active in self.screen.active_bindings.values():
                 if active.binding.action == action:
                     return self.app.get_key_display(active.binding)
         except Exception:  # noqa: BLE001
@@ -244,7 +244,7 @@ class LiveDesk(Widget):
         self._tell_about_approvals([c for c in data if c.is_approval and c.actor != me])
         self._refresh_approvals_screen(data)
 
-    def _refresh_screen(self, data: list[Change], shown: Optional[int]) -> None:
+    def _refresh_screen(self, data: list[Change], shown: int | None) -> None:
         main = self._main_screen()
         if main is None:
             return
@@ -322,7 +322,7 @@ class LiveDesk(Widget):
                 reload()
 
 
-def attach_live(app: Any) -> Optional[LiveDesk]:
+def attach_live(app: Any) -> LiveDesk | None:
     """Mount a LiveDesk on the app's main screen (called once the main screen is up)."""
     from deskapp.tui.screens.main import MainScreen
 

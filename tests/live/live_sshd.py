@@ -16,7 +16,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Optional
 
 
 class SshdUnavailable(Exception):
@@ -41,11 +40,11 @@ class Sshd:
         self.folder = folder
         self.user = getpass.getuser()
         self.port = 0
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
         self.client_key = folder / "client_key"
         self.log = folder / "sshd.log"
 
-    def start(self, timeout: float = 10.0) -> "Sshd":
+    def start(self, timeout: float = 10.0) -> Sshd:
         sshd = find_sshd()
         if shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
             raise SshdUnavailable("the OpenSSH client (ssh, ssh-keygen) is not installed")
@@ -80,11 +79,12 @@ class Sshd:
             "LogLevel VERBOSE",
             "",
         ]))
-        check = subprocess.run([sshd, "-t", "-f", str(config)], capture_output=True, text=True)
+        check = subprocess.run([sshd, "-t", "-f", str(config)], capture_output=True, text=True, check=False)
         if check.returncode != 0:
             raise SshdUnavailable(f"sshd rejects the test config: {' '.join(check.stderr.split())[:200]}")
-        self.process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
-                                        stderr=open(self.log, "w"))
+        with open(self.log, "w") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
+                                            stderr=log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -108,7 +108,7 @@ class Sshd:
 
     def _try_login(self) -> bool:
         done = subprocess.run([*self.ssh_args(tty=False), "echo ssh-ok"], capture_output=True, text=True,
-                              timeout=15)
+                              timeout=15, check=False)
         return done.returncode == 0 and "ssh-ok" in done.stdout
 
     def stop(self) -> None:

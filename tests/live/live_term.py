@@ -14,12 +14,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Optional
 
 
-def deskapp_command() -> Optional[str]:
+def deskapp_command() -> str | None:
     """The installed console script next to this Python, else on PATH."""
     here = Path(sys.executable).with_name("deskapp")
     if here.exists():
@@ -59,7 +59,7 @@ class Term:
         self.rc_file = folder / f"{name}.rc"
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(["tmux", *args], capture_output=True, text=True, env=self.env, timeout=60)
+        done = subprocess.run(["tmux", *args], capture_output=True, text=True, env=self.env, timeout=60, check=False)
         if check and done.returncode != 0:
             raise AssertionError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
@@ -122,7 +122,7 @@ class Term:
         """What a dropped SSH link does: the terminal goes away under the program."""
         self.tmux("kill-session", "-t", self.name, check=False)
 
-    def exit_code(self, timeout: float = 15.0) -> Optional[int]:
+    def exit_code(self, timeout: float = 15.0) -> int | None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.rc_file.exists() and self.rc_file.read_text().strip():
@@ -131,7 +131,7 @@ class Term:
         return None
 
     def kill_server(self) -> None:
-        subprocess.run(["tmux", "kill-server"], capture_output=True, env=self.env, timeout=20)
+        subprocess.run(["tmux", "kill-server"], capture_output=True, env=self.env, timeout=20, check=False)
 
 
 def children_of(pid: int) -> list[int]:

@@ -21,9 +21,18 @@ def say(**fields) -> None:
 
 def main(argv: list[str]) -> int:
     mode, url, user, count, seed = argv[1], argv[2], argv[3], int(argv[4]), int(argv[5])
-    from deskapp.actions import ActionRequest, Conflict, Done, NeedsReason, load_case, open_desk, submit
-    from deskapp.store.models import Case
     from sqlalchemy import select
+
+    from deskapp.actions import (
+        ActionRequest,
+        Conflict,
+        Done,
+        NeedsReason,
+        load_case,
+        open_desk,
+        submit,
+    )
+    from deskapp.store.models import Case
 
     desk = open_desk(url, None, user)
     with desk.session() as session:

@@ -9,12 +9,26 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from deskapp.actions import (ActionRequest, ApprovalRequested, Blocked, Done, decide_approval, new_case,
-                             open_desk, submit)
+from deskapp.actions import (
+    ActionRequest,
+    ApprovalRequested,
+    Blocked,
+    Done,
+    decide_approval,
+    new_case,
+    open_desk,
+    submit,
+)
 from deskapp.errors import DeskError
 from deskapp.live.feed import ChangeFeed
-from deskapp.live.inbox import (complete_approval, decided_for_me, my_requests, pending_for_me,
-                                stored_request, withdraw_approval)
+from deskapp.live.inbox import (
+    complete_approval,
+    decided_for_me,
+    my_requests,
+    pending_for_me,
+    stored_request,
+    withdraw_approval,
+)
 from deskapp.store.handlers import add_handler
 from deskapp.store.models import ApprovalRequest, AuditEvent, Contact
 

@@ -16,11 +16,20 @@ import shlex
 import shutil
 import time
 import uuid
+from pathlib import Path
 
 import pytest
-
 from live_sshd import Sshd, SshdUnavailable
-from live_term import Term, alive, deskapp_command, kill9, make_desk_db, poll_until, processes_with_env, sqlite_value
+from live_term import (
+    Term,
+    alive,
+    deskapp_command,
+    kill9,
+    make_desk_db,
+    poll_until,
+    processes_with_env,
+    sqlite_value,
+)
 
 pytestmark = [pytest.mark.tmux, pytest.mark.slow]
 
@@ -48,8 +57,8 @@ def describe(pids: list[int]) -> list[str]:
     out = []
     for pid in pids:
         try:
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()[:120]
-            state = open(f"/proc/{pid}/stat").read().split(") ")[-1][:1]
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1]
         except OSError:
             cmd, state = "?", "?"
         out.append(f"{pid} [{state}] {cmd}")

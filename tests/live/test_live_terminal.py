@@ -8,9 +8,17 @@ import time
 import uuid
 
 import pytest
-
-from live_term import (Term, alive, deskapp_command, kill9, make_desk_db, poll_until, processes_with_env,
-                       sqlite_value, wait_gone)
+from live_term import (
+    Term,
+    alive,
+    deskapp_command,
+    kill9,
+    make_desk_db,
+    poll_until,
+    processes_with_env,
+    sqlite_value,
+    wait_gone,
+)
 
 pytestmark = [pytest.mark.tmux, pytest.mark.slow]
 

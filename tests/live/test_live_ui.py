@@ -14,8 +14,17 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from deskapp.actions import (ActionRequest, ApprovalRequested, Done, decide_approval, load_case, new_case,
-                             open_desk, save_draft, submit)
+from deskapp.actions import (
+    ActionRequest,
+    ApprovalRequested,
+    Done,
+    decide_approval,
+    load_case,
+    new_case,
+    open_desk,
+    save_draft,
+    submit,
+)
 from deskapp.live.presence import Presence
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
@@ -197,7 +206,7 @@ async def test_handler_is_told_and_carries_out_the_approved_action(db):
 
 
 async def test_reopening_a_case_with_a_draft_says_so(db):
-    url, sam, cases = db
+    url, _sam, cases = db
     jo = open_desk(url, None, "jo", clock=fixed_now)
     save_draft(jo, cases[1].id, "message", {"subject": "Roof visit"}, "Dear Ada, the roofer will")
     app, desk, seen = desk_app(url, "jo")

@@ -230,11 +230,11 @@ class ApprovalsScreen(Screen):
             found = pending_for_me(self.desk) if self.supervisor else []
             found += my_requests(self.desk)
             self.post_message(self.Loaded(found))
-        except Exception as exc:  # noqa: BLE001 - shown as one line
+        except Exception as exc:
             log.exception("loading approvals failed")
             self.post_message(self.Loaded([], _one_line(exc)))
 
-    def on_approvals_screen_loaded(self, message: "ApprovalsScreen.Loaded") -> None:
+    def on_approvals_screen_loaded(self, message: ApprovalsScreen.Loaded) -> None:
         options = self.query_one("#approvals-list", OptionList)
         keep = self.current.id if self.current is not None else None
         self.approvals = message.approvals
@@ -253,7 +253,7 @@ class ApprovalsScreen(Screen):
         self.refresh_bindings()
 
     @property
-    def current(self) -> Optional[Any]:
+    def current(self) -> Any | None:
         options = self.query_one("#approvals-list", OptionList)
         index = options.highlighted
         if index is None or not (0 <= index < len(self.approvals)):
@@ -295,7 +295,7 @@ class ApprovalsScreen(Screen):
             self.show_status("You can only decide other handlers' pending requests.", "$text-warning")
             return
 
-        def decided(reason: Optional[str]) -> None:
+        def decided(reason: str | None) -> None:
             if reason:
                 self.busy = True
                 self.show_status("Saving the decision…", "$text-muted")
@@ -318,7 +318,7 @@ class ApprovalsScreen(Screen):
 
     # --- carrying out or dropping (the handler who asked) --------------------------------------
 
-    def _mine(self) -> Optional[Any]:
+    def _mine(self) -> Any | None:
         approval = self.current
         if approval is None or self.busy:
             return None
@@ -381,7 +381,7 @@ class ApprovalsScreen(Screen):
             return
         self.post_message(self.Finished(f"Dropped #{approval.id}: the action will not be carried out."))
 
-    def on_approvals_screen_finished(self, message: "ApprovalsScreen.Finished") -> None:
+    def on_approvals_screen_finished(self, message: ApprovalsScreen.Finished) -> None:
         self.busy = False
         style = {"error": "bold $text-error", "warning": "$text-warning"}.get(message.severity, "$text-success")
         self.show_status(message.text, style)
