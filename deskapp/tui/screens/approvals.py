@@ -159,7 +159,7 @@ class ApprovalsScreen(Screen):
     ]
     DEFAULT_CSS = """
     ApprovalsScreen #approvals-title { height: auto; padding: 0 1; background: $panel; }
-    ApprovalsScreen #approvals-list { height: 40%; min-height: 4; border: round $panel-lighten-2; }
+    ApprovalsScreen #approvals-list { height: auto; max-height: 40%; min-height: 3; border: round $panel-lighten-2; }
     ApprovalsScreen #approvals-list:focus { border: round $primary; }
     ApprovalsScreen #approvals-detail { height: 1fr; padding: 0 1; border: round $panel-lighten-2; }
     ApprovalsScreen #approvals-status { height: auto; padding: 0 1; }
