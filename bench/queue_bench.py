@@ -124,7 +124,9 @@ def main(argv=None) -> int:
     row("status new or acknowledged, by priority", QueueFilter(statuses=("new", "acknowledged")), "priority")
     row("kind complaint", QueueFilter(kinds=("complaint",)))
     row(f"category {category}", QueueFilter(category=category))
-    row(f"mine + overdue, by received", QueueFilter(mine=me, overdue=True), "received")
+    row("mine + overdue, by received", QueueFilter(mine=me, overdue=True), "received")
+    row(f"category {category}, by ref", QueueFilter(category=category), "ref")
+    row("kind enquiry + due soon, by priority", QueueFilter(kinds=("enquiry",), due_soon=True), "priority")
     row("closed, newest first", QueueFilter(statuses=("closed",)), "received")
 
     print(f"\n{'search (first screen: hits + count + 40 rows)':60} {'rows':>7} {'ms':>9}")

@@ -24,14 +24,14 @@ PostgreSQL's, prefers "filter, then sort everything" even when the LIMIT makes
 walking the sort's index far cheaper.
 
 Listed mode. A search, a small result (at most SMALL_SET rows), or a filter
-the sort's index cannot answer by itself (e.g. "mine" sorted newest first)
-with at most LIST_LIMIT rows is read once as an ordered array of ids through
-the filter's index; pages are then read by id. Walking the sort's index
-instead would pass over (and look up) every non-matching case on every page,
-and when the filter correlates with the order (overdue cases are old, so
-"overdue, newest first" starts with thousands of recent cases that are not
-overdue) that is unbounded. Above LIST_LIMIT the filter matches a large share
-of the desk, and walking skips few rows per page.
+the sort's index cannot answer by itself (a kind or category on a sort other
+than due date) matching at most LIST_LIMIT rows is read once as an ordered
+array of ids through the filter's index; pages are then read by id. Walking
+the sort's index instead would pass over (and look up) many non-matching
+cases per page. The sort indexes carry status, assignee and due date after
+their key, so "mine", status and overdue/due-soon filters are checked on the
+index entry on every sort, even where they correlate with the order ("closed,
+newest first" passes half a million open entries, cheaply).
 
 All functions are synchronous and may block: the desk calls them from worker
 threads. A Queue is safe to share between threads.
@@ -72,9 +72,10 @@ NEAR_PAGES = 10
 # At or below this many matching cases the whole ordered list of ids is read at once.
 SMALL_SET = 2000
 # ... and up to this many when the sort's index cannot answer the filter by itself
-# (e.g. "mine" sorted by received date): one sort of the filtered rows beats walking
-# the sort's index past every case that is not mine, page after page.
-LIST_LIMIT = 100_000
+# (a kind or category on a sort other than due date): below this the filter matches
+# so few cases that walking the sort's index would pass over (and look up) thousands
+# of others per page; one sort of the filtered rows is cheaper.
+LIST_LIMIT = 20_000
 # "Due soon": due before the end of this many working days after today.
 DUE_SOON_WORKING_DAYS = 2
 
@@ -491,6 +492,16 @@ class Queue:
             missing |= needed - self._order_plan(part)[1]
         return frozenset(missing)
 
+    def _count_index(self, part: Optional[_Part]) -> Optional[str]:
+        """The index for counting rows of a run (positions, jumps).
+
+        Normally the sort's own index; when it cannot answer the whole filter,
+        the filter's index, which visits only matching rows instead of every row.
+        """
+        if self.residual and self._filter_index() is not None:
+            return self._filter_index()
+        return self._group_index() if part is None else self._order_index(part)
+
     def _group_index(self) -> Optional[str]:
         return self._open_or("ix_cases_open_priority", "ix_cases_priority_due")
 
@@ -751,13 +762,13 @@ class Queue:
                         sizes.append(((None, i), 0))
                         continue
                     stmt = select(func.count()).select_from(CASES).where(*conds, part.where)
-                    stmt = self._hinted(stmt, self._order_index(part))
+                    stmt = self._hinted(stmt, self._count_index(part))
                     sizes.append(((None, i), int(conn.execute(stmt).scalar_one())))
                 return sizes
             # Grouped (priority): one pass over the group index; count(due_at) counts the dated rows.
             stmt = (select(spec.group, func.count(), func.count(C.due_at)).select_from(CASES).where(*conds)
                     .group_by(spec.group).order_by(spec.group))
-            stmt = self._hinted(stmt, self._group_index())
+            stmt = self._hinted(stmt, self._count_index(None))
             out: list[tuple[Run, int]] = []
             for group, total, dated in conn.execute(stmt).all():
                 out += [((group, 0), int(dated)), ((group, 1), int(total) - int(dated))]
@@ -874,7 +885,7 @@ class Queue:
                          else tuple_(*(literal(v, c.type) for v, c in zip(key, part.key))))
                 earlier = left < right if ascending else left > right
                 stmt = select(func.count()).select_from(CASES).where(*self._run_conditions(run), earlier)
-                stmt = self._hinted(stmt, self._order_index(part))
+                stmt = self._hinted(stmt, self._count_index(part))
                 return before + int(conn.execute(stmt).scalar_one())
 
     def _count_runs_before(self, conn, run: Run) -> int:
@@ -890,13 +901,13 @@ class Queue:
         total = 0
         if self._spec.group is not None:
             stmt = select(func.count()).select_from(CASES).where(*conds, self._spec.group < group)
-            total += int(conn.execute(self._hinted(stmt, self._group_index())).scalar_one())
+            total += int(conn.execute(self._hinted(stmt, self._count_index(None))).scalar_one())
             conds.append(self._spec.group == group)
         for earlier in self._spec.parts[:part_no]:
             if self._cannot_match(earlier):
                 continue
             stmt = select(func.count()).select_from(CASES).where(*conds, earlier.where)
-            total += int(conn.execute(self._hinted(stmt, self._order_index(earlier))).scalar_one())
+            total += int(conn.execute(self._hinted(stmt, self._count_index(earlier))).scalar_one())
         return total
 
     def _run_of(self, row: Any) -> Run:
