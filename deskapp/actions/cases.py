@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from deskapp import vocab
 from deskapp.actions import audit
@@ -33,6 +32,7 @@ from deskapp.errors import DeskError
 from deskapp.live.changes import record as record_change
 from deskapp.live.retry import retry_on_busy
 from deskapp.store.models import Case, Party
+from deskapp.store.refs import next_case_refs
 from deskapp.supervision.roles import require
 
 PARTY_FIELDS = ("role", "name", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
@@ -59,11 +59,6 @@ def _party_values(values: dict[str, Any]) -> dict[str, Any]:
     if "name" in values and not out.get("name"):
         raise InvalidInput("name", "a party needs a name")
     return out
-
-
-def _next_ref(session: Session) -> str:
-    top = session.execute(select(func.max(Case.id))).scalar() or 0
-    return f"C-{1001 + top}"
 
 
 @retry_on_busy("open the case")
@@ -100,7 +95,7 @@ def new_case(
             with desk.session() as session, session.begin():
                 require(desk, "case.create", session=session)
                 case = Case(
-                    ref=_next_ref(session),
+                    ref=next_case_refs(session)[0],
                     kind=kind,
                     category=category,
                     title=title,

@@ -32,6 +32,7 @@ from sqlmodel import Session
 from deskapp.actions import audit
 from deskapp.errors import DeskError
 from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Handler, Party
+from deskapp.store.refs import next_case_refs
 from deskapp.supervision.import_format import (
     CaseRecord,
     MAX_BYTES,
@@ -101,21 +102,6 @@ def read_file(path: str) -> bytes:
 
 
 # ----------------------------------------------------------------------------- case numbers
-
-
-def next_case_numbers(session: Session, count: int) -> list[str]:
-    """`count` fresh desk references C-n, after the highest numeric one in use (whatever made it)."""
-    top = 1000
-    # Natural order (length, then text) puts the highest number last; a few non-numeric refs are skipped.
-    rows = session.execute(
-        select(Case.ref).where(Case.ref.like("C-%")).order_by(func.length(Case.ref).desc(), Case.ref.desc()).limit(50)
-    ).scalars()
-    for ref in rows:
-        digits = ref[2:]
-        if digits.isdigit():
-            top = max(top, int(digits))
-            break
-    return [f"C-{top + i}" for i in range(1, count + 1)]
 
 
 # ----------------------------------------------------------------------------- matching
@@ -309,7 +295,7 @@ def _write(desk, records, report, source, handler_ids, now, name, skip_worked, d
 
             fresh = [r for r, known, _f in plan if known is None]
             new_ids = iter(_reserve_ids(conn, "cases", len(fresh)))
-            new_refs = iter(next_case_numbers(session, len(fresh)))
+            new_refs = iter(next_case_refs(session, len(fresh)))
             party_ids = iter(_reserve_ids(conn, "parties", sum(len(r.parties) for r, _k, _f in plan)))
             cases, parties, contacts, appointments, events, touched = [], [], [], [], [], []
             current: dict[int, Any] = {}

@@ -291,3 +291,12 @@ def test_unknown_handler_cannot_open_a_desk(engine, db_url):
 def test_case_ids_persist_between_reads(desks, housing, engine):
     with Session(engine) as s:
         assert s.get(Case, housing.id).ref == housing.ref
+
+
+def test_new_case_numbers_after_the_highest_ref_whoever_made_it(desks, engine):
+    """Demo and imports number cases too: a new case must not collide with them."""
+    with Session(engine) as s, s.begin():
+        for n in (1101, 1102, 5000):
+            s.add(Case(ref=f"C-{n}", kind="enquiry", title="made elsewhere", received_at=NOW))
+    made = new_case(desks["sam"], kind="enquiry", category="billing", title="Bill query", party={"name": "A"})
+    assert made.ref == "C-5001"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from deskapp.actions import ActionRequest, Done, load_case, submit
 from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Party
-from deskapp.supervision.importing import next_case_numbers
+from deskapp.store.refs import next_case_refs
 from deskapp.supervision.verify import verify
 
 from .conftest import run_cli
@@ -261,4 +261,4 @@ def test_new_refs_follow_the_highest_number_in_use(team, engine):
         s.add(Case(ref="C-5000", title="made elsewhere", received_at=datetime(2026, 3, 1)))
         s.add(Case(ref="C-99x", title="odd ref", received_at=datetime(2026, 3, 1)))
     with Session(engine) as s:
-        assert next_case_numbers(s, 3) == ["C-5001", "C-5002", "C-5003"]
+        assert next_case_refs(s, 3) == ["C-5001", "C-5002", "C-5003"]
