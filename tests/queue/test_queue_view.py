@@ -198,3 +198,29 @@ def test_due_words_mark_overdue_and_due_soon_without_colour():
     assert due_words(NOW + timedelta(hours=1), NOW, soon) == ("~today", "soon")
     assert due_words(NOW + timedelta(days=9), NOW, soon)[1] == ""
     assert due_words(None, NOW, soon) == (" -", "")
+
+
+async def test_set_query_deep_in_the_queue_paints_the_kept_case(mem_engine):
+    """The kept case may be thousands of rows down in the new order: the frame and scrollbar follow."""
+    import re
+
+    rows = make_rows(random.Random(13), 600)
+    load(mem_engine, rows)
+    flt = QueueFilter(open_only=False)
+    queue = Queue(mem_engine, flt, "due", NOW, page_size=50)
+    app = QueueApp(queue)
+    async with app.run_test(size=(60, 12)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        view.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        case_id = view.highlighted_id
+        by_ref = expected(rows, flt, "ref")
+        view.set_query(queue.with_query(sort="ref"))
+        await settle(pilot)
+        assert view.cursor == by_ref.index(case_id) and view.highlighted_id == case_id
+        painted = re.findall(r"C-\d+", app.export_screenshot())
+        assert next(r.ref for r in rows if r.id == case_id) in painted
+        assert view.scroll_y <= view.cursor < view.scroll_y + view.scrollable_content_region.height
+        assert round(view.vertical_scrollbar.position) == round(view.scroll_y)  # the scrollbar moved too

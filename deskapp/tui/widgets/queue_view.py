@@ -309,7 +309,8 @@ class QueueView(ScrollView, can_focus=True):
         self.cursor = min(message.cursor, max(self.total - 1, 0))
         height = self._visible_height()
         if not (self.scroll_y <= self.cursor < self.scroll_y + height):
-            self.set_scroll(None, max(min(self.cursor - height // 2, self.total - height), 0))
+            # Assigned (not set_scroll, which skips the watchers) so the scrollbar follows.
+            self.scroll_y = max(min(self.cursor - height // 2, self.total - height), 0)
         self.refresh()
         self._highlighted_id = None
         self._schedule_highlight(immediate=True)
