@@ -224,3 +224,21 @@ async def test_set_query_deep_in_the_queue_paints_the_kept_case(mem_engine):
         assert next(r.ref for r in rows if r.id == case_id) in painted
         assert view.scroll_y <= view.cursor < view.scroll_y + view.scrollable_content_region.height
         assert round(view.vertical_scrollbar.position) == round(view.scroll_y)  # the scrollbar moved too
+
+
+async def test_reload_shows_changes_and_keeps_the_case(mem_engine):
+    rows, queue, want = desk(mem_engine, n=80)
+    app = QueueApp(queue)
+    async with app.run_test(size=(160, 12)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        view.move_cursor(5)
+        await settle(pilot)
+        case_id = view.highlighted_id
+        with mem_engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE cases SET title = 'Renamed [b]here[/b]' WHERE id = ?", (case_id,))
+        view.reload()
+        await settle(pilot)
+        assert view.highlighted_id == case_id and view.cursor == 5
+        assert any("Renamed [b]here[/b]" in line for line in screen(view))
+        assert app.counted == [len(want), len(want)]

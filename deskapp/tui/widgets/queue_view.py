@@ -265,20 +265,25 @@ class QueueView(ScrollView, can_focus=True):
         """Re-read the current queue (after a write): counts and rows, keeping the cursor's case."""
         if self.queue is None:
             return
-        self.queue.invalidate()
+        # A fresh queue (same filter and sort, "now" re-read): the current rows stay on screen until
+        # it is read, and no worker reading the old one is disturbed (or waited for) on this thread.
+        fresh = self.queue.with_query() if hasattr(self.queue, "with_query") else self.queue
         self._generation += 1
-        self._start_query(self._generation, self.queue, self.highlighted_id, self.cursor)
+        self._start_query(self._generation, fresh, self.highlighted_id, self.cursor, forget=True)
 
     # --- loading in workers -------------------------------------------------------
 
     def _visible_height(self) -> int:
         return max(self.scrollable_content_region.height, 1)
 
-    def _start_query(self, generation: int, queue: Any, keep_id: Optional[int], old_cursor: int) -> None:
+    def _start_query(self, generation: int, queue: Any, keep_id: Optional[int], old_cursor: int,
+                     forget: bool = False) -> None:
         height = self._visible_height()
 
         def work() -> None:
             try:
+                if forget:
+                    queue.invalidate()  # also re-reads handler names (a new colleague, a rename)
                 total = queue.count()
                 cursor = 0
                 if keep_id is not None and total:
