@@ -50,7 +50,10 @@ def other_screens() -> list[type]:
     from deskapp.tui.screens.help import HelpScreen
     from deskapp.tui.screens.pick import PickScreen
 
-    found: list[type] = [FilterScreen, PickScreen, HelpScreen]
+    from deskapp.tui.screens.approvals import ApprovalsScreen
+    from deskapp.tui.screens.dashboard import DashboardScreen
+
+    found: list[type] = [FilterScreen, PickScreen, HelpScreen, ApprovalsScreen, DashboardScreen]
     try:
         from deskapp.tui.forms import ActionForm, BlockedModal, ReasonModal
 
@@ -284,6 +287,16 @@ class DeskApp(App):
 
         if not any(isinstance(screen, ApprovalsScreen) for screen in self.screen_stack):
             self.push_screen(ApprovalsScreen(self.desk))
+
+    def action_dashboard(self) -> None:
+        from deskapp.supervision.roles import allowed
+        from deskapp.tui.screens.dashboard import DashboardScreen
+
+        if not allowed(self.desk.me, "dashboard.view"):
+            self.notify("The team dashboard is for supervisors and admins.", severity="warning", markup=False)
+            return
+        if not any(isinstance(screen, DashboardScreen) for screen in self.screen_stack):
+            self.push_screen(DashboardScreen(self.desk))
 
     # --- a bug must not print a traceback over the handler's terminal --------
 

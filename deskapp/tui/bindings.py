@@ -78,6 +78,8 @@ def app_bindings() -> list[Binding]:
                 tooltip="Switch to the next theme (saved for next time)"),
         Binding("A", "approvals", "Approvals", id="app.approvals", show=False,
                 tooltip="Approval requests: decide them (supervisors), carry out or drop your own"),
+        Binding("D", "dashboard", "Dashboard", id="app.dashboard", show=False,
+                tooltip="Team dashboard: deadlines, overrides per handler, weekly volumes (supervisors, admins)"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the desk"),
     ]
 
