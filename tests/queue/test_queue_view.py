@@ -198,6 +198,7 @@ def test_due_words_mark_overdue_and_due_soon_without_colour():
     assert due_words(NOW + timedelta(hours=1), NOW, soon) == ("~today", "soon")
     assert due_words(NOW + timedelta(days=9), NOW, soon)[1] == ""
     assert due_words(None, NOW, soon) == (" -", "")
+    assert due_words(NOW - timedelta(days=400), NOW, soon) == ("!Feb'25", "overdue")  # the year, not the day
 
 
 async def test_set_query_deep_in_the_queue_paints_the_kept_case(mem_engine):

@@ -86,7 +86,7 @@ def fit(text: str, width: int) -> str:
 
 
 def due_words(due: Optional[datetime], now: datetime, soon: datetime) -> tuple[str, str]:
-    """(text, state) for the due column: '!today', '~14 Mar', ' 02 Apr', ' -' (7 cells at most).
+    """(text, state) for the due column: '!today', '~14 Mar', ' 02 Apr', "!Dec'25", ' -' (7 cells at most).
 
     state is overdue, soon or ''; the mark makes it readable without colour.
     """
@@ -94,7 +94,12 @@ def due_words(due: Optional[datetime], now: datetime, soon: datetime) -> tuple[s
         return " -", ""
     state = "overdue" if due < now else ("soon" if due < soon else "")
     mark = {"overdue": "!", "soon": "~"}.get(state, " ")
-    day = "today" if due.date() == now.date() else due.strftime("%d %b")
+    if due.date() == now.date():
+        day = "today"
+    elif abs((due - now).days) < 180:
+        day = due.strftime("%d %b")
+    else:  # far off (or long overdue): the year matters more than the day
+        day = due.strftime("%b'%y")
     return mark + day, state
 
 
