@@ -103,18 +103,20 @@ def _pg_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def indexes_suspended(conn: Connection, tables: Sequence[str]) -> Iterator[None]:
+def indexes_suspended(conn: Connection, tables: Sequence[str], keep: Iterable[str] = ()) -> Iterator[None]:
     """Drop the tables' secondary indexes for a big load and recreate them, exactly as they were, after.
 
     Building an index once over sorted data is far quicker than updating it row
     by row. The definitions are read from the database itself, so indexes added
-    by later migrations are kept too. All inside the caller's transaction: if
-    the load fails, the rollback restores them.
+    by later migrations are kept too. Indexes named in `keep` stay live: worth
+    it for those whose keys arrive in order (they only grow at their end). All
+    inside the caller's transaction: if the load fails, the rollback restores them.
     """
+    keep = set(keep)
     saved: list[tuple[str, str]] = []
     for table in tables:
         found = _sqlite_indexes(conn, table) if conn.dialect.name == "sqlite" else _pg_indexes(conn, table)
-        saved.extend(found)
+        saved.extend((name, sql) for name, sql in found if name not in keep)
     for name, _sql in saved:
         conn.exec_driver_sql(f"DROP INDEX {_quote(name)}")
     yield

@@ -13,6 +13,7 @@ end. The whole fill is one transaction: it lands completely or not at all.
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 import time as clock
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from deskapp.store import search
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
 from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories
 from deskapp.store.demo_time import add_working_days, roll_back
-from deskapp.store.engine import masked
+from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS, masked
 from deskapp.store.handlers import _os_display_name, check_username
 
 # The demo's colleagues: (username, display name, role).
@@ -44,6 +45,11 @@ FIRST_GENERATED_REF = 1101
 BATCH = 20_000
 # Above this many generated cases, indexes are dropped during the load and rebuilt after.
 BIG_LOAD = 20_000
+
+# Case indexes whose keys the generator produces in ascending order (refs follow arrival): they stay
+# live during a big load; the others are rebuilt once at the end. (Measured: keeping the received-time
+# indexes live as well made the load slower, not faster.)
+IN_ORDER_INDEXES = ("ix_cases_ref", "ix_cases_ref_natural", "ix_cases_open_ref", "ix_cases_external_ref")
 
 CASE_COLS = ("id", "ref", "kind", "category", "title", "stage", "status", "priority", "vulnerable",
              "received_at", "acknowledged_at", "responded_at", "closed_at", "status_changed_at", "stage2_at",
@@ -176,13 +182,28 @@ def _one_transaction(conn: Connection) -> Iterator[None]:
 
 
 def _sqlite_fast_load(conn: Connection, on: bool) -> None:
-    """Bulk-load settings for this connection only; put back before it returns to the pool."""
+    """Bulk-load settings for this connection only; put back before it returns to the pool.
+
+    During the load the database leaves WAL mode for a rollback journal when no
+    other connection has it open: a load into a fresh file then writes each page
+    once (WAL would write it to the log and copy it again at the checkpoint, and
+    look every re-read page up in a log as big as the database). It is still one
+    atomic transaction. If a desk has the file open, the load simply stays in WAL.
+    """
     if on:
         conn.exec_driver_sql("PRAGMA synchronous = OFF")
         conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
         conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB
         conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
+        conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        try:
+            conn.exec_driver_sql("PRAGMA journal_mode = DELETE")
+        except SQLAlchemyError:
+            pass  # another connection holds the database: stay in WAL
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     else:
+        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
         conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
         conn.exec_driver_sql("PRAGMA foreign_keys = ON")
         conn.exec_driver_sql("PRAGMA cache_size = -2000")
@@ -285,7 +306,7 @@ def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int,
         if cases >= BIG_LOAD and conn.dialect.name == "postgresql":
             _pg_skip_fk_checks(conn)
         if cases >= BIG_LOAD:
-            with indexes_suspended(conn, ("cases",)):
+            with indexes_suspended(conn, ("cases",), keep=IN_ORDER_INDEXES):
                 _write_generated(writer, generator, cases, next_ids)
         else:
             _write_generated(writer, generator, cases, next_ids)
@@ -403,20 +424,32 @@ _OLD = (("new", 1), ("investigating", 5), ("awaiting_customer", 2), ("awaiting_t
 _COMPLIMENT = (("new", 20), ("acknowledged", 10), ("closed", 70))
 
 
-def _cumulative(mix):
+def _cumulative(mix) -> tuple[list[float], list[str]]:
+    """(upper edges, values) for picking a value with bisect from one random number in [0, 1)."""
     total = sum(w for _s, w in mix)
-    running, out = 0, []
-    for status, weight in mix:
+    running, edges, values = 0, [], []
+    for value, weight in mix:
         running += weight
-        out.append((running / total, status))
-    return tuple(out)
+        edges.append(running / total)
+        values.append(value)
+    edges[-1] = 1.0 + 1e-9  # never fall off the end through rounding
+    return edges, values
 
 
-def _pick(table, u: float) -> str:
-    for edge, value in table:
-        if u < edge:
-            return value
-    return table[-1][1]
+def _pick(table: tuple[list[float], list[str]], u: float) -> str:
+    edges, values = table
+    return values[bisect_right(edges, u)]
+
+
+def _apportion(n: int, weights: list[float]) -> list[int]:
+    """Split n into whole counts proportional to weights (largest remainder: exact total, deterministic)."""
+    total = sum(weights)
+    shares = [n * w / total for w in weights]
+    counts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (counts[i] - shares[i], i))
+    for i in by_remainder[: n - sum(counts)]:
+        counts[i] += 1
+    return counts
 
 
 class _Generator:
@@ -437,7 +470,11 @@ class _Generator:
         # Received dates: 0..364 calendar days ago, with their working-day age (for the status mix).
         self.days = [today - timedelta(days=age) for age in range(365)]
         self.wd_age = [self._working_days_to_today(d) for d in self.days]
-        self.names = [(f, l) for f in pools.FIRST_NAMES for l in pools.LAST_NAMES]
+        # Text that repeats across cases, made once: names with their email stems, phones, addresses.
+        self.names = [(f"{f} {l}", f"{f.lower()}.{l.lower().replace(chr(39), '')}")
+                      for f in pools.FIRST_NAMES for l in pools.LAST_NAMES]
+        self.phones = [f"07700 900{n:03d}" for n in range(1000)]
+        self.addresses = [f"{n} {street}, {pools.TOWN}" for n in range(1, 121) for street in pools.STREETS]
         self.first_summary = {(k, ch): f"{pools.FIRST_SUMMARIES[k]} by {pools.CHANNEL_WORDS[ch]}"
                               for k, chans in pools.FIRST_CHANNELS.items() for ch in chans}
         self.housing = {"housing repairs", "damp and mould", "rent and service charges", "anti-social behaviour"}
@@ -454,16 +491,35 @@ class _Generator:
         return day if day <= self.today else self.today_work
 
     def batches(self, n: int, next_ids: dict[str, int]) -> Iterator[_Batch]:
-        done = 0
-        while done < n:
-            size = min(BATCH, n - done)
-            batch = _Batch()
-            for i in range(size):
-                self._one(FIRST_GENERATED_REF + done + i, batch, next_ids)
-            done += size
+        number = FIRST_GENERATED_REF
+        batch = _Batch()
+        for age, minute in self._arrivals(n):
+            self._one(number, age, minute, batch, next_ids)
+            number += 1
+            if len(batch.cases) == BATCH:
+                yield batch
+                batch = _Batch()
+        if batch.cases:
             yield batch
 
-    def _one(self, number: int, batch: _Batch, next_ids: dict[str, int]) -> None:
+    def _arrivals(self, n: int) -> Iterator[tuple[int, int]]:
+        """(days ago, minute of the day) for n cases, oldest first, so refs and ids follow the order cases
+        came in - as on a real desk - and the received-date indexes grow at their end during the load.
+
+        Most cases are recent: 45% in the last 30 days, 35% in the 90 before, the rest over the year;
+        weekends get a quarter of a weekday's post.
+        """
+        def weight(age: int) -> float:
+            base = 0.45 / 30 if age < 30 else 0.35 / 90 if age < 120 else 0.20 / 245
+            return base if self.days[age].weekday() < 5 else base / 4
+
+        counts = _apportion(n, [weight(age) for age in range(len(self.days))])
+        rnd = self.rng.random
+        for age in range(len(self.days) - 1, -1, -1):
+            for minute in sorted(480 + int(rnd() * 600) for _ in range(counts[age])):
+                yield age, minute
+
+    def _one(self, number: int, age: int, received_min: int, batch: _Batch, next_ids: dict[str, int]) -> None:
         rnd = self.rng.random
         at = self.stamps.at
         case_id = next_ids["cases"]
@@ -478,10 +534,7 @@ class _Generator:
             titles = pools.TITLES[category]
             title = titles[int(rnd() * len(titles))]
 
-        u = rnd()
-        age = int(rnd() * 30) if u < 0.45 else (30 + int(rnd() * 90) if u < 0.8 else 120 + int(rnd() * 245))
         received_day = self.days[age]
-        received_min = 480 + int(rnd() * 600)
         wd_age = self.wd_age[age]
 
         stage, stage2_day, stage1_handler = 1, None, None
@@ -555,28 +608,28 @@ class _Generator:
         resp = at(resp_day, resp_min) if resp_day else None
 
         # Parties: the customer, and now and then someone acting for them or a third party.
-        first, last = self.names[int(rnd() * len(self.names))]
+        name, stem = self.names[int(rnd() * len(self.names))]
         customer_id = next_ids["parties"]
         next_ids["parties"] += 1
-        email = f"{first.lower()}.{last.lower().replace(chr(39), '')}{number % 97}@example.org" if rnd() < 0.75 else None
-        phone = f"07700 900{int(rnd() * 1000):03d}" if rnd() < 0.8 else None
+        email = f"{stem}{number % 97}@example.org" if rnd() < 0.75 else None
+        phone = self.phones[int(rnd() * 1000)] if rnd() < 0.8 else None
         address = None
         if category in self.housing:
-            address = f"{1 + int(rnd() * 120)} {pools.STREETS[int(rnd() * len(pools.STREETS))]}, {pools.TOWN}"
+            address = self.addresses[int(rnd() * len(self.addresses))]
         role = "resident" if category in self.housing and kind != "compliment" else "customer"
         vulnerable = rnd() < 0.05
-        batch.parties.append((customer_id, case_id, role, f"{first} {last}", False, False, None, email, phone,
+        batch.parties.append((customer_id, case_id, role, name, False, False, None, email, phone,
                               address, None, received))
         rep_id = None
         if kind != "compliment" and rnd() < 0.08:
             p_role, org, label, designated, authorised = pools.SECOND_PARTIES[int(rnd() * len(pools.SECOND_PARTIES))]
-            f2, l2 = self.names[int(rnd() * len(self.names))]
+            name2, stem2 = self.names[int(rnd() * len(self.names))]
             rep_id = next_ids["parties"]
             next_ids["parties"] += 1
             vulnerable = vulnerable or designated
-            batch.parties.append((rep_id, case_id, p_role, f"{f2} {l2}", designated, authorised, org,
-                                  f"{f2.lower()}.{l2.lower().replace(chr(39), '')}@example.com", None, None,
-                                  f"{label.capitalize()} for {first} {last}" if p_role == "representative" else None,
+            batch.parties.append((rep_id, case_id, p_role, name2, designated, authorised, org,
+                                  f"{stem2}@example.com", None, None,
+                                  f"{label.capitalize()} for {name}" if p_role == "representative" else None,
                                   received))
         talk_to = rep_id if rep_id is not None and designated else customer_id
 
