@@ -338,3 +338,30 @@ def test_if_empty_leaves_a_filled_desk_alone(engine):
     assert _rows(engine, "cases") == before
     # and on an empty desk it simply loads
     assert fill_demo(engine, cases=2, today=TODAY, me="tester", replace=True, if_empty=True).cases == 10
+
+
+def test_sqlite_back_in_wal_after_load(tmp_path):
+    engine = _fresh(f"sqlite:///{tmp_path}/w.db")
+    fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "w.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+
+
+def test_sqlite_load_while_a_desk_has_the_file_open(tmp_path):
+    """Another connection keeps the database in WAL mode; the load still goes through."""
+    url = f"sqlite:///{tmp_path}/busy.db"
+    engine = _fresh(url)
+    other = connect(url)
+    try:
+        with other.connect() as desk:
+            desk.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+            summary = fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester")
+            assert summary.cases == 13
+            assert desk.exec_driver_sql("SELECT count(*) FROM cases").scalar() == 13
+    finally:
+        other.dispose()
