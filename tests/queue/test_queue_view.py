@@ -243,3 +243,30 @@ async def test_reload_shows_changes_and_keeps_the_case(mem_engine):
         assert view.highlighted_id == case_id and view.cursor == 5
         assert any("Renamed [b]here[/b]" in line for line in screen(view))
         assert app.counted == [len(want), len(want)]
+
+
+async def test_cases_removed_since_the_count_leave_blank_lines_not_a_reading_loop(mem_engine):
+    rows, queue, want = desk(mem_engine, n=30)
+    reads = []
+    real_rows = queue.rows
+
+    def counting_rows(start, stop):
+        reads.append((start, stop))
+        return real_rows(start, stop)
+
+    queue.count()
+    with mem_engine.begin() as conn:  # another desk deletes the last ten after our count
+        conn.exec_driver_sql("DELETE FROM contacts WHERE case_id IN (%s)" % ",".join(map(str, want[-10:])))
+        conn.exec_driver_sql("DELETE FROM parties WHERE case_id IN (%s)" % ",".join(map(str, want[-10:])))
+        conn.exec_driver_sql("DELETE FROM cases WHERE id IN (%s)" % ",".join(map(str, want[-10:])))
+    queue.rows = counting_rows
+    app = QueueApp(queue)
+    async with app.run_test(size=(60, 40)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        lines = screen(view)
+        assert not any("···" in line for line in lines)
+        before = len(reads)
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert len(reads) == before  # nothing keeps asking for the missing rows

@@ -421,6 +421,10 @@ class QueueView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.queue.cached(index)
         is_cursor = index == self.cursor
+        if row is None and self.queue.is_loaded(index, index + 1):
+            # Its page was read and came back short: cases closed or removed since the count.
+            # Draw nothing (asking again would loop); the next reload recounts.
+            return Strip.blank(width, base)
         if row is None:
             # Read its page (and a screen ahead, so PageDown usually finds rows cached) after this frame.
             ahead = index + int(self._visible_height() * self.READ_AHEAD)
