@@ -533,6 +533,14 @@ class Queue:
         return total
 
     @property
+    def known_count(self) -> Optional[int]:
+        """The count as last known (None before count()); never touches the database.
+
+        It can drop below the first count() when reading finds the queue ends
+        earlier (cases closed or removed meanwhile)."""
+        return self._count
+
+    @property
     def listed(self) -> bool:
         """True when the queue holds its whole ordered id list (search or a small result)."""
         self.count()
@@ -628,27 +636,46 @@ class Queue:
             return self._read_listed(self._ids[first:first + want])
         last_page = (total - 1) // self.page_size
         before, after = self._pages.get(page_no - 1), self._pages.get(page_no + 1)
+        forward = True
         if before and len(before) == self.page_size:
             found = self._walk(before[-1][1], want, forward=True)
         elif after:
-            found = self._walk(after[0][1], want, forward=False)[::-1]
+            found, forward = self._walk(after[0][1], want, forward=False)[::-1], False
         elif page_no == 0:
             found = self._walk(None, want, forward=True)
         elif page_no == last_page:
-            found = self._walk(None, want, forward=False)[::-1]
+            found, forward = self._walk(None, want, forward=False)[::-1], False
         else:
-            near = self._nearest_cached(page_no)
-            if near is not None:
-                # A few pages from a cached one: step there page by page (each a cheap keyset read).
-                step = 1 if near < page_no else -1
-                for between in range(near + step, page_no, step):
-                    self._page(between)
-                return self._read_page(page_no)
-            found = self._jump(first, want)
+            found, forward = self._step_or_jump(page_no, first, want)
+        if forward and len(found) < want:
+            # Read forwards and hit the end early: cases went since the count. Now we know where
+            # the queue ends; forget pages past it (the view asks `known_count` and shrinks).
+            self._count = first + len(found)
+            for later in [p for p in self._pages if p > page_no]:
+                del self._pages[later]
         return self._rows_of(found)
 
+    def _step_or_jump(self, page_no: int, first: int, want: int) -> tuple[list[tuple[Any, Run]], bool]:
+        """A page with no cached neighbour: step to it from a cached page a few pages away, else jump.
+
+        Returns the rows and whether they were read forwards (from the page before).
+        """
+        near = self._nearest_cached(page_no)
+        if near is not None:
+            # Each step is a cheap keyset read (and caches the page on the way).
+            step = 1 if near < page_no else -1
+            for between in range(near + step, page_no, step):
+                self._page(between)
+            neighbour = self._pages.get(page_no - step)
+            if neighbour and step == 1 and len(neighbour) == self.page_size:
+                return self._walk(neighbour[-1][1], want, forward=True), True
+            if neighbour and step == -1:
+                return self._walk(neighbour[0][1], want, forward=False)[::-1], False
+            # A short page on the way (cases went since the count): positions are off; jump.
+        return self._jump(first, want), True
+
     def _nearest_cached(self, page_no: int) -> Optional[int]:
-        near = [p for p in self._pages if abs(p - page_no) <= NEAR_PAGES and self._pages[p]]
+        near = [p for p in self._pages if 0 < abs(p - page_no) <= NEAR_PAGES and self._pages[p]]
         return min(near, key=lambda p: abs(p - page_no)) if near else None
 
     # --- keyset walking ----------------------------------------------------------------

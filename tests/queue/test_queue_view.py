@@ -270,3 +270,4 @@ async def test_cases_removed_since_the_count_leave_blank_lines_not_a_reading_loo
         await settle(pilot)
         await pilot.pause(0.3)
         assert len(reads) == before  # nothing keeps asking for the missing rows
+        assert view.total == 20 and app.counted[-1] == 20  # the view learnt where the queue ends

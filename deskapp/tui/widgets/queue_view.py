@@ -229,6 +229,7 @@ class QueueView(ScrollView, can_focus=True):
         self._pending: set[tuple[int, int]] = set()  # (generation, page) being read
         self._wanted: set[int] = set()  # rows seen missing while drawing, read after the frame
         self._flush_scheduled = False
+        self._recounted = -1  # the query generation a short read last made us recount for
         self._strips: OrderedDict[tuple, Strip] = OrderedDict()
         self._highlight_timer: Optional[Timer] = None
         self._highlighted_id: Optional[int] = None
@@ -396,6 +397,12 @@ class QueueView(ScrollView, can_focus=True):
             self.error = message.error
             self.refresh()
             return
+        if self._came_back_short(message.first, message.end) and self._recounted != self._generation:
+            # Cases closed or removed since the count: positions are off. Count again (once per
+            # query, so a desk where cases keep closing cannot keep us reloading).
+            self.reload()
+            self._recounted = self._generation
+            return
         top, height = round(self.scroll_y), self._visible_height()
         lo, hi = max(message.first, top), min(message.end, top + height)
         if lo < hi:
@@ -403,6 +410,12 @@ class QueueView(ScrollView, can_focus=True):
             self.refresh_lines(lo, hi - lo)
         if self._highlight_wanted and message.first <= self.cursor < message.end:
             self._schedule_highlight(immediate=True)
+
+    def _came_back_short(self, first: int, end: int) -> bool:
+        queue, total = self.queue, self.total or 0
+        if queue is None or not hasattr(queue, "is_loaded"):
+            return False
+        return any(queue.cached(i) is None and queue.is_loaded(i, i + 1) for i in range(first, min(end, total)))
 
     # --- drawing ---------------------------------------------------------------------
 
