@@ -215,6 +215,7 @@ class QueueFacts:
     middle_ref: str
     all_cases: int
     last_by_id: str
+    last_by_id_title: str = ""
 
 
 def queue_facts(url: str, user: Optional[str]) -> QueueFacts:
@@ -233,9 +234,10 @@ def queue_facts(url: str, user: Optional[str]) -> QueueFacts:
         middle = queue.rows(total // 2, total // 2 + 1)[0]
         with desk.engine.connect() as conn:
             all_cases = int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
-            last_by_id = conn.execute(text("SELECT ref FROM cases ORDER BY id DESC LIMIT 1")).scalar_one()
+            last_by_id, last_title = conn.execute(
+                text("SELECT ref, title FROM cases ORDER BY id DESC LIMIT 1")).one()
         surname = (first.customer or "Smith").split()[-1]
-        return QueueFacts(total, first.ref, last.ref, surname, middle.ref, all_cases, last_by_id)
+        return QueueFacts(total, first.ref, last.ref, surname, middle.ref, all_cases, last_by_id, last_title or "")
     finally:
         desk.close()
 
@@ -521,9 +523,19 @@ def policy_figures(repeat: int) -> tuple[Optional[float], Optional[float], str]:
     return float(all_kinds.group(2)), float(slowest.group(1)) if slowest else None, text
 
 
+def vd_shows_last_row(screen: str, facts: QueueFacts) -> bool:
+    """VisiData's bottom row is the table's last: its ref and title (both may be cut with '…') match."""
+    rows = [line for line in screen.splitlines() if "║" in line]
+    if not rows:
+        return False
+    last = rows[-1]
+    return facts.last_by_id[:6] in last and facts.last_by_id_title[:12] in last
+
+
 @dataclass
 class VdFigures:
     first: list[float] = field(default_factory=list)
+    first_cpu: list[float] = field(default_factory=list)
     loaded: list[float] = field(default_factory=list)
     end: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
@@ -542,15 +554,19 @@ def visidata_figures(tmux: Tmux, path: Path, facts: QueueFacts, env: dict[str, s
         try:
             first, _ = run.wait_for(lambda sc: bool(_VD_ROW.search(sc)), started, 120, "VisiData's first row")
             out.first.append(first)
+            pid = run.pid()
+            cpu = cpu_seconds(pid) if pid else None
+            if cpu is not None:
+                out.first_cpu.append(cpu)
             # Loaded: the status line shows the full row count and no progress percentage.
             loaded, _ = run.wait_for(lambda sc: rows_word in sc and "%" not in sc.splitlines()[-1], started, 900,
                                      f"VisiData to load {facts.all_cases:,} rows")
             out.loaded.append(loaded)
             run.settle(0.5)
             t = run.keys("End")
-            end, _ = run.wait_for(lambda sc: facts.last_by_id in sc, t, 60, f"VisiData's End to show {facts.last_by_id}")
+            end, _ = run.wait_for(lambda sc: vd_shows_last_row(sc, facts), t, 60,
+                                  f"VisiData's End to show {facts.last_by_id}")
             out.end.append(end)
-            pid = run.pid()
             rss = peak_rss_kib(pid) if pid else None
             if rss:
                 out.rss_kib.append(rss)
@@ -733,7 +749,7 @@ def build_table(db: Database, sessions: list[Session], pilot: PilotFigures, byte
         None if first_med is None else (first_med <= TARGET_FIRST and faster is not False),
         s=_series(firsts(sessions)), p=_series(firsts(pg_sessions)), v=_series(vd.first))
     add("  CPU used by then (process)", s=_series([s.first_cpu for s in sessions]),
-        p=_series([s.first_cpu for s in pg_sessions]))
+        p=_series([s.first_cpu for s in pg_sessions]), v=_series(vd.first_cpu))
     add("  screen settled (case + advice panes)", s=_series([s.settled for s in sessions]),
         p=_series([s.settled for s in pg_sessions]))
     add("  in-process: app start -> rows (Pilot)", s=ms(pilot.mount_to_rows), p=ms(pg_pilot.mount_to_rows))
