@@ -118,7 +118,7 @@ async def test_rows_not_read_yet_show_placeholders_then_fill_in(mem_engine):
 
 
 async def test_set_query_keeps_the_case_under_the_cursor(mem_engine):
-    rows, queue, want = desk(mem_engine)
+    rows, queue, _want = desk(mem_engine)
     app = QueueApp(queue)
     async with app.run_test(size=(80, 12)) as pilot:
         await settle(pilot)
@@ -228,7 +228,7 @@ async def test_set_query_deep_in_the_queue_paints_the_kept_case(mem_engine):
 
 
 async def test_reload_shows_changes_and_keeps_the_case(mem_engine):
-    rows, queue, want = desk(mem_engine, n=80)
+    _rows, queue, want = desk(mem_engine, n=80)
     app = QueueApp(queue)
     async with app.run_test(size=(160, 12)) as pilot:
         await settle(pilot)
@@ -246,7 +246,7 @@ async def test_reload_shows_changes_and_keeps_the_case(mem_engine):
 
 
 async def test_cases_removed_since_the_count_leave_blank_lines_not_a_reading_loop(mem_engine):
-    rows, queue, want = desk(mem_engine, n=30)
+    _rows, queue, want = desk(mem_engine, n=30)
     reads = []
     real_rows = queue.rows
 
