@@ -181,14 +181,18 @@ class DeskApp(App):
             self.register_theme(desk_theme)
 
         self.user_config: UserConfig = load_user_config(self.config_file)
-        defaults = binding_defaults()
-        keymap = self.user_config.check_binding_ids(defaults)
-        for remapped, key, other in keymap_clashes(keymap, defaults):
-            if remapped in keymap:
-                del keymap[remapped]
-                self.user_config.problem(self.user_config.key_lines.get(remapped),
-                                         f"keys: {remapped}: {key} is already the key for {other}; "
-                                         f"{remapped} keeps {defaults[remapped]}")
+        keymap: dict[str, str] = {}
+        if self.user_config.keys:
+            # Only a keymap needs every screen's and form's bindings: collecting them imports all
+            # the forms (~40 ms of start-up CPU), which a desk without a `keys:` section skips.
+            defaults = binding_defaults()
+            keymap = self.user_config.check_binding_ids(defaults)
+            for remapped, key, other in keymap_clashes(keymap, defaults):
+                if remapped in keymap:
+                    del keymap[remapped]
+                    self.user_config.problem(self.user_config.key_lines.get(remapped),
+                                             f"keys: {remapped}: {key} is already the key for {other}; "
+                                             f"{remapped} keeps {defaults[remapped]}")
         for problem in self.user_config.problems:
             self.notices.append(("error", problem))
         if keymap:
