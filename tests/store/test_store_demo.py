@@ -11,6 +11,7 @@ from sqlmodel import select as sm_select
 
 from deskapp.errors import DeskError
 from deskapp.store import demo as demo_module
+from deskapp.store import demo_generator, demo_parallel
 from deskapp.store.demo import _due_at, fill_demo
 from deskapp.store.demo_time import add_working_days
 from deskapp.store.engine import connect, session_scope
@@ -272,7 +273,7 @@ def test_big_load_path_keeps_indexes(engine, monkeypatch):
 
     before = index_sql()
     monkeypatch.setattr(demo_module, "BIG_LOAD", 10)
-    monkeypatch.setattr(demo_module, "BATCH", 7)
+    monkeypatch.setattr(demo_generator, "BATCH", 7)
     fill_demo(engine, cases=30, seed=3, today=TODAY, me="tester")
     assert index_sql() == before
     assert len(_rows(engine, "cases")) == 38
@@ -365,3 +366,57 @@ def test_sqlite_load_while_a_desk_has_the_file_open(tmp_path):
             assert desk.exec_driver_sql("SELECT count(*) FROM cases").scalar() == 13
     finally:
         other.dispose()
+
+
+def _small_chunks(monkeypatch):
+    monkeypatch.setattr(demo_generator, "CHUNK_MIN", 25)
+    monkeypatch.setattr(demo_generator, "BATCH", 10)
+
+
+def test_chunks_cover_every_case_once():
+    for n in (0, 1, 49_999, 50_000, 50_001, 449_999, 1_000_000, 3_333_333):
+        parts = demo_generator.chunks(n)
+        assert len(parts) <= demo_generator.MAX_CHUNKS
+        assert sum(stop - start for start, stop in parts) == n
+        assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+    arrivals = list(demo_generator.arrivals(500, 3, TODAY))
+    assert len(arrivals) == 500
+    assert arrivals == sorted(arrivals, key=lambda a: (-a[0], a[1]))  # oldest first
+    assert list(demo_generator.arrivals(500, 3, TODAY, 123, 321)) == arrivals[123:321]
+
+
+def test_parallel_load_gives_the_same_rows(tmp_path, monkeypatch):
+    """Worker processes with staging files write exactly what the single-process path writes."""
+    _small_chunks(monkeypatch)
+    if demo_parallel._workers(120) == 0:
+        pytest.skip("no fork, one CPU or threads running: the parallel path is not used here")
+    monkeypatch.setattr(demo_module, "BIG_LOAD", 50)
+    parallel = _fresh(f"sqlite:///{tmp_path}/parallel.db")
+    fill_demo(parallel, cases=120, seed=5, today=TODAY, me="tester")
+    monkeypatch.setattr(demo_parallel, "_workers", lambda cases: 0)
+    serial = _fresh(f"sqlite:///{tmp_path}/serial.db")
+    fill_demo(serial, cases=120, seed=5, today=TODAY, me="tester")
+    for table in TABLES:
+        assert _rows(parallel, table) == _rows(serial, table), table
+    assert len(_rows(parallel, "cases")) == 128
+    with parallel.connect() as conn:
+        assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]
+    assert not list(tmp_path.glob("deskapp-demo-*"))
+
+
+def test_parallel_worker_failure_writes_nothing(tmp_path, monkeypatch):
+    _small_chunks(monkeypatch)
+    if demo_parallel._workers(120) == 0:
+        pytest.skip("no fork, one CPU or threads running: the parallel path is not used here")
+    engine = _fresh(f"sqlite:///{tmp_path}/fail.db")
+
+    def broken(*args, **kwargs):
+        raise ValueError("generator broke")
+
+    monkeypatch.setattr(demo_generator, "generate_chunk", broken)
+    with pytest.raises(ValueError, match="generator broke"):
+        fill_demo(engine, cases=120, seed=5, today=TODAY, me="tester")
+    for table in TABLES + ("handlers",):
+        assert _rows(engine, table) == [], table
+    with engine.connect() as conn:
+        assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]

@@ -1,0 +1,151 @@
+"""Make a big SQLite demo load on every core: worker processes write chunks to staging files.
+
+Binding a million Python tuples to SQLite costs more than the inserts
+themselves, and only one connection may write the desk's database. So for a
+big load each chunk of generated cases (demo_generator) is made by a worker
+process into its own small staging database, and the loading connection
+copies it in with INSERT ... SELECT, which runs entirely inside SQLite. The
+rows are exactly those the single-process path writes (same chunks, same
+random streams); only party, contact and appointment ids are shifted by the
+copy, since a worker cannot know how many rows the chunks before it made.
+
+SQLite allows ATTACH only outside a transaction, so the staging files are
+attached (still empty) before the load's transaction begins and detached
+after it ends. Used only where processes can be forked (Linux, macOS), with
+more than one CPU and more than one chunk; otherwise the demo makes the rows
+itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import Connection
+
+from deskapp.store.bulk import BulkWriter
+from deskapp.store.demo_generator import APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, chunks
+
+MAX_WORKERS = 4
+TABLES = (("cases", CASE_COLS), ("parties", PARTY_COLS), ("contacts", CONTACT_COLS),
+          ("appointments", APPOINTMENT_COLS))
+
+
+def _workers(cases: int) -> int:
+    """How many worker processes to use; 0 means make the rows in this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if threading.active_count() > 1:  # forking a process that runs threads is not safe
+        return 0
+    count = min(os.cpu_count() or 1, len(chunks(cases)), MAX_WORKERS)
+    return count if count > 1 else 0
+
+
+def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str, int], me: str,
+           first_case_id: int) -> dict[str, int]:
+    """Worker: write chunk k into the staging database at `path`; returns rows per table."""
+    from deskapp.store.demo import _due_at
+    from deskapp.store.demo_generator import generate_chunk
+
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        for table, cols in TABLES:
+            con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
+        next_ids = {"cases": first_case_id, "parties": 1, "contacts": 1, "appointments": 1}
+        con.execute("BEGIN")
+        for batch in generate_chunk(cases, seed, k, today, ids, me, _due_at, next_ids):
+            for (table, cols), rows in zip(TABLES, (batch.cases, batch.parties, batch.contacts,
+                                                    batch.appointments)):
+                if rows:
+                    con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", rows)
+        con.execute("COMMIT")
+        return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table, _ in TABLES}
+    finally:
+        con.close()
+
+
+class Staging:
+    """The staging files of one load, attached to the loading connection as s0, s1, ..."""
+
+    def __init__(self, conn: Connection, folder: Path, cases: int, seed: int, today: date, me: str, workers: int):
+        self.conn, self.folder = conn, folder
+        self.cases, self.seed, self.today, self.me, self.workers = cases, seed, today, me, workers
+        self.paths = [folder / f"chunk{k}.db" for k in range(len(chunks(cases)))]
+
+    def copy_all(self, writer: BulkWriter, next_ids: dict[str, int], ids: dict[str, int]) -> None:
+        """Have the workers make every chunk; copy each in, in order, as soon as it is ready."""
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+            first_case_id = next_ids["cases"]
+            futures: list[Future] = [
+                pool.submit(_stage, str(path), self.cases, self.seed, k, self.today, ids, self.me,
+                            first_case_id + start)
+                for k, (path, (start, _stop)) in enumerate(zip(self.paths, chunks(self.cases)))
+            ]
+            try:
+                for k, future in enumerate(futures):
+                    counts = future.result()
+                    self._copy(k, writer, next_ids, counts)
+                    self.paths[k].unlink()  # free the space now; the attachment goes at the end
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
+    def _copy(self, k: int, writer: BulkWriter, next_ids: dict[str, int], counts: dict[str, int]) -> None:
+        shift = {table: next_ids[table] - 1 for table in ("parties", "contacts", "appointments")}
+        moved = {
+            "cases": {},
+            "parties": {"id": shift["parties"]},
+            "contacts": {"id": shift["contacts"], "party_id": shift["parties"]},
+            "appointments": {"id": shift["appointments"], "party_id": shift["parties"]},
+        }
+        for table, cols in TABLES:
+            select = ", ".join(f"{c} + {moved[table][c]}" if c in moved[table] else c for c in cols)
+            self.conn.exec_driver_sql(
+                f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {select} FROM s{k}.{table} ORDER BY id"
+            )
+            writer.counts[table] = writer.counts.get(table, 0) + counts[table]
+        next_ids["cases"] += counts["cases"]
+        for table in shift:
+            next_ids[table] += counts[table]
+
+
+@contextmanager
+def staging_for(conn: Connection, cases: int, seed: int, today: date, me: str) -> Iterator[Optional[Staging]]:
+    """Staging files for a parallel load, attached to `conn`; None when the load should stay in-process.
+
+    Call before the load's transaction begins; the files are detached and
+    deleted when the block ends (after the transaction).
+    """
+    workers = _workers(cases) if conn.dialect.name == "sqlite" else 0
+    if not workers:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="deskapp-demo-"))
+    staging = Staging(conn, folder, cases, seed, today, me, workers)
+    attached: list[int] = []
+    try:
+        for k, path in enumerate(staging.paths):
+            conn.exec_driver_sql(f"ATTACH DATABASE ? AS s{k}", (str(path),))
+            attached.append(k)
+        conn.commit()  # end the (empty) transaction SQLAlchemy began around the ATTACHes
+        yield staging
+    finally:
+        for k in attached:
+            try:
+                conn.exec_driver_sql(f"DETACH DATABASE s{k}")
+            except Exception:  # the connection is unusable after a failure; the folder still goes
+                pass
+        shutil.rmtree(folder, ignore_errors=True)
