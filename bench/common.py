@@ -173,14 +173,63 @@ class Tmux:
         self.socket = socket or f"deskbench-{os.getpid()}"
         self._sessions = 0
         # A server with an idle session, so launches do not pay for starting the server.
-        self._tmux("new-session", "-d", "-s", "idle", "-x", "80", "-y", "24", "sleep 86400")
+        self._run_tmux("new-session", "-d", "-s", "idle", "-x", "80", "-y", "24", "sleep 86400")
+        # Polling goes through one control-mode client (tmux -C): a `tmux capture-pane` process
+        # every 10 ms would cost the 2-core machine more CPU than the program being measured.
+        self._control: Optional[subprocess.Popen] = None
+        try:
+            self._control = subprocess.Popen(
+                ["tmux", "-L", self.socket, "-f", "/dev/null", "-C", "attach-session", "-t", "idle"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                encoding="utf-8", errors="replace", bufsize=1)
+            self._control_command("display-message", "-p", "ready")
+        except (OSError, TmuxError):
+            self._close_control()
 
-    def _tmux(self, *args: str, check: bool = True) -> str:
+    def _run_tmux(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
                               capture_output=True, text=True)
         if check and done.returncode != 0:
             raise TmuxError(f"tmux {args[0]}: {done.stderr.strip() or done.returncode}")
         return done.stdout
+
+    def _tmux(self, *args: str, check: bool = True) -> str:
+        if self._control is None:
+            return self._run_tmux(*args, check=check)
+        return self._control_command(*args, check=check)
+
+    def _control_command(self, *args: str, check: bool = True) -> str:
+        """Run one command through the control client; its output (tmux frames it in %begin/%end)."""
+        control = self._control
+        assert control is not None and control.stdin is not None and control.stdout is not None
+        control.stdin.write(" ".join(_tmux_quote(a) for a in args) + "\n")
+        control.stdin.flush()
+        lines: list[str] = []
+        inside = False
+        while True:
+            text = control.stdout.readline()
+            if not text:
+                self._close_control()
+                raise TmuxError("the tmux control client ended")
+            text = text.rstrip("\n")
+            if not inside:
+                # Blocks flagged 1 answer this client's commands; others are notifications.
+                inside = text.startswith("%begin ") and text.split()[-1] == "1"
+                continue
+            if text.startswith(("%end ", "%error ")):
+                if text.startswith("%error ") and check:
+                    raise TmuxError(f"tmux {args[0]}: {' '.join(lines)}")
+                return "\n".join(lines) + ("\n" if lines else "")
+            lines.append(text)
+
+    def _close_control(self) -> None:
+        if self._control is not None:
+            try:
+                self._control.kill()
+                self._control.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._control = None
 
     def launch(self, command: Sequence[str], env: Mapping[str, str], width: int = 120,
                height: int = 40) -> tuple["TmuxRun", float]:
@@ -200,7 +249,8 @@ class Tmux:
         return TmuxRun(self, name), started
 
     def close(self) -> None:
-        self._tmux("kill-server", check=False)
+        self._close_control()
+        self._run_tmux("kill-server", check=False)
 
 
 class TmuxRun:
@@ -262,13 +312,26 @@ class TmuxRun:
         return last
 
     def kill(self) -> None:
+        """End the program (SIGTERM, then SIGKILL if it lingers) and its session."""
         pid = self.pid()
         if pid is not None:
             try:
                 os.kill(pid, signal.SIGTERM)
+                deadline = time.perf_counter() + 3
+                while time.perf_counter() < deadline and not self.dead():
+                    time.sleep(0.05)
+                if not self.dead():
+                    os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
         self.tmux._tmux("kill-session", "-t", self.name, check=False)
+
+
+def _tmux_quote(text: str) -> str:
+    """One argument for a tmux command line (control mode parses like tmux.conf)."""
+    if re.fullmatch(r"[A-Za-z0-9_./:=@%+,-]+", text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _shell_quote(text: str) -> str:
