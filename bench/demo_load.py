@@ -68,7 +68,7 @@ def bench_sqlite(cases: int, seed: int, keep: bool) -> None:
     size = sum(p.stat().st_size for p in folder.iterdir() if p.name.startswith("demo.db"))
     rows = counts(url)
     print(f"  deskapp demo --cases {cases:,}: {elapsed:.1f} s wall (whole command, start-up included)")
-    print(f"  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+    print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
     print(f"  database size: {human(size)}")
     if keep:
         print(f"  kept: {path}")
@@ -101,7 +101,7 @@ def bench_postgres(base: str, cases: int, seed: int, keep: bool) -> None:
                 (schema,),
             ).fetchone()[0]
         print(f"  deskapp demo --cases {cases:,}: {elapsed:.1f} s wall (whole command, start-up included)")
-        print(f"  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+        print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
         print(f"  database size (schema {schema}, tables + indexes): {human(size)}")
     finally:
         if keep:

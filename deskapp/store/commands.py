@@ -106,7 +106,7 @@ def run_demo(args: argparse.Namespace) -> int:
             what = "initialised" if before is None else f"upgraded from {before}"
             print(f"{what} {masked(engine.url)}: at revision {after}")
         summary = fill_demo(engine, cases=args.cases, seed=args.seed, today=args.today, replace=args.force,
-                            if_empty=args.if_empty)
+                            if_empty=args.if_empty, policies=getattr(args, "policies", None))
     finally:
         engine.dispose()
     if summary.kept_cases:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import time as clock
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Iterator, Optional
 
@@ -27,10 +29,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from deskapp.errors import DeskError, StorageError
 from deskapp.store import demo_parallel, search
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
-from deskapp.store.demo_generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, chunks,
+from deskapp.store.demo_generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, DueAt, chunks,
                                           generate_chunk)
-from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories
-from deskapp.store.demo_time import add_working_days
+from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
 from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS, masked
 from deskapp.store.handlers import _os_display_name, check_username
 
@@ -51,32 +52,38 @@ IN_ORDER_INDEXES = ("ix_cases_ref", "ix_cases_ref_natural", "ix_cases_open_ref",
 
 LOADED_TABLES = ("cases", "parties", "contacts", "appointments")
 
-# Working days allowed, as a placeholder until the policy pack's calendar is wired in (see _due_at).
-ACK_DAYS = 5
-RESPONSE_DAYS = {1: 10, 2: 20}
-END_OF_DAY = time(23, 59, 59)
 
 
-@lru_cache(maxsize=200_000)
-def _due_at(kind: str, stage: int, start: date, acknowledged: Optional[date], responded: Optional[date],
-            closed: bool, extension_days: int = 0) -> Optional[datetime]:
-    """The case's next deadline, for `Case.due_at` (end of that working day); None when nothing is due.
+def due_dates(pack) -> DueAt:
+    """`Case.due_at` worked out as the desk works it out: the policy pack's timescales and calendar.
 
-    PLACEHOLDER calendar (Mon-Fri, no bank holidays): the start day (received,
-    or escalated to stage 2) is day 0; acknowledge within 5 working days, then
-    respond within 10 (stage 1) or 20 (stage 2) working days of the
-    acknowledgement, plus any extension. Compliments need only the
-    acknowledgement. Swap this one function for the policy pack's deadline
-    calculation to make demo deadlines match the desk's rules exactly.
+    The pack chooses the timescale by kind and category (e.g. FCA rules for
+    billing complaints), counts working days on its calendar (bank holidays
+    off) and gives the next unmet deadline. Cached on the few facts it depends
+    on, so a million cases cost a few thousand calls.
     """
-    if closed or responded is not None:
-        return None
-    if acknowledged is None:
-        return datetime.combine(add_working_days(start, ACK_DAYS), END_OF_DAY)
-    if kind == "compliment":
-        return None
-    days = RESPONSE_DAYS.get(stage, RESPONSE_DAYS[1]) + extension_days
-    return datetime.combine(add_working_days(acknowledged, days), END_OF_DAY)
+
+    @lru_cache(maxsize=200_000)
+    def _due_at(kind: str, category: str, stage: int, status: str, received: date,
+                acknowledged: Optional[date], stage2: Optional[date], extension_days: int) -> Optional[datetime]:
+        case = SimpleNamespace(
+            kind=kind, category=category, stage=stage, status=status, received_at=_noon(received),
+            acknowledged_at=_noon(acknowledged), responded_at=None, stage2_at=_noon(stage2),
+            extension_days=extension_days,
+        )
+        return pack.deadlines(case, _noon(received)).next_due
+
+    def due(kind: str, category: str, stage: int, status: str, received: date, acknowledged: Optional[date],
+            responded: Optional[date], stage2: Optional[date], extension_days: int) -> Optional[datetime]:
+        if status == "closed" or responded is not None:
+            return None  # nothing is due once the response has gone or the case is closed
+        return _due_at(kind, category, stage, status, received, acknowledged, stage2, extension_days)
+
+    return due
+
+
+def _noon(day: Optional[date]) -> Optional[datetime]:
+    return datetime.combine(day, time(12)) if day is not None else None
 
 
 @dataclass
@@ -101,7 +108,8 @@ class DemoSummary:
 
 
 def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | None = None, *,
-              replace: bool = False, if_empty: bool = False, me: str | None = None) -> DemoSummary:
+              replace: bool = False, if_empty: bool = False, me: str | None = None,
+              policies: str | Path | None = None) -> DemoSummary:
     """Load the named stories plus `cases` generated cases, all in one transaction.
 
     Refuses (DeskError) when the database already holds cases unless `replace`,
@@ -112,6 +120,8 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     demo if it is not there yet" scripts.
     `me` (default: the current user) becomes a handler and gets some of the
     named cases, so the person trying the demo sees them under "mine".
+    Deadlines come from `policies` (default: --policies/DESKAPP_POLICIES or
+    the packaged pack), so the queue's due dates match what the desk shows.
     """
     if not isinstance(cases, int) or cases < 0:
         raise DeskError(f"--cases must be a whole number of 0 or more, not {cases!r}")
@@ -127,11 +137,17 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     except DeskError as exc:
         raise DeskError(f"cannot add you as a demo handler: {exc} (set DESKAPP_USER to a login name)") from exc
 
+    from deskapp.config import policies_path
+    from deskapp.policy import load_policies
+
+    policies = policies_path(str(policies) if policies is not None else None)
+    due = due_dates(load_policies(policies))
+
     summary = DemoSummary(url=masked(engine.url))
     started = clock.perf_counter()
     try:
         with engine.connect() as conn:
-            with demo_parallel.staging_for(conn, cases, seed, today, me) as staging:
+            with demo_parallel.staging_for(conn, cases, seed, today, me, policies) as staging:
                 with _one_transaction(conn):
                     existing = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar() or 0
                     if existing and if_empty and not replace:
@@ -139,7 +155,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
                         return summary
                     summary.wiped_cases = _check_or_wipe(conn, existing, replace)
                     ids = _ensure_handlers(conn, me, summary)
-                    _load(conn, ids, me, cases, seed, today, summary, staging)
+                    _load(conn, ids, me, cases, seed, today, due, summary, staging)
             _analyze(conn)
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
@@ -287,21 +303,21 @@ def _ensure_handlers(conn: Connection, me: str, summary: DemoSummary) -> dict[st
 # --------------------------------------------------------------------------- loading
 
 
-def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int, today: date,
+def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int, today: date, due: DueAt,
           summary: DemoSummary, staging: Optional[demo_parallel.Staging]) -> None:
     writer = BulkWriter(conn)
     next_ids = {table: writer.next_id(table) for table in LOADED_TABLES}
     named = stories(today)
-    _write_stories(writer, named, ids, next_ids)
+    _write_stories(writer, named, ids, next_ids, due)
     summary.stories = len(named)
     if cases:
         if cases >= BIG_LOAD and conn.dialect.name == "postgresql":
             _pg_skip_fk_checks(conn)
         if cases >= BIG_LOAD:
             with indexes_suspended(conn, ("cases",), keep=IN_ORDER_INDEXES):
-                _write_generated(writer, cases, seed, today, ids, me, next_ids, staging)
+                _write_generated(writer, cases, seed, today, ids, me, due, next_ids, staging)
         else:
-            _write_generated(writer, cases, seed, today, ids, me, next_ids, staging)
+            _write_generated(writer, cases, seed, today, ids, me, due, next_ids, staging)
         summary.generated = cases
     writer.sync_sequences(LOADED_TABLES)
     summary.rows = dict(writer.counts)
@@ -321,15 +337,16 @@ def _pg_skip_fk_checks(conn: Connection) -> None:
         conn.exec_driver_sql("RELEASE SAVEPOINT demo_fk")
 
 
-def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], next_ids: dict[str, int]) -> None:
+def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], next_ids: dict[str, int],
+                   due_at: DueAt) -> None:
     case_rows, party_rows, contact_rows, appt_rows = [], [], [], []
     for story in named:
         case_id = next_ids["cases"]
         next_ids["cases"] += 1
         f = story.case_fields()
-        start = (story.stage2_at or story.received_at).date()
-        due = _due_at(story.kind, story.stage, start, _day(story.acknowledged_at), _day(story.responded_at),
-                      story.status == "closed", story.extension_days)
+        due = due_at(story.kind, story.category, story.stage, story.status, story.received_at.date(),
+                     _day(story.acknowledged_at), _day(story.responded_at), _day(story.stage2_at),
+                     story.extension_days)
         updated = max(t for t in (story.received_at, story.status_changed_at, story.closed_at) if t)
         case_rows.append((
             case_id, f["ref"], f["kind"], f["category"], f["title"], f["stage"], f["status"], f["priority"],
@@ -366,19 +383,14 @@ def _day(value: Optional[datetime]) -> Optional[date]:
 
 
 def _write_generated(writer: BulkWriter, cases: int, seed: int, today: date, ids: dict[str, int], me: str,
-                     next_ids: dict[str, int], staging: Optional[demo_parallel.Staging]) -> None:
+                     due: DueAt, next_ids: dict[str, int], staging: Optional[demo_parallel.Staging]) -> None:
     """The generated cases, chunk by chunk: made here, or by worker processes into staging files."""
     if staging is not None:
         staging.copy_all(writer, next_ids, ids)
         return
     for k in range(len(chunks(cases))):
-        for batch in generate_chunk(cases, seed, k, today, ids, me, _due_at, next_ids):
+        for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids):
             writer.insert("cases", CASE_COLS, batch.cases)
             writer.insert("parties", PARTY_COLS, batch.parties)
             writer.insert("contacts", CONTACT_COLS, batch.contacts)
             writer.insert("appointments", APPOINTMENT_COLS, batch.appointments)
-
-
-def story_refs() -> tuple[str, ...]:
-    """The fixed refs of the named stories (C-1001 ...)."""
-    return STORY_REFS

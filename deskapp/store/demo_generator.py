@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Optional
 
 from deskapp.store import demo_pools as pools
 from deskapp.store.bulk import stamp
-from deskapp.store.demo_time import add_working_days, roll_back
+from deskapp.store.demo_time import RESPONSE_DAYS, add_working_days, roll_back
 
 # Generated cases are numbered after the stories, leaving room for more stories.
 FIRST_GENERATED_REF = 1101
@@ -30,11 +30,10 @@ BATCH = 20_000
 # staging files to one connection; see demo_parallel).
 CHUNK_MIN = 50_000
 MAX_CHUNKS = 9
-# Working days to respond, by stage (the same placeholder timescales as demo._due_at).
-RESPONSE_DAYS = {1: 10, 2: 20}
 
-# demo._due_at: (kind, stage, start day, acknowledged day, responded day, closed, extension days) -> due
-DueAt = Callable[[str, int, date, Optional[date], Optional[date], bool, int], Optional[datetime]]
+# demo.due_dates(pack): (kind, category, stage, status, received, acknowledged, responded, escalated to
+# stage 2, extension days) -> the case's next deadline, or None
+DueAt = Callable[[str, str, int, str, date, Optional[date], Optional[date], Optional[date], int], Optional[datetime]]
 
 CASE_COLS = ("id", "ref", "kind", "category", "title", "stage", "status", "priority", "vulnerable",
              "received_at", "acknowledged_at", "responded_at", "closed_at", "status_changed_at", "stage2_at",
@@ -282,7 +281,7 @@ class Generator:
                 closed_min = min(resp_min + 15, 1439) if closed_day == resp_day else 540 + int(rnd() * 480)
 
         extension = 5 if status in ("investigating", "awaiting_third_party") and rnd() < 0.05 else 0
-        due = self.due_at(kind, stage, start_day, ack_day, resp_day, status == "closed", extension)
+        due = self.due_at(kind, category, stage, status, received_day, ack_day, resp_day, stage2_day, extension)
 
         if status == "closed":
             changed_day, changed_min = closed_day, closed_min

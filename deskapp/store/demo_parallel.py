@@ -51,10 +51,13 @@ def _workers(cases: int) -> int:
 
 
 def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str, int], me: str,
-           first_case_id: int) -> dict[str, int]:
+           policies: str, first_case_id: int) -> dict[str, int]:
     """Worker: write chunk k into the staging database at `path`; returns rows per table."""
-    from deskapp.store.demo import _due_at
+    from deskapp.policy import load_policies
+    from deskapp.store.demo import due_dates
     from deskapp.store.demo_generator import generate_chunk
+
+    due = due_dates(load_policies(policies))
 
     con = sqlite3.connect(path, isolation_level=None)
     try:
@@ -64,7 +67,7 @@ def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str,
             con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
         next_ids = {"cases": first_case_id, "parties": 1, "contacts": 1, "appointments": 1}
         con.execute("BEGIN")
-        for batch in generate_chunk(cases, seed, k, today, ids, me, _due_at, next_ids):
+        for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids):
             for (table, cols), rows in zip(TABLES, (batch.cases, batch.parties, batch.contacts,
                                                     batch.appointments)):
                 if rows:
@@ -78,9 +81,11 @@ def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str,
 class Staging:
     """The staging files of one load, attached to the loading connection as s0, s1, ..."""
 
-    def __init__(self, conn: Connection, folder: Path, cases: int, seed: int, today: date, me: str, workers: int):
+    def __init__(self, conn: Connection, folder: Path, cases: int, seed: int, today: date, me: str,
+                 policies: Path, workers: int):
         self.conn, self.folder = conn, folder
         self.cases, self.seed, self.today, self.me, self.workers = cases, seed, today, me, workers
+        self.policies = str(policies)
         self.paths = [folder / f"chunk{k}.db" for k in range(len(chunks(cases)))]
 
     def copy_all(self, writer: BulkWriter, next_ids: dict[str, int], ids: dict[str, int]) -> None:
@@ -90,7 +95,7 @@ class Staging:
             first_case_id = next_ids["cases"]
             futures: list[Future] = [
                 pool.submit(_stage, str(path), self.cases, self.seed, k, self.today, ids, self.me,
-                            first_case_id + start)
+                            self.policies, first_case_id + start)
                 for k, (path, (start, _stop)) in enumerate(zip(self.paths, chunks(self.cases)))
             ]
             try:
@@ -123,7 +128,8 @@ class Staging:
 
 
 @contextmanager
-def staging_for(conn: Connection, cases: int, seed: int, today: date, me: str) -> Iterator[Optional[Staging]]:
+def staging_for(conn: Connection, cases: int, seed: int, today: date, me: str,
+                policies: Path) -> Iterator[Optional[Staging]]:
     """Staging files for a parallel load, attached to `conn`; None when the load should stay in-process.
 
     Call before the load's transaction begins; the files are detached and
@@ -134,7 +140,7 @@ def staging_for(conn: Connection, cases: int, seed: int, today: date, me: str) -
         yield None
         return
     folder = Path(tempfile.mkdtemp(prefix="deskapp-demo-"))
-    staging = Staging(conn, folder, cases, seed, today, me, workers)
+    staging = Staging(conn, folder, cases, seed, today, me, policies, workers)
     attached: list[int] = []
     try:
         for k, path in enumerate(staging.paths):

@@ -1,13 +1,17 @@
 """Working-day arithmetic for the demo data (Monday to Friday; no bank holidays).
 
-Only the demo uses this, to place events and a first `due_at` relative to the
-chosen "today". The desk's real deadlines come from the policy pack's calendar.
+Only the demo uses this, to place events relative to the chosen "today";
+deadlines (Case.due_at) come from the policy pack's calendar (demo.due_dates).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+
+# Typical response times (working days) by stage, for placing generated responses in time; the
+# deadlines themselves come from the policy pack (demo.due_dates).
+RESPONSE_DAYS = {1: 10, 2: 20}
 
 
 def is_working_day(day: date) -> bool:
@@ -48,16 +52,3 @@ def add_working_days(day: date, n: int) -> date:
         if is_working_day(current):
             remaining -= 1
     return current
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (0 if end <= start)."""
-    if end <= start:
-        return 0
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count

@@ -12,7 +12,7 @@ from sqlmodel import select as sm_select
 from deskapp.errors import DeskError
 from deskapp.store import demo as demo_module
 from deskapp.store import demo_generator, demo_parallel
-from deskapp.store.demo import _due_at, fill_demo
+from deskapp.store.demo import fill_demo
 from deskapp.store.demo_time import add_working_days
 from deskapp.store.engine import connect, session_scope
 from deskapp.store.migrate import upgrade
@@ -191,9 +191,9 @@ def test_generated_rows_are_consistent(filled):
             assert c.due_at is None
         if c.stage == 2:
             assert c.stage2_at and c.stage1_handler_id and c.kind == "complaint", c.ref
-        if c.status in ("responded", "closed"):
-            assert c.due_at is None
-        elif c.kind != "compliment" or c.acknowledged_at is None:
+        if c.status in ("responded", "closed") or c.kind == "compliment":
+            assert c.due_at is None, c.ref  # compliments have no timescale in the default pack
+        elif c.stage == 1:
             assert c.due_at is not None, c.ref
         assert c.version == 1
     by_case = {c.id: c for c in cases}
@@ -308,19 +308,41 @@ def test_sqlite_stamps_match_what_the_orm_writes(tmp_path):
     assert len(orm) == len(bulk) and orm[10] == bulk[10] and orm[19:] == bulk[19:]
 
 
-# --------------------------------------------------------------------------- the placeholder deadline
+# --------------------------------------------------------------------------- deadlines
 
 
-def test_due_at_placeholder_counts_working_days():
-    sat = date(2026, 3, 7)
-    # received on a Saturday: Monday is day 0, five working days later is Monday 16 March
-    assert _due_at("complaint", 1, sat, None, None, False) == datetime(2026, 3, 16, 23, 59, 59)
-    assert _due_at("complaint", 1, sat, date(2026, 3, 9), None, False) == datetime(2026, 3, 23, 23, 59, 59)
-    assert _due_at("complaint", 2, sat, date(2026, 3, 9), None, False) == datetime(2026, 4, 6, 23, 59, 59)
-    assert _due_at("complaint", 1, sat, date(2026, 3, 9), None, False, 5) == datetime(2026, 3, 30, 23, 59, 59)
-    assert _due_at("compliment", 1, sat, date(2026, 3, 9), None, False) is None
-    assert _due_at("complaint", 1, sat, date(2026, 3, 9), date(2026, 3, 12), False) is None
-    assert _due_at("complaint", 1, sat, None, None, True) is None
+def test_due_at_is_what_the_policy_pack_says(filled):
+    """Every case's due_at equals the next deadline the desk itself works out from the default pack."""
+    from deskapp.config import policies_path
+    from deskapp.policy import load_policies
+
+    pack = load_policies(policies_path(None))
+    now = datetime.combine(TODAY, datetime.min.time())
+    checked = 0
+    for case in _rows(filled, "cases"):
+        expected = pack.deadlines(case, now).next_due
+        if case.status == "closed" or case.responded_at is not None:
+            expected = None
+        assert case.due_at == expected, case.ref
+        checked += case.due_at is not None
+    assert checked > 50
+    # different timescales really are in play: FCA (billing complaints) and the desk's own standard
+    kinds = {(c.kind, c.category) for c in _rows(filled, "cases") if c.due_at is not None}
+    assert ("complaint", "billing") in kinds and any(k in ("enquiry", "service_request") for k, _ in kinds)
+
+
+def test_demo_uses_the_policies_it_is_given(tmp_path):
+    """A pack with other timescales gives other due dates."""
+    from deskapp.config import policies_path
+
+    text_ = policies_path(None).read_text()
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(text_.replace("respond: {working_days: 10, from: acknowledged}",
+                                  "respond: {working_days: 30, from: acknowledged}"))
+    a, b = _fresh(f"sqlite:///{tmp_path}/a.db"), _fresh(f"sqlite:///{tmp_path}/b.db")
+    fill_demo(a, cases=0, today=TODAY, me="tester")
+    fill_demo(b, cases=0, today=TODAY, me="tester", policies=slow)
+    assert _case(b, "C-1001").due_at - _case(a, "C-1001").due_at >= timedelta(days=28)
 
 
 def test_add_working_days_both_ways():
