@@ -168,31 +168,24 @@ class QueueView(ScrollView, can_focus=True):
     READ_AHEAD = 1.0  # screens
     STRIP_CACHE = 512
 
-    class Highlighted(Message):
+    class _CaseMessage(Message):
+        """Something about one case of the queue: which case, and where it is."""
+
+        def __init__(self, view: "QueueView", case_id: int, index: int) -> None:
+            super().__init__()
+            self.view = view
+            self.case_id = case_id
+            self.index = index
+
+        @property
+        def control(self) -> "QueueView":
+            return self.view
+
+    class Highlighted(_CaseMessage):
         """The cursor rests on a case."""
 
-        def __init__(self, view: "QueueView", case_id: int, index: int) -> None:
-            super().__init__()
-            self.view = view
-            self.case_id = case_id
-            self.index = index
-
-        @property
-        def control(self) -> "QueueView":
-            return self.view
-
-    class Selected(Message):
+    class Selected(_CaseMessage):
         """The handler chose a case (Enter or double click)."""
-
-        def __init__(self, view: "QueueView", case_id: int, index: int) -> None:
-            super().__init__()
-            self.view = view
-            self.case_id = case_id
-            self.index = index
-
-        @property
-        def control(self) -> "QueueView":
-            return self.view
 
     class Counted(Message):
         """The shown query's size is known (after set_query or reload)."""
