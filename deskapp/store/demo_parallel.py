@@ -139,7 +139,10 @@ def staging_for(conn: Connection, cases: int, seed: int, today: date, me: str,
     if not workers:
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="deskapp-demo-"))
+    # Beside the database when it is a file: that disk has room for it, a small /tmp may not.
+    database = conn.engine.url.database
+    near = Path(database).expanduser().resolve().parent if database and database != ":memory:" else None
+    folder = Path(tempfile.mkdtemp(prefix="deskapp-demo-", dir=near))
     staging = Staging(conn, folder, cases, seed, today, me, policies, workers)
     attached: list[int] = []
     try:

@@ -423,7 +423,7 @@ def test_parallel_load_gives_the_same_rows(tmp_path, monkeypatch):
     assert len(_rows(parallel, "cases")) == 128
     with parallel.connect() as conn:
         assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]
-    assert not list(tmp_path.glob("deskapp-demo-*"))
+    assert not list(tmp_path.glob("deskapp-demo-*"))  # the staging folder (made beside the database) is gone
 
 
 def test_parallel_worker_failure_writes_nothing(tmp_path, monkeypatch):
