@@ -32,7 +32,7 @@ from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
 from deskapp.store.demo_generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, DueAt, chunks,
                                           generate_chunk)
 from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
-from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS, masked
+from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS, masked, one_line
 from deskapp.store.handlers import _os_display_name, check_username
 
 # The demo's colleagues: (username, display name, role).
@@ -158,8 +158,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
                     _load(conn, ids, me, cases, seed, today, due, summary, staging)
             _analyze(conn)
     except SQLAlchemyError as exc:
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        raise StorageError(f"demo load into {summary.url} failed, nothing was written: {reason}") from exc
+        raise StorageError(f"demo load into {summary.url} failed, nothing was written: {one_line(exc)}") from exc
     summary.seconds = clock.perf_counter() - started
     return summary
 

@@ -44,7 +44,7 @@ def masked(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The useful part of a driver error, squeezed onto one line."""
     orig = getattr(exc, "orig", None) or exc
     text = " ".join(str(orig).split())
@@ -127,14 +127,14 @@ def connect(url: str) -> Engine:
                 connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
             engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, SQLAlchemyError, ImportError, ValueError, TypeError) as exc:
-        raise StorageError(f"cannot use database {shown}: {_one_line(exc)}") from exc
+        raise StorageError(f"cannot use database {shown}: {one_line(exc)}") from exc
 
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except (SQLAlchemyError, OSError, ValueError) as exc:
         engine.dispose()
-        raise StorageError(f"cannot open database {shown}: {_one_line(exc)}") from exc
+        raise StorageError(f"cannot open database {shown}: {one_line(exc)}") from exc
     return engine
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.errors import StorageError
-from deskapp.store.engine import masked
+from deskapp.store.engine import masked, one_line
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,7 +62,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except SQLAlchemyError as exc:
-        raise StorageError(f"cannot read the schema version of {masked(engine.url)}: {_reason(exc)}") from exc
+        raise StorageError(f"cannot read the schema version of {masked(engine.url)}: {one_line(exc)}") from exc
 
 
 def upgrade(engine: Engine) -> str | None:
@@ -75,10 +75,8 @@ def upgrade(engine: Engine) -> str | None:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-    except CommandError as exc:
-        raise StorageError(f"cannot upgrade {masked(engine.url)}: {_reason(exc)}") from exc
-    except SQLAlchemyError as exc:
-        raise StorageError(f"cannot upgrade {masked(engine.url)}: {_reason(exc)}") from exc
+    except (CommandError, SQLAlchemyError) as exc:
+        raise StorageError(f"cannot upgrade {masked(engine.url)}: {one_line(exc)}") from exc
     return current_revision(engine)
 
 
@@ -145,11 +143,6 @@ def require_current(engine: Engine) -> None:
             f"(it expects {head}): upgrade deskapp"
         )
     raise StorageError(f"database {shown} is at revision {current} and needs upgrade to {head}: run `deskapp init`")
-
-
-def _reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return " ".join(str(orig).split()) or type(orig).__name__
 
 
 def _make_revision(message: str) -> None:
