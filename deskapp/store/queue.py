@@ -43,7 +43,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, Union
 
 from sqlalchemy import (
@@ -59,6 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, TableClause
 
+from deskapp.store.due import DUE_SOON_WORKING_DAYS, due_soon_until
 from deskapp.store.models import Case, Handler, Party
 
 if TYPE_CHECKING:  # the row type lives with the other views; imported late to keep store below actions
@@ -75,8 +76,6 @@ SMALL_SET = 2000
 # so few cases that walking the sort's index would pass over (and look up) thousands
 # of others per page; one sort of the filtered rows is cheaper.
 LIST_LIMIT = 20_000
-# "Due soon": due before the end of this many working days after today.
-DUE_SOON_WORKING_DAYS = 2
 
 SORTS = ("due", "priority", "received", "ref", "relevance")
 SORT_LABELS = {
@@ -163,25 +162,6 @@ class QueueFilter:
     @property
     def excludes_closed(self) -> bool:
         return ("closed" not in self.statuses) if self.statuses else self.open_only
-
-
-def due_soon_until(now: datetime, working_days: int = DUE_SOON_WORKING_DAYS,
-                   is_working_day: Optional[Callable[[date], bool]] = None) -> datetime:
-    """The end of the `working_days`-th working day after today (exclusive bound, i.e. midnight after it).
-
-    Without a calendar, Monday to Friday are working days; the desk can pass
-    its policy calendar's `is_working_day` to skip bank holidays too.
-    """
-    working = is_working_day or (lambda d: d.weekday() < 5)
-    day = now.date()
-    counted = 0
-    for _ in range(366):
-        if counted >= working_days:
-            break
-        day += timedelta(days=1)
-        if working(day):
-            counted += 1
-    return datetime.combine(day + timedelta(days=1), time.min)
 
 
 # --- sort orders as runs -----------------------------------------------------------------
