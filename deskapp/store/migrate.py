@@ -14,7 +14,6 @@ before committing (SQLite and PostgreSQL must both run it).
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -24,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.errors import StorageError
 from deskapp.store.engine import masked, one_line
+from deskapp.store.schema_head import quick_head as _quick_head
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -78,38 +78,6 @@ def upgrade(engine: Engine) -> str | None:
     except (CommandError, SQLAlchemyError) as exc:
         raise StorageError(f"cannot upgrade {masked(engine.url)}: {one_line(exc)}") from exc
     return current_revision(engine)
-
-
-_REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"]([^'\"]+)['\"]\s*$", re.M)
-_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(.+?)\s*$", re.M)
-_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
-
-
-def _quick_head() -> Optional[str]:
-    """The single head revision read straight from the version files, or None if unsure.
-
-    Only a plain `revision = '...'` / `down_revision = ...` per file counts;
-    anything else (branches, labels, odd syntax) returns None and the caller
-    asks Alembic.
-    """
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    try:
-        files = sorted((MIGRATIONS / "versions").glob("*.py"))
-        for path in files:
-            text = path.read_text(encoding="utf-8")
-            rev, down = _REVISION.findall(text), _DOWN_REVISION.findall(text)
-            if len(rev) != 1 or len(down) != 1:
-                return None
-            revisions.add(rev[0])
-            if down[0] != "None":
-                downs.update(_QUOTED.findall(down[0]))
-    except OSError:
-        return None
-    heads = revisions - downs
-    if len(heads) != 1 or not downs <= revisions or len(revisions) != len(files):
-        return None
-    return heads.pop()
 
 
 def _quick_current(engine: Engine) -> Optional[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deskapp.errors import StorageError
-from deskapp.store import migrate
+from deskapp.store import migrate, schema_head
 from deskapp.store.engine import connect
 
 
@@ -78,5 +78,5 @@ def _rev(rev: str, down: str) -> str:
     ({"b.py": _rev("b", "'a'")}, None),
 ])
 def test_quick_head_reads_plain_files_and_gives_up_otherwise(tmp_path, monkeypatch, files, head):
-    monkeypatch.setattr(migrate, "MIGRATIONS", _versions(tmp_path, files))
+    monkeypatch.setattr(schema_head, "MIGRATIONS", _versions(tmp_path, files))
     assert migrate._quick_head() == head
