@@ -333,12 +333,15 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
     def _load_case(self, case_id: int) -> None:
-        from deskapp.actions import load_case, standing
-
         worker = get_current_worker()
         try:
-            case = load_case(self.desk, case_id)
-            advice = standing(self.desk, case)
+            desk = self.desk
+            if getattr(desk, "pending", False):
+                desk = desk.wait()  # the first screen came up before the rest of the desk had opened
+            from deskapp.actions import load_case, standing
+
+            case = load_case(desk, case_id)
+            advice = standing(desk, case)
         except Exception as exc:  # noqa: BLE001 - shown to the handler as one line, never a traceback
             log.exception("loading case %s failed", case_id)
             if not worker.is_cancelled:
@@ -374,7 +377,9 @@ class MainScreen(Screen):
         if action is None:
             return
         if action.needs_case and self.case is None:
-            self.notify("Select a case in the queue first.", severity="warning", markup=False)
+            waiting = self.wanted_case_id is not None
+            self.notify("The case is still loading: try again in a moment." if waiting
+                        else "Select a case in the queue first.", severity="warning", markup=False)
             return
         if form == "edit_party":
             self._pick_party_to_edit(action.title)
