@@ -7,6 +7,9 @@ at the moment of the write.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any, Optional
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -82,6 +85,34 @@ def view_of(session: Session, case: Case) -> CaseView:
         .all()
     )
     return CaseView(
+        **case_fields(case, names),
+        parties=tuple(
+            PartyView(
+                id=p.id,
+                role=p.role,
+                name=p.name,
+                designated=p.designated,
+                authorised=p.authorised,
+                organisation=p.organisation,
+                email=p.email,
+                phone=p.phone,
+                address=p.address,
+                notes=p.notes,
+            )
+            for p in parties
+        ),
+        history=tuple(contact_view(c, party_names, names, reasons.get(c.id)) for c in contacts),
+        appointments=tuple(
+            AppointmentView(id=a.id, at=a.at, party_id=a.party_id, purpose=a.purpose, status=a.status)
+            for a in appointments
+        ),
+        pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
+    )
+
+
+def case_fields(case: Case, names: dict[int, str]) -> dict[str, Any]:
+    """The case row's own fields as the view holds them (handler ids turned into usernames)."""
+    return dict(
         id=case.id,
         ref=case.ref,
         kind=case.kind,
@@ -103,44 +134,43 @@ def view_of(session: Session, case: Case) -> CaseView:
         stage1_handler=names.get(case.stage1_handler_id),
         version=case.version,
         updated_at=case.updated_at,
-        parties=tuple(
-            PartyView(
-                id=p.id,
-                role=p.role,
-                name=p.name,
-                designated=p.designated,
-                authorised=p.authorised,
-                organisation=p.organisation,
-                email=p.email,
-                phone=p.phone,
-                address=p.address,
-                notes=p.notes,
-            )
-            for p in parties
-        ),
-        history=tuple(
-            ContactView(
-                id=c.id,
-                at=c.at,
-                channel=c.channel,
-                direction=c.direction,
-                party_id=c.party_id,
-                party_name=party_names.get(c.party_id),
-                handler=names.get(c.handler_id),
-                outcome=c.outcome,
-                summary=c.summary,
-                body=c.body,
-                call_id=c.call_id,
-                reason=reasons.get(c.id),
-            )
-            for c in contacts
-        ),
-        appointments=tuple(
-            AppointmentView(id=a.id, at=a.at, party_id=a.party_id, purpose=a.purpose, status=a.status)
-            for a in appointments
-        ),
-        pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
     )
+
+
+def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
+                 reason: Optional[str] = None) -> ContactView:
+    return ContactView(
+        id=c.id,
+        at=c.at,
+        channel=c.channel,
+        direction=c.direction,
+        party_id=c.party_id,
+        party_name=party_names.get(c.party_id),
+        handler=names.get(c.handler_id),
+        outcome=c.outcome,
+        summary=c.summary,
+        body=c.body,
+        call_id=c.call_id,
+        reason=reason,
+    )
+
+
+def changed_view(session: Session, before: CaseView, case: Case, contact: Optional[Contact] = None) -> CaseView:
+    """`before` with this write's changes to the case row and its new contact, without re-reading the case.
+
+    Inside the write transaction the parties, appointments and earlier history
+    are exactly as `before` read them (the claimed version keeps other writers
+    out), so the deadlines can be worked out from this instead of a fresh
+    `view_of` (six queries). Handler names are read again: an action can name
+    a handler the view did not mention.
+    """
+    names = usernames(session)
+    history = before.history
+    if contact is not None:
+        party_names = {p.id: p.name for p in before.parties}
+        added = contact_view(contact, party_names, names)
+        history = tuple(sorted((*history, added), key=lambda c: (c.at, c.id)))  # view_of's order
+    return replace(before, **case_fields(case, names), history=history)
 
 
 def approval_view(session: Session, row: ApprovalRequest, case_ref: str | None = None,

@@ -8,7 +8,7 @@ its contact and its audit record — or write nothing at all.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, Optional
 
@@ -20,7 +20,7 @@ from deskapp.actions.desk import Desk
 from deskapp.actions.effects import EFFECTS
 from deskapp.actions.facts import action_snapshot, case_snapshot
 from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
-from deskapp.actions.reads import case_view, usernames, view_of
+from deskapp.actions.reads import case_view, changed_view, usernames, view_of
 from deskapp.actions.validate import InvalidInput, check_length, check_request, clean_text
 from deskapp.actions.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
@@ -52,15 +52,21 @@ def _reason(text: Optional[str]) -> Optional[str]:
     return cleaned or None
 
 
-def refresh_due(desk: Desk, session: Session, case: Case, now: datetime) -> CaseView:
-    """Recompute the case's next deadline (the queue sorts on it) and return the fresh view."""
-    session.flush()
-    view = view_of(session, case)
+def set_due(desk: Desk, case: Case, view: CaseView, now: datetime) -> None:
+    """Store the case's next deadline (the queue sorts on it), worked out from `view`, the case as it now stands."""
     due = desk.policies.deadlines(case_snapshot(view), now).next_due
     if case.due_at != due:
         case.due_at = due
+
+
+def refresh_due(desk: Desk, session: Session, case: Case, now: datetime) -> CaseView:
+    """Read the case as it now stands, store its next deadline and return the view (with that deadline)."""
+    session.flush()
+    view = view_of(session, case)
+    set_due(desk, case, view, now)
+    if view.due_at != case.due_at:
         session.flush()
-        view = view_of(session, case)
+        view = replace(view, due_at=case.due_at)  # the only field that changed: no second read
     return view
 
 
@@ -178,7 +184,9 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
             if approval is not None:
                 approval.status = "completed"
                 reason = reason or approval.decision_reason or approval.reason
-            view = refresh_due(desk, session, case, now)
+            # The deadline from the case as this write leaves it, built from what was read for the
+            # rules plus the change; the view is read once, after the audit event (its reason shows).
+            set_due(desk, case, changed_view(session, current, case, contact), now)
             event = audit.append(
                 session,
                 actor=desk.me.username,

@@ -31,6 +31,7 @@ from deskapp.actions import (
     submit,
 )
 from deskapp.actions.audit import event_hash
+from deskapp.actions.facts import case_snapshot
 from deskapp.errors import DeskError
 from deskapp.store.handlers import add_handler
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Contact
@@ -300,3 +301,30 @@ def test_new_case_numbers_after_the_highest_ref_whoever_made_it(desks, engine):
             s.add(Case(ref=f"C-{n}", kind="enquiry", title="made elsewhere", received_at=NOW))
     made = new_case(desks["sam"], kind="enquiry", category="billing", title="Bill query", party={"name": "A"})
     assert made.ref == "C-5001"
+
+
+@pytest.mark.parametrize("kind", ["contact", "message", "note", "end_call", "status", "assign", "escalate", "extend"])
+def test_done_view_and_due_date_are_what_a_fresh_read_gives(desks, housing, kind):
+    """submit works the deadline out from the case as the write leaves it (not a re-read) and reads the view
+    once, after the audit event: both must equal what a fresh desk reads and the rules say afterwards."""
+    rep = party_named(housing, "Dana Hill")
+    fields = {
+        "contact": dict(channel="phone", direction="out", party_id=rep.id, outcome="reached", summary="Called",
+                        at=datetime(2026, 3, 3, 9, 0)),  # logged late: lands mid-history
+        "message": dict(channel="email", party_id=rep.id, summary="Dates", body="The visit is on Friday"),
+        "note": dict(body="Chased the contractor"),
+        "end_call": dict(party_id=rep.id, summary="Abusive", call_id="call-9"),
+        "status": dict(to="acknowledged"),
+        "assign": dict(to="jo"),
+        "escalate": dict(to="jo", body="Unhappy with the answer"),
+        "extend": dict(working_days=10, body="Waiting on the contractor"),
+    }[kind]
+    request = ActionRequest(kind=kind, case_id=housing.id, version=housing.version, **fields)
+    outcome = submit(desks["sam"], request)
+    if isinstance(outcome, NeedsReason):
+        outcome = submit(desks["sam"], request, reason="Went ahead on purpose")
+    assert isinstance(outcome, Done), outcome
+    fresh = load_case(desks["priya"], housing.id)
+    assert outcome.case == fresh
+    expected = desks["sam"].policies.deadlines(case_snapshot(fresh), NOW).next_due
+    assert fresh.due_at == expected
