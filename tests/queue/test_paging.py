@@ -60,6 +60,17 @@ def test_any_position_matches_plain_order(seed, n, flt, sort, page_size, cache_p
             position = want.index(case_id) if case_id in want else None
             assert fresh.index_of(case_id) == position
             assert queue.index_of(case_id) == position
+            # index_within: the same position when it is below the limit, None beyond it (and when
+            # the sort's index cannot check the filter, None unless the case is in a page already read).
+            limit = random.Random(case_id).randrange(0, n + 2)
+            bounded = Queue(engine, flt, sort, NOW, page_size=page_size, small_set=0, list_limit=0)
+            found = bounded.index_within(case_id, limit)
+            if bounded.residual or position is None or position >= limit:
+                assert found is None, (position, limit)
+            else:
+                assert found == position, (position, limit)
+            if position is not None and (queue.listed or queue.cached(position) is not None):
+                assert queue.index_within(case_id, 0) == position  # ids in memory, or a page already read
     finally:
         engine.dispose()
 
@@ -163,6 +174,12 @@ def test_paging_on_each_engine(engine, sort):
             for case_id in rnd.sample(range(1, 401), 5):
                 position = want.index(case_id) if case_id in want else None
                 assert queue.with_query().index_of(case_id) == position, (flt, case_id)
+                fresh = queue.with_query()
+                found = fresh.index_within(case_id, 150)
+                if fresh.listed or (position is not None and position < 150 and not fresh.residual):
+                    assert found == position, (flt, case_id, position)
+                else:
+                    assert found is None, (flt, case_id, position)
 
 
 def test_filters_the_sort_index_cannot_answer_are_listed(mem_engine):

@@ -227,6 +227,41 @@ async def test_set_query_deep_in_the_queue_paints_the_kept_case(mem_engine):
         assert round(view.vertical_scrollbar.position) == round(view.scroll_y)  # the scrollbar moved too
 
 
+async def test_a_new_query_looks_for_the_kept_case_only_within_keep_within(mem_engine, monkeypatch):
+    """A filter or search keeps the cursor's case if it is among the first KEEP_WITHIN rows of the
+    result (or the result is listed); further down, the cursor starts on the first row rather than
+    paying for a count of every row before the case. A reload after a write looks as far as needed."""
+    rows = make_rows(random.Random(13), 600)
+    load(mem_engine, rows)
+    flt = QueueFilter(open_only=False)
+    queue = Queue(mem_engine, flt, "due", NOW, page_size=20, small_set=0, list_limit=0)
+    by_ref = expected(rows, flt, "ref")
+    app = QueueApp(queue)
+    async with app.run_test(size=(60, 12)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        near = next(i for i, case_id in enumerate(queue.rows(0, 600)) if 40 <= by_ref.index(case_id.id) < 60)
+        far = next(i for i, case_id in enumerate(queue.rows(0, 600)) if by_ref.index(case_id.id) >= 300)
+        monkeypatch.setattr(QueueView, "KEEP_WITHIN", 100)
+        for index, kept in ((near, True), (far, False)):
+            view.set_query(queue)
+            await settle(pilot)
+            view.move_cursor(index)
+            await settle(pilot)
+            case_id = view.highlighted_id
+            view.set_query(queue.with_query(sort="ref"))
+            await settle(pilot)
+            # Near: past the first page read, found by a bounded count. Far: beyond the bound.
+            assert view.cursor == (by_ref.index(case_id) if kept else 0), (index, kept)
+        # A reload keeps the case wherever it is.
+        view.move_cursor(by_ref.index(case_id))
+        await settle(pilot)
+        assert view.highlighted_id == case_id
+        view.reload()
+        await settle(pilot)
+        assert view.cursor == by_ref.index(case_id) and view.highlighted_id == case_id
+
+
 async def test_reload_shows_changes_and_keeps_the_case(mem_engine):
     _rows, queue, want = desk(mem_engine, n=80)
     app = QueueApp(queue)

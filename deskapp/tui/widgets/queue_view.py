@@ -167,6 +167,8 @@ class QueueView(ScrollView, can_focus=True):
     # Rows read beyond the visible ones, so the next PageDown is usually already cached.
     READ_AHEAD = 1.0  # screens
     STRIP_CACHE = 512
+    # After a filter or search, the cursor's case is looked for this far down the new result (see _find_kept).
+    KEEP_WITHIN = 50_000
 
     class _CaseMessage(Message):
         """Something about one case of the queue: which case, and where it is."""
@@ -286,7 +288,7 @@ class QueueView(ScrollView, can_focus=True):
                 total = queue.count()
                 cursor = 0
                 if keep_id is not None and total:
-                    found = queue.index_of(keep_id)
+                    found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=not forget)
                     cursor = found if found is not None else 0
                 if total:
                     top = max(min(cursor - height // 2, total - height), 0)
@@ -297,6 +299,30 @@ class QueueView(ScrollView, can_focus=True):
                 self.post_message(self._Ready(generation, queue, 0, 0, error=_one_line(exc)))
 
         self.run_worker(work, thread=True, group="queue-query", exclusive=False, exit_on_error=False)
+
+    @classmethod
+    def _find_kept(cls, queue: Any, keep_id: int, total: int, height: int, old_cursor: int,
+                   bounded: bool) -> Optional[int]:
+        """Where the cursor's case is in `queue` (a worker thread), or None to start at the top.
+
+        First the rows the screen would show anyway: at the top (a filter or
+        search usually keeps the cursor's case near it) and, after a write,
+        around the old cursor. Then `index_of`, which counts every row before
+        the case; for a new filter or search (`bounded`) only as far as
+        KEEP_WITHIN rows, through the queue's `index_within` when it has one,
+        so a case deep in a big result costs a few milliseconds and the cursor
+        starts on the first row. A reload (after a write) looks as far as needed.
+        """
+        starts = [0] if bounded else [max(old_cursor - height, 0), 0]
+        for start in starts:
+            stop = min(start + max(2 * height, getattr(queue, "page_size", height)), total)
+            for i, row in enumerate(queue.rows(start, stop), start):
+                if row.id == keep_id:
+                    return i
+        within = getattr(queue, "index_within", None)
+        if bounded and callable(within):
+            return within(keep_id, cls.KEEP_WITHIN)
+        return queue.index_of(keep_id)
 
     def on_queue_view__ready(self, message: "QueueView._Ready") -> None:
         message.stop()
