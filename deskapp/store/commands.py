@@ -29,8 +29,8 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     demo.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
                       help="date the demo treats as today (default: the real today)")
     demo.add_argument("--force", action="store_true",
-                      help="delete every existing case (with parties, history, drafts and approvals) first; "
-                           "refused if the audit log has records")
+                      help="delete every existing case (with parties, history, drafts, approvals and the "
+                           "audit log) first; refused if the audit log holds records the demo did not write")
     demo.add_argument("--if-empty", action="store_true",
                       help="if the database already has cases, leave it as it is and succeed")
     demo.set_defaults(func=run_demo)
@@ -119,7 +119,8 @@ def run_demo(args: argparse.Namespace) -> int:
     rows = summary.rows
     print(f"loaded {summary.cases:,} cases ({summary.stories} stories C-1001.. + {summary.generated:,} generated), "
           f"{rows.get('parties', 0):,} parties, {rows.get('contacts', 0):,} contacts, "
-          f"{rows.get('appointments', 0):,} appointments into {summary.url} in {summary.seconds:.1f} s")
+          f"{rows.get('appointments', 0):,} appointments, {summary.audit_events:,} audit events into {summary.url} "
+          f"in {summary.seconds:.1f} s")
     return 0
 
 

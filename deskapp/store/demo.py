@@ -14,6 +14,7 @@ lands completely or not at all.
 
 from __future__ import annotations
 
+import json
 import time as clock
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,13 +28,14 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.errors import DeskError, StorageError
-from deskapp.store import demo_parallel, search
+from deskapp.store import demo_audit, demo_parallel, search
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
 from deskapp.store.demo_generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, DueAt, chunks,
                                           generate_chunk)
 from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
 from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS, masked, one_line
 from deskapp.store.handlers import _os_display_name, check_username
+from deskapp.supervision.guard import audit_unlocked
 
 # The demo's colleagues: (username, display name, role).
 DEMO_HANDLERS = (
@@ -96,6 +98,7 @@ class DemoSummary:
     wiped_cases: int = 0
     kept_cases: int = 0  # if_empty found this many cases and loaded nothing
     handlers_added: list[str] = field(default_factory=list)
+    audit_events: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -114,10 +117,13 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
 
     Refuses (DeskError) when the database already holds cases unless `replace`,
     which first deletes every case and everything attached to it (parties,
-    history, appointments, drafts, approvals); handlers stay. A desk whose
-    audit log has records is never wiped. With `if_empty`, a desk that already
+    history, appointments, drafts, approvals, the change feed, presence and the
+    audit log); handlers stay. A desk whose audit log holds anything the demo
+    did not begin is never wiped. With `if_empty`, a desk that already
     has cases is left as it is (`kept_cases` says how many) - for "set up the
     demo if it is not there yet" scripts.
+    The demo writes an audit trail for its stories and a sample of the
+    generated cases (demo_audit), so the dashboard and `audit verify` have one.
     `me` (default: the current user) becomes a handler and gets some of the
     named cases, so the person trying the demo sees them under "mine".
     Deadlines come from `policies` (default: --policies/DESKAPP_POLICIES or
@@ -141,7 +147,8 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     from deskapp.policy import load_policies
 
     policies = policies_path(str(policies) if policies is not None else None)
-    due = due_dates(load_policies(policies))
+    pack = load_policies(policies)
+    due = due_dates(pack)
 
     summary = DemoSummary(url=masked(engine.url))
     started = clock.perf_counter()
@@ -155,7 +162,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
                         return summary
                     summary.wiped_cases = _check_or_wipe(conn, existing, replace)
                     ids = _ensure_handlers(conn, me, summary)
-                    _load(conn, ids, me, cases, seed, today, due, summary, staging)
+                    _load(conn, ids, me, cases, seed, today, due, summary, staging, pack)
             _analyze(conn)
     except SQLAlchemyError as exc:
         raise StorageError(f"demo load into {summary.url} failed, nothing was written: {one_line(exc)}") from exc
@@ -246,39 +253,67 @@ def _tables_holding_cases(conn: Connection) -> list[str]:
     return [name for name in reversed(ordered) if name in doomed]
 
 
+# Working state of live desks, kept beside the cases but not linked to them by a foreign key.
+LIVE_TABLES = ("changes", "presence")
+
+
 def _check_or_wipe(conn: Connection, existing: int, replace: bool) -> int:
     if existing and not replace:
         raise DeskError(
             f"{masked(conn.engine.url)} already holds {existing:,} cases: the demo only fills an empty desk "
-            "(--force deletes every case with its parties, history, drafts and approvals first)"
+            "(--force deletes every case with its parties, history, drafts, approvals and audit log first)"
         )
     if existing or replace:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             # Nobody may add an audit record between the check below and the wipe.
             conn.exec_driver_sql("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
-        audit = conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() or 0
-        if audit:
-            raise DeskError(
-                f"{masked(conn.engine.url)} has {audit:,} audit records, and the audit log is never deleted: "
-                "load the demo into a new database instead (e.g. --db sqlite:///demo.db)"
-            )
-        doomed = _tables_holding_cases(conn)
+        _refuse_real_audit_log(conn)
+        doomed = _tables_holding_cases(conn) + [t for t in LIVE_TABLES if inspect(conn).has_table(t)]
         if postgres:
             # One TRUNCATE of the whole family: a row-by-row DELETE checks every foreign key per row.
-            # PostgreSQL insists the (empty) audit table is truncated with the tables it refers to, and
-            # its append-only trigger refuses any TRUNCATE, so that trigger is off for this statement
-            # only, inside this transaction (the table was just shown to be empty, under lock).
+            # The audit table's append-only triggers refuse TRUNCATE, so they are off for this statement
+            # only, inside this transaction (the log was just shown to be a demo's, under lock). No
+            # RESTART IDENTITY: the change feed's ids keep rising, so open desks' bookmarks stay valid.
             conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
             conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in doomed))
             conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
         else:
-            # Foreign-key checks are off for the load (see _sqlite_fast_load), so SQLite truncates
-            # quickly; the empty audit table is left alone (its triggers refuse deletes).
-            for table in doomed:
-                if table != "audit_events":
+            # Foreign-key checks are off for the load (see _sqlite_fast_load), so SQLite deletes quickly.
+            # The audit table's triggers refuse DELETE: guard.audit_unlocked drops them and puts them back
+            # inside this transaction, so a failed load rolls the wipe and the triggers back together.
+            # `changes` is AUTOINCREMENT: its ids keep rising after the delete, as open desks expect.
+            with audit_unlocked(conn):
+                for table in doomed:
                     conn.exec_driver_sql(f'DELETE FROM "{table}"')
     return int(existing)
+
+
+def _refuse_real_audit_log(conn: Connection) -> None:
+    """A log that holds real work is never deleted; an empty one, or one a demo load began, may be.
+
+    The demo marks each event it writes (`"demo": true` in its detail, see
+    demo_audit), so a log whose first event is the demo's belongs to a demo desk,
+    whatever was done on it since. Anything else (an import, real handlers' work)
+    makes `--force` refuse.
+    """
+    first = conn.execute(text("SELECT id, detail FROM audit_events ORDER BY id LIMIT 1")).first()
+    if first is None or _is_demo_detail(first[1]):
+        return
+    count = conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() or 0
+    raise DeskError(
+        f"{masked(conn.engine.url)} has {count:,} audit records that a demo did not write, and that audit log "
+        "is never deleted: load the demo into a new database instead (e.g. --db sqlite:///demo.db)"
+    )
+
+
+def _is_demo_detail(detail) -> bool:
+    if isinstance(detail, (str, bytes)):
+        try:
+            detail = json.loads(detail)
+        except ValueError:
+            return False
+    return isinstance(detail, dict) and detail.get("demo") is True
 
 
 def _ensure_handlers(conn: Connection, me: str, summary: DemoSummary) -> dict[str, int]:
@@ -303,12 +338,14 @@ def _ensure_handlers(conn: Connection, me: str, summary: DemoSummary) -> dict[st
 
 
 def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int, today: date, due: DueAt,
-          summary: DemoSummary, staging: Optional[demo_parallel.Staging]) -> None:
+          summary: DemoSummary, staging: Optional[demo_parallel.Staging], pack) -> None:
     writer = BulkWriter(conn)
     next_ids = {table: writer.next_id(table) for table in LOADED_TABLES}
     named = stories(today)
+    first_story = next_ids["cases"]
     _write_stories(writer, named, ids, next_ids, due)
     summary.stories = len(named)
+    first_generated = next_ids["cases"]
     if cases:
         if cases >= BIG_LOAD and conn.dialect.name == "postgresql":
             _pg_skip_fk_checks(conn)
@@ -318,6 +355,10 @@ def _load(conn: Connection, ids: dict[str, int], me: str, cases: int, seed: int,
         else:
             _write_generated(writer, cases, seed, today, ids, me, due, next_ids, staging)
         summary.generated = cases
+    summary.audit_events = demo_audit.write_trail(
+        conn, writer, pack, ids=ids, story_ids=list(range(first_story, first_generated)),
+        generated=range(first_generated, first_generated + cases), seed=seed, today=today,
+        next_contact_id=writer.next_id("contacts"))
     writer.sync_sequences(LOADED_TABLES)
     summary.rows = dict(writer.counts)
     # The full-text index is filled in one pass over the loaded rows, in the same transaction.
