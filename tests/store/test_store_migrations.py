@@ -132,3 +132,27 @@ def test_migrations_are_inside_the_package():
     assert root.is_relative_to(__import__("pathlib").Path(deskapp.__file__).parent)
     assert (root / "env.py").is_file() and (root / "script.py.mako").is_file()
     assert any(p.name.startswith("0001") for p in (root / "versions").glob("*.py"))
+
+
+def test_autogenerate_against_head_proposes_nothing(engine, tmp_path):
+    """`python -m deskapp.store.migrate revision` runs env.py's autogenerate: on a database at head (with its
+    search tables, which no model describes) it must propose no change - in particular not dropping them."""
+    from alembic.script import ScriptDirectory
+
+    from deskapp.store.search import SEARCH_TABLE
+
+    assert SEARCH_TABLE in inspect(engine).get_table_names()
+    proposed = []
+
+    def capture(context, revision, directives):
+        proposed.extend(directives[0].upgrade_ops.ops)
+        directives[:] = []  # write no revision file
+
+    cfg = migrate._config()
+    cfg.attributes["process_revision_directives"] = capture
+    before = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.revision(cfg, message="nothing", autogenerate=True)
+    assert proposed == []
+    assert {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()} == before

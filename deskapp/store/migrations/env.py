@@ -3,6 +3,12 @@
 deskapp runs migrations itself (deskapp.store.migrate), handing Alembic an open
 connection in `config.attributes["connection"]`; there is no alembic.ini at
 run time. SQLite gets batch mode so later revisions can alter tables.
+
+The full-text search index (deskapp.store.search: an FTS5 table and its shadow
+tables on SQLite, a tsvector table on PostgreSQL) is made by raw SQL, not by a
+model, so autogenerate is told to leave it out; otherwise every new revision
+would propose dropping it. A caller may pass `process_revision_directives` in
+`config.attributes` (tests use it to inspect what autogenerate proposes).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 from deskapp.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from deskapp.store.search import is_search_table
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -26,6 +33,23 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names) -> bool:
+    """Reflect neither the search tables nor their indexes (they are not in the models)."""
+    if type_ == "table":
+        return not (name and is_search_table(name))
+    if type_ in ("index", "unique_constraint", "foreign_key_constraint", "column"):
+        table = (parent_names or {}).get("table_name")
+        return not (table and is_search_table(table))
+    return True
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """The same rule for objects, in case one reaches the comparison another way."""
+    table = getattr(obj, "table", None)
+    owner = name if type_ == "table" else getattr(table, "name", None)
+    return not (owner and is_search_table(owner))
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
@@ -34,6 +58,9 @@ def _run(connection) -> None:
         compare_type=True,
         compare_server_default=True,
         render_item=_render_item,
+        include_name=include_name,
+        include_object=include_object,
+        process_revision_directives=config.attributes.get("process_revision_directives"),
     )
     with context.begin_transaction():
         context.run_migrations()
