@@ -38,7 +38,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     users = sub.add_parser("users", parents=[common], help="list or add handlers",
                            description="Handlers are OS users: their login name is their username.")
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION")
-    add = users_sub.add_parser("add", parents=[common], help="add a handler")
+    add = users_sub.add_parser("add", parents=[common], help="add a handler (admins only, once one exists)",
+                               description="Add a handler. Until the database has an active admin anyone "
+                                           "who can open it may (setting up); after that only an active "
+                                           "admin, as themselves (login name or DESKAPP_USER).")
     add.add_argument("username", metavar="NAME", help="the handler's login name")
     add.add_argument("--role", default="handler", choices=HANDLER_ROLES, help="default: handler")
     add.add_argument("--name", dest="display_name", default=None, metavar="DISPLAY",
@@ -131,12 +134,13 @@ def _require(engine) -> None:
 
 
 def run_users_add(args: argparse.Namespace) -> int:
-    from deskapp.store.handlers import add_handler
+    from deskapp.store.handlers import add_handler_as
 
     engine = _open(args)
     try:
         _require(engine)
-        handler = add_handler(engine, args.username, role=args.role, display_name=args.display_name)
+        handler = add_handler_as(engine, config.current_username(), args.username, role=args.role,
+                                 display_name=args.display_name)
     finally:
         engine.dispose()
     print(f"added {handler.username} ({handler.display_name}) as {handler.role}")

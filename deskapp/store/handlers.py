@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -60,6 +60,47 @@ def add_handler(engine: Engine, username: str, role: str = "handler", display_na
     """Register a handler. Duplicate usernames, unknown roles and odd names are a DeskError."""
     check_username(username)
     check_role(role)
+    try:
+        with session_scope(engine) as session:
+            handler = _new_handler(session, username, role, display_name)
+    except IntegrityError as exc:  # another desk added the same name just now
+        raise DeskError(f"handler {username!r} already exists") from exc
+    return handler
+
+
+def add_handler_as(engine: Engine, actor: str, username: str, role: str = "handler",
+                   display_name: str | None = None) -> Handler:
+    """`deskapp users add`, run by `actor` (the OS login or DESKAPP_USER): add a handler if they may.
+
+    The rule: while the database has no active admin - a new desk being set up -
+    anyone who can open it may add handlers (that is how the first admin gets
+    there); from then on only an active admin may. The check and the insert are
+    one transaction holding the write lock, so two people setting up a desk at
+    once cannot both slip through. DeskError (one line) when refused.
+    """
+    check_username(username)
+    check_role(role)
+    try:
+        with session_scope(engine) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("LOCK TABLE handlers IN SHARE ROW EXCLUSIVE MODE"))
+            else:
+                session.execute(text("DELETE FROM handlers WHERE 0"))  # takes SQLite's write lock now
+            admins = session.exec(select(Handler.username).where(Handler.role == "admin",
+                                                                 Handler.active == True)).all()  # noqa: E712
+            if admins and actor not in admins:
+                me = session.exec(select(Handler).where(Handler.username == actor)).first()
+                who = (f"{actor} is not a deskapp handler" if me is None
+                       else f"{actor}'s account is inactive" if not me.active else f"{actor} is a {me.role}")
+                raise DeskError(f"only an admin can add handlers and {who}: ask an admin "
+                                f"({', '.join(sorted(admins)[:3])}) to run it, as themselves")
+            handler = _new_handler(session, username, role, display_name)
+    except IntegrityError as exc:  # another desk added the same name just now
+        raise DeskError(f"handler {username!r} already exists") from exc
+    return handler
+
+
+def _new_handler(session, username: str, role: str, display_name: str | None) -> Handler:
     if display_name is not None:
         display_name = " ".join(display_name.split())
         if not display_name:
@@ -68,14 +109,11 @@ def add_handler(engine: Engine, username: str, role: str = "handler", display_na
             raise DeskError(f"display name is longer than {DISPLAY_NAME_MAX} characters")
     else:
         display_name = _os_display_name(username) or username
-    if get_handler(engine, username) is not None:
+    if session.exec(select(Handler).where(Handler.username == username)).first() is not None:
         raise DeskError(f"handler {username!r} already exists")
-    try:
-        with session_scope(engine) as session:
-            handler = Handler(username=username, role=role, display_name=display_name)
-            session.add(handler)
-    except IntegrityError as exc:  # another desk added the same name just now
-        raise DeskError(f"handler {username!r} already exists") from exc
+    handler = Handler(username=username, role=role, display_name=display_name)
+    session.add(handler)
+    session.flush()
     return handler
 
 

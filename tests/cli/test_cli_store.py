@@ -82,9 +82,11 @@ def test_init_demo_users_on_both_engines(db_url):
     assert code == 0, err
     assert "deleted 33 existing cases" in out and "loaded 11 cases" in out
 
-    code, out, err = run("users", "add", "lee", "--role", "supervisor", "--name", "Lee Price", "--db", db_url)
+    as_admin = {"DESKAPP_USER": "admin"}  # the demo made an admin: from now on only an admin adds handlers
+    code, out, err = run("users", "add", "lee", "--role", "supervisor", "--name", "Lee Price", "--db", db_url,
+                         env=as_admin)
     assert code == 0 and "added lee (Lee Price) as supervisor" in out, err
-    code, out, err = run("users", "add", "lee", "--db", db_url)
+    code, out, err = run("users", "add", "lee", "--db", db_url, env=as_admin)
     assert_one_line_error(code, out, err, "already exists")
     code, out, err = run("users", "list", "--db", db_url)
     assert code == 0
