@@ -103,7 +103,8 @@ def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[st
     # A small demo has few designated representatives: make up the rest with calls ended without a warning.
     others = sorted(set(_open_cases(conn, scanned)) - set(with_rep))
     chosen = sorted(chosen + rng.sample(others, min(max(MIN_OVERRIDES - len(chosen), 0), len(others))))
-    now = datetime.combine(today, time(17, 30))
+    # Overrides fall in the days before today, so a dashboard opened at any hour today counts them all.
+    now = datetime.combine(today, time(0))
 
     events: list[dict[str, Any]] = []
     new_contacts: list[tuple] = []
@@ -218,6 +219,8 @@ def _override(pack: Any, case: Any, ids: dict[str, int], rng: random.Random, tod
     at = min(earliest + timedelta(minutes=int(rng.random() * span)), now).replace(second=0, microsecond=0)
     if at.hour < 8 or at.hour >= 18:
         at = at.replace(hour=9 + int(rng.random() * 8))
+    if at >= now or at < case.received_at:
+        return None
     if direct:
         channel, direction, outcome, summary = DIRECT_CONTACTS[int(rng.random() * len(DIRECT_CONTACTS))]
         call_id = None
