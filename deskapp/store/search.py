@@ -263,6 +263,8 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
     truncated = False
     sqlite = conn.dialect.name == "sqlite"
     for tier in ("names", "all"):
+        if truncated:
+            break  # the list is full and there are more: a later tier could add nothing (a common surname)
         if sqlite:
             expr = fts5_query(typed, ("ref", "names") if tier == "names" else None)
             match = text(f"{SEARCH_TABLE} MATCH :q")

@@ -262,6 +262,33 @@ async def test_a_new_query_looks_for_the_kept_case_only_within_keep_within(mem_e
         assert view.cursor == by_ref.index(case_id) and view.highlighted_id == case_id
 
 
+async def test_the_first_query_change_freezes_the_startup_heap(mem_engine, monkeypatch):
+    """Objects made while the desk opened are frozen out of full garbage collections, once, when the
+    handler first changes the query (not when the first query is shown)."""
+    import gc
+
+    from deskapp.tui.widgets import queue_view
+
+    monkeypatch.setattr(queue_view, "_heap_frozen", False)
+    gc.unfreeze()
+    try:
+        _rows, queue, _want = desk(mem_engine, n=30)
+        app = QueueApp(queue)
+        async with app.run_test(size=(60, 10)) as pilot:
+            await settle(pilot)
+            view = app.query_one(QueueView)
+            assert gc.get_freeze_count() == 0
+            view.set_query(queue.with_query(sort="ref"))
+            await settle(pilot)
+            frozen = gc.get_freeze_count()
+            assert frozen > 0
+            view.set_query(queue.with_query(sort="received"))
+            await settle(pilot)
+            assert gc.get_freeze_count() <= frozen  # once: later queries are not frozen in
+    finally:
+        gc.unfreeze()
+
+
 async def test_reload_shows_changes_and_keeps_the_case(mem_engine):
     _rows, queue, want = desk(mem_engine, n=80)
     app = QueueApp(queue)

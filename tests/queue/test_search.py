@@ -95,6 +95,29 @@ def test_filters_apply_before_the_limit(desk):
     assert not Queue(desk, QueueFilter(search="turner", open_only=False), "due", NOW).truncated
 
 
+def test_a_full_first_tier_skips_the_others(desk):
+    """When the names tier alone has more matches than the limit, the text tier could add nothing: it is
+    not asked (a common surname on a big desk costs one full-text query, not two)."""
+    from sqlalchemy import event
+
+    matches: list[str] = []
+
+    def note(conn, cursor, statement, params, context, executemany):
+        if "case_search" in statement:
+            matches.append(statement)
+
+    event.listen(desk, "before_cursor_execute", note)
+    try:
+        with desk.connect() as conn:
+            full = search.find(conn, "turner", limit=1)
+            assert full.ids == (3,) and full.truncated and len(matches) == 1
+            matches.clear()
+            roomy = search.find(conn, "turner", limit=10)
+            assert roomy.ids == (3, 1, 2) and not roomy.truncated and len(matches) == 2
+    finally:
+        event.remove(desk, "before_cursor_execute", note)
+
+
 def test_search_queue_in_a_sort_keeps_the_typed_ref_first(desk):
     queue = Queue(desk, QueueFilter(search="C-1001", open_only=False), "due", NOW)
     got = [r.id for r in queue.rows(0, 10)]

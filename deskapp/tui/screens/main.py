@@ -223,14 +223,21 @@ class MainScreen(Screen):
             log.exception("building the queue failed")
             self.queue = None
             self.notify(_friendly_error(exc), title="Queue", severity="error", markup=False)
-        queue_query.apply(self.query_one("#queue"), self.queue)
-        self._render_queue_title()
+        if not queue_query.apply(self.query_one("#queue"), self.queue):
+            self._render_queue_title()
+        # Else the title changes with the rows, when the view has counted them (on_queue_view_counted):
+        # one repaint, and never the new filter's words over the old filter's rows and count.
 
     def on_queue_view_counted(self, message) -> None:
         """The queue view knows how many cases the filters match: show it in the queue title."""
         self._count_text = queue_query.count_words(message.total, message.truncated,
                                                    searching=bool(self.filters.search))
         self._render_queue_title()
+        if getattr(self, "_search_closing", False):
+            # The search's result is in: close its box now, in the frame that paints the new rows.
+            self._search_closing = False
+            if not self.query_one("#search", Input).has_focus:  # unless the handler went back to it
+                self._close_search()
 
     def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
@@ -242,7 +249,9 @@ class MainScreen(Screen):
             parts += [(" · " if parts else "", "$text-muted"), (described, "$text-accent")]
         if not parts:
             parts = [("all cases", "$text-muted")]
-        self.query_one("#queue-title", Static).update(line(*parts))
+        # Height 1, as wide as its pane: the text never changes its size, so no layout pass (a reflow of
+        # the whole screen) for each new count.
+        self.query_one("#queue-title", Static).update(line(*parts), layout=False)
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
@@ -254,11 +263,18 @@ class MainScreen(Screen):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._close_search()
         self._apply_filters(self.filters.with_search(safe_text(event.value, single_line=True)))
-        self._focus_pane("queue")
+        self._focus_pane("queue")  # keys go to the queue at once
+        # The box stays on screen until the result is in (on_queue_view_counted): closing it
+        # reflows the screen, and doing that with the new rows paints once instead of twice,
+        # leaving the search's worker the CPU meanwhile.
+        if self.queue is None:
+            self._close_search()
+        else:
+            self._search_closing = True
 
     def _close_search(self) -> None:
+        self._search_closing = False
         self.query_one("#search", Input).remove_class("-open")
 
     def action_filters(self) -> None:
