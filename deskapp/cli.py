@@ -15,9 +15,16 @@ from deskapp import __version__
 from deskapp.errors import DeskError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `deskapp: error: <what is wrong> (see deskapp --help)`, exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _common_options() -> argparse.ArgumentParser:
     """Options every subcommand accepts, before or after the subcommand name."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL (sqlite:///path or postgresql://...); default $DESKAPP_DB "
                              "or a SQLite file in your data folder")
@@ -37,7 +44,7 @@ def _registrars() -> list[Callable]:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="deskapp",
         description="A keyboard-driven desk for complaint and customer-service handlers. "
                     "With no command, opens the desk.",
@@ -52,15 +59,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 
+def _desk_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The options of a plain `deskapp` (open the desk), parsed without importing any subcommand.
+
+    Building the full parser imports every subcommand's module (~0.4 s of CPU);
+    a handler opening the desk should not pay for that. None: anything else
+    (a subcommand, --help, an error) goes to the full parser.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    quick = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    for name in ("--db", "--policies", "--theme"):
+        quick.add_argument(name, default=None)
+    quick.add_argument("--no-mouse", action="store_true")
+    try:
+        args, rest = quick.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    if rest:
+        return None
+    from deskapp.tui.command import run_desk
+
+    args.func = run_desk
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _desk_only(argv)
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
     for name in ("db", "policies"):
         if not hasattr(args, name):
             setattr(args, name, None)
     func = getattr(args, "func", None)
-    if func is None:
-        parser.print_help()
+    if func is None:  # pragma: no cover - every command, and the bare desk, sets func
+        build_parser().print_help()
         return 2
     try:
         result = func(args)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
 from deskapp.tui.bindings import NAVIGATION, action_bindings, app_bindings
 from deskapp.tui.commands import DeskCommands
@@ -170,6 +171,9 @@ class DeskApp(App):
         self.live = live  # change feed + presence (deskapp.tui.live); None: on unless headless (tests)
         self.database_label = database_label
         self.notices: list[tuple[str, str]] = []  # (severity, one-line message) shown once mounted
+        # Set when a desk that was still opening (deskapp.actions.opening) could not open: the app
+        # closes and the `deskapp` command prints this as its one-line error.
+        self.open_error: Optional[Exception] = None
         self._persist_theme = False
         self._clashes_reported: set[frozenset[str]] = set()
 
@@ -207,19 +211,80 @@ class DeskApp(App):
 
     # --- lifecycle ---------------------------------------------------------
 
+    class DeskOpened(Message):
+        """The desk that was still opening has opened (desk) or could not (error)."""
+
+        def __init__(self, desk: Any, error: Optional[BaseException]) -> None:
+            super().__init__()
+            self.desk = desk
+            self.error = error
+
+    @property
+    def desk_pending(self) -> bool:
+        return bool(getattr(self.desk, "pending", False))
+
+    def opened_desk(self) -> Any:
+        """The opened desk, waiting for it if it is still opening (raises what stopped it)."""
+        return self.desk.wait() if self.desk_pending else self.desk
+
     def on_mount(self) -> None:
         from deskapp.tui.screens.main import MainScreen
 
         self.push_screen(MainScreen(self.desk))
-        if self.live or (self.live is None and not self.is_headless):
-            from deskapp.tui.live import attach_live
-
-            self.call_after_refresh(attach_live, self)
+        if self.desk_pending:
+            # Open the rest of the desk once the first screen is up (MainScreen starts it as soon
+            # as the queue is painted; this timer is the fallback), then swap it in.
+            self.set_timer(0.5, self.desk.open_in_background)
+            self.run_worker(self._wait_for_desk, thread=True, group="desk-opening", exit_on_error=False)
+        else:
+            self._go_live()
         for severity, message in self.notices:
             self.notify(message, severity=severity, timeout=12, markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._persist_theme = True
         self._watch_hangup()
+
+    def on_queue_view_counted(self, message) -> None:
+        """The first rows are on screen: now open the rest of the desk (it needs the CPU Textual just used)."""
+        if self.desk_pending:
+            self.call_after_refresh(self.desk.open_in_background)
+
+    def _go_live(self) -> None:
+        if self.live or (self.live is None and not self.is_headless):
+            from deskapp.tui.live import attach_live
+
+            self.call_after_refresh(attach_live, self)
+
+    def _wait_for_desk(self) -> None:
+        pending = self.desk
+        try:
+            desk, error = pending.wait(start=False), None
+        except BaseException as exc:  # noqa: BLE001 - reported below as one line
+            desk, error = None, exc
+        self.post_message(self.DeskOpened(desk, error))
+
+    def on_desk_app_desk_opened(self, message: "DeskApp.DeskOpened") -> None:
+        from deskapp.errors import DeskError
+
+        pending = self.desk
+        if message.error is not None:
+            error = message.error
+            if not isinstance(error, DeskError):
+                path = write_crash_log(error)
+                first = str(error).splitlines()[0] if str(error) else ""
+                error = DeskError(f"could not open the desk ({type(error).__name__}: {first[:200]})"
+                                  + (f"; details in {path}" if path else ""))
+            self.open_error = error
+            self.exit(return_code=getattr(error, "exit_code", 2))
+            return
+        self.desk = message.desk
+        for screen in self.screen_stack:
+            if getattr(screen, "desk", None) is pending:
+                screen.desk = message.desk
+            desk_opened = getattr(screen, "desk_opened", None)
+            if callable(desk_opened):
+                desk_opened(message.desk)
+        self._go_live()
 
     def _watch_hangup(self) -> None:
         """Leave cleanly when the terminal goes away (SSH drop, closed window) or on SIGTERM."""
@@ -290,7 +355,7 @@ class DeskApp(App):
         from deskapp.tui.screens.approvals import ApprovalsScreen
 
         if not any(isinstance(screen, ApprovalsScreen) for screen in self.screen_stack):
-            self.push_screen(ApprovalsScreen(self.desk))
+            self.push_screen(ApprovalsScreen(self.opened_desk()))
 
     def action_dashboard(self) -> None:
         from deskapp.supervision.roles import allowed
@@ -300,7 +365,7 @@ class DeskApp(App):
             self.notify("The team dashboard is for supervisors and admins.", severity="warning", markup=False)
             return
         if not any(isinstance(screen, DashboardScreen) for screen in self.screen_stack):
-            self.push_screen(DashboardScreen(self.desk))
+            self.push_screen(DashboardScreen(self.opened_desk()))
 
     # --- a bug must not print a traceback over the handler's terminal --------
 

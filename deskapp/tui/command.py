@@ -24,7 +24,8 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
 
 
 def run_desk(args: argparse.Namespace) -> int:
-    from deskapp.actions import open_desk
+    from deskapp.actions.opening import open_carefully
+    from deskapp.actions.opening import start as start_opening
     from deskapp.tui.themes import load_themes
 
     theme = getattr(args, "theme", None)
@@ -40,10 +41,15 @@ def run_desk(args: argparse.Namespace) -> int:
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO,
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    desk = open_desk(args.db, args.policies, None)
-    try:
-        from deskapp.tui.app import DeskApp
+    # The quick way: the first screen is read with plain sqlite3 in a thread while Textual
+    # imports; the rest of the desk opens behind it (deskapp.actions.opening explains the order).
+    opening = start_opening(args.db, args.policies)
+    from deskapp.tui.app import DeskApp
 
+    desk = opening.result()
+    if desk is None:
+        desk = open_carefully(args.db, args.policies)
+    try:
         app = DeskApp(desk, theme=theme)
         try:
             app.run(mouse=not getattr(args, "no_mouse", False))
@@ -51,6 +57,8 @@ def run_desk(args: argparse.Namespace) -> int:
             # The terminal went away mid-write (SSH drop): nothing left to draw on.
             logging.getLogger(__name__).info("terminal gone: %s", exc)
             return 129
+        if app.open_error is not None:
+            raise app.open_error
         return app.return_code or 0
     finally:
-        desk.close()
+        desk.close()  # a desk still opening closes what it opened

@@ -55,6 +55,8 @@ def build_query(desk: Any, filters: QueueFilters) -> Optional[Any]:
     base = base_queue(desk)
     if base is None:
         return None
+    if getattr(base, "usual_queue", False) and not filters.active and filters.sort == "due":
+        return base  # the desk's first page (deskapp.store.first_page): already the usual queue
     from deskapp.store.queue import query_from_filters
 
     return query_from_filters(base, filters)

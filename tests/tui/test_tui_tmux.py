@@ -201,3 +201,41 @@ def test_sixteen_colour_terminal_and_hangup(desk_env):
     else:
         os.kill(pid, 9)
         raise AssertionError("the desk kept running after its terminal went away")
+
+
+def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path, monkeypatch):
+    """Second start takes the quick way (first screen before the rest loads) and the desk still works fully;
+    a rules file trusted by mistake that fails after all ends the desk with exit 2 and its file:line error."""
+    command, db, env = desk_env
+    stamps = Path(env["DESKAPP_DATA_DIR"]) / "checked-policies"
+    for launch in ("careful", "quick"):
+        tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
+        tmux.start([command], 120, 40)
+        try:
+            tmux.wait_for("C-10")
+            tmux.keys("/")
+            tmux.type("C-1001")
+            tmux.keys("Enter")
+            tmux.wait_for("Arthur Penrose", timeout=15)  # the case pane: the whole desk has opened
+            tmux.wait_for("designated", timeout=15)  # ... and its standing advice
+            tmux.keys("q")
+            tmux.wait_for("DESKAPP-EXITED-0", timeout=10)
+        finally:
+            tmux.kill()
+        assert stamps.is_dir() and len(list(stamps.iterdir())) == 1, launch
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\nrules:\n  - id: oops\n    on: case\n    severity: warn\n"
+                      "    when: 'case.no_such_fact'\n    say: x\n", encoding="utf-8")
+    monkeypatch.setenv("DESKAPP_DATA_DIR", env["DESKAPP_DATA_DIR"])
+    from deskapp.actions.opening import remember_policies
+
+    remember_policies(broken)  # as if it had passed before (say, under another library version)
+    late = dict(env, DESKAPP_POLICIES=str(broken))
+    tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", late)
+    tmux.start([command], 120, 40)
+    try:
+        screen = tmux.wait_for("DESKAPP-EXITED-2", timeout=30)
+        assert f"{broken}:" in screen and "Traceback" not in screen
+    finally:
+        tmux.kill()

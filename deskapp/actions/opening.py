@@ -1,0 +1,205 @@
+"""Opening the desk quickly: the queue on screen first, the rest of the desk a moment later.
+
+`open_desk` checks everything before the screen takes over the terminal, but it
+needs SQLAlchemy, the models and the policy engine, about 0.6 s of CPU before
+a single case shows. On the usual desk (a SQLite file, a rules file that has
+passed those checks before) the first screen needs none of that:
+deskapp.store.first_page reads it with plain sqlite3 in a thread while Textual
+imports, and the app opens the real desk in the background after the first
+frame. Every check still runs; only its order changes:
+
+* the database, its schema and the handler are checked by the quick reader
+  (anything it is unsure of sends the desk the careful way, which explains the
+  problem before the terminal is taken over);
+* the rules file is checked in full by `open_desk` the first time it is seen;
+  the desk remembers a file (its content, this deskapp's version and its
+  policy code) that passed, so a file that has never passed is always checked
+  before the screen opens. A remembered file that fails after all (a library
+  upgraded under it) still stops the desk with the same one-line error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from deskapp import __version__, config
+from deskapp.actions.views import HandlerView
+
+log = logging.getLogger(__name__)
+
+POLICY_CODE = Path(__file__).resolve().parent.parent / "policy"
+
+
+def _clock() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def policies_fingerprint(path: Path) -> Optional[str]:
+    """A key for 'this rules file passed the checks of this deskapp'; None if the file cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(path.read_bytes())
+        for code in sorted(POLICY_CODE.glob("*.py")):
+            stat = code.stat()
+            digest.update(f"{code.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    except OSError:
+        return None
+    digest.update(f"deskapp {__version__}".encode())
+    return digest.hexdigest()
+
+
+def _stamp(fingerprint: str) -> Path:
+    return config.data_dir() / "checked-policies" / fingerprint
+
+
+def policies_known_good(path: Path) -> bool:
+    fingerprint = policies_fingerprint(path)
+    return fingerprint is not None and _stamp(fingerprint).is_file()
+
+
+def remember_policies(path: Path) -> None:
+    """Note that `path` passed every check (best effort: the desk works without the note)."""
+    fingerprint = policies_fingerprint(path)
+    if fingerprint is None:
+        return
+    stamp = _stamp(fingerprint)
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(f"{path}\n", encoding="utf-8")
+    except OSError as exc:
+        log.info("could not note that %s passed its checks: %s", path, exc)
+
+
+@dataclass
+class PendingDesk:
+    """The desk while it opens: enough for the first screen (who, where, the first rows).
+
+    `wait()` gives the opened Desk (deskapp.actions.desk.Desk), waiting for it;
+    it raises the DeskError that stopped it if it could not open.
+    """
+
+    me: HandlerView
+    db_url: str
+    queue: Any  # deskapp.store.first_page.FirstPageQueue
+    policies_path: Optional[str] = None
+    name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
+    clock: Callable[[], datetime] = _clock
+    _opened: Any = None
+    _error: Optional[BaseException] = None
+    _done: threading.Event = field(default_factory=threading.Event)
+    _started: bool = False
+    _start_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    pending = True
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set() and self._error is None
+
+    def open_in_background(self) -> None:
+        """Start opening the real desk in a thread (once)."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._open, name="desk-opening", daemon=True).start()
+
+    def _open(self) -> None:
+        from deskapp.actions.desk import open_desk
+        from deskapp.store.queue import Queue
+
+        try:
+            # The opened desk keeps this one's clock (tests and snapshots pin it on the app).
+            desk = open_desk(self.db_url, self.policies_path, self.me.username, clock=lambda: self.clock())
+            calendar = getattr(desk.policies, "calendar", None)
+            is_working_day = getattr(calendar, "is_working_day", None)
+            desk.queue_for_first_page = Queue(desk.engine, now=desk.now, me=desk.me.username,
+                                              is_working_day=is_working_day if callable(is_working_day) else None)
+            self._opened = desk
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, shown as one line
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: Optional[float] = None, *, start: bool = True) -> Any:
+        """The opened Desk (starts opening it, unless start=False); raises what stopped it."""
+        if start:
+            self.open_in_background()
+        if not self._done.wait(timeout):
+            raise TimeoutError("the desk is still opening")
+        if self._error is not None:
+            raise self._error
+        return self._opened
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+
+
+def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening":
+    """Begin reading the first screen in a thread; `Opening.result()` says whether the quick way worked."""
+    return Opening(db_option, policies_option)
+
+
+class Opening:
+    """The quick read of the first screen, running in a thread while the caller imports the UI."""
+
+    def __init__(self, db_option: Optional[str], policies_option: Optional[str]) -> None:
+        self.db_url = config.db_url(db_option)
+        self.policies_option = policies_option
+        self.username = config.current_username()
+        self._page: Any = None
+        self._thread: Optional[threading.Thread] = None
+        self.known_good = policies_known_good(config.policies_path(policies_option))
+        if self.known_good:
+            self._thread = threading.Thread(target=self._read, name="desk-first-page", daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            from deskapp.store.first_page import read_first_page
+
+            self._page = read_first_page(self.db_url, self.username)
+        except Exception:  # noqa: BLE001 - the careful way will explain whatever went wrong
+            log.exception("quick read of the first screen failed")
+            self._page = None
+
+    def result(self) -> Optional[PendingDesk]:
+        """A PendingDesk ready for the first screen, or None: open the desk with `open_desk`."""
+        if self._thread is None:
+            return None
+        self._thread.join()
+        page = self._page
+        if page is None:
+            return None
+        from deskapp.store.first_page import FirstPageQueue
+
+        holder: dict[str, PendingDesk] = {}
+
+        def real_queue() -> Any:
+            return holder["desk"].wait().queue_for_first_page
+
+        pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option)
+        pending.queue = FirstPageQueue(page, real_queue, pending.now)
+        holder["desk"] = pending
+        return pending
+
+
+def open_carefully(db_option: Optional[str], policies_option: Optional[str]) -> Any:
+    """`open_desk` with every check before the screen opens; notes a rules file that passed."""
+    from deskapp.actions.desk import open_desk
+
+    desk = open_desk(db_option, policies_option, None)
+    remember_policies(config.policies_path(policies_option))
+    return desk

@@ -1,0 +1,203 @@
+"""The desk's first screen, read straight from a SQLite file before the rest of deskapp is loaded.
+
+A handler opening the desk wants to see the queue, not wait for the ORM, the
+models and the policy engine to import (~0.6 s of CPU). This module answers
+the few questions the first screen needs with the standard library's sqlite3
+only: is the schema at head, who is the handler, how many open cases are there
+and which are the first rows of the usual queue (open cases by due date, the
+order deskapp.store.queue.Queue gives with its default filter and sort).
+The queries run in a thread and sqlite3 lets go of the GIL while they run, so
+they cost no time while the main thread imports Textual.
+
+It is only a fast path: anything unusual (not a plain SQLite file, an old
+schema, an unknown or inactive handler, a missing index, any error) answers
+None and the desk opens the slow, careful way, which explains the problem in
+one line. FirstPageQueue then stands in for the real Queue until the desk has
+opened, serving the first rows it already has and waiting for the real queue
+for anything else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from deskapp.actions.views import HandlerView, QueueRow
+from deskapp.store.schema_head import quick_head
+
+# Same as deskapp.store.queue (checked by tests/store/test_first_page.py).
+PAGE_SIZE = 100
+CUSTOMER_ROLES = ("customer", "resident")
+OPEN_DUE_INDEX = "ix_cases_open_due"
+
+_COLUMNS = ("id, ref, kind, category, title, stage, status, priority, vulnerable, received_at, due_at, "
+            "assigned_to_id")
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """What the first screen shows: the handler, the open-case count and the first rows by due date."""
+
+    me: HandlerView
+    total: int
+    rows: tuple[QueueRow, ...]
+
+
+def sqlite_file(url: str) -> Optional[Path]:
+    """The file of a plain `sqlite:///path` URL that exists; None for anything else (memory, options, other engines)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or "#" in url:
+        return None
+    path = Path(url[len(prefix):])
+    if not str(path) or str(path) == ":memory:":
+        return None
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
+
+
+def read_first_page(url: str, username: str, rows: int = PAGE_SIZE) -> Optional[FirstPage]:
+    """The first page of the usual queue, or None if this database should be opened the careful way."""
+    path = sqlite_file(url)
+    head = quick_head()
+    if path is None or head is None:
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0, check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        return _read(conn, head, username, rows)
+    except (sqlite3.Error, ValueError, TypeError):
+        return None
+    finally:
+        conn.close()
+
+
+def _read(conn: sqlite3.Connection, head: str, username: str, limit: int) -> Optional[FirstPage]:
+    versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    if versions != [(head,)]:
+        return None
+    found = conn.execute("SELECT id, username, display_name, role, active FROM handlers WHERE username = ?",
+                         (username,)).fetchall()
+    if len(found) != 1 or not found[0][4]:
+        return None
+    hid, name, display_name, role, _active = found[0]
+    me = HandlerView(id=hid, username=name, display_name=display_name, role=role)
+    where = f"FROM cases INDEXED BY {OPEN_DUE_INDEX} WHERE status != 'closed'"
+    total = conn.execute(f"SELECT count(*) {where}").fetchone()[0]
+    raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NOT NULL ORDER BY due_at, id LIMIT ?",
+                       (limit,)).fetchall()
+    if len(raw) < limit:
+        raw += conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id LIMIT ?",
+                            (limit - len(raw),)).fetchall()
+    usernames = dict(conn.execute("SELECT id, username FROM handlers").fetchall())
+    customers: dict[int, str] = {}
+    ids = [r[0] for r in raw]
+    if ids:
+        marks = ",".join("?" * len(ids))
+        for case_id, party_name in conn.execute(
+                f"SELECT case_id, name FROM parties WHERE case_id IN ({marks}) AND role IN (?, ?) "
+                "ORDER BY case_id, id", (*ids, *CUSTOMER_ROLES)):
+            customers.setdefault(case_id, party_name)
+    out = tuple(QueueRow(
+        id=r[0], ref=r[1], kind=r[2], category=r[3], title=r[4] or "", stage=r[5], status=r[6], priority=r[7],
+        vulnerable=bool(r[8]), received_at=_when(r[9]), due_at=_when(r[10]) if r[10] is not None else None,
+        assigned_to=usernames.get(r[11]) if r[11] is not None else None, customer=customers.get(r[0]),
+    ) for r in raw)
+    return FirstPage(me=me, total=int(total), rows=out)
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+class FirstPageQueue:
+    """Stands in for the desk's usual Queue while the desk opens (the QueueView's view of a queue).
+
+    Serves the count and the rows it was given at once; for anything else it
+    waits for `real()` (the Queue of the opened desk, or an exception if the
+    desk could not open) and hands over to it. Safe to share between threads.
+    """
+
+    def __init__(self, page: FirstPage, real: Callable[[], Any], clock: Callable[[], datetime]) -> None:
+        self.page = page
+        self.usual_queue = True  # open cases by due date: what an unfiltered desk shows
+        self.page_size = PAGE_SIZE
+        self.truncated = False
+        self.me = page.me.username
+        self.sort = "due"
+        self._clock = clock
+        self._real_of = real
+        self._real: Any = None
+        self._stale = False
+        self._lock = threading.Lock()
+
+    def real(self) -> Any:
+        """The opened desk's Queue (waits for it)."""
+        if self._real is None:
+            queue = self._real_of()
+            with self._lock:
+                if self._real is None:
+                    self._real = queue
+        return self._real
+
+    @property
+    def is_working_day(self) -> Any:
+        return getattr(self._real, "is_working_day", None) if self._real is not None else None
+
+    @property
+    def filter(self) -> Any:
+        return self.real().filter
+
+    def _mine(self, stop: int) -> bool:
+        return not self._stale and stop <= len(self.page.rows)
+
+    def count(self) -> int:
+        return self.real().count() if self._stale else self.page.total
+
+    def known_count(self) -> Optional[int]:
+        return self.count() if not self._stale else getattr(self.real(), "known_count", lambda: None)()
+
+    def cached(self, index: int) -> Optional[QueueRow]:
+        if self._mine(index + 1) and index >= 0:
+            return self.page.rows[index]
+        return self._real.cached(index) if self._real is not None else None
+
+    def is_loaded(self, start: int, stop: int) -> bool:
+        if self._mine(stop):
+            return True
+        return self._real.is_loaded(start, stop) if self._real is not None else False
+
+    def rows(self, start: int, stop: int) -> list[QueueRow]:
+        if self._mine(stop):
+            return list(self.page.rows[max(start, 0):stop])
+        return self.real().rows(start, stop)
+
+    def row(self, index: int) -> Optional[QueueRow]:
+        found = self.rows(index, index + 1)
+        return found[0] if found else None
+
+    def index_of(self, case_id: int) -> Optional[int]:
+        if not self._stale:
+            for i, row in enumerate(self.page.rows):
+                if row.id == case_id:
+                    return i
+        return self.real().index_of(case_id)
+
+    def with_query(self, *args: Any, **kwargs: Any) -> Any:
+        return self.real().with_query(*args, **kwargs)
+
+    def invalidate(self) -> None:
+        self._stale = True
+        self.real().invalidate()
+
+    def __repr__(self) -> str:
+        return f"FirstPageQueue(total={self.page.total}, rows={len(self.page.rows)}, opened={self._real is not None})"

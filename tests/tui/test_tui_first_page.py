@@ -1,0 +1,110 @@
+"""The desk's quick start: the queue shows before the rest of the desk has opened, and nothing is lost.
+
+deskapp.actions.opening reads the first screen with plain sqlite3 and opens the
+real desk behind it. These tests hold the real desk back (open_desk waits on an
+event) to look at the screen in between, then let it open, or fail.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from tui_support import DEMO_USER, fixed_now, screen_text, wait_until
+
+from deskapp.actions import opening
+from deskapp.actions.desk import Desk
+from deskapp.errors import DeskError
+from deskapp.tui.app import DeskApp
+
+
+@pytest.fixture
+def user(monkeypatch):
+    monkeypatch.setenv("DESKAPP_USER", DEMO_USER)
+
+
+def test_a_rules_file_is_trusted_only_after_it_passed(demo_url, user, tmp_path):
+    rules = tmp_path / "policies.yaml"
+    rules.write_text(opening.config.policies_path(None).read_text(encoding="utf-8"), encoding="utf-8")
+    assert opening.start(demo_url, str(rules)).result() is None, "never checked: the careful way"
+    desk = opening.open_carefully(demo_url, str(rules))
+    desk.close()
+    pending = opening.start(demo_url, str(rules)).result()
+    assert pending is not None and pending.me.username == DEMO_USER
+    assert pending.queue.count() > 0
+    opened = pending.wait(timeout=60)
+    assert isinstance(opened, Desk) and opened.me == pending.me
+    pending.close()
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert opening.start(demo_url, str(rules)).result() is None, "edited since: checked again"
+
+
+def test_a_trusted_file_that_fails_after_all_still_stops_the_desk(demo_url, user, tmp_path):
+    rules = tmp_path / "policies.yaml"
+    rules.write_text("rules:\n  - id: broken\n    when: 'case.no_such_fact'\n", encoding="utf-8")
+    opening.remember_policies(rules)  # as if a library upgrade had changed the verdict
+    pending = opening.start(demo_url, str(rules)).result()
+    assert pending is not None
+    with pytest.raises(DeskError) as caught:
+        pending.wait(timeout=60)
+    lines = str(caught.value).splitlines()
+    assert lines and all(line.startswith(f"{rules}:") for line in lines), "each problem names file:line"
+
+
+def _held_back(monkeypatch, demo_url):
+    """A PendingDesk whose real desk opens only when the returned event is set."""
+    from deskapp.actions import desk as desk_module
+
+    release = threading.Event()
+    real_open = desk_module.open_desk
+
+    def slow_open(*args, **kwargs):
+        assert release.wait(60), "test never released the desk"
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(desk_module, "open_desk", slow_open)
+    opening.remember_policies(opening.config.policies_path(None))
+    pending = opening.start(demo_url, None).result()
+    assert pending is not None
+    pending.clock = fixed_now
+    return pending, release
+
+
+async def test_queue_shows_before_the_desk_opens_then_the_case_loads(demo_url, user, monkeypatch):
+    pending, release = _held_back(monkeypatch, demo_url)
+    first_ref = pending.queue.rows(0, 1)[0].ref
+    app = DeskApp(pending, show_clock=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: first_ref in screen_text(app))
+        assert app.desk_pending, "the queue is on screen while the desk is still opening"
+        assert f"{pending.queue.count():,} cases" in screen_text(app)
+        await pilot.press("down")  # keys work on the rows already read
+        await pilot.pause(0.3)
+        assert app.desk_pending
+        release.set()
+        await wait_until(pilot, lambda: not app.desk_pending)
+        assert isinstance(app.desk, Desk) and app.screen.desk is app.desk
+        second = pending.queue.rows(1, 2)[0].ref
+        await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == second)
+        await pilot.press("end")  # beyond the first page: the real queue answers
+        await wait_until(pilot, lambda: app.screen.query_one("#queue").cursor == pending.queue.count() - 1)
+    pending.close()
+
+
+async def test_a_desk_that_cannot_open_closes_the_app_with_one_line(demo_url, user, monkeypatch):
+    from deskapp.actions import desk as desk_module
+
+    opening.remember_policies(opening.config.policies_path(None))
+    pending = opening.start(demo_url, None).result()
+
+    def refuse(*args, **kwargs):
+        raise DeskError("database is locked by a backup: try again in a minute")
+
+    monkeypatch.setattr(desk_module, "open_desk", refuse)
+    app = DeskApp(pending, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pending.open_in_background()
+        await wait_until(pilot, lambda: app.open_error is not None)
+        await pilot.pause(0.2)
+    assert app.return_code == 2
+    assert "locked by a backup" in str(app.open_error)
