@@ -130,6 +130,7 @@ class FirstPageQueue:
     def __init__(self, page: FirstPage, real: Callable[[], Any], clock: Callable[[], datetime]) -> None:
         self.page = page
         self.usual_queue = True  # open cases by due date: what an unfiltered desk shows
+        self.serves_at_once = True  # count and first rows need no worker (QueueView shows them at once)
         self.page_size = PAGE_SIZE
         self.truncated = False
         self.me = page.me.username

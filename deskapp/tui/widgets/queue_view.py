@@ -263,6 +263,11 @@ class QueueView(ScrollView, can_focus=True):
         if self.queue is not None:
             freeze_startup_heap()
         self._generation += 1
+        if self.queue is None and getattr(queue, "serves_at_once", False):
+            # The desk's first page (deskapp.store.first_page): its count and rows are in memory
+            # already, so they go into the very first frame instead of a worker and a second frame.
+            self.on_queue_view__ready(self._Ready(self._generation, queue, queue.count(), 0))
+            return
         self._start_query(self._generation, queue, self.highlighted_id, self.cursor)
 
     def reload(self) -> None:
