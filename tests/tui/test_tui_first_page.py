@@ -73,9 +73,12 @@ def _held_back(monkeypatch, demo_url):
 async def test_queue_shows_before_the_desk_opens_then_the_case_loads(demo_url, user, monkeypatch):
     pending, release = _held_back(monkeypatch, demo_url)
     first_ref = pending.queue.rows(0, 1)[0].ref
-    app = DeskApp(pending, show_clock=False)
+    from deskapp.tui.live import LiveDesk
+
+    app = DeskApp(pending, show_clock=False, live=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until(pilot, lambda: first_ref in screen_text(app))
+        assert not app.screen.query(LiveDesk), "live updates need the opened desk"
         assert app.desk_pending, "the queue is on screen while the desk is still opening"
         assert f"{pending.queue.count():,} cases" in screen_text(app)
         await pilot.press("down")  # keys work on the rows already read
@@ -84,6 +87,7 @@ async def test_queue_shows_before_the_desk_opens_then_the_case_loads(demo_url, u
         release.set()
         await wait_until(pilot, lambda: not app.desk_pending)
         assert isinstance(app.desk, Desk) and app.screen.desk is app.desk
+        await wait_until(pilot, lambda: bool(app.screen.query(LiveDesk)))  # change feed and presence
         second = pending.queue.rows(1, 2)[0].ref
         await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == second)
         await pilot.press("end")  # beyond the first page: the real queue answers
