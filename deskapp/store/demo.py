@@ -302,8 +302,9 @@ def _refuse_real_audit_log(conn: Connection) -> None:
         return
     count = conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() or 0
     raise DeskError(
-        f"{masked(conn.engine.url)} has {count:,} audit records that a demo did not write, and that audit log "
-        "is never deleted: load the demo into a new database instead (e.g. --db sqlite:///demo.db)"
+        f"{masked(conn.engine.url)} has {count:,} audit record{'' if count == 1 else 's'} that a demo did not "
+        "write, and that audit log is never deleted: load the demo into a new database instead "
+        "(e.g. --db sqlite:///demo.db)"
     )
 
 

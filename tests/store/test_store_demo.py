@@ -263,7 +263,7 @@ def test_force_refused_when_audit_log_holds_real_work(engine):
                           "'x', 'real', 1, 'new', 3, :f, :at, 0, 1, :at, :at)"), {"f": False, "at": datetime(2026, 3, 1)})
         conn.execute(text("INSERT INTO audit_events (id, at, actor, action, detail, findings, prev_hash, hash) "
                           "VALUES (1, :at, 'kim', 'case.new', '{}', '[]', '', 'x')"), {"at": datetime(2026, 3, 1)})
-    with pytest.raises(DeskError, match="1 audit records that a demo did not write"):
+    with pytest.raises(DeskError, match="has 1 audit record that a demo did not write"):
         fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True)
     assert len(_rows(engine, "cases")) == 1 and len(_rows(engine, "audit_events")) == 1
 
