@@ -35,10 +35,11 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any, Optional
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from deskapp.store.bulk import BulkWriter, stamp
 from deskapp.store.demo_generator import CONTACT_COLS
+from deskapp.store.demo_stories import ME
 
 # Generated cases whose existing contacts are replayed through the rules, and how many
 # generated cases are looked at to find ones with a designated representative.
@@ -47,7 +48,7 @@ SCANNED = 3_000
 # Deliberate overrides of the designated-representative rule, and who makes them (weights: jo stands out).
 OVERRIDES = 24
 MIN_OVERRIDES = 7
-OVERRIDERS = (("jo", 14), ("sam", 3), ("@me", 3), ("priya", 2))
+OVERRIDERS = (("jo", 14), ("sam", 3), (ME, 3), ("priya", 2))
 # The dashboard's default period is 30 days: overrides fall inside it.
 OVERRIDE_WINDOW_DAYS = 28
 
@@ -95,7 +96,7 @@ def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[st
     from deskapp.store.models import Case
 
     rng = random.Random(f"demo-audit:{seed}:{today.isoformat()}")
-    names = {hid: name for name, hid in ids.items() if not name.startswith("@")}
+    names = {hid: name for name, hid in ids.items() if name != ME}
     scanned = sorted(rng.sample(generated, min(SCANNED, len(generated))))
     replayed = sorted(rng.sample(scanned, min(REPLAYED, len(scanned))))
     with_rep = _cases_with_designated_rep(conn, scanned)
@@ -123,7 +124,7 @@ def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[st
     writer.insert("contacts", CONTACT_COLS, new_contacts)
     events.sort(key=lambda e: (e["at"], e["case_id"] or 0, e["contact_id"] or 0))
     last_at = max([e["at"] for e in events] + [now])
-    events.append(_event(last_at, names[ids["@me"]], ids["@me"], None, "demo.load",
+    events.append(_event(last_at, names[ids[ME]], ids[ME], None, "demo.load",
                          {"seed": seed, "today": today.isoformat(), "sampled_cases": len(replayed) + len(chosen)}))
     _chain_and_insert(conn, writer, events)
     return len(events)
@@ -213,7 +214,7 @@ def _override(pack: Any, case: Any, ids: dict[str, int], rng: random.Random, tod
     direct = case.designated_representative is not None
     weights = [w for _name, w in OVERRIDERS]
     who = rng.choices([name for name, _w in OVERRIDERS], weights)[0]
-    handler = next(n for n, i in ids.items() if i == ids[who] and not n.startswith("@"))
+    handler = next(n for n, i in ids.items() if i == ids[who] and n != ME)
     earliest = max(case.received_at, datetime.combine(today - timedelta(days=OVERRIDE_WINDOW_DAYS), time(9)))
     span = max(int((now - earliest).total_seconds() // 60), 1)
     at = min(earliest + timedelta(minutes=int(rng.random() * span)), now).replace(second=0, microsecond=0)
