@@ -213,6 +213,9 @@ class LiveDesk(Widget):
             pane = self.screen.query_one("#case-pane")
         except Exception:  # noqa: BLE001 - no case pane on this screen
             return
+        if hasattr(pane, "show_presence"):  # the case pane draws it as one of its lines
+            pane.show_presence(text)
+            return
         found = pane.query(f"#{PRESENCE_ID}")
         if found:
             widget = found.first(Static)

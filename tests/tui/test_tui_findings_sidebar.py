@@ -112,17 +112,17 @@ async def test_sidebar_standing_facts_and_deadlines():
         )
         sidebar.show_standing(standing, Case("C-1", True, Party("Dana Hill", "Social services"), ("x",)))
         await pilot.pause()
-        facts = sidebar.query_one("#sidebar-facts").content.plain
+        facts = sidebar.facts.plain
         assert "All contact via Dana Hill (Social services)" in facts
         assert "Vulnerable customer" in facts
         assert "1 approval request pending" in facts
-        deadlines = sidebar.query_one("#sidebar-deadlines").content.plain
+        deadlines = sidebar.deadlines.plain
         assert "Acknowledge by Thu 12 Mar 2026\n  1 working day left" in deadlines
         assert "Respond by Fri 06 Mar 2026\n  2 working days overdue" in deadlines
         assert "Acknowledgement overdue" in sidebar.standing_findings.text
         sidebar.clear()
         await pilot.pause()
-        assert sidebar.query_one("#sidebar-facts").content.plain == "No case selected."
+        assert sidebar.facts.plain == "No case selected."
         assert sidebar.standing_findings.findings == []
 
 

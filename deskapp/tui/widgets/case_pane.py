@@ -4,6 +4,9 @@ History is shown newest first, so the latest contact is on screen without
 scrolling even at 80x24, directly under the parties it refers to. Every name,
 title, summary, body and reason here was typed by a customer or a handler, so
 all of it goes through deskapp.tui.text (literal, control characters stripped).
+
+The pane is one Line-API widget (deskapp.tui.widgets.lines): moving to another
+case repaints only the lines that differ, which keeps the desk cheap over SSH.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
+from textual.timer import Timer
 
 from deskapp.tui.bindings import scroll_bindings
 from deskapp.tui.text import line, plain, safe_text
+from deskapp.tui.widgets.lines import BLANK, Block, BlockLines
 from deskapp.vocab import PRIORITIES
 
 ARROWS = {"out": "→", "in": "←", "internal": "•"}
@@ -25,6 +27,8 @@ _PREPOSITION = {"out": "to", "in": "from", "internal": "about"}
 _BAD_OUTCOMES = {"no_answer", "no_reply", "bounced", "voicemail"}
 _ABUSE_OUTCOMES = {"warning_given", "ended_for_abuse"}
 BODY_LINES = 8  # a long message body is cut here; the full text is in the case file export
+DETAILS_INDENT = 4  # party and contact details wrap under themselves, this far in
+NO_CASE = "No case selected. Pick one in the queue."
 
 
 def words(value: Optional[str]) -> str:
@@ -127,100 +131,104 @@ def contact_details(contact: Any) -> Content:
     return Content("\n").join(lines)
 
 
-class CasePane(VerticalScroll):
-    """Shows one CaseView; `show_case(None)` for no selection, `show_loading()` while it loads.
+def case_blocks(case: Any, presence: str = "") -> list[Block]:
+    """The whole pane for `case`: header, who else has it open, parties, appointments, history.
 
-    Parties and contacts are one small widget each, so wrapped lines stay indented
-    under their entry at any width.
+    Party details and contact details are indented 4 and wrap under themselves.
+    """
+    blocks = [Block(header_content(case))]
+    if presence:
+        blocks.append(Block(Content.styled(safe_text(presence, single_line=True), "yellow")))
+    blocks.append(BLANK)
+    if not case.parties:
+        blocks.append(Block(Content.styled("No parties recorded.", "$text-muted")))
+    for name_line, details in party_entries(case):
+        blocks.append(Block(name_line))
+        if details:
+            blocks.append(Block(details, indent=DETAILS_INDENT))
+    if case.appointments:
+        blocks += [BLANK, Block(appointments_content(case))]
+    blocks.append(BLANK)
+    if not case.history:
+        blocks.append(Block(Content.styled("No contacts yet.", "$text-muted")))
+        return blocks
+    blocks.append(Block(Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")))
+    for contact in reversed(case.history):
+        blocks.append(Block(contact_heading(contact)))
+        details = contact_details(contact)
+        if details:
+            blocks.append(Block(details, indent=DETAILS_INDENT))
+    return blocks
+
+
+class CasePane(BlockLines):
+    """Shows one CaseView; `show_case(None)` for no selection, `show_loading()` while one loads.
+
+    A case that arrives within LOADING_DELAY replaces the one shown without a
+    "loading" flash in between; if it takes longer, a notice at the top says the
+    case shown is still the previous one. The header always names the case whose
+    details are below it, never the one still loading.
     """
 
     BINDING_GROUP_TITLE = "Case pane"
     BINDINGS = scroll_bindings("case")
-
-    DEFAULT_CSS = """
-    CasePane Static { height: auto; width: 1fr; }
-    CasePane > #case-parties, CasePane > #case-appointments, CasePane > #case-history {
-        height: auto; margin-top: 1;
-    }
-    CasePane > #case-appointments.-empty { display: none; }
-    CasePane .party-details, CasePane .contact-details { padding-left: 4; }
-    CasePane .section-heading { text-style: bold; color: $text-accent; }
-    """
+    LOADING_DELAY = 0.25  # seconds before a slow load says so
 
     can_focus = True
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.case: Any = None
+        self.presence = ""
+        self._loading_timer: Optional[Timer] = None
 
-    def compose(self) -> ComposeResult:
-        yield Static(Content("No case selected. Pick one in the queue."), id="case-header", markup=False)
-        yield Vertical(id="case-parties")
-        yield Static(Content(""), id="case-appointments", markup=False, classes="-empty")
-        yield Vertical(id="case-history")
+    def on_mount(self) -> None:
+        super().on_mount()
+        if not self.blocks:
+            self.set_blocks([Block(Content(NO_CASE))])
 
     def show_loading(self) -> None:
+        """A case is being loaded: say so at once if nothing is shown, else only if it is slow."""
+        self._stop_loading_timer()
         if self.case is None:
-            self.query_one("#case-header", Static).update(Content("Loading…"))
+            self.set_blocks([Block(Content("Loading…"))], home=True)
+        else:
+            self._loading_timer = self.set_timer(self.LOADING_DELAY, self._show_slow_loading)
+
+    def _show_slow_loading(self) -> None:
+        self._loading_timer = None
+        if self.case is None:
+            return
+        notice = line(("Loading the next case…", "bold $text-warning"), ("  still showing ", "$text-muted"),
+                      (self.case.ref, "bold"))
+        self.set_blocks([Block(notice), *case_blocks(self.case, self.presence)])
+
+    def _stop_loading_timer(self) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
 
     def show_message(self, message: str) -> None:
         """A one-line notice in place of the case (e.g. the case could not be loaded)."""
+        self._stop_loading_timer()
         self.case = None
-        with self.app.batch_update():
-            self.query_one("#case-header", Static).update(plain(message))
-            self.query_one("#case-parties").remove_children()
-            self.query_one("#case-history").remove_children()
-            appointments = self.query_one("#case-appointments", Static)
-            appointments.update(Content(""))
-            appointments.add_class("-empty")
+        self.set_blocks([Block(plain(message))], home=True)
 
     def show_case(self, case: Any) -> None:
         if case is None:
-            self.show_message("No case selected. Pick one in the queue.")
+            self.show_message(NO_CASE)
             return
+        self._stop_loading_timer()
         same_case = self.case is not None and self.case.id == case.id
-        self.case = case
-        with self.app.batch_update():
-            self.query_one("#case-header", Static).update(header_content(case))
-            parties = self.query_one("#case-parties")
-            parties.remove_children()
-            parties.mount_all(self._party_widgets(case))
-            appointments = self.query_one("#case-appointments", Static)
-            appointments.update(appointments_content(case))
-            appointments.set_class(not case.appointments, "-empty")
-            history = self.query_one("#case-history")
-            history.remove_children()
-            history.mount_all(self._history_widgets(case))
         if not same_case:
-            self.scroll_home(animate=False)
+            self.presence = ""  # it was about the previous case; live.py says again for this one
+        self.case = case
+        self.set_blocks(case_blocks(case, self.presence), home=not same_case)
 
-    def _party_widgets(self, case: Any) -> list[Static]:
-        if not case.parties:
-            return [Static(Content.styled("No parties recorded.", "$text-muted"), markup=False)]
-        widgets = []
-        for name_line, details in party_entries(case):
-            widgets.append(Static(name_line, classes="party", markup=False))
-            if details:
-                widgets.append(Static(details, classes="party-details", markup=False))
-        return widgets
-
-    def _history_widgets(self, case: Any) -> list[Static]:
-        if not case.history:
-            return [Static(Content.styled("No contacts yet.", "$text-muted"), markup=False)]
-        widgets = [Static(Content(f"History ({len(case.history)}, newest first)"), classes="section-heading",
-                          markup=False)]
-        for contact in reversed(case.history):
-            widgets.append(Static(contact_heading(contact), classes="contact", markup=False))
-            details = contact_details(contact)
-            if details:
-                widgets.append(Static(details, classes="contact-details", markup=False))
-        return widgets
-
-    @property
-    def text(self) -> str:
-        """Everything the pane shows, as plain text (tests, screen readers)."""
-        parts = []
-        for widget in self.query(Static):
-            content = widget.content
-            parts.append(content.plain if isinstance(content, Content) else str(content))
-        return "\n".join(p for p in parts if p)
+    def show_presence(self, text: str) -> None:
+        """The "also open: ..." line under the header (deskapp.tui.live); "" hides it."""
+        if text == self.presence:
+            return
+        self.presence = text
+        if self.case is not None:
+            self.set_blocks(case_blocks(self.case, text))

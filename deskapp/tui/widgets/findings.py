@@ -1,9 +1,10 @@
 """A list of policy findings with a severity badge each.
 
-Used by the policy sidebar (standing advice, live findings) and by the action
-forms and the reason modal, so a handler sees a warning worded and coloured the
-same way everywhere. Messages are rendered from rule templates filled with case
-data (names, summaries), so they are untrusted text: shown literally.
+Used by the policy sidebar (standing advice, live findings, drawn as lines via
+`finding_block`) and by the action forms and the reason modal (FindingsList),
+so a handler sees a warning worded and coloured the same way everywhere.
+Messages are rendered from rule templates filled with case data (names,
+summaries), so they are untrusted text: shown literally.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from deskapp.tui.text import line, plain
+from deskapp.tui.widgets.lines import Block
 
 # Worst first: a block matters more than a warning, a warning more than advice.
 SEVERITY_ORDER = {"block": 0, "warn": 1, "advice": 2}
@@ -63,6 +65,51 @@ def finding_line(finding: Any, *, show_rule: bool = True) -> Content:
     return line(*parts)
 
 
+BADGE_WIDTH = 9  # the badge column: badges are 8 cells, then a space before the message
+
+
+def message_content(finding: Any, *, show_rule: bool = True) -> Content:
+    """The message of a finding and, dimmed, the rule id: what sits beside the badge."""
+    rule, _severity, message = finding_parts(finding)
+    parts: list = [plain(message, single_line=True)]
+    if show_rule and rule:
+        parts += [" ", plain(f"({rule})", "$text-muted", single_line=True)]
+    return line(*parts)
+
+
+def finding_block(finding: Any, *, show_rule: bool = True) -> Block:
+    """A finding as a Block for line-drawn panes (the sidebar): badge first, the message wrapping under itself."""
+    return Block(message_content(finding, show_rule=show_rule), indent=BADGE_WIDTH,
+                 lead=badge(finding_parts(finding)[1]))
+
+
+class ShownFindings:
+    """What a list of findings shows, worst first, without being a widget (the sidebar draws it as lines).
+
+    Same reading API as FindingsList: `.findings`, `.worst`, `.text`, `.blocks()`.
+    """
+
+    def __init__(self, empty: str, findings: Iterable[Any] | None = None, *, show_rule: bool = True) -> None:
+        self.empty = empty
+        self.show_rule = show_rule
+        self.findings: list[Any] = sort_findings(findings or [])
+
+    @property
+    def worst(self) -> str | None:
+        return finding_parts(self.findings[0])[1] if self.findings else None
+
+    @property
+    def text(self) -> str:
+        if not self.findings:
+            return self.empty
+        return "\n".join(finding_line(f, show_rule=self.show_rule).plain for f in self.findings)
+
+    def blocks(self) -> list[Block]:
+        if not self.findings:
+            return [Block(Content.styled(self.empty, "$text-muted"))]
+        return [finding_block(f, show_rule=self.show_rule) for f in self.findings]
+
+
 class FindingRow(Horizontal):
     """One finding: the badge in its own column so a long message wraps under itself, not under it."""
 
@@ -78,12 +125,9 @@ class FindingRow(Horizontal):
         self.show_rule = show_rule
 
     def compose(self) -> ComposeResult:
-        rule, severity, message = finding_parts(self.finding)
-        yield Static(badge(severity), classes="finding-badge", markup=False)
-        parts: list = [plain(message, single_line=True)]
-        if self.show_rule and rule:
-            parts += [" ", plain(f"({rule})", "$text-muted", single_line=True)]
-        yield Static(line(*parts), classes="finding-message", markup=False)
+        yield Static(badge(finding_parts(self.finding)[1]), classes="finding-badge", markup=False)
+        yield Static(message_content(self.finding, show_rule=self.show_rule), classes="finding-message",
+                     markup=False)
 
 
 class FindingsList(Vertical):

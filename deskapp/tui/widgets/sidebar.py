@@ -6,6 +6,10 @@ Two halves, because they answer different questions:
   * live findings for the action the handler is filling in right now, re-evaluated
     as they type (the forms call `show_live`).
 Everything shown that came from the database or a rule message is untrusted text.
+
+The sidebar is one Line-API widget (deskapp.tui.widgets.lines): resting on
+another case repaints only the lines whose words changed, and nothing when the
+advice is the same.
 """
 
 from __future__ import annotations
@@ -14,14 +18,12 @@ import dataclasses
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
 
 from deskapp.tui.bindings import scroll_bindings
 from deskapp.tui.text import line
-from deskapp.tui.widgets.findings import FindingsList
+from deskapp.tui.widgets.findings import ShownFindings
+from deskapp.tui.widgets.lines import BLANK, Block, BlockLines
 
 # Friendly labels for the deadline names the policy engine uses; others are title-cased.
 _LABELS = {
@@ -110,13 +112,18 @@ def days_left_text(left: int | None) -> tuple[str, str]:
     return f"{left} working day{'s' if left != 1 else ''} left", style
 
 
-class PolicySidebar(VerticalScroll):
+HEADING = "bold $text-accent"
+
+
+class PolicySidebar(BlockLines):
     """Standing advice for the selected case and live findings for the action being prepared.
 
     API (used by the main screen and the action forms):
       show_standing(standing, case=None)  standing: has .findings and .deadlines (or None to clear)
       show_live(findings, action=None)    findings for the form being filled in; action = its title
       clear()
+    Reading it (tests): .facts, .deadlines (Content), .standing_findings / .live_findings
+    (ShownFindings: .findings, .worst, .text), .text.
     """
 
     DEFAULT_CSS = """
@@ -124,40 +131,39 @@ class PolicySidebar(VerticalScroll):
         height: 1fr;
         padding: 0 1;
     }
-    PolicySidebar > .sidebar-heading {
-        text-style: bold;
-        color: $text-accent;
-        margin-top: 1;
-    }
-    PolicySidebar > .sidebar-heading.-first {
-        margin-top: 0;
-    }
-    PolicySidebar > #sidebar-facts, PolicySidebar > #sidebar-deadlines {
-        height: auto;
-    }
     """
 
     BINDING_GROUP_TITLE = "Advice pane"
     BINDINGS = scroll_bindings("sidebar")
     can_focus = True
 
-    def compose(self) -> ComposeResult:
-        yield Static("For this case", classes="sidebar-heading -first", id="sidebar-case-heading")
-        yield Static(Content("No case selected."), id="sidebar-facts", markup=False)
-        yield Static(Content(""), id="sidebar-deadlines", markup=False)
-        yield FindingsList("No standing advice.", id="standing-findings")
-        yield Static("This action", classes="sidebar-heading", id="sidebar-live-heading")
-        yield FindingsList("No action being prepared.", id="live-findings")
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.facts: Content = Content("No case selected.")
+        self.deadlines: Content = Content("")
+        self.standing_findings = ShownFindings("No standing advice.")
+        self.live_heading: Content = Content("This action")
+        self.live_findings = ShownFindings("No action being prepared.")
+        self._draw()
+
+    def _draw(self) -> None:
+        blocks = [Block(Content.styled("For this case", HEADING)), Block(self.facts)]
+        if self.deadlines:
+            blocks.append(Block(self.deadlines))
+        blocks += self.standing_findings.blocks()
+        blocks += [BLANK, Block(self.live_heading.stylize(HEADING)), *self.live_findings.blocks()]
+        self.set_blocks(blocks)
 
     # --- standing advice -------------------------------------------------
 
     def show_standing(self, standing: Any, case: Any = None) -> None:
         """Show the rules' standing advice (and key facts from `case`, a CaseView, if given)."""
-        self.query_one("#sidebar-facts", Static).update(self._facts(case))
+        self.facts = self._facts(case)
         deadlines = getattr(standing, "deadlines", None) if standing is not None else None
-        self.query_one("#sidebar-deadlines", Static).update(self._deadlines(deadlines))
+        self.deadlines = self._deadlines(deadlines)
         findings = getattr(standing, "findings", None) if standing is not None else None
-        self.query_one("#standing-findings", FindingsList).show(findings or [])
+        self.standing_findings = ShownFindings("No standing advice.", findings)
+        self._draw()
 
     def _facts(self, case: Any) -> Content:
         if case is None:
@@ -209,9 +215,9 @@ class PolicySidebar(VerticalScroll):
 
     def show_live(self, findings: Iterable[Any] | None, action: str | None = None) -> None:
         """Findings for the action being prepared; `action` (e.g. "Log a contact") replaces the heading."""
-        heading = self.query_one("#sidebar-live-heading", Static)
-        heading.update(line(action) if action else Content("This action"))
-        self.query_one("#live-findings", FindingsList).show(findings or [])
+        self.live_heading = line(action) if action else Content("This action")
+        self.live_findings = ShownFindings("No action being prepared.", findings)
+        self._draw()
 
     def clear_live(self) -> None:
         self.show_live([], None)
@@ -219,11 +225,3 @@ class PolicySidebar(VerticalScroll):
     def clear(self) -> None:
         self.show_standing(None, None)
         self.clear_live()
-
-    @property
-    def standing_findings(self) -> FindingsList:
-        return self.query_one("#standing-findings", FindingsList)
-
-    @property
-    def live_findings(self) -> FindingsList:
-        return self.query_one("#live-findings", FindingsList)

@@ -1,0 +1,246 @@
+"""A scrolling pane of wrapped entries drawn as lines of one widget, repainting only the lines that change.
+
+Why one widget: the case pane and the advice sidebar used to hold a widget per
+party, contact and finding. Showing a case removed and mounted dozens of
+widgets (CPU) and repainted both panes whole, ~10 KB to the terminal every
+time the cursor came to rest in the queue: too much over SSH. Here each entry
+is a `Block` of Content, wrapped to the pane's width with a hanging indent
+(so wrapped lines stay under their entry, as the widgets did), and a new set
+of blocks is compared with what is on screen: only the lines that differ are
+repainted, each only up to its last changed cell, and nothing at all when
+nothing changed.
+
+All text arrives as Content built by deskapp.tui.text: never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from rich.style import Style as RichStyle
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
+from textual.visual import Visual
+
+
+@dataclass(frozen=True)
+class Block:
+    """One entry: `content` wrapped to the pane's width less `indent`, every line indented by `indent`.
+
+    `lead` (at most `indent` cells, e.g. a severity badge) fills the indent of
+    the first line; the other lines get spaces, so the text wraps under itself.
+    """
+
+    content: Content
+    indent: int = 0
+    lead: Optional[Content] = None
+
+
+BLANK = Block(Content(""))
+
+
+def _cells(strip: Strip) -> list[tuple[str, object]]:
+    """(character, style) per cell, for finding where two lines start to differ from the right."""
+    return [(char, segment.style) for segment in strip if not segment.control for char in segment.text]
+
+
+def last_difference(old: Strip, new: Strip) -> int:
+    """The number of leading cells that cover every difference between two lines (0 = identical)."""
+    if old == new:
+        return 0
+    a, b = _cells(old), _cells(new)
+    n = max(len(a), len(b))
+    a += [("", None)] * (n - len(a))
+    b += [("", None)] * (n - len(b))
+    for x in range(n - 1, -1, -1):
+        if a[x] != b[x]:
+            return x + 1
+    return 0
+
+
+def _thumb(bar: ScrollBar) -> list:
+    """What a vertical scrollbar draws (to tell whether a new scroll range moves its thumb)."""
+    return list(ScrollBarRender.render_bar(size=bar.size.height, virtual_size=bar.window_virtual_size,
+                                           window_size=bar.window_size, position=bar.position).segments)
+
+
+class BlockLines(ScrollView):
+    """A vertically scrolling list of Blocks, drawn with the Line API (`render_line`).
+
+    `set_blocks(blocks, home=...)` replaces what is shown; `text` is everything
+    shown as plain text (tests, screen readers).
+    """
+
+    DEFAULT_CSS = """
+    BlockLines { overflow-x: hidden; overflow-y: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._blocks: list[Block] = []
+        self._lines: list[Strip] = []
+        self._wrapped_at = -1  # the width self._lines were wrapped to
+        self._range_on_scrollbar: Optional[Size] = None  # the virtual size the scrollbar was last given
+
+    # --- what is shown -----------------------------------------------------------------------
+
+    @property
+    def blocks(self) -> Sequence[Block]:
+        return tuple(self._blocks)
+
+    @property
+    def text(self) -> str:
+        """Everything the pane holds (also what is scrolled out of view), as plain text."""
+        out = []
+        for block in self._blocks:
+            text = block.content.plain
+            if block.lead is not None:
+                text = f"{block.lead.plain}{text}"
+            out.append(text)
+        return "\n".join(out).strip("\n")
+
+    def set_blocks(self, blocks: Iterable[Block], *, home: bool = False) -> None:
+        """Show `blocks`, repainting only the lines that differ from what is on screen.
+
+        `home` scrolls back to the top (a different case); otherwise the scroll
+        position is kept (the same case re-read after an action or a change).
+        """
+        blocks = list(blocks)
+        at_top = home or round(self.scroll_y) == 0
+        if blocks == self._blocks and not (home and not at_top):
+            return
+        self._blocks = blocks
+        if not self.is_mounted or self.size.width <= 0:
+            return  # wrapped on the first resize
+        old_lines, old_top, old_width = self._lines, round(self.scroll_y), self._wrapped_at
+        self._wrap()
+        if home and not at_top:
+            self.scroll_to(y=0, animate=False, immediate=True)
+            self.refresh()
+        elif self._wrapped_at != old_width:
+            self.refresh()  # a scrollbar came or went: every line is a different width
+        else:
+            self._repaint_changes(old_lines, old_top)
+
+    def _repaint_changes(self, old_lines: list[Strip], top: int) -> None:
+        """Mark as dirty only the visible lines whose cells changed, each up to its last changed cell."""
+        width = self.scrollable_content_region.width
+        blank = Strip.blank(width, self._pad_style)
+        for row in range(self.scrollable_content_region.height):
+            index = top + row
+            old = old_lines[index] if index < len(old_lines) else blank
+            new = self._line(index, width, blank)
+            old = old.crop_extend(0, width, self._pad_style)
+            changed = last_difference(old, new)
+            if changed:
+                self.refresh(Region(0, row, changed, 1))
+
+    def _wrap(self) -> None:
+        """Wrap every block to the width available (less a scrollbar if the lines will not fit)."""
+        width = max(self.size.width, 1)
+        lines = self._wrap_to(width)
+        scrollbar = self.styles.scrollbar_size_vertical
+        if len(lines) > self.size.height and scrollbar and width > scrollbar:
+            lines = self._wrap_to(width - scrollbar)
+            width -= scrollbar
+        self._lines = lines
+        self._wrapped_at = width
+        self._set_virtual_size(Size(width, len(lines)))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Change the scroll range, without a screen layout unless the scrollbar comes or goes.
+
+        Setting `virtual_size` asks for a layout, and after any layout Textual
+        repaints every scroll view's scrollbar on the screen (~1 KB each at 256
+        colours). When the scrollbar stays, the range is changed in place and
+        this pane's scrollbar is repainted only if its thumb moved.
+        """
+        old = self.virtual_size
+        viewport = self.scrollable_content_region.height
+        if not self.is_mounted or old.width != size.width or (old.height > viewport) != (size.height > viewport):
+            self.virtual_size = size
+            return
+        if old == size:
+            return
+        self.set_reactive(BlockLines.virtual_size, size)
+        self._range_on_scrollbar = size
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            before = _thumb(bar)
+            bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+            if _thumb(bar) != before:
+                bar.refresh()
+        if self.scroll_y > self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    @property
+    def _pad_style(self) -> RichStyle:
+        """Blank cells (indents, line ends, empty lines) carry only the background, as CSS padding does."""
+        return RichStyle(bgcolor=self.rich_style.bgcolor)
+
+    def _wrap_to(self, width: int) -> list[Strip]:
+        style = self.visual_style
+        rich_style = self._pad_style
+        lines: list[Strip] = []
+        for block in self._blocks:
+            indent = min(block.indent, max(width - 1, 0))
+            text_width = max(width - indent, 1)
+            if not block.content:
+                wrapped = [Strip([], 0)]
+            else:
+                wrapped = Visual.to_strips(self, block.content, text_width, None, style, apply_selection=False)
+            if not indent:
+                lines.extend(wrapped)
+                continue
+            lead = Strip.blank(indent, rich_style)
+            if block.lead is not None:
+                lead = Visual.to_strips(self, block.lead, indent, 1, style, apply_selection=False)[0]
+                lead = lead.crop_extend(0, indent, rich_style)
+            spaces = Strip.blank(indent, rich_style)
+            for number, strip in enumerate(wrapped):
+                lines.append(Strip.join([lead if number == 0 else spaces, strip]))
+        return [line.simplify() for line in lines]
+
+    def _line(self, index: int, width: int, blank: Strip) -> Strip:
+        if index >= len(self._lines):
+            return blank
+        return self._lines[index].crop_extend(0, width, self._pad_style)
+
+    # --- Textual ---------------------------------------------------------------------------
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """After a layout, update the scrollbar only if this pane's size or scroll range really changed.
+
+        The layout hands a scroll view its viewport as `virtual_size`, which differs
+        from the real scroll range whenever there is something to scroll, so
+        Textual would repaint this pane's scrollbar after every layout anywhere on
+        the screen (e.g. the pane tabs being updated), ~1 KB each time.
+        """
+        changed = self.virtual_size != self._range_on_scrollbar
+        self._range_on_scrollbar = self.virtual_size
+        return super()._size_updated(size, virtual_size if changed else self.virtual_size, container_size, layout)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._blocks:
+            self._wrap()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if self._wrapped_at < 0 and self._blocks and self.size.width > 0:
+            self._wrap()
+        return self._line(round(self.scroll_y) + y, width, Strip.blank(width, self._pad_style))
+
+    def notify_style_update(self) -> None:
+        """A theme or focus change restyles every line: wrap again (cheap) so colours follow."""
+        super().notify_style_update()
+        if self._blocks and self.is_mounted and self.size.width > 0:
+            self._wrap()
+
+
+__all__ = ["BLANK", "Block", "BlockLines", "last_difference"]
