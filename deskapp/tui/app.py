@@ -238,6 +238,7 @@ class DeskApp(App):
             self.run_worker(self._wait_for_desk, thread=True, group="desk-opening", exit_on_error=False)
         else:
             self._go_live()
+            self.call_after_refresh(self.startup_done)
         for severity, message in self.notices:
             self.notify(message, severity=severity, timeout=12, markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -248,6 +249,15 @@ class DeskApp(App):
         """The first rows are on screen: now open the rest of the desk (it needs the CPU Textual just used)."""
         if self.desk_pending:
             self.call_after_refresh(self.desk.open_in_background)
+
+    def startup_done(self) -> None:
+        """Start-up is over: its objects live as long as the desk, so they leave the garbage
+        collector's sight (gc.freeze), and collection, held off while starting (run_desk), resumes."""
+        import gc
+
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def _go_live(self) -> None:
         if self.live or (self.live is None and not self.is_headless):
@@ -275,9 +285,11 @@ class DeskApp(App):
                 error = DeskError(f"could not open the desk ({type(error).__name__}: {first[:200]})"
                                   + (f"; details in {path}" if path else ""))
             self.open_error = error
+            self.startup_done()
             self.exit(return_code=getattr(error, "exit_code", 2))
             return
         self.desk = message.desk
+        self.startup_done()
         for screen in self.screen_stack:
             if getattr(screen, "desk", None) is pending:
                 screen.desk = message.desk

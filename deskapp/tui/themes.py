@@ -101,7 +101,8 @@ def load_theme_file(path: Path) -> Theme:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        # libyaml's parser when PyYAML has it: every theme is read at start-up, before the first frame.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         from deskapp.tui.userconfig import yaml_error_line
 

@@ -112,3 +112,21 @@ async def test_a_desk_that_cannot_open_closes_the_app_with_one_line(demo_url, us
         await pilot.pause(0.2)
     assert app.return_code == 2
     assert "locked by a backup" in str(app.open_error)
+
+
+def test_start_up_holds_garbage_collection_only_until_it_is_done(fake_desk):
+    """run_desk turns the collector off while the desk starts; the app turns it back on, once."""
+    import gc
+
+    app = DeskApp(fake_desk, show_clock=False)
+    frozen = gc.get_freeze_count()
+    app.startup_done()  # collector on (tests): nothing to do, nothing frozen
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.disable()
+    try:
+        app.startup_done()
+        assert gc.isenabled(), "collection resumes after start-up"
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.enable()
+        gc.unfreeze()
