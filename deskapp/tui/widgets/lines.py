@@ -16,7 +16,7 @@ All text arrives as Content built by deskapp.tui.text: never parsed as markup.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from rich.style import Style as RichStyle
 from textual.content import Content
@@ -25,20 +25,34 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
-from textual.visual import Visual
+from textual.visual import RenderOptions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Block:
     """One entry: `content` wrapped to the pane's width less `indent`, every line indented by `indent`.
 
     `lead` (at most `indent` cells, e.g. a severity badge) fills the indent of
     the first line; the other lines get spaces, so the text wraps under itself.
+    Two blocks are equal only if text *and* styles match (Content's own `==`
+    compares text alone, which would keep a recoloured line from repainting).
     """
 
     content: Content
     indent: int = 0
     lead: Optional[Content] = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Block):
+            return NotImplemented
+        if self.indent != other.indent or not self.content.is_same(other.content):
+            return False
+        if self.lead is None or other.lead is None:
+            return self.lead is other.lead
+        return self.lead.is_same(other.lead)
+
+    def __hash__(self) -> int:
+        return hash((self.content.plain, self.indent, None if self.lead is None else self.lead.plain))
 
 
 BLANK = Block(Content(""))
@@ -86,6 +100,9 @@ class BlockLines(ScrollView):
         self._lines: list[Strip] = []
         self._wrapped_at = -1  # the width self._lines were wrapped to
         self._range_on_scrollbar: Optional[Size] = None  # the virtual size the scrollbar was last given
+        self._pad_for: object = None
+        self._wrap_cache: dict = {}
+        self._pad = RichStyle()
 
     # --- what is shown -----------------------------------------------------------------------
 
@@ -100,7 +117,7 @@ class BlockLines(ScrollView):
         for block in self._blocks:
             text = block.content.plain
             if block.lead is not None:
-                text = f"{block.lead.plain}{text}"
+                text = f"{block.lead.plain.ljust(block.indent)}{text}"
             out.append(text)
         return "\n".join(out).strip("\n")
 
@@ -111,12 +128,13 @@ class BlockLines(ScrollView):
         position is kept (the same case re-read after an action or a change).
         """
         blocks = list(blocks)
-        at_top = home or round(self.scroll_y) == 0
+        at_top = round(self.scroll_y) == 0
         if blocks == self._blocks and not (home and not at_top):
             return
         self._blocks = blocks
         if not self.is_mounted or self.size.width <= 0:
-            return  # wrapped on the first resize
+            self._wrapped_at = -1  # not laid out yet (or hidden): wrapped when next drawn
+            return
         old_lines, old_top, old_width = self._lines, round(self.scroll_y), self._wrapped_at
         self._wrap()
         if home and not at_top:
@@ -141,13 +159,23 @@ class BlockLines(ScrollView):
                 self.refresh(Region(0, row, changed, 1))
 
     def _wrap(self) -> None:
-        """Wrap every block to the width available (less a scrollbar if the lines will not fit)."""
-        width = max(self.size.width, 1)
+        """Wrap every block to the width available (less a scrollbar if the lines will not fit).
+
+        The width the last lines were wrapped to is tried first, so a pane that
+        scrolls (or not) before and after is wrapped once, not twice.
+        """
+        full = max(self.size.width, 1)
+        scrollbar = self.styles.scrollbar_size_vertical if full > self.styles.scrollbar_size_vertical else 0
+        narrow = full - scrollbar
+        width = narrow if scrollbar and self._wrapped_at == narrow else full
         lines = self._wrap_to(width)
-        scrollbar = self.styles.scrollbar_size_vertical
-        if len(lines) > self.size.height and scrollbar and width > scrollbar:
-            lines = self._wrap_to(width - scrollbar)
-            width -= scrollbar
+        fits = len(lines) <= self.size.height
+        if width == full and not fits and scrollbar:
+            width, lines = narrow, self._wrap_to(narrow)
+        elif width == narrow and scrollbar:
+            wide = self._wrap_to(full)
+            if len(wide) <= self.size.height:
+                width, lines = full, wide
         self._lines = lines
         self._wrapped_at = width
         self._set_virtual_size(Size(width, len(lines)))
@@ -180,31 +208,48 @@ class BlockLines(ScrollView):
 
     @property
     def _pad_style(self) -> RichStyle:
-        """Blank cells (indents, line ends, empty lines) carry only the background, as CSS padding does."""
-        return RichStyle(bgcolor=self.rich_style.bgcolor)
+        """Blank cells (indents, line ends, empty lines) carry only the background, as CSS padding does.
+
+        Derived from `visual_style`, which Textual caches per style change
+        (`rich_style` walks every ancestor on each call: too slow per line).
+        """
+        visual = self.visual_style
+        if self._pad_for is not visual:
+            self._pad_for = visual
+            self._pad = RichStyle(bgcolor=visual.rich_style.bgcolor)
+        return self._pad
 
     def _wrap_to(self, width: int) -> list[Strip]:
+        """Every block's lines at `width`; a block wrapped last time at this width is reused as is."""
         style = self.visual_style
-        rich_style = self._pad_style
+        options = RenderOptions(self._get_style, self.styles)
+        pad = self._pad_style
+        key_style = (id(style), pad)
+        previous, cache = self._wrap_cache, {}
         lines: list[Strip] = []
         for block in self._blocks:
-            indent = min(block.indent, max(width - 1, 0))
-            text_width = max(width - indent, 1)
-            if not block.content:
-                wrapped = [Strip([], 0)]
-            else:
-                wrapped = Visual.to_strips(self, block.content, text_width, None, style, apply_selection=False)
-            if not indent:
-                lines.extend(wrapped)
-                continue
-            lead = Strip.blank(indent, rich_style)
+            key = (block, width, key_style)
+            wrapped = cache.get(key) or previous.get(key)
+            if wrapped is None:
+                wrapped = self._wrap_block(block, width, style, options, pad)
+            cache[key] = wrapped
+            lines.extend(wrapped)
+        self._wrap_cache = cache
+        return lines
+
+    @staticmethod
+    def _wrap_block(block: Block, width: int, style: Any, options: RenderOptions, pad: RichStyle) -> list[Strip]:
+        indent = min(block.indent, max(width - 1, 0))
+        if not block.content:
+            return [Strip([], 0)]
+        wrapped = block.content.render_strips(max(width - indent, 1), None, style, options)
+        if indent:
+            spaces = Strip.blank(indent, pad)
+            lead = spaces
             if block.lead is not None:
-                lead = Visual.to_strips(self, block.lead, indent, 1, style, apply_selection=False)[0]
-                lead = lead.crop_extend(0, indent, rich_style)
-            spaces = Strip.blank(indent, rich_style)
-            for number, strip in enumerate(wrapped):
-                lines.append(Strip.join([lead if number == 0 else spaces, strip]))
-        return [line.simplify() for line in lines]
+                lead = block.lead.render_strips(indent, 1, style, options)[0].crop_extend(0, indent, pad)
+            wrapped = [Strip.join([lead if number == 0 else spaces, strip]) for number, strip in enumerate(wrapped)]
+        return [strip.simplify() for strip in wrapped]
 
     def _line(self, index: int, width: int, blank: Strip) -> Strip:
         if index >= len(self._lines):
