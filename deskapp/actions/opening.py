@@ -103,10 +103,6 @@ class PendingDesk:
     def now(self) -> datetime:
         return self.clock()
 
-    @property
-    def ready(self) -> bool:
-        return self._done.is_set() and self._error is None
-
     def open_in_background(self) -> None:
         """Start opening the real desk in a thread (once)."""
         with self._start_lock:
@@ -185,14 +181,9 @@ class Opening:
             return None
         from deskapp.store.first_page import FirstPageQueue
 
-        holder: dict[str, PendingDesk] = {}
-
-        def real_queue() -> Any:
-            return holder["desk"].wait().queue_for_first_page
-
         pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option)
-        pending.queue = FirstPageQueue(page, real_queue, pending.now)
-        holder["desk"] = pending
+        # Rows beyond the first page come from the opened desk's own queue (waiting for it).
+        pending.queue = FirstPageQueue(page, lambda: pending.wait().queue_for_first_page, pending.now)
         return pending
 
 
