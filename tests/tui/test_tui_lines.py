@@ -6,6 +6,7 @@ sent), so they fail if a change repaints more of the screen than it should.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 from rich.console import Console
@@ -16,8 +17,6 @@ from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.lines import Block, BlockLines, last_difference
 from deskapp.tui.widgets.sidebar import PolicySidebar
 
-from tui_support import FakeDesk  # noqa: F401 - keeps tui_support importable alongside
-
 WIDTH = 40
 
 
@@ -26,7 +25,7 @@ class Frames:
 
     def __init__(self, app: App) -> None:
         self.updates: list[tuple[set[int], int]] = []
-        console = Console(color_system="256", force_terminal=True, width=120, file=open("/dev/null", "w"))
+        console = Console(color_system="256", force_terminal=True, width=120, file=io.StringIO())
         real = app._display
 
         def display(screen, update) -> None:
@@ -50,7 +49,7 @@ class Frames:
 
 
 class LinesApp(App):
-    CSS = "BlockLines { width: %d; height: 12; border: round white; padding: 0 1; }" % WIDTH
+    CSS = "BlockLines { width: " + str(WIDTH) + "; height: 12; border: round white; padding: 0 1; }"
 
     def compose(self) -> ComposeResult:
         yield BlockLines(id="lines")
@@ -124,8 +123,8 @@ async def test_longer_content_adds_a_scrollbar_without_a_screen_layout_each_time
 
 
 def test_last_difference_counts_cells_up_to_the_last_change():
-    from textual.strip import Strip
     from rich.segment import Segment
+    from textual.strip import Strip
 
     a = Strip([Segment("abcdef")])
     assert last_difference(a, Strip([Segment("abcdef")])) == 0
@@ -183,6 +182,12 @@ async def test_case_pane_keeps_the_shown_case_until_the_next_arrives_and_says_wh
         pane.show_case(make_case(3, "C-3"))
         await pilot.pause()
         assert pane.text.startswith("C-3 ") and "Loading" not in pane.text
+        pane.show_loading(3)  # the same case read again (after an action), slowly
+        await pilot.pause(CasePane.LOADING_DELAY + 0.1)
+        assert pane.text.splitlines()[0] == "Reloading C-3…"
+        pane.show_case(make_case(3, "C-3", contacts=13))
+        await pilot.pause()
+        assert pane.text.startswith("C-3 ") and "Call 12 about C-3" in pane.text
 
 
 async def test_case_pane_scrolls_with_keys_and_a_new_case_starts_at_the_top():

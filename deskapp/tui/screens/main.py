@@ -358,7 +358,7 @@ class MainScreen(Screen):
     def _start_case_load(self, case_id: int) -> None:
         if case_id != self.wanted_case_id:
             return
-        self.query_one(CasePane).show_loading()
+        self.query_one(CasePane).show_loading(case_id)
         self._load_case(case_id)
 
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)

@@ -187,20 +187,23 @@ class CasePane(BlockLines):
         if not self.blocks:
             self.set_blocks([Block(Content(NO_CASE))])
 
-    def show_loading(self) -> None:
-        """A case is being loaded: say so at once if nothing is shown, else only if it is slow."""
+    def show_loading(self, case_id: Optional[int] = None) -> None:
+        """Case `case_id` is being loaded: say so at once if nothing is shown, else only if it is slow."""
         self._stop_loading_timer()
         if self.case is None:
             self.set_blocks([Block(Content("Loading…"))], home=True)
         else:
-            self._loading_timer = self.set_timer(self.LOADING_DELAY, self._show_slow_loading)
+            self._loading_timer = self.set_timer(self.LOADING_DELAY, lambda: self._show_slow_loading(case_id))
 
-    def _show_slow_loading(self) -> None:
+    def _show_slow_loading(self, case_id: Optional[int]) -> None:
         self._loading_timer = None
         if self.case is None:
             return
-        notice = line(("Loading the next case…", "bold $text-warning"), ("  still showing ", "$text-muted"),
-                      (self.case.ref, "bold"))
+        if case_id == self.case.id:  # the same case read again (after an action, a change elsewhere)
+            notice = line(("Reloading ", "bold $text-warning"), (self.case.ref, "bold"), ("…", "bold $text-warning"))
+        else:
+            notice = line(("Loading the next case…", "bold $text-warning"), ("  still showing ", "$text-muted"),
+                          (self.case.ref, "bold"))
         self.set_blocks([Block(notice), *case_blocks(self.case, self.presence)])
 
     def _stop_loading_timer(self) -> None:
