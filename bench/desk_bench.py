@@ -16,7 +16,10 @@ command and measures what the screen shows:
                TERM=xterm (COLORTERM unset); median over --keys keystrokes.
                "redraw" = what arrives within 100 ms of the key (the queue's own
                redraw); "total" adds the case and advice panes, which reload
-               ~0.2 s after the cursor comes to rest
+               once the cursor comes to rest. "held" = Down every 40 ms (key
+               repeat) --keys times from the top of the queue: every byte until
+               the desk is quiet again, case and advice included, per move; and
+               the process CPU per move. --only bytes measures just this.
   policy       bench/policy_bench.py: evaluate() per action, default pack
   PostgreSQL   load, first screen, End, PageDown, filter, search (--pg URL)
   VisiData     `vd DB +0:cases::` in tmux: first screen, whole table loaded,
@@ -24,6 +27,7 @@ command and measures what the screen shows:
 
     python bench/desk_bench.py [--cases 1000000] [--db URL] [--pg URL] [--keep]
                                [--repeat 5] [--keys 20] [--no-vd] [--json PATH]
+                               [--only all|bytes]
 
 --db URL reuses that database if it already holds cases (else loads it there
 and keeps it); without --db a temporary one is built and deleted unless
@@ -38,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import shutil
@@ -83,6 +88,7 @@ TARGET_BYTES_MOVE = 1000
 # Keys as the terminal sends them (for the pty runs).
 KEY_DOWN = b"\x1b[B"
 KEY_PAGE_DOWN = b"\x1b[6~"
+KEY_HOME = b"\x1b[H"
 REDRAW_WINDOW = 0.100  # seconds: bytes arriving this soon after a key are the queue's own redraw
 
 
@@ -467,10 +473,40 @@ def pilot_figures(url: str, user: Optional[str], facts: QueueFacts, workdir: Pat
 class Bytes:
     move_redraw: Optional[float] = None
     move_total: Optional[float] = None
+    move_cpu: Optional[float] = None  # process CPU seconds per single move (queue redraw + the case shown)
+    held_move: Optional[float] = None  # bytes per move while Down is held (incl. the case shown at rest)
+    held_moves: int = 0
+    held_cpu: Optional[float] = None  # process CPU seconds per held move, same accounting
+    held_long: Optional[float] = None  # bytes per move, Down held HELD_LONG times: the queue scrolls too
+    held_long_cpu: Optional[float] = None
     page_redraw: Optional[float] = None
     page_total: Optional[float] = None
     first_screen: Optional[int] = None
     error: str = ""
+
+
+HELD_INTERVAL = 0.040  # seconds between Downs while a key is held (typical key repeat is 25-33/s)
+HELD_BURSTS = 3  # held-key runs from the top of the queue; the figure is their median
+HELD_LONG = 100  # one long hold from the top: past the first screen, so most moves scroll the queue
+
+
+def _held_key(terminal: PtyTerminal, key: bytes, presses: int) -> tuple[int, float]:
+    """Send `key` every HELD_INTERVAL s, `presses` times, then read until quiet: (all bytes, CPU seconds).
+
+    Everything written from the first press until the desk goes quiet counts,
+    so the case and advice panes that load once the cursor rests are included.
+    """
+    before = cpu_seconds(terminal.pid)
+    chunks: list[tuple[float, int]] = []
+    next_press = time.perf_counter()
+    for _ in range(presses):
+        terminal.send(key)
+        next_press += HELD_INTERVAL
+        chunks += terminal.read_for(max(next_press - time.perf_counter(), 0.0))
+    chunks += terminal.read_until_quiet(quiet=Pace.key_quiet, limit=10)
+    after = cpu_seconds(terminal.pid)
+    cpu = (after - before) if before is not None and after is not None else float("nan")
+    return sum(n for _t, n in chunks), cpu
 
 
 def bytes_per_key(url: str, env: dict[str, str], term: str, keys: int) -> Bytes:
@@ -486,7 +522,21 @@ def bytes_per_key(url: str, env: dict[str, str], term: str, keys: int) -> Bytes:
             out.error = "deskapp did not draw a queue: " + _printable(bytes(terminal.output))[-300:]
             return out
         terminal.keystroke(KEY_DOWN, quiet=Pace.key_quiet)  # the first move also fills caches; not counted
+        cpu_before = cpu_seconds(terminal.pid)
         moves = [terminal.keystroke(KEY_DOWN, quiet=Pace.key_quiet) for _ in range(keys)]
+        cpu_after = cpu_seconds(terminal.pid)
+        if cpu_before is not None and cpu_after is not None:
+            out.move_cpu = (cpu_after - cpu_before) / keys
+        held = []
+        for _ in range(HELD_BURSTS):
+            terminal.keystroke(KEY_HOME, quiet=Pace.key_quiet)
+            held.append(_held_key(terminal, KEY_DOWN, keys))
+        out.held_moves = keys
+        out.held_move = median(total / keys for total, _cpu in held)
+        out.held_cpu = median(cpu / keys for _total, cpu in held)
+        terminal.keystroke(KEY_HOME, quiet=Pace.key_quiet)
+        total, cpu = _held_key(terminal, KEY_DOWN, HELD_LONG)
+        out.held_long, out.held_long_cpu = total / HELD_LONG, cpu / HELD_LONG
         pages = [terminal.keystroke(KEY_PAGE_DOWN, quiet=Pace.key_quiet) for _ in range(keys)]
         out.move_redraw = median(b.within(REDRAW_WINDOW) for b in moves)
         out.move_total = median(b.total() for b in moves)
@@ -640,6 +690,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--no-pilot", action="store_true", help="skip the in-process (Pilot) figures")
     parser.add_argument("--no-policy", action="store_true", help="skip the policy evaluation figures")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--only", choices=("all", "bytes"), default="all",
+                        help="'bytes': only the bytes-per-keystroke figures (pty), nothing in tmux (default all)")
     parser.add_argument("--quick", action="store_true",
                         help="shorter waits and one PageDown per launch (smoke tests; figures less steady)")
     args = parser.parse_args(argv)
@@ -666,15 +718,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         sqlite_db = prepare(url, path, args.cases, env)
         print(f"[SQLite] {sqlite_db.cases:,} cases; {sqlite_db.load_note}", flush=True)
+        if args.only == "bytes":
+            byte_counts = measure_bytes(url, env, args.keys, results)
+            table = bytes_table(byte_counts)
+            print(f"\ndeskapp bytes per keystroke: {sqlite_db.cases:,} cases, terminal {WIDTH}x{HEIGHT}")
+            print(f"machine: {machine_description()}\n")
+            print(table)
+            results["table"] = table
+            if args.json:
+                Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+            return 0
         facts, sessions, pilot = run_engine("SQLite", tmux, sqlite_db, env, args.user, args, workdir, results)
 
-        byte_counts: dict[str, Bytes] = {}
-        for term in ("xterm-256color", "xterm"):
-            print(f"[bytes] TERM={term} ...", flush=True)
-            byte_counts[term] = bytes_per_key(url, env, term, args.keys)
-            if byte_counts[term].error:
-                print(f"[bytes] {byte_counts[term].error}", flush=True)
-        results["bytes"] = {t: b.__dict__ for t, b in byte_counts.items()}
+        byte_counts = measure_bytes(url, env, args.keys, results)
 
         policy = (None, None, "skipped")
         if not args.no_policy:
@@ -713,6 +769,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         elif args.db is None:
             print(f"\nkept the database: --db {url}")
     return 0
+
+
+def measure_bytes(url: str, env: dict[str, str], keys: int, results: dict[str, Any]) -> dict[str, Bytes]:
+    """Bytes per keystroke at 256 and 16 colours (recorded in `results["bytes"]`)."""
+    byte_counts: dict[str, Bytes] = {}
+    for term in ("xterm-256color", "xterm"):
+        print(f"[bytes] TERM={term} ...", flush=True)
+        byte_counts[term] = bytes_per_key(url, env, term, keys)
+        if byte_counts[term].error:
+            print(f"[bytes] {byte_counts[term].error}", flush=True)
+    results["bytes"] = {t: b.__dict__ for t, b in byte_counts.items()}
+    return byte_counts
 
 
 def build_table(db: Database, sessions: list[Session], pilot: PilotFigures, byte_counts: dict[str, Bytes],
@@ -784,25 +852,58 @@ def build_table(db: Database, sessions: list[Session], pilot: PilotFigures, byte
         s=mb(worst), p=mb(max([s.rss_kib for s in pg_sessions if s.rss_kib], default=None)),
         v=mb(max(vd.rss_kib, default=None)))
 
+    byte_figures(add, byte_counts)
+    med, slowest, _raw = policy
+    if med is not None:
+        add("policy evaluate() per action, default pack (CPU)",
+            s=f"{med:.3f} ms (slowest kind {slowest:.3f} ms)" if slowest else f"{med:.3f} ms")
+    errors = [s.error for s in [*sessions, *pg_sessions] if s.error] + [e for e in (pilot.error, pg_pilot.error)
+                                                                                if e]
+    errors += [b.error for b in byte_counts.values() if b.error]
+    text = render_table(figures, [S, P, V])
+    if errors:
+        text += "\n\nproblems:\n" + "\n".join("- " + e.splitlines()[0] for e in errors)
+    return text
+
+
+def byte_figures(add: Callable[..., Figure], byte_counts: dict[str, Bytes]) -> None:
+    """The bytes-per-keystroke rows (SQLite column) of the table."""
     b256, b16 = byte_counts.get("xterm-256color", Bytes()), byte_counts.get("xterm", Bytes())
 
     def bb(v: Optional[float]) -> str:
         return "-" if v is None else f"{v:,.0f} B"
 
+    def cpu(v: Optional[float]) -> str:
+        return "-" if v is None or math.isnan(v) else f"{v * 1000:.0f} ms"
+
     add("bytes per cursor move, 256 colours: redraw / total", f"<= {TARGET_BYTES_MOVE:,} B",
-        _met(b256.move_redraw, TARGET_BYTES_MOVE), s=f"{bb(b256.move_redraw)} / {bb(b256.move_total)}")
-    add("bytes per cursor move, 16 colours: redraw / total", s=f"{bb(b16.move_redraw)} / {bb(b16.move_total)}")
+        _met(b256.move_total, TARGET_BYTES_MOVE), s=f"{bb(b256.move_redraw)} / {bb(b256.move_total)}")
+    add("bytes per cursor move, 16 colours: redraw / total", f"<= {TARGET_BYTES_MOVE:,} B",
+        _met(b16.move_total, TARGET_BYTES_MOVE), s=f"{bb(b16.move_redraw)} / {bb(b16.move_total)}")
+    add(f"bytes per move, Down held (every {HELD_INTERVAL * 1000:.0f} ms) from the top, 256 / 16 colours", f"<= {TARGET_BYTES_MOVE:,} B",
+        _met(b256.held_move, TARGET_BYTES_MOVE), s=f"{bb(b256.held_move)} / {bb(b16.held_move)}")
+    add(f"bytes per move, Down held {HELD_LONG} times (queue scrolls), 256 / 16 colours",
+        s=f"{bb(b256.held_long)} / {bb(b16.held_long)}")
+    add(f"CPU per cursor move (process), single / held / held {HELD_LONG}, 256 colours",
+        s=f"{cpu(b256.move_cpu)} / {cpu(b256.held_cpu)} / {cpu(b256.held_long_cpu)}")
     add("bytes per PageDown, 256 colours: redraw / total", s=f"{bb(b256.page_redraw)} / {bb(b256.page_total)}")
     add("bytes per PageDown, 16 colours: redraw / total", s=f"{bb(b16.page_redraw)} / {bb(b16.page_total)}")
     add("bytes for the first screen, 256 / 16 colours",
         s=f"{bb(b256.first_screen)} / {bb(b16.first_screen)}")
-    med, slowest, _raw = policy
-    if med is not None:
-        add("policy evaluate() per action, default pack (CPU)",
-            s=f"{med:.3f} ms (slowest kind {slowest:.3f} ms)" if slowest else f"{med:.3f} ms")
-    errors = [s.error for s in [*sessions, *pg_sessions] if s.error] + [e for e in (pilot.error, pg_pilot.error,
-                                                                                     b256.error, b16.error) if e]
-    text = render_table(figures, [S, P, V])
+
+
+def bytes_table(byte_counts: dict[str, Bytes]) -> str:
+    """The table for `--only bytes`: just the bytes-per-keystroke rows."""
+    figures: list[Figure] = []
+
+    def add(name: str, target: str = "", met: Optional[bool] = None, note: str = "", **values: str) -> Figure:
+        f = Figure(name, {"deskapp SQLite": values["s"]} if "s" in values else {}, target, met, note)
+        figures.append(f)
+        return f
+
+    byte_figures(add, byte_counts)
+    text = render_table(figures, ["deskapp SQLite"])
+    errors = [b.error for b in byte_counts.values() if b.error]
     if errors:
         text += "\n\nproblems:\n" + "\n".join("- " + e.splitlines()[0] for e in errors)
     return text
