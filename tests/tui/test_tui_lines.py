@@ -274,3 +274,18 @@ async def test_a_recoloured_entry_is_repainted_even_with_the_same_words():
         view.set_blocks([Block(Content.styled("2 working days left", "bold red"))])
         await pilot.pause()
         assert frames.rows == {view.region.y + 1}
+
+
+async def test_a_theme_change_recolours_every_line():
+    app = LinesApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        app.theme = "textual-dark"
+        view = app.query_one(BlockLines)
+        view.set_blocks([Block(Content.styled("muted words", "$text-muted")), Block(Content("plain"), indent=4)])
+        await pilot.pause()
+        before = [str(segment.style) for y in range(2) for segment in view.render_line(y)]
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = [str(segment.style) for y in range(2) for segment in view.render_line(y)]
+        assert before != after and len(before) == len(after)
+        assert view.render_line(0).text.startswith("muted words")

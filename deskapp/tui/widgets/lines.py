@@ -224,7 +224,7 @@ class BlockLines(ScrollView):
         style = self.visual_style
         options = RenderOptions(self._get_style, self.styles)
         pad = self._pad_style
-        key_style = (id(style), pad)
+        key_style = (style, pad)  # by value: a theme change must not reuse lines in the old colours
         previous, cache = self._wrap_cache, {}
         lines: list[Strip] = []
         for block in self._blocks:
