@@ -56,6 +56,10 @@ def test_desk_bench_measures_every_figure(desk_run):
     for key in ("first", "first_cpu", "end", "home", "filter", "search_name", "search_ref", "rss_kib"):
         assert run[key] and run[key] > 0, key
     assert len(run["page_down"]) == 1
+    # The first start after a rules change (rules checked in full) is measured apart from the quick ones.
+    careful = sqlite["first_start_rules_checked"]
+    assert not careful["error"] and careful["first"] > 0
+    assert "first start after a rules change" in stdout
     pilot = sqlite["pilot"]
     assert not pilot["error"], pilot["error"]
     assert pilot["mount_to_rows"] > 0 and pilot["end"] and pilot["search_ref"]
@@ -65,6 +69,8 @@ def test_desk_bench_measures_every_figure(desk_run):
         # A cursor move redraws something, and less than a whole screen of cells.
         assert 0 < counted["move_redraw"] < 120 * 40 * 4
         assert counted["page_total"] >= counted["page_redraw"] > 0
+        # Down held (key repeat): every byte until the desk is quiet, the case shown at rest included.
+        assert counted["held_moves"] > 0 and 0 < counted["held_move"] < 120 * 40 * 4
     # Fewer colours, fewer bytes (the 16-colour theme's escapes are shorter).
     assert figures["bytes"]["xterm"]["first_screen"] < figures["bytes"]["xterm-256color"]["first_screen"]
 
