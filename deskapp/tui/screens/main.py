@@ -235,9 +235,6 @@ class MainScreen(Screen):
         self._count_text = queue_query.count_words(message.total, message.truncated,
                                                    searching=bool(self.filters.search))
         self._render_queue_title()
-        done, self._when_counted = getattr(self, "_when_counted", None), None
-        if done is not None:
-            done()  # the filter screen waiting for this result closes now
         if getattr(self, "_search_closing", False):
             # The search's result is in: close its box now, in the frame that paints the new rows.
             self._search_closing = False
@@ -286,20 +283,11 @@ class MainScreen(Screen):
         from deskapp.tui.screens.filters import FilterScreen
 
         def chosen(result: QueueFilters | None) -> None:
-            if result is not None and result != self.filters:
+            if result is not None:
                 self._apply_filters(result)
             self._focus_pane("queue")
 
-        def start(result: QueueFilters, done) -> None:
-            # Applied while the filter screen is still up: it closes when the count is in
-            # (on_queue_view_counted), so the desk repaints once, with the new rows.
-            self._apply_filters(result)
-            if self.queue is None:
-                done()
-            else:
-                self._when_counted = done
-
-        self.app.push_screen(FilterScreen(self.filters, start=start), chosen)
+        self.app.push_screen(FilterScreen(self.filters), chosen)
 
     def _search_open(self) -> bool:
         return self.query_one("#search", Input).has_class("-open")
