@@ -212,7 +212,8 @@ class MainScreen(Screen):
             parts += [(label, style), " "]
         if self.case is not None:
             parts += [("  ", ""), (self.case.ref, "bold")]
-        self.query_one("#pane-tabs", Static).update(line(*parts))
+        # One line whatever it says (CSS height: 1): no screen layout, which would re-send every scrollbar.
+        self.query_one("#pane-tabs", Static).update(line(*parts), layout=False)
 
     # --- queue, search, filters -------------------------------------------
 
