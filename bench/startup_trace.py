@@ -1,13 +1,15 @@
 """Where does the desk's start-up time go? A timeline of wall and CPU time to the first rows on screen.
 
 Runs the real `deskapp` in tmux (as desk_bench.py does) but through this
-script, which marks the moments that matter - imports done, argument parsing,
-open_desk (schema check, rules, handler), the app object, the main screen
-mounted, the queue's first count and rows, the first frame showing them - and
-writes them to a file that is printed afterwards. Use it after desk_bench.py
+script, which marks the moments that matter - the quick first-page read
+starting, Textual imported, the first page in (or the careful open_desk), the
+main screen mounted, the queue's count and rows, the first frame showing them,
+and the rest of the desk opening behind it - and writes them to a file that is
+printed afterwards. `--careful` traces the first start after a rules change
+(the rules are checked in full before the screen opens). Use it after desk_bench.py
 says the first screen is slow, to see which step to make cheaper.
 
-    python bench/startup_trace.py --db sqlite:////path/desk.db [--repeat 3]
+    python bench/startup_trace.py --db sqlite:////path/desk.db [--repeat 3] [--careful]
 
 Inside the traced process this file is imported as the entry point (`--child`),
 so the marks cost nothing the real desk does not pay.
@@ -40,31 +42,32 @@ def _child(argv: list[str], out: Path) -> int:
     import deskapp.cli as cli
 
     mark("import deskapp.cli")
-    parser = cli.build_parser()
-    mark("build_parser (subcommand modules imported)")
+    from deskapp.actions import opening
 
-    from deskapp.actions import desk as desk_module
+    mark("import deskapp.actions.opening")
+    real_start, real_result, real_careful = opening.start, opening.Opening.result, opening.open_carefully
 
-    mark("import deskapp.actions")
-    from deskapp.tui.app import DeskApp
+    def start(*a, **kw):
+        found = real_start(*a, **kw)
+        mark("first page: sqlite3 read started (thread)" if found.known_good
+             else "rules not checked before: careful way")
+        return found
 
-    mark("import deskapp.tui.app (Textual)")
-    from deskapp.tui.screens.main import MainScreen
-    from deskapp.tui.widgets.queue_view import QueueView
+    def result(self):
+        mark("import deskapp.tui.app (Textual)")
+        found = real_result(self)
+        mark("first page read (quick way)" if found is not None else "quick way not possible")
+        return found
 
-    mark("import main screen + queue view")
-
-    real_open = desk_module.open_desk
-
-    def open_desk(*a, **kw):
-        desk = real_open(*a, **kw)
-        mark("open_desk (connect, schema, rules, handler)")
+    def open_carefully(*a, **kw):
+        desk = real_careful(*a, **kw)
+        mark("open_desk before the screen (careful way)")
         return desk
 
-    desk_module.open_desk = open_desk
-    import deskapp.actions as actions
-
-    actions.open_desk = open_desk
+    opening.start, opening.Opening.result, opening.open_carefully = start, result, open_carefully
+    from deskapp.tui.app import DeskApp
+    from deskapp.tui.screens.main import MainScreen
+    from deskapp.tui.widgets.queue_view import QueueView
 
     real_mount = MainScreen.on_mount
 
@@ -76,12 +79,12 @@ def _child(argv: list[str], out: Path) -> int:
     real_ready = QueueView.on_queue_view__ready
 
     def on_ready(self, message):
-        mark(f"queue count + first rows read ({message.total:,} cases)")
+        mark(f"queue count + first rows in ({message.total:,} cases)")
         return real_ready(self, message)
 
     QueueView.on_queue_view__ready = on_ready
     real_display = DeskApp._display
-    state = {"rows_ready": False, "painted": False}
+    state = {"painted": False}
 
     def display(self, screen, renderable):
         result = real_display(self, screen, renderable)
@@ -95,16 +98,24 @@ def _child(argv: list[str], out: Path) -> int:
                 state["painted"] = True
                 mark("first frame with rows written to the terminal")
                 out.write_text(json.dumps(MARKS))
+                if not self.desk_pending:
+                    mark("desk open (it opened before the screen)")
+                    out.write_text(json.dumps(MARKS))
             elif len(MARKS) and MARKS[-1][0] != "a frame (no rows yet)":
                 mark("a frame (no rows yet)")
         return result
 
     DeskApp._display = display
-    args = parser.parse_args(argv)
-    for name in ("db", "policies"):
-        if not hasattr(args, name):
-            setattr(args, name, None)
-    return int(args.func(args) or 0)
+    real_opened = DeskApp.on_desk_app_desk_opened
+
+    def opened(self, message):
+        result = real_opened(self, message)
+        mark("rest of the desk open (ORM, rules, live updates)")
+        out.write_text(json.dumps(MARKS))
+        return result
+
+    DeskApp.on_desk_app_desk_opened = opened
+    return int(cli.main(argv) or 0)
 
 
 def main() -> int:
@@ -122,9 +133,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True, metavar="URL")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--careful", action="store_true",
+                        help="trace the first start after a rules change (rules checked in full before the "
+                             "screen) instead of an everyday start")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="deskbench-trace-"))
     env = clean_env(workdir, {"TERM": "xterm-256color"}, drop=("COLORTERM",))
+    if not args.careful:
+        # An everyday start: the rules file has passed its full check before (deskapp.actions.opening).
+        os.environ["DESKAPP_DATA_DIR"] = env["DESKAPP_DATA_DIR"]
+        from deskapp.actions.opening import open_carefully  # noqa: PLC0415
+
+        open_carefully(args.db, None).close()
     tmux = Tmux(f"desktrace-{os.getpid()}")
     runs: list[list] = []
     try:
@@ -133,7 +153,7 @@ def main() -> int:
             run, started = tmux.launch([sys.executable, str(Path(__file__).resolve()), "--child", str(out),
                                         "--db", args.db], env)
             deadline = time.perf_counter() + 90
-            while time.perf_counter() < deadline and not out.exists():
+            while time.perf_counter() < deadline and not (out.exists() and "desk open" in out.read_text()):
                 time.sleep(0.05)
             launch_to_t0 = None
             run.keys("q")

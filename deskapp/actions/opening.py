@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,6 +113,17 @@ class PendingDesk:
         threading.Thread(target=self._open, name="desk-opening", daemon=True).start()
 
     def _open(self) -> None:
+        # This thread imports and compiles for ~0.5 s of CPU while the handler may already be using
+        # the first screen: a short GIL switch interval hands the screen's thread the GIL within
+        # 1 ms of asking instead of 5, so keys pressed meanwhile still answer promptly.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, 0.001))
+        try:
+            self._open_desk()
+        finally:
+            sys.setswitchinterval(interval)
+
+    def _open_desk(self) -> None:
         from deskapp.actions.desk import open_desk
         from deskapp.store.queue import Queue
 

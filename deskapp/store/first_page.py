@@ -33,6 +33,9 @@ from deskapp.store.schema_head import quick_head
 PAGE_SIZE = 100
 CUSTOMER_ROLES = ("customer", "resident")
 OPEN_DUE_INDEX = "ix_cases_open_due"
+# How many of the queue's last rows End reads before the desk has opened: the two pages the view may
+# ask for around the end (it reads whole pages, so the last one runs past the end of the queue).
+TAIL_ROWS = 2 * PAGE_SIZE
 
 _COLUMNS = ("id, ref, kind, category, title, stage, status, priority, vulnerable, received_at, due_at, "
             "assigned_to_id")
@@ -45,6 +48,7 @@ class FirstPage:
     me: HandlerView
     total: int
     rows: tuple[QueueRow, ...]
+    path: Optional[Path] = None  # the SQLite file, for reading the queue's end (read_last_rows)
 
 
 def sqlite_file(url: str) -> Optional[Path]:
@@ -61,6 +65,10 @@ def sqlite_file(url: str) -> Optional[Path]:
         return None
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0, check_same_thread=False)
+
+
 def read_first_page(url: str, username: str, rows: int = PAGE_SIZE) -> Optional[FirstPage]:
     """The first page of the usual queue, or None if this database should be opened the careful way."""
     path = sqlite_file(url)
@@ -68,13 +76,35 @@ def read_first_page(url: str, username: str, rows: int = PAGE_SIZE) -> Optional[
     if path is None or head is None:
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0, check_same_thread=False)
+        conn = _connect(path)
     except sqlite3.Error:
         return None
     try:
-        return _read(conn, head, username, rows)
+        page = _read(conn, head, username, rows)
     except (sqlite3.Error, ValueError, TypeError):
         return None
+    finally:
+        conn.close()
+    return None if page is None else FirstPage(me=page.me, total=page.total, rows=page.rows, path=path)
+
+
+def read_last_rows(path: Path, rows: int) -> tuple[QueueRow, ...]:
+    """The last `rows` of the usual queue, in queue order (End pressed before the desk has opened).
+
+    The queue's order backwards: undated cases by id, newest first, then the
+    dated ones from the latest due date. Raises sqlite3.Error if the file
+    cannot be read; the caller then waits for the opened desk instead.
+    """
+    conn = _connect(path)
+    try:
+        where = f"FROM cases INDEXED BY {OPEN_DUE_INDEX} WHERE status != 'closed'"
+        raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id DESC LIMIT ?",
+                           (rows,)).fetchall()
+        if len(raw) < rows:
+            raw += conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NOT NULL ORDER BY due_at DESC, id DESC "
+                                "LIMIT ?", (rows - len(raw),)).fetchall()
+        raw.reverse()
+        return _queue_rows(conn, raw)
     finally:
         conn.close()
 
@@ -96,6 +126,11 @@ def _read(conn: sqlite3.Connection, head: str, username: str, limit: int) -> Opt
     if len(raw) < limit:
         raw += conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id LIMIT ?",
                             (limit - len(raw),)).fetchall()
+    return FirstPage(me=me, total=int(total), rows=_queue_rows(conn, raw))
+
+
+def _queue_rows(conn: sqlite3.Connection, raw: list) -> tuple[QueueRow, ...]:
+    """QueueRows for raw case rows, with the handler's username and the first customer's name (as Queue gives)."""
     usernames = dict(conn.execute("SELECT id, username FROM handlers").fetchall())
     customers: dict[int, str] = {}
     ids = [r[0] for r in raw]
@@ -105,12 +140,11 @@ def _read(conn: sqlite3.Connection, head: str, username: str, limit: int) -> Opt
                 f"SELECT case_id, name FROM parties WHERE case_id IN ({marks}) AND role IN (?, ?) "
                 "ORDER BY case_id, id", (*ids, *CUSTOMER_ROLES)):
             customers.setdefault(case_id, party_name)
-    out = tuple(QueueRow(
+    return tuple(QueueRow(
         id=r[0], ref=r[1], kind=r[2], category=r[3], title=r[4] or "", stage=r[5], status=r[6], priority=r[7],
         vulnerable=bool(r[8]), received_at=_when(r[9]), due_at=_when(r[10]) if r[10] is not None else None,
         assigned_to=usernames.get(r[11]) if r[11] is not None else None, customer=customers.get(r[0]),
     ) for r in raw)
-    return FirstPage(me=me, total=int(total), rows=out)
 
 
 def _when(value: Any) -> datetime:
@@ -139,6 +173,7 @@ class FirstPageQueue:
         self._real_of = real
         self._real: Any = None
         self._stale = False
+        self._tail: Optional[tuple[QueueRow, ...]] = None  # the queue's last rows, read on End (see _tail_for)
         self._lock = threading.Lock()
 
     def real(self) -> Any:
@@ -170,17 +205,49 @@ class FirstPageQueue:
     def cached(self, index: int) -> Optional[QueueRow]:
         if self._mine(index + 1) and index >= 0:
             return self.page.rows[index]
-        return self._real.cached(index) if self._real is not None else None
+        if self._real is not None:
+            return self._real.cached(index)
+        tail, first = self._tail, self.page.total - len(self._tail or ())
+        if tail and not self._stale and first <= index < self.page.total:
+            return tail[index - first]
+        return None
 
     def is_loaded(self, start: int, stop: int) -> bool:
         if self._mine(stop):
             return True
-        return self._real.is_loaded(start, stop) if self._real is not None else False
+        if self._real is not None:
+            return self._real.is_loaded(start, stop)
+        tail = self._tail
+        return bool(tail) and not self._stale and self.page.total - len(tail) <= start and stop <= self.page.total
 
     def rows(self, start: int, stop: int) -> list[QueueRow]:
         if self._mine(stop):
             return list(self.page.rows[max(start, 0):stop])
+        tail = self._tail_for(start, stop)
+        if tail is not None:
+            first = self.page.total - len(tail)
+            return list(tail[start - first:stop - first])
         return self.real().rows(start, stop)
+
+    def _tail_for(self, start: int, stop: int) -> Optional[tuple[QueueRow, ...]]:
+        """The queue's last rows when `start..stop` lies among them and the desk has not opened yet.
+
+        End pressed in the first second should not wait for the ORM and the
+        rules to load: the end of the queue is one more indexed read.
+        """
+        total = self.page.total
+        if self._stale or self._real is not None or self.page.path is None or start < total - TAIL_ROWS:
+            return None
+        with self._lock:
+            if self._tail is None:
+                try:
+                    self._tail = read_last_rows(self.page.path, min(TAIL_ROWS, total))
+                except (sqlite3.Error, ValueError, TypeError):
+                    return None
+                if len(self._tail) != min(TAIL_ROWS, total):  # cases changed since the count
+                    self._tail = ()
+            tail = self._tail
+        return tail or None
 
     def row(self, index: int) -> Optional[QueueRow]:
         found = self.rows(index, index + 1)

@@ -174,3 +174,37 @@ def test_first_page_queue_passes_on_why_the_desk_did_not_open(demo_file):
     assert fpq.rows(0, 5) == list(page.rows)
     with pytest.raises(DeskError, match="policies.yaml:3:1"):
         fpq.rows(5, 10)
+
+
+@pytest.mark.parametrize("size", [1, 7, 100])
+def test_the_queues_end_read_before_the_desk_opens_is_the_usual_queues_end(demo_file, size):
+    from deskapp.store.first_page import read_last_rows
+
+    engine = connect(f"sqlite:///{demo_file}")
+    try:
+        usual = Queue(engine, now=NOW, me="sam")
+        total = usual.count()
+        assert list(read_last_rows(demo_file, size)) == usual.rows(total - size, total)
+    finally:
+        engine.dispose()
+
+
+def test_end_before_the_desk_opens_needs_no_real_queue(demo_file):
+    page = read_first_page(f"sqlite:///{demo_file}", "sam", rows=10)
+    everything = read_first_page(f"sqlite:///{demo_file}", "sam", rows=1000).rows
+    opened = []
+
+    def real_queue():
+        opened.append(True)
+        return _Real(list(everything))
+
+    fpq = FirstPageQueue(page, real_queue, lambda: NOW)
+    total = page.total
+    assert not fpq.is_loaded(total - 5, total)
+    assert fpq.rows(total - 5, total) == list(everything[total - 5:total])
+    assert fpq.is_loaded(total - 5, total) and fpq.cached(total - 1) == everything[total - 1]
+    last_page = (total - 1) // 100 * 100
+    assert fpq.rows(last_page, last_page + 100) == list(everything[last_page:total]), "a page past the end"
+    assert not opened, "End before the desk opens reads the end itself"
+    assert fpq.rows(20, 30) == list(everything[20:30]) and opened, "the middle waits for the opened desk"
+    assert fpq.cached(total - 1) is None, "once opened, the real queue answers"
