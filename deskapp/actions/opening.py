@@ -132,8 +132,10 @@ class PendingDesk:
             desk = open_desk(self.db_url, self.policies_path, self.me.username, clock=lambda: self.clock())
             calendar = getattr(desk.policies, "calendar", None)
             is_working_day = getattr(calendar, "is_working_day", None)
-            desk.queue_for_first_page = Queue(desk.engine, now=desk.now, me=desk.me.username,
-                                              is_working_day=is_working_day if callable(is_working_day) else None)
+            queue = Queue(desk.engine, now=desk.now, me=desk.me.username,
+                          is_working_day=is_working_day if callable(is_working_day) else None)
+            _warm(queue)
+            desk.queue_for_first_page = queue
             self._opened = desk
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, shown as one line
             self._error = exc
@@ -153,6 +155,23 @@ class PendingDesk:
     def close(self) -> None:
         if self._opened is not None:
             self._opened.close()
+
+
+def _warm(queue: Any) -> None:
+    """Read what the first keys will need (count, the first page, the last page) while nobody waits.
+
+    The first screen was read without this Queue; left cold, the first End
+    after the desk opened paid for its count, its handler names and its
+    statements (~60 ms) on top of reading the rows.
+    """
+    try:
+        total = queue.count()
+        page = queue.page_size
+        queue.rows(0, min(total, page))
+        if total > 2 * page:
+            queue.rows(total - page, total)
+    except Exception:  # noqa: BLE001 - only a head start: the queue reads again when asked
+        log.exception("warming the queue failed")
 
 
 def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening":
