@@ -58,11 +58,7 @@ def badge(severity: str) -> Content:
 
 def finding_line(finding: Any, *, show_rule: bool = True) -> Content:
     """One finding as one line of Content: badge, message, and the rule id dimmed (for plain-text uses)."""
-    rule, severity, message = finding_parts(finding)
-    parts: list = [badge(severity), plain(message, single_line=True)]
-    if show_rule and rule:
-        parts += [" ", plain(f"({rule})", "$text-muted", single_line=True)]
-    return line(*parts)
+    return line(badge(finding_parts(finding)[1]), message_content(finding, show_rule=show_rule))
 
 
 BADGE_WIDTH = 9  # the badge column: badges are 8 cells, then a space before the message
@@ -86,7 +82,7 @@ def finding_block(finding: Any, *, show_rule: bool = True) -> Block:
 class ShownFindings:
     """What a list of findings shows, worst first, without being a widget (the sidebar draws it as lines).
 
-    Same reading API as FindingsList: `.findings`, `.worst`, `.text`, `.blocks()`.
+    FindingsList reads through one of these, so both give the same `.findings`, `.worst` and `.text`.
     """
 
     def __init__(self, empty: str, findings: Iterable[Any] | None = None, *, show_rule: bool = True) -> None:
@@ -152,8 +148,12 @@ class FindingsList(Vertical):
         super().__init__(id=id, classes=classes)
         self._empty = empty
         self._show_rule = show_rule
-        self.findings: list[Any] = []
+        self._shown = ShownFindings(empty, show_rule=show_rule)
         self.add_class("-empty")
+
+    @property
+    def findings(self) -> list[Any]:
+        return self._shown.findings
 
     def compose(self) -> ComposeResult:
         yield from self._children_for(self.findings)
@@ -165,7 +165,7 @@ class FindingsList(Vertical):
 
     def show(self, findings: Iterable[Any] | None) -> None:
         """Replace what is shown. Accepts Finding objects or dicts with rule/severity/message."""
-        self.findings = sort_findings(findings or [])
+        self._shown = ShownFindings(self._empty, findings, show_rule=self._show_rule)
         self.set_class(not self.findings, "-empty")
         if not self.is_mounted:
             return  # compose() will build the rows
@@ -179,11 +179,9 @@ class FindingsList(Vertical):
     @property
     def worst(self) -> str | None:
         """The worst severity shown, or None."""
-        return finding_parts(self.findings[0])[1] if self.findings else None
+        return self._shown.worst
 
     @property
     def text(self) -> str:
         """What the list shows, as plain text (for tests and screen readers)."""
-        if not self.findings:
-            return self._empty
-        return "\n".join(finding_line(f, show_rule=self._show_rule).plain for f in self.findings)
+        return self._shown.text
