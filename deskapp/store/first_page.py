@@ -37,6 +37,8 @@ OPEN_DUE_INDEX = "ix_cases_open_due"
 # ask for around the end (it reads whole pages, so the last one runs past the end of the queue).
 TAIL_ROWS = 2 * PAGE_SIZE
 
+# The usual queue's cases, through the index that orders them (both ends of the queue read it).
+_OPEN_CASES = f"FROM cases INDEXED BY {OPEN_DUE_INDEX} WHERE status != 'closed'"
 _COLUMNS = ("id, ref, kind, category, title, stage, status, priority, vulnerable, received_at, due_at, "
             "assigned_to_id")
 
@@ -97,7 +99,7 @@ def read_last_rows(path: Path, rows: int) -> tuple[QueueRow, ...]:
     """
     conn = _connect(path)
     try:
-        where = f"FROM cases INDEXED BY {OPEN_DUE_INDEX} WHERE status != 'closed'"
+        where = _OPEN_CASES
         raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id DESC LIMIT ?",
                            (rows,)).fetchall()
         if len(raw) < rows:
@@ -119,7 +121,7 @@ def _read(conn: sqlite3.Connection, head: str, username: str, limit: int) -> Opt
         return None
     hid, name, display_name, role, _active = found[0]
     me = HandlerView(id=hid, username=name, display_name=display_name, role=role)
-    where = f"FROM cases INDEXED BY {OPEN_DUE_INDEX} WHERE status != 'closed'"
+    where = _OPEN_CASES
     total = conn.execute(f"SELECT count(*) {where}").fetchone()[0]
     raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NOT NULL ORDER BY due_at, id LIMIT ?",
                        (limit,)).fetchall()
