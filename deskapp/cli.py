@@ -7,24 +7,33 @@ nothing reaches the terminal as a traceback.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Callable, Sequence
+from types import SimpleNamespace
+from typing import Callable, Optional, Sequence
 
 from deskapp import __version__
 from deskapp.errors import DeskError
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: `deskapp: error: <what is wrong> (see deskapp --help)`, exit 2."""
+def _parser(**kwargs):
+    """argparse with one-line errors: `deskapp: error: <what is wrong> (see deskapp --help)`, exit 2.
 
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+    argparse is imported here, not at the top: a plain `deskapp` never needs it (see _desk_only).
+    """
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # type: ignore[override]
+            self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    return _Parser(**kwargs)
 
 
-def _common_options() -> argparse.ArgumentParser:
+def _common_options():
     """Options every subcommand accepts, before or after the subcommand name."""
-    common = _Parser(add_help=False)
+    import argparse
+
+    common = _parser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL (sqlite:///path or postgresql://...); default $DESKAPP_DB "
                              "or a SQLite file in your data folder")
@@ -42,9 +51,9 @@ def _registrars() -> list[Callable]:
     return [desk_command.register, store_commands.register, policy_cli.register, supervision_cli.register]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser():
     common = _common_options()
-    parser = _Parser(
+    parser = _parser(
         prog="deskapp",
         description="A keyboard-driven desk for complaint and customer-service handlers. "
                     "With no command, opens the desk.",
@@ -59,30 +68,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 
-def _desk_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
-    """The options of a plain `deskapp` (open the desk), parsed without importing any subcommand.
+_DESK_VALUES = ("--db", "--policies", "--theme")
 
-    Building the full parser imports every subcommand's module (~0.4 s of CPU);
-    a handler opening the desk should not pay for that. None: anything else
-    (a subcommand, --help, an error) goes to the full parser.
+
+def _desk_only(argv: Sequence[str] | None) -> SimpleNamespace | None:
+    """The options of a plain `deskapp` (open the desk), read without argparse or any subcommand.
+
+    Building the full parser imports every subcommand's module (~0.4 s of CPU),
+    and argparse itself (with gettext) another ~6 ms: a handler opening the
+    desk pays for neither. Only the exact spellings are read here (`--db URL`,
+    `--db=URL`, `--policies`, `--theme`, `--no-mouse`); anything else (a
+    subcommand, --help, an abbreviation, a value that looks like an option, an
+    error) answers None and goes to the full parser, which has the last word.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help", "--version") for a in argv):
-        return None
-    quick = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    for name in ("--db", "--policies", "--theme"):
-        quick.add_argument(name, default=None)
-    quick.add_argument("--no-mouse", action="store_true")
-    try:
-        args, rest = quick.parse_known_args(argv)
-    except (argparse.ArgumentError, SystemExit):
-        return None
-    if rest:
-        return None
+    values: dict[str, Optional[str]] = {"db": None, "policies": None, "theme": None}
+    no_mouse = False
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--no-mouse":
+            no_mouse, at = True, at + 1
+            continue
+        name, equals, value = word.partition("=")
+        if name not in _DESK_VALUES:
+            return None
+        if not equals:
+            if at + 1 >= len(argv) or argv[at + 1].startswith("-"):
+                return None  # argparse decides what a missing or option-like value means
+            value, at = argv[at + 1], at + 1
+        values[name[2:]] = value
+        at += 1
     from deskapp.tui.command import run_desk
 
-    args.func = run_desk
-    return args
+    return SimpleNamespace(**values, no_mouse=no_mouse, func=run_desk)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,12 +20,12 @@ frame. Every check still runs; only its order changes:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
 import sys
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,38 +43,48 @@ def _clock() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def policies_fingerprint(path: Path) -> Optional[str]:
-    """A key for 'this rules file passed the checks of this deskapp'; None if the file cannot be read."""
-    digest = hashlib.sha256()
+def _policies_key(path: Path) -> Optional[bytes]:
+    """What 'this rules file passed the checks of this deskapp' is about: the file's exact bytes,
+    the policy code's files (name, size, time) and the version. None if the file cannot be read."""
     try:
-        digest.update(path.read_bytes())
+        parts = [f"deskapp {__version__}\n{path}\n".encode()]
         for code in sorted(POLICY_CODE.glob("*.py")):
             stat = code.stat()
-            digest.update(f"{code.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+            parts.append(f"{code.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        parts.append(b"\n")
+        parts.append(path.read_bytes())
     except OSError:
         return None
-    digest.update(f"deskapp {__version__}".encode())
-    return digest.hexdigest()
+    return b"".join(parts)
 
 
-def _stamp(fingerprint: str) -> Path:
-    return config.data_dir() / "checked-policies" / fingerprint
+def _stamp(key: bytes) -> Path:
+    """The note for `key`, named by a checksum (zlib is loaded already; hashlib would cost ~6 ms
+    of start-up). The note holds the whole key, so a checksum shared by two files never counts."""
+    return config.data_dir() / "checked-policies" / f"{zlib.crc32(key):08x}-{len(key)}"
 
 
 def policies_known_good(path: Path) -> bool:
-    fingerprint = policies_fingerprint(path)
-    return fingerprint is not None and _stamp(fingerprint).is_file()
+    key = _policies_key(path)
+    if key is None:
+        return False
+    try:
+        return _stamp(key).read_bytes() == key
+    except OSError:
+        return False
 
 
 def remember_policies(path: Path) -> None:
     """Note that `path` passed every check (best effort: the desk works without the note)."""
-    fingerprint = policies_fingerprint(path)
-    if fingerprint is None:
+    key = _policies_key(path)
+    if key is None:
         return
-    stamp = _stamp(fingerprint)
+    stamp = _stamp(key)
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(f"{path}\n", encoding="utf-8")
+        partial = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+        partial.write_bytes(key)
+        partial.replace(stamp)  # never a half-written note that a later start would misread
     except OSError as exc:
         log.info("could not note that %s passed its checks: %s", path, exc)
 

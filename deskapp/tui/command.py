@@ -7,12 +7,15 @@ line on stderr with exit code 2 and the terminal is never left in a bad state.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import logging
 import os
+from typing import TYPE_CHECKING
 
 from deskapp.errors import ConfigError
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:

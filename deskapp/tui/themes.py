@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import yaml
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from deskapp.resources import shipped
+from deskapp.tui.parse_cache import ParseCache, remembered
 
 DEFAULT_THEME = "desk-dark"
 SIXTEEN_COLOUR_THEME = "desk-16"
@@ -47,8 +47,8 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def theme_from_mapping(data: object, source: str) -> Theme:
-    """Build and check a Theme from a parsed file. Raises ValueError('source: why')."""
+def theme_settings(data: object, source: str) -> dict:
+    """The checked settings of a Theme (plain data: see load_theme_file). Raises ValueError('source: why')."""
     if not isinstance(data, Mapping):
         raise ValueError(f"{source}: a theme file must be a mapping of settings")
     unknown = [k for k in data if k not in _ALLOWED]
@@ -85,21 +85,30 @@ def theme_from_mapping(data: object, source: str) -> Theme:
     if not isinstance(variables, Mapping):
         raise ValueError(f"{source}: variables: expected a mapping of name: value")
     kwargs["variables"] = {str(k): str(v) for k, v in variables.items()}
-    theme = Theme(**kwargs)
     try:
         # Derives every shade Textual needs; a bad value fails here, not at paint time.
-        theme.to_color_system().generate()
+        Theme(**kwargs).to_color_system().generate()
     except Exception as exc:  # noqa: BLE001 - any failure means "skip this theme"
         raise ValueError(f"{source}: {exc}") from None
-    return theme
+    return kwargs
 
 
-def load_theme_file(path: Path) -> Theme:
-    """One theme file -> Theme. Raises ValueError with a one-line 'file:line: message'."""
+def load_theme_file(path: Path, cache: ParseCache | None = None) -> Theme:
+    """One theme file -> Theme. Raises ValueError with a one-line 'file:line: message'.
+
+    With `cache`, a file whose text passed these checks before is not parsed or checked again
+    (deskapp.tui.parse_cache: the text must match to the byte).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot read: {exc}") from None
+    return Theme(**remembered(cache, path, text, lambda: theme_settings(_parse(path, text), str(path))))
+
+
+def _parse(path: Path, text: str) -> object:
+    import yaml
+
     try:
         # libyaml's parser when PyYAML has it: every theme is read at start-up, before the first frame.
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -110,7 +119,7 @@ def load_theme_file(path: Path) -> Theme:
         where = f"{path}:{line}" if line else str(path)
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ValueError(f"{where}: {problem}") from None
-    return theme_from_mapping(data, str(path))
+    return data
 
 
 def theme_folders() -> list[Path]:
@@ -126,16 +135,19 @@ def load_themes(folders: Iterable[Path] | None = None) -> ThemeSet:
     """Every *.yaml / *.yml theme in `folders`; a later theme with the same name replaces an earlier one."""
     result = ThemeSet()
     by_name: dict[str, Theme] = {}
+    cache = ParseCache("themes")
     for folder in folders if folders is not None else theme_folders():
         if not folder.is_dir():
             continue
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             try:
-                theme = load_theme_file(path)
+                theme = load_theme_file(path, cache)
             except ValueError as exc:
+                cache.forget(path)
                 result.warnings.append(f"theme skipped: {exc}")
                 continue
             by_name[theme.name] = theme
+    cache.save()
     result.themes = list(by_name.values())
     return result
 

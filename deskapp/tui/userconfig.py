@@ -17,11 +17,13 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
-
-import yaml
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from deskapp import config
+from deskapp.tui.parse_cache import ParseCache
+
+if TYPE_CHECKING:  # PyYAML is imported only when a file is parsed (start-up time: parse_cache)
+    import yaml
 
 KNOWN_SETTINGS = ("theme", "keys")
 # A key as Textual names it: a printable character, or a name like f5 / pageup / question_mark,
@@ -75,13 +77,22 @@ def yaml_error_line(exc: yaml.YAMLError, text: str) -> Optional[int]:
 
 
 def _scalar(node: yaml.Node) -> Optional[str]:
+    import yaml
+
     if isinstance(node, yaml.ScalarNode):
         return str(node.value)
     return None
 
 
+_REMEMBERED = ("theme", "theme_line", "keys", "key_lines")
+
+
 def load_user_config(path: Optional[Path] = None) -> UserConfig:
-    """Read the settings file (missing file = defaults). Never raises for the file's content."""
+    """Read the settings file (missing file = defaults). Never raises for the file's content.
+
+    A file read before without a problem is not parsed again while its text is unchanged
+    (deskapp.tui.parse_cache); a file with problems is always parsed, so they are always reported.
+    """
     path = path or config_path()
     cfg = UserConfig(path=path)
     try:
@@ -92,18 +103,36 @@ def load_user_config(path: Optional[Path] = None) -> UserConfig:
         cfg.parsed = False
         cfg.problem(None, f"cannot read: {exc}")
         return cfg
+    cache = ParseCache("config")
+    known = cache.get(path, text)
+    if isinstance(known, dict) and set(known) == set(_REMEMBERED):
+        for name in _REMEMBERED:
+            setattr(cfg, name, known[name])
+        return cfg
+    _parse(cfg, text)
+    if cfg.parsed and not cfg.problems:
+        cache.put(path, text, {name: getattr(cfg, name) for name in _REMEMBERED})
+    else:
+        cache.forget(path)
+    cache.save()
+    return cfg
+
+
+def _parse(cfg: UserConfig, text: str) -> None:
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         cfg.parsed = False
         mark = yaml_error_line(exc, text)
         cfg.problem(mark, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
-        return cfg
+        return
     if root is None:
-        return cfg
+        return
     if not isinstance(root, yaml.MappingNode):
         cfg.problem(root.start_mark.line + 1, "expected settings as 'name: value' lines (theme, keys)")
-        return cfg
+        return
     seen: set[str] = set()
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
@@ -123,10 +152,11 @@ def load_user_config(path: Optional[Path] = None) -> UserConfig:
             close = difflib.get_close_matches(str(name), KNOWN_SETTINGS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KNOWN_SETTINGS)})"
             cfg.problem(line, f"unknown setting {name!r}{hint}")
-    return cfg
 
 
 def _read_keys(cfg: UserConfig, node: yaml.Node) -> None:
+    import yaml
+
     if node.tag.endswith(":null"):
         return
     if not isinstance(node, yaml.MappingNode):
@@ -161,6 +191,8 @@ def save_theme(name: str, path: Optional[Path] = None) -> Optional[str]:
     Only the top-level `theme:` line is replaced (or added), so the rest of the file is untouched.
     A file that is not valid YAML is left alone rather than overwritten.
     """
+    import yaml
+
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")

@@ -27,7 +27,9 @@ def test_the_desk_options_take_the_quick_parser(argv, expected):
 
 
 @pytest.mark.parametrize("argv", [["demo"], ["--db", "x", "init"], ["--help"], ["-h"], ["--version"],
-                                  ["--db"], ["--bogus"], ["policy", "check"], ["users", "add", "jo"]])
+                                  ["--db"], ["--bogus"], ["policy", "check"], ["users", "add", "jo"],
+                                  ["--the", "desk-light"], ["--db", "--theme", "x"], ["--no-mouse", "--"],
+                                  ["--no-mouse=1"], ["-x"], ["--db", "u", "extra"]])
 def test_anything_else_goes_to_the_full_parser(argv):
     assert cli._desk_only(argv) is None
 
@@ -40,12 +42,33 @@ def test_the_quick_parser_and_the_full_one_agree_on_the_desk_options():
     assert full.func is quick.func
 
 
+_option_value = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.one_of(
+    st.sampled_from(["--db", "--policies", "--theme", "--no-mouse", "--", "-", "--d", "--the", "demo", "x"]),
+    st.builds(lambda name, value: f"{name}={value}", st.sampled_from(["--db", "--policies", "--theme"]),
+              _option_value),
+    _option_value), max_size=6))
+def test_the_quick_parser_reads_exactly_what_argparse_reads(words):
+    """Whatever it accepts, the full parser reads the same way; what it cannot be sure of, it hands on."""
+    quick = cli._desk_only(words)
+    if quick is None:
+        return
+    full = cli.build_parser().parse_args(words)
+    assert getattr(full, "command", None) is None
+    for name in ("db", "theme", "no_mouse", "policies"):
+        assert getattr(quick, name) == getattr(full, name, None), (name, words)
+
+
 def test_plain_deskapp_imports_no_subcommand_and_no_orm_before_the_screen():
     code = ("import sys\n"
             "from deskapp import cli\n"
             "import deskapp.tui.command as c\n"
             "c.run_desk = lambda args: print(sorted(m for m in sys.modules if m.startswith("
-            "('sqlalchemy', 'sqlmodel', 'deskapp.policy', 'deskapp.store.demo', 'alembic', 'holidays'))))\n"
+            "('sqlalchemy', 'sqlmodel', 'deskapp.policy', 'deskapp.store.demo', 'alembic', 'holidays', "
+            "'argparse', 'hashlib', 'yaml'))))\n"
             "cli.main(['--db', 'sqlite:////nowhere.db'])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

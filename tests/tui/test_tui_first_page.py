@@ -39,6 +39,24 @@ def test_a_rules_file_is_trusted_only_after_it_passed(demo_url, user, tmp_path):
     assert opening.start(demo_url, str(rules)).result() is None, "edited since: checked again"
 
 
+def test_the_note_of_a_checked_rules_file_holds_its_exact_bytes(tmp_path):
+    """The note is named by a checksum, but trusted only if it holds the very bytes: an edit of the
+    same length, or another file whose checksum happens to match, is checked again."""
+    rules = tmp_path / "policies.yaml"
+    rules.write_text("rules: []\n# aaaa\n", encoding="utf-8")
+    assert not opening.policies_known_good(rules)
+    opening.remember_policies(rules)
+    assert opening.policies_known_good(rules)
+    stamp = opening._stamp(opening._policies_key(rules))
+    rules.write_text("rules: []\n# bbbb\n", encoding="utf-8")  # same size, other bytes
+    assert not opening.policies_known_good(rules)
+    # A note under the right name with other content (a checksum collision) is not trusted either.
+    stamp.write_bytes(b"something else")
+    rules.write_text("rules: []\n# aaaa\n", encoding="utf-8")
+    assert not opening.policies_known_good(rules)
+    assert not list(stamp.parent.glob("*.tmp")), "notes are written aside and renamed"
+
+
 def test_a_trusted_file_that_fails_after_all_still_stops_the_desk(demo_url, user, tmp_path):
     rules = tmp_path / "policies.yaml"
     rules.write_text("rules:\n  - id: broken\n    when: 'case.no_such_fact'\n", encoding="utf-8")

@@ -56,6 +56,9 @@ class MainScreen(Screen):
     BINDING_GROUP_TITLE = "Desk"
     BINDINGS = [*action_bindings(), *NAVIGATION]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
+    # The queue has the focus from the start (not the first focusable widget, the hidden search box):
+    # one focus change, so one restyle, before the first frame.
+    AUTO_FOCUS = "#queue"
     # Moving quickly through the queue should not load every case passed over.
     CASE_LOAD_DELAY = 0.12
 
@@ -113,6 +116,11 @@ class MainScreen(Screen):
         self.wanted_case_id: Optional[int] = None
         self._pinned_case_id: Optional[int] = None  # see on_queue_view_highlighted
         self._load_timer: Optional[Timer] = None
+        # The width's layout class from the start: Textual would add it on the first resize, after
+        # the panes are styled, and restyle every widget on the screen a second time for it.
+        width = self.app.size.width if self.app is not None else 0
+        if width:
+            self.add_class(*self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS), update=False)
 
     # --- layout ------------------------------------------------------------
 
