@@ -209,6 +209,17 @@ class DeskApp(App):
             self.notices.append(("warning", notice))
         self.theme = chosen
 
+    def get_driver_class(self):
+        """Textual's driver for this terminal, sending only style changes (deskapp.tui.lean_driver)."""
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from deskapp.tui.lean_driver import lean, wants_lean_output
+
+        if isinstance(driver, type) and issubclass(driver, LinuxDriver) and wants_lean_output():
+            return lean(driver)
+        return driver
+
     # --- lifecycle ---------------------------------------------------------
 
     class DeskOpened(Message):

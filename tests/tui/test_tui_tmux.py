@@ -239,3 +239,42 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
         assert f"{broken}:" in screen and "Traceback" not in screen
     finally:
         tmux.kill()
+
+
+def _styled_screen(tmux: Tmux) -> str:
+    """The screen with each cell's colours and attributes, as tmux itself holds them (capture-pane -e),
+    once it has stopped changing (the case and advice panes load a moment after the cursor rests)."""
+    shown, deadline = "", time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.6)
+        now = tmux.run("capture-pane", "-e", "-p", "-t", tmux.session)
+        if now == shown:
+            break
+        shown = now
+    return shown
+
+
+@pytest.mark.parametrize("term, size", [("xterm-256color", (120, 40)), ("xterm", (80, 24))])
+def test_sending_only_style_changes_shows_the_same_cells(desk_env, term, size):
+    """The lean driver (deskapp.tui.sgr) against Textual's own output, in a real terminal emulator:
+    the same keys must leave the same characters with the same colours and attributes."""
+    command, _db, env = desk_env
+    screens = {}
+    for mode, extra in (("lean", {}), ("full", {"DESKAPP_FULL_STYLES": "1"})):
+        tmux = Tmux(f"desk-{mode}-{uuid.uuid4().hex[:8]}", dict(env, TERM=term, **extra))
+        tmux.start([command], *size)
+        try:
+            tmux.wait_for("C-10")
+            for key in ("Down", "Down", "End", "Up", "PageUp", "Tab", "Down", "3", "1", "Down"):
+                tmux.keys(key)
+                time.sleep(0.35)
+            shown = _styled_screen(tmux)
+            assert "DESKAPP-EXITED" not in shown and "C-10" in tmux.screen(), "the desk is still open"
+            screens[mode] = "\n".join(line.rstrip() for line in shown.splitlines() if "also open:" not in line)
+        finally:
+            tmux.kill()
+    # The header's clock may tick between the two runs.
+    import re
+
+    clock = re.compile(r"\d\d:\d\d(\x1b\[[0-9;]*m)*\s*$", re.MULTILINE)
+    assert clock.sub("", screens["lean"]) == clock.sub("", screens["full"])

@@ -27,6 +27,8 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.visual import RenderOptions
 
+from deskapp.tui.widgets.quiet_scrollbar import QuietScrollbar
+
 
 @dataclass(frozen=True, eq=False)
 class Block:
@@ -83,15 +85,18 @@ def _thumb(bar: ScrollBar) -> list:
                                            window_size=bar.window_size, position=bar.position).segments)
 
 
-class BlockLines(ScrollView):
+class BlockLines(QuietScrollbar, ScrollView):
     """A vertically scrolling list of Blocks, drawn with the Line API (`render_line`).
 
     `set_blocks(blocks, home=...)` replaces what is shown; `text` is everything
     shown as plain text (tests, screen readers).
     """
 
+    # The scrollbar's columns are kept whether or not it shows: a case whose history needs a
+    # scrollbar after one that did not would otherwise rewrap every line and repaint the pane
+    # whole (~9 KB over SSH at 120x40).
     DEFAULT_CSS = """
-    BlockLines { overflow-x: hidden; overflow-y: auto; }
+    BlockLines { overflow-x: hidden; overflow-y: auto; scrollbar-gutter: stable; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -99,7 +104,6 @@ class BlockLines(ScrollView):
         self._blocks: list[Block] = []
         self._lines: list[Strip] = []
         self._wrapped_at = -1  # the width self._lines were wrapped to
-        self._range_on_scrollbar: Optional[Size] = None  # the virtual size the scrollbar was last given
         self._pad_for: object = None
         self._wrap_cache: dict = {}
         self._pad = RichStyle()
@@ -167,6 +171,8 @@ class BlockLines(ScrollView):
         full = max(self.size.width, 1)
         scrollbar = self.styles.scrollbar_size_vertical if full > self.styles.scrollbar_size_vertical else 0
         narrow = full - scrollbar
+        if scrollbar and self.styles.scrollbar_gutter == "stable":
+            full = narrow  # the scrollbar's columns are never text (see DEFAULT_CSS)
         width = narrow if scrollbar and self._wrapped_at == narrow else full
         lines = self._wrap_to(width)
         fits = len(lines) <= self.size.height
@@ -257,18 +263,6 @@ class BlockLines(ScrollView):
         return self._lines[index].crop_extend(0, width, self._pad_style)
 
     # --- Textual ---------------------------------------------------------------------------
-
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        """After a layout, update the scrollbar only if this pane's size or scroll range really changed.
-
-        The layout hands a scroll view its viewport as `virtual_size`, which differs
-        from the real scroll range whenever there is something to scroll, so
-        Textual would repaint this pane's scrollbar after every layout anywhere on
-        the screen (e.g. the pane tabs being updated), ~1 KB each time.
-        """
-        changed = self.virtual_size != self._range_on_scrollbar
-        self._range_on_scrollbar = self.virtual_size
-        return super()._size_updated(size, virtual_size if changed else self.virtual_size, container_size, layout)
 
     def on_resize(self, event: Resize) -> None:
         if self._blocks:
