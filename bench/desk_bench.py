@@ -66,6 +66,7 @@ from bench.common import (  # noqa: E402
     Tmux,
     TmuxError,
     clean_env,
+    compile_bytecode,
     cpu_seconds,
     deskapp_command,
     human_bytes,
@@ -768,6 +769,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         url = f"sqlite:///{path}"
 
     print(f"machine: {machine_description()}", flush=True)
+    print(compile_bytecode(), flush=True)
     results: dict[str, Any] = {"machine": machine_description(), "args": vars(args)}
     tmux = Tmux()
     try:
