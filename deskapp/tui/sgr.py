@@ -57,8 +57,9 @@ _TOKEN = re.compile(
 _PARTIAL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*(?:\x1b)?|[ -/]*)?\Z")
 # CSI finals that paint cells with the current background (erase, insert, delete, scroll, repeat).
 _PAINTS = frozenset("@JKLMPSTXb")
-# Private modes that save or restore the cursor with its style (alternate screens).
-_SAVES_STYLE = frozenset({"?1049", "?1048", "?1047", "?47"})
+# Private modes that save (h) and restore (l) the cursor with its style: 1048, and the 1049 alternate
+# screen (47 and 1047 only switch screens, the style stays as it is).
+_SAVES_STYLE = frozenset({"?1049", "?1048"})
 
 
 def parse_sgr(params: str, state: Optional[State]) -> Optional[State]:
@@ -281,9 +282,10 @@ class SgrMinimizer:
                 add(token.group(0))
                 if esc == "8":
                     self._restore()
-                elif esc == "c":  # RIS, a full reset
+                elif esc == "c":  # RIS, a full reset (autowrap back on, too)
                     self.want = self.have = DEFAULT
                     self._saved = DEFAULT
+                    self._wraps = True
             else:
                 if token.group("text") is not None or token.group("control") is not None:
                     self._sync(add)

@@ -92,11 +92,8 @@ class BlockLines(QuietScrollbar, ScrollView):
     shown as plain text (tests, screen readers).
     """
 
-    # The scrollbar's columns are kept whether or not it shows: a case whose history needs a
-    # scrollbar after one that did not would otherwise rewrap every line and repaint the pane
-    # whole (~9 KB over SSH at 120x40).
     DEFAULT_CSS = """
-    BlockLines { overflow-x: hidden; overflow-y: auto; scrollbar-gutter: stable; }
+    BlockLines { overflow-x: hidden; overflow-y: auto; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -171,8 +168,6 @@ class BlockLines(QuietScrollbar, ScrollView):
         full = max(self.size.width, 1)
         scrollbar = self.styles.scrollbar_size_vertical if full > self.styles.scrollbar_size_vertical else 0
         narrow = full - scrollbar
-        if scrollbar and self.styles.scrollbar_gutter == "stable":
-            full = narrow  # the scrollbar's columns are never text (see DEFAULT_CSS)
         width = narrow if scrollbar and self._wrapped_at == narrow else full
         lines = self._wrap_to(width)
         fits = len(lines) <= self.size.height
