@@ -295,3 +295,19 @@ async def test_a_theme_change_recolours_every_line():
         after = [str(segment.style) for y in range(2) for segment in view.render_line(y)]
         assert before != after and len(before) == len(after)
         assert view.render_line(0).text.startswith("muted words")
+
+
+async def test_a_scrollbar_whose_thumb_moves_repaints_only_the_rows_that_changed():
+    app = LinesApp()
+    frames = Frames(app)
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(BlockLines)
+        view.set_blocks(entries(20))
+        await pilot.pause()
+        assert view.show_vertical_scrollbar
+        frames.clear()
+        view.set_blocks(entries(22))  # a longer range: the thumb shrinks by a row or so
+        await pilot.pause()
+        bar_x = view.vertical_scrollbar.region.x
+        bar_rows = {y for y, x1, x2 in frames.spans if x1 >= bar_x}
+        assert 0 < len(bar_rows) < view.scrollable_content_region.height, frames.spans

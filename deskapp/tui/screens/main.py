@@ -81,6 +81,9 @@ class MainScreen(Screen):
     }
     MainScreen.-narrow .pane.-active, MainScreen.-narrow #queue-pane.-active,
     MainScreen.-narrow #sidebar-pane.-active { display: block; }
+    /* One pane at a time: the advice pane is not painted while the queue moves, so it need not keep
+       its scrollbar's columns (PolicySidebar) and gets the whole width. */
+    MainScreen.-narrow #sidebar-pane { scrollbar-gutter: auto; }
     MainScreen #pane-tabs { display: none; height: 1; background: $panel; }
     MainScreen.-narrow #pane-tabs { display: block; }
     MainScreen #queue-title { height: 1; color: $text-muted; padding: 0 1; }

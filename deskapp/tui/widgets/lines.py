@@ -80,9 +80,15 @@ def last_difference(old: Strip, new: Strip) -> int:
 
 
 def _thumb(bar: ScrollBar) -> list:
-    """What a vertical scrollbar draws (to tell whether a new scroll range moves its thumb)."""
-    return list(ScrollBarRender.render_bar(size=bar.size.height, virtual_size=bar.window_virtual_size,
-                                           window_size=bar.window_size, position=bar.position).segments)
+    """What each row of a vertical scrollbar shows (to repaint only the rows a new scroll range changes).
+
+    Compared by what the terminal shows: the mouse actions a track cell carries differ above and
+    below the thumb, but those are read from the widget when clicked, not from the screen.
+    """
+    rows = ScrollBarRender.render_bar(size=bar.size.height, virtual_size=bar.window_virtual_size,
+                                      window_size=bar.window_size, position=bar.position).segments
+    return [(row.text, None if row.style is None else (row.style.color, row.style.bgcolor, row.style.reverse))
+            for row in rows]
 
 
 class BlockLines(QuietScrollbar, ScrollView):
@@ -150,6 +156,7 @@ class BlockLines(QuietScrollbar, ScrollView):
         """Mark as dirty only the visible lines whose cells changed, each up to its last changed cell."""
         width = self.scrollable_content_region.width
         blank = Strip.blank(width, self._pad_style)
+        regions = []
         for row in range(self.scrollable_content_region.height):
             index = top + row
             old = old_lines[index] if index < len(old_lines) else blank
@@ -157,7 +164,9 @@ class BlockLines(QuietScrollbar, ScrollView):
             old = old.crop_extend(0, width, self._pad_style)
             changed = last_difference(old, new)
             if changed:
-                self.refresh(Region(0, row, changed, 1))
+                regions.append(Region(0, row, changed, 1))
+        if regions:
+            self.refresh(*regions)
 
     def _wrap(self) -> None:
         """Wrap every block to the width available (less a scrollbar if the lines will not fit).
@@ -168,6 +177,8 @@ class BlockLines(QuietScrollbar, ScrollView):
         full = max(self.size.width, 1)
         scrollbar = self.styles.scrollbar_size_vertical if full > self.styles.scrollbar_size_vertical else 0
         narrow = full - scrollbar
+        if scrollbar and self.styles.scrollbar_gutter == "stable":
+            full = narrow  # a pane that keeps its scrollbar's columns never puts text there
         width = narrow if scrollbar and self._wrapped_at == narrow else full
         lines = self._wrap_to(width)
         fits = len(lines) <= self.size.height
@@ -202,8 +213,12 @@ class BlockLines(QuietScrollbar, ScrollView):
             bar = self.vertical_scrollbar
             before = _thumb(bar)
             bar.set_reactive(ScrollBar.window_virtual_size, size.height)
-            if _thumb(bar) != before:
+            after = _thumb(bar)
+            rows = [y for y, (old, new) in enumerate(zip(before, after)) if old != new]
+            if len(before) != len(after):
                 bar.refresh()
+            elif rows:
+                bar.refresh(*(Region(0, y, bar.size.width, 1) for y in rows))
         if self.scroll_y > self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 

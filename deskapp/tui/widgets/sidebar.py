@@ -126,10 +126,14 @@ class PolicySidebar(BlockLines):
     (ShownFindings: .findings, .worst, .text), .text.
     """
 
+    # The scrollbar's columns are kept whether or not it shows: advice that needs a scrollbar after
+    # advice that did not would otherwise rewrap every line, and Textual repaints a pane whole when
+    # its scrollbar comes or goes (~9 KB at 120x40, a quarter of the moves down an overdue queue).
     DEFAULT_CSS = """
     PolicySidebar {
         height: 1fr;
         padding: 0 1;
+        scrollbar-gutter: stable;
     }
     """
 
