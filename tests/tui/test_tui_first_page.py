@@ -148,3 +148,22 @@ def test_start_up_holds_garbage_collection_only_until_it_is_done(fake_desk):
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_the_first_screen_loads_only_what_it_shows():
+    """What the desk imports before its first frame: no YAML parser, no argparse or hashlib, no ORM,
+    and not the case's views (each frozen dataclass costs ~1 ms to make)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import deskapp.cli, deskapp.actions.opening, deskapp.store.first_page\n"
+            "import deskapp.tui.app, deskapp.tui.screens.main, deskapp.tui.widgets.queue_view\n"
+            "from deskapp.actions.views import HandlerView, QueueRow\n"
+            "late = ('yaml', 'argparse', 'hashlib', 'sqlalchemy', 'deskapp.actions.case_views', 'deskapp.policy')\n"
+            "print(sorted(m for m in sys.modules if m.startswith(late)))\n"
+            "from deskapp.actions.views import CaseView\n"
+            "print(CaseView.__module__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[]", "deskapp.actions.case_views"]

@@ -1,0 +1,138 @@
+"""The case's plain, read-only views and the handler's ActionRequest (see deskapp.actions.views).
+
+Kept apart from HandlerView and QueueRow only so that a desk opening shows its
+queue before these are made; everything imports them through
+deskapp.actions.views. Text fields are untrusted: render them literally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class PartyView:
+    id: int
+    role: str
+    name: str
+    designated: bool = False
+    authorised: bool = False
+    organisation: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    address: Optional[str] = None
+    notes: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    at: datetime
+    channel: str
+    direction: str
+    party_id: Optional[int]
+    party_name: Optional[str]
+    handler: Optional[str]  # username
+    outcome: Optional[str]
+    summary: str
+    body: Optional[str]
+    call_id: Optional[str] = None
+    reason: Optional[str] = None  # the handler's recorded reason when they went ahead against a warning
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    at: datetime
+    party_id: Optional[int]
+    purpose: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    id: int
+    case_id: int
+    case_ref: str
+    requested_by: str  # username
+    action: dict[str, Any]
+    findings: list[dict[str, Any]]
+    reason: Optional[str]
+    status: str
+    created_at: datetime
+    decided_by: Optional[str] = None
+    decided_at: Optional[datetime] = None
+    decision_reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """Everything the case pane and the policy sidebar need about one case, as loaded at `version`."""
+
+    id: int
+    ref: str
+    kind: str
+    category: str
+    title: str
+    stage: int
+    status: str
+    priority: int
+    vulnerable: bool
+    received_at: datetime
+    acknowledged_at: Optional[datetime]
+    responded_at: Optional[datetime]
+    closed_at: Optional[datetime]
+    status_changed_at: Optional[datetime]
+    stage2_at: Optional[datetime]
+    extension_days: int
+    due_at: Optional[datetime]
+    assigned_to: Optional[str]
+    stage1_handler: Optional[str]
+    version: int
+    parties: tuple[PartyView, ...] = ()
+    history: tuple[ContactView, ...] = ()  # oldest first
+    appointments: tuple[AppointmentView, ...] = ()
+    pending_approvals: tuple[ApprovalView, ...] = ()
+    updated_at: Optional[datetime] = None
+
+    def party(self, party_id: Optional[int]) -> Optional[PartyView]:
+        return next((p for p in self.parties if p.id == party_id), None)
+
+    @property
+    def designated_representative(self) -> Optional[PartyView]:
+        return next((p for p in self.parties if p.designated), None)
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """What a handler's form holds when they press submit (or while they type, for the live sidebar).
+
+    kind is one of vocab.ACTION_KINDS. Which fields matter depends on kind:
+      contact:  channel, direction, party_id, outcome, summary, body, call_id
+      message:  channel (email|letter|sms|portal), party_id, summary (subject), body
+      status:   to (a case status)
+      assign:   to (username), at_request_of (party id who asked for a named handler, if any)
+      escalate: to (username taking stage 2, optional), summary (why)
+      extend:   working_days, body (reason given to the customer)
+      end_call: party_id, summary, call_id (ends a call for abuse)
+      note:     body (internal note)
+    A warning during a call is a `contact` with outcome "warning_given" and the call's call_id.
+    """
+
+    kind: str
+    case_id: int
+    version: int
+    channel: Optional[str] = None
+    direction: Optional[str] = None
+    party_id: Optional[int] = None
+    outcome: Optional[str] = None
+    summary: str = ""
+    body: str = ""
+    to: Optional[str] = None
+    at_request_of: Optional[int] = None
+    working_days: Optional[int] = None
+    call_id: Optional[str] = None
+    at: Optional[datetime] = None  # when it happened; None = now
+    extra: dict[str, Any] = field(default_factory=dict)
