@@ -633,25 +633,29 @@ def visidata_figures(tmux: Tmux, path: Path, facts: QueueFacts, env: dict[str, s
     return out
 
 
-def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str],
-                      repeat: int) -> dict[str, list[tuple[float, Optional[float]]]]:
+def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str], repeat: int,
+                      other: Optional[str] = None) -> dict[str, list[tuple[float, Optional[float]]]]:
     """deskapp and VisiData to their first row on screen, launched in turn so both see the same host.
 
     The host's speed drifts between runs (see bench/README.md); alternating the
     two programs launch by launch keeps that drift out of the comparison.
+    `other` (a checkout's folder) adds a third program: deskapp with that
+    checkout first on PYTHONPATH (the "before" of a change, in the same turns).
     (seconds, CPU seconds by then) per launch, per program.
     """
     vd = program("vd")
-    out: dict[str, list[tuple[float, Optional[float]]]] = {"deskapp": []}
+    desk_row = lambda sc: bool(queue_refs(sc))  # noqa: E731
+    launches = [("deskapp", [*deskapp_command(), "--db", db.url], env, desk_row)]
+    if other:
+        launches.append((f"deskapp from {other}", [*deskapp_command(), "--db", db.url],
+                         dict(env, PYTHONPATH=other), desk_row))
     if vd is not None:
-        out["VisiData"] = []
-    launches = [("deskapp", [*deskapp_command(), "--db", db.url], lambda sc: bool(queue_refs(sc)))]
-    if vd is not None:
-        launches.append(("VisiData", [vd, str(path), "+0:cases::"], lambda sc: bool(_VD_ROW.search(sc))))
+        launches.append(("VisiData", [vd, str(path), "+0:cases::"], env, lambda sc: bool(_VD_ROW.search(sc))))
+    out: dict[str, list[tuple[float, Optional[float]]]] = {name: [] for name, *_ in launches}
     # One launch first, not counted: the first start after a rules change checks them in full
     # (measured apart by the full run), and both programs' files are then in the page cache.
-    for name, command, shown in launches:
-        run, started = tmux.launch(command, env, WIDTH, HEIGHT)
+    for name, command, run_env, shown in launches:
+        run, started = tmux.launch(command, run_env, WIDTH, HEIGHT)
         try:
             run.wait_for(shown, started, 90, f"{name}'s first row")
         except TmuxError as exc:
@@ -659,8 +663,8 @@ def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str],
         finally:
             run.kill()
     for i in range(repeat):
-        for name, command, shown in launches:
-            run, started = tmux.launch(command, env, WIDTH, HEIGHT)
+        for name, command, run_env, shown in launches:
+            run, started = tmux.launch(command, run_env, WIDTH, HEIGHT)
             try:
                 first, _ = run.wait_for(shown, started, 90, f"{name}'s first row")
                 pid = run.pid()
@@ -748,6 +752,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--only", choices=("all", "bytes", "first"), default="all",
                         help="'bytes': only the bytes-per-keystroke figures (pty), nothing in tmux; 'first': only "
                              "the first screen, deskapp and VisiData launched in turn (default all)")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="with --only first: also launch deskapp with this checkout first on PYTHONPATH, "
+                             "in the same turns (a before/after on the same host)")
     parser.add_argument("--quick", action="store_true",
                         help="shorter waits and one PageDown per launch (smoke tests; figures less steady)")
     args = parser.parse_args(argv)
@@ -770,6 +777,10 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     print(f"machine: {machine_description()}", flush=True)
     print(compile_bytecode(), flush=True)
+    if args.against:
+        import compileall
+
+        compileall.compile_dir(str(Path(args.against) / "deskapp"), quiet=1)
     results: dict[str, Any] = {"machine": machine_description(), "args": vars(args)}
     tmux = Tmux()
     try:
@@ -786,14 +797,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                 Path(args.json).write_text(json.dumps(results, indent=2, default=str))
             return 0
         if args.only == "first":
-            race = first_screen_race(tmux, sqlite_db, path, env, args.repeat)
+            race = first_screen_race(tmux, sqlite_db, path, env, args.repeat, args.against)
             results["first_screen"] = race
             print(f"\nfirst screen, whole process, {sqlite_db.cases:,} cases, {WIDTH}x{HEIGHT}, "
                   f"launched in turn {args.repeat} times\nmachine: {machine_description()}\n")
             for name, runs in race.items():
                 walls = [w for w, _c in runs]
                 cpus = [c for _w, c in runs if c is not None]
-                print(f"  {name:9} {_series(walls):>22}   CPU by then {median(cpus) if cpus else 0:.2f} s")
+                print(f"  {name:20} {_series(walls):>22}   CPU by then {median(cpus) if cpus else 0:.2f} s")
             if args.json:
                 Path(args.json).write_text(json.dumps(results, indent=2, default=str))
             return 0

@@ -98,3 +98,17 @@ def test_demo_load_bench_runs(tmp_path):
         pytest.skip("bench/demo_load.py is not in this checkout")
     done = _run([str(BENCH / "demo_load.py"), "--cases", "500"], timeout=120, cwd=tmp_path)
     assert "cases" in done.stdout
+
+
+@pytest.mark.tmux
+def test_first_screen_in_turn_runs(desk_run, tmp_path):
+    """--only first: each program launched in turn (here the same checkout twice, as a before/after)."""
+    url, _stdout, _figures = desk_run
+    out = tmp_path / "first.json"
+    done = _run([str(BENCH / "desk_bench.py"), "--db", url, "--only", "first", "--repeat", "2", "--against", str(ROOT),
+                 "--json", str(out)], timeout=180, cwd=tmp_path)
+    race = json.loads(out.read_text())["first_screen"]
+    assert set(race) >= {"deskapp", f"deskapp from {ROOT}"}, race
+    for name in ("deskapp", f"deskapp from {ROOT}"):
+        assert len(race[name]) == 2 and all(seconds > 0 for seconds, _cpu in race[name]), race
+    assert "launched in turn 2 times" in done.stdout
