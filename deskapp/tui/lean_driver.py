@@ -38,6 +38,14 @@ def lean(driver_class: type) -> type:
             self._styles.height = height
             return width, height
 
+        def process_message(self, message: Any) -> None:
+            # A terminal that reports its size in band (no SIGWINCH, no _get_terminal_size) resizes here.
+            from textual import events
+
+            if isinstance(message, events.Resize):
+                self._styles.height = message.size.height
+            super().process_message(message)
+
         def write(self, data: str) -> None:
             data = self._styles.feed(data)
             if data:

@@ -59,3 +59,14 @@ def test_the_terminal_is_handed_back_reset_and_taken_again_assuming_nothing():
     driver.start_application_mode()
     driver.write("\x1b[31mB")
     assert driver.written[-1] == "\x1b[0;31mB", "after a suspend the style is sent in full again"
+
+
+def test_a_resize_reported_in_band_gives_the_minimizer_the_new_height(monkeypatch):
+    from textual import events
+    from textual.driver import Driver
+    from textual.geometry import Size
+
+    driver = recording_lean_driver()
+    monkeypatch.setattr(Driver, "process_message", lambda self, message: None)
+    driver.process_message(events.Resize(Size(100, 33), Size(100, 33)))
+    assert driver._styles.height == 33
