@@ -28,6 +28,18 @@ def config_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: written beside it, then renamed over it.
+
+    A desk killed mid-write (or two desks writing at once) never leaves a half-written file
+    that a later start would misread. Makes the folder if needed; raises OSError.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / 'deskapp.db'}"
 

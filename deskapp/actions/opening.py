@@ -79,12 +79,8 @@ def remember_policies(path: Path) -> None:
     key = _policies_key(path)
     if key is None:
         return
-    stamp = _stamp(key)
     try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        partial = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
-        partial.write_bytes(key)
-        partial.replace(stamp)  # never a half-written note that a later start would misread
+        config.write_whole(_stamp(key), key)  # never a half-written note that a later start would misread
     except OSError as exc:
         log.info("could not note that %s passed its checks: %s", path, exc)
 

@@ -87,13 +87,8 @@ class ParseCache:
         """Write the cache if anything changed, whole or not at all (written aside, then renamed)."""
         if not self._dirty:
             return
-        target = _cache_file(self.kind)
         try:
-            blob = marshal.dumps({"stamp": _stamp(), "entries": self._entries})
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            partial.write_bytes(blob)
-            partial.replace(target)
+            config.write_whole(_cache_file(self.kind), marshal.dumps({"stamp": _stamp(), "entries": self._entries}))
             self._dirty = False
         except (OSError, ValueError) as exc:
             log.info("could not keep the parsed %s: %s", self.kind, exc)
