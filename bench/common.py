@@ -85,8 +85,8 @@ def deskapp_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "deskapp"]
 
 
-def compile_bytecode() -> str:
-    """Byte-compile the deskapp that will be measured, as installing it (pip, a wheel) does.
+def compile_bytecode(folder: Optional[Path] = None) -> str:
+    """Byte-compile the deskapp that will be measured (or the one in `folder`), as installing it does.
 
     An editable install never gets its .pyc files where PYTHONDONTWRITEBYTECODE is
     set (as on this project's machines), and compiling ~40 modules from source adds
@@ -95,10 +95,11 @@ def compile_bytecode() -> str:
     import compileall
     import importlib.util
 
-    spec = importlib.util.find_spec("deskapp")
-    if spec is None or not spec.submodule_search_locations:
-        return "deskapp not found: nothing compiled"
-    folder = Path(list(spec.submodule_search_locations)[0])
+    if folder is None:
+        spec = importlib.util.find_spec("deskapp")
+        if spec is None or not spec.submodule_search_locations:
+            return "deskapp not found: nothing compiled"
+        folder = Path(list(spec.submodule_search_locations)[0])
     ok = compileall.compile_dir(str(folder), quiet=1)
     return f"byte-compiled {folder} ({'ok' if ok else 'with errors'}), as an install does"
 

@@ -778,9 +778,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"machine: {machine_description()}", flush=True)
     print(compile_bytecode(), flush=True)
     if args.against:
-        import compileall
-
-        compileall.compile_dir(str(Path(args.against) / "deskapp"), quiet=1)
+        print(compile_bytecode(Path(args.against) / "deskapp"), flush=True)
     results: dict[str, Any] = {"machine": machine_description(), "args": vars(args)}
     tmux = Tmux()
     try:

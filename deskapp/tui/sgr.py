@@ -230,21 +230,21 @@ class SgrMinimizer:
                 if self._feed_scrolls():
                     self._sync(add)
             elif part.group(0) != "\r":
-                self._follow_cursor(((part.group(1), part.group(2)),))
+                self._follow_cursor(part.group(1), part.group(2))
             add(part.group(0))
 
-    def _follow_cursor(self, moves) -> None:
-        for params, final in moves:
-            if final in "Hf":
-                row = params.split(";", 1)[0]
-                self._row = int(row) if row.isdigit() else (1 if row == "" else None)
-            elif final == "d":
-                self._row = int(params) if params.isdigit() else (1 if params == "" else None)
-            elif final in "hl":
-                if params == "?7":
-                    self._wraps = final == "h"
-            elif final not in "CDG":  # those move along the line
-                self._row = None
+    def _follow_cursor(self, params: str, final: str) -> None:
+        """The cursor's line after `ESC[<params><final>` (a move or a mode)."""
+        if final in "Hf":
+            row = params.split(";", 1)[0]
+            self._row = int(row) if row.isdigit() else (1 if row == "" else None)
+        elif final == "d":
+            self._row = int(params) if params.isdigit() else (1 if params == "" else None)
+        elif final in "hl":
+            if params == "?7":
+                self._wraps = final == "h"
+        elif final not in "CDG":  # those move along the line
+            self._row = None
 
     def _feed_scrolls(self) -> bool:
         """True unless the cursor is known to be above the last line (then a line feed only moves it down)."""

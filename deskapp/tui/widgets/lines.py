@@ -178,7 +178,8 @@ class BlockLines(QuietScrollbar, ScrollView):
         scrollbar = self.styles.scrollbar_size_vertical if full > self.styles.scrollbar_size_vertical else 0
         narrow = full - scrollbar
         if scrollbar and self.styles.scrollbar_gutter == "stable":
-            full = narrow  # a pane that keeps its scrollbar's columns never puts text there
+            # A pane that keeps its scrollbar's columns never puts text there: one width, one wrap.
+            full, scrollbar = narrow, 0
         width = narrow if scrollbar and self._wrapped_at == narrow else full
         lines = self._wrap_to(width)
         fits = len(lines) <= self.size.height
