@@ -342,6 +342,15 @@ class DeskApp(App):
         self.theme = names[(index + 1) % len(names)]
         self.notify(f"Theme: {self.theme}", timeout=3, markup=False)
 
+    def action_redraw(self) -> None:
+        """Draw every cell again: the desk's driver sends only changed cells, so a screen spoiled by
+        something else (line noise, a message written to the terminal) is put right only by this."""
+        forget = getattr(self._driver, "forget_screen", None)
+        if forget is not None:
+            forget()
+        for screen in self.screen_stack:
+            screen.refresh()
+
     def get_system_commands(self, screen):
         """Textual's own palette commands, minus its key panel (the desk's `?` help replaces it)."""
         for command in super().get_system_commands(screen):

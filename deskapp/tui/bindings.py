@@ -76,6 +76,8 @@ def app_bindings() -> list[Binding]:
                 tooltip="Search every action by name"),
         Binding("ctrl+t", "cycle_theme", "Theme", id="app.cycle_theme", show=False,
                 tooltip="Switch to the next theme (saved for next time)"),
+        Binding("ctrl+l", "redraw", "Redraw", id="app.redraw", show=False,
+                tooltip="Draw the whole screen again (after line noise or a message over SSH)"),
         Binding("A", "approvals", "Approvals", id="app.approvals", show=False,
                 tooltip="Approval requests: decide them (supervisors), carry out or drop your own"),
         Binding("D", "dashboard", "Dashboard", id="app.dashboard", show=False,

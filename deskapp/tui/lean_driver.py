@@ -1,13 +1,16 @@
-"""The desk's terminal driver: Textual's own, sending only style changes (deskapp.tui.sgr).
+"""The desk's terminal driver: Textual's own, sending only the cells and styles that change.
 
 Over SSH every byte of a redraw counts. This wraps Textual's Linux driver so
-that what it writes goes through an SgrMinimizer first; the screen shows
-exactly the same cells. Before the terminal is handed back (quit, suspend) the
-terminal is brought to the style the stream left it in, and after it is taken
-again the minimizer assumes nothing about it.
+that what it writes goes through a CellFilter (deskapp.tui.cells: cells the
+terminal already shows are not sent again) and then an SgrMinimizer
+(deskapp.tui.sgr: only style changes); the screen shows exactly the same cells.
+Before the terminal is handed back (quit, suspend) the cursor and style are
+brought to where the stream left them, and after it is taken again, or the
+terminal is resized, nothing is assumed about it. `forget_screen()` (ctrl+l)
+sends the next frame in full, for a screen spoiled by something else.
 
-DESKAPP_FULL_STYLES=1 turns this off (every style sent in full, as Textual
-does), for a terminal that shows something wrong with it.
+DESKAPP_FULL_STYLES=1 turns this off (every cell and style sent as Textual
+writes it), for a terminal that shows something wrong with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from deskapp.tui.cells import CellFilter
 from deskapp.tui.sgr import SgrMinimizer
 
 
@@ -29,13 +33,16 @@ def lean(driver_class: type) -> type:
     class LeanDriver(driver_class):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            self._cells = CellFilter()
             self._styles = SgrMinimizer()
 
         def _get_terminal_size(self) -> tuple[int, int]:
             # Asked at start and on every resize: the minimizer needs the height to tell a line
             # feed that scrolls (and paints) from one that only moves the cursor down.
+            # The cell filter starts again from nothing: a terminal may rewrap or clear on a resize.
             width, height = super()._get_terminal_size()
             self._styles.height = height
+            self._cells.resize(width, height)
             return width, height
 
         def process_message(self, message: Any) -> None:
@@ -44,22 +51,32 @@ def lean(driver_class: type) -> type:
 
             if isinstance(message, events.Resize):
                 self._styles.height = message.size.height
+                if (message.size.width, message.size.height) != (self._cells.width, self._cells.height):
+                    self._cells.resize(message.size.width, message.size.height)
             super().process_message(message)
 
         def write(self, data: str) -> None:
-            data = self._styles.feed(data)
+            data = self._styles.feed(self._cells.feed(data))
             if data:
                 super().write(data)
 
+        def forget_screen(self) -> None:
+            """The next frame goes out in full (the handler asked for a redraw: something spoiled the screen)."""
+            self._cells.forget()
+            self._styles.forget()
+
         def start_application_mode(self) -> None:
-            self._styles.forget()  # whatever ran in the terminal meanwhile may have left any style
+            # Whatever ran in the terminal meanwhile may have left any cell and style.
+            self._cells.forget()
+            self._styles.forget()
             super().start_application_mode()
 
         def stop_application_mode(self) -> None:
-            rest = self._styles.flush()
+            rest = self._styles.feed(self._cells.flush()) + self._styles.flush()
             if rest and getattr(self, "_writer_thread", None) is not None:
                 super().write(rest)
             super().stop_application_mode()
+            self._cells.forget()
             self._styles.forget()
 
     LeanDriver.__name__ = LeanDriver.__qualname__ = f"Lean{driver_class.__name__}"

@@ -271,6 +271,8 @@ class SgrMinimizer:
                 restores = (final == "l" and params in _SAVES_STYLE) or (final == "u" and not params and not inter)
                 if saves:
                     self._save(add)
+                elif restores:
+                    self._sync(add)  # a terminal with nothing saved may keep the style it has: give it the stream's
                 add(token.group(0))
                 if restores:
                     self._restore()
@@ -279,6 +281,8 @@ class SgrMinimizer:
             elif esc is not None:
                 if esc == "7":
                     self._save(add)
+                elif esc == "8":
+                    self._sync(add)
                 add(token.group(0))
                 if esc == "8":
                     self._restore()

@@ -170,13 +170,13 @@ def _read_keys(cfg: UserConfig, node: yaml.Node) -> None:
             cfg.problem(line, "keys: a binding id must be a word such as desk.log_contact")
             continue
         if value is None or value_node.tag.endswith(":null") or not value.strip():
-            cfg.problem(line, f"keys: {binding_id}: expected a key such as c or ctrl+l")
+            cfg.problem(line, f"keys: {binding_id}: expected a key such as c or ctrl+o")
             continue
         keys = [k.strip() for k in value.split(",")]
         bad = [k for k in keys if not _KEY.match(k)]
         if bad or not all(keys):
             cfg.problem(line, f"keys: {binding_id}: {', '.join(bad) or value!r} is not a key name "
-                              "(examples: c, N, ctrl+l, f5, question_mark)")
+                              "(examples: c, N, ctrl+o, f5, question_mark)")
             continue
         cfg.keys[binding_id] = ",".join(keys)
         cfg.key_lines[binding_id] = line

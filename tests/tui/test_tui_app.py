@@ -56,16 +56,43 @@ async def test_help_lists_every_binding_with_id_and_key():
 
 
 async def test_help_shows_remapped_key(tmp_path):
-    path = config_file(tmp_path, "keys:\n  desk.log_contact: ctrl+l\n  desk.search: 'ctrl+f,slash'\n")
+    path = config_file(tmp_path, "keys:\n  desk.log_contact: ctrl+o\n  desk.search: 'ctrl+f,slash'\n")
     app = make_app(config_file=path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
         text = app.screen.text
         contact = next(ln for ln in text.splitlines() if "desk.log_contact" in ln)
-        assert contact.split()[0] == "^l"
+        assert contact.split()[0] == "^o"
         search = next(ln for ln in text.splitlines() if "desk.search" in ln)
         assert search.strip().startswith("^f, /")
+
+
+async def test_ctrl_l_redraws_the_whole_screen_from_nothing():
+    """The desk's driver sends only changed cells; ctrl+l makes it forget what the terminal shows and
+    repaints every widget, so a screen spoiled by something else is put right."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        forgotten = []
+        app._driver.forget_screen = lambda: forgotten.append(True)
+        shown = []
+        real_display = app._display
+        app._display = lambda screen, renderable: (shown.append(renderable), real_display(screen, renderable))
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert forgotten == [True]
+        from textual._compositor import LayoutUpdate
+
+        assert any(isinstance(update, LayoutUpdate) and update.region.size == app.size for update in shown), \
+            "the whole screen is sent again"
+
+
+async def test_a_keymap_may_not_take_ctrl_l_from_the_redraw(tmp_path):
+    app = make_app(config_file=config_file(tmp_path, "keys:\n  desk.log_contact: ctrl+l\n"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert any("ctrl+l is already the key for app.redraw" in n for n in notices(app)), notices(app)
 
 
 async def test_help_fits_80x24_and_scrolls():

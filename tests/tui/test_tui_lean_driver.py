@@ -1,4 +1,4 @@
-"""The desk's driver sends only style changes, and hands the terminal back in the style it found."""
+"""The desk's driver sends only changed cells and style changes, and hands the terminal back as it found it."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ def recording_lean_driver():
     driver_class = lean(_Recording)
     driver = driver_class.__new__(driver_class)
     _Recording.__init__(driver)
+    from deskapp.tui.cells import CellFilter
     from deskapp.tui.sgr import SgrMinimizer
 
+    driver._cells = CellFilter()
     driver._styles = SgrMinimizer()
     return driver
 
@@ -70,3 +72,50 @@ def test_a_resize_reported_in_band_gives_the_minimizer_the_new_height(monkeypatc
     monkeypatch.setattr(Driver, "process_message", lambda self, message: None)
     driver.process_message(events.Resize(Size(100, 33), Size(100, 33)))
     assert driver._styles.height == 33
+
+
+FRAME = "\x1b[1;1H\x1b[38;5;188;48;5;16mC-1001 Rent\x1b[0m\x1b[2;1H\x1b[38;5;246;48;5;16mdue 12 Dec\x1b[0m\x1b[1;1H"
+
+
+def test_a_frame_the_terminal_already_shows_is_not_sent_again(monkeypatch):
+    from textual import events
+    from textual.driver import Driver
+    from textual.geometry import Size
+
+    driver = recording_lean_driver()
+    monkeypatch.setattr(Driver, "process_message", lambda self, message: None)
+    driver.process_message(events.Resize(Size(40, 10), Size(40, 10)))
+    driver.write(FRAME)
+    assert "C-1001" in "".join(driver.written)
+    driver.written.clear()
+    driver.write(FRAME)
+    assert driver.written == [], "nothing changed on the screen: nothing is sent"
+    driver.write(FRAME.replace("1001", "1002"))
+    assert "".join(driver.written) == "\x1b[5C\x1b[38;5;188m2\r", "one cell, its colour and the way back"
+
+    driver.written.clear()
+    driver.forget_screen()  # ctrl+l
+    driver.write(FRAME)
+    assert "C-1001 Rent" in "".join(driver.written) and "due 12 Dec" in "".join(driver.written)
+    driver.written.clear()
+    driver.process_message(events.Resize(Size(41, 10), Size(41, 10)))
+    driver.write(FRAME)
+    assert "C-1001 Rent" in "".join(driver.written), "after a resize the terminal may show anything"
+    driver.written.clear()
+    driver.stop_application_mode()
+    driver.start_application_mode()
+    driver.write(FRAME)
+    assert "C-1001 Rent" in "".join(driver.written), "after a suspend too"
+
+
+def test_the_cursor_is_left_where_textual_put_it_when_the_terminal_is_let_go(monkeypatch):
+    from textual import events
+    from textual.driver import Driver
+    from textual.geometry import Size
+
+    driver = recording_lean_driver()
+    monkeypatch.setattr(Driver, "process_message", lambda self, message: None)
+    driver.process_message(events.Resize(Size(40, 10), Size(40, 10)))
+    driver.write(FRAME)
+    driver.write(FRAME[:-len("\x1b[1;1H")] + "\x1b[5;7H")  # nothing drawn, the cursor parked elsewhere
+    assert "".join(driver.written).endswith("\x1b[5;7H")

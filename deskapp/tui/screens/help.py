@@ -165,7 +165,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Content(""), id="help-body", markup=False)
             if self.config_file:
                 yield Static(line(("\nRemap a key by its id in ", "$text-muted"), self.config_file,
-                                  (", e.g.\n  keys:\n    desk.log_contact: ctrl+l", "$text-muted")),
+                                  (", e.g.\n  keys:\n    desk.log_contact: f2", "$text-muted")),
                              id="help-config", markup=False)
 
     def on_mount(self) -> None:
