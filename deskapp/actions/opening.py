@@ -122,6 +122,9 @@ class PendingDesk:
         # This thread imports and compiles for ~0.5 s of CPU while the handler may already be using
         # the first screen: a short GIL switch interval hands the screen's thread the GIL within
         # 1 ms of asking instead of 5, so keys pressed meanwhile still answer promptly.
+        read_tail = getattr(self.queue, "read_tail", None)
+        if callable(read_tail):
+            read_tail()  # End in the first second then finds the queue's end already read
         interval = sys.getswitchinterval()
         sys.setswitchinterval(min(interval, 0.001))
         try:

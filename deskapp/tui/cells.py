@@ -20,8 +20,10 @@ or the handler asked for a redraw (ctrl+l).
 
 Cursor moves are sent lazily, only before something is drawn, and at the end of
 every write the cursor is put where the stream left it (Textual parks it for
-input methods). Styles are sent as full SGR codes before drawn text; the
-SgrMinimizer after this stage turns them into the shortest changes.
+input methods). A style is sent just before the text it colours, as the change
+from the style the terminal has; blanks that look the same in that style take
+no change at all. The SgrMinimizer after this stage still shortens the styles
+of whatever passed through as written.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ Add = Callable[[str], None]
 _SCREEN_MODES = frozenset({"?47", "?1047", "?1049", "?3", "?5"})
 # Modes after which positions or margins are not the plain screen's: nothing is skipped until reset.
 _ODD_MODES = frozenset({"?6", "?69"})
-
-
 
 # The stream cut at its escape sequences and controls (captured): text, sequence, text, sequence ...
 _SPLIT = re.compile(

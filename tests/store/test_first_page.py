@@ -208,3 +208,16 @@ def test_end_before_the_desk_opens_needs_no_real_queue(demo_file):
     assert not opened, "End before the desk opens reads the end itself"
     assert fpq.rows(20, 30) == list(everything[20:30]) and opened, "the middle waits for the opened desk"
     assert fpq.cached(total - 1) is None, "once opened, the real queue answers"
+
+
+def test_the_queues_end_can_be_read_ahead_of_end(demo_file):
+    page = read_first_page(f"sqlite:///{demo_file}", "sam", rows=10)
+    everything = read_first_page(f"sqlite:///{demo_file}", "sam", rows=1000).rows
+    fpq = FirstPageQueue(page, lambda: pytest.fail("reading ahead must not wait for the desk"), lambda: NOW)
+    total = page.total
+    assert fpq.cached(total - 1) is None
+    fpq.read_tail()
+    assert fpq.is_loaded(total - 5, total) and fpq.cached(total - 1) == everything[total - 1]
+    small = FirstPageQueue(read_first_page(f"sqlite:///{demo_file}", "sam", rows=1000), lambda: None, lambda: NOW)
+    small.read_tail()  # the whole queue is in the first page: nothing more to read
+    assert small._tail is None

@@ -167,3 +167,17 @@ def test_the_first_screen_loads_only_what_it_shows():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["[]", "deskapp.actions.case_views"]
+
+
+def test_the_queues_end_is_read_before_the_desk_starts_opening(monkeypatch):
+    """End pressed while the ORM and the rules load (a busy GIL) must not have to read the end itself."""
+    order = []
+
+    class Queue:
+        def read_tail(self):
+            order.append("read the end")
+
+    pending = opening.PendingDesk(me=None, db_url="sqlite:///unused.db", queue=Queue())
+    monkeypatch.setattr(opening.PendingDesk, "_open_desk", lambda self: order.append("open the desk"))
+    pending._open()
+    assert order == ["read the end", "open the desk"]
