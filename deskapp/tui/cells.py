@@ -133,9 +133,13 @@ class CellFilter:
                 if place and not self._odd_reasons:
                     self._move_source(*place)
                     continue
-            elif piece[-1] == "m" and piece[1] == "[" and _SGR_BODY.fullmatch(piece, 2, len(piece) - 1):
-                self._style(piece, piece[2:-1], add)
-                continue
+            elif piece[-1] == "m" and piece[1] == "[":
+                if piece == "\x1b[0m":  # Textual's reset after every run
+                    self.want = DEFAULT
+                    continue
+                if _SGR_BODY.fullmatch(piece, 2, len(piece) - 1):
+                    self._style(piece, piece[2:-1], add)
+                    continue
             self._sequence(piece, add)
         self._sync_cursor(add)
         return "".join(out)
@@ -166,7 +170,7 @@ class CellFilter:
 
     def _text(self, text: str, add: Add) -> None:
         src, want = self._src, self.want
-        if src is None or self._feeds or want is None or self._odd:
+        if src is None or self._feeds or want is None or self._odd_reasons:
             self._faithful(text, add)
             return
         row, col = src
@@ -177,15 +181,12 @@ class CellFilter:
             return
         chars, styles = self._chars[row], self._styles[row]
         new = list(text)
-        if " " in text:
-            blank = self._blank(want)
-            looks = [blank if char == " " else want for char in text]
-        else:
-            looks = [want] * size
-        if chars[col:end] != new or styles[col:end] != looks:
-            for start, stop in self._changed(text, chars, styles, col, looks):
+        if chars[col:end] != new or styles[col:end] != [want] * size:
+            # Stored styles are the ones last drawn; a blank counts by its look (see _blank).
+            for start, stop in self._changed(text, chars, styles, col, want):
                 self._move_to(row, col + start, add)
-                if text[start] == " " and self._shown is not None and looks[start] == self._blank(self._shown):
+                shown = self._shown
+                if text[start] == " " and shown is not None and self._blank(shown) == self._blank(want):
                     # Blanks look the same in the style the terminal has: no change is sent for them.
                     blanks = len(text[start:stop]) - len(text[start:stop].lstrip(" "))
                     add(text[start:start + blanks])
@@ -195,27 +196,35 @@ class CellFilter:
                     add(text[start:stop])
                 self._out = (row, col + stop)
             chars[col:end] = new
-            styles[col:end] = looks
+            styles[col:end] = [want] * size
         self._src = (row, end)
         self._synced = self._out == self._src
 
-    def _changed(self, text: str, chars: list, styles: list, col: int, looks: list) -> list[list[int]]:
+    def _changed(self, text: str, chars: list, styles: list, col: int, want: State) -> list[list[int]]:
         """The spans of `text` (offsets) whose cells differ, joined where a jump costs more than resending."""
+        blank = self._blank
+        looks_blank = blank(want)
+        size = len(text)
+        differs = [
+            old != char or (style != want and not (char == " " and style is not None and blank(style) == looks_blank))
+            for old, char, style in zip(chars[col:col + size], text, styles[col:col + size])
+        ]
         spans: list[list[int]] = []
-        at, size = 0, len(text)
-        while at < size:
-            if chars[col + at] == text[at] and styles[col + at] == looks[at]:
-                at += 1
-                continue
-            stop = at + 1
-            while stop < size and not (chars[col + stop] == text[stop] and styles[col + stop] == looks[stop]):
-                stop += 1
-            if spans and _jump_len(at - spans[-1][1]) >= len(text[spans[-1][1]:at].encode()):
+        at = 0
+        while True:
+            try:
+                start = differs.index(True, at)
+            except ValueError:
+                return spans
+            try:
+                stop = differs.index(False, start)
+            except ValueError:
+                stop = size
+            if spans and _jump_len(start - spans[-1][1]) >= len(text[spans[-1][1]:start].encode()):
                 spans[-1][1] = stop
             else:
-                spans.append([at, stop])
+                spans.append([start, stop])
             at = stop
-        return spans
 
     def _blank(self, state: State) -> State:
         """How a space in `state` looks: only its background, unless a line or reverse video draws the
