@@ -341,6 +341,32 @@ async def test_80x24_nothing_clipped():
         assert all(len(line) <= 80 for line in screen_lines(app))
 
 
+async def test_the_footer_lays_the_screen_out_again_only_when_its_height_changes():
+    """A layout repaints the whole screen: moving between panes changes the footer's keys, not its
+    height, so only the footer is redrawn; the search box's shorter footer does change the height."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one("#footer")
+        layouts = []
+        real_refresh = footer.refresh
+
+        def refresh(*regions, **kwargs):
+            layouts.append(kwargs.get("layout", False))
+            return real_refresh(*regions, **kwargs)
+
+        footer.refresh = refresh
+        assert "Open" in "\n".join(screen_lines(app)[-2:])
+        await pilot.press("tab")  # to the case pane: Enter no longer opens a case
+        await pilot.pause()
+        assert layouts and not any(layouts), layouts
+        assert "Open" not in "\n".join(screen_lines(app)[-2:]) and footer.region.height == 2
+        layouts.clear()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert any(layouts) and footer.region.height == 1, "the search box's keys fit one row"
+
+
 async def test_search_opens_applies_and_clears():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

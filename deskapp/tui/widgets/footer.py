@@ -24,6 +24,8 @@ class DeskFooter(Widget):
     }
     """
 
+    _drawn: list[tuple[str, str, bool]] | None = None  # the items last laid out
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
@@ -31,8 +33,19 @@ class DeskFooter(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen) -> None:
-        if self.is_attached and screen is self.screen:
-            self.refresh(layout=True)
+        """Redraw when what the footer shows changed; lay the screen out again only if its height did.
+
+        Bindings change with every move of the focus (a search submitted, a pane
+        changed); a layout repaints the whole screen, in the same moments the
+        desk is reading the new rows.
+        """
+        if not (self.is_attached and screen is self.screen):
+            return
+        items = self.items()
+        if items == self._drawn:
+            return
+        height = len(self._rows(self.size.width or 80, items))
+        self.refresh(layout=height != self.size.height or self._drawn is None)
 
     def items(self) -> list[tuple[str, str, bool]]:
         """(key shown, description, enabled) for each binding shown in the footer, one per action."""
@@ -45,10 +58,10 @@ class DeskFooter(Widget):
             out.append((self.app.get_key_display(binding), binding.description, enabled))
         return out
 
-    def _rows(self, width: int) -> list[Content]:
+    def _rows(self, width: int, items: list[tuple[str, str, bool]] | None = None) -> list[Content]:
         rows: list[Content] = []
         current = Content("")
-        for key, description, enabled in self.items():
+        for key, description, enabled in self.items() if items is None else items:
             piece = line((f" {key} ", "bold $footer-key-foreground" if enabled else "$text-disabled"),
                          (description, "" if enabled else "$text-disabled"), " ")
             if current.cell_length and current.cell_length + piece.cell_length > width:
@@ -63,4 +76,5 @@ class DeskFooter(Widget):
         return len(self._rows(width))
 
     def render(self) -> Content:
-        return Content("\n").join(self._rows(self.size.width or 80))
+        self._drawn = self.items()
+        return Content("\n").join(self._rows(self.size.width or 80, self._drawn))
