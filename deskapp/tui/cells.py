@@ -81,6 +81,7 @@ class CellFilter:
         self._reach = 0  # with only `_row` known: the column the stream's text has reached, as Textual counts
         self._out: Optional[tuple[int, int]] = None  # where the terminal's cursor is, if known
         self._synced = True  # the terminal's cursor is where the stream's is (even if neither is known)
+        self._fresh = False  # `_out` was set by a move this write made (see _move_to)
         # Why cells cannot be trusted now (scroll margins, origin mode, another character set, insert
         # mode ...): while any reason stands, everything is sent as it was written.
         self._odd_reasons: set[str] = set()
@@ -115,6 +116,7 @@ class CellFilter:
         if not self._chars:  # no size yet: nothing can be placed
             self.want = self._shown = None
             return data
+        self._fresh = False  # the terminal's cursor is trusted only after this write has placed it
         out: list[str] = []
         add = out.append
         text_at, places = self._text, self._places
@@ -509,14 +511,21 @@ class CellFilter:
         self._out = (row, self.width)
 
     def _move_to(self, row: int, col: int, add: Add) -> None:
-        """The shortest move of the terminal's cursor from where it is to (row, col)."""
-        out = self._out
+        """The shortest move of the terminal's cursor from where it is to (row, col).
+
+        Each write starts with an absolute move: between two writes another program
+        (a `wall` message, a stray background job) may have moved the cursor, and a
+        move relative to the wrong place would misplace every cell after it, or
+        scroll the screen.
+        """
+        out = self._out if self._fresh else None
         if out == (row, col):
             return
         if col == 0:
             best = "\x1b[H" if row == 0 else f"\x1b[{row + 1}H"
         else:
             best = f"\x1b[{row + 1};{col + 1}H"
+        self._fresh = True
         if out is not None:
             if 0 < row - out[0] <= 3:
                 # Back to the line's start and down: "\r\n" lands there whether or not the terminal turns

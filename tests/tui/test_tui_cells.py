@@ -101,9 +101,10 @@ def test_a_short_unchanged_gap_is_sent_again_a_long_one_jumped():
     cells = CellFilter()
     cells.resize(WIDTH, HEIGHT)
     cells.feed(frame({0: "abcdef"}))
-    assert cells.feed(frame({0: "XbcdeY"})) == "XbcdeY\r", "four cells cost less sent again than jumped"
+    # (each write places the cursor absolutely first: another program may have moved it since)
+    assert cells.feed(frame({0: "XbcdeY"})) == "\x1b[HXbcdeY\r", "four cells cost less sent again than jumped"
     cells.feed(frame({0: "abcdefghijkl"}))
-    assert cells.feed(frame({0: "XbcdefghijkY"})) == "X\x1b[10CY\r"
+    assert cells.feed(frame({0: "XbcdefghijkY"})) == "\x1b[HX\x1b[10CY\r"
 
 
 def test_blanks_whose_text_colour_alone_changed_are_not_sent_again():
@@ -256,3 +257,13 @@ def test_screen_switches_and_resets_forget_the_screen(data):
     shown = frame({0: "abc"})
     cells.feed(shown)
     assert "abc" in cells.feed(data + shown)
+
+
+def test_each_write_places_the_cursor_itself_before_it_draws():
+    """Between two writes another program may move the cursor (a `wall` message): a move relative to
+    where this filter left it would misplace the cells, or scroll the screen from its last line."""
+    cells = CellFilter()
+    cells.resize(WIDTH, HEIGHT)
+    cells.feed(frame({HEIGHT - 2: "second last", HEIGHT - 1: "last line"}, cursor=(HEIGHT - 2, 0)))
+    out = cells.feed(frame({HEIGHT - 2: "second last", HEIGHT - 1: "Last line"}, cursor=(HEIGHT - 2, 0)))
+    assert out.startswith(f"\x1b[{HEIGHT}HL"), f"not \\r\\n from where the last write left it: {out!r}"

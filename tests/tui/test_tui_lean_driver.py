@@ -91,7 +91,7 @@ def test_a_frame_the_terminal_already_shows_is_not_sent_again(monkeypatch):
     driver.write(FRAME)
     assert driver.written == [], "nothing changed on the screen: nothing is sent"
     driver.write(FRAME.replace("1001", "1002"))
-    assert "".join(driver.written) == "\x1b[5C\x1b[38;5;188m2\r", "one cell, its colour and the way back"
+    assert "".join(driver.written) == "\x1b[1;6H\x1b[38;5;188m2\r", "one cell, its colour and the way back"
 
     driver.written.clear()
     driver.forget_screen()  # ctrl+l

@@ -305,3 +305,31 @@ def _looks(captured: str, width: int, height: int) -> list[list[tuple]]:
                             cell.strikethrough, cell.reverse, cell.blink))
         looks.append(row)
     return looks
+
+
+def test_ctrl_l_puts_right_a_screen_another_program_spoiled(desk_env):
+    """The desk sends only cells that changed, so text another program wrote over it (a `wall`
+    message, line noise) would stay until those cells change; ctrl+l draws every cell again."""
+    command, _db, env = desk_env
+    tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
+    tmux.start([command], 100, 30)
+    try:
+        tmux.wait_for("C-10")
+        time.sleep(1.0)  # the case and advice panes have loaded
+        before = _styled_screen(tmux)
+        tty = tmux.run("display-message", "-p", "-t", tmux.session, "#{pane_tty}").strip()
+        with open(tty, "w", encoding="utf-8") as terminal:
+            # Over the blank lower part of the case pane, where the next keys change nothing.
+            terminal.write("\x1b[24;47H\x1b[41mSPOILED BY ANOTHER\x1b[0m\x1b[26;50HNOISE")
+        assert "SPOILED" in tmux.wait_for("SPOILED")
+        tmux.keys("Tab", "Tab", "Tab")  # around the panes and back: the desk repaints what it changed
+        time.sleep(0.8)
+        assert "SPOILED" in tmux.screen(), "cells the desk did not change are not sent again"
+        tmux.keys("C-l")
+        time.sleep(0.8)
+        after = _styled_screen(tmux)
+        assert "SPOILED" not in after and "NOISE" not in after
+        clock = __import__("re").compile(r"\d\d:\d\d(\x1b\[[0-9;]*m)*\s*$", __import__("re").MULTILINE)
+        assert _looks(clock.sub("", after), 100, 30) == _looks(clock.sub("", before), 100, 30)
+    finally:
+        tmux.kill()
