@@ -86,6 +86,7 @@ class CellFilter:
         # mode ...): while any reason stands, everything is sent as it was written.
         self._odd_reasons: set[str] = set()
         self._wraps = True
+        self._linked = False  # inside an OSC 8 hyperlink
         self._single: dict[str, bool] = {}
         self._blanks: dict[State, State] = {}
         self._parsed: dict[tuple[str, Optional[State]], Optional[State]] = {}
@@ -153,6 +154,9 @@ class CellFilter:
             # An OSC string (title, clipboard, hyperlink) or a lone ESC: no cell changes.
             self._sync_cursor(add)
             add(piece)
+            if piece.startswith("\x1b]8;"):  # a hyperlink opens (a target) or closes (none)
+                target = piece[4:].rstrip("\x07").removesuffix("\x1b\\").partition(";")[2]
+                self._linked = bool(target)
         elif token.group("final") is not None:
             self._csi(piece, token.group("params"), token.group("inter"), token.group("final"), add)
         elif token.group("esc") is not None:
@@ -172,7 +176,8 @@ class CellFilter:
 
     def _text(self, text: str, add: Add) -> None:
         src, want = self._src, self.want
-        if src is None or self._feeds or want is None or self._odd_reasons:
+        if src is None or self._feeds or want is None or self._odd_reasons or self._linked:
+            # (text under a hyperlink: the copy does not hold links, so it is sent as it is)
             self._faithful(text, add)
             return
         row, col = src

@@ -267,3 +267,16 @@ def test_each_write_places_the_cursor_itself_before_it_draws():
     cells.feed(frame({HEIGHT - 2: "second last", HEIGHT - 1: "last line"}, cursor=(HEIGHT - 2, 0)))
     out = cells.feed(frame({HEIGHT - 2: "second last", HEIGHT - 1: "Last line"}, cursor=(HEIGHT - 2, 0)))
     assert out.startswith(f"\x1b[{HEIGHT}HL"), f"not \\r\\n from where the last write left it: {out!r}"
+
+
+def test_text_under_a_hyperlink_is_sent_as_written():
+    """The copy of the screen holds characters and styles, not links: a linked run is never skipped,
+    and the cells it covered are sent again when plain text takes their place."""
+    cells = CellFilter()
+    cells.resize(WIDTH, HEIGHT)
+    linked = "\x1b[1;1H\x1b]8;id=1;https://example.org\x1b\\Guide\x1b]8;;\x1b\\ tail\x1b[1;1H"
+    cells.feed(linked)
+    again = cells.feed(linked)
+    assert "Guide" in again and "tail" in again
+    assert "Guide" in cells.feed("\x1b[1;1HGuide tail\x1b[1;1H"), "the link must be taken off those cells"
+    play([linked, linked, "\x1b[1;1HGuide tail"])
