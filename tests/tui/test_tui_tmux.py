@@ -70,6 +70,16 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True, env=self.env)
+        # With its last session gone the server exits; a session asked of it meanwhile fails with
+        # "server exited unexpectedly". Wait until it no longer answers (a new one starts then).
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            done = subprocess.run(["tmux", "list-sessions"], capture_output=True, text=True, env=self.env)
+            if done.returncode != 0 and ("no server" in done.stderr or "error connecting" in done.stderr):
+                return
+            if done.returncode == 0 and self.session not in done.stdout:
+                return  # other sessions keep this server alive
+            time.sleep(0.05)
 
 
 def _quote(value: str) -> str:
@@ -261,7 +271,11 @@ def test_sending_only_style_changes_shows_the_same_cells(desk_env, term, size):
     command, _db, env = desk_env
     screens = {}
     for mode, extra in (("lean", {}), ("full", {"DESKAPP_FULL_STYLES": "1"})):
-        tmux = Tmux(f"desk-{mode}-{uuid.uuid4().hex[:8]}", dict(env, TERM=term, **extra))
+        # A tmux server of its own for each run: the first one is still exiting after its last
+        # session is killed, and a new session asked of it then fails ("server exited unexpectedly").
+        sockets = Path(env["TMUX_TMPDIR"]) / f"tmux-{mode}"
+        sockets.mkdir(exist_ok=True)
+        tmux = Tmux(f"desk-{mode}-{uuid.uuid4().hex[:8]}", dict(env, TERM=term, TMUX_TMPDIR=str(sockets), **extra))
         tmux.start([command], *size)
         try:
             tmux.wait_for("C-10")
