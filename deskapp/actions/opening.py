@@ -119,12 +119,12 @@ class PendingDesk:
         threading.Thread(target=self._open, name="desk-opening", daemon=True).start()
 
     def _open(self) -> None:
-        # This thread imports and compiles for ~0.5 s of CPU while the handler may already be using
-        # the first screen: a short GIL switch interval hands the screen's thread the GIL within
-        # 1 ms of asking instead of 5, so keys pressed meanwhile still answer promptly.
         read_tail = getattr(self.queue, "read_tail", None)
         if callable(read_tail):
             read_tail()  # End in the first second then finds the queue's end already read
+        # This thread imports and compiles for ~0.5 s of CPU while the handler may already be using
+        # the first screen: a short GIL switch interval hands the screen's thread the GIL within
+        # 1 ms of asking instead of 5, so keys pressed meanwhile still answer promptly.
         interval = sys.getswitchinterval()
         sys.setswitchinterval(min(interval, 0.001))
         try:

@@ -29,11 +29,12 @@ of whatever passed through as written.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Optional
 
 from rich.cells import get_character_cell_size
 
-from deskapp.tui.sgr import _PARTIAL, _TOKEN, DEFAULT, State, parse_sgr, transition
+from deskapp.tui.sgr import _TOKEN, DEFAULT, State, parse_sgr, take_whole, transition
 
 Add = Callable[[str], None]
 
@@ -49,12 +50,22 @@ _SGR_BODY = re.compile(r"[0-9;:]*")
 _CUP = re.compile(r"\x1b\[(\d*)(?:;(\d*))?[Hf]")
 
 
+@lru_cache(maxsize=4096)
 def _place(sequence: str):
     """(row, col), 0-based, for a plain cursor position (ESC [ row ; col H); False for anything else."""
     match = _CUP.fullmatch(sequence)
     if match is None:
         return False
     return int(match.group(1) or 1) - 1, int(match.group(2) or 1) - 1
+
+
+@lru_cache(maxsize=4096)
+def _blank(state: State) -> State:
+    """How a space in `state` looks: only its background, unless a line or reverse video draws the
+    foreground too (so a blank cell whose text colour alone changed is not sent again)."""
+    if state[3] or state[5] or state[7] or state[8]:  # underline, reverse, strike, overline
+        return state
+    return (*DEFAULT[:10], state[10], DEFAULT[11])
 
 
 def _jump_len(cells: int) -> int:
@@ -88,9 +99,6 @@ class CellFilter:
         self._wraps = True
         self._linked = False  # inside an OSC 8 hyperlink
         self._single: dict[str, bool] = {}
-        self._blanks: dict[State, State] = {}
-        self._parsed: dict[tuple[str, Optional[State]], Optional[State]] = {}
-        self._places: dict[str, object] = {}
 
     # --- the driver's side ---------------------------------------------------------------------
 
@@ -109,30 +117,22 @@ class CellFilter:
 
     def feed(self, data: str) -> str:
         """The rewritten form of `data` (a sequence cut off at its end is held for the next call)."""
-        if self._held:
-            data, self._held = self._held + data, ""
-        tail = data.rfind("\x1b", max(0, len(data) - 256))
-        if tail >= 0 and _PARTIAL.match(data, tail):
-            data, self._held = data[:tail], data[tail:]
+        data, self._held = take_whole(self._held, data)
         if not self._chars:  # no size yet: nothing can be placed
             self.want = self._shown = None
             return data
         self._fresh = False  # the terminal's cursor is trusted only after this write has placed it
         out: list[str] = []
         add = out.append
-        text_at, places = self._text, self._places
+        text_at = self._text
         for at, piece in enumerate(_SPLIT.split(data)):
             if not piece:
                 continue
             if not at & 1:  # the pieces between sequences and controls: text
                 text_at(piece, add)
                 continue
-            if piece[-1] == "H":  # the usual move: a cache of where each one goes
-                place = places.get(piece)
-                if place is None:
-                    place = places[piece] = _place(piece)
-                    if len(places) > 4096:
-                        places.clear()
+            if piece[-1] == "H":  # the usual move
+                place = _place(piece)
                 if place and not self._odd_reasons:
                     self._move_source(*place)
                     continue
@@ -149,20 +149,18 @@ class CellFilter:
 
     def _sequence(self, piece: str, add: Add) -> None:
         token = _TOKEN.fullmatch(piece)
-        if token is None or token.group("other") is not None or token.group("final") is None and \
-                token.group("esc") is None and token.group("control") is None:
-            # An OSC string (title, clipboard, hyperlink) or a lone ESC: no cell changes.
+        if token is not None and token.group("final") is not None:
+            self._csi(piece, token.group("params"), token.group("inter"), token.group("final"), add)
+        elif token is not None and token.group("esc") is not None:
+            self._escape(piece, token.group("esc"), add)
+        elif token is not None and token.group("control") is not None:
+            self._control(piece, add)
+        else:  # an OSC string (title, clipboard, hyperlink) or a lone ESC: no cell changes
             self._sync_cursor(add)
             add(piece)
             if piece.startswith("\x1b]8;"):  # a hyperlink opens (a target) or closes (none)
                 target = piece[4:].rstrip("\x07").removesuffix("\x1b\\").partition(";")[2]
                 self._linked = bool(target)
-        elif token.group("final") is not None:
-            self._csi(piece, token.group("params"), token.group("inter"), token.group("final"), add)
-        elif token.group("esc") is not None:
-            self._escape(piece, token.group("esc"), add)
-        else:
-            self._control(piece, add)
 
     def flush(self) -> str:
         """Whatever is held, with the cursor and style where the stream left them (the terminal is let go)."""
@@ -193,7 +191,7 @@ class CellFilter:
             for start, stop in self._changed(text, chars, styles, col, want):
                 self._move_to(row, col + start, add)
                 shown = self._shown
-                if text[start] == " " and shown is not None and self._blank(shown) == self._blank(want):
+                if text[start] == " " and shown is not None and _blank(shown) == _blank(want):
                     # Blanks look the same in the style the terminal has: no change is sent for them.
                     blanks = len(text[start:stop]) - len(text[start:stop].lstrip(" "))
                     add(text[start:start + blanks])
@@ -209,7 +207,7 @@ class CellFilter:
 
     def _changed(self, text: str, chars: list, styles: list, col: int, want: State) -> list[list[int]]:
         """The spans of `text` (offsets) whose cells differ, joined where a jump costs more than resending."""
-        blank = self._blank
+        blank = _blank
         looks_blank = blank(want)
         size = len(text)
         differs = [
@@ -232,20 +230,6 @@ class CellFilter:
             else:
                 spans.append([start, stop])
             at = stop
-
-    def _blank(self, state: State) -> State:
-        """How a space in `state` looks: only its background, unless a line or reverse video draws the
-        foreground too (so a blank cell whose text colour alone changed is not sent again)."""
-        blank = self._blanks.get(state)
-        if blank is None:
-            if state[3] or state[5] or state[7] or state[8]:  # underline, reverse, strike, overline
-                blank = state
-            else:
-                blank = (*DEFAULT[:10], state[10], DEFAULT[11])
-            if len(self._blanks) > 4096:
-                self._blanks.clear()
-            self._blanks[state] = blank
-        return blank
 
     def _all_single(self, text: str) -> bool:
         """Every character takes one cell (as Textual counts them): the text can be placed cell by cell."""
@@ -305,13 +289,13 @@ class CellFilter:
         elif final == "m":
             self._style(sequence, params, add)
         elif final in "Hf":
-            parts = params.split(";")
+            place = _place(sequence)
             if self._odd:  # origin mode or margins: sent as it is, the place is the terminal's to tell
                 self._sync_cursor(add)
                 add(sequence)
                 self._lost()
-            elif len(parts) <= 2 and all(p.isdigit() or p == "" for p in parts):
-                self._move_source(int(parts[0] or 1) - 1, int(parts[1] or 1) - 1 if len(parts) > 1 else 0)
+            elif place:
+                self._move_source(*place)
             else:
                 self._unknown(sequence, add)
         elif final in "ABCDGd" and (params.isdigit() or params == ""):
@@ -333,12 +317,7 @@ class CellFilter:
             self._unknown(sequence, add)
 
     def _style(self, sequence: str, params: str, add: Add) -> None:
-        key = (params, self.want)
-        state = self._parsed.get(key, False)
-        if state is False:
-            state = self._parsed[key] = parse_sgr(params, self.want)
-            if len(self._parsed) > 4096:
-                self._parsed.clear()
+        state = parse_sgr(params, self.want)
         if state is None:
             # Not understood (or relative to a style not followed): sent as it is, in its place.
             self._sync_style(add)

@@ -23,6 +23,7 @@ stream's style, for when the program lets go of the terminal.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 # One state: (bold, dim, italic, underline, blink, reverse, conceal, strike, overline, fg, bg, underline colour).
@@ -62,6 +63,7 @@ _PAINTS = frozenset("@JKLMPSTXb")
 _SAVES_STYLE = frozenset({"?1049", "?1048"})
 
 
+@lru_cache(maxsize=4096)  # a screen uses a few dozen styles: each code is parsed once per style it follows
 def parse_sgr(params: str, state: Optional[State]) -> Optional[State]:
     """The state after `ESC[<params>m` applied to `state` (None = not known); None if a code is not understood."""
     codes = params.split(";") if params else ["0"]
@@ -120,6 +122,7 @@ def _full(state: State) -> list[str]:
     return [value for value in state if value]
 
 
+@lru_cache(maxsize=4096)
 def transition(have: Optional[State], want: State) -> str:
     """The shortest SGR sequence that takes the terminal from `have` (None = not known) to `want`."""
     if have == want:
@@ -152,6 +155,17 @@ _SGR_SPLIT = re.compile(r"\x1b\[([0-9;:]*)m")
 _CAREFUL = ("\x1b7", "\x1b8", "\x1bc", "\x1b[s", "\x1b[u", "?1048", "?1049", "\x1b[!")
 
 
+def take_whole(held: str, data: str) -> tuple[str, str]:
+    """(what can be read now, what to hold): `data` after what an earlier write left `held`, with an escape
+    sequence cut off at its end held back for the next write."""
+    if held:
+        data = held + data
+    tail = data.rfind("\x1b", max(0, len(data) - 256))
+    if tail >= 0 and _PARTIAL.match(data, tail):
+        return data[:tail], data[tail:]
+    return data, ""
+
+
 class SgrMinimizer:
     """Rewrites a stream of terminal output so each style change is sent once and only as a change.
 
@@ -171,8 +185,6 @@ class SgrMinimizer:
         self.height: Optional[int] = None
         self._row: Optional[int] = None  # 1-based; None: not known
         self._wraps = True  # autowrap (DECAWM): text may move the cursor to the next line
-        self._parsed: dict[tuple[str, Optional[State]], Optional[State]] = {}
-        self._moves: dict[tuple[Optional[State], State], str] = {}
 
     def forget(self) -> None:
         """Something else may have written to the terminal (or it was reset): send the next style in full."""
@@ -181,11 +193,7 @@ class SgrMinimizer:
 
     def feed(self, data: str) -> str:
         """The rewritten form of `data` (a sequence cut off at its end is held for the next call)."""
-        if self._held:
-            data, self._held = self._held + data, ""
-        tail = data.rfind("\x1b", max(0, len(data) - 256))
-        if tail >= 0 and _PARTIAL.match(data, tail):
-            data, self._held = data[:tail], data[tail:]
+        data, self._held = take_whole(self._held, data)
         out: list[str] = []
         add = out.append
         pieces = _SGR_SPLIT.split(data)
@@ -306,12 +314,7 @@ class SgrMinimizer:
         self.want = self.have = self._saved
 
     def _style(self, params: str, add) -> None:
-        key = (params, self.want)
-        state = self._parsed.get(key, False)
-        if state is False:
-            state = self._parsed[key] = parse_sgr(params, self.want)
-            if len(self._parsed) > 4096:
-                self._parsed.clear()
+        state = parse_sgr(params, self.want)
         if self.want is None:
             # Not followed: copied as it is until the stream resets to something understood.
             add(f"\x1b[{params}m")
@@ -326,14 +329,8 @@ class SgrMinimizer:
     def _sync(self, add) -> None:
         want = self.want
         if want is not None and self.have != want:
-            key = (self.have, want)
-            move = self._moves.get(key)
-            if move is None:
-                move = self._moves[key] = transition(self.have, want)
-                if len(self._moves) > 4096:
-                    self._moves.clear()
-            add(move)
+            add(transition(self.have, want))
             self.have = want
 
 
-__all__ = ["DEFAULT", "SgrMinimizer", "parse_sgr", "transition"]
+__all__ = ["DEFAULT", "SgrMinimizer", "parse_sgr", "take_whole", "transition"]

@@ -17,17 +17,12 @@ import pyte
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tui_support import pyte_looks
+
 from deskapp.tui.cells import CellFilter
 from deskapp.tui.sgr import SgrMinimizer
 
 WIDTH, HEIGHT = 24, 8
-
-
-def _cell(char) -> tuple:
-    if char.data == " " and not (char.reverse or char.underscore or char.strikethrough):
-        return (" ", char.bg)
-    return (char.data, char.fg, char.bg, char.bold, char.italics, char.underscore, char.strikethrough,
-            char.reverse, char.blink)
 
 
 class Terminal:
@@ -41,8 +36,7 @@ class Terminal:
         self.stream.feed(data)
 
     def shown(self) -> list[list[tuple]]:
-        buffer = self.screen.buffer
-        return [[_cell(buffer[y][x]) for x in range(self.screen.columns)] for y in range(self.screen.lines)]
+        return pyte_looks(self.screen)
 
     def cursor(self) -> tuple[int, int]:
         return self.screen.cursor.y, self.screen.cursor.x

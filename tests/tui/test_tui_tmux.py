@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from tui_support import pyte_looks
 
 pytestmark = [pytest.mark.tmux, pytest.mark.slow]
 
@@ -299,26 +300,12 @@ def test_sending_only_style_changes_shows_the_same_cells(desk_env, term, size):
 
 
 def _looks(captured: str, width: int, height: int) -> list[list[tuple]]:
-    """What each cell of a `capture-pane -e` screen looks like, read back by pyte (a terminal emulator apart
-    from the desk): character, colours and attributes; a blank by its background alone, unless reverse
-    video or a line shows its text colour too (deskapp.tui.cells does not resend blanks whose unseen
-    text colour alone changed)."""
+    """What each cell of a `capture-pane -e` screen looks like, read back by pyte (see pyte_looks)."""
     import pyte
 
     screen = pyte.Screen(width, height)
     pyte.Stream(screen).feed("\r\n".join(captured.splitlines()))
-    looks = []
-    for y in range(height):
-        row = []
-        for x in range(width):
-            cell = screen.buffer[y][x]
-            if cell.data == " " and not (cell.reverse or cell.underscore or cell.strikethrough):
-                row.append((" ", cell.bg))
-            else:
-                row.append((cell.data, cell.fg, cell.bg, cell.bold, cell.italics, cell.underscore,
-                            cell.strikethrough, cell.reverse, cell.blink))
-        looks.append(row)
-    return looks
+    return pyte_looks(screen)
 
 
 def test_ctrl_l_puts_right_a_screen_another_program_spoiled(desk_env):

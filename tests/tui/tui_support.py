@@ -102,3 +102,21 @@ async def pick_in_queue(pilot, app, desk, ref: str):
     await wait_until(pilot, lambda: screen.case is not None and screen.case.ref == ref)
     await settle(pilot, app)
     return screen
+
+
+def pyte_looks(screen) -> list[list[tuple]]:
+    """What each cell of a pyte screen (a terminal emulator apart from the desk) looks like: character,
+    colours and attributes; a blank by its background alone, unless reverse video or a line shows its
+    text colour too (deskapp.tui.cells does not resend blanks whose unseen text colour alone changed)."""
+    looks = []
+    for y in range(screen.lines):
+        row = []
+        for x in range(screen.columns):
+            cell = screen.buffer[y][x]
+            if cell.data == " " and not (cell.reverse or cell.underscore or cell.strikethrough):
+                row.append((" ", cell.bg))
+            else:
+                row.append((cell.data, cell.fg, cell.bg, cell.bold, cell.italics, cell.underscore,
+                            cell.strikethrough, cell.reverse, cell.blink))
+        looks.append(row)
+    return looks
