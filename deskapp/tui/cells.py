@@ -59,13 +59,22 @@ def _place(sequence: str):
     return int(match.group(1) or 1) - 1, int(match.group(2) or 1) - 1
 
 
+def _drawn(state: State) -> bool:
+    """A blank in `state` shows more than its background: underline, reverse video, strike or overline."""
+    return bool(state[3] or state[5] or state[7] or state[8])
+
+
 @lru_cache(maxsize=4096)
 def _blank(state: State) -> State:
     """How a space in `state` looks: only its background, unless a line or reverse video draws the
     foreground too (so a blank cell whose text colour alone changed is not sent again)."""
-    if state[3] or state[5] or state[7] or state[8]:  # underline, reverse, strike, overline
+    if _drawn(state):
         return state
     return (*DEFAULT[:10], state[10], DEFAULT[11])
+
+
+_MIN_ERASE = 9  # fewer blanks than this are cheaper written than erased and jumped over
+_BLANKS = re.compile(" {%d,}" % _MIN_ERASE)
 
 
 def _jump_len(cells: int) -> int:
@@ -99,6 +108,9 @@ class CellFilter:
         self._wraps = True
         self._linked = False  # inside an OSC 8 hyperlink
         self._single: dict[str, bool] = {}
+        # What the terminal is known to do (the driver says; both off is always safe):
+        self.onlcr = False  # the tty sends "\r\n" for "\n" (termios OPOST and ONLCR)
+        self.erase = False  # ECH (ESC [ n X) blanks cells in the current background (terminfo bce, ech)
 
     # --- the driver's side ---------------------------------------------------------------------
 
@@ -194,16 +206,45 @@ class CellFilter:
                 if text[start] == " " and shown is not None and _blank(shown) == _blank(want):
                     # Blanks look the same in the style the terminal has: no change is sent for them.
                     blanks = len(text[start:stop]) - len(text[start:stop].lstrip(" "))
-                    add(text[start:start + blanks])
+                    self._put(text[start:start + blanks], row, col + start, stop - start == blanks, add)
                     start += blanks
                 if start < stop:
                     self._sync_style(add)
-                    add(text[start:stop])
-                self._out = (row, col + stop)
+                    self._put(text[start:stop], row, col + start, True, add)
             chars[col:end] = new
             styles[col:end] = [want] * size
         self._src = (row, end)
         self._synced = self._out == self._src
+
+    def _put(self, text: str, row: int, col: int, last: bool, add: Add) -> None:
+        """Draw `text` at the cursor (at row, col) in the style the terminal has.
+
+        Where the terminal can blank cells in its current background (ECH), a long
+        run of blanks is erased instead of written: "ESC [ 24 X" for 24 spaces.
+        ECH leaves the cursor where it was, so a jump follows; where the run ends this
+        piece of text (`last`), the next move starts from the run's start instead.
+        """
+        shown = self._shown
+        if not self.erase or len(text) < _MIN_ERASE or shown is None or _drawn(shown) or "  " not in text:
+            add(text)
+            self._out = (row, col + len(text))
+            return
+        at = 0
+        for run in _BLANKS.finditer(text):
+            start, stop = run.span()
+            erase = f"\x1b[{stop - start}X"
+            if len(erase) + _jump_len(stop - start) >= stop - start:  # (the next text may be right after it)
+                continue
+            ends = last and stop == len(text)
+            add(text[at:start])
+            add(erase)
+            if ends:
+                self._out = (row, col + start)
+                return
+            add("\x1b[C" if stop - start == 1 else f"\x1b[{stop - start}C")
+            at = stop
+        add(text[at:])
+        self._out = (row, col + len(text))
 
     def _changed(self, text: str, chars: list, styles: list, col: int, want: State) -> list[list[int]]:
         """The spans of `text` (offsets) whose cells differ, joined where a jump costs more than resending."""
@@ -511,26 +552,44 @@ class CellFilter:
             best = f"\x1b[{row + 1};{col + 1}H"
         self._fresh = True
         if out is not None:
-            if 0 < row - out[0] <= 3:
-                # Back to the line's start and down: "\r\n" lands there whether or not the terminal turns
-                # "\n" into "\r\n" (ONLCR), and never scrolls here (the line exists).
-                step = "\r" + "\n" * (row - out[0])
-                if col:
-                    step += "\x1b[C" if col == 1 else f"\x1b[{col}C"
-                best = min(best, step, key=len)
-            if out[0] == row:
-                if col == 0:
-                    best = "\r"
-                elif out[1] < self.width:
-                    step = col - out[1]
-                    relative = f"\x1b[{abs(step)}{'C' if step > 0 else 'D'}" if abs(step) > 1 else (
-                        "\x1b[C" if step > 0 else "\x1b[D")
-                    best = min(best, relative, key=len)
-            elif out[1] == col and row > out[0] and col < self.width:
-                step = row - out[0]
-                best = min(best, "\x1b[B" if step == 1 else f"\x1b[{step}B", key=len)
+            best = min([best, *self._moves_from(out, row, col)], key=self._cost)
         add(best)
         self._out = (row, col)
+
+    def _moves_from(self, out: tuple[int, int], row: int, col: int) -> list[str]:
+        """Relative ways from `out` to (row, col): down or up a few lines, then along the line."""
+        known = out[1] < self.width  # past the line's end (pending wrap) no move along it is sure
+        starts: list[tuple[str, Optional[int]]] = []  # (vertical part, the column it leaves the cursor in)
+        down = row - out[0]
+        if down == 0:
+            starts.append(("", out[1] if known else None))
+        elif down > 0:
+            if down <= 3:
+                # Back to the line's start and down: "\r\n" lands there whether or not the terminal turns
+                # "\n" into "\r\n" (ONLCR), and never scrolls here (the line exists). With ONLCR known to
+                # be on, a bare "\n" does the same for one byte less on the wire.
+                starts.append(("\n" * down if self.onlcr else "\r" + "\n" * down, 0))
+            if known:
+                starts.append(("\x1b[B" if down == 1 else f"\x1b[{down}B", out[1]))
+        elif known:
+            starts.append(("\x1b[A" if down == -1 else f"\x1b[{-down}A", out[1]))
+        moves = []
+        for vertical, at in starts:
+            if at == col:
+                moves.append(vertical)
+            elif col == 0:
+                moves.append(vertical + "\r")
+            elif at is not None:
+                step = col - at
+                moves.append(vertical + (("\x1b[C" if step == 1 else f"\x1b[{step}C") if step > 0 else
+                                         ("\x1b[D" if step == -1 else f"\x1b[{-step}D")))
+            elif vertical == "":
+                moves.append("\r" + ("\x1b[C" if col == 1 else f"\x1b[{col}C"))
+        return moves
+
+    def _cost(self, move: str) -> int:
+        """Bytes a move takes on the wire (the tty sends "\r\n" for each "\n" when ONLCR is on)."""
+        return len(move) + move.count("\n") if self.onlcr else len(move)
 
     def _sync_style(self, add: Add) -> None:
         """Bring the terminal's style to the stream's (before anything that draws)."""

@@ -4,6 +4,8 @@ Over SSH every byte of a redraw counts. This wraps Textual's Linux driver so
 that what it writes goes through a CellFilter (deskapp.tui.cells: cells the
 terminal already shows are not sent again) and then an SgrMinimizer
 (deskapp.tui.sgr: only style changes); the screen shows exactly the same cells.
+Where the tty and terminal are known to allow it (deskapp.tui.terminal_traits),
+moves use a bare line feed and long blank runs are erased (ECH) rather than written.
 Before the terminal is handed back (quit, suspend) the cursor and style are
 brought to where the stream left them, and after it is taken again, or the
 terminal is resized, nothing is assumed about it. `forget_screen()` (ctrl+l)
@@ -20,6 +22,14 @@ from typing import Any
 
 from deskapp.tui.cells import CellFilter
 from deskapp.tui.sgr import SgrMinimizer
+from deskapp.tui.terminal_traits import erases_in_background, newline_returns
+
+
+def _fileno(stream: Any) -> Any:
+    try:
+        return stream.fileno() if stream is not None else None
+    except (OSError, ValueError, AttributeError):  # closed, or not a real file (a test's StringIO)
+        return None
 
 
 def wants_lean_output(environ: Any = None) -> bool:
@@ -66,9 +76,12 @@ def lean(driver_class: type) -> type:
             self._styles.forget()
 
         def start_application_mode(self) -> None:
-            # Whatever ran in the terminal meanwhile may have left any cell and style.
+            # Whatever ran in the terminal meanwhile may have left any cell and style, or changed the
+            # tty's settings (a bare "\n" returns to the line's start only with ONLCR on).
             self._cells.forget()
             self._styles.forget()
+            self._cells.onlcr = newline_returns(_fileno(getattr(self, "_file", None)))
+            self._cells.erase = erases_in_background(os.environ.get("TERM"))
             super().start_application_mode()
 
         def stop_application_mode(self) -> None:

@@ -38,7 +38,7 @@ async def test_representative_case_shows_parties_history_and_advice(demo_desk):
         sidebar = screen.query_one(PolicySidebar)
         facts = sidebar.facts.plain
         assert "All contact via Nadia Kowalski (Northvale Adult Social Care)" in facts
-        assert "Vulnerable customer" in facts
+        assert "Vulnerable" in facts
         deadlines = sidebar.deadlines.plain
         assert "Respond by" in deadlines
         rules = {f.rule for f in sidebar.standing_findings.findings}

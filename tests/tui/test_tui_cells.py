@@ -42,10 +42,16 @@ class Terminal:
         return self.screen.cursor.y, self.screen.cursor.x
 
 
-def play(writes: list[str], *, minimize: bool = False, width: int = WIDTH, height: int = HEIGHT) -> int:
-    """Play `writes` as written and rewritten; assert both screens agree after each write. Bytes sent."""
+def play(writes: list[str], *, minimize: bool = False, width: int = WIDTH, height: int = HEIGHT,
+         onlcr: bool = False, erase: bool = False) -> int:
+    """Play `writes` as written and rewritten; assert both screens agree after each write. Bytes sent.
+
+    `onlcr`: the tty turns every "\n" into "\r\n" (as Linux does by default), for both streams;
+    `erase`: the filter may blank cells with ECH (pyte erases in the cursor's style, as bce terminals do).
+    """
     cells = CellFilter()
     cells.resize(width, height)
+    cells.onlcr, cells.erase = onlcr, erase
     styles = SgrMinimizer()
     styles.height = height
     plain, lean = Terminal(width, height), Terminal(width, height)
@@ -54,6 +60,8 @@ def play(writes: list[str], *, minimize: bool = False, width: int = WIDTH, heigh
         out = cells.feed(data)
         if minimize:
             out = styles.feed(out)
+        if onlcr:
+            data, out = data.replace("\n", "\r\n"), out.replace("\n", "\r\n")
         sent += len(out)
         plain.feed(data)
         lean.feed(out)
@@ -195,7 +203,7 @@ _STYLES = st.sampled_from([
     "99", "38;5",
 ])
 _TEXT = st.lists(st.sampled_from(["a", "b", " ", "C", "D", "\u00e9", "\u2026", "\u2500", "\u2502", "\u256d", "x",
-                                  "\u540d", "e\u0301", "\U0001f600"]),
+                                  "\u540d", "e\u0301", "\U0001f600", " " * 6, " " * 13]),
                 min_size=1, max_size=WIDTH + 3).map("".join)
 _PIECES = st.one_of(
     st.builds(lambda r, c: f"\x1b[{r};{c}H", st.integers(0, HEIGHT + 2), st.integers(0, WIDTH + 2)),
@@ -215,27 +223,91 @@ _PIECES = st.one_of(
 
 @settings(max_examples=400, deadline=None)
 @given(pieces=st.lists(_PIECES, min_size=1, max_size=60), cuts=st.lists(st.integers(0, 400), max_size=6),
-       repeat=st.booleans(), minimize=st.booleans())
-def test_random_streams_show_the_same_screen(pieces, cuts, repeat, minimize):
+       repeat=st.booleans(), minimize=st.booleans(), onlcr=st.booleans(), erase=st.booleans())
+def test_random_streams_show_the_same_screen(pieces, cuts, repeat, minimize, onlcr, erase):
     stream = "".join(pieces)
     if repeat:  # the same writes again: the filter's copy of the screen is put to use
         stream = stream + "\x1b[0m" + stream
     marks = sorted({min(c, len(stream)) for c in cuts} | {0, len(stream)})
-    play([stream[a:z] for a, z in zip(marks, marks[1:]) if z > a], minimize=minimize)
+    play([stream[a:z] for a, z in zip(marks, marks[1:]) if z > a], minimize=minimize, onlcr=onlcr, erase=erase)
 
 
 @settings(max_examples=200, deadline=None)
 @given(frames=st.lists(st.dictionaries(st.integers(0, HEIGHT - 1),
-                                       st.text(alphabet=st.sampled_from(list("abc  -\u2502\u00e9")), max_size=WIDTH),
+                                       st.lists(st.sampled_from([*"abc  -\u2502\u00e9", " " * 7]), max_size=WIDTH)
+                                       .map(lambda chars: "".join(chars)[:WIDTH]),
                                        min_size=1, max_size=HEIGHT),
                        min_size=2, max_size=8),
        styles=st.lists(st.sampled_from(["38;5;188;48;5;16", "38;5;246;48;5;16", "1;38;5;231;48;5;24",
-                                        "7;38;5;23", "4;31"]), min_size=8, max_size=8))
-def test_random_frames_show_the_same_screen_and_send_less(frames, styles):
+                                        "7;38;5;23", "4;31"]), min_size=8, max_size=8),
+       onlcr=st.booleans(), erase=st.booleans())
+def test_random_frames_show_the_same_screen_and_send_less(frames, styles, onlcr, erase):
     writes = [frame(lines, style=styles[number % len(styles)]) for number, lines in enumerate(frames)]
     writes.append(writes[-1])
     plain = sum(len(w) for w in writes)
-    assert play(writes, minimize=True) <= plain
+    assert play(writes, minimize=True, onlcr=onlcr, erase=erase) <= plain
+
+
+def test_long_blank_runs_are_erased_where_the_terminal_erases_in_its_background():
+    """A shorter value in place of a longer one leaves blanks: ECH blanks them in the current background."""
+    before = frame({1: "Category nursery and early years", 2: "Due"}, cursor=(0, 0))
+    after = frame({1: "Category billing                ", 2: "Due"}, cursor=(0, 0))
+    cells = CellFilter()
+    cells.resize(40, HEIGHT)
+    cells.erase = True
+    cells.feed(before)
+    out = cells.feed(after)
+    assert "\x1b[16X" in out and " " * 5 not in out, out
+    assert play([before, after], width=40, erase=True) < play([before, after], width=40)
+    # Blanks inside a run of text: erased, then jumped over.
+    play([frame({0: "a" * 30}), frame({0: "a" + " " * 20 + "b" * 9})], width=40, erase=True)
+
+
+@pytest.mark.parametrize("style", ["7;38;5;23", "4;31", "9", "53;38;5;246"])
+def test_blanks_that_show_more_than_a_background_are_written(style):
+    """Under reverse video or a line a blank shows its text colour or the line: ECH would not draw that."""
+    cells = CellFilter()
+    cells.resize(40, HEIGHT)
+    cells.erase = True
+    cells.feed(frame({0: "x" * 30}, style=style))
+    out = cells.feed(frame({0: " " * 30}, style=style))
+    assert "X" not in out and " " * 30 in out
+    play([frame({0: "x" * 30}, style=style), frame({0: " " * 30}, style=style)], width=40, erase=True)
+
+
+def test_without_erase_blanks_are_written():
+    cells = CellFilter()
+    cells.resize(40, HEIGHT)
+    cells.feed(frame({0: "x" * 30}))
+    assert " " * 30 in cells.feed(frame({0: " " * 30}))
+
+
+def test_a_bare_line_feed_starts_the_next_line_when_the_tty_adds_the_return():
+    """With ONLCR (Linux's default) the tty sends "\r\n" for "\n": "\r\n" written would go out as "\r\r\n"."""
+    before = frame({0: "abc", 1: "def", 2: "ghi"}, cursor=(0, 0))
+    after = frame({0: "abX", 1: "Xef", 2: "gXi"}, cursor=(0, 0))
+    for onlcr in (False, True):
+        cells = CellFilter()
+        cells.resize(WIDTH, HEIGHT)
+        cells.onlcr = onlcr
+        cells.feed(before)
+        out = cells.feed(after)
+        assert ("\r\n" in out) is not onlcr and "\n" in out, out
+        play([before, after], onlcr=onlcr)
+    # Without ONLCR a bare "\n" keeps the column: never used alone then.
+    play([before, after, before], onlcr=False)
+
+
+def test_moves_up_and_down_keep_the_column():
+    before = frame({0: "a" * 20, 3: "b" * 20}, cursor=(0, 0))
+    after = frame({0: "a" * 10 + "X" + "a" * 9, 3: "b" * 11 + "Y" + "b" * 8}, cursor=(0, 0))
+    cells = CellFilter()
+    cells.resize(WIDTH, HEIGHT)
+    cells.feed(before)
+    out = cells.feed(after)
+    assert "\x1b[3B" in out, out
+    play([before, after])
+    play([before, after], onlcr=True)
 
 
 def test_without_a_size_everything_passes_as_written():

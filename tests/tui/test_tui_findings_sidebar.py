@@ -114,7 +114,7 @@ async def test_sidebar_standing_facts_and_deadlines():
         await pilot.pause()
         facts = sidebar.facts.plain
         assert "All contact via Dana Hill (Social services)" in facts
-        assert "Vulnerable customer" in facts
+        assert "Vulnerable" in facts
         assert "1 approval request pending" in facts
         deadlines = sidebar.deadlines.plain
         assert "Acknowledge by Thu 12 Mar 2026\n  1 working day left" in deadlines

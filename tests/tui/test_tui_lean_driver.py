@@ -119,3 +119,39 @@ def test_the_cursor_is_left_where_textual_put_it_when_the_terminal_is_let_go(mon
     driver.write(FRAME)
     driver.write(FRAME[:-len("\x1b[1;1H")] + "\x1b[5;7H")  # nothing drawn, the cursor parked elsewhere
     assert "".join(driver.written).endswith("\x1b[5;7H")
+
+
+def test_taking_the_terminal_reads_what_its_tty_and_terminfo_allow(monkeypatch):
+    """ONLCR is read from the tty the desk writes to, ECH from TERM's terminfo, each time the terminal
+    is taken (a suspended desk may come back to a tty with other settings)."""
+    import os
+    import pty
+    import termios
+
+    import deskapp.tui.lean_driver as lean_driver
+
+    asked = []
+    monkeypatch.setattr(lean_driver, "erases_in_background", lambda term: asked.append(term) or term == "xterm")
+    monkeypatch.setenv("TERM", "xterm")
+    parent, child = pty.openpty()
+    try:
+        driver = recording_lean_driver()
+        driver._file = os.fdopen(os.dup(child), "w")
+        attrs = termios.tcgetattr(child)
+        attrs[1] |= termios.OPOST | termios.ONLCR
+        termios.tcsetattr(child, termios.TCSANOW, attrs)
+        driver.start_application_mode()
+        assert driver._cells.onlcr is True and driver._cells.erase is True and asked == ["xterm"]
+        driver.stop_application_mode()
+        attrs[1] &= ~termios.ONLCR
+        termios.tcsetattr(child, termios.TCSANOW, attrs)
+        monkeypatch.setenv("TERM", "screen")
+        driver.start_application_mode()
+        assert driver._cells.onlcr is False and driver._cells.erase is False
+        driver._file.close()
+    finally:
+        os.close(parent)
+        os.close(child)
+    plain = recording_lean_driver()  # no file to ask (a test's StringIO, a closed stream): nothing assumed
+    plain.start_application_mode()
+    assert plain._cells.onlcr is False

@@ -311,3 +311,78 @@ async def test_a_scrollbar_whose_thumb_moves_repaints_only_the_rows_that_changed
         bar_x = view.vertical_scrollbar.region.x
         bar_rows = {y for y, x1, x2 in frames.spans if x1 >= bar_x}
         assert 0 < len(bar_rows) < view.scrollable_content_region.height, frames.spans
+
+
+def _header_lines(case, width: int) -> list[str]:
+    from deskapp.tui.widgets.case_pane import header_block
+
+    return [piece.plain for piece in header_block(case).at(width).wrap(width)]
+
+
+def test_every_case_header_takes_as_many_lines_in_the_same_places():
+    """Moving to the next case must not push the parties and history down a line (every line below
+    would be sent again): the header's shape does not depend on the case, only on the pane's width,
+    and no label is wrapped away from its value."""
+    import dataclasses
+
+    base = make_case(1, "C-1")
+    due = datetime(2026, 3, 9, 17, 0)
+    variants = [
+        base,
+        dataclasses.replace(base, ref="C-1000008", priority=1, vulnerable=True, category="rent_and_service_charges",
+                            assigned_to=None, due_at=due),
+        dataclasses.replace(base, priority=4, status="awaiting_customer", category="billing", due_at=due),
+        dataclasses.replace(base, priority=3, kind="enquiry", status="investigating", assigned_to="priya"),
+    ]
+    for width, starts in ((40, ["Category", "Received", "Assigned"]), (78, ["Received"])):
+        shapes = [_header_lines(case, width) for case in variants]
+        assert {len(lines) for lines in shapes} == {3 + len(starts)}, (width, shapes)
+        for lines in shapes:
+            assert lines[0].startswith("C-1") and "priority" in lines[0]
+            assert lines[2].split(" ")[0] in ("Complaint", "Enquiry")
+            assert [text.split(" ")[0] for text in lines[3:]] == starts, lines
+            for label in ("Category", "Received", "Assigned"):  # each label on a line with its value
+                assert any(f"{label} " in text and not text.endswith(label) for text in lines), lines
+
+
+async def test_a_wide_case_pane_shows_the_header_in_fewer_lines():
+    class WideApp(App):
+        CSS = "CasePane { width: 80; height: 20; padding: 0 1; }"
+
+        def compose(self) -> ComposeResult:
+            yield CasePane(id="case-pane")
+
+    app = WideApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(CasePane)
+        pane.show_case(make_case(1, "C-1"))
+        await pilot.pause()
+        shown = [pane.render_line(y).text.rstrip() for y in range(4)]
+        assert shown[2].startswith("Complaint · stage 1 · new  Category housing repairs"), shown
+        assert shown[3].startswith("Received Mon 02 Mar 2026 09:00  Assigned sam"), shown
+        assert "Category housing repairs" in pane.text  # .text: the narrow form, every fact present
+
+
+async def test_sidebar_marks_a_vulnerable_customer_on_the_case_line():
+    """One line either way: the advice below stays where it was when the next case is not vulnerable."""
+    import dataclasses
+
+    class SideApp(App):
+        CSS = "PolicySidebar { width: 32; height: 20; }"
+
+        def compose(self) -> ComposeResult:
+            yield PolicySidebar(id="sidebar")
+
+    app = SideApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        sidebar = app.query_one(PolicySidebar)
+        case = make_case(1, "C-1000008")
+        sidebar.show_standing(None, dataclasses.replace(case, vulnerable=True))
+        await pilot.pause()
+        assert sidebar.facts.plain == "Case C-1000008 · Vulnerable"
+        vulnerable = sidebar.text.splitlines()
+        sidebar.show_standing(None, case)
+        await pilot.pause()
+        plain = sidebar.text.splitlines()
+        assert sidebar.facts.plain == "Case C-1000008"
+        assert len(vulnerable) == len(plain) and vulnerable[2:] == plain[2:]

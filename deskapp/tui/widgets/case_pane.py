@@ -42,24 +42,40 @@ def when(value: Optional[datetime], with_time: bool = True) -> str:
     return value.strftime("%a %d %b %Y %H:%M" if with_time else "%a %d %b %Y")
 
 
-def header_content(case: Any) -> Content:
+WIDE_HEADER = 64  # a case pane at least this wide shows the header's facts two to a line
+
+
+def header_block(case: Any) -> Block:
+    """Ref, priority and flags; the title; then kind, stage, status and the facts, one to a line.
+
+    The first line is short enough for any case to fit a 40-column pane, and each
+    fact after the title has its own line (who and when share the last), or in a
+    wide pane two lines of them: every case puts each label in the same place, no
+    label wraps away from its value, and the next case repaints only the values
+    that differ.
+    """
     top = [(case.ref, "bold $text-primary"), "  ",
-           (f"{words(case.kind).capitalize()} · stage {case.stage} · {words(case.status)}", ""),
-           (" · ", "$text-muted"), (PRIORITIES.get(case.priority, str(case.priority)),
-                                    "bold $text-error" if case.priority == 1 else "")]
+           (f"{PRIORITIES.get(case.priority, str(case.priority))} priority",
+            "bold $text-error" if case.priority == 1 else "")]
     if case.vulnerable:
         top += ["  ", (" VULNERABLE ", "bold reverse $warning")]
-    lines = [line(*top), plain(case.title, "bold", single_line=True)]
-    facts = [("Category ", "$text-muted"), words(case.category), ("  Received ", "$text-muted"),
-             when(case.received_at), ("  Assigned ", "$text-muted"), case.assigned_to or "nobody"]
+    head = [line(*top), plain(case.title, "bold", single_line=True)]
+    what = line(f"{words(case.kind).capitalize()} · stage {case.stage} · {words(case.status)}")
+    category = line(("Category ", "$text-muted"), words(case.category))
+    received = line(("Received ", "$text-muted"), when(case.received_at))
+    who = [("Assigned ", "$text-muted"), case.assigned_to or "nobody"]
     if case.due_at is not None:
-        facts += [("  Due ", "$text-muted"), when(case.due_at, with_time=False)]
-    lines.append(line(*facts))
-    pending = getattr(case, "pending_approvals", ()) or ()
-    for approval in pending:
-        lines.append(line((f"Approval #{approval.id} pending", "bold $text-warning"),
-                          (" requested by ", "$text-muted"), approval.requested_by))
-    return Content("\n").join(lines)
+        who += [("  Due ", "$text-muted"), when(case.due_at, with_time=False)]
+    assigned = line(*who)
+    tail: list[Content] = []
+    for approval in getattr(case, "pending_approvals", ()) or ():
+        tail.append(line((f"Approval #{approval.id} pending", "bold $text-warning"),
+                         (" requested by ", "$text-muted"), approval.requested_by))
+    gap = Content("  ")
+    narrow = Content("\n").join([*head, what, category, received, assigned, *tail])
+    wide = Content("\n").join([*head, what + gap + category, received + gap + assigned, *tail])
+    return Block(narrow, wide=wide, wide_from=WIDE_HEADER)
+
 
 def appointments_content(case: Any) -> Content:
     if not case.appointments:
@@ -136,7 +152,7 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
 
     Party details and contact details are indented 4 and wrap under themselves.
     """
-    blocks = [Block(header_content(case))]
+    blocks = [header_block(case)]
     if presence:
         blocks.append(Block(Content.styled(safe_text(presence, single_line=True), "yellow")))
     blocks.append(BLANK)

@@ -36,6 +36,9 @@ class Block:
 
     `lead` (at most `indent` cells, e.g. a severity badge) fills the indent of
     the first line; the other lines get spaces, so the text wraps under itself.
+    `wide`, if given, is shown instead of `content` where the pane is at least
+    `wide_from` cells wide: the same words in fewer, longer lines (a pane the
+    whole width of an 80-column terminal has room that a third of one has not).
     Two blocks are equal only if text *and* styles match (Content's own `==`
     compares text alone, which would keep a recoloured line from repainting).
     """
@@ -43,18 +46,30 @@ class Block:
     content: Content
     indent: int = 0
     lead: Optional[Content] = None
+    wide: Optional[Content] = None
+    wide_from: int = 0
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Block):
             return NotImplemented
         if self.indent != other.indent or not self.content.is_same(other.content):
             return False
-        if self.lead is None or other.lead is None:
-            return self.lead is other.lead
-        return self.lead.is_same(other.lead)
+        if self.wide_from != other.wide_from or not _same(self.wide, other.wide):
+            return False
+        return _same(self.lead, other.lead)
 
     def __hash__(self) -> int:
         return hash((self.content.plain, self.indent, None if self.lead is None else self.lead.plain))
+
+    def at(self, width: int) -> Content:
+        """The content shown in a pane `width` cells wide."""
+        return self.wide if self.wide is not None and width >= self.wide_from else self.content
+
+
+def _same(a: Optional[Content], b: Optional[Content]) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.is_same(b)
 
 
 BLANK = Block(Content(""))
@@ -257,9 +272,10 @@ class BlockLines(QuietScrollbar, ScrollView):
     @staticmethod
     def _wrap_block(block: Block, width: int, style: Any, options: RenderOptions, pad: RichStyle) -> list[Strip]:
         indent = min(block.indent, max(width - 1, 0))
-        if not block.content:
+        content = block.at(width - indent)
+        if not content:
             return [Strip([], 0)]
-        wrapped = block.content.render_strips(max(width - indent, 1), None, style, options)
+        wrapped = content.render_strips(max(width - indent, 1), None, style, options)
         if indent:
             spaces = Strip.blank(indent, pad)
             lead = spaces

@@ -174,16 +174,17 @@ class PolicySidebar(BlockLines):
             return Content("No case selected.")
         lines: list[Content] = []
         ref = getattr(case, "ref", "")
-        lines.append(line(("Case ", "$text-muted"), (ref, "bold")))
+        # A vulnerable customer is marked on the case's own line: one line either way, so the advice
+        # below stays in its place from one case to the next (and only the changed words are repainted).
+        vulnerable = [(" · ", "$text-muted"), ("Vulnerable", "bold $text-warning")] if getattr(
+            case, "vulnerable", False) else []
+        lines.append(line(("Case ", "$text-muted"), (ref, "bold"), *vulnerable))
         rep = getattr(case, "designated_representative", None)
         if rep is not None:
             who = getattr(rep, "name", "")
             org = getattr(rep, "organisation", None)
             lines.append(line(("All contact via ", "bold $text-warning"), (who, "bold"),
                               (f" ({org})" if org else "", "")))
-        if getattr(case, "vulnerable", False):
-            lines.append(line(("Vulnerable customer", "bold $text-warning"),
-                              (" - take extra care", "")))
         pending = len(getattr(case, "pending_approvals", ()) or ())
         if pending:
             lines.append(line((f"{pending} approval request{'s' if pending != 1 else ''} pending",
