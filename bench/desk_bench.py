@@ -478,6 +478,7 @@ def pilot_figures(url: str, user: Optional[str], facts: QueueFacts, workdir: Pat
 class Bytes:
     move_redraw: Optional[float] = None
     move_total: Optional[float] = None
+    move_total_max: Optional[float] = None  # the most one single move (with its case) took
     move_cpu: Optional[float] = None  # process CPU seconds per single move (queue redraw + the case shown)
     held_move: Optional[float] = None  # bytes per move while Down is held (incl. the case shown at rest)
     held_moves: int = 0
@@ -545,6 +546,7 @@ def bytes_per_key(url: str, env: dict[str, str], term: str, keys: int) -> Bytes:
         pages = [terminal.keystroke(KEY_PAGE_DOWN, quiet=Pace.key_quiet) for _ in range(keys)]
         out.move_redraw = median(b.within(REDRAW_WINDOW) for b in moves)
         out.move_total = median(b.total() for b in moves)
+        out.move_total_max = max(b.total() for b in moves)
         out.page_redraw = median(b.within(REDRAW_WINDOW) for b in pages)
         out.page_total = median(b.total() for b in pages)
     finally:
@@ -957,10 +959,12 @@ def byte_figures(add: Callable[..., Figure], byte_counts: dict[str, Bytes]) -> N
     def cpu(v: Optional[float]) -> str:
         return "-" if v is None or math.isnan(v) else f"{v * 1000:.0f} ms"
 
-    add("bytes per cursor move, 256 colours: redraw / total", f"<= {TARGET_BYTES_MOVE:,} B",
-        _met(b256.move_total, TARGET_BYTES_MOVE), s=f"{bb(b256.move_redraw)} / {bb(b256.move_total)}")
-    add("bytes per cursor move, 16 colours: redraw / total", f"<= {TARGET_BYTES_MOVE:,} B",
-        _met(b16.move_total, TARGET_BYTES_MOVE), s=f"{bb(b16.move_redraw)} / {bb(b16.move_total)}")
+    add("bytes per cursor move, 256 colours: redraw / total (median, most)", f"<= {TARGET_BYTES_MOVE:,} B",
+        _met(b256.move_total, TARGET_BYTES_MOVE),
+        s=f"{bb(b256.move_redraw)} / {bb(b256.move_total)}, {bb(b256.move_total_max)}")
+    add("bytes per cursor move, 16 colours: redraw / total (median, most)", f"<= {TARGET_BYTES_MOVE:,} B",
+        _met(b16.move_total, TARGET_BYTES_MOVE),
+        s=f"{bb(b16.move_redraw)} / {bb(b16.move_total)}, {bb(b16.move_total_max)}")
     add(f"bytes per move, Down held (every {HELD_INTERVAL * 1000:.0f} ms) from the top, 256 / 16 colours", f"<= {TARGET_BYTES_MOVE:,} B",
         _met(b256.held_move, TARGET_BYTES_MOVE), s=f"{bb(b256.held_move)} / {bb(b16.held_move)}")
     add(f"bytes per move, Down held {HELD_LONG} times (queue scrolls), 256 / 16 colours",

@@ -343,7 +343,8 @@ async def test_80x24_nothing_clipped():
 
 async def test_the_footer_lays_the_screen_out_again_only_when_its_height_changes():
     """A layout repaints the whole screen: moving between panes changes the footer's keys, not its
-    height, so only the footer is redrawn; the search box's shorter footer does change the height."""
+    height, so only the footer is redrawn. The search box's keys fit one row, but the footer keeps
+    the two it had: opening and closing the box moves no pane's edge and lays nothing out again."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -364,7 +365,14 @@ async def test_the_footer_lays_the_screen_out_again_only_when_its_height_changes
         layouts.clear()
         await pilot.press("slash")
         await pilot.pause()
-        assert any(layouts) and footer.region.height == 1, "the search box's keys fit one row"
+        assert not any(layouts) and footer.region.height == 2, "the footer keeps its height at this width"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not any(layouts) and footer.region.height == 2
+        assert "Contact" in "\n".join(screen_lines(app)[-2:])
+        await pilot.resize_terminal(200, 40)  # a new width: as many rows as it needs
+        await pilot.pause()
+        assert footer.region.height == 1
 
 
 async def test_search_opens_applies_and_clears():

@@ -3,7 +3,10 @@
 Textual's Footer is one row that scrolls sideways, so at 80 columns half the
 desk's actions fall off the edge. This one lays the same bindings (the
 screen's active bindings, after the handler's keymap) over as many rows as
-the width needs, and redraws only when the bindings change.
+the width needs, and redraws only when the bindings change. It keeps the most
+rows it has needed at this width: opening the search box (fewer bindings) and
+closing it again would otherwise move every pane's bottom edge twice, and lay
+out and repaint the whole screen each time.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class DeskFooter(Widget):
     """
 
     _drawn: list[tuple[str, str, bool]] | None = None  # the items last laid out
+    _tallest: tuple[int, int] = (0, 0)  # (width, the most rows needed at that width)
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -44,7 +48,7 @@ class DeskFooter(Widget):
         items = self.items()
         if items == self._drawn:
             return
-        height = len(self._rows(self.size.width or 80, items))
+        height = self._height(self.size.width or 80, items)
         self.refresh(layout=height != self.size.height or self._drawn is None)
 
     def items(self) -> list[tuple[str, str, bool]]:
@@ -72,8 +76,16 @@ class DeskFooter(Widget):
             rows.append(current)
         return rows
 
+    def _height(self, width: int, items: list[tuple[str, str, bool]] | None = None) -> int:
+        """Rows for `items` at `width`, but never fewer than already needed at that width."""
+        needed = len(self._rows(width, items))
+        seen_width, tallest = self._tallest
+        return max(needed, tallest) if seen_width == width else needed
+
     def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self._rows(width))
+        height = self._height(width)
+        self._tallest = (width, height)
+        return height
 
     def render(self) -> Content:
         self._drawn = self.items()
