@@ -380,11 +380,19 @@ async def _pilot(url: str, user: Optional[str], facts: QueueFacts, workdir: Path
     desk = open_desk(url, None, user)
     app = DeskApp(desk, config_file=workdir / "config" / "pilot.yaml")
     frames: list[float] = []
+    # The check of the key being timed, asked at every frame: the first frame painted with it true is
+    # the one that shows the result (polling for it from outside can see the state after the frame
+    # that showed it was painted, and take a later frame, the case loading at rest, for it).
+    watching: list[Callable[[], bool]] = []
+    shown_at: list[float] = []
     real_display = app._display
 
     def display(screen, renderable) -> None:
         if renderable is not None:
-            frames.append(time.perf_counter())
+            now = time.perf_counter()
+            frames.append(now)
+            if watching and not shown_at and watching[0]():
+                shown_at.append(now)
         real_display(screen, renderable)
 
     app._display = display  # type: ignore[method-assign]
@@ -411,31 +419,32 @@ async def _pilot(url: str, user: Optional[str], facts: QueueFacts, workdir: Path
                 raise TimeoutError("the desk did not show the expected rows in time")
             await asyncio.sleep(0.001)
 
-    async def painted(since: float, timeout: float = 2.0) -> float:
-        """Time of the first frame at or after `since` (the frame that shows what became ready then)."""
-        deadline = time.perf_counter() + timeout
-        while True:
-            after = [f for f in frames if f >= since]
-            if after:
-                return after[0]
-            if time.perf_counter() > deadline:
-                return since
+    async def shown(check: Callable[[], bool], timeout: float = 30.0) -> float:
+        """When the first frame showing `check` true was painted (`watch(check)` first)."""
+        await until(check, timeout)
+        deadline = time.perf_counter() + 2.0
+        while not shown_at and time.perf_counter() < deadline:
             await asyncio.sleep(0.001)
+        watching[:] = []
+        return shown_at[0] if shown_at else time.perf_counter()
+
+    def watch(check: Callable[[], bool]) -> None:
+        watching[:], shown_at[:] = [check], []
 
     async def timed(pilot, key: str, check: Callable[[], bool]) -> float:
+        watch(check)
         started = time.perf_counter()
         task = asyncio.ensure_future(pilot.press(key))
-        await until(check)
-        shown = await painted(time.perf_counter())
+        at = await shown(check)
         await task
         await pilot.pause(Pace.settle)
-        return shown - started
+        return at - started
 
     try:
         started = time.perf_counter()
+        watch(ready)
         async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
-            await until(ready, 90)
-            out.mount_to_rows = await painted(time.perf_counter()) - started
+            out.mount_to_rows = await shown(ready, 90) - started
             await pilot.pause(0.5)
             for _ in range(rounds):
                 out.end.append(await timed(pilot, "end", lambda: ready(lambda v: v.cursor == v.total - 1)))
