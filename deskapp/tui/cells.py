@@ -77,8 +77,13 @@ _MIN_ERASE = 9  # fewer blanks than this are cheaper written than erased and jum
 _BLANKS = re.compile(" {%d,}" % _MIN_ERASE)
 
 
+def _step(count: int, final: str) -> str:
+    """A relative move of `count` (at least 1) cells or lines: ESC [ n A/B/C/D, the count left out for one."""
+    return f"\x1b[{final}" if count == 1 else f"\x1b[{count}{final}"
+
+
 def _jump_len(cells: int) -> int:
-    """Bytes of a forward move over `cells` cells (ESC [ n C)."""
+    """Bytes of a forward move over `cells` cells (len of _step(cells, "C"), counted without making it)."""
     return 3 if cells == 1 else 3 + len(str(cells))
 
 
@@ -241,7 +246,7 @@ class CellFilter:
             if ends:
                 self._out = (row, col + start)
                 return
-            add("\x1b[C" if stop - start == 1 else f"\x1b[{stop - start}C")
+            add(_step(stop - start, "C"))
             at = stop
         add(text[at:])
         self._out = (row, col + len(text))
@@ -570,9 +575,9 @@ class CellFilter:
                 # be on, a bare "\n" does the same for one byte less on the wire.
                 starts.append(("\n" * down if self.onlcr else "\r" + "\n" * down, 0))
             if known:
-                starts.append(("\x1b[B" if down == 1 else f"\x1b[{down}B", out[1]))
+                starts.append((_step(down, "B"), out[1]))
         elif known:
-            starts.append(("\x1b[A" if down == -1 else f"\x1b[{-down}A", out[1]))
+            starts.append((_step(-down, "A"), out[1]))
         moves = []
         for vertical, at in starts:
             if at == col:
@@ -581,10 +586,9 @@ class CellFilter:
                 moves.append(vertical + "\r")
             elif at is not None:
                 step = col - at
-                moves.append(vertical + (("\x1b[C" if step == 1 else f"\x1b[{step}C") if step > 0 else
-                                         ("\x1b[D" if step == -1 else f"\x1b[{-step}D")))
+                moves.append(vertical + (_step(step, "C") if step > 0 else _step(-step, "D")))
             elif vertical == "":
-                moves.append("\r" + ("\x1b[C" if col == 1 else f"\x1b[{col}C"))
+                moves.append("\r" + _step(col, "C"))
         return moves
 
     def _cost(self, move: str) -> int:

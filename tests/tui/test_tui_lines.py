@@ -345,14 +345,20 @@ def test_every_case_header_takes_as_many_lines_in_the_same_places():
                 assert any(f"{label} " in text and not text.endswith(label) for text in lines), lines
 
 
-async def test_a_wide_case_pane_shows_the_header_in_fewer_lines():
-    class WideApp(App):
-        CSS = "CasePane { width: 80; height: 20; padding: 0 1; }"
+def hosting(widget_class: type, css: str) -> App:
+    """An app showing one `widget_class` widget, styled by `css`."""
+
+    class Host(App):
+        CSS = css
 
         def compose(self) -> ComposeResult:
-            yield CasePane(id="case-pane")
+            yield widget_class()
 
-    app = WideApp()
+    return Host()
+
+
+async def test_a_wide_case_pane_shows_the_header_in_fewer_lines():
+    app = hosting(CasePane, "CasePane { width: 80; height: 20; padding: 0 1; }")
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(CasePane)
         pane.show_case(make_case(1, "C-1"))
@@ -367,13 +373,7 @@ async def test_sidebar_marks_a_vulnerable_customer_on_the_case_line():
     """One line either way: the advice below stays where it was when the next case is not vulnerable."""
     import dataclasses
 
-    class SideApp(App):
-        CSS = "PolicySidebar { width: 32; height: 20; }"
-
-        def compose(self) -> ComposeResult:
-            yield PolicySidebar(id="sidebar")
-
-    app = SideApp()
+    app = hosting(PolicySidebar, "PolicySidebar { width: 32; height: 20; }")
     async with app.run_test(size=(80, 24)) as pilot:
         sidebar = app.query_one(PolicySidebar)
         case = make_case(1, "C-1000008")
