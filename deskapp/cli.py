@@ -44,7 +44,7 @@ def _common_options():
 
 def _registrars() -> list[Callable]:
     from deskapp.policy import cli as policy_cli
-    from deskapp.store import commands as store_commands
+    from deskapp.commands import store as store_commands
     from deskapp.supervision import cli as supervision_cli
     from deskapp.tui import command as desk_command
 

@@ -4,7 +4,7 @@ The UI calls only this package (never SQL); this package asks the pure policy
 engine what the rules say and writes through the store. See
 the README's "Architecture" section.
 
-Names are imported on first use (PEP 562): `deskapp.actions.views` holds plain
+Names are imported on first use (PEP 562): `deskapp.core.views` holds plain
 dataclasses the desk's first screen needs, and importing it must not pull in
 SQLAlchemy, the models and the policy engine (~0.5 s of start-up CPU).
 """
@@ -27,7 +27,7 @@ _WHERE = {
     "case_view": "reads", "handler_view": "reads",
     "preview": "submit", "submit": "submit",
     "InvalidInput": "validate",
-    "ActionRequest": "views", "CaseView": "views", "HandlerView": "views",
+    "ActionRequest": "deskapp.core.views", "CaseView": "deskapp.core.views", "HandlerView": "deskapp.core.views",
     "Standing": "pane_reads", "load_case": "pane_reads", "standing": "pane_reads", "list_handlers": "pane_reads",
 }
 _FROM_POLICY = ("Finding", "evaluate")
@@ -35,7 +35,8 @@ _FROM_POLICY = ("Finding", "evaluate")
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        value = getattr(import_module(f"deskapp.actions.{_WHERE[name]}"), name)
+        where = _WHERE[name]
+        value = getattr(import_module(where if "." in where else f"deskapp.actions.{where}"), name)
     elif name in _FROM_POLICY:
         value = getattr(import_module("deskapp.policy"), name)
     elif name == "Handler":
@@ -77,7 +78,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from deskapp.actions.pane_reads import Standing, list_handlers, load_case, standing
     from deskapp.actions.submit import preview, submit
     from deskapp.actions.validate import InvalidInput
-    from deskapp.actions.views import ActionRequest, CaseView, HandlerView
+    from deskapp.core.views import ActionRequest, CaseView, HandlerView
     from deskapp.policy import Finding, evaluate
 
 __all__ = [

@@ -15,12 +15,12 @@ from deskapp.actions.desk import Desk
 from deskapp.actions.reads import approval_view, usernames
 from deskapp.actions.submit import _reason
 from deskapp.actions.validate import InvalidInput
-from deskapp.actions.views import ApprovalView
+from deskapp.core.views import ApprovalView
 from deskapp.errors import DeskError
-from deskapp.live.changes import record as record_change
-from deskapp.live.retry import retry_on_busy
+from deskapp.store.changes import record as record_change
+from deskapp.store.retry import retry_on_busy
 from deskapp.store.models import ApprovalRequest
-from deskapp.supervision.roles import require
+from deskapp.actions.permissions import require
 
 
 def pending_approvals(desk: Desk) -> list[ApprovalView]:

@@ -13,48 +13,17 @@ raced past the lock would collide on the primary key rather than fork the chain.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import select, text
 from sqlmodel import Session
 
+from deskapp.core.chain import canonical as _canonical, event_hash  # noqa: F401 (event_hash re-exported)
 from deskapp.store.models import AuditEvent
 
 # Arbitrary constant naming the audit-chain lock among PostgreSQL advisory locks.
 _PG_AUDIT_LOCK = 0x6465736B  # "desk"
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    return value
-
-
-def event_hash(event: AuditEvent) -> str:
-    """The hash of one event given its prev_hash. `deskapp audit verify` recomputes exactly this."""
-    body = {
-        "id": event.id,
-        "at": event.at,
-        "actor": event.actor,
-        "handler_id": event.handler_id,
-        "case_id": event.case_id,
-        "action": event.action,
-        "detail": event.detail,
-        "findings": event.findings,
-        "reason": event.reason,
-        "contact_id": event.contact_id,
-        "approval_id": event.approval_id,
-        "prev_hash": event.prev_hash,
-    }
-    payload = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def append(
@@ -70,8 +39,15 @@ def append(
     reason: Optional[str] = None,
     contact_id: Optional[int] = None,
     approval_id: Optional[int] = None,
+    policy_hash: Optional[str] = None,
+    via: Optional[str] = None,
 ) -> AuditEvent:
-    """Add one event to the chain inside the caller's transaction."""
+    """Add one event to the chain inside the caller's transaction.
+
+    `policy_hash` names the published pack the action was checked against; `via`
+    the admin who opened the desk as `actor` (deskapp desk --as). Prefer
+    `append(session, **by(desk), ...)`, which fills actor, handler and both.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
@@ -89,11 +65,23 @@ def append(
         contact_id=contact_id,
         approval_id=approval_id,
         prev_hash=prev or "",
+        policy_hash=policy_hash,
+        via=via,
     )
     event.hash = event_hash(event)  # the id is known up front, so the row is INSERTed once, complete
     session.add(event)
     session.flush()
     return event
+
+
+def by(desk: Any) -> dict[str, Any]:
+    """Who wrote an event from this desk, and under which rules: actor, handler_id, via, policy_hash."""
+    return {
+        "actor": desk.me.username,
+        "handler_id": desk.me.id,
+        "via": getattr(desk, "via", None),
+        "policy_hash": getattr(desk, "policy_hash", None),
+    }
 
 
 def _next_id(session: Session, last_id: int) -> int:

@@ -27,13 +27,13 @@ from deskapp.actions.validate import (
     check_length,
     clean_text,
 )
-from deskapp.actions.views import CaseView
+from deskapp.core.views import CaseView
 from deskapp.errors import DeskError
-from deskapp.live.changes import record as record_change
-from deskapp.live.retry import retry_on_busy
+from deskapp.store.changes import record as record_change
+from deskapp.store.retry import retry_on_busy
 from deskapp.store.models import Case, Party
 from deskapp.store.refs import next_case_refs
-from deskapp.supervision.roles import require
+from deskapp.actions.permissions import require
 
 PARTY_FIELDS = ("role", "name", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
 _SHORT_LIMITS = {"name": MAX_NAME, "organisation": MAX_NAME, "email": 254, "phone": 40}

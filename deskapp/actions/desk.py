@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from deskapp import config
 from deskapp.actions.reads import handler_view
-from deskapp.actions.views import HandlerView
+from deskapp.core.views import HandlerView
 from deskapp.errors import DeskError
 from deskapp.policy import PolicyPack, load_policies
 from deskapp.store.engine import connect
@@ -37,6 +37,8 @@ class Desk:
     db_url: str
     name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
     clock: Callable[[], datetime] = _clock
+    via: Optional[str] = None  # the admin who opened this desk as `me` (deskapp desk --as), recorded on every event
+    policy_hash: Optional[str] = None  # sha256 of the published pack in force, recorded on every event
 
     def now(self) -> datetime:
         return self.clock()

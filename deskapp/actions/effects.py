@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from deskapp.actions.validate import InvalidInput, clean_text
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.store.models import Case, Contact, Handler
 
 Change = tuple[Optional[Contact], dict[str, Any]]

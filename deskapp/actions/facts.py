@@ -6,7 +6,7 @@ One translation for both the live sidebar (preview) and the write path
 
 from __future__ import annotations
 
-from deskapp.actions.views import ActionRequest, CaseView
+from deskapp.core.views import ActionRequest, CaseView
 from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from deskapp import __version__, config
-from deskapp.actions.views import HandlerView
+from deskapp.core.views import HandlerView
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from deskapp.actions.views import CaseView
+from deskapp.core.views import CaseView
 from deskapp.policy import Finding
 
 

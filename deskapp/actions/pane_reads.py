@@ -11,7 +11,7 @@ from sqlalchemy import select
 from deskapp.actions.desk import Desk
 from deskapp.actions.facts import case_snapshot
 from deskapp.actions.reads import case_view, handler_view
-from deskapp.actions.views import CaseView, HandlerView
+from deskapp.core.views import CaseView, HandlerView
 from deskapp.policy import Finding, evaluate
 from deskapp.store.models import Handler
 

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlmodel import Session
 
-from deskapp.actions.views import (
+from deskapp.core.views import (
     AppointmentView,
     ApprovalView,
     CaseView,

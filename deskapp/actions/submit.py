@@ -22,14 +22,14 @@ from deskapp.actions.facts import action_snapshot, case_snapshot
 from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
 from deskapp.actions.reads import case_view, changed_view, usernames, view_of
 from deskapp.actions.validate import InvalidInput, check_length, check_request, clean_text
-from deskapp.actions.views import ActionRequest, CaseView
+from deskapp.core.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
-from deskapp.live.changes import record as record_change
-from deskapp.live.retry import retry_on_busy
+from deskapp.store.changes import record as record_change
+from deskapp.store.retry import retry_on_busy
 from deskapp.policy import Finding, evaluate
 from deskapp.store import search
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case
-from deskapp.supervision.roles import require_action
+from deskapp.actions.permissions import require_action
 
 MAX_REASON = 4_000
 

@@ -7,7 +7,7 @@ the field and nothing is half-written.
 from __future__ import annotations
 
 from deskapp import vocab
-from deskapp.actions.views import ActionRequest, CaseView
+from deskapp.core.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
 
 MAX_SUMMARY = 300

@@ -7,10 +7,10 @@
 - retry:    `retry_transient()` — redo a transaction that lost a lock race instead of failing.
 """
 
-from deskapp.live.changes import Change, record
+from deskapp.store.changes import Change, record
 from deskapp.live.feed import ChangeFeed
 from deskapp.live.presence import Presence, Viewer, describe
-from deskapp.live.retry import BusyError, is_transient, retry_on_busy, retry_transient
+from deskapp.store.retry import BusyError, is_transient, retry_on_busy, retry_transient
 
 __all__ = [
     "BusyError", "Change", "ChangeFeed", "Presence", "Viewer", "describe", "is_transient", "record",

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from deskapp.live.changes import CHANNEL, Change, latest_id, read_since
+from deskapp.store.changes import CHANNEL, Change, latest_id, read_since
 
 POLL_INTERVAL_S = 0.5
 PG_CATCH_UP_S = 5.0

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
-from deskapp.live.changes import PRESENCE, prune, record
-from deskapp.live.retry import retry_transient
+from deskapp.store.changes import PRESENCE, prune, record
+from deskapp.store.retry import retry_transient
 from deskapp.store.models import Presence as PresenceRow
 
 HEARTBEAT_S = 10.0

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from deskapp.actions.views import HandlerView, QueueRow
+from deskapp.core.views import HandlerView, QueueRow
 from deskapp.store.schema_head import quick_head
 
 # Same as deskapp.store.queue (checked by tests/store/test_first_page.py).

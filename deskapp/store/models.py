@@ -205,6 +205,9 @@ class ApprovalRequest(SQLModel, table=True):
     decided_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     decision_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    # What was approved, exactly (deskapp.actions.approvals.request_digest): carrying out anything else is refused.
+    digest: Optional[str] = Field(default=None, max_length=64)
+    expires_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -233,6 +236,48 @@ class AuditEvent(SQLModel, table=True):
     approval_id: Optional[int] = Field(default=None, foreign_key="approval_requests.id")
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+    policy_hash: Optional[str] = Field(default=None, max_length=64)  # the published pack the action was checked against
+    via: Optional[str] = Field(default=None, max_length=64)  # the admin who opened the desk as `actor`, if one did
+
+
+class DeskSetting(SQLModel, table=True):
+    """One fact about the desk itself: `demo` (a demo desk: several identities allowed), `service_account`."""
+
+    __tablename__ = "desk_settings"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+class PolicyPack(SQLModel, table=True):
+    """A published rules pack: the desk runs on the newest; every audit event names its hash."""
+
+    __tablename__ = "policy_packs"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version: int = Field(sa_column_kwargs={"unique": True})
+    sha256: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(max_length=300)  # the file it was published from, as named then
+    published_by: str = Field(max_length=64)
+    published_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class HandlerKey(SQLModel, table=True):
+    """An SSH public key that reaches the service account as this handler (authorized_keys is made from these)."""
+
+    __tablename__ = "handler_keys"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    handler_id: int = Field(foreign_key="handlers.id", index=True)
+    key_type: str = Field(max_length=64)
+    key_data: str = Field(sa_column=Column(Text, nullable=False))
+    comment: Optional[str] = Field(default=None, max_length=200)
+    fingerprint: str = Field(max_length=80, sa_column_kwargs={"unique": True})
+    added_by: str = Field(max_length=64)
+    added_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
 class Draft(SQLModel, table=True):
@@ -253,7 +298,7 @@ class Draft(SQLModel, table=True):
 class Change(SQLModel, table=True):
     """One line of the change feed: which case changed, by whom, to which version.
 
-    Written in the same transaction as the change itself (deskapp.live.changes.record),
+    Written in the same transaction as the change itself (deskapp.store.changes.record),
     so other desks can ask "what changed since id N?" and refresh within a couple of
     seconds. Ids follow commit order (appends are serialised like the audit chain).
     Old lines are pruned; the audit log, not this table, is the record.
@@ -290,5 +335,6 @@ class Presence(SQLModel, table=True):
     last_seen: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
-ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, Draft)
+ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, Draft, DeskSetting, PolicyPack,
+              HandlerKey)
 # Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.

@@ -63,7 +63,7 @@ from deskapp.store.due import DUE_SOON_WORKING_DAYS, due_soon_until
 from deskapp.store.models import Case, Handler, Party
 
 if TYPE_CHECKING:  # the row type lives with the other views; imported late to keep store below actions
-    from deskapp.actions.views import QueueRow
+    from deskapp.core.views import QueueRow
 
 PAGE_SIZE = 100
 CACHE_PAGES = 50
@@ -842,7 +842,7 @@ class Queue:
     def _rows_of(self, found: Sequence[tuple[Any, Run]]) -> list[tuple[QueueRow, Position]]:
         if not found:
             return []
-        from deskapp.actions.views import QueueRow
+        from deskapp.core.views import QueueRow
 
         usernames, _ids = self._shared.handlers()
         customers = self._customers([r.id for r, _run in found])

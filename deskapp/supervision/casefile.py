@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 from deskapp.actions import audit
 from deskapp.actions.audit import event_hash
 from deskapp.actions.reads import view_of
-from deskapp.actions.views import CaseView, ContactView
+from deskapp.core.views import CaseView, ContactView
 from deskapp.errors import DeskError
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Handler
-from deskapp.supervision.roles import require
+from deskapp.actions.permissions import require
 
 FORMATS = ("md", "html")
 

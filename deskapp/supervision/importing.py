@@ -40,7 +40,7 @@ from deskapp.supervision.import_format import (
     Problems,
     read,
 )
-from deskapp.supervision.roles import require
+from deskapp.actions.permissions import require
 from deskapp.supervision.writes import begin_write
 
 IGNORED_SINCE_IMPORT = ("case.export",)  # events that do not count as working a case
@@ -360,7 +360,7 @@ def _write(desk, records, report, source, handler_ids, now, name, skip_worked, d
 def _record_change(session: Session, desk: Any, now: datetime) -> None:
     """One line on the change feed so open desks reload their queues."""
     try:
-        from deskapp.live.changes import record
+        from deskapp.store.changes import record
     except ImportError:  # pragma: no cover - the live feed is optional
         return
     record(session, kind="case.import", actor=desk.me.username, at=now)

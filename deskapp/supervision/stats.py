@@ -425,7 +425,7 @@ def due_soon_until(desk: Any, now: datetime, working_days: int = DUE_SOON_WORKIN
 
 def dashboard(desk: Any, period_days: int = 30, now: Optional[datetime] = None) -> Dashboard:
     """Every dashboard figure, for supervisors and admins (roles.require). Call from a worker thread."""
-    from deskapp.supervision.roles import require
+    from deskapp.actions.permissions import require
 
     if period_days not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}, not {period_days}")

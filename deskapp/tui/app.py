@@ -390,7 +390,7 @@ class DeskApp(App):
             self.push_screen(ApprovalsScreen(self.opened_desk()))
 
     def action_dashboard(self) -> None:
-        from deskapp.supervision.roles import allowed
+        from deskapp.core.roles import allowed
         from deskapp.tui.screens.dashboard import DashboardScreen
 
         if not allowed(self.desk.me, "dashboard.view"):

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from deskapp.live.changes import Change
+from deskapp.live import Change
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ class LiveDesk(Widget):
     @work(thread=True, group="live-approvals", exit_on_error=False)
     def _approval_notices(self, changes: list[Change]) -> None:
         """Supervisors hear about new requests; a handler hears the decision on their own."""
-        from deskapp.live.inbox import decided_for_me, pending_for_me
+        from deskapp.actions.inbox import decided_for_me, pending_for_me
 
         me = self.desk.me
         try:

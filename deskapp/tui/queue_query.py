@@ -41,7 +41,7 @@ def base_queue(desk: Any) -> Optional[Any]:
     if engine is None:
         return None
     try:
-        from deskapp.store.queue import Queue
+        from deskapp.actions.queue import Queue
     except ImportError:
         return None
     calendar = getattr(getattr(desk, "policies", None), "calendar", None)
@@ -57,7 +57,7 @@ def build_query(desk: Any, filters: QueueFilters) -> Optional[Any]:
         return None
     if getattr(base, "usual_queue", False) and not filters.active and filters.sort == "due":
         return base  # the desk's first page (deskapp.store.first_page): already the usual queue
-    from deskapp.store.queue import query_from_filters
+    from deskapp.actions.queue import query_from_filters
 
     return query_from_filters(base, filters)
 

@@ -67,7 +67,7 @@ def test_plain_deskapp_imports_no_subcommand_and_no_orm_before_the_screen():
             "from deskapp import cli\n"
             "import deskapp.tui.command as c\n"
             "c.run_desk = lambda args: print(sorted(m for m in sys.modules if m.startswith("
-            "('sqlalchemy', 'sqlmodel', 'deskapp.policy', 'deskapp.store.demo', 'alembic', 'holidays', "
+            "('sqlalchemy', 'sqlmodel', 'deskapp.policy', 'deskapp.demo.load', 'alembic', 'holidays', "
             "'argparse', 'hashlib', 'yaml'))))\n"
             "cli.main(['--db', 'sqlite:////nowhere.db'])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

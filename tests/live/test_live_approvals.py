@@ -21,7 +21,7 @@ from deskapp.actions import (
 )
 from deskapp.errors import DeskError
 from deskapp.live.feed import ChangeFeed
-from deskapp.live.inbox import (
+from deskapp.actions.inbox import (
     complete_approval,
     decided_for_me,
     my_requests,

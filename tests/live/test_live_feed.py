@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from deskapp.live import changes as changes_mod
-from deskapp.live.changes import latest_id, prune, read_since, record
+from deskapp.store import changes as changes_mod
+from deskapp.store.changes import latest_id, prune, read_since, record
 from deskapp.live.feed import ChangeFeed
 from deskapp.store.engine import connect
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from deskapp.errors import DeskError
-from deskapp.live.retry import BusyError, is_transient, retry_on_busy, retry_transient
+from deskapp.store.retry import BusyError, is_transient, retry_on_busy, retry_transient
 from deskapp.store.engine import connect
 
 

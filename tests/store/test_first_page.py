@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from deskapp.store import first_page, queue as queue_module
-from deskapp.store.demo import fill_demo
+from deskapp.demo.load import fill_demo
 from deskapp.store.engine import connect
 from deskapp.store.first_page import FirstPageQueue, read_first_page, sqlite_file
 from deskapp.store.migrate import upgrade

@@ -11,10 +11,10 @@ from sqlmodel import SQLModel
 from sqlmodel import select as sm_select
 
 from deskapp.errors import DeskError
-from deskapp.store import demo as demo_module
-from deskapp.store import demo_generator, demo_parallel
-from deskapp.store.demo import fill_demo
-from deskapp.store.demo_time import add_working_days
+from deskapp.demo import load as demo_module
+from deskapp.demo import generator as demo_generator, parallel as demo_parallel
+from deskapp.demo.load import fill_demo
+from deskapp.demo.days import add_working_days
 from deskapp.store.engine import connect, session_scope
 from deskapp.store.migrate import upgrade
 from deskapp.store.models import Case
@@ -495,7 +495,7 @@ def test_demo_events_are_what_the_rules_say(filled):
 
     from deskapp.actions.facts import action_snapshot, case_snapshot
     from deskapp.actions.reads import case_view
-    from deskapp.actions.views import ActionRequest
+    from deskapp.core.views import ActionRequest
     from deskapp.config import policies_path
     from deskapp.policy import evaluate, load_policies
 
@@ -517,7 +517,7 @@ def test_force_replaces_a_worked_demo_desk_whole(engine, db_url):
     from deskapp.actions import ActionRequest, Done, open_desk, save_draft
     from deskapp.actions.submit import submit
     from deskapp.live.presence import Presence
-    from deskapp.supervision.guard import is_guarded
+    from deskapp.store.guard import is_guarded
 
     fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester")
     desk = open_desk(db_url, None, "jo", clock=lambda: datetime(2026, 3, 10, 12, 0))

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from deskapp.actions.audit import event_hash
 from deskapp.store.migrate import MIGRATIONS
-from deskapp.supervision.guard import audit_unlocked, is_guarded
+from deskapp.store.guard import audit_unlocked, is_guarded
 from deskapp.supervision.verify import Row, check_chain, verify
 
 from .conftest import run_cli

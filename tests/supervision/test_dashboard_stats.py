@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deskapp.supervision.roles import NotAllowed
+from deskapp.core.roles import NotAllowed
 from deskapp.supervision.stats import dashboard, week_start
 
 from .conftest import NOW

@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from deskapp.actions import ActionRequest, ApprovalRequested, Done, decide_approval, new_case, submit
 from deskapp.store.models import AuditEvent, Case, Handler
-from deskapp.supervision import roles
-from deskapp.supervision.roles import NotAllowed, allowed, matrix, require
+from deskapp.core import roles
+from deskapp.actions.permissions import require
+from deskapp.core.roles import NotAllowed, allowed, matrix
 
 
 def audit_count(engine) -> int:

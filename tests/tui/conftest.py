@@ -26,7 +26,7 @@ def _fixed_terminal(monkeypatch):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """The demo stories plus 30 generated cases, built once per test session."""
-    from deskapp.store.demo import fill_demo
+    from deskapp.demo.load import fill_demo
     from deskapp.store.engine import connect
     from deskapp.store.migrate import upgrade
 

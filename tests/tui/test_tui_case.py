@@ -69,7 +69,7 @@ async def test_missing_case_is_one_line_notice(demo_desk):
 
 
 def hostile_case():
-    from deskapp.actions.views import AppointmentView, ApprovalView, CaseView, ContactView, PartyView
+    from deskapp.core.views import AppointmentView, ApprovalView, CaseView, ContactView, PartyView
 
     at = datetime(2026, 3, 2, 9, 0)
     return CaseView(

@@ -159,14 +159,14 @@ def test_the_first_screen_loads_only_what_it_shows():
     code = ("import sys\n"
             "import deskapp.cli, deskapp.actions.opening, deskapp.store.first_page\n"
             "import deskapp.tui.app, deskapp.tui.screens.main, deskapp.tui.widgets.queue_view\n"
-            "from deskapp.actions.views import HandlerView, QueueRow\n"
-            "late = ('yaml', 'argparse', 'hashlib', 'sqlalchemy', 'deskapp.actions.case_views', 'deskapp.policy')\n"
+            "from deskapp.core.views import HandlerView, QueueRow\n"
+            "late = ('yaml', 'argparse', 'hashlib', 'sqlalchemy', 'deskapp.core.case_views', 'deskapp.policy')\n"
             "print(sorted(m for m in sys.modules if m.startswith(late)))\n"
-            "from deskapp.actions.views import CaseView\n"
+            "from deskapp.core.views import CaseView\n"
             "print(CaseView.__module__)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["[]", "deskapp.actions.case_views"]
+    assert out.stdout.splitlines() == ["[]", "deskapp.core.case_views"]
 
 
 def test_the_queues_end_is_read_before_the_desk_starts_opening(monkeypatch):

@@ -140,7 +140,7 @@ def test_last_difference_counts_cells_up_to_the_last_change():
 
 
 def make_case(case_id: int, ref: str, contacts: int = 12):
-    from deskapp.actions.views import CaseView, ContactView, PartyView
+    from deskapp.core.views import CaseView, ContactView, PartyView
 
     at = datetime(2026, 3, 2, 9, 0)
     return CaseView(

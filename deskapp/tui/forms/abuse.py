@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widgets import RadioButton, RadioSet, Select, Static
 
 from deskapp.actions.validate import MAX_SUMMARY
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.tui.forms import calls as call_registry
 from deskapp.tui.forms.base import ActionForm
 from deskapp.tui.forms.fields import (

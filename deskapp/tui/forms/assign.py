@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Select
 
 from deskapp import actions
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError, one_line
 from deskapp.tui.forms.fields import (
     FieldRow,

@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Select
 
 from deskapp import vocab
 from deskapp.actions.validate import MAX_SUMMARY
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.tui.forms import calls as call_registry
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import (

@@ -23,7 +23,7 @@ from textual.widgets import Select
 from deskapp import actions
 from deskapp.actions.outcomes import ApprovalRequested, Done
 from deskapp.actions.validate import MAX_SUMMARY, MESSAGE_CHANNELS
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError, one_line
 from deskapp.tui.forms.fields import (
     FieldRow,

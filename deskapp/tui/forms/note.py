@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from deskapp.actions.validate import MAX_SUMMARY
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import FieldRow
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea

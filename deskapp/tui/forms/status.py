@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Select
 
 from deskapp import vocab
-from deskapp.actions.views import ActionRequest
+from deskapp.core.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import FieldRow, set_options_keeping, word_options
 from deskapp.tui.forms.inputs import SafeTextArea

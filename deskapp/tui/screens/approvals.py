@@ -224,7 +224,7 @@ class ApprovalsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="approvals-load", exit_on_error=False)
     def _load(self) -> None:
-        from deskapp.live.inbox import my_requests, pending_for_me
+        from deskapp.actions.inbox import my_requests, pending_for_me
 
         try:
             found = pending_for_me(self.desk) if self.supervisor else []
@@ -344,7 +344,7 @@ class ApprovalsScreen(Screen):
     @work(thread=True, group="approvals-write", exit_on_error=False)
     def _complete(self, approval: Any) -> None:
         from deskapp.actions import Conflict, Done
-        from deskapp.live.inbox import complete_approval
+        from deskapp.actions.inbox import complete_approval
 
         try:
             outcome = complete_approval(self.desk, approval)
@@ -372,7 +372,7 @@ class ApprovalsScreen(Screen):
 
     @work(thread=True, group="approvals-write", exit_on_error=False)
     def _drop(self, approval: Any) -> None:
-        from deskapp.live.inbox import withdraw_approval
+        from deskapp.actions.inbox import withdraw_approval
 
         try:
             withdraw_approval(self.desk, approval.id)

@@ -363,7 +363,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
 
     def _due_soon_limit(self) -> datetime:
         try:
-            from deskapp.store.due import due_soon_until
+            from deskapp.actions.queue import due_soon_until
         except ImportError:  # pragma: no cover
             return self._now
         return due_soon_until(self._now, is_working_day=getattr(self.queue, "is_working_day", None))

@@ -1,6 +1,6 @@
 """Fixtures for the action-form tests: a demo database per test and a desk with a fixed clock.
 
-The demo (deskapp.store.demo) is built once per session at a fixed "today"
+The demo (deskapp.demo.load) is built once per session at a fixed "today"
 and copied for each test, so every test starts from the same named stories
 (C-1001 housing repairs via a social worker, C-1002 card details, C-1003
 abusive caller, ...) without paying for migrations again.
@@ -16,7 +16,7 @@ from forms_support import ME, NOW, TODAY, case_id
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    from deskapp.store.demo import fill_demo
+    from deskapp.demo.load import fill_demo
     from deskapp.store.engine import connect
     from deskapp.store.migrate import upgrade
 

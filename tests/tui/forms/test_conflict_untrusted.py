@@ -175,7 +175,7 @@ async def test_editing_a_party_with_a_hostile_name_shows_it_literally_and_saves_
 def test_pick_list_labels_are_literal_text_without_controls():
     from rich.text import Text
 
-    from deskapp.actions.views import HandlerView, PartyView
+    from deskapp.core.views import HandlerView, PartyView
     from deskapp.tui.forms.fields import handler_options, party_label
 
     label = party_label(PartyView(id=1, role="representative", name=HOSTILE, designated=True,

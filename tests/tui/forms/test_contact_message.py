@@ -296,7 +296,7 @@ async def test_warn_with_reason_on_postgresql(pg_url):
     from forms_support import ME, NOW, TODAY, case_id
 
     from deskapp.actions import load_case, open_desk
-    from deskapp.store.demo import fill_demo
+    from deskapp.demo.load import fill_demo
     from deskapp.store.engine import connect
     from deskapp.store.migrate import upgrade
 

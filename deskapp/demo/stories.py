@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Optional
 
-from deskapp.store.demo_time import add_working_days
+from deskapp.demo.days import add_working_days
 
 ME = "@me"
 

@@ -100,7 +100,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from deskapp.store import migrate
-    from deskapp.store.demo import fill_demo
+    from deskapp.demo.load import fill_demo
 
     engine = _open(args)
     try:

@@ -22,10 +22,10 @@ from deskapp.actions.desk import Desk
 from deskapp.actions.outcomes import Outcome
 from deskapp.actions.reads import approval_view, case_view, usernames
 from deskapp.actions.submit import submit
-from deskapp.actions.views import ActionRequest, ApprovalView
+from deskapp.core.views import ActionRequest, ApprovalView
 from deskapp.errors import DeskError
-from deskapp.live.changes import record
-from deskapp.live.retry import retry_on_busy
+from deskapp.store.changes import record
+from deskapp.store.retry import retry_on_busy
 from deskapp.store.models import ApprovalRequest
 
 # A refused request stays on the handler's list this long, so they see the supervisor's reason.

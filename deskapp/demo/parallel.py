@@ -33,7 +33,7 @@ from typing import Iterator, Optional
 from sqlalchemy import Connection
 
 from deskapp.store.bulk import BulkWriter
-from deskapp.store.demo_generator import APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, chunks
+from deskapp.demo.generator import APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, chunks
 
 MAX_WORKERS = 4
 TABLES = (("cases", CASE_COLS), ("parties", PARTY_COLS), ("contacts", CONTACT_COLS),
@@ -54,8 +54,8 @@ def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str,
            policies: str, first_case_id: int) -> dict[str, int]:
     """Worker: write chunk k into the staging database at `path`; returns rows per table."""
     from deskapp.policy import load_policies
-    from deskapp.store.demo import due_dates
-    from deskapp.store.demo_generator import generate_chunk
+    from deskapp.demo.load import due_dates
+    from deskapp.demo.generator import generate_chunk
 
     due = due_dates(load_policies(policies))
 

@@ -28,14 +28,15 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.errors import DeskError, StorageError
-from deskapp.store import demo_audit, demo_parallel, search
+from deskapp.demo import audit as demo_audit, parallel as demo_parallel
+from deskapp.store import search
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
-from deskapp.store.demo_generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, DueAt, chunks,
+from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, DueAt, chunks,
                                           generate_chunk)
-from deskapp.store.demo_stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
+from deskapp.demo.stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
 from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS, masked, one_line
 from deskapp.store.handlers import _os_display_name, check_username
-from deskapp.supervision.guard import audit_unlocked
+from deskapp.store.guard import audit_unlocked
 
 # The demo's colleagues: (username, display name, role).
 DEMO_HANDLERS = (

@@ -38,8 +38,8 @@ from typing import Any, Optional
 from sqlalchemy import Connection
 
 from deskapp.store.bulk import BulkWriter, stamp
-from deskapp.store.demo_generator import CONTACT_COLS
-from deskapp.store.demo_stories import ME
+from deskapp.demo.generator import CONTACT_COLS
+from deskapp.demo.stories import ME
 
 # Generated cases whose existing contacts are replayed through the rules, and how many
 # generated cases are looked at to find ones with a designated representative.
@@ -161,7 +161,7 @@ def _kind(contact: Any) -> str:
 
 
 def _request(kind: str, case: Any, c: Any) -> Any:
-    from deskapp.actions.views import ActionRequest
+    from deskapp.core.views import ActionRequest
 
     return ActionRequest(kind=kind, case_id=case.id, version=case.version, channel=c.channel,
                          direction=c.direction, party_id=c.party_id, outcome=c.outcome, summary=c.summary,

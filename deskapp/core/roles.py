@@ -1,7 +1,7 @@
 """Who may do what on the desk, enforced where the work is done (the action layer).
 
-The UI hides what a person may not do, but the rule lives here: every action
-function asks `require(...)` before it writes, so a handler cannot reach a
+The UI hides what a person may not do, but the rule is enforced in the action layer: every action
+function asks `deskapp.actions.permissions.require(...)` before it writes, so a handler cannot reach a
 supervisor's power through an old screen, a script or a stale desk. Inside a
 transaction the role is re-read from the database, so demoting or deactivating
 someone takes effect on their very next action, not when they restart.
@@ -75,60 +75,37 @@ def _person(who: Any) -> Any:
     return getattr(who, "me", who)
 
 
-def _fresh(person: Any, session: Any) -> tuple[str, bool]:
-    """(role, active) as the database has it now."""
-    from deskapp.store.models import Handler
-
-    row = session.get(Handler, person.id) if getattr(person, "id", None) is not None else None
-    if row is None:
-        raise NotAllowed(f"{person.username} is no longer a deskapp handler")
-    return row.role, bool(row.active)
-
-
 def allowed(who: Any, permission: str) -> bool:
     """Whether this person's role has `permission` (no database read: for showing or hiding UI)."""
     roles, _what = _spec(permission)
     return getattr(_person(who), "role", None) in roles
 
 
-def require(who: Any, permission: str, *, session: Any = None) -> None:
-    """Raise NotAllowed unless the person may do this. With a session, the role is re-read first."""
+def check(who: Any, permission: str, role: Optional[str] = None, active: bool = True) -> None:
+    """Raise NotAllowed unless a person with `role` (default: the one they carry) may do this.
+
+    The action layer passes the role and active flag it has just re-read from the
+    database (deskapp.actions.permissions), so a demotion counts at once.
+    """
     roles, what = _spec(permission)
     person = _person(who)
-    role = getattr(person, "role", None)
-    if session is not None:
-        role, active = _fresh(person, session)
-        if not active:
-            raise NotAllowed(f"{person.username}'s account is inactive: nothing can be changed from it")
+    role = getattr(person, "role", None) if role is None else role
+    if not active:
+        raise NotAllowed(f"{person.username}'s account is inactive: nothing can be changed from it")
     if role not in roles:
         needs = " or ".join(roles)
         article = "an" if needs[0] in "aeiou" else "a"
         raise NotAllowed(f"{person.username} is {_a(role)}: {what} needs {article} {needs}")
 
 
-def require_action(who: Any, request: Any, case: Any, session: Any = None) -> None:
-    """The check for one handler action (an ActionRequest) on a case row, inside its transaction.
-
-    Handing a case on is open to everyone only while it is unassigned or theirs;
-    moving someone else's case (assign, or escalate to a named handler) is a
-    supervisor's call.
-    """
-    permission = ACTION_PERMISSIONS.get(getattr(request, "kind", None), "case.work")
-    require(who, permission, session=session)
-    moves_case = request.kind == "assign" or (request.kind == "escalate" and getattr(request, "to", None))
-    if moves_case and not _holds(who, case):
-        require(who, "case.reassign", session=session)
+def person_of(who: Any) -> Any:
+    """A Desk, a HandlerView or a Handler row -> the object holding id, username and role."""
+    return _person(who)
 
 
 def _a(word: Any) -> str:
     text = str(word)
     return f"an {text}" if text[:1] in ("a", "e", "i", "o", "u") else f"a {text}"
-
-
-def _holds(who: Any, case: Any) -> bool:
-    """The case is unassigned or assigned to this person."""
-    assigned = getattr(case, "assigned_to_id", None)
-    return assigned is None or assigned == getattr(_person(who), "id", None)
 
 
 def _spec(permission: str) -> tuple[tuple[str, ...], str]:

@@ -5,10 +5,10 @@ cannot accidentally write or run SQL. Text fields are untrusted customer and
 handler text: render them literally (Content(text), Text(text), markup=False).
 
 Only what the first screen needs (HandlerView, QueueRow) is defined here; the
-case's views and ActionRequest live in deskapp.actions.case_views and are
+case's views and ActionRequest live in deskapp.core.case_views and are
 loaded on first use (PEP 562): making a frozen dataclass costs ~1 ms, six of
 them ~6 ms of every start before the queue shows. Import them from here as
-always (`from deskapp.actions.views import CaseView`).
+always (`from deskapp.core.views import CaseView`).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ _LATER = ("PartyView", "ContactView", "AppointmentView", "ApprovalView", "CaseVi
 
 def __getattr__(name: str) -> Any:
     if name in _LATER:
-        from deskapp.actions import case_views
+        from deskapp.core import case_views
 
         return getattr(case_views, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

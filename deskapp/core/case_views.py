@@ -1,8 +1,8 @@
-"""The case's plain, read-only views and the handler's ActionRequest (see deskapp.actions.views).
+"""The case's plain, read-only views and the handler's ActionRequest (see deskapp.core.views).
 
 Kept apart from HandlerView and QueueRow only so that a desk opening shows its
 queue before these are made; everything imports them through
-deskapp.actions.views. Text fields are untrusted: render them literally.
+deskapp.core.views. Text fields are untrusted: render them literally.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterator, Optional
 
-from deskapp.store import demo_pools as pools
+from deskapp.demo import pools
 from deskapp.store.bulk import stamp
-from deskapp.store.demo_time import RESPONSE_DAYS, add_working_days, roll_back
+from deskapp.demo.days import RESPONSE_DAYS, add_working_days, roll_back
 
 # Generated cases are numbered after the stories, leaving room for more stories.
 FIRST_GENERATED_REF = 1101
