@@ -1,8 +1,9 @@
 """Find payment card numbers in outbound text before it is sent.
 
-A candidate is a run of 12-19 digits, possibly split into groups by single
-spaces or dashes ("4111 1111 1111 1111", "4111-1111-1111-1111"). It counts as a
-card number only when all three hold:
+A candidate is a run of 12-19 digits, possibly split into groups by spaces,
+tabs, no-break spaces, dashes (any Unicode dash), dots, slashes or a line break ("4111 1111 1111 1111", "4111.1111.1111.1111",
+"4111 1111\n1111 1111"); digits of any script count (full-width "４１１１").
+It counts as a card number only when all three hold:
   - the Luhn check digit is right,
   - the start matches a card brand's issuer prefix, and
   - the length is one that brand issues.
@@ -13,12 +14,14 @@ masking character next to the digits disqualifies the run, and international
 phone numbers ("+44 ...") are skipped.
 
 Numbers are reported masked (all but the last four digits hidden), so a
-finding or an audit record never repeats the number it warns about.
+finding or an audit record never repeats the number it warns about; text that
+is stored keeps at most the first six and last four (`4111 11•• •••• 1111`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # (brand, prefixes as (low, high) inclusive ranges over the first len(low) digits, allowed lengths)
@@ -35,9 +38,15 @@ _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], frozenset[int]], ...] = (
     ("Mir", (("2200", "2204"),), frozenset(range(16, 20))),
 )
 
-# Runs of digit groups joined by single spaces or dashes. Characters that mark a masked
+# Runs of digit groups joined by separators people type or paste: spaces and tabs (up to three),
+# a dash or dot (spaces around it allowed), or one line break. Characters that mark a masked
 # number, or an identifier the digits are glued to, are checked around the run afterwards.
-_RUN = re.compile(r"\d+(?:[ \-]\d+)*")
+# Spaces include the no-break and thin spaces a pasted web page brings; dashes the Unicode ones.
+_SP = "[ \\t\u00a0\u2007\u2009\u202f]"
+_SEP = rf"(?:{_SP}*[-.\u2010-\u2015\u2212/]{_SP}*|{_SP}*\r?\n{_SP}*|{_SP}{{1,3}})"
+_RUN = re.compile(rf"\d+(?:{_SEP}\d+)*")
+_GROUP = re.compile(r"\d+")
+MASK_DOT = "•"
 _MASK_CHARS = frozenset("*xX•#●·_")
 MIN_DIGITS, MAX_DIGITS = 12, 19
 
@@ -60,6 +69,7 @@ class CardMatch:
 
 def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check every payment card number passes."""
+    digits = _ascii(digits)
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -73,6 +83,7 @@ def luhn_valid(digits: str) -> bool:
 
 def card_brand(digits: str) -> str | None:
     """The brand whose issuer prefix AND allowed length match, else None."""
+    digits = _ascii(digits)
     n = len(digits)
     for brand, ranges, lengths in _BRANDS:
         if n not in lengths:
@@ -87,6 +98,11 @@ def card_brand(digits: str) -> str | None:
 def mask(digits: str) -> str:
     """Hide all but the last four digits: 4111111111111111 -> ************1111."""
     return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def _ascii(digits: str) -> str:
+    """Digits of any script as ASCII ("４１" -> "41")."""
+    return digits if digits.isascii() else "".join(str(unicodedata.digit(ch)) for ch in digits)
 
 
 def _masked_neighbour(text: str, start: int, end: int) -> bool:
@@ -123,14 +139,9 @@ def find_cards(text: str) -> list[CardMatch]:
         start, end = run.span()
         if _masked_neighbour(text, start, end) or _is_phone(text, start):
             continue
-        groups = re.split(r"[ \-]", run.group())
-        # Group start offsets inside `text`, so a card inside a longer run ("card 4111 1111 1111
-        # 1111 123" with the security code after it) is found on group boundaries.
-        offsets = []
-        pos = start
-        for g in groups:
-            offsets.append(pos)
-            pos += len(g) + 1
+        spans = [(g.start() + start, g.end() + start) for g in _GROUP.finditer(run.group())]
+        groups = [_ascii(text[gs:ge]) for gs, ge in spans]
+        offsets = [gs for gs, _ge in spans]
         i = 0
         while i < len(groups):
             digits = ""
@@ -147,7 +158,7 @@ def find_cards(text: str) -> list[CardMatch]:
             if hit:
                 j, digits, brand = hit
                 s = offsets[i]
-                e = offsets[j] + len(groups[j])
+                e = spans[j][1]
                 found.append(CardMatch(brand=brand, masked=mask(digits), last4=digits[-4:], start=s, end=e))
                 i = j + 1
             else:
@@ -160,12 +171,31 @@ def find_card_numbers(text: str) -> list[str]:
     return [m.masked for m in find_cards(text)]
 
 
+def keep_six_four(written: str) -> str:
+    """A card number as written, with every digit but the first six and last four shown as •.
+
+    Separators stay where they were, so the text still reads as it was typed:
+    "4111 1111 1111 1111" -> "4111 11•• •••• 1111".
+    """
+    total = sum(ch.isdigit() for ch in written)
+    out, seen = [], 0
+    for ch in written:
+        if ch.isdigit():
+            seen += 1
+            out.append(_ascii(ch) if seen <= 6 or seen > total - 4 else MASK_DOT)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def redact_cards(text: str) -> str:
-    """The text with every card number replaced by its masked form (for logs and drafts)."""
+    """The text with every card number masked (first six and last four at most), for anything stored."""
+    if not text:
+        return text
     out, last = [], 0
     for m in find_cards(text):
         out.append(text[last : m.start])
-        out.append(m.masked)
+        out.append(keep_six_four(text[m.start : m.end]))
         last = m.end
     out.append(text[last:])
     return "".join(out)

@@ -111,3 +111,58 @@ def test_luhn_rate_on_random_brandless_numbers_is_zero():
     for _ in range(2000):
         n = "1" + "".join(rnd.choice("0123456789") for _ in range(15))
         assert find_card_numbers(n) == []
+
+
+# What people type or paste between the digit groups of a card number.
+SEPARATORS = [" ", "-", ".", "  ", " - ", "\n", " \n", "\t", "\u00a0", "–", "/", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(BRAND_SAMPLES), st.randoms(use_true_random=False), st.lists(st.sampled_from(SEPARATORS),
+       min_size=5, max_size=5), st.text(alphabet="abc ,.:()\n", max_size=12),
+       st.text(alphabet="abc ,.:()\n", max_size=12))
+def test_any_separator_is_found_and_stored_text_keeps_six_and_four(sample, rnd, seps, before, after):
+    prefix, length = sample
+    number = with_check_digit(prefix + "".join(rnd.choice("0123456789") for _ in range(length - len(prefix) - 1)))
+    groups = [number[i:i + 4] for i in range(0, len(number), 4)]
+    written = groups[0] + "".join(sep + g for sep, g in zip(seps, groups[1:]))
+    text = f"{before} {written} {after}"
+    assert [m.last4 for m in find_cards(text)] == [number[-4:]]
+    stored = redact_cards(text)
+    digits_left = "".join(ch for ch in stored if ch.isdigit())
+    assert number not in digits_left
+    assert stored.count("•") == length - 10  # at most the first six and the last four stay
+    assert find_cards(stored) == []
+    assert redact_cards(stored) == stored  # masking twice changes nothing
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_redacting_random_text_leaves_no_card_and_keeps_the_rest(text):
+    stored = redact_cards(text)
+    assert find_cards(stored) == []
+    assert len(stored) == len(text)
+    assert [ch for ch in stored if not ch.isdigit() and ch != "•"] == \
+           [ch for ch in text if not ch.isdigit() and ch != "•"]
+
+
+def test_full_width_digits_are_found_and_stored_as_ascii_six_and_four():
+    text = "card ４１１１ １１１１ １１１１ １１１１"
+    assert find_card_numbers(text) == ["************1111"]
+    assert redact_cards(text) == "card 4111 11•• •••• 1111"
+
+
+def _heldout(name):
+    import yaml
+    from pathlib import Path
+
+    path = Path(__file__).parent / "cards_heldout" / f"{name}.yaml"
+    return [(e["text"], e["card"]) for e in yaml.safe_load(path.read_text(encoding="utf-8"))["cards"]]
+
+
+@pytest.mark.parametrize("text,is_card", _heldout("v1") + _heldout("v2"))
+def test_heldout_sets_v1_v2_stay_right(text, is_card):
+    """v1 and v2 have been tuned against (see cards_heldout/README.md): they guard against regressions."""
+    assert bool(find_cards(text)) is is_card
+    if not is_card:
+        assert redact_cards(text) == text
