@@ -183,8 +183,16 @@ def _warm(queue: Any) -> None:
 
 
 def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening":
-    """Begin reading the first screen in a thread; `Opening.result()` says whether the quick way worked."""
-    return Opening(db_option, policies_option)
+    """Begin reading the first screen in a thread; `Opening.result()` says whether the quick way worked.
+
+    A SQLite file others may read is said on stderr now (seen when the desk closes) and kept in
+    `file_warning` for the desk to show (deskapp.store.dbfile).
+    """
+    from deskapp.store.dbfile import sqlite_path, warn_once
+
+    opening = Opening(db_option, policies_option)
+    opening.file_warning = warn_once(sqlite_path(opening.db_url))
+    return opening
 
 
 class Opening:
@@ -195,6 +203,7 @@ class Opening:
         self.policies_option = policies_option
         self.username = config.current_username()
         self._page: Any = None
+        self.file_warning: Optional[str] = None  # set by start()
         self._thread: Optional[threading.Thread] = None
         self.known_good = policies_known_good(config.policies_path(policies_option))
         if self.known_good:
