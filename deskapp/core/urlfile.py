@@ -52,7 +52,7 @@ def read_url_file(path: Path) -> Optional[str]:
             raise ConfigError(f"{path}: owned by {_owner_name(info.st_uid)}, not by {_owner_name(me)}; "
                               f"refusing a database URL someone else could change")
         if info.st_mode & _OTHERS:
-            raise ConfigError(f"{path}: group or others may read it (mode {mode_text(info.st_mode)}); "
+            raise ConfigError(f"{path}: group or others may read or change it (mode {mode_text(info.st_mode)}); "
                               f"refusing to use it: run `chmod 600 {path}` and check who knows the password")
         with os.fdopen(os.dup(fd), "rb") as handle:
             raw = handle.read()

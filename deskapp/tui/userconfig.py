@@ -223,10 +223,7 @@ def save_theme(name: str, path: Optional[Path] = None) -> Optional[str]:
     else:
         new_text = text + ("" if not text or text.endswith("\n") else "\n") + entry + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(new_text, encoding="utf-8")
-        tmp.replace(path)
+        config.write_whole(path, new_text.encode("utf-8"))  # 0600, never through a planted link
     except OSError as exc:
         return f"{path}: cannot save: {exc}"
     return None
