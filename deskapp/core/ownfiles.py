@@ -56,13 +56,14 @@ def make_private_folder(folder: Path) -> None:
         raise NotADirectoryError(f"{folder} is not a folder")
 
 
-def write_whole(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+def write_whole(path: Path, data: bytes, mode: int = PRIVATE_FILE, *, durable: bool = False) -> None:
     """Write `data` to `path` whole or not at all, readable by its owner only (mode 0600).
 
     Written to a new file beside it (created exclusively, never through a link someone
     planted), then renamed over it: a desk killed mid-write, or two desks writing at once,
     never leave a half-written file that a later start would misread. Missing folders are
-    made 0700. Raises OSError.
+    made 0700. `durable` also flushes the file and the rename to disk (authorized_keys: a
+    crash must not leave the old or an empty file after saying it was written). Raises OSError.
     """
     path = Path(path)
     make_private_folder(path.parent)
@@ -77,9 +78,17 @@ def write_whole(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(partial, path)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     except BaseException:
         try:
             os.unlink(partial)
