@@ -10,7 +10,9 @@ import argparse
 from datetime import date
 
 from deskapp import config
-from deskapp.store.engine import connect, masked
+from deskapp.errors import StorageError
+from deskapp.store.dbfile import tighten, warn_once
+from deskapp.store.engine import connect, masked, sqlite_file
 from deskapp.vocab import HANDLER_ROLES
 
 
@@ -75,10 +77,6 @@ def _open(args: argparse.Namespace, warn: bool = True):
 
 def _make_private(engine) -> str | None:
     """`init` takes group/other bits off a SQLite file this user owns (deskapp.store.dbfile)."""
-    from deskapp.errors import StorageError
-    from deskapp.store.dbfile import tighten, warn_once
-    from deskapp.store.engine import sqlite_file
-
     path = sqlite_file(engine)
     if path is None:
         return None
