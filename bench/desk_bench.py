@@ -715,7 +715,7 @@ def run_engine(label: str, tmux: Tmux, db: Database, env: dict[str, str], user: 
     # The first start after a rules file changes checks the rules in full before the screen opens
     # (deskapp.actions.opening); every later start takes the quick way. That start is measured once,
     # apart, with the note of checked rules removed; the repeats below are the everyday starts.
-    shutil.rmtree(Path(env["DESKAPP_DATA_DIR"]) / "checked-policies", ignore_errors=True)
+    shutil.rmtree(Path(env["DESKAPP_CACHE_DIR"]) / str(os.geteuid()) / "checked-policies", ignore_errors=True)
     careful = desk_in_tmux(tmux, db.url, env, facts, keys=False)
     FIRST_STARTS[label] = careful
     print(f"[{label}] first start after a rules change: first screen {ms(careful.first)} "

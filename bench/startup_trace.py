@@ -141,7 +141,7 @@ def main() -> int:
     env = clean_env(workdir, {"TERM": "xterm-256color"}, drop=("COLORTERM",))
     if not args.careful:
         # An everyday start: the rules file has passed its full check before (deskapp.actions.opening).
-        os.environ["DESKAPP_DATA_DIR"] = env["DESKAPP_DATA_DIR"]
+        os.environ["DESKAPP_CACHE_DIR"] = env["DESKAPP_CACHE_DIR"]
         from deskapp.actions.opening import open_carefully  # noqa: PLC0415
 
         open_carefully(args.db, None).close()

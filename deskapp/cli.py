@@ -35,8 +35,9 @@ def _common_options():
 
     common = _parser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
-                        help="database URL (sqlite:///path or postgresql://...); default $DESKAPP_DB "
-                             "or a SQLite file in your data folder")
+                        help="database URL (sqlite:///path or postgresql://...); default $DESKAPP_DB, "
+                             "else the URL in <config folder>/database.url, else a SQLite file in your "
+                             "data folder")
     common.add_argument("--policies", metavar="PATH", default=argparse.SUPPRESS,
                         help="policies.yaml to use; default $DESKAPP_POLICIES or the packaged one")
     return common

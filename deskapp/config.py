@@ -14,6 +14,8 @@ import platformdirs
 from deskapp.resources import shipped
 
 APP = "deskapp"
+# The service account's database URL (with its password, if any), kept in its config folder.
+URL_FILE = "database.url"
 
 
 def data_dir() -> Path:
@@ -28,16 +30,19 @@ def config_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
-def write_whole(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: written beside it, then renamed over it.
+def cache_dir() -> Path:
+    """This user's cache folder: platformdirs' user cache folder (DESKAPP_CACHE_DIR overrides), then
+    a folder named for the effective uid, so two accounts sharing a HOME never share a cache."""
+    override = os.environ.get("DESKAPP_CACHE_DIR")
+    base = Path(override) if override else Path(platformdirs.user_cache_dir(APP, appauthor=False))
+    return base / str(os.geteuid())
 
-    A desk killed mid-write (or two desks writing at once) never leaves a half-written file
-    that a later start would misread. Makes the folder if needed; raises OSError.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_bytes(data)
-    partial.replace(path)
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all, 0600 in folders made 0700 (deskapp.core.ownfiles)."""
+    from deskapp.core.ownfiles import write_whole as whole
+
+    whole(path, data)
 
 
 def default_db_url() -> str:
@@ -45,8 +50,14 @@ def default_db_url() -> str:
 
 
 def db_url(option: str | None = None) -> str:
-    """The database to use: --db, else DESKAPP_DB, else a SQLite file in the user's data folder."""
-    return option or os.environ.get("DESKAPP_DB") or default_db_url()
+    """The database to use: --db, else DESKAPP_DB, else the URL in <config folder>/database.url
+    (checked private: deskapp.core.urlfile), else a SQLite file in the user's data folder."""
+    chosen = option or os.environ.get("DESKAPP_DB")
+    if chosen:
+        return chosen
+    from deskapp.core.urlfile import read_url_file
+
+    return read_url_file(config_dir() / URL_FILE) or default_db_url()
 
 
 def policies_path(option: str | None = None) -> Path:

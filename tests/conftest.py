@@ -1,7 +1,7 @@
 """Shared fixtures: a private home for every test, and databases on SQLite and PostgreSQL.
 
-Every test gets its own data and config folders (DESKAPP_DATA_DIR /
-DESKAPP_CONFIG_DIR) so nothing touches the real user's database or settings.
+Every test gets its own data, config and cache folders (DESKAPP_DATA_DIR /
+DESKAPP_CONFIG_DIR / DESKAPP_CACHE_DIR) so nothing touches the real user's database or settings.
 
 `db_url` runs a test once per engine: a SQLite file in tmp, and PostgreSQL when
 DESKAPP_TEST_POSTGRES_URL is set (a fresh schema per test, selected through
@@ -24,6 +24,7 @@ def _private_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("DESKAPP_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("DESKAPP_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("DESKAPP_CACHE_DIR", str(home / "cache"))
     monkeypatch.delenv("DESKAPP_DB", raising=False)
     monkeypatch.delenv("DESKAPP_POLICIES", raising=False)
     yield home

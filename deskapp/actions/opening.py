@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from deskapp import __version__, config
+from deskapp.core.ownfiles import trusted_bytes
 from deskapp.core.views import HandlerView
 
 log = logging.getLogger(__name__)
@@ -61,17 +62,15 @@ def _policies_key(path: Path) -> Optional[bytes]:
 def _stamp(key: bytes) -> Path:
     """The note for `key`, named by a checksum (zlib is loaded already; hashlib would cost ~6 ms
     of start-up). The note holds the whole key, so a checksum shared by two files never counts."""
-    return config.data_dir() / "checked-policies" / f"{zlib.crc32(key):08x}-{len(key)}"
+    return config.cache_dir() / "checked-policies" / f"{zlib.crc32(key):08x}-{len(key)}"
 
 
 def policies_known_good(path: Path) -> bool:
     key = _policies_key(path)
     if key is None:
         return False
-    try:
-        return _stamp(key).read_bytes() == key
-    except OSError:
-        return False
+    # Only a note this user wrote counts (deskapp.core.ownfiles): another account's must not skip a check.
+    return trusted_bytes(_stamp(key)) == key
 
 
 def remember_policies(path: Path) -> None:
@@ -184,8 +183,16 @@ def _warm(queue: Any) -> None:
 
 
 def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening":
-    """Begin reading the first screen in a thread; `Opening.result()` says whether the quick way worked."""
-    return Opening(db_option, policies_option)
+    """Begin reading the first screen in a thread; `Opening.result()` says whether the quick way worked.
+
+    A SQLite file others may read is said on stderr now (seen when the desk closes) and kept in
+    `file_warning` for the desk to show (deskapp.store.dbfile).
+    """
+    from deskapp.store.dbfile import sqlite_path, warn_once
+
+    opening = Opening(db_option, policies_option)
+    opening.file_warning = warn_once(sqlite_path(opening.db_url))
+    return opening
 
 
 class Opening:
@@ -196,6 +203,7 @@ class Opening:
         self.policies_option = policies_option
         self.username = config.current_username()
         self._page: Any = None
+        self.file_warning: Optional[str] = None  # set by start()
         self._thread: Optional[threading.Thread] = None
         self.known_good = policies_known_good(config.policies_path(policies_option))
         if self.known_good:

@@ -10,7 +10,9 @@ import argparse
 from datetime import date
 
 from deskapp import config
-from deskapp.store.engine import connect, masked
+from deskapp.errors import StorageError
+from deskapp.store.dbfile import tighten, warn_once
+from deskapp.store.engine import connect, masked, sqlite_file
 from deskapp.vocab import HANDLER_ROLES
 
 
@@ -69,8 +71,21 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date like 2026-03-10: {value!r}") from None
 
 
-def _open(args: argparse.Namespace):
-    return connect(config.db_url(getattr(args, "db", None)))
+def _open(args: argparse.Namespace, warn: bool = True):
+    return connect(config.db_url(getattr(args, "db", None)), warn=warn)
+
+
+def _make_private(engine) -> str | None:
+    """`init` takes group/other bits off a SQLite file this user owns (deskapp.store.dbfile)."""
+    path = sqlite_file(engine)
+    if path is None:
+        return None
+    try:
+        done = tighten(path)
+    except OSError as exc:
+        raise StorageError(f"cannot make {path} private: {exc.strerror or exc}") from exc
+    warn_once(path)  # still open to others: a file someone else owns
+    return done
 
 
 def _init(engine) -> tuple[str | None, str]:
@@ -83,8 +98,11 @@ def _init(engine) -> tuple[str | None, str]:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    engine = _open(args)
+    engine = _open(args, warn=False)  # it makes the file private instead of warning about it
     try:
+        private = _make_private(engine)
+        if private:
+            print(private)
         before, after = _init(engine)
     finally:
         engine.dispose()

@@ -20,7 +20,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from deskapp.core.ownfiles import make_private_folder
 from deskapp.errors import StorageError
+from deskapp.store import dbfile
 
 # How long a writer waits for another desk's write to finish before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -71,7 +73,8 @@ def _parse(url: str) -> URL:
 
 
 def _sqlite_path(parsed: URL) -> Path | None:
-    """The file behind a sqlite URL, its folder created; None for an in-memory database."""
+    """The file behind a sqlite URL, created private if missing (deskapp.store.dbfile: 0600 in folders
+    made 0700, so its -wal/-shm are 0600 too); None for an in-memory database."""
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
@@ -79,11 +82,15 @@ def _sqlite_path(parsed: URL) -> Path | None:
     if path.is_dir():
         raise StorageError(f"cannot open database {masked(parsed)}: {path} is a folder, not a file")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
     except OSError as exc:
         raise StorageError(
             f"cannot open database {masked(parsed)}: cannot create folder {path.parent}: {exc.strerror or exc}"
         ) from exc
+    try:
+        dbfile.create_private(path)
+    except OSError as exc:
+        raise StorageError(f"cannot open database {masked(parsed)}: cannot create {path}: {exc.strerror or exc}") from exc
     return path
 
 
@@ -99,11 +106,13 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def connect(url: str) -> Engine:
+def connect(url: str, *, warn: bool = True) -> Engine:
     """An engine for `url`, checked by connecting once. Raises StorageError with a one-line reason.
 
-    sqlite:///PATH  creates PATH's folder; WAL, foreign keys, busy timeout and
-                    synchronous=NORMAL are set on every connection.
+    sqlite:///PATH  creates PATH (0600) and its folders (0700) if missing; WAL, foreign keys,
+                    busy timeout and synchronous=NORMAL are set on every connection. A file
+                    others may read or write is used, with a one-line warning on stderr (once
+                    per process; `warn=False` for `deskapp init`, which fixes it instead).
     postgresql://   (or postgres://) uses psycopg 3.
     """
     parsed = _parse(url)
@@ -116,6 +125,8 @@ def connect(url: str) -> Engine:
                     parsed, poolclass=StaticPool, connect_args={"check_same_thread": False}
                 )
             else:
+                if warn:
+                    dbfile.warn_once(path)
                 engine = create_engine(
                     parsed.set(database=str(path)),
                     connect_args={"check_same_thread": False},
@@ -140,6 +151,16 @@ def connect(url: str) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine; None for PostgreSQL or an in-memory database."""
+    if not is_sqlite(engine):
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 @contextmanager

@@ -29,17 +29,18 @@ log = logging.getLogger(__name__)
 
 
 def write_crash_log(error: Optional[BaseException]) -> Optional[Path]:
-    """Write the traceback to <data dir>/crash-<time>.log; None if it cannot be written."""
+    """Write the traceback to <data dir>/crash-<time>.log; None if it cannot be written.
+
+    0600 in folders made 0700 (config.write_whole): a traceback can quote customer text.
+    """
     import traceback
 
-    from deskapp.config import data_dir
+    from deskapp.config import data_dir, write_whole
 
     try:
-        folder = data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
+        path = data_dir() / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
         text = "".join(traceback.format_exception(error)) if error is not None else "unknown error\n"
-        path.write_text(text, encoding="utf-8")
+        write_whole(path, text.encode("utf-8"))
         return path
     except OSError:
         return None

@@ -66,6 +66,8 @@ def _run_desk(args: argparse.Namespace) -> int:
         desk = open_carefully(args.db, args.policies)
     try:
         app = DeskApp(desk, theme=theme)
+        if opening.file_warning:
+            app.notices.append(("warning", opening.file_warning))
         try:
             app.run(mouse=not getattr(args, "no_mouse", False))
         except OSError as exc:

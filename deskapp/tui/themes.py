@@ -93,6 +93,26 @@ def theme_settings(data: object, source: str) -> dict:
     return kwargs
 
 
+def remembered_theme(value: object) -> bool:
+    """Whether a remembered theme has the shape theme_settings gives (else the file is read again)."""
+    if not isinstance(value, dict) or not set(value) <= _ALLOWED - {"description"} or not isinstance(value.get("name"), str):
+        return False
+    for key in _COLOUR_FIELDS:
+        if key in value:
+            if not isinstance(value[key], str):
+                return False
+            try:
+                Color.parse(value[key])
+            except ColorParseError:
+                return False
+    variables = value.get("variables", {})
+    return (isinstance(value.get("primary"), str)
+            and all(isinstance(value[key], float) for key in _FLOAT_FIELDS if key in value)
+            and all(isinstance(value[key], bool) for key in _BOOL_FIELDS if key in value)
+            and isinstance(variables, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in variables.items()))
+
+
 def load_theme_file(path: Path, cache: ParseCache | None = None) -> Theme:
     """One theme file -> Theme. Raises ValueError with a one-line 'file:line: message'.
 
@@ -135,7 +155,7 @@ def load_themes(folders: Iterable[Path] | None = None) -> ThemeSet:
     """Every *.yaml / *.yml theme in `folders`; a later theme with the same name replaces an earlier one."""
     result = ThemeSet()
     by_name: dict[str, Theme] = {}
-    cache = ParseCache("themes")
+    cache = ParseCache("themes", valid=remembered_theme)
     for folder in folders if folders is not None else theme_folders():
         if not folder.is_dir():
             continue

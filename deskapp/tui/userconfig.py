@@ -87,6 +87,18 @@ def _scalar(node: yaml.Node) -> Optional[str]:
 _REMEMBERED = ("theme", "theme_line", "keys", "key_lines")
 
 
+def _remembered_shape(value: object) -> bool:
+    """Whether a remembered config has the shape load_user_config stores (else it is parsed again)."""
+    if not isinstance(value, dict) or set(value) != set(_REMEMBERED):
+        return False
+    keys, lines = value["keys"], value["key_lines"]
+    return (isinstance(value["theme"], (str, type(None)))
+            and isinstance(value["theme_line"], (int, type(None)))
+            and isinstance(keys, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items())
+            and isinstance(lines, dict)
+            and all(isinstance(k, str) and isinstance(v, int) for k, v in lines.items()))
+
+
 def load_user_config(path: Optional[Path] = None) -> UserConfig:
     """Read the settings file (missing file = defaults). Never raises for the file's content.
 
@@ -103,9 +115,9 @@ def load_user_config(path: Optional[Path] = None) -> UserConfig:
         cfg.parsed = False
         cfg.problem(None, f"cannot read: {exc}")
         return cfg
-    cache = ParseCache("config")
+    cache = ParseCache("config", valid=_remembered_shape)
     known = cache.get(path, text)
-    if isinstance(known, dict) and set(known) == set(_REMEMBERED):
+    if known is not None:
         for name in _REMEMBERED:
             setattr(cfg, name, known[name])
         return cfg
@@ -211,10 +223,7 @@ def save_theme(name: str, path: Optional[Path] = None) -> Optional[str]:
     else:
         new_text = text + ("" if not text or text.endswith("\n") else "\n") + entry + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(new_text, encoding="utf-8")
-        tmp.replace(path)
+        config.write_whole(path, new_text.encode("utf-8"))  # 0600, never through a planted link
     except OSError as exc:
         return f"{path}: cannot save: {exc}"
     return None

@@ -27,6 +27,7 @@ def _run(args: list[str], timeout: float, cwd: Path) -> subprocess.CompletedProc
     env.pop("DESKAPP_DB", None)
     env["DESKAPP_CONFIG_DIR"] = str(cwd / "config")
     env["DESKAPP_DATA_DIR"] = str(cwd / "data")
+    env["DESKAPP_CACHE_DIR"] = str(cwd / "cache")
     done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
     assert done.returncode == 0, f"{args[0]} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done

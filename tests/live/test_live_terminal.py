@@ -45,6 +45,7 @@ def desk_env(tmp_path):
         "DESKAPP_LOG": str(tmp_path / "desk.log"),
         "DESKAPP_CONFIG_DIR": str(tmp_path / "config"),
         "DESKAPP_DATA_DIR": str(tmp_path / "data"),
+        "DESKAPP_CACHE_DIR": str(tmp_path / "cache"),
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }

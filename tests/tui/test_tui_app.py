@@ -537,3 +537,4 @@ async def test_a_bug_prints_one_line_and_writes_a_crash_file(tmp_path, monkeypat
     assert "Traceback" not in err and "locals" not in err
     crash = list((tmp_path / "data").glob("crash-*.log"))
     assert len(crash) == 1 and "Traceback" in crash[0].read_text()
+    assert crash[0].stat().st_mode & 0o777 == 0o600 and (tmp_path / "data").stat().st_mode & 0o777 == 0o700

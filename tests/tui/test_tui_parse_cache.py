@@ -27,7 +27,7 @@ def theme_folder(tmp_path: Path, text: str = THEME) -> Path:
 
 
 def cache_file(kind: str) -> Path:
-    return config.data_dir() / "cache" / f"{kind}.marshal"
+    return config.cache_dir() / f"{kind}.marshal"
 
 
 def test_a_theme_read_once_is_not_parsed_again(tmp_path, monkeypatch):
@@ -78,7 +78,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(tmp_path):
 def test_an_unwritable_cache_never_stops_the_desk(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    monkeypatch.setenv("DESKAPP_DATA_DIR", str(blocker))
+    monkeypatch.setenv("DESKAPP_CACHE_DIR", str(blocker))
     folder = theme_folder(tmp_path)
     assert load_themes([folder]).names == ["site-blue"]
     assert load_themes([folder]).names == ["site-blue"]
@@ -87,11 +87,11 @@ def test_an_unwritable_cache_never_stops_the_desk(tmp_path, monkeypatch):
 def test_the_cache_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     folder = theme_folder(tmp_path)
 
-    def fail(self, data):
+    def fail(fd, data):
         raise OSError("disk full")
 
     with monkeypatch.context() as patched:
-        patched.setattr(Path, "write_bytes", fail)
+        patched.setattr("deskapp.core.ownfiles.os.write", fail)
         assert load_themes([folder]).names == ["site-blue"]
     folder_of_cache = cache_file("themes").parent
     assert not cache_file("themes").exists()

@@ -149,6 +149,7 @@ def desk_env(tmp_path):
         "DESKAPP_USER": "sam",
         "DESKAPP_CONFIG_DIR": str(tmp_path / "config"),
         "DESKAPP_DATA_DIR": str(tmp_path / "data"),
+        "DESKAPP_CACHE_DIR": str(tmp_path / "cache"),
         "DESKAPP_DESK": "tmux-desk",
         "TERM": "xterm-256color",
         "TMUX_TMPDIR": str(tmp_path),  # a private tmux server, whatever the machine runs
@@ -264,7 +265,7 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
     """Second start takes the quick way (first screen before the rest loads) and the desk still works fully;
     a rules file trusted by mistake that fails after all ends the desk with exit 2 and its file:line error."""
     command, db, env = desk_env
-    stamps = Path(env["DESKAPP_DATA_DIR"]) / "checked-policies"
+    stamps = Path(env["DESKAPP_CACHE_DIR"]) / str(os.geteuid()) / "checked-policies"
     for launch in ("careful", "quick"):
         tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
         tmux.start([command], 120, 40)
@@ -284,7 +285,7 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\nrules:\n  - id: oops\n    on: case\n    severity: warn\n"
                       "    when: 'case.no_such_fact'\n    say: x\n", encoding="utf-8")
-    monkeypatch.setenv("DESKAPP_DATA_DIR", env["DESKAPP_DATA_DIR"])
+    monkeypatch.setenv("DESKAPP_CACHE_DIR", env["DESKAPP_CACHE_DIR"])
     from deskapp.actions.opening import remember_policies
 
     remember_policies(broken)  # as if it had passed before (say, under another library version)
