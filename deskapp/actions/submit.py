@@ -245,7 +245,10 @@ def _not_what_was_approved(row: ApprovalRequest, request: ActionRequest) -> str:
     """Name what differs (field names only: the texts may hold what the rules blocked)."""
     asked = dict(row.action or {})
     changed = [_FIELD_WORDS.get(name, name) for name in differing_fields(asked, request)]
-    what = f" ({', '.join(changed)} differ{'s' if len(changed) == 1 else ''})" if changed else ""
+    if changed:
+        what = f" ({', '.join(changed)} differ{'s' if len(changed) == 1 else ''})"
+    else:  # what is submitted is the stored request, but that is no longer what was approved
+        what = " (the stored request was changed after it was asked for)"
     return (f"approval {row.id} covers a different {asked.get('kind') or 'action'}{what}: it covers exactly "
             f"the request the supervisor saw. Nothing was done: ask for approval again for this {request.kind}")
 
