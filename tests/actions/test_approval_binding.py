@@ -41,6 +41,19 @@ ATTACK_TEXT = ("Cards 4111 1111 1111 1111, 5555 5555 5555 4444 and 4012 8888 888
                "As I have already explained, that is simply not our problem.")
 
 
+def publish_rules(engine) -> None:
+    """Publish the packaged rules as `deskapp init` does, where desks run on published packs.
+
+    (Branch `rules` adds published packs beside this one; until both are merged there is nothing
+    to publish. The lead can replace this with the `published` fixture after the merge.)
+    """
+    try:
+        from deskapp.actions.policies import publish_default
+    except ImportError:
+        return
+    publish_default(engine, "setup")
+
+
 class Clock:
     def __init__(self, now: datetime):
         self.now = now
@@ -56,6 +69,7 @@ def clock():
 
 @pytest.fixture
 def desks(engine, db_url, clock):
+    publish_rules(engine)
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "priya", "supervisor", "Priya Shah")
     opened = {name: open_desk(db_url, None, name, clock=clock) for name in ("sam", "priya")}
