@@ -40,22 +40,25 @@ def pending_for_me(desk: Desk) -> list[ApprovalView]:
 
 
 def my_requests(desk: Desk) -> list[ApprovalView]:
-    """This handler's requests that still concern them: pending, approved (to carry out), refused lately."""
-    since = desk.now() - SHOW_REFUSED_FOR
+    """This handler's requests that still concern them: pending, approved (to carry out), refused or
+    expired lately (shown as such, so they know to ask again)."""
+    now = desk.now()
+    since = now - SHOW_REFUSED_FOR
     with desk.session() as session:
         rows = session.execute(
             select(ApprovalRequest)
             .where(
                 ApprovalRequest.requested_by_id == desk.me.id,
                 or_(
-                    ApprovalRequest.status.in_(("pending", "approved")),
+                    ApprovalRequest.status.in_(("pending", "approved"))
+                    & or_(ApprovalRequest.expires_at.is_(None), ApprovalRequest.expires_at >= since),
                     (ApprovalRequest.status == "refused") & (ApprovalRequest.decided_at >= since),
                 ),
             )
             .order_by(ApprovalRequest.created_at, ApprovalRequest.id)
         ).scalars().all()
         names = usernames(session)
-        return [approval_view(session, row, names=names) for row in rows]
+        return [approval_view(session, row, names=names, now=now) for row in rows]
 
 
 def decided_for_me(desk: Desk, case_ids: Iterable[int]) -> list[ApprovalView]:
@@ -75,7 +78,7 @@ def decided_for_me(desk: Desk, case_ids: Iterable[int]) -> list[ApprovalView]:
             .order_by(ApprovalRequest.decided_at, ApprovalRequest.id)
         ).scalars().all()
         names = usernames(session)
-        return [approval_view(session, row, names=names) for row in rows]
+        return [approval_view(session, row, names=names, now=desk.now()) for row in rows]
 
 
 @retry_on_busy("drop the request")
@@ -98,7 +101,7 @@ def withdraw_approval(desk: Desk, approval_id: int) -> ApprovalView:
             approval_id=row.id,
         )
         record(session, kind="approval.withdrawn", actor=desk.me.username, at=now, case_id=row.case_id)
-        return approval_view(session, row)
+        return approval_view(session, row, now=now)
 
 
 def stored_request(approval: ApprovalView, version: int) -> ActionRequest:
@@ -115,6 +118,9 @@ def stored_request(approval: ApprovalView, version: int) -> ActionRequest:
 
 def complete_approval(desk: Desk, approval: ApprovalView) -> Outcome:
     """Carry out my approved action now: Done, or Conflict if another desk changed the case meanwhile."""
+    if approval.status == "expired":
+        raise DeskError(f"approval request {approval.id} expired at {approval.expires_at:%a %d %b %H:%M}: "
+                        f"ask for approval again")
     if approval.status != "approved":
         raise DeskError(f"approval request {approval.id} is {approval.status}, not approved")
     with desk.session() as session:

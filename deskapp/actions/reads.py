@@ -8,6 +8,7 @@ at the moment of the write.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -174,21 +175,39 @@ def changed_view(session: Session, before: CaseView, case: Case, contact: Option
 
 
 def approval_view(session: Session, row: ApprovalRequest, case_ref: str | None = None,
-                  names: dict[int, str] | None = None) -> ApprovalView:
+                  names: dict[int, str] | None = None, now: Optional[datetime] = None) -> ApprovalView:
+    """The request as stored. Given `now`, a pending or approved request past its expiry reads "expired"."""
     names = names if names is not None else usernames(session)
     if case_ref is None:
         case_ref = session.execute(select(Case.ref).where(Case.id == row.case_id)).scalar_one()
+    action = dict(row.action or {})
+    party_name = None
+    if isinstance(action.get("party_id"), int):
+        party_name = session.execute(
+            select(Party.name).where(Party.id == action["party_id"], Party.case_id == row.case_id)
+        ).scalar_one_or_none()
     return ApprovalView(
         id=row.id,
         case_id=row.case_id,
         case_ref=case_ref,
         requested_by=names.get(row.requested_by_id, "?"),
-        action=dict(row.action or {}),
+        action=action,
         findings=list(row.findings or []),
         reason=row.reason,
-        status=row.status,
+        status=effective_status(row, now),
         created_at=row.created_at,
         decided_by=names.get(row.decided_by_id) if row.decided_by_id else None,
         decided_at=row.decided_at,
         decision_reason=row.decision_reason,
+        expires_at=row.expires_at,
+        digest=row.digest,
+        party_name=party_name,
     )
+
+
+def effective_status(row: ApprovalRequest, now: Optional[datetime]) -> str:
+    """The stored status, or "expired" for a pending/approved request whose time has run out."""
+    if (now is not None and row.status in ("pending", "approved") and row.expires_at is not None
+            and now > row.expires_at):
+        return "expired"
+    return row.status

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from deskapp.actions import audit
@@ -22,6 +23,7 @@ from deskapp.actions.facts import action_snapshot, case_snapshot
 from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
 from deskapp.actions.reads import case_view, changed_view, usernames, view_of
 from deskapp.actions.validate import InvalidInput, check_length, check_request, clean_text
+from deskapp.core.request_digest import differing_fields, request_digest
 from deskapp.core.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
@@ -166,7 +168,8 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
 
             approval = None
             if approval_id is not None:
-                approval = _usable_approval(session, approval_id, desk, request)
+                approval = _usable_approval(session, approval_id, desk, request, now)
+                _covered_by(approval, findings)
             if blocks and approval is None:
                 if not request_approval:
                     return Blocked(tuple(blocks))
@@ -182,7 +185,7 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                 session.add(contact)
                 session.flush()
             if approval is not None:
-                approval.status = "completed"
+                _use_up(session, approval)
                 reason = reason or approval.decision_reason or approval.reason
             # The deadline from the case as this write leaves it, built from what was read for the
             # rules plus the change; the view is read once, after the audit event (its reason shows).
@@ -194,7 +197,8 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                 action=request.kind,
                 at=now,
                 case_id=case.id,
-                detail={"version": case.version, "request": request_json(request), **change},
+                detail={"version": case.version, "request": request_json(request), **change,
+                        **({"approval_digest": approval.digest} if approval is not None else {})},
                 findings=findings_json(findings),
                 reason=reason if (warns or blocks or reason) else None,
                 contact_id=contact.id if contact is not None else None,
@@ -208,18 +212,78 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                     audit_id=event.id)
 
 
-def _usable_approval(session: Session, approval_id: int, desk: Desk, request: ActionRequest) -> ApprovalRequest:
-    row = session.get(ApprovalRequest, approval_id)
+def _usable_approval(session: Session, approval_id: int, desk: Desk, request: ActionRequest,
+                     now: datetime) -> ApprovalRequest:
+    """The approved request, locked, if it covers exactly this request; else InvalidInput("approval").
+
+    Checked in order: this case, this handler, still approved (not used, refused or dropped),
+    not expired, and the digest of what is submitted equals the digest stored when asking.
+    """
+    row = session.get(ApprovalRequest, approval_id, with_for_update=True)
     if row is None or row.case_id != request.case_id:
         raise InvalidInput("approval", f"approval {approval_id} is not for this case")
-    if row.status != "approved":
-        raise InvalidInput("approval", f"approval {approval_id} is {row.status}, not approved")
-    if (row.action or {}).get("kind") != request.kind:
-        raise InvalidInput("approval", f"approval {approval_id} was for a {row.action.get('kind')}, not a {request.kind}")
     names = usernames(session)
     if names.get(row.requested_by_id) != desk.me.username:
         raise InvalidInput("approval", f"approval {approval_id} was requested by someone else")
+    if row.status == "completed":
+        raise InvalidInput("approval", f"approval {approval_id} is completed, not approved: it was used "
+                                       f"once already; ask for approval again")
+    if row.status != "approved":
+        raise InvalidInput("approval", f"approval {approval_id} is {row.status}, not approved")
+    if row.expires_at is not None and now > row.expires_at:
+        raise InvalidInput("approval", f"approval {approval_id} expired at {row.expires_at:%a %d %b %H:%M}; "
+                                       f"nothing was done: ask for approval again")
+    if row.digest is None:
+        raise InvalidInput("approval", f"approval {approval_id} is not tied to an exact request (asked for "
+                                       f"before this desk recorded one); ask for approval again")
+    if request_digest(request) != row.digest:
+        raise InvalidInput("approval", _not_what_was_approved(row, request))
     return row
+
+
+def _not_what_was_approved(row: ApprovalRequest, request: ActionRequest) -> str:
+    """Name what differs (field names only: the texts may hold what the rules blocked)."""
+    asked = dict(row.action or {})
+    changed = [_FIELD_WORDS.get(name, name) for name in differing_fields(asked, request)]
+    if changed:
+        what = f" ({', '.join(changed)} differ{'s' if len(changed) == 1 else ''})"
+    else:  # what is submitted is the stored request, but that is no longer what was approved
+        what = " (the stored request was changed after it was asked for)"
+    return (f"approval {row.id} covers a different {asked.get('kind') or 'action'}{what}: it covers exactly "
+            f"the request the supervisor saw. Nothing was done: ask for approval again for this {request.kind}")
+
+
+_FIELD_WORDS = {"party_id": "party", "working_days": "working days", "at_request_of": "at request of",
+                "call_id": "call", "case_id": "case", "to": "to / status"}
+
+
+def _covered_by(approval: ApprovalRequest, findings: list[Finding]) -> None:
+    """The approval covers the warnings and blocks the supervisor saw, not ones that came up since.
+
+    The digest already fixes the text, so a different text's tone warning cannot ride on it;
+    what can still change is the case (or the published rules): anything new is for a supervisor.
+    """
+    seen = {(f.get("rule"), f.get("severity")) for f in approval.findings or [] if isinstance(f, dict)}
+    new = [f for f in findings if f.severity in ("warn", "block") and (f.rule, f.severity) not in seen]
+    if new:
+        said = "; ".join(f"{f.severity}: {f.message}" for f in new[:3])
+        raise InvalidInput("approval", f"since approval {approval.id} was asked for, the rules also say: {said}. "
+                                       f"Nothing was done: ask for approval again so a supervisor sees it")
+
+
+def _use_up(session: Session, approval: ApprovalRequest) -> None:
+    """Mark the approval used, once: a conditional UPDATE, so two desks racing cannot both use it."""
+    result = session.execute(
+        update(ApprovalRequest)
+        .where(ApprovalRequest.id == approval.id, ApprovalRequest.status == "approved",
+               ApprovalRequest.digest == approval.digest)
+        .values(status="completed")
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidInput("approval", f"approval {approval.id} was just used by another desk; "
+                                       f"nothing was done here: ask for approval again if needed")
+    set_committed_value(approval, "status", "completed")  # in step with the row, without a second UPDATE
 
 
 def _request_approval(desk, session, case, request, findings, reason, now) -> ApprovalRequested:
@@ -232,6 +296,8 @@ def _request_approval(desk, session, case, request, findings, reason, now) -> Ap
         reason=reason,
         status="pending",
         created_at=now,
+        digest=request_digest(request),
+        expires_at=desk.policies.approvals.expires_at(desk.policies.calendar, now),
     )
     session.add(row)
     session.flush()
@@ -242,7 +308,7 @@ def _request_approval(desk, session, case, request, findings, reason, now) -> Ap
         action="approval.request",
         at=now,
         case_id=case.id,
-        detail={"kind": request.kind, "version": case.version},
+        detail={"kind": request.kind, "version": case.version, "digest": row.digest},
         findings=findings_json(findings),
         reason=reason,
         approval_id=row.id,

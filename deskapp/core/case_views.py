@@ -65,6 +65,10 @@ class ApprovalView:
     decided_by: Optional[str] = None
     decided_at: Optional[datetime] = None
     decision_reason: Optional[str] = None
+    # `status` above is "expired" once expires_at has passed on a pending or approved request.
+    expires_at: Optional[datetime] = None
+    digest: Optional[str] = None  # deskapp.core.request_digest of `action`, taken when the handler asked
+    party_name: Optional[str] = None  # who `action.party_id` names, for showing what exactly was asked
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from deskapp.policy._cel import cel
+from deskapp.policy.approvals import ApprovalSettings
 
 from deskapp.policy.calendar import WorkingCalendar
 from deskapp.policy.expressions import SAFE_FUNCTIONS, Template
@@ -91,6 +92,7 @@ class PolicyPack:
     timescales: TimescaleSet
     tone: ToneLexicon = field(default_factory=ToneLexicon)
     settings: FactSettings = field(default_factory=FactSettings)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     version: int = 1
     path: Optional[Path] = None
     # Top-level facts some rule mentions (computed at load); None = all.

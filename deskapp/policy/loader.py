@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from deskapp.errors import DeskError
 from deskapp.policy import yamlsrc as Y
+from deskapp.policy.approvals import MAX_EXPIRE_AFTER_WORKING_DAYS, ApprovalSettings
 from deskapp.policy.calendar import WorkingCalendar, parse_weekday, supported_countries, supported_subdivisions
 from deskapp.policy.engine import (
     ALL_ACTION_KEYS,
@@ -57,7 +58,7 @@ class PolicyFileError(DeskError):
         super().__init__("\n".join(self.problems), exit_code=2)
 
 
-TOP_KEYS = ("version", "calendar", "timescales", "tone", "calls", "rules")
+TOP_KEYS = ("version", "calendar", "timescales", "tone", "calls", "approvals", "rules")
 CALENDAR_KEYS = ("country", "subdivision", "working_week", "closures")
 TIMESCALE_KEYS = ("title", "applies_to", "stages", "description")
 APPLIES_KEYS = ("kinds", "categories")
@@ -68,6 +69,7 @@ PERIOD_KEYS = tuple(PERIOD_UNITS) + ("from",)
 TONE_KEYS = ("threshold", "polite_credit", "polite_max", "cues", "phrases", "polite")
 PHRASE_KEYS = ("phrase", "regex", "weight", "why", "negatable")
 CALL_KEYS = ("gap_minutes",)
+APPROVAL_KEYS = ("expire_after_working_days",)
 RULE_KEYS = ("id", "on", "when", "severity", "say", "levels", "description", "enabled")
 LEVEL_KEYS = ("severity", "when", "say")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
@@ -175,6 +177,7 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
     timescales = _timescales(top["timescales"][1], problems) if "timescales" in top else []
     tone = _tone(top["tone"][1], problems) if "tone" in top else ToneLexicon()
     settings = _calls(top["calls"][1], problems) if "calls" in top else FactSettings()
+    approvals = _approvals(top["approvals"][1], problems) if "approvals" in top else ApprovalSettings()
     loaded = _Loaded(problems)
     if "rules" in top:
         _rules(top["rules"][1], loaded)
@@ -188,6 +191,7 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
         timescales=TimescaleSet(cal, timescales),
         tone=tone,
         settings=settings,
+        approvals=approvals,
         version=version,
         path=path,
         case_keys=frozenset(k for k in ALL_CASE_KEYS if k in tokens),
@@ -502,6 +506,19 @@ def _calls(node: Node, problems: Y.Problems) -> FactSettings:
         if v is not None:
             return FactSettings(call_gap_minutes=v)
     return FactSettings()
+
+
+def _approvals(node: Node, problems: Y.Problems) -> ApprovalSettings:
+    items = Y.mapping(node, problems, "approvals")
+    if items is None:
+        return ApprovalSettings()
+    f = Y.check_keys(items, APPROVAL_KEYS, problems, "approvals")
+    if "expire_after_working_days" in f:
+        v = Y.integer(f["expire_after_working_days"][1], problems, "approvals.expire_after_working_days",
+                      minimum=0, maximum=MAX_EXPIRE_AFTER_WORKING_DAYS)
+        if v is not None:
+            return ApprovalSettings(expire_after_working_days=v)
+    return ApprovalSettings()
 
 
 # ---------------------------------------------------------------------------------------

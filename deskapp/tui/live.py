@@ -305,8 +305,11 @@ class LiveDesk(Widget):
                 fresh = [a for a in decided_for_me(self.desk, {c.case_id for c in decisions})
                          if a.decided_at is None or a.decided_at >= since]
                 for approval in fresh:
-                    verb = "approved" if approval.status == "approved" else "refused"
-                    then = f": press {KEY} to carry it out" if verb == "approved" else ""
+                    if approval.status not in ("approved", "refused"):
+                        continue  # carried out, dropped or already expired by the time we looked
+                    verb = approval.status
+                    until = approval.expires_at.strftime(" by %a %d %b %H:%M") if approval.expires_at else ""
+                    then = f": press {KEY} to carry it out{until}" if verb == "approved" else ""
                     self.app.call_from_thread(
                         self._notice,
                         f"{approval.decided_by} {verb} your {approval.action.get('kind', 'action')} on "

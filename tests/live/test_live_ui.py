@@ -188,7 +188,8 @@ async def test_handler_is_told_and_carries_out_the_approved_action(db):
                                            party_id=case.parties[0].id, summary="Card", body=CARD_TEXT),
                        reason="He insists", request_approval=True)
         decide_approval(priya, asked.approval_id, approve=True, reason="Fine this once")
-        await wait_until(pilot, lambda: any("approved your message" in m and "Fine this once" in m for m in seen))
+        await wait_until(pilot, lambda: any("approved your message" in m and "Fine this once" in m
+                                            and "carry it out by Wed 11 Mar 23:59" in m for m in seen))
         await pilot.press("A")
         from deskapp.tui.screens.approvals import ApprovalsScreen
 

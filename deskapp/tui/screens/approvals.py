@@ -4,9 +4,12 @@ A blocked action (say, a message quoting a card number) is stored whole as a
 request. Supervisors and admins see every pending request from other handlers
 and approve or refuse it with a reason (y / n). A handler sees their own: still
 pending, approved (enter carries the action out now, at the case's current
-version; d drops it) or refused (with the supervisor's reason). The list
-reloads by itself when any desk asks, decides or completes (the change feed
-calls `reload_approvals`).
+version; d drops it), refused (with the supervisor's reason) or expired. An
+approval covers exactly the stored request shown (its digest), once, until the
+time shown; the supervisor's decision dialog shows that request again, and a
+carry-out the desk refuses says why and that the handler must ask again. The
+list reloads by itself when any desk asks, decides or completes (the change
+feed calls `reload_approvals`).
 
 Everything shown here was typed by handlers or customers, so it is displayed
 as literal text (deskapp.tui.text), never as markup.
@@ -33,7 +36,6 @@ from deskapp.tui.text import line, plain, safe_text
 log = logging.getLogger(__name__)
 
 MAX_REASON = 4_000
-BODY_LINES = 8
 
 
 def _when(value) -> str:
@@ -47,13 +49,55 @@ def _one_line(exc: BaseException) -> str:
 
 
 def summary_line(approval: Any) -> Content:
-    """One row of the list: '#12 C-1003 message · sam · Tue 10 Mar 10:42 · pending'."""
+    """One row of the list: '#12 C-1003 message · sam · Tue 10 Mar 10:42 · approved until Wed 11 Mar 23:59'."""
     kind = str((approval.action or {}).get("kind") or "action")
     status_style = {"pending": "bold $text-warning", "approved": "bold $text-success",
-                    "refused": "bold $text-error"}.get(approval.status, "")
+                    "refused": "bold $text-error", "expired": "bold $text-error"}.get(approval.status, "")
+    until = []
+    if approval.status in ("pending", "approved") and getattr(approval, "expires_at", None):
+        until = [(f" until {_when(approval.expires_at)}", "$text-muted")]
     return line((f"#{approval.id} ", "$text-muted"), (approval.case_ref, "bold"), (f"  {kind}", ""),
                 ("  · ", "$text-muted"), approval.requested_by, ("  · ", "$text-muted"),
-                (_when(approval.created_at), "$text-muted"), ("  ", ""), (approval.status, status_style))
+                (_when(approval.created_at), "$text-muted"), ("  ", ""), (approval.status, status_style), *until)
+
+
+# What a stored request holds, in the order shown: exactly what the approval covers.
+_ACTION_FIELDS = (("Channel", "channel"), ("Direction", "direction"), ("Outcome", "outcome"),
+                  ("To", "to"), ("At request of party", "at_request_of"), ("Working days", "working_days"),
+                  ("Call", "call_id"), ("When", "at"))
+
+
+def request_lines(approval: Any) -> list[Content]:
+    """Every field of the stored request the digest covers, the whole text included (literal)."""
+    action = dict(approval.action or {})
+    lines: list[Content] = []
+    if action.get("party_id") is not None:
+        who = getattr(approval, "party_name", None) or f"party {action['party_id']}"
+        lines.append(line(("Party: ", "$text-muted"), plain(who, single_line=True)))
+    for label, key in _ACTION_FIELDS:
+        if action.get(key) not in (None, ""):
+            lines.append(line((f"{label}: ", "$text-muted"), plain(str(action[key]), single_line=True)))
+    if action.get("summary"):
+        lines.append(line(("Summary: ", "$text-muted"), plain(action["summary"], single_line=True)))
+    body = safe_text(action.get("body") or "")
+    if body.strip():
+        lines.append(Content.styled("Text (exactly as it will be sent or recorded):", "$text-muted"))
+        lines.append(plain(body))
+    extra = action.get("extra") or {}
+    if extra:
+        lines.append(line(("Other: ", "$text-muted"), plain(str(extra), single_line=True)))
+    return lines
+
+
+def expiry_line(approval: Any) -> Optional[Content]:
+    expires = getattr(approval, "expires_at", None)
+    if approval.status == "expired":
+        return line(("Expired ", "bold $text-error"), (_when(expires), "bold"),
+                    (": it can no longer be carried out; ask for approval again", "$text-muted"))
+    if expires and approval.status in ("pending", "approved"):
+        what = "Usable until " if approval.status == "approved" else "Must be decided by "
+        return line((what, "bold"), (_when(expires), "bold"), (" (once, for exactly this request)", "$text-muted"))
+    return None
 
 
 def details_content(approval: Any) -> Content:
@@ -63,17 +107,7 @@ def details_content(approval: Any) -> Content:
     lines = [line((f"Request #{approval.id}", "bold $text-accent"), ("  ", ""), (approval.case_ref, "bold"),
                   (f"  {kind}", "bold"), ("  by ", "$text-muted"), approval.requested_by,
                   ("  at ", "$text-muted"), _when(approval.created_at))]
-    for label, key in (("Channel", "channel"), ("To", "to"), ("Working days", "working_days")):
-        if action.get(key) not in (None, ""):
-            lines.append(line((f"{label}: ", "$text-muted"), str(action[key])))
-    if action.get("summary"):
-        lines.append(line(("Summary: ", "$text-muted"), plain(action["summary"], single_line=True)))
-    body = safe_text(action.get("body") or "")
-    if body.strip():
-        shown = body.strip().splitlines()
-        cut = len(shown) > BODY_LINES
-        lines.append(Content.styled("Text:", "$text-muted"))
-        lines.append(plain("\n".join(shown[:BODY_LINES]) + ("\n…" if cut else "")))
+    lines += request_lines(approval)
     lines.append(line(("Handler's note: ", "$text-muted"), plain(approval.reason or "(none)", single_line=False)))
     for finding in approval.findings or []:
         severity = str(finding.get("severity", "")).upper()
@@ -81,10 +115,17 @@ def details_content(approval: Any) -> Content:
                           (" ", ""), plain(finding.get("message", ""), single_line=True),
                           (f"  [{finding.get('rule', '')}]", "$text-muted")))
     if approval.decided_by:
-        verb = {"approved": "Approved", "refused": "Refused"}.get(approval.status, approval.status.capitalize())
+        verb = {"approved": "Approved", "refused": "Refused", "completed": "Approved",
+                "expired": "Approved"}.get(approval.status, approval.status.capitalize())
         lines.append(line((f"{verb} by ", "bold"), (approval.decided_by, "bold"), ("  at ", "$text-muted"),
                           _when(approval.decided_at)))
         lines.append(line(("Reason: ", "$text-muted"), plain(approval.decision_reason or "", single_line=False)))
+    expiry = expiry_line(approval)
+    if expiry is not None:
+        lines.append(expiry)
+    digest = getattr(approval, "digest", None)
+    if digest:
+        lines.append(line(("Request digest: ", "$text-muted"), (f"sha256 {digest[:16]}…", "$text-muted")))
     return Content("\n").join(lines)
 
 
@@ -102,6 +143,7 @@ class DecisionModal(ModalScreen[Optional[str]]):
         border: thick $border; background: $panel; padding: 0 1;
     }
     DecisionModal #decision-title { text-style: bold; height: auto; }
+    DecisionModal #decision-request { height: auto; max-height: 12; border: round $panel-lighten-2; }
     DecisionModal SafeTextArea { height: 5; }
     DecisionModal #decision-error { height: auto; color: $text-error; text-style: bold; }
     """
@@ -120,6 +162,10 @@ class DecisionModal(ModalScreen[Optional[str]]):
             yield Static(line((f"{verb} {self.approval.requested_by}'s {kind} on {self.approval.case_ref}",
                                "bold $text-success" if self.approve else "bold $text-error")),
                          id="decision-title")
+            # The request exactly as stored: what an approval will cover, and nothing else.
+            with VerticalScroll(id="decision-request"):
+                yield Static(Content("\n").join(request_lines(self.approval) or [Content("(no details)")]),
+                             id="decision-request-body", markup=False)
             yield Static(Content("Give the reason for your decision: it is stored in the audit log and "
                                  "shown to the handler. ctrl+s confirm · esc back"))
             yield SafeTextArea("", id="decision-reason")
@@ -308,7 +354,8 @@ class ApprovalsScreen(Screen):
         from deskapp.actions import decide_approval
 
         try:
-            decide_approval(self.desk, approval.id, approve=approve, reason=reason)
+            decide_approval(self.desk, approval.id, approve=approve, reason=reason,
+                            seen_digest=getattr(approval, "digest", None))
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Finished(f"Not saved: {_one_line(exc)}", "error"))
             return
@@ -333,7 +380,8 @@ class ApprovalsScreen(Screen):
             return
         if approval.status != "approved":
             wording = {"pending": "still waits for a supervisor",
-                       "refused": "was refused (the reason is shown); it leaves this list after two days"}
+                       "refused": "was refused (the reason is shown); it leaves this list after two days",
+                       "expired": "has expired: ask for approval again (it leaves this list after two days)"}
             self.show_status(f"#{approval.id} {wording.get(approval.status, 'is ' + approval.status)}.",
                              "$text-warning")
             return

@@ -1,0 +1,175 @@
+"""The approvals screen says what exactly an approval covers, until when, and tells the handler to ask
+again when the desk refuses to carry it out (headless Pilot on a real database)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from deskapp.actions import ActionRequest, ApprovalRequested, decide_approval, new_case, open_desk, submit
+from deskapp.actions.submit import request_json
+from deskapp.store.engine import connect
+from deskapp.store.handlers import add_handler
+from deskapp.store.migrate import upgrade
+from deskapp.store.models import ApprovalRequest, Contact
+
+TUE = datetime(2026, 3, 10, 11, 0)
+CARD_TEXT = "The card on file is 4111 1111 1111 1111, as you asked."
+
+
+def publish_rules(engine) -> None:
+    """Publish the packaged rules as `deskapp init` does, where desks run on published packs.
+
+    (Branch `rules` adds published packs beside this one; until both are merged there is nothing
+    to publish. The lead can replace this with the `published` fixture after the merge.)
+    """
+    try:
+        from deskapp.actions.policies import publish_default
+    except ImportError:
+        return
+    publish_default(engine, "setup")
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def desk_db(db_url):
+    """sam (handler) asked to email a card number; priya (supervisor) is there to decide."""
+    engine = connect(db_url)
+    upgrade(engine)
+    publish_rules(engine)
+    add_handler(engine, "sam", "handler", "Sam Reid")
+    add_handler(engine, "priya", "supervisor", "Priya Shah")
+    engine.dispose()
+    clock = Clock(TUE)
+    sam = open_desk(db_url, None, "sam", clock=clock)
+    case = new_case(sam, kind="complaint", category="billing", title="Card details",
+                    received_at=datetime(2026, 3, 9, 9, 0), party={"role": "customer", "name": "Ray Moss"})
+    request = ActionRequest(kind="message", case_id=case.id, version=case.version, channel="email",
+                            party_id=case.parties[0].id, summary="Your card", body=CARD_TEXT)
+    asked = submit(sam, request, reason="He is the card holder", request_approval=True)
+    assert isinstance(asked, ApprovalRequested)
+    yield db_url, clock, sam, request, asked.approval_id
+    sam.close()
+
+
+def approvals_app(url: str, username: str, clock: Clock):
+    from deskapp.tui.app import DeskApp
+
+    desk = open_desk(url, None, username, clock=clock)
+    app = DeskApp(desk, show_clock=False, live=False)
+    seen: list[str] = []
+    original = app.notify
+
+    def notify(message, *args, **kwargs):
+        seen.append(str(message))
+        return original(message, *args, **kwargs)
+
+    app.notify = notify
+    return app, desk, seen
+
+
+async def wait_until(pilot, condition, timeout: float = 8.0) -> None:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError("timed out waiting for the desk")
+        await pilot.pause(0.05)
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).content)
+
+
+async def open_approvals(pilot, app):
+    from deskapp.tui.screens.approvals import ApprovalsScreen
+
+    await pilot.press("A")
+    await wait_until(pilot, lambda: isinstance(app.screen, ApprovalsScreen) and bool(app.screen.approvals))
+
+
+def contacts(url: str) -> int:
+    engine = connect(url)
+    try:
+        with Session(engine) as s:
+            return s.execute(select(func.count()).select_from(Contact)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+async def test_supervisor_sees_the_request_as_stored_and_until_when(desk_db):
+    url, clock, _sam, _request, approval_id = desk_db
+    app, desk, _seen = approvals_app(url, "priya", clock)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await open_approvals(pilot, app)
+        body = text_of(app, "#approvals-body")
+        assert CARD_TEXT in body and "Ray Moss" in body and "Channel: email" in body
+        assert "Must be decided by Wed 11 Mar 23:59" in body
+        from deskapp.tui.screens.approvals import DecisionModal
+
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, DecisionModal))
+        shown = text_of(app, "#decision-request-body")
+        assert CARD_TEXT in shown and "Your card" in shown, "the decision shows what the approval will cover"
+        await pilot.press(*"Checked his ID")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DecisionModal) and not app.screen.approvals)
+    with Session(desk.engine) as s:
+        row = s.get(ApprovalRequest, approval_id)
+        assert row.status == "approved" and row.expires_at == datetime(2026, 3, 11, 23, 59, 59)
+    desk.close()
+
+
+async def test_handler_is_told_to_ask_again_when_the_stored_request_was_changed(desk_db):
+    url, clock, _sam, request, approval_id = desk_db
+    priya = open_desk(url, None, "priya", clock=clock)
+    decide_approval(priya, approval_id, approve=True, reason="Checked his ID")
+    priya.close()
+    engine = connect(url)
+    with Session(engine) as s, s.begin():  # the stored request is edited after the approval
+        s.execute(update(ApprovalRequest).where(ApprovalRequest.id == approval_id)
+                  .values(action=request_json(replace(request, channel="sms", body=CARD_TEXT + " Pay up."))))
+    engine.dispose()
+    app, desk, seen = approvals_app(url, "sam", clock)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await open_approvals(pilot, app)
+        assert "Usable until Wed 11 Mar 23:59" in text_of(app, "#approvals-body")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "ask for approval again" in text_of(app, "#approvals-status"))
+        status = text_of(app, "#approvals-status")
+        assert status.startswith("Not done:") and "covers a different message" in status
+        assert "the stored request was changed after it was asked for" in status
+        assert any("ask for approval again" in m for m in seen)
+    assert contacts(url) == 0
+    desk.close()
+
+
+async def test_an_expired_approval_shows_as_expired_and_is_not_carried_out(desk_db):
+    url, clock, _sam, _request, approval_id = desk_db
+    priya = open_desk(url, None, "priya", clock=clock)
+    decide_approval(priya, approval_id, approve=True, reason="Checked his ID")
+    priya.close()
+    clock.now = datetime(2026, 3, 12, 9, 0)  # Thursday: it was good until the end of Wednesday
+    app, desk, _seen = approvals_app(url, "sam", clock)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await open_approvals(pilot, app)
+        (shown,) = app.screen.approvals
+        assert shown.status == "expired"
+        assert "Expired Wed 11 Mar 23:59: it can no longer be carried out; ask for approval again" in text_of(
+            app, "#approvals-body")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "has expired" in text_of(app, "#approvals-status"))
+        assert "ask for approval again" in text_of(app, "#approvals-status")
+    assert contacts(url) == 0
+    desk.close()
