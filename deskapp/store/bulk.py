@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 # SQLAlchemy's SQLite DateTime text format; PostgreSQL parses the same text.
 _STAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -76,6 +76,32 @@ class BulkWriter:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {_quote(table)}), 0) + 1, false)"
             )
+
+
+def reserve_ids(conn: Connection, table: str, count: int) -> list[int]:
+    """`count` ids for explicit inserts, in rising order, that no other desk can take.
+
+    SQLite: after the largest id (the caller holds the write lock). PostgreSQL:
+    taken from the table's sequence (moved past the largest id first if rows
+    were ever loaded with explicit ids).
+    """
+    if count <= 0:
+        return []
+    top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(table)}").scalar() or 0
+    if conn.dialect.name != "postgresql":
+        return list(range(top + 1, top + 1 + count))
+    seq = f"pg_get_serial_sequence('{table}', 'id')"
+    ids = sorted(conn.exec_driver_sql(f"SELECT nextval({seq}) FROM generate_series(1, {int(count)})").scalars())
+    if ids[0] <= top:
+        conn.exec_driver_sql(f"SELECT setval({seq}, {int(top)})")
+        ids = sorted(conn.exec_driver_sql(f"SELECT nextval({seq}) FROM generate_series(1, {int(count)})").scalars())
+    return [int(i) for i in ids]
+
+
+def insert_dicts(conn: Connection, table: Any, rows: list[dict[str, Any]], batch: int = 1000) -> None:
+    """Multi-row INSERTs of mapping rows (SQLAlchemy Core), `batch` rows a statement."""
+    for i in range(0, len(rows), batch):
+        conn.execute(insert(table), rows[i:i + batch])
 
 
 def _sqlite_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
