@@ -103,6 +103,42 @@ def append_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
+BULK_COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
+                "contact_id", "approval_id", "prev_hash", "hash", "policy_hash", "via")
+
+
+def append_bulk(conn: Any, writer: Any, events: list[dict[str, Any]]) -> int:
+    """Chain and write events through a bulk writer (executemany / COPY), for a big fill's own transaction.
+
+    Ids follow the log's last one (the fill holds the write lock, and on
+    PostgreSQL the audit lock here), hashes as `append` makes them; the id
+    sequence is moved past them afterwards. Returns how many were written.
+    """
+    import json
+
+    from deskapp.store.bulk import stamp
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    last = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    next_id, prev = (int(last[0]) + 1, last[1] or "") if last is not None else (1, "")
+    rows = []
+    for event in events:
+        event = {"handler_id": None, "case_id": None, "findings": [], "reason": None, "contact_id": None,
+                 "approval_id": None, "policy_hash": None, "via": None, **event,
+                 "detail": _canonical(event.get("detail") or {}), "id": next_id, "prev_hash": prev}
+        event["at"] = event["at"].replace(microsecond=0)
+        event["hash"] = prev = event_hash(SimpleNamespace(**event))
+        rows.append((next_id, stamp(event["at"]), event["actor"], event["handler_id"], event["case_id"],
+                     event["action"], json.dumps(event["detail"]), json.dumps(event["findings"]), event["reason"],
+                     event["contact_id"], event["approval_id"], event["prev_hash"], event["hash"],
+                     event["policy_hash"], event["via"]))
+        next_id += 1
+    writer.insert("audit_events", BULK_COLUMNS, rows)
+    writer.sync_sequences(["audit_events"])
+    return len(rows)
+
+
 def by(desk: Any) -> dict[str, Any]:
     """Who wrote an event from this desk, and under which rules: actor, handler_id, via, policy_hash."""
     return {

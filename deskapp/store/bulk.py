@@ -148,3 +148,48 @@ def indexes_suspended(conn: Connection, tables: Sequence[str], keep: Iterable[st
     yield
     for _name, sql in saved:
         conn.exec_driver_sql(sql)
+
+
+# --------------------------------------------------------------------------- staging files (parallel loads)
+
+
+def stage_rows(path: str, tables: Sequence[tuple[str, Sequence[str]]],
+               batches: Iterable[Sequence[Sequence[tuple]]]) -> dict[str, int]:
+    """Worker side: write batches (one row list per table, in `tables` order) into a new SQLite file.
+
+    Not the desk's database: a scratch file the loading connection copies from.
+    Returns rows per table.
+    """
+    import sqlite3
+
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        for table, cols in tables:
+            con.execute(f"CREATE TABLE {_quote(table)} (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
+        con.execute("BEGIN")
+        for batch in batches:
+            for (table, cols), rows in zip(tables, batch):
+                if rows:
+                    con.executemany(f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' * len(cols))})", rows)
+        con.execute("COMMIT")
+        return {table: con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table, _ in tables}
+    finally:
+        con.close()
+
+
+def attach(conn: Connection, path: str, alias: str) -> None:
+    """Attach a staging file (SQLite allows it only outside a transaction)."""
+    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {_quote(alias)}", (path,))
+
+
+def detach(conn: Connection, alias: str) -> None:
+    conn.exec_driver_sql(f"DETACH DATABASE {_quote(alias)}")
+
+
+def copy_staged(conn: Connection, alias: str, table: str, columns: Sequence[str], shift: dict[str, int]) -> None:
+    """INSERT ... SELECT one staged table into the desk's, adding `shift[column]` to the columns named."""
+    select = ", ".join(f"{c} + {int(shift[c])}" if c in shift else c for c in columns)
+    conn.exec_driver_sql(f"INSERT INTO main.{_quote(table)} ({', '.join(columns)}) "
+                         f"SELECT {select} FROM {_quote(alias)}.{_quote(table)} ORDER BY id")
