@@ -15,7 +15,8 @@ fill's one transaction, whether the fill may happen:
 A refusal is one line (NotAllowed / DeskError) and, when the person is a
 handler, an audit event `refused` written after the fill rolled back.
 The desk is marked demo only when the demo creates it: the command made the
-database, or it held no handler, case or audit event at all.
+database, or it held no handler, case, audit event or setting at all (a desk
+someone set up with `deskapp init` and `users add` is never made a demo).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def _fill(conn: Connection, source: DemoSource, result: DemoLoadResult, *, actor
         result.wiped_cases = existing
     session = Session(bind=conn)
     try:
-        if created or not (handlers_before or existing or events):
+        if created or not (handlers_before or existing or events or fill.count(conn, "desk_settings")):
             settings.put(session, settings.DEMO, "1", at)
             result.marked_demo = True
     finally:

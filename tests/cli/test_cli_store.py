@@ -10,6 +10,7 @@ import pytest
 
 from deskapp.cli import main
 from deskapp.config import os_username
+from deskapp.store.engine import connect
 
 
 def run(*args, env=None, timeout=120):
@@ -104,6 +105,29 @@ def test_demo_initialises_a_new_database(tmp_path):
     assert code == 0, err
     assert out.splitlines()[0].startswith("initialised sqlite:///")
     assert (tmp_path / "fresh" / "desk.db").is_file()
+
+
+def test_the_readme_demo_makes_a_demo_desk_that_opens_as_you(tmp_path):
+    """`deskapp demo --if-empty && deskapp`: the new database is a demo desk, the OS account running it is
+    a handler (role handler) beside the demo's supervisor and admin, and the desk opens for them."""
+    from deskapp.actions import open_desk
+    from deskapp.store.settings import is_demo
+
+    url = f"sqlite:///{tmp_path}/desk.db"
+    code, out, err = run("demo", "--if-empty", "--db", url)
+    assert code == 0, err
+    engine = connect(url)
+    try:
+        assert is_demo(engine)
+    finally:
+        engine.dispose()
+    desk = open_desk(url, None, os_username())
+    try:
+        assert (desk.me.username, desk.me.role) == (os_username(), "handler")
+    finally:
+        desk.close()
+    code, out, err = run("demo", "--if-empty", "--db", url)
+    assert code == 0 and "left as it is" in out, err
 
 
 def test_default_database_lives_in_the_data_folder(_private_home):

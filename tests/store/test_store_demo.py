@@ -646,7 +646,7 @@ def test_demo_appends_to_a_log_that_is_already_there(engine):
         audit.append(session, actor="kim", handler_id=kim.id, action="user.add", at=datetime(2026, 3, 1, 9),
                      detail={"username": "kim"})
     before = _rows(engine, "audit_events")
-    fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester")
+    assert not fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester").marked_demo
     after = _rows(engine, "audit_events")
     assert after[0] == before[0] and after[1].prev_hash == before[0].hash
     assert _verify(engine).checked == len(after)
