@@ -15,6 +15,7 @@ from typing import Any, Iterator, Optional, Sequence
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from deskapp.store.changes import PG_APPEND_LOCK
 from deskapp.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from deskapp.store.guard import audit_unlocked
 
@@ -94,9 +95,12 @@ def count(conn: Connection, table: str) -> int:
 def lock_audit_log(conn: Connection) -> None:
     """PostgreSQL: nobody may add an audit record between the check of the log and the wipe.
 
-    (SQLite: the fill's transaction already holds the write lock.)
+    (SQLite: the fill's transaction already holds the write lock.) The append lock
+    that desks take before they write to the log is taken first, in the same order
+    as theirs, so a desk appending at that moment cannot deadlock with the fill.
     """
     if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_APPEND_LOCK})
         conn.exec_driver_sql("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
 
 
