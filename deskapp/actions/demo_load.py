@@ -9,14 +9,17 @@ fill's one transaction, whether the fill may happen:
   the command, re-read from the handlers table in this transaction — and
   a desk the demo made (desk_settings demo = "1") whose audit log holds only
   events the demo loader wrote (each says `"demo": true` in its detail; no
-  action a person takes writes that key). One event of real work, an import,
-  a publish, a refusal: the log and the cases are never deleted.
+  action a person takes writes that key), after at most `deskapp init`'s
+  publishing of the packaged rules as the very first event. One event of real
+  work, an import, another publish, a refusal: the log and the cases are
+  never deleted.
 
 A refusal is one line (NotAllowed / DeskError) and, when the person is a
 handler, an audit event `refused` written after the fill rolled back.
 The desk is marked demo only when the demo creates it: the command made the
-database, or it held no handler, case, audit event or setting at all (a desk
-someone set up with `deskapp init` and `users add` is never made a demo).
+database, or it held no handler, no case and no audit event but that set-up
+publish (a desk someone set up with `deskapp init` and `users add`, or worked,
+is never made a demo).
 """
 
 from __future__ import annotations
@@ -67,6 +70,24 @@ def is_demo_event(action: str, detail: dict[str, Any]) -> bool:
     return detail.get("demo") is True
 
 
+# `deskapp init` publishing the rules packaged with deskapp (deskapp.actions.policies): setting a desk up,
+# not work on it. Only as the log's very first event, version 1, from the packaged file.
+SETUP_PUBLISH, PACKAGED_SOURCE = "policy.publish", "policies.yaml"
+
+
+def _is_setup(action: str, detail: dict[str, Any]) -> bool:
+    return action == SETUP_PUBLISH and detail.get("version") == 1 and detail.get("source") == PACKAGED_SOURCE
+
+
+def _first_real_event(conn: Connection) -> Optional[tuple[int, str]]:
+    """(id, action) of the first event that is neither the demo's nor the desk's set-up; None if none."""
+    for n, (ident, action, detail) in enumerate(fill.audit_details(conn)):
+        if is_demo_event(action, detail) or (n == 0 and _is_setup(action, detail)):
+            continue
+        return ident, action
+    return None
+
+
 def load_demo(engine: Engine, source: DemoSource, *, actor: str, force: bool = False, if_empty: bool = False,
               created: bool = False, at: Optional[datetime] = None) -> DemoLoadResult:
     """Fill the desk in one transaction, or refuse (nothing written). `actor`: the OS account running it."""
@@ -111,7 +132,7 @@ def _fill(conn: Connection, source: DemoSource, result: DemoLoadResult, *, actor
         result.wiped_cases = existing
     session = Session(bind=conn)
     try:
-        if created or not (handlers_before or existing or events or fill.count(conn, "desk_settings")):
+        if created or not (handlers_before or existing or _first_real_event(conn)):
             settings.put(session, settings.DEMO, "1", at)
             result.marked_demo = True
     finally:
@@ -140,8 +161,7 @@ def _may_wipe(conn: Connection, actor: str, handlers: dict[str, tuple[int, str, 
                 f"{masked(conn.engine.url)} is not a demo desk (the demo did not create it): its "
                 f"{existing:,} cases and audit log are never deleted; load the demo into a new database "
                 "(e.g. --db sqlite:///demo.db)")
-        real = next(((ident, action) for ident, action, detail in fill.audit_details(conn)
-                     if not is_demo_event(action, detail)), None)
+        real = _first_real_event(conn)
         if real is not None:
             raise NotAllowed(
                 f"{masked(conn.engine.url)} holds audit records that a demo did not write (the first: event "

@@ -652,3 +652,38 @@ def test_demo_appends_to_a_log_that_is_already_there(engine):
     assert _verify(engine).checked == len(after)
     with pytest.raises(NotAllowed, match="not a demo desk"):
         fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester", replace=True, actor="kim")
+
+
+def _publish(engine, version, source="policies.yaml", actor="root"):
+    from sqlmodel import Session
+
+    from deskapp.actions import audit
+
+    with Session(engine) as session, session.begin():
+        audit.append(session, actor=actor, action="policy.publish", at=datetime(2026, 3, 1, 9),
+                     detail={"version": version, "source": source, "sha256": "ab" * 32})
+
+
+def test_init_publishing_the_packaged_rules_still_leaves_a_new_desk(engine):
+    """`deskapp init` then `deskapp demo`: init's publish of the packaged rules (the log's first event) is
+    setting up, so the demo makes it a demo desk, and --force may later wipe it (publish and all)."""
+    _publish(engine, 1)
+    assert fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester").marked_demo
+    summary = fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+    assert summary.wiped_cases == 11
+    _verify(engine)
+
+
+@pytest.mark.parametrize("version, source", [(2, "policies.yaml"), (1, "ours.yaml")])
+def test_any_other_publish_is_work(engine, version, source):
+    _publish(engine, version, source)
+    assert not fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester").marked_demo
+    with pytest.raises(NotAllowed, match="not a demo desk"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+
+
+def test_a_setup_publish_later_in_the_log_is_work(engine):
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    _publish(engine, 1)
+    with pytest.raises(NotAllowed, match="a demo did not write.*policy.publish"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
