@@ -47,6 +47,7 @@ class DemoSource(Protocol):
     """What the demo package hands the action: who to add, and how to make the rows."""
 
     handlers: Sequence[tuple[str, str, str]]  # (username, display name, role), the person running it first
+    policy_hash: Optional[str]  # sha256 of the pack the demo's events were checked against (None: unknown)
 
     def prepare(self, conn: Connection) -> ContextManager[None]:
         """Set-up that must happen before the transaction begins (staging files for a parallel load)."""
@@ -140,7 +141,8 @@ def _fill(conn: Connection, source: DemoSource, result: DemoLoadResult, *, actor
     result.handlers_added = fill.add_handlers(conn, source.handlers, at)
     ids = {username: ident for username, (ident, _role, _active) in fill.handlers(conn).items()}
     writer = BulkWriter(conn)
-    trail = source.fill(conn, writer, ids)
+    trail = [{"policy_hash": getattr(source, "policy_hash", None), **event}
+             for event in source.fill(conn, writer, ids)]
     result.audit_events = audit.append_bulk(conn, writer, trail)
     writer.sync_sequences(LOADED_TABLES)
     result.rows = {t: n for t, n in writer.counts.items() if t in LOADED_TABLES}

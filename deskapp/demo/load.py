@@ -177,6 +177,7 @@ class _Demo:
     def __init__(self, *, cases: int, seed: int, today: date, me: str, policies: Path, pack) -> None:
         self.cases, self.seed, self.today, self.me, self.policies, self.pack = cases, seed, today, me, policies, pack
         self.handlers = [(me, _os_display_name(me) or me, "handler")] + [h for h in DEMO_HANDLERS if h[0] != me]
+        self.policy_hash: Optional[str] = getattr(pack, "sha256", None)  # recorded on each of its events
         self.staging: Optional[demo_parallel.Staging] = None
         self.stories = self.generated = 0
 

@@ -687,3 +687,13 @@ def test_a_setup_publish_later_in_the_log_is_work(engine):
     _publish(engine, 1)
     with pytest.raises(NotAllowed, match="a demo did not write.*policy.publish"):
         fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+
+
+def test_demo_events_record_the_rules_they_were_checked_against(engine, monkeypatch):
+    from deskapp.policy import PolicyPack
+
+    monkeypatch.setattr(PolicyPack, "sha256", "cd" * 32, raising=False)
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    events = _rows(engine, "audit_events")
+    assert events and all(e.policy_hash == "cd" * 32 for e in events)
+    _verify(engine)
