@@ -99,9 +99,10 @@ def load_demo(engine: Engine, source: DemoSource, *, actor: str, force: bool = F
         with source.prepare(conn):
             try:
                 with fill.one_transaction(conn):
-                    if _fill(conn, source, result, actor=actor, force=force, if_empty=if_empty,
-                             created=created, at=at):
-                        fill.analyze(conn, LOADED_TABLES)
+                    loaded = _fill(conn, source, result, actor=actor, force=force, if_empty=if_empty,
+                                   created=created, at=at)
+                if loaded:
+                    fill.analyze(conn, LOADED_TABLES)  # after the commit, as the load's own connection
             except NotAllowed as exc:
                 refusal = (exc, getattr(exc, "handler_id", None))
     if refusal is not None:
