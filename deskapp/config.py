@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import pwd
 from pathlib import Path
 
 import platformdirs
@@ -69,3 +70,8 @@ def policies_path(option: str | None = None) -> Path:
 def current_username() -> str:
     """Who is at the desk. Handlers are OS users; DESKAPP_USER overrides (shared kiosks, tests)."""
     return os.environ.get("DESKAPP_USER") or getpass.getuser()
+
+
+def os_username() -> str:
+    """The OS account running this process (by effective uid): the only identity no variable can change."""
+    return pwd.getpwuid(os.geteuid()).pw_name

@@ -14,12 +14,14 @@ raced past the lock would collide on the primary key rather than fork the chain.
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Optional
 
 from sqlalchemy import select, text
 from sqlmodel import Session
 
 from deskapp.core.chain import canonical as _canonical, event_hash  # noqa: F401 (event_hash re-exported)
+from deskapp.store.bulk import insert_dicts, reserve_ids
 from deskapp.store.models import AuditEvent
 
 # Arbitrary constant naming the audit-chain lock among PostgreSQL advisory locks.
@@ -72,6 +74,69 @@ def append(
     session.add(event)
     session.flush()
     return event
+
+
+def append_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Append many events at once inside the caller's transaction: the same chain and hashes as `append`.
+
+    One read of the tail under the audit lock, ids reserved in rising order,
+    each hash over the previous one, multi-row INSERTs (appending row by row
+    would re-read the tail for every event of a big import). Each row gives
+    actor, action and at, and may give any other column. Returns the ids.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    last = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    prev = last[1] if last is not None else ""
+    ids = reserve_ids(conn, "audit_events", len(rows))
+    out = []
+    for ident, row in zip(ids, rows):
+        event = {"handler_id": None, "case_id": None, "detail": {}, "findings": [], "reason": None,
+                 "contact_id": None, "approval_id": None, "policy_hash": None, "via": None,
+                 **row, "id": ident, "prev_hash": prev or ""}
+        event["at"] = event["at"].replace(microsecond=0)
+        event["detail"] = _canonical(event["detail"])
+        event["hash"] = prev = event_hash(SimpleNamespace(**event))
+        out.append(event)
+    insert_dicts(conn, AuditEvent.__table__, out)
+    return ids
+
+
+BULK_COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
+                "contact_id", "approval_id", "prev_hash", "hash", "policy_hash", "via")
+
+
+def append_bulk(conn: Any, writer: Any, events: list[dict[str, Any]]) -> int:
+    """Chain and write events through a bulk writer (executemany / COPY), for a big fill's own transaction.
+
+    Ids follow the log's last one (the fill holds the write lock, and on
+    PostgreSQL the audit lock here), hashes as `append` makes them; the id
+    sequence is moved past them afterwards. Returns how many were written.
+    """
+    import json
+
+    from deskapp.store.bulk import stamp
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    last = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    next_id, prev = (int(last[0]) + 1, last[1] or "") if last is not None else (1, "")
+    rows = []
+    for event in events:
+        event = {"handler_id": None, "case_id": None, "findings": [], "reason": None, "contact_id": None,
+                 "approval_id": None, "policy_hash": None, "via": None, **event,
+                 "detail": _canonical(event.get("detail") or {}), "id": next_id, "prev_hash": prev}
+        event["at"] = event["at"].replace(microsecond=0)
+        event["hash"] = prev = event_hash(SimpleNamespace(**event))
+        rows.append((next_id, stamp(event["at"]), event["actor"], event["handler_id"], event["case_id"],
+                     event["action"], json.dumps(event["detail"]), json.dumps(event["findings"]), event["reason"],
+                     event["contact_id"], event["approval_id"], event["prev_hash"], event["hash"],
+                     event["policy_hash"], event["via"]))
+        next_id += 1
+    writer.insert("audit_events", BULK_COLUMNS, rows)
+    writer.sync_sequences(["audit_events"])
+    return len(rows)
 
 
 def by(desk: Any) -> dict[str, Any]:

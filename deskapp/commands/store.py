@@ -32,7 +32,8 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
                       help="date the demo treats as today (default: the real today)")
     demo.add_argument("--force", action="store_true",
                       help="delete every existing case (with parties, history, drafts, approvals and the "
-                           "audit log) first; refused if the audit log holds records the demo did not write")
+                           "audit log) first: an admin only, on a demo desk whose audit log holds nothing "
+                           "but the demo's own records")
     demo.add_argument("--if-empty", action="store_true",
                       help="if the database already has cases, leave it as it is and succeed")
     demo.set_defaults(func=run_demo)
@@ -122,12 +123,14 @@ def run_demo(args: argparse.Namespace) -> int:
 
     engine = _open(args)
     try:
+        created = False
         if migrate.current_revision(engine) != migrate.head_revision():
             before, after = _init(engine)
+            created = before is None  # this command made the desk: it becomes a demo desk
             what = "initialised" if before is None else f"upgraded from {before}"
             print(f"{what} {masked(engine.url)}: at revision {after}")
         summary = fill_demo(engine, cases=args.cases, seed=args.seed, today=args.today, replace=args.force,
-                            if_empty=args.if_empty, policies=getattr(args, "policies", None))
+                            if_empty=args.if_empty, policies=getattr(args, "policies", None), created=created)
     finally:
         engine.dispose()
     if summary.kept_cases:

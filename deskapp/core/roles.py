@@ -22,6 +22,7 @@ The matrix (documented for the README in notes/roles_readme.md):
     case.import                              x     `deskapp import`
     users.manage                             x     add, change and deactivate handlers
     policies.manage                          x     change policies.yaml
+    demo.wipe                                x     `deskapp demo --force` on a demo desk nobody has worked
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "case.import": (_ADMIN, "importing cases"),
     "users.manage": (_ADMIN, "managing handlers"),
     "policies.manage": (_ADMIN, "changing the policies"),
+    "demo.wipe": (_ADMIN, "wiping a demo desk (demo --force)"),
 }
 
 # Which permission each handler action (vocab.ACTION_KINDS) needs.

@@ -17,10 +17,10 @@ panel. So, after the demo's rows are in (same transaction), this writes:
   an outlier to show. Each adds its contact row too, so history and log agree;
 - a closing `demo.load` event.
 
-Events are chained in time order with deskapp.actions.audit.event_hash, after
-whatever the log already holds, and written in bulk with explicit ids (the
-chain and ids exactly as audit.append would make them). Every event's detail
-says `"demo": true`, which is how `demo --force` recognises a demo's log.
+The events are returned in time order; the action that loads the demo
+(deskapp.actions.demo_load) chains them after whatever the log already holds
+and writes them in bulk (deskapp.actions.audit.append_bulk). Every event's
+detail says `"demo": true`, which is how `demo --force` recognises a demo's log.
 Deterministic: the same (seed, today) gives the same events. The sample is a
 fixed size, so a million-case load pays the same fraction of a second as a
 small one.
@@ -28,7 +28,6 @@ small one.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -37,6 +36,7 @@ from typing import Any, Optional
 
 from sqlalchemy import Connection
 
+from deskapp.store import fill
 from deskapp.store.bulk import BulkWriter, stamp
 from deskapp.demo.generator import CONTACT_COLS
 from deskapp.demo.stories import ME
@@ -83,13 +83,10 @@ DIRECT_CONTACTS = (
     ("email", "out", None, "Emailed the customer the contractor's appointment slot"),
     ("phone", "out", "no_reply", "Tried the resident's mobile, no answer"),
 )
-AUDIT_COLS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
-              "contact_id", "approval_id", "prev_hash", "hash")
-
 
 def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[str, int], story_ids: list[int],
-                generated: range, seed: int, today: date, next_contact_id: int) -> int:
-    """Append the demo's events (and its override contacts) inside the caller's transaction. Returns the count."""
+                generated: range, seed: int, today: date, next_contact_id: int) -> list[dict[str, Any]]:
+    """Write the override contacts; return the demo's events, in order, for the action to chain and append."""
     from sqlmodel import Session
 
     from deskapp.actions.reads import view_of
@@ -99,10 +96,10 @@ def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[st
     names = {hid: name for name, hid in ids.items() if name != ME}
     scanned = sorted(rng.sample(generated, min(SCANNED, len(generated))))
     replayed = sorted(rng.sample(scanned, min(REPLAYED, len(scanned))))
-    with_rep = _cases_with_designated_rep(conn, scanned)
+    with_rep = fill.with_designated_rep(conn, scanned)
     chosen = rng.sample(with_rep, min(OVERRIDES, len(with_rep)))
     # A small demo has few designated representatives: make up the rest with calls ended without a warning.
-    others = sorted(set(_open_cases(conn, scanned)) - set(with_rep))
+    others = sorted(set(fill.open_case_ids(conn, scanned)) - set(with_rep))
     chosen = sorted(chosen + rng.sample(others, min(max(MIN_OVERRIDES - len(chosen), 0), len(others))))
     # Overrides fall in the days before today, so a dashboard opened at any hour today counts them all.
     now = datetime.combine(today, time(0))
@@ -126,28 +123,7 @@ def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[st
     last_at = max([e["at"] for e in events] + [now])
     events.append(_event(last_at, names[ids[ME]], ids[ME], None, "demo.load",
                          {"seed": seed, "today": today.isoformat(), "sampled_cases": len(replayed) + len(chosen)}))
-    _chain_and_insert(conn, writer, events)
-    return len(events)
-
-
-def _open_cases(conn: Connection, case_ids: list[int]) -> list[int]:
-    found: list[int] = []
-    for i in range(0, len(case_ids), 500):
-        marks = ", ".join(str(int(c)) for c in case_ids[i:i + 500])
-        found += [c for (c,) in conn.exec_driver_sql(
-            f"SELECT id FROM cases WHERE id IN ({marks}) AND status <> 'closed'").all()]
-    return sorted(found)
-
-
-def _cases_with_designated_rep(conn: Connection, case_ids: list[int]) -> list[int]:
-    found: set[int] = set()
-    for i in range(0, len(case_ids), 500):
-        part = case_ids[i:i + 500]
-        marks = ", ".join(str(int(c)) for c in part)
-        found.update(c for (c,) in conn.exec_driver_sql(
-            f"SELECT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id "
-            f"WHERE p.case_id IN ({marks}) AND p.designated AND c.status <> 'closed'").all())
-    return sorted(found)
+    return events
 
 
 def _kind(contact: Any) -> str:
@@ -252,21 +228,3 @@ def _event(at: datetime, actor: str, handler_id: Optional[int], case_id: Optiona
     return {"at": at.replace(microsecond=0), "actor": actor, "handler_id": handler_id, "case_id": case_id,
             "action": action, "detail": {**detail, "demo": True}, "findings": findings or [], "reason": reason,
             "contact_id": contact_id, "approval_id": None}
-
-
-def _chain_and_insert(conn: Connection, writer: BulkWriter, events: list[dict]) -> None:
-    """Number and hash the events after the log's last one (audit.event_hash), then write them at once."""
-    from deskapp.actions import audit
-
-    last = conn.exec_driver_sql("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
-    next_id, prev = (int(last[0]) + 1, last[1] or "") if last is not None else (1, "")
-    rows = []
-    for event in events:
-        event = {**event, "detail": audit._canonical(event["detail"]), "id": next_id, "prev_hash": prev}
-        event["hash"] = prev = audit.event_hash(SimpleNamespace(**event))
-        rows.append((next_id, stamp(event["at"]), event["actor"], event["handler_id"], event["case_id"],
-                     event["action"], json.dumps(event["detail"]), json.dumps(event["findings"]), event["reason"],
-                     event["contact_id"], None, event["prev_hash"], event["hash"]))
-        next_id += 1
-    writer.insert("audit_events", AUDIT_COLS, rows)
-    writer.sync_sequences(["audit_events"])

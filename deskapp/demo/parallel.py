@@ -4,7 +4,8 @@ Binding a million Python tuples to SQLite costs more than the inserts
 themselves, and only one connection may write the desk's database. So for a
 big load each chunk of generated cases (demo_generator) is made by a worker
 process into its own small staging database, and the loading connection
-copies it in with INSERT ... SELECT, which runs entirely inside SQLite. The
+copies it in with INSERT ... SELECT, which runs entirely inside SQLite (the SQL of
+both sides is deskapp.store.bulk's). The
 rows are exactly those the single-process path writes (same chunks, same
 random streams); only party, contact and appointment ids are shifted by the
 copy, since a worker cannot know how many rows the chunks before it made.
@@ -21,7 +22,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import sqlite3
 import tempfile
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,6 +32,7 @@ from typing import Iterator, Optional
 
 from sqlalchemy import Connection
 
+from deskapp.store import bulk
 from deskapp.store.bulk import BulkWriter
 from deskapp.demo.generator import APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, chunks
 
@@ -58,24 +59,10 @@ def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str,
     from deskapp.demo.generator import generate_chunk
 
     due = due_dates(load_policies(policies))
-
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        con.execute("PRAGMA journal_mode = OFF")
-        con.execute("PRAGMA synchronous = OFF")
-        for table, cols in TABLES:
-            con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
-        next_ids = {"cases": first_case_id, "parties": 1, "contacts": 1, "appointments": 1}
-        con.execute("BEGIN")
-        for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids):
-            for (table, cols), rows in zip(TABLES, (batch.cases, batch.parties, batch.contacts,
-                                                    batch.appointments)):
-                if rows:
-                    con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", rows)
-        con.execute("COMMIT")
-        return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table, _ in TABLES}
-    finally:
-        con.close()
+    next_ids = {"cases": first_case_id, "parties": 1, "contacts": 1, "appointments": 1}
+    batches = ((batch.cases, batch.parties, batch.contacts, batch.appointments)
+               for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids))
+    return bulk.stage_rows(path, TABLES, batches)
 
 
 class Staging:
@@ -117,10 +104,7 @@ class Staging:
             "appointments": {"id": shift["appointments"], "party_id": shift["parties"]},
         }
         for table, cols in TABLES:
-            select = ", ".join(f"{c} + {moved[table][c]}" if c in moved[table] else c for c in cols)
-            self.conn.exec_driver_sql(
-                f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {select} FROM s{k}.{table} ORDER BY id"
-            )
+            bulk.copy_staged(self.conn, f"s{k}", table, cols, moved[table])
             writer.counts[table] = writer.counts.get(table, 0) + counts[table]
         next_ids["cases"] += counts["cases"]
         for table in shift:
@@ -147,14 +131,14 @@ def staging_for(conn: Connection, cases: int, seed: int, today: date, me: str,
     attached: list[int] = []
     try:
         for k, path in enumerate(staging.paths):
-            conn.exec_driver_sql(f"ATTACH DATABASE ? AS s{k}", (str(path),))
+            bulk.attach(conn, str(path), f"s{k}")
             attached.append(k)
         conn.commit()  # end the (empty) transaction SQLAlchemy began around the ATTACHes
         yield staging
     finally:
         for k in attached:
             try:
-                conn.exec_driver_sql(f"DETACH DATABASE s{k}")
+                bulk.detach(conn, f"s{k}")
             except Exception:  # the connection is unusable after a failure; the folder still goes
                 pass
         shutil.rmtree(folder, ignore_errors=True)

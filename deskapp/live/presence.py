@@ -19,12 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
-from sqlmodel import Session
+from sqlalchemy import Engine
 
-from deskapp.store.changes import PRESENCE, prune, record
+from deskapp.store import presence as rows_of
+from deskapp.store.changes import prune
 from deskapp.store.retry import retry_transient
-from deskapp.store.models import Presence as PresenceRow
 
 HEARTBEAT_S = 10.0
 EXPIRE_AFTER_S = 30.0
@@ -83,12 +82,7 @@ def who_else(
     """Live desks other than `token` with `case_id` open, longest-open first, one entry per handler."""
     now = now or _real_now()
     fresh_since = now - timedelta(seconds=expire_after)
-    with Session(engine) as session:
-        rows = session.execute(
-            select(PresenceRow)
-            .where(PresenceRow.case_id == case_id, PresenceRow.last_seen >= fresh_since, PresenceRow.token != token)
-            .order_by(PresenceRow.opened_at, PresenceRow.username)
-        ).scalars().all()
+    rows = rows_of.viewers(engine, case_id, token=token, fresh_since=fresh_since)
     seen: set[str] = set()
     out: list[Viewer] = []
     for row in rows:
@@ -136,17 +130,9 @@ class Presence:
         now = self.clock()
 
         def transaction() -> None:
-            with Session(self.engine) as session, session.begin():
-                values = {"case_id": self.case_id, "opened_at": self.opened_at, "last_seen": now}
-                hit = session.execute(
-                    update(PresenceRow).where(PresenceRow.token == self.token).values(**values)
-                ).rowcount
-                if not hit:  # first beat, or our row was swept after a long stall
-                    session.add(PresenceRow(token=self.token, handler_id=self.handler_id, username=self.username,
-                                            desk=self.desk, started_at=now, **values))
-                for case_id in announce:
-                    if case_id is not None:
-                        record(session, kind=PRESENCE, actor=self.username, at=now, case_id=case_id)
+            rows_of.touch(self.engine, token=self.token, handler_id=self.handler_id, username=self.username,
+                          desk=self.desk, case_id=self.case_id, opened_at=self.opened_at, now=now,
+                          announce=announce)
 
         retry_transient(transaction, what="update presence")
 
@@ -175,8 +161,7 @@ class Presence:
 
     def _sweep(self) -> None:
         now = self.clock()
-        with Session(self.engine) as session, session.begin():
-            session.execute(delete(PresenceRow).where(PresenceRow.last_seen < now - SWEEP_DEAD_AFTER))
+        rows_of.sweep(self.engine, now - SWEEP_DEAD_AFTER)
         prune(self.engine, now)
 
     def leave(self) -> None:
@@ -187,10 +172,7 @@ class Presence:
             now = self.clock()
 
             def transaction() -> None:
-                with Session(self.engine) as session, session.begin():
-                    session.execute(delete(PresenceRow).where(PresenceRow.token == self.token))
-                    if case_id is not None:
-                        record(session, kind=PRESENCE, actor=self.username, at=now, case_id=case_id)
+                rows_of.sign_off(self.engine, token=self.token, username=self.username, case_id=case_id, now=now)
 
             retry_transient(transaction, what="sign off")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 # SQLAlchemy's SQLite DateTime text format; PostgreSQL parses the same text.
 _STAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -78,6 +78,32 @@ class BulkWriter:
             )
 
 
+def reserve_ids(conn: Connection, table: str, count: int) -> list[int]:
+    """`count` ids for explicit inserts, in rising order, that no other desk can take.
+
+    SQLite: after the largest id (the caller holds the write lock). PostgreSQL:
+    taken from the table's sequence (moved past the largest id first if rows
+    were ever loaded with explicit ids).
+    """
+    if count <= 0:
+        return []
+    top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(table)}").scalar() or 0
+    if conn.dialect.name != "postgresql":
+        return list(range(top + 1, top + 1 + count))
+    seq = f"pg_get_serial_sequence('{table}', 'id')"
+    ids = sorted(conn.exec_driver_sql(f"SELECT nextval({seq}) FROM generate_series(1, {int(count)})").scalars())
+    if ids[0] <= top:
+        conn.exec_driver_sql(f"SELECT setval({seq}, {int(top)})")
+        ids = sorted(conn.exec_driver_sql(f"SELECT nextval({seq}) FROM generate_series(1, {int(count)})").scalars())
+    return [int(i) for i in ids]
+
+
+def insert_dicts(conn: Connection, table: Any, rows: list[dict[str, Any]], batch: int = 1000) -> None:
+    """Multi-row INSERTs of mapping rows (SQLAlchemy Core), `batch` rows a statement."""
+    for i in range(0, len(rows), batch):
+        conn.execute(insert(table), rows[i:i + batch])
+
+
 def _sqlite_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
     rows = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
@@ -122,3 +148,48 @@ def indexes_suspended(conn: Connection, tables: Sequence[str], keep: Iterable[st
     yield
     for _name, sql in saved:
         conn.exec_driver_sql(sql)
+
+
+# --------------------------------------------------------------------------- staging files (parallel loads)
+
+
+def stage_rows(path: str, tables: Sequence[tuple[str, Sequence[str]]],
+               batches: Iterable[Sequence[Sequence[tuple]]]) -> dict[str, int]:
+    """Worker side: write batches (one row list per table, in `tables` order) into a new SQLite file.
+
+    Not the desk's database: a scratch file the loading connection copies from.
+    Returns rows per table.
+    """
+    import sqlite3
+
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        for table, cols in tables:
+            con.execute(f"CREATE TABLE {_quote(table)} (id INTEGER PRIMARY KEY, {', '.join(cols[1:])})")
+        con.execute("BEGIN")
+        for batch in batches:
+            for (table, cols), rows in zip(tables, batch):
+                if rows:
+                    con.executemany(f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' * len(cols))})", rows)
+        con.execute("COMMIT")
+        return {table: con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table, _ in tables}
+    finally:
+        con.close()
+
+
+def attach(conn: Connection, path: str, alias: str) -> None:
+    """Attach a staging file (SQLite allows it only outside a transaction)."""
+    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {_quote(alias)}", (path,))
+
+
+def detach(conn: Connection, alias: str) -> None:
+    conn.exec_driver_sql(f"DETACH DATABASE {_quote(alias)}")
+
+
+def copy_staged(conn: Connection, alias: str, table: str, columns: Sequence[str], shift: dict[str, int]) -> None:
+    """INSERT ... SELECT one staged table into the desk's, adding `shift[column]` to the columns named."""
+    select = ", ".join(f"{c} + {int(shift[c])}" if c in shift else c for c in columns)
+    conn.exec_driver_sql(f"INSERT INTO main.{_quote(table)} ({', '.join(columns)}) "
+                         f"SELECT {select} FROM {_quote(alias)}.{_quote(table)} ORDER BY id")

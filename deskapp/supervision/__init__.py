@@ -7,4 +7,8 @@
 - trends     spike detection on weekly volumes (pure)
 - casefile   `deskapp export`: a case file for an ombudsman, in Markdown or HTML
 - importing  `deskapp import`: cases from another system, all or nothing
+
+It reads the store but writes nothing itself: the export's record and the
+import's rows go through deskapp.actions (exports, imports), which check the
+role in the writing transaction and audit a refusal.
 """

@@ -21,13 +21,11 @@ from typing import Any, Optional
 
 from sqlalchemy import func, select
 
-from deskapp.actions import audit
 from deskapp.actions.audit import event_hash
 from deskapp.actions.reads import view_of
 from deskapp.core.views import CaseView, ContactView
 from deskapp.errors import DeskError
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Handler
-from deskapp.actions.permissions import require
 
 FORMATS = ("md", "html")
 
@@ -338,8 +336,8 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
     written beside its target and moved into place only once the audit record
     is committed, so there is never an unrecorded export on disk.
     """
+    from deskapp.actions.exports import may_export, record_export
     from deskapp.supervision.render import render
-    from deskapp.supervision.writes import begin_write
 
     if fmt not in FORMATS:
         raise DeskError(f"--format must be one of: {', '.join(FORMATS)}")
@@ -351,8 +349,8 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
         if not target.parent.is_dir():
             raise DeskError(f"--output {output}: folder {target.parent} does not exist")
     now = desk.now()
+    may_export(desk)
     with desk.session() as session:
-        require(desk, "case.export", session=session)
         casefile = gather(desk, ref, now, session=session)
     body = render(casefile, fmt)
     temp: Optional[str] = None
@@ -366,12 +364,8 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
                 Path(temp).unlink(missing_ok=True)
             raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
     try:
-        with desk.session() as session, session.begin():
-            begin_write(session)
-            audit.append(session, actor=desk.me.username, handler_id=desk.me.id, action="case.export", at=now,
-                         case_id=casefile.case.id,
-                         detail={"format": fmt, "to": str(target) if target else "stdout",
-                                 "audit_records": casefile.audit_records})
+        record_export(desk, case_id=casefile.case.id, fmt=fmt, to=str(target) if target else "stdout",
+                      audit_records=casefile.audit_records, at=now)
         if target is not None and temp is not None:
             os.replace(temp, target)
             temp = None

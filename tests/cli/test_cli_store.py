@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from deskapp.cli import main
+from deskapp.config import os_username
+from deskapp.store.engine import connect
 
 
 def run(*args, env=None, timeout=120):
@@ -66,11 +68,12 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, _ = run("init", "--db", db_url)
     assert code == 0 and "up to date" in out
 
+    me = os_username()  # the demo adds the OS account running it, whatever the environment says
     code, out, err = run("demo", "--cases", "25", "--today", "2026-03-10", "--db", db_url,
                          env={"DESKAPP_USER": "tester"})
     assert code == 0, err
     assert "loaded 33 cases" in out and " s" in out.splitlines()[-1]
-    assert "added handlers: tester, sam, jo, priya, admin" in out
+    assert f"added handlers: {me}, sam, jo, priya, admin" in out
 
     code, out, err = run("demo", "--db", db_url)
     assert_one_line_error(code, out, err, "already holds 33 cases", "--force")
@@ -78,9 +81,11 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, err = run("demo", "--if-empty", "--db", db_url)
     assert code == 0 and "already holds 33 cases: left as it is" in out, err
 
-    code, out, err = run("demo", "--force", "--cases", "3", "--db", db_url, env={"DESKAPP_USER": "tester"})
-    assert code == 0, err
-    assert "deleted 33 existing cases" in out and "loaded 11 cases" in out
+    # --force is an admin's; the person who ran the demo is a handler (DESKAPP_USER changes nothing)
+    code, out, err = run("demo", "--force", "--cases", "3", "--db", db_url, env={"DESKAPP_USER": "admin"})
+    assert_one_line_error(code, out, err, f"{me} is a handler: wiping a demo desk (demo --force) needs an admin")
+    code, out, err = run("audit", "verify", "--db", db_url)
+    assert code == 0 and "66 events checked" in out, (out, err)  # the demo's 65 and the refusal
 
     as_admin = {"DESKAPP_USER": "admin"}  # the demo made an admin: from now on only an admin adds handlers
     code, out, err = run("users", "add", "lee", "--role", "supervisor", "--name", "Lee Price", "--db", db_url,
@@ -91,7 +96,7 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, err = run("users", "list", "--db", db_url)
     assert code == 0
     listed = {line.split()[0]: line.split()[1] for line in out.splitlines()}
-    assert listed["lee"] == "supervisor" and listed["priya"] == "supervisor" and listed["tester"] == "handler"
+    assert listed["lee"] == "supervisor" and listed["priya"] == "supervisor" and listed[me] == "handler"
 
 
 def test_demo_initialises_a_new_database(tmp_path):
@@ -100,6 +105,29 @@ def test_demo_initialises_a_new_database(tmp_path):
     assert code == 0, err
     assert out.splitlines()[0].startswith("initialised sqlite:///")
     assert (tmp_path / "fresh" / "desk.db").is_file()
+
+
+def test_the_readme_demo_makes_a_demo_desk_that_opens_as_you(tmp_path):
+    """`deskapp demo --if-empty && deskapp`: the new database is a demo desk, the OS account running it is
+    a handler (role handler) beside the demo's supervisor and admin, and the desk opens for them."""
+    from deskapp.actions import open_desk
+    from deskapp.store.settings import is_demo
+
+    url = f"sqlite:///{tmp_path}/desk.db"
+    code, out, err = run("demo", "--if-empty", "--db", url)
+    assert code == 0, err
+    engine = connect(url)
+    try:
+        assert is_demo(engine)
+    finally:
+        engine.dispose()
+    desk = open_desk(url, None, os_username())
+    try:
+        assert (desk.me.username, desk.me.role) == (os_username(), "handler")
+    finally:
+        desk.close()
+    code, out, err = run("demo", "--if-empty", "--db", url)
+    assert code == 0 and "left as it is" in out, err
 
 
 def test_default_database_lives_in_the_data_folder(_private_home):

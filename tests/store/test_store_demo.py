@@ -10,11 +10,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 from sqlmodel import select as sm_select
 
+from deskapp.core.roles import NotAllowed
 from deskapp.errors import DeskError
 from deskapp.demo import load as demo_module
 from deskapp.demo import generator as demo_generator, parallel as demo_parallel
 from deskapp.demo.load import fill_demo
 from deskapp.demo.days import add_working_days
+from deskapp.store import search
 from deskapp.store.engine import connect, session_scope
 from deskapp.store.migrate import upgrade
 from deskapp.store.models import Case
@@ -248,14 +250,14 @@ def test_refuses_a_desk_with_cases_then_force_replaces(engine):
     with pytest.raises(DeskError, match="already holds 18 cases"):
         fill_demo(engine, cases=10, seed=2, today=TODAY, me="tester")
     assert _rows(engine, "cases") == before
-    summary = fill_demo(engine, cases=5, seed=2, today=TODAY, me="tester", replace=True)
+    summary = fill_demo(engine, cases=5, seed=2, today=TODAY, me="tester", replace=True, actor="admin")
     assert summary.wiped_cases == 18
     assert len(_rows(engine, "cases")) == 13
     assert len(_q(engine, "SELECT * FROM handlers")) == 5  # handlers are kept, not duplicated
 
 
-def test_force_refused_when_audit_log_holds_real_work(engine):
-    """A log the demo did not begin (real handlers' work, an import) is never deleted."""
+def test_force_refused_on_a_desk_the_demo_did_not_make(engine):
+    """A desk that is not a demo desk is never wiped, even by its admin."""
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO handlers (username, display_name, role, active, created_at) "
                           "VALUES ('kim', 'Kim', 'admin', :t, :at)"), {"t": True, "at": datetime(2026, 3, 1)})
@@ -264,9 +266,11 @@ def test_force_refused_when_audit_log_holds_real_work(engine):
                           "'x', 'real', 1, 'new', 3, :f, :at, 0, 1, :at, :at)"), {"f": False, "at": datetime(2026, 3, 1)})
         conn.execute(text("INSERT INTO audit_events (id, at, actor, action, detail, findings, prev_hash, hash) "
                           "VALUES (1, :at, 'kim', 'case.new', '{}', '[]', '', 'x')"), {"at": datetime(2026, 3, 1)})
-    with pytest.raises(DeskError, match="has 1 audit record that a demo did not write"):
-        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True)
-    assert len(_rows(engine, "cases")) == 1 and len(_rows(engine, "audit_events")) == 1
+    with pytest.raises(NotAllowed, match="is not a demo desk.*never deleted"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="kim")
+    assert len(_rows(engine, "cases")) == 1
+    events = _rows(engine, "audit_events")
+    assert [(e.actor, e.action, e.detail["permission"]) for e in events[1:]] == [("kim", "refused", "demo.wipe")]
 
 
 def test_big_load_path_keeps_indexes(engine, monkeypatch):
@@ -291,7 +295,7 @@ def test_failed_load_writes_nothing(engine, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(demo_module.search, "rebuild", explode)
+    monkeypatch.setattr(search, "rebuild", explode)
     with pytest.raises(RuntimeError):
         fill_demo(engine, cases=10, seed=1, today=TODAY, me="tester")
     for table in TABLES + ("handlers",):
@@ -301,7 +305,7 @@ def test_failed_load_writes_nothing(engine, monkeypatch):
 def test_bad_arguments(engine):
     with pytest.raises(DeskError):
         fill_demo(engine, cases=-1)
-    with pytest.raises(DeskError, match="DESKAPP_USER"):
+    with pytest.raises(DeskError, match="cannot add you as a demo handler"):
         fill_demo(engine, cases=1, me="not a login")
 
 
@@ -368,7 +372,7 @@ def test_if_empty_leaves_a_filled_desk_alone(engine):
     assert summary.kept_cases == 12 and summary.cases == 0
     assert _rows(engine, "cases") == before
     # and on an empty desk it simply loads
-    assert fill_demo(engine, cases=2, today=TODAY, me="tester", replace=True, if_empty=True).cases == 10
+    assert fill_demo(engine, cases=2, today=TODAY, me="tester", replace=True, if_empty=True, actor="admin").cases == 10
 
 
 def test_sqlite_back_in_wal_after_load(tmp_path):
@@ -511,15 +515,16 @@ def test_demo_events_are_what_the_rules_say(filled):
             assert event.findings == expected, (case.ref, event.action)
 
 
-def test_force_replaces_a_worked_demo_desk_whole(engine, db_url):
-    """--force on a demo desk someone has worked: cases, history, drafts, approvals, the change feed,
-    presence and the audit log all go; the triggers that guard the log come back; the new log verifies."""
+def _counts(engine, tables=("cases", "parties", "contacts", "approval_requests", "drafts", "audit_events")):
+    return {t: _q(engine, f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
+
+
+def _work_the_demo(engine, db_url):
+    """jo works a demo desk: a note, a draft, an approval request, presence on a case."""
     from deskapp.actions import ActionRequest, Done, open_desk, save_draft
     from deskapp.actions.submit import submit
     from deskapp.live.presence import Presence
-    from deskapp.store.guard import is_guarded
 
-    fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester")
     desk = open_desk(db_url, None, "jo", clock=lambda: datetime(2026, 3, 10, 12, 0))
     try:
         case = _case(engine, "C-1005")
@@ -531,20 +536,92 @@ def test_force_replaces_a_worked_demo_desk_whole(engine, db_url):
         card = ActionRequest(kind="message", case_id=c1002.id, version=c1002.version, channel="email",
                              party_id=customer, body="Card 5555 5555 5555 4444")
         submit(desk, card, request_approval=True, reason="asked")
-        presence = Presence(desk.engine, handler_id=desk.me.id, username="jo")
-        presence.viewing(case.id)
+        Presence(desk.engine, handler_id=desk.me.id, username="jo").viewing(case.id)
     finally:
         desk.close()
-    for table in ("changes", "presence", "drafts", "approval_requests"):
+
+
+@pytest.mark.parametrize("who", ["tester", "admin"])
+def test_force_refused_on_a_worked_demo_desk(engine, db_url, who):
+    """The issue's attack: `demo --force` on a desk where people have worked deletes nothing, run by a
+    handler or by an admin; the refusal is audited under their name and the chain still verifies."""
+    fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester")
+    _work_the_demo(engine, db_url)
+    before = _counts(engine)
+    assert before["approval_requests"] == 1 and before["drafts"] == 1
+    events_before = _rows(engine, "audit_events")
+    expected = "tester is a handler: wiping a demo desk" if who == "tester" else "audit records that a demo did not write"
+    with pytest.raises(NotAllowed, match=expected):
+        fill_demo(engine, cases=3, seed=2, today=TODAY, me="tester", replace=True, actor=who)
+    after = _rows(engine, "audit_events")
+    assert after[:len(events_before)] == events_before
+    assert [(e.actor, e.action, e.detail["permission"]) for e in after[len(events_before):]] == \
+        [(who, "refused", "demo.wipe")]
+    assert _counts(engine) == {**before, "audit_events": before["audit_events"] + 1}
+    _verify(engine)
+
+
+def test_force_refused_for_someone_who_is_not_a_handler(engine):
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    before = _counts(engine)
+    with pytest.raises(DeskError, match="mallory is not a handler on this desk"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="mallory")
+    assert _counts(engine) == before  # nobody identified: no event
+
+
+def test_force_refused_for_an_inactive_admin(engine):
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE handlers SET active = :f WHERE username = 'admin'"), {"f": False})
+    with pytest.raises(NotAllowed, match="inactive"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+    assert len(_rows(engine, "cases")) == 11
+
+
+def test_a_look_alike_detail_does_not_make_an_event_the_demos(engine):
+    """Only `"demo": true` exactly, at the top level of the detail, marks the demo's events."""
+    from sqlmodel import Session
+
+    from deskapp.actions import audit
+
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    with Session(engine) as session, session.begin():
+        audit.append(session, actor="sam", action="note", at=datetime(2026, 3, 10, 9),
+                     detail={"demo": "true", "request": {"demo": True}})
+    with pytest.raises(NotAllowed, match="a demo did not write"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+
+
+def test_force_replaces_an_unworked_demo_desk_whole(engine, db_url):
+    """--force by an admin on a demo desk with nothing but the demo's records: cases, history, drafts, the
+    change feed, presence and the audit log all go; the triggers that guard the log come back; the new log
+    verifies; the desk stays a demo desk."""
+    from deskapp.actions import open_desk, save_draft
+    from deskapp.live.presence import Presence
+    from deskapp.store.guard import is_guarded
+    from deskapp.store.settings import is_demo
+
+    first = fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester")
+    assert first.marked_demo and is_demo(engine)
+    desk = open_desk(db_url, None, "jo", clock=lambda: datetime(2026, 3, 10, 12, 0))
+    try:
+        case = _case(engine, "C-1005")
+        save_draft(desk, case.id, "message", {}, "Dear customer")
+        Presence(desk.engine, handler_id=desk.me.id, username="jo").viewing(case.id)
+    finally:
+        desk.close()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO changes (at, actor, kind) VALUES (:at, 'jo', 'note')"),
+                     {"at": datetime(2026, 3, 10)})
+    for table in ("changes", "presence", "drafts"):
         assert _q(engine, f"SELECT COUNT(*) FROM {table}")[0][0] > 0, table
     top_change = _q(engine, "SELECT MAX(id) FROM changes")[0][0]
 
-    summary = fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester", replace=True)
-    assert summary.wiped_cases == 28
-    for table in ("changes", "presence", "drafts", "approval_requests"):
+    summary = fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+    assert summary.wiped_cases == 28 and not summary.marked_demo and is_demo(engine)
+    for table in ("changes", "presence", "drafts"):
         assert _q(engine, f"SELECT COUNT(*) FROM {table}")[0][0] == 0, table
-    assert not any(e.action == "note" and e.actor == "jo" and not e.detail.get("demo")
-                   for e in _rows(engine, "audit_events"))
+    assert all(e.detail.get("demo") is True for e in _rows(engine, "audit_events"))
     _verify(engine)
     with engine.connect() as conn:
         assert is_guarded(conn)
@@ -557,8 +634,8 @@ def test_force_replaces_a_worked_demo_desk_whole(engine, db_url):
 
 
 def test_demo_appends_to_a_log_that_is_already_there(engine):
-    """A desk with no cases but an audit log keeps its chain: the demo's events follow it, and since the log
-    did not begin with the demo, --force will not delete it."""
+    """A desk with no cases but an audit log keeps its chain: the demo's events follow it; the demo did not
+    make that desk, so it is no demo desk and --force will not delete it."""
     from sqlmodel import Session
 
     from deskapp.actions import audit
@@ -569,9 +646,54 @@ def test_demo_appends_to_a_log_that_is_already_there(engine):
         audit.append(session, actor="kim", handler_id=kim.id, action="user.add", at=datetime(2026, 3, 1, 9),
                      detail={"username": "kim"})
     before = _rows(engine, "audit_events")
-    fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester")
+    assert not fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester").marked_demo
     after = _rows(engine, "audit_events")
     assert after[0] == before[0] and after[1].prev_hash == before[0].hash
     assert _verify(engine).checked == len(after)
-    with pytest.raises(DeskError, match="a demo did not write"):
-        fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester", replace=True)
+    with pytest.raises(NotAllowed, match="not a demo desk"):
+        fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester", replace=True, actor="kim")
+
+
+def _publish(engine, version, source="policies.yaml", actor="root"):
+    from sqlmodel import Session
+
+    from deskapp.actions import audit
+
+    with Session(engine) as session, session.begin():
+        audit.append(session, actor=actor, action="policy.publish", at=datetime(2026, 3, 1, 9),
+                     detail={"version": version, "source": source, "sha256": "ab" * 32})
+
+
+def test_init_publishing_the_packaged_rules_still_leaves_a_new_desk(engine):
+    """`deskapp init` then `deskapp demo`: init's publish of the packaged rules (the log's first event) is
+    setting up, so the demo makes it a demo desk, and --force may later wipe it (publish and all)."""
+    _publish(engine, 1)
+    assert fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester").marked_demo
+    summary = fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+    assert summary.wiped_cases == 11
+    _verify(engine)
+
+
+@pytest.mark.parametrize("version, source", [(2, "policies.yaml"), (1, "ours.yaml")])
+def test_any_other_publish_is_work(engine, version, source):
+    _publish(engine, version, source)
+    assert not fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester").marked_demo
+    with pytest.raises(NotAllowed, match="not a demo desk"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+
+
+def test_a_setup_publish_later_in_the_log_is_work(engine):
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    _publish(engine, 1)
+    with pytest.raises(NotAllowed, match="a demo did not write.*policy.publish"):
+        fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
+
+
+def test_demo_events_record_the_rules_they_were_checked_against(engine, monkeypatch):
+    from deskapp.policy import PolicyPack
+
+    monkeypatch.setattr(PolicyPack, "sha256", "cd" * 32, raising=False)
+    fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester")
+    events = _rows(engine, "audit_events")
+    assert events and all(e.policy_hash == "cd" * 32 for e in events)
+    _verify(engine)

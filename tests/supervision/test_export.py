@@ -201,3 +201,39 @@ def test_escaping_holds_for_any_text(text):
     block = fenced(text)
     assert block[0].startswith("```") and block[-1] == block[0][:-4]
     assert block[0][:-4] not in "\n".join(block[1:-1]), "the fence never appears inside the block"
+
+
+# --------------------------------------------------------------------------- through the action layer
+
+
+def test_a_refused_export_is_audited_and_the_role_is_read_again(full_story, team, engine, tmp_path):
+    from deskapp.actions.exports import record_export
+    from deskapp.core.roles import NotAllowed
+    from deskapp.store.models import Handler
+    from deskapp.supervision.casefile import export_case
+
+    def events(action):
+        with Session(engine) as s:
+            return s.execute(select(AuditEvent).where(AuditEvent.action == action)
+                             .order_by(AuditEvent.id)).scalars().all()
+
+    with pytest.raises(NotAllowed, match="sam is a handler: exporting a case file needs a supervisor or admin"):
+        export_case(team["sam"], full_story.ref, "md", None)
+    assert [(e.actor, e.detail["permission"]) for e in events("refused")] == [("sam", "case.export")]
+    assert events("case.export") == []
+
+    # priya is demoted after opening her desk: the export is refused, no file is left behind
+    with Session(engine) as s, s.begin():
+        s.get(Handler, team["priya"].me.id).role = "handler"
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(NotAllowed, match="priya is a handler"):
+        export_case(team["priya"], full_story.ref, "md", str(out / "case.md"))
+    assert list(out.iterdir()) == []
+    # ... and the record itself checks again, in its own transaction (a demotion while the file was rendered)
+    with pytest.raises(NotAllowed, match="priya is a handler"):
+        record_export(team["priya"], case_id=full_story.id, fmt="md", to="stdout", audit_records=1,
+                      at=datetime(2026, 3, 10, 12))
+    assert [e.actor for e in events("refused")] == ["sam", "priya", "priya"]
+    assert events("case.export") == []
+    assert verify(engine).ok

@@ -262,3 +262,70 @@ def test_new_refs_follow_the_highest_number_in_use(team, engine):
         s.add(Case(ref="C-99x", title="odd ref", received_at=datetime(2026, 3, 1)))
     with Session(engine) as s:
         assert next_case_refs(s, 3) == ["C-5001", "C-5002", "C-5003"]
+
+
+# --------------------------------------------------------------------------- through the action layer
+
+
+def _events(engine, action=None):
+    with Session(engine) as s:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            query = query.where(AuditEvent.action == action)
+        return s.execute(query).scalars().all()
+
+
+def test_import_by_a_non_admin_is_refused_and_audited(team, engine, tmp_path):
+    """Refused before the file is parsed; the attempt is on the audit chain under the person's name."""
+    from deskapp.core.roles import NotAllowed
+    from deskapp.supervision.importing import import_file
+
+    path = write(tmp_path, "old.csv", CSV)
+    before = counts(engine)
+    for name, role in (("sam", "a handler"), ("priya", "a supervisor")):
+        with pytest.raises(NotAllowed, match=f"{name} is {role}: importing cases needs an admin"):
+            import_file(team[name], str(path))
+    refused = _events(engine, "refused")
+    assert [(e.actor, e.handler_id, e.detail["permission"]) for e in refused] == \
+        [("sam", team["sam"].me.id, "case.import"), ("priya", team["priya"].me.id, "case.import")]
+    assert counts(engine)[:4] == before[:4] and counts(engine)[4] == before[4] + 2
+    assert verify(engine).ok
+
+
+def test_the_role_is_read_again_in_the_import_transaction(team, engine, tmp_path):
+    """An admin demoted after the desk opened (and after the file was checked) writes nothing."""
+    from deskapp.actions.imports import import_cases, importers_view
+    from deskapp.core.roles import NotAllowed
+    from deskapp.store.models import Handler
+    from deskapp.supervision.import_format import read
+
+    ada = team["ada"]
+    handler_ids = importers_view(ada)
+    _parsed, records = read("old.csv", CSV.encode(), NOW_, set(handler_ids))
+    with Session(engine) as s, s.begin():
+        s.get(Handler, ada.me.id).role = "handler"
+    before = counts(engine)
+    with pytest.raises(NotAllowed, match="ada is a handler"):
+        import_cases(ada, records, source="old.csv", handler_ids=handler_ids, now=NOW_)
+    assert counts(engine)[:4] == before[:4]
+    assert [e.actor for e in _events(engine, "refused")] == ["ada"]
+
+
+def test_import_events_carry_the_rules_hash_and_the_change_feed_line(team, engine, tmp_path):
+    from deskapp.store.models import Change
+    from deskapp.supervision.importing import import_file
+
+    ada = team["ada"]
+    ada.policy_hash = "ab" * 32
+    report = import_file(ada, str(write(tmp_path, "old.csv", CSV)))
+    assert len(report.created) == 3
+    events = _events(engine, "case.import")
+    assert len(events) == 3 and all(e.policy_hash == "ab" * 32 and e.actor == "ada" for e in events)
+    with Session(engine) as s:
+        feed = s.execute(select(Change.kind, Change.actor)).all()
+    assert ("case.import", "ada") in feed
+    report = verify(engine)
+    assert report.ok and report.checked == len(_events(engine))
+
+
+NOW_ = datetime(2026, 3, 10, 11, 0)
