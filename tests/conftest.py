@@ -25,7 +25,6 @@ def _private_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DESKAPP_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("DESKAPP_CONFIG_DIR", str(home / "config"))
     monkeypatch.delenv("DESKAPP_DB", raising=False)
-    monkeypatch.delenv("DESKAPP_POLICIES", raising=False)
     yield home
 
 

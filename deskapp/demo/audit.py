@@ -84,7 +84,7 @@ DIRECT_CONTACTS = (
     ("phone", "out", "no_reply", "Tried the resident's mobile, no answer"),
 )
 AUDIT_COLS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
-              "contact_id", "approval_id", "prev_hash", "hash")
+              "contact_id", "approval_id", "prev_hash", "hash", "policy_hash")
 
 
 def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[str, int], story_ids: list[int],
@@ -126,7 +126,7 @@ def write_trail(conn: Connection, writer: BulkWriter, pack: Any, *, ids: dict[st
     last_at = max([e["at"] for e in events] + [now])
     events.append(_event(last_at, names[ids[ME]], ids[ME], None, "demo.load",
                          {"seed": seed, "today": today.isoformat(), "sampled_cases": len(replayed) + len(chosen)}))
-    _chain_and_insert(conn, writer, events)
+    _chain_and_insert(conn, writer, events, getattr(pack, "sha256", None))
     return len(events)
 
 
@@ -254,19 +254,23 @@ def _event(at: datetime, actor: str, handler_id: Optional[int], case_id: Optiona
             "contact_id": contact_id, "approval_id": None}
 
 
-def _chain_and_insert(conn: Connection, writer: BulkWriter, events: list[dict]) -> None:
-    """Number and hash the events after the log's last one (audit.event_hash), then write them at once."""
+def _chain_and_insert(conn: Connection, writer: BulkWriter, events: list[dict], policy_hash: Optional[str]) -> None:
+    """Number and hash the events after the log's last one (audit.event_hash), then write them at once.
+
+    Each records `policy_hash`, the sha256 of the pack the demo checked its replayed actions against.
+    """
     from deskapp.actions import audit
 
     last = conn.exec_driver_sql("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
     next_id, prev = (int(last[0]) + 1, last[1] or "") if last is not None else (1, "")
     rows = []
     for event in events:
-        event = {**event, "detail": audit._canonical(event["detail"]), "id": next_id, "prev_hash": prev}
+        event = {**event, "detail": audit._canonical(event["detail"]), "id": next_id, "prev_hash": prev,
+                 "policy_hash": policy_hash}
         event["hash"] = prev = audit.event_hash(SimpleNamespace(**event))
         rows.append((next_id, stamp(event["at"]), event["actor"], event["handler_id"], event["case_id"],
                      event["action"], json.dumps(event["detail"]), json.dumps(event["findings"]), event["reason"],
-                     event["contact_id"], None, event["prev_hash"], event["hash"]))
+                     event["contact_id"], None, event["prev_hash"], event["hash"], policy_hash))
         next_id += 1
     writer.insert("audit_events", AUDIT_COLS, rows)
     writer.sync_sequences(["audit_events"])

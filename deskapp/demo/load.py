@@ -127,8 +127,8 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     generated cases (demo_audit), so the dashboard and `audit verify` have one.
     `me` (default: the current user) becomes a handler and gets some of the
     named cases, so the person trying the demo sees them under "mine".
-    Deadlines come from `policies` (default: --policies/DESKAPP_POLICIES or
-    the packaged pack), so the queue's due dates match what the desk shows.
+    Deadlines come from `policies` (default: the packaged pack, which a new
+    desk publishes as version 1), so the queue's due dates match what the desk shows.
     """
     if not isinstance(cases, int) or cases < 0:
         raise DeskError(f"--cases must be a whole number of 0 or more, not {cases!r}")
@@ -163,6 +163,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
                         return summary
                     summary.wiped_cases = _check_or_wipe(conn, existing, replace)
                     ids = _ensure_handlers(conn, me, summary)
+                    _publish_if_new(conn, me, ids, today)
                     _load(conn, ids, me, cases, seed, today, due, summary, staging, pack)
             _analyze(conn)
     except SQLAlchemyError as exc:
@@ -334,6 +335,23 @@ def _ensure_handlers(conn: Connection, me: str, summary: DemoSummary) -> dict[st
     ids = dict(conn.execute(text("SELECT username, id FROM handlers")).all())
     ids[ME] = ids[me]
     return ids
+
+
+def _publish_if_new(conn: Connection, me: str, ids: dict[str, int], today: date) -> None:
+    """A desk with no published rules gets the packaged pack as version 1, in the demo's transaction.
+
+    The event carries the demo's mark, so a desk the demo set up still counts as
+    the demo's (`--force`). Dated at the demo's today, like the rest of its trail.
+    """
+    from sqlmodel import Session
+
+    from deskapp.actions.policies import ensure_published
+
+    session = Session(bind=conn)
+    try:
+        ensure_published(session, actor=me, handler_id=ids[me], at=datetime.combine(today, time(0)), demo=True)
+    finally:
+        session.close()
 
 
 # --------------------------------------------------------------------------- loading

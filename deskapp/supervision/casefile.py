@@ -368,7 +368,7 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
     try:
         with desk.session() as session, session.begin():
             begin_write(session)
-            audit.append(session, actor=desk.me.username, handler_id=desk.me.id, action="case.export", at=now,
+            audit.append(session, **audit.by(desk), action="case.export", at=now,
                          case_id=casefile.case.id,
                          detail={"format": fmt, "to": str(target) if target else "stdout",
                                  "audit_records": casefile.audit_records})

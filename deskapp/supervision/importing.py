@@ -341,7 +341,7 @@ def _write(desk, records, report, source, handler_ids, now, name, skip_worked, d
                           "fingerprint": fingerprint, "version": version, "ref": ref, "mode": mode}
                 if known is not None:
                     detail["changed"] = changed
-                events.append({"actor": desk.me.username, "handler_id": desk.me.id, "action": "case.import",
+                events.append({**audit.by(desk), "action": "case.import",
                                "at": now, "case_id": case_id, "detail": detail})
                 touched.append(case_id)
                 (report.created if known is None else report.updated).append(ref)
