@@ -91,11 +91,19 @@ def module_db_url(request, tmp_path_factory):
 
 @pytest.fixture
 def engine(db_url):
-    """The `db_url` database migrated to head, with no rows."""
+    """The `db_url` database migrated to head, with the packaged rules published (as `deskapp init` does)."""
     from deskapp.store.engine import connect
-    from deskapp.store.migrate import upgrade
 
     eng = connect(db_url)
-    upgrade(eng)
+    initialise(eng)
     yield eng
     eng.dispose()
+
+
+def initialise(eng, actor: str = "setup") -> None:
+    """What `deskapp init` does: migrate to head, publish the packaged rules as version 1 (one audit event)."""
+    from deskapp.actions.policies import publish_default
+    from deskapp.store.migrate import upgrade
+
+    upgrade(eng)
+    publish_default(eng, actor)

@@ -29,6 +29,7 @@ from deskapp.live.presence import Presence
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
 from deskapp.store.migrate import upgrade
+from deskapp.actions.policies import publish_default
 from deskapp.store.models import ApprovalRequest, Contact
 
 NOW = datetime(2026, 3, 10, 11, 0)
@@ -46,6 +47,7 @@ def db(db_url, monkeypatch):
     url = db_url
     engine = connect(url)
     upgrade(engine)
+    publish_default(engine, "setup")
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "jo", "handler", "Jo Park")
     add_handler(engine, "priya", "supervisor", "Priya Shah")
