@@ -91,19 +91,23 @@ def module_db_url(request, tmp_path_factory):
 
 @pytest.fixture
 def engine(db_url):
-    """The `db_url` database migrated to head, with the packaged rules published (as `deskapp init` does)."""
+    """The `db_url` database migrated to head, with no rows."""
     from deskapp.store.engine import connect
+    from deskapp.store.migrate import upgrade
 
     eng = connect(db_url)
-    initialise(eng)
+    upgrade(eng)
     yield eng
     eng.dispose()
 
 
-def initialise(eng, actor: str = "setup") -> None:
-    """What `deskapp init` does: migrate to head, publish the packaged rules as version 1 (one audit event)."""
-    from deskapp.actions.policies import publish_default
-    from deskapp.store.migrate import upgrade
+@pytest.fixture
+def published(engine):
+    """`engine` as `deskapp init` leaves it: the packaged rules published as version 1 (one audit event).
 
-    upgrade(eng)
-    publish_default(eng, actor)
+    A desk opens only on published rules; fixtures that open desks ask for this.
+    """
+    from deskapp.actions.policies import publish_default
+
+    publish_default(engine, "setup")
+    return engine

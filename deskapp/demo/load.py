@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Iterator, Optional
 
@@ -299,8 +299,11 @@ def _refuse_real_audit_log(conn: Connection) -> None:
     whatever was done on it since. Anything else (an import, real handlers' work)
     makes `--force` refuse.
     """
-    first = conn.execute(text("SELECT id, detail FROM audit_events ORDER BY id LIMIT 1")).first()
-    if first is None or _is_demo_detail(first[1]):
+    first_two = conn.execute(text("SELECT id, action, detail FROM audit_events ORDER BY id LIMIT 2")).all()
+    if first_two and _is_setup_publish(first_two[0][1], first_two[0][2]):
+        first_two = first_two[1:]  # `deskapp init` publishing the packaged rules is setting up, not work
+    first = first_two[0] if first_two else None
+    if first is None or _is_demo_detail(first[2]):
         return
     count = conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() or 0
     raise DeskError(
@@ -308,6 +311,20 @@ def _refuse_real_audit_log(conn: Connection) -> None:
         "write, and that audit log is never deleted: load the demo into a new database instead "
         "(e.g. --db sqlite:///demo.db)"
     )
+
+
+def _is_setup_publish(action: str, detail) -> bool:
+    """The first event of a desk `deskapp init` made: version 1 of the packaged rules published."""
+    from deskapp.actions.policies import DEFAULT_SOURCE, PUBLISH
+
+    if action != PUBLISH:
+        return False
+    if isinstance(detail, (str, bytes)):
+        try:
+            detail = json.loads(detail)
+        except ValueError:
+            return False
+    return isinstance(detail, dict) and detail.get("version") == 1 and detail.get("source") == DEFAULT_SOURCE
 
 
 def _is_demo_detail(detail) -> bool:
@@ -341,15 +358,18 @@ def _publish_if_new(conn: Connection, me: str, ids: dict[str, int], today: date)
     """A desk with no published rules gets the packaged pack as version 1, in the demo's transaction.
 
     The event carries the demo's mark, so a desk the demo set up still counts as
-    the demo's (`--force`). Dated at the demo's today, like the rest of its trail.
+    the demo's (`--force`). It is dated the day before the oldest case the demo
+    can hold: the rules were in force before any of the work checked against them.
     """
     from sqlmodel import Session
 
     from deskapp.actions.policies import ensure_published
+    from deskapp.demo.generator import HISTORY_DAYS
 
     session = Session(bind=conn)
     try:
-        ensure_published(session, actor=me, handler_id=ids[me], at=datetime.combine(today, time(0)), demo=True)
+        at = datetime.combine(today - timedelta(days=HISTORY_DAYS + 1), time(0))
+        ensure_published(session, actor=me, handler_id=ids[me], at=at, demo=True)
     finally:
         session.close()
 

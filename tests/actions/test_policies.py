@@ -23,10 +23,11 @@ CARD = "The card on file is 4111 1111 1111 1111, please confirm."
 
 
 @pytest.fixture
-def team(engine):
-    add_handler(engine, "sam", "handler", "Sam Reid")
-    add_handler(engine, "ada", "admin", "Ada Lovel")
-    return engine
+def team(published):
+    """An initialised desk (the packaged rules as version 1): sam a handler, ada an admin."""
+    add_handler(published, "sam", "handler", "Sam Reid")
+    add_handler(published, "ada", "admin", "Ada Lovel")
+    return published
 
 
 def card_message(desk):

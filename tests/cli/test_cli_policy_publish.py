@@ -30,7 +30,7 @@ def _no_identity_from_the_environment(monkeypatch):
 
 
 @pytest.fixture
-def desk(engine, db_url, tmp_path):
+def desk(engine, published, db_url, tmp_path):
     """An initialised desk (packaged rules published as version 1) where the OS user is a handler."""
     add_handler(engine, ME, "handler", "Me")
     (tmp_path / "norules.yaml").write_text(NO_RULES, encoding="utf-8")

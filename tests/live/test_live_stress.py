@@ -24,10 +24,10 @@ from sqlmodel import Session
 
 from deskapp.actions import new_case, open_desk
 from deskapp.actions.audit import event_hash
+from deskapp.actions.policies import publish_default
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
 from deskapp.store.migrate import upgrade
-from deskapp.actions.policies import publish_default
 from deskapp.store.models import AuditEvent, Case, Change, Contact
 
 WORKER = str(Path(__file__).with_name("live_workers.py"))

@@ -25,11 +25,11 @@ from deskapp.actions import (
     save_draft,
     submit,
 )
+from deskapp.actions.policies import publish_default
 from deskapp.live.presence import Presence
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
 from deskapp.store.migrate import upgrade
-from deskapp.actions.policies import publish_default
 from deskapp.store.models import ApprovalRequest, Contact
 
 NOW = datetime(2026, 3, 10, 11, 0)
