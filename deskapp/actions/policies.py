@@ -52,7 +52,15 @@ class Published(BaseModel):
 
 
 class RulesInForce(NamedTuple):
-    """The pack a desk checks actions against: the newest published one, or a trial file."""
+    """The newest published pack, compiled: `pack, sha256, version = rules_in_force(engine)`."""
+
+    pack: PolicyPack
+    sha256: str
+    version: int
+
+
+class DeskRules(NamedTuple):
+    """The pack a desk checks actions against: the published one, or a trial file (--policies)."""
 
     pack: PolicyPack
     sha256: str
@@ -126,14 +134,14 @@ def pack_text(bind: Union[Engine, Session], version: Optional[int] = None) -> tu
 
 
 def for_desk(engine: Engine, me: Any, trial_file: Optional[str] = None, *, at: Optional[datetime] = None,
-             via: Optional[str] = None) -> RulesInForce:
+             via: Optional[str] = None) -> DeskRules:
     """The rules a desk opened by `me` runs on: the published pack, or a trial file where allowed.
 
     A trial (`--policies FILE`) is for trying a pack on a demo desk or by an
     admin; anyone else is refused in one line, and the refusal is audited.
     """
     if not trial_file:
-        return rules_in_force(engine)
+        return DeskRules(*rules_in_force(engine))
     if not (is_demo(engine) or _is_admin(engine, me)):
         person = person_of(me)
         message = (f"--policies: trying rules from a file is for an admin or on a demo desk; {person.username} "
@@ -141,7 +149,7 @@ def for_desk(engine: Engine, me: Any, trial_file: Optional[str] = None, *, at: O
         _audit_refusal(engine, me, "policy.trial", message, {"file": str(trial_file)}, at, via)
         raise NotAllowed(message)
     pack = load_policies(Path(trial_file))
-    return RulesInForce(pack, pack.sha256 or sha256_of(Path(trial_file).read_bytes()), None, str(trial_file))
+    return DeskRules(pack, pack.sha256 or sha256_of(Path(trial_file).read_bytes()), None, str(trial_file))
 
 
 def _is_admin(engine: Engine, me: Any) -> bool:

@@ -56,7 +56,10 @@ def test_a_handler_cannot_swap_the_rules_and_the_card_block_still_fires(team, db
     desk = open_desk(db_url, None, "sam", clock=lambda: NOW)
     try:
         in_force = rules_in_force(team)
-        assert (desk.policy_hash, desk.rules_version, desk.trial_rules) == (in_force.sha256, 1, None)
+        pack, sha256, version = in_force
+        assert (desk.policy_hash, desk.rules_version, desk.trial_rules) == (sha256, version, None) == \
+            (in_force.sha256, 1, None)
+        assert "card-number-disclosure" in pack.rule_ids
         outcome = card_message(desk)
         assert isinstance(outcome, Blocked)
         assert "card-number-disclosure" in [f.rule for f in outcome.findings]
