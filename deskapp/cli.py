@@ -39,17 +39,18 @@ def _common_options():
                              "else the URL in <config folder>/database.url, else a SQLite file in your "
                              "data folder")
     common.add_argument("--policies", metavar="PATH", default=argparse.SUPPRESS,
-                        help="policies.yaml to use; default $DESKAPP_POLICIES or the packaged one")
+                        help="try the rules in this file instead of the published ones (on a demo desk or "
+                             "for an admin); for `policy check|test|eval`, the file to use")
     return common
 
 
 def _registrars() -> list[Callable]:
-    from deskapp.policy import cli as policy_cli
+    from deskapp.commands import policies as policy_commands
     from deskapp.commands import store as store_commands
     from deskapp.supervision import cli as supervision_cli
     from deskapp.tui import command as desk_command
 
-    return [desk_command.register, store_commands.register, policy_cli.register, supervision_cli.register]
+    return [desk_command.register, store_commands.register, policy_commands.register, supervision_cli.register]
 
 
 def build_parser():

@@ -1,4 +1,4 @@
-"""Where things are: the database URL, the policies file, the user's config and who is at the desk.
+"""Where things are: the database URL, a policies file, the user's config and who is at the desk.
 
 Precedence everywhere: command-line option, then environment variable, then default.
 """
@@ -62,9 +62,19 @@ def db_url(option: str | None = None) -> str:
 
 
 def policies_path(option: str | None = None) -> Path:
-    """The policies file: --policies, else DESKAPP_POLICIES, else the packaged default."""
-    chosen = option or os.environ.get("DESKAPP_POLICIES")
-    return Path(chosen) if chosen else shipped("policies.yaml")
+    """A policies file to check or try: --policies, else the packaged default.
+
+    The desk itself runs on the pack published into its database
+    (deskapp.actions.policies); no environment variable chooses its rules.
+    """
+    return Path(option) if option else shipped("policies.yaml")
+
+
+def os_username() -> str:
+    """The OS account running this process (its effective uid), which no environment variable changes."""
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
 
 
 def current_username() -> str:

@@ -26,7 +26,6 @@ def _private_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DESKAPP_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("DESKAPP_CACHE_DIR", str(home / "cache"))
     monkeypatch.delenv("DESKAPP_DB", raising=False)
-    monkeypatch.delenv("DESKAPP_POLICIES", raising=False)
     yield home
 
 
@@ -101,3 +100,15 @@ def engine(db_url):
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def published(engine):
+    """`engine` as `deskapp init` leaves it: the packaged rules published as version 1 (one audit event).
+
+    A desk opens only on published rules; fixtures that open desks ask for this.
+    """
+    from deskapp.actions.policies import publish_default
+
+    publish_default(engine, "setup")
+    return engine

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from deskapp.actions import audit, refusals
+from deskapp.actions.policies import ensure_published
 from deskapp.core.roles import NotAllowed, check
 from deskapp.errors import DeskError
 from deskapp.store import fill, search, settings
@@ -48,6 +49,7 @@ class DemoSource(Protocol):
 
     handlers: Sequence[tuple[str, str, str]]  # (username, display name, role), the person running it first
     policy_hash: Optional[str]  # sha256 of the pack the demo's events were checked against (None: unknown)
+    rules_since: datetime  # when a desk with no published rules gets the packaged pack (before every case)
 
     def prepare(self, conn: Connection) -> ContextManager[None]:
         """Set-up that must happen before the transaction begins (staging files for a parallel load)."""
@@ -141,6 +143,12 @@ def _fill(conn: Connection, source: DemoSource, result: DemoLoadResult, *, actor
         session.close()
     result.handlers_added = fill.add_handlers(conn, source.handlers, at)
     ids = {username: ident for username, (ident, _role, _active) in fill.handlers(conn).items()}
+    me = source.handlers[0][0]
+    session = Session(bind=conn)
+    try:  # a new desk's rules: the packaged pack as version 1, marked as the demo's own setup
+        ensure_published(session, actor=me, handler_id=ids.get(me), at=source.rules_since, demo=True)
+    finally:
+        session.close()
     writer = BulkWriter(conn)
     trail = [{"policy_hash": getattr(source, "policy_hash", None), **event}
              for event in source.fill(conn, writer, ids)]

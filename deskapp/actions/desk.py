@@ -19,7 +19,7 @@ from deskapp import config
 from deskapp.actions.reads import handler_view
 from deskapp.core.views import HandlerView
 from deskapp.errors import DeskError
-from deskapp.policy import PolicyPack, load_policies
+from deskapp.policy import PolicyPack
 from deskapp.store.engine import connect
 from deskapp.store.migrate import require_current
 from deskapp.store.models import Handler
@@ -39,6 +39,8 @@ class Desk:
     clock: Callable[[], datetime] = _clock
     via: Optional[str] = None  # the admin who opened this desk as `me` (deskapp desk --as), recorded on every event
     policy_hash: Optional[str] = None  # sha256 of the published pack in force, recorded on every event
+    rules_version: Optional[int] = None  # the published pack's version (None for a trial pack)
+    trial_rules: Optional[str] = None  # the file of a trial pack (--policies on a demo desk or by an admin)
 
     def now(self) -> datetime:
         return self.clock()
@@ -68,17 +70,24 @@ def open_desk(
     username: Optional[str] = None,
     clock: Optional[Callable[[], datetime]] = None,
 ) -> Desk:
-    """Connect, check the schema, load the rules and find the handler. Raises DeskError on any problem."""
+    """Connect, check the schema, find the handler and load the rules. Raises DeskError on any problem.
+
+    The rules are the newest pack published into the database; `policies_path`
+    (--policies) is a trial pack, allowed on a demo desk or for an admin only.
+    """
+    from deskapp.actions.policies import for_desk
+
     url = config.db_url(db_url)
-    policies = load_policies(config.policies_path(policies_path))
     engine = connect(url)
     try:
         require_current(engine)
         me = find_handler(engine, username or config.current_username())
+        rules = for_desk(engine, me, policies_path, at=(clock or _clock)())
     except Exception:
         engine.dispose()
         raise
-    desk = Desk(engine=engine, policies=policies, me=me, db_url=url)
+    desk = Desk(engine=engine, policies=rules.pack, me=me, db_url=url, policy_hash=rules.sha256,
+                rules_version=rules.version, trial_rules=rules.trial)
     if clock is not None:
         desk.clock = clock
     return desk

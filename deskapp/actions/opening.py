@@ -2,8 +2,8 @@
 
 `open_desk` checks everything before the screen takes over the terminal, but it
 needs SQLAlchemy, the models and the policy engine, about 0.6 s of CPU before
-a single case shows. On the usual desk (a SQLite file, a rules file that has
-passed those checks before) the first screen needs none of that:
+a single case shows. On the usual desk (a SQLite file, a published pack that
+has passed those checks before) the first screen needs none of that:
 deskapp.store.first_page reads it with plain sqlite3 in a thread while Textual
 imports, and the app opens the real desk in the background after the first
 frame. Every check still runs; only its order changes:
@@ -11,11 +11,13 @@ frame. Every check still runs; only its order changes:
 * the database, its schema and the handler are checked by the quick reader
   (anything it is unsure of sends the desk the careful way, which explains the
   problem before the terminal is taken over);
-* the rules file is checked in full by `open_desk` the first time it is seen;
-  the desk remembers a file (its content, this deskapp's version and its
-  policy code) that passed, so a file that has never passed is always checked
-  before the screen opens. A remembered file that fails after all (a library
-  upgraded under it) still stops the desk with the same one-line error.
+* the published pack in force is checked in full by `open_desk` the first
+  time this deskapp opens a desk on it; the desk remembers a pack (its sha256,
+  this deskapp's version and its policy code) that passed, so a pack this
+  deskapp has never checked is always checked before the screen opens (and a
+  trial pack, --policies, always is, with who may try one). A remembered pack
+  that fails after all (a library upgraded under it) still stops the desk with
+  the same one-line error.
 """
 
 from __future__ import annotations
@@ -44,44 +46,43 @@ def _clock() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def _policies_key(path: Path) -> Optional[bytes]:
-    """What 'this rules file passed the checks of this deskapp' is about: the file's exact bytes,
-    the policy code's files (name, size, time) and the version. None if the file cannot be read."""
+def _rules_key(sha256: str) -> bytes:
+    """What 'this published pack passed the checks of this deskapp' is about: the pack's sha256,
+    the policy code's files (name, size, time) and the version."""
+    parts = [f"deskapp {__version__}\npack {sha256}\n".encode()]
     try:
-        parts = [f"deskapp {__version__}\n{path}\n".encode()]
         for code in sorted(POLICY_CODE.glob("*.py")):
             stat = code.stat()
             parts.append(f"{code.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-        parts.append(b"\n")
-        parts.append(path.read_bytes())
     except OSError:
-        return None
+        parts.append(b"?")  # unreadable code: a key no note was written under
     return b"".join(parts)
 
 
 def _stamp(key: bytes) -> Path:
     """The note for `key`, named by a checksum (zlib is loaded already; hashlib would cost ~6 ms
-    of start-up). The note holds the whole key, so a checksum shared by two files never counts."""
+    of start-up). The note holds the whole key, so a checksum shared by two keys never counts."""
     return config.cache_dir() / "checked-policies" / f"{zlib.crc32(key):08x}-{len(key)}"
 
 
-def policies_known_good(path: Path) -> bool:
-    key = _policies_key(path)
-    if key is None:
+def policies_known_good(sha256: Optional[str]) -> bool:
+    """Whether this deskapp has opened a desk on the published pack `sha256` before (its checks passed)."""
+    if not sha256:
         return False
+    key = _rules_key(sha256)
     # Only a note this user wrote counts (deskapp.core.ownfiles): another account's must not skip a check.
     return trusted_bytes(_stamp(key)) == key
 
 
-def remember_policies(path: Path) -> None:
-    """Note that `path` passed every check (best effort: the desk works without the note)."""
-    key = _policies_key(path)
-    if key is None:
+def remember_policies(sha256: Optional[str]) -> None:
+    """Note that the published pack `sha256` passed every check (best effort: the desk works without it)."""
+    if not sha256:
         return
+    key = _rules_key(sha256)
     try:
         config.write_whole(_stamp(key), key)  # never a half-written note that a later start would misread
     except OSError as exc:
-        log.info("could not note that %s passed its checks: %s", path, exc)
+        log.info("could not note that the rules %s passed their checks: %s", sha256[:12], exc)
 
 
 @dataclass
@@ -205,8 +206,8 @@ class Opening:
         self._page: Any = None
         self.file_warning: Optional[str] = None  # set by start()
         self._thread: Optional[threading.Thread] = None
-        self.known_good = policies_known_good(config.policies_path(policies_option))
-        if self.known_good:
+        self.known_good = False  # set by result(): the published pack was checked by this deskapp before
+        if not policies_option:  # a trial pack is checked (and who may try one) before the screen opens
             self._thread = threading.Thread(target=self._read, name="desk-first-page", daemon=True)
             self._thread.start()
 
@@ -227,6 +228,9 @@ class Opening:
         page = self._page
         if page is None:
             return None
+        self.known_good = policies_known_good(getattr(page, "policy_sha256", None))
+        if not self.known_good:
+            return None
         from deskapp.store.first_page import FirstPageQueue
 
         pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option)
@@ -240,5 +244,6 @@ def open_carefully(db_option: Optional[str], policies_option: Optional[str]) -> 
     from deskapp.actions.desk import open_desk
 
     desk = open_desk(db_option, policies_option, None)
-    remember_policies(config.policies_path(policies_option))
+    if getattr(desk, "trial_rules", None) is None:
+        remember_policies(desk.policy_hash)
     return desk

@@ -19,7 +19,8 @@ from deskapp.vocab import HANDLER_ROLES
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
     init = sub.add_parser("init", parents=[common], help="create the database or upgrade it to this version",
                           description="Create the desk's tables, or upgrade an existing database to this "
-                                      "version of deskapp. Safe to run again.")
+                                      "version of deskapp; publish the packaged rules as version 1 if no "
+                                      "rules are published yet. Safe to run again.")
     init.set_defaults(func=run_init)
 
     demo = sub.add_parser("demo", parents=[common], help="fill the database with demo cases",
@@ -99,12 +100,15 @@ def _init(engine) -> tuple[str | None, str]:
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from deskapp.actions.policies import publish_default
+
     engine = _open(args, warn=False)  # it makes the file private instead of warning about it
     try:
         private = _make_private(engine)
         if private:
             print(private)
         before, after = _init(engine)
+        published = publish_default(engine, config.os_username())
     finally:
         engine.dispose()
     shown = masked(engine.url)
@@ -114,6 +118,8 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"{shown} is up to date: at revision {after}")
     else:
         print(f"upgraded {shown}: revision {before} -> {after}")
+    if published is not None:
+        print(f"published the packaged rules as version {published.version} (sha256 {published.sha256[:12]})")
     return 0
 
 

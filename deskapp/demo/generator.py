@@ -123,9 +123,12 @@ def generate_chunk(n: int, seed: int, k: int, today: date, ids: dict[str, int], 
     return generator.batches(arrivals(n, seed, today, start, stop), FIRST_GENERATED_REF + start, next_ids)
 
 
+HISTORY_DAYS = 365  # generated cases arrive up to a year before the demo's today
+
+
 def _days(today: date) -> list[date]:
     """The dates cases may arrive on, by age: 0 = today, up to a year ago."""
-    return [today - timedelta(days=age) for age in range(365)]
+    return [today - timedelta(days=age) for age in range(HISTORY_DAYS)]
 
 
 def arrivals(n: int, seed: int, today: date, start: int = 0, stop: Optional[int] = None) -> Iterator[tuple[int, int]]:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Iterator, Optional
 
@@ -34,7 +34,7 @@ from deskapp.errors import DeskError, StorageError
 from deskapp.demo import audit as demo_audit, parallel as demo_parallel
 from deskapp.store import fill
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
-from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, DueAt, chunks,
+from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS, DueAt, chunks,
                                           generate_chunk)
 from deskapp.demo.stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
 from deskapp.store.engine import masked, one_line
@@ -132,8 +132,8 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     generated cases (demo_audit), so the dashboard and `audit verify` have one.
     `me` (default: the OS account running this) becomes a handler and gets some
     of the named cases, so the person trying the demo sees them under "mine".
-    Deadlines come from `policies` (default: --policies/DESKAPP_POLICIES or
-    the packaged pack), so the queue's due dates match what the desk shows.
+    Deadlines come from `policies` (default: the packaged pack, which a new
+    desk publishes as version 1), so the queue's due dates match what the desk shows.
     """
     from deskapp.actions.demo_load import load_demo
     from deskapp.config import os_username
@@ -178,6 +178,9 @@ class _Demo:
         self.cases, self.seed, self.today, self.me, self.policies, self.pack = cases, seed, today, me, policies, pack
         self.handlers = [(me, _os_display_name(me) or me, "handler")] + [h for h in DEMO_HANDLERS if h[0] != me]
         self.policy_hash: Optional[str] = getattr(pack, "sha256", None)  # recorded on each of its events
+        # A desk with no rules yet publishes the packaged pack, dated before the oldest case the demo can
+        # hold: the rules were in force before any of the work checked against them.
+        self.rules_since = datetime.combine(today - timedelta(days=HISTORY_DAYS + 1), time(0))
         self.staging: Optional[demo_parallel.Staging] = None
         self.stories = self.generated = 0
 

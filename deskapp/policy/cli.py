@@ -1,5 +1,8 @@
 """`deskapp policy check|test|eval`: check a policies file, run scenario files, show findings.
 
+These read files only; deskapp.commands.policies registers the `policy`
+command with these and the database ones (publish, history, show).
+
 Exit codes: 0 fine; 1 a scenario failed (test); 2 invalid input (policies or
 scenario files), reported as PATH:LINE:COL: message lines on stderr. Never a
 traceback.
@@ -20,29 +23,23 @@ from deskapp.policy.scenarios import load_scenarios, run_scenario
 
 EXAMPLES = """\
 examples:
-  deskapp policy check                      check the policies in use
+  deskapp policy check                      check the packaged policies.yaml
   deskapp policy check my-policies.yaml     check another file
+  deskapp policy publish my-policies.yaml   make it the desk's rules (admins; checked, versioned, audited)
+  deskapp policy history                    every published version: sha256, who, when, from which file
+  deskapp policy show 3                     the exact text of version 3 (default: the rules in force)
   deskapp policy test tests/policy/*.yaml   run scenario files (PASS/FAIL, then "N passed, M failed")
   deskapp policy test s.yaml --json         the same as JSON
   deskapp policy eval s.yaml                print each scenario's findings as JSON
 """
 
 
-def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
-    policy = sub.add_parser(
-        "policy",
-        parents=[common],
-        help="check policies.yaml and run policy scenarios",
-        description="Check the policies file, run scenario files against it, or show what it says.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    psub = policy.add_subparsers(dest="policy_command", metavar="COMMAND")
-
-    check = psub.add_parser("check", parents=[common], help="check a policies file (default: the one in use)",
+def add_file_commands(psub, common: argparse.ArgumentParser) -> None:
+    """`policy check|test|eval`: they read files only (deskapp.commands.policies adds the published ones)."""
+    check = psub.add_parser("check", parents=[common], help="check a policies file (default: the packaged one)",
                             description="Compile every rule; report problems as PATH:LINE:COL: message.")
-    check.add_argument("path", nargs="?", metavar="PATH", help="policies file (default: --policies, "
-                       "$DESKAPP_POLICIES or the packaged one)")
+    check.add_argument("path", nargs="?", metavar="PATH", help="policies file (default: --policies or the "
+                       "packaged one)")
     check.set_defaults(func=_guarded(cmd_check))
 
     test = psub.add_parser("test", parents=[common], help="run scenario files",
@@ -56,12 +53,6 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
                          description='Print [{"scenario": name, "findings": [{"rule", "severity", "message"}]}].')
     ev.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     ev.set_defaults(func=_guarded(cmd_eval))
-
-    def no_command(args) -> int:
-        policy.print_help(sys.stderr)
-        return 2
-
-    policy.set_defaults(func=no_command)
 
 
 def _guarded(fn):

@@ -95,6 +95,7 @@ class PolicyPack:
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     version: int = 1
     path: Optional[Path] = None
+    sha256: Optional[str] = None  # of the exact text loaded: what audit events record as policy_hash
     # Top-level facts some rule mentions (computed at load); None = all.
     case_keys: Optional[frozenset[str]] = None
     action_keys: Optional[frozenset[str]] = None

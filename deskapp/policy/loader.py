@@ -10,6 +10,7 @@ column instead of surfacing at the desk.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -99,11 +100,11 @@ class _Loaded:
 # ---------------------------------------------------------------------------------------
 # Public API
 
-_CACHE: dict[tuple[str, int, int], PolicyPack] = {}
+_CACHE: dict[tuple[Any, ...], PolicyPack] = {}
 
 
 def load_policies(path: Union[str, Path, None] = None) -> PolicyPack:
-    """Load and compile a policies file (None = --policies/DESKAPP_POLICIES/packaged default).
+    """Load and compile a policies file (None = the packaged default).
 
     Raises PolicyFileError listing every problem as PATH:LINE:COL: message.
     A file that has not changed since it was last loaded is not compiled again.
@@ -115,32 +116,49 @@ def load_policies(path: Union[str, Path, None] = None) -> PolicyPack:
     p = Path(path)
     try:
         st = p.stat()
-        key: Optional[tuple[str, int, int]] = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+        key: Optional[tuple[Any, ...]] = (str(p.resolve()), st.st_mtime_ns, st.st_size)
     except OSError:
         key = None
     if key is not None and key in _CACHE:
         return _CACHE[key]
     problems = Y.Problems(str(path))
-    text = Y.read_text(p, problems)
-    if text is None:
+    data = Y.read_bytes(p, problems)
+    if data is None:
         raise PolicyFileError(problems.items)
-    pack = _load(text, problems, p)
+    pack = load_policies_text(data, str(path), path=p)
     if key is not None:
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        _CACHE[key] = pack
+        _remember(key, pack)
     return pack
 
 
-def load_policies_text(text: Union[str, bytes], name: str = "policies.yaml") -> PolicyPack:
-    """Load policies from text (tests, fuzzing, an editor's unsaved buffer)."""
+def load_policies_text(text: Union[str, bytes], name: str = "policies.yaml", *,
+                       path: Optional[Path] = None) -> PolicyPack:
+    """Load policies from text: a published pack, a test, an editor's unsaved buffer.
+
+    `name` is what problems are reported against (PATH:LINE:COL), so a published
+    pack names the file it was published from. The pack's sha256 is over the
+    exact bytes (a str is taken as its UTF-8 encoding): the hash every audit
+    event records. The same text under the same name is compiled once per process.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = ("text", name, sha256, str(path) if path is not None else None)
+    if key in _CACHE:
+        return _CACHE[key]
     problems = Y.Problems(name)
-    if isinstance(text, bytes):
-        decoded = Y.decode(text, problems)
-        if decoded is None:
-            raise PolicyFileError(problems.items)
-        text = decoded
-    return _load(text, problems, None)
+    decoded = Y.decode(data, problems)
+    if decoded is None:
+        raise PolicyFileError(problems.items)
+    pack = _load(decoded, problems, path)
+    pack.sha256 = sha256
+    _remember(key, pack)
+    return pack
+
+
+def _remember(key: tuple[Any, ...], pack: PolicyPack) -> None:
+    if len(_CACHE) > 32:
+        _CACHE.clear()
+    _CACHE[key] = pack
 
 
 def check_policies(path: Union[str, Path]) -> tuple[Optional[PolicyPack], list[str]]:

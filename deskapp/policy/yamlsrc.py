@@ -65,18 +65,23 @@ def position(where: Any) -> tuple[int, int]:
 
 def read_text(path: Path, problems: Problems) -> Optional[str]:
     """The file as text, or None with a problem (missing, unreadable, not UTF-8, too big)."""
+    data = read_bytes(path, problems)
+    return None if data is None else decode(data, problems)
+
+
+def read_bytes(path: Path, problems: Problems) -> Optional[bytes]:
+    """The file's exact bytes (what a pack's sha256 is over), or None with a problem."""
     try:
         if path.is_dir():
             problems.add_at(1, 1, "is a directory, not a YAML file")
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         problems.add_at(1, 1, "file not found")
         return None
     except OSError as exc:
         problems.add_at(1, 1, f"cannot read the file: {exc.strerror or exc}")
         return None
-    return decode(data, problems)
 
 
 def decode(data: bytes, problems: Problems) -> Optional[str]:

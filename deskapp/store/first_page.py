@@ -3,9 +3,10 @@
 A handler opening the desk wants to see the queue, not wait for the ORM, the
 models and the policy engine to import (~0.6 s of CPU). This module answers
 the few questions the first screen needs with the standard library's sqlite3
-only: is the schema at head, who is the handler, how many open cases are there
-and which are the first rows of the usual queue (open cases by due date, the
-order deskapp.store.queue.Queue gives with its default filter and sort).
+only: is the schema at head, who is the handler, which rules are published,
+how many open cases are there and which are the first rows of the usual
+queue (open cases by due date, the order deskapp.store.queue.Queue gives with
+its default filter and sort).
 The queries run in a thread and sqlite3 lets go of the GIL while they run, so
 they cost no time while the main thread imports Textual.
 
@@ -51,6 +52,7 @@ class FirstPage:
     total: int
     rows: tuple[QueueRow, ...]
     path: Optional[Path] = None  # the SQLite file, for reading the queue's end (read_last_rows)
+    policy_sha256: Optional[str] = None  # the published pack in force (deskapp.actions.opening checks it was seen)
 
 
 def sqlite_file(url: str) -> Optional[Path]:
@@ -83,11 +85,19 @@ def read_first_page(url: str, username: str, rows: int = PAGE_SIZE) -> Optional[
         return None
     try:
         page = _read(conn, head, username, rows)
+        rules = None if page is None else _rules_in_force(conn)
     except (sqlite3.Error, ValueError, TypeError):
         return None
     finally:
         conn.close()
-    return None if page is None else FirstPage(me=page.me, total=page.total, rows=page.rows, path=path)
+    return None if page is None else FirstPage(me=page.me, total=page.total, rows=page.rows, path=path,
+                                               policy_sha256=rules)
+
+
+def _rules_in_force(conn: sqlite3.Connection) -> Optional[str]:
+    """The sha256 of the newest published pack (None: none published; the careful way says what to do)."""
+    found = conn.execute("SELECT sha256 FROM policy_packs ORDER BY version DESC LIMIT 1").fetchone()
+    return None if found is None else str(found[0])
 
 
 def read_last_rows(path: Path, rows: int) -> tuple[QueueRow, ...]:

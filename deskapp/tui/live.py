@@ -243,6 +243,7 @@ class LiveDesk(Widget):
             self._read_presence(shown)
         if not data:
             return
+        self._tell_about_new_rules(data)
         self._refresh_screen(data, shown)
         self._tell_about_approvals([c for c in data if c.is_approval and c.actor != me])
         self._refresh_approvals_screen(data)
@@ -271,6 +272,13 @@ class LiveDesk(Widget):
                 queue_query.reload(main.query_one("#queue"))
         except Exception as exc:  # noqa: BLE001 - a refresh must never take the desk down
             log.warning("live refresh failed: %s", exc)
+
+    def _tell_about_new_rules(self, data: list[Change]) -> None:
+        """This desk keeps the rules it opened on: say that newer ones were published, and by whom."""
+        published = [c for c in data if c.kind == "policy.publish"]
+        if published:
+            self.notify(f"{published[-1].actor} published new rules: they apply once you reopen the desk.",
+                        title="New rules", severity="warning", timeout=20, markup=False)
 
     def _main_screen(self) -> Any:
         node = self.parent

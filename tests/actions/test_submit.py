@@ -48,7 +48,7 @@ def counts(engine):
 
 
 @pytest.fixture
-def desks(engine, db_url):
+def desks(engine, published, db_url):
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "jo", "handler", "Jo Park")
     add_handler(engine, "priya", "supervisor", "Priya Shah")

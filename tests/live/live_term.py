@@ -33,9 +33,11 @@ def make_desk_db(url: str) -> list[str]:
     from deskapp.store.engine import connect
     from deskapp.store.handlers import add_handler
     from deskapp.store.migrate import upgrade
+    from deskapp.actions.policies import publish_default
 
     engine = connect(url)
     upgrade(engine)
+    publish_default(engine, "setup")
     for name, role in (("sam", "handler"), ("jo", "handler"), ("priya", "supervisor")):
         add_handler(engine, name, role)
     engine.dispose()

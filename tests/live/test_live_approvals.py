@@ -37,7 +37,7 @@ CARD_TEXT = "As asked, the card on file is 4111 1111 1111 1111 from the March in
 
 
 @pytest.fixture
-def desks(engine, db_url):
+def desks(engine, published, db_url):
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "priya", "supervisor", "Priya Shah")
     add_handler(engine, "lee", "supervisor", "Lee Chan")

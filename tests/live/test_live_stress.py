@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from deskapp.actions import new_case, open_desk
 from deskapp.actions.audit import event_hash
+from deskapp.actions.policies import publish_default
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
 from deskapp.store.migrate import upgrade
@@ -41,6 +42,7 @@ def prepare(url: str, users: list[str]) -> dict[int, int]:
     """Handlers and CASES cases; returns each case's starting version."""
     engine = connect(url)
     upgrade(engine)
+    publish_default(engine, "setup")
     for name in users + ["lead"]:
         add_handler(engine, name, "handler")
     engine.dispose()

@@ -25,6 +25,7 @@ from deskapp.actions import (
     save_draft,
     submit,
 )
+from deskapp.actions.policies import publish_default
 from deskapp.live.presence import Presence
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
@@ -46,6 +47,7 @@ def db(db_url, monkeypatch):
     url = db_url
     engine = connect(url)
     upgrade(engine)
+    publish_default(engine, "setup")
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "jo", "handler", "Jo Park")
     add_handler(engine, "priya", "supervisor", "Priya Shah")
@@ -235,4 +237,24 @@ async def test_live_parts_stop_when_the_desk_closes(db):
     assert not {"deskapp-feed", "deskapp-presence"} & await_names
     other = Presence(desk.engine, desk.me.id, "x", "y")
     assert other.who_else(cases[0].id) == [], "the closed desk removed its presence row"
+    desk.close()
+
+
+async def test_an_open_desk_hears_that_new_rules_were_published(db):
+    from deskapp.actions.policies import publish
+
+    url, _sam, _cases = db
+    engine = connect(url)
+    add_handler(engine, "ada", "admin", "Ada Lovel")
+    engine.dispose()
+    app, desk, seen = desk_app(url, "jo")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause(0.3)
+        ada = open_desk(url, None, "ada", clock=fixed_now)
+        try:
+            publish(ada, "version: 1\nrules: []\n", source="quiet.yaml")
+        finally:
+            ada.close()
+        await wait_until(pilot, lambda: any("ada published new rules" in m for m in seen))
+        assert desk.policies.rules, "the open desk keeps the rules it opened on until it is reopened"
     desk.close()

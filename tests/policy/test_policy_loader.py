@@ -44,12 +44,26 @@ def test_shipped_file_is_the_top_level_one():
     assert shipped("policies.yaml").read_text() == DEFAULT_TEXT
 
 
-def test_default_path_and_env(monkeypatch, tmp_path):
+def test_default_path_and_no_env(monkeypatch, tmp_path):
+    """The packaged pack is the default; no environment variable picks another (the rules are published)."""
     assert load_policies().rule_ids == load_policies(ROOT / "policies.yaml").rule_ids
     other = tmp_path / "p.yaml"
     other.write_text("version: 1\nrules: []\n")
     monkeypatch.setenv("DESKAPP_POLICIES", str(other))
-    assert load_policies().rules == []
+    assert load_policies().rule_ids == load_policies(ROOT / "policies.yaml").rule_ids
+
+
+def test_a_pack_from_text_names_its_source_and_hashes_its_exact_bytes():
+    import hashlib
+
+    data = "\ufeffversion: 1\r\nrules: []\r\n".encode()
+    pack = load_policies_text(data, "team/rules.yaml")
+    assert pack.sha256 == hashlib.sha256(data).hexdigest(), "the bytes as given: BOM and CRLF included"
+    assert load_policies_text(data.decode(), "team/rules.yaml").sha256 == pack.sha256
+    with pytest.raises(PolicyFileError) as caught:
+        load_policies_text("version: 1\nrules:\n  - id: x\n    on: [mesage]\n    when: 'true'\n    severity: warn\n    say: hi\n",
+                           "team/rules.yaml")
+    assert caught.value.problems[0].startswith("team/rules.yaml:4:"), caught.value.problems
 
 
 def test_reload_after_change(tmp_path):

@@ -12,7 +12,7 @@ NOW = datetime(2026, 3, 10, 11, 0)
 
 
 @pytest.fixture
-def team(engine, db_url):
+def team(engine, published, db_url):
     from deskapp.actions import open_desk
     from deskapp.store.handlers import add_handler
 

@@ -23,50 +23,82 @@ def user(monkeypatch):
     monkeypatch.setenv("DESKAPP_USER", DEMO_USER)
 
 
-def test_a_rules_file_is_trusted_only_after_it_passed(demo_url, user, tmp_path):
-    rules = tmp_path / "policies.yaml"
-    rules.write_text(opening.config.policies_path(None).read_text(encoding="utf-8"), encoding="utf-8")
-    assert opening.start(demo_url, str(rules)).result() is None, "never checked: the careful way"
-    desk = opening.open_carefully(demo_url, str(rules))
+def _in_force(url: str) -> str:
+    """The sha256 of the pack the desk at `url` runs on."""
+    from deskapp.actions.policies import rules_in_force
+    from deskapp.store.engine import connect
+
+    engine = connect(url)
+    try:
+        return rules_in_force(engine).sha256
+    finally:
+        engine.dispose()
+
+
+def _publish(url: str, text: str) -> None:
+    """Publish `text` as the desk's rules, as the demo's admin."""
+    from deskapp.actions.policies import publish_as
+    from deskapp.store.engine import connect
+
+    engine = connect(url)
+    try:
+        publish_as(engine, "admin", text, source="edited.yaml")
+    finally:
+        engine.dispose()
+
+
+def test_a_published_pack_is_trusted_only_after_it_passed(demo_url, user, tmp_path):
+    assert opening.start(demo_url, None).result() is None, "never checked by this deskapp: the careful way"
+    desk = opening.open_carefully(demo_url, None)
     desk.close()
-    pending = opening.start(demo_url, str(rules)).result()
+    pending = opening.start(demo_url, None).result()
     assert pending is not None and pending.me.username == DEMO_USER
     assert pending.queue.count() > 0
     opened = pending.wait(timeout=60)
     assert isinstance(opened, Desk) and opened.me == pending.me
+    assert opened.policy_hash == _in_force(demo_url)
     pending.close()
-    rules.write_text(rules.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    assert opening.start(demo_url, str(rules)).result() is None, "edited since: checked again"
+    _publish(demo_url, opening.config.policies_path(None).read_text(encoding="utf-8") + "\n# edited\n")
+    assert opening.start(demo_url, None).result() is None, "a newly published pack: checked again"
+    trial = tmp_path / "trial.yaml"
+    trial.write_text("version: 1\nrules: []\n", encoding="utf-8")
+    assert opening.start(demo_url, str(trial)).result() is None, "a trial pack is always checked first"
 
 
-def test_the_note_of_a_checked_rules_file_holds_its_exact_bytes(tmp_path):
-    """The note is named by a checksum, but trusted only if it holds the very bytes: an edit of the
-    same length, or another file whose checksum happens to match, is checked again."""
-    rules = tmp_path / "policies.yaml"
-    rules.write_text("rules: []\n# aaaa\n", encoding="utf-8")
-    assert not opening.policies_known_good(rules)
-    opening.remember_policies(rules)
-    assert opening.policies_known_good(rules)
-    stamp = opening._stamp(opening._policies_key(rules))
-    rules.write_text("rules: []\n# bbbb\n", encoding="utf-8")  # same size, other bytes
-    assert not opening.policies_known_good(rules)
-    # A note under the right name with other content (a checksum collision) is not trusted either.
+def test_the_note_of_a_checked_pack_holds_its_whole_key():
+    """The note is named by a checksum, but trusted only if it holds the very key: another pack whose
+    key's checksum happens to match is checked again."""
+    good, other = "a" * 64, "b" * 64
+    assert not opening.policies_known_good(good)
+    opening.remember_policies(good)
+    assert opening.policies_known_good(good)
+    assert not opening.policies_known_good(other)
+    assert not opening.policies_known_good(None)
+    # A note under the right name with other content (a checksum collision) is not trusted.
+    stamp = opening._stamp(opening._rules_key(good))
     stamp.write_bytes(b"something else")
-    rules.write_text("rules: []\n# aaaa\n", encoding="utf-8")
-    assert not opening.policies_known_good(rules)
+    assert not opening.policies_known_good(good)
     assert not list(stamp.parent.glob("*.tmp")), "notes are written aside and renamed"
 
 
-def test_a_trusted_file_that_fails_after_all_still_stops_the_desk(demo_url, user, tmp_path):
-    rules = tmp_path / "policies.yaml"
-    rules.write_text("rules:\n  - id: broken\n    when: 'case.no_such_fact'\n", encoding="utf-8")
-    opening.remember_policies(rules)  # as if a library upgrade had changed the verdict
-    pending = opening.start(demo_url, str(rules)).result()
+def test_a_trusted_pack_that_fails_after_all_still_stops_the_desk(demo_url, user):
+    """As if a library upgrade had changed the verdict on a pack published (and checked) before."""
+    import hashlib
+    import sqlite3
+
+    broken = ("version: 1\nrules:\n  - id: broken\n    on: [note]\n    severity: advice\n    say: hi\n"
+              "    when: 'case.no_such_fact'\n")
+    sha = hashlib.sha256(broken.encode()).hexdigest()
+    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("INSERT INTO policy_packs (version, sha256, text, source, published_by, published_at) "
+                     "VALUES (2, ?, ?, 'old.yaml', 'admin', '2026-03-09 09:00:00')", (sha, broken))
+    opening.remember_policies(sha)
+    pending = opening.start(demo_url, None).result()
     assert pending is not None
     with pytest.raises(DeskError) as caught:
         pending.wait(timeout=60)
-    lines = str(caught.value).splitlines()
-    assert lines and all(line.startswith(f"{rules}:") for line in lines), "each problem names file:line"
+    message = str(caught.value)
+    assert "\n" not in message and "version 2" in message and "old.yaml:7:" in message, message
 
 
 def _held_back(monkeypatch, demo_url):
@@ -81,7 +113,7 @@ def _held_back(monkeypatch, demo_url):
         return real_open(*args, **kwargs)
 
     monkeypatch.setattr(desk_module, "open_desk", slow_open)
-    opening.remember_policies(opening.config.policies_path(None))
+    opening.remember_policies(_in_force(demo_url))
     pending = opening.start(demo_url, None).result()
     assert pending is not None
     pending.clock = fixed_now
@@ -116,7 +148,7 @@ async def test_queue_shows_before_the_desk_opens_then_the_case_loads(demo_url, u
 async def test_a_desk_that_cannot_open_closes_the_app_with_one_line(demo_url, user, monkeypatch):
     from deskapp.actions import desk as desk_module
 
-    opening.remember_policies(opening.config.policies_path(None))
+    opening.remember_policies(_in_force(demo_url))
     pending = opening.start(demo_url, None).result()
 
     def refuse(*args, **kwargs):

@@ -8,6 +8,7 @@ reason are in the database afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -263,7 +264,7 @@ def test_sixteen_colour_terminal_and_hangup(desk_env):
 
 def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path, monkeypatch):
     """Second start takes the quick way (first screen before the rest loads) and the desk still works fully;
-    a rules file trusted by mistake that fails after all ends the desk with exit 2 and its file:line error."""
+    a published pack trusted by mistake that fails after all ends the desk with exit 2 and its file:line error."""
     command, db, env = desk_env
     stamps = Path(env["DESKAPP_CACHE_DIR"]) / str(os.geteuid()) / "checked-policies"
     for launch in ("careful", "quick"):
@@ -282,19 +283,23 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
             tmux.kill()
         assert stamps.is_dir() and len(list(stamps.iterdir())) == 1, launch
 
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("version: 1\nrules:\n  - id: oops\n    on: case\n    severity: warn\n"
-                      "    when: 'case.no_such_fact'\n    say: x\n", encoding="utf-8")
+    # A pack published (and so checked) before, that this deskapp reads differently (a library upgraded
+    # under it): written straight into the table, as no publish would take it today.
+    broken = ("version: 1\nrules:\n  - id: oops\n    on: case\n    severity: warn\n"
+              "    when: 'case.no_such_fact'\n    say: x\n")
+    sha = hashlib.sha256(broken.encode()).hexdigest()
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO policy_packs (version, sha256, text, source, published_by, published_at) "
+                     "VALUES (2, ?, ?, 'broken.yaml', 'admin', '2026-03-09 09:00:00')", (sha, broken))
     monkeypatch.setenv("DESKAPP_CACHE_DIR", env["DESKAPP_CACHE_DIR"])
     from deskapp.actions.opening import remember_policies
 
-    remember_policies(broken)  # as if it had passed before (say, under another library version)
-    late = dict(env, DESKAPP_POLICIES=str(broken))
-    tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", late)
+    remember_policies(sha)  # as if it had passed before (say, under another library version)
+    tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
     tmux.start([command], 120, 40)
     try:
         screen = tmux.wait_for("DESKAPP-EXITED-2", timeout=30)
-        assert f"{broken}:" in screen and "Traceback" not in screen
+        assert "broken.yaml:6:" in screen and "Traceback" not in screen
     finally:
         tmux.kill()
 

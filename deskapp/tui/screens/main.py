@@ -131,7 +131,8 @@ class MainScreen(Screen):
         me = self.desk.me
         clock = self.desk.now if getattr(self.app, "show_clock", True) else None
         database = getattr(self.app, "database_label", None) or display_db(self.desk.db_url)
-        yield DeskHeader(me.display_name or me.username, me.role, self.desk.name, database, clock, id="header")
+        yield DeskHeader(me.display_name or me.username, me.role, self.desk.name, database, clock, id="header",
+                         trial=getattr(self.desk, "trial_rules", None))
         yield Static(Content(""), id="pane-tabs", markup=False)
         with Horizontal(id="panes"):
             with Vertical(id="queue-pane", classes="pane -active") as queue_pane:

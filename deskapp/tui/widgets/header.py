@@ -57,13 +57,15 @@ class DeskHeader(Widget):
     """
 
     def __init__(self, handler: str, role: str, desk: str, database: str,
-                 clock: Optional[Callable[[], datetime]] = None, *, id: str | None = None) -> None:
+                 clock: Optional[Callable[[], datetime]] = None, *, id: str | None = None,
+                 trial: Optional[str] = None) -> None:
         super().__init__(id=id)
         self.handler = handler
         self.role = role
         self.desk = desk
         self.database = database
         self.clock = clock
+        self.trial = trial  # the file of trial rules in force (--policies): said before anything else
 
     def on_mount(self) -> None:
         if self.clock is not None:
@@ -71,7 +73,8 @@ class DeskHeader(Widget):
 
     def render(self) -> Content:
         width = self.size.width
-        left = line((" deskapp ", "bold reverse $primary"), " ", (self.handler, "bold"),
+        trial = (f" TRIAL RULES {self.trial} ", "bold reverse $warning") if self.trial else ("", "")
+        left = line((" deskapp ", "bold reverse $primary"), trial, " ", (self.handler, "bold"),
                     (f" ({self.role})", "$text-muted"), ("  desk ", "$text-muted"), self.desk,
                     ("  ", ""), (self.database, "$text-muted"))
         right = Content("")
