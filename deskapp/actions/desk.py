@@ -12,17 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Optional
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from deskapp import config
-from deskapp.actions.reads import handler_view
+from deskapp.actions.identity import desk_user
 from deskapp.core.views import HandlerView
-from deskapp.errors import DeskError
 from deskapp.policy import PolicyPack, load_policies
 from deskapp.store.engine import connect
 from deskapp.store.migrate import require_current
-from deskapp.store.models import Handler
 
 
 def _clock() -> datetime:
@@ -50,35 +48,30 @@ class Desk:
         self.engine.dispose()
 
 
-def find_handler(engine: Engine, username: str) -> HandlerView:
-    with Session(engine) as session:
-        row = session.execute(select(Handler).where(Handler.username == username)).scalar_one_or_none()
-    if row is None:
-        raise DeskError(
-            f"{username!r} is not a deskapp handler: ask an admin to run `deskapp users add {username}`"
-        )
-    if not row.active:
-        raise DeskError(f"handler {username!r} is inactive: ask an admin to reactivate the account")
-    return handler_view(row)
-
-
 def open_desk(
     db_url: Optional[str] = None,
     policies_path: Optional[str] = None,
     username: Optional[str] = None,
     clock: Optional[Callable[[], datetime]] = None,
+    *,
+    as_name: Optional[str] = None,
+    as_key: Optional[str] = None,
 ) -> Desk:
-    """Connect, check the schema, load the rules and find the handler. Raises DeskError on any problem."""
+    """Connect, check the schema, load the rules and find the handler. Raises DeskError on any problem.
+
+    Who is at the desk: `username` (Python API), else the OS account, or the
+    handler `--as` / `--as-key` names if deskapp.actions.identity allows it.
+    """
     url = config.db_url(db_url)
     policies = load_policies(config.policies_path(policies_path))
     engine = connect(url)
     try:
         require_current(engine)
-        me = find_handler(engine, username or config.current_username())
+        me, via = desk_user(engine, username, as_name=as_name, as_key=as_key, clock=clock)
     except Exception:
         engine.dispose()
         raise
-    desk = Desk(engine=engine, policies=policies, me=me, db_url=url)
+    desk = Desk(engine=engine, policies=policies, me=me, db_url=url, via=via)
     if clock is not None:
         desk.clock = clock
     return desk

@@ -125,7 +125,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     demo if it is not there yet" scripts.
     The demo writes an audit trail for its stories and a sample of the
     generated cases (demo_audit), so the dashboard and `audit verify` have one.
-    `me` (default: the current user) becomes a handler and gets some of the
+    `me` (default: the OS account running this) becomes a handler and gets some of the
     named cases, so the person trying the demo sees them under "mine".
     Deadlines come from `policies` (default: --policies/DESKAPP_POLICIES or
     the packaged pack), so the queue's due dates match what the desk shows.
@@ -136,13 +136,14 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
         raise DeskError(f"--cases {cases} is more than the demo supports (10,000,000)")
     today = today or date.today()
     if me is None:
-        from deskapp.config import current_username
+        from deskapp.config import os_username
 
-        me = current_username()
+        me = os_username()
     try:
         check_username(me)
     except DeskError as exc:
-        raise DeskError(f"cannot add you as a demo handler: {exc} (set DESKAPP_USER to a login name)") from exc
+        raise DeskError(f"cannot add you as a demo handler: {exc} (your OS account's name is not a login "
+                        "name deskapp accepts)") from exc
 
     from deskapp.config import policies_path
     from deskapp.policy import load_policies
