@@ -146,17 +146,26 @@ def _a(word: str) -> str:
 def claim_service_account(engine: Engine, *, at: Optional[datetime] = None) -> tuple[str, bool]:
     """`deskapp init`: the OS account running it becomes the desk's service account, if none is recorded.
 
-    (account, True if recorded now). Audited: only the service account may open
-    desks with `--as-key`, so who it is must never change unseen.
+    (account, True if recorded now). Set once, when the desk is made, and never
+    changed by deskapp after that; the row keeps when it was set. No audit
+    event: it comes before any work (and `demo --force` counts on a log that
+    holds nothing but the demo's).
     """
-    at = at or _now()
     os_user = config.os_username()
     with session_scope(engine) as session:
         recorded = settings.get(session, settings.SERVICE_ACCOUNT)
         if recorded is not None:
             return recorded, False
-        settings.put(session, settings.SERVICE_ACCOUNT, os_user, at)
-        me = _row(session, os_user)
-        audit.append(session, **_actor(me, os_user).audit_by, action="desk.service_account", at=at,
-                     detail={"service_account": os_user})
+        settings.put(session, settings.SERVICE_ACCOUNT, os_user, at or _now())
     return os_user, True
+
+
+def mark_demo(engine: Engine, *, at: Optional[datetime] = None) -> None:
+    """`deskapp demo` made this desk: tests and tryouts may act as its several handlers (`--as`).
+
+    Called only when the demo loaded into a database that had no cases (it made
+    the desk). Not an audit event of its own: the demo's load is the record, and
+    `demo --force` checks the audit log holds nothing but the demo's.
+    """
+    with session_scope(engine) as session:
+        settings.put(session, settings.DEMO, "1", at or _now())

@@ -115,28 +115,27 @@ def _open(args: argparse.Namespace):
     return connect(config.db_url(getattr(args, "db", None)))
 
 
-def _init(engine) -> tuple[str | None, str]:
-    """Upgrade to head and record the service account if unset; returns (revision before, revision now)."""
+def _init(engine) -> tuple[str | None, str, str]:
+    """Upgrade to head and record the service account if unset: (revision before, revision now, account)."""
     from deskapp.actions.identity import claim_service_account
     from deskapp.store import migrate
 
     before = migrate.current_revision(engine)
     after = migrate.upgrade(engine) or migrate.head_revision()
-    account, recorded = claim_service_account(engine)
-    if recorded:
-        print(f"service account: {account} (the only account that may open desks with --as-key)")
-    return before, after
+    account, _recorded = claim_service_account(engine)
+    return before, after, account
 
 
 def run_init(args: argparse.Namespace) -> int:
     engine = _open(args)
     try:
-        before, after = _init(engine)
+        before, after, account = _init(engine)
     finally:
         engine.dispose()
     shown = masked(engine.url)
     if before is None:
         print(f"initialised {shown}: at revision {after}")
+        print(f"service account: {account} (the OS account that owns this desk; only it may run `desk --as-key`)")
     elif before == after:
         print(f"{shown} is up to date: at revision {after}")
     else:
@@ -151,11 +150,15 @@ def run_demo(args: argparse.Namespace) -> int:
     engine = _open(args)
     try:
         if migrate.current_revision(engine) != migrate.head_revision():
-            before, after = _init(engine)
+            before, after, _account = _init(engine)
             what = "initialised" if before is None else f"upgraded from {before}"
             print(f"{what} {masked(engine.url)}: at revision {after}")
         summary = fill_demo(engine, cases=args.cases, seed=args.seed, today=args.today, replace=args.force,
                             if_empty=args.if_empty, policies=getattr(args, "policies", None))
+        if not summary.kept_cases and not summary.wiped_cases:
+            from deskapp.actions.identity import mark_demo
+
+            mark_demo(engine)  # the demo made this desk (it had no cases): several identities allowed
     finally:
         engine.dispose()
     if summary.kept_cases:

@@ -301,7 +301,7 @@ def test_failed_load_writes_nothing(engine, monkeypatch):
 def test_bad_arguments(engine):
     with pytest.raises(DeskError):
         fill_demo(engine, cases=-1)
-    with pytest.raises(DeskError, match="DESKAPP_USER"):
+    with pytest.raises(DeskError, match="cannot add you as a demo handler: username 'not a login'"):
         fill_demo(engine, cases=1, me="not a login")
 
 

@@ -19,24 +19,26 @@ from deskapp.tui.app import DeskApp
 
 
 @pytest.fixture
-def user(monkeypatch):
-    monkeypatch.setenv("DESKAPP_USER", DEMO_USER)
+def user(demo_url, desk_setting):
+    """The desk is a demo desk, so the tests may open it `--as` the demo's handler (DEMO_USER)."""
+    desk_setting(demo_url, "demo", "1")
+    return DEMO_USER
 
 
 def test_a_rules_file_is_trusted_only_after_it_passed(demo_url, user, tmp_path):
     rules = tmp_path / "policies.yaml"
     rules.write_text(opening.config.policies_path(None).read_text(encoding="utf-8"), encoding="utf-8")
-    assert opening.start(demo_url, str(rules)).result() is None, "never checked: the careful way"
-    desk = opening.open_carefully(demo_url, str(rules))
+    assert opening.start(demo_url, str(rules), as_name=DEMO_USER).result() is None, "never checked: the careful way"
+    desk = opening.open_carefully(demo_url, str(rules), as_name=DEMO_USER)
     desk.close()
-    pending = opening.start(demo_url, str(rules)).result()
+    pending = opening.start(demo_url, str(rules), as_name=DEMO_USER).result()
     assert pending is not None and pending.me.username == DEMO_USER
     assert pending.queue.count() > 0
     opened = pending.wait(timeout=60)
     assert isinstance(opened, Desk) and opened.me == pending.me
     pending.close()
     rules.write_text(rules.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    assert opening.start(demo_url, str(rules)).result() is None, "edited since: checked again"
+    assert opening.start(demo_url, str(rules), as_name=DEMO_USER).result() is None, "edited since: checked again"
 
 
 def test_the_note_of_a_checked_rules_file_holds_its_exact_bytes(tmp_path):
@@ -61,7 +63,7 @@ def test_a_trusted_file_that_fails_after_all_still_stops_the_desk(demo_url, user
     rules = tmp_path / "policies.yaml"
     rules.write_text("rules:\n  - id: broken\n    when: 'case.no_such_fact'\n", encoding="utf-8")
     opening.remember_policies(rules)  # as if a library upgrade had changed the verdict
-    pending = opening.start(demo_url, str(rules)).result()
+    pending = opening.start(demo_url, str(rules), as_name=DEMO_USER).result()
     assert pending is not None
     with pytest.raises(DeskError) as caught:
         pending.wait(timeout=60)
@@ -82,7 +84,7 @@ def _held_back(monkeypatch, demo_url):
 
     monkeypatch.setattr(desk_module, "open_desk", slow_open)
     opening.remember_policies(opening.config.policies_path(None))
-    pending = opening.start(demo_url, None).result()
+    pending = opening.start(demo_url, None, as_name=DEMO_USER).result()
     assert pending is not None
     pending.clock = fixed_now
     return pending, release
@@ -117,7 +119,7 @@ async def test_a_desk_that_cannot_open_closes_the_app_with_one_line(demo_url, us
     from deskapp.actions import desk as desk_module
 
     opening.remember_policies(opening.config.policies_path(None))
-    pending = opening.start(demo_url, None).result()
+    pending = opening.start(demo_url, None, as_name=DEMO_USER).result()
 
     def refuse(*args, **kwargs):
         raise DeskError("database is locked by a backup: try again in a minute")

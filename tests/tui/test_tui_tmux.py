@@ -146,7 +146,6 @@ def desk_env(tmp_path):
     env = dict(os.environ)
     env.update({
         "DESKAPP_DB": f"sqlite:///{db}",
-        "DESKAPP_USER": "sam",
         "DESKAPP_CONFIG_DIR": str(tmp_path / "config"),
         "DESKAPP_DATA_DIR": str(tmp_path / "data"),
         "DESKAPP_DESK": "tmux-desk",
@@ -163,7 +162,7 @@ def desk_env(tmp_path):
 def test_log_contact_against_designated_representative_warning(desk_env):
     command, db, env = desk_env
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
-    tmux.start([command], 120, 40)
+    tmux.start([command, "--as", "sam"], 120, 40)
     try:
         tmux.wait_for("C-10")  # the queue is on screen
         # Find the representative case with search.
@@ -235,7 +234,7 @@ def test_sixteen_colour_terminal_and_hangup(desk_env):
     env.pop("COLORTERM", None)
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
     pid_file = db.with_name("desk.pid")
-    tmux.start(["sh", "-c", f'echo $$ > {pid_file}; exec "$0"', command], 80, 24)
+    tmux.start(["sh", "-c", f'echo $$ > {pid_file}; exec "$0" "$@"', command, "--as", "sam"], 80, 24)
     try:
         tmux.wait_for("C-10")
         tmux.keys("2")
@@ -267,7 +266,7 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
     stamps = Path(env["DESKAPP_DATA_DIR"]) / "checked-policies"
     for launch in ("careful", "quick"):
         tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
-        tmux.start([command], 120, 40)
+        tmux.start([command, "--as", "sam"], 120, 40)
         try:
             tmux.wait_for("C-10")
             tmux.keys("/")
@@ -290,7 +289,7 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
     remember_policies(broken)  # as if it had passed before (say, under another library version)
     late = dict(env, DESKAPP_POLICIES=str(broken))
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", late)
-    tmux.start([command], 120, 40)
+    tmux.start([command, "--as", "sam"], 120, 40)
     try:
         screen = tmux.wait_for("DESKAPP-EXITED-2", timeout=30)
         assert f"{broken}:" in screen and "Traceback" not in screen
@@ -323,7 +322,7 @@ def test_sending_only_style_changes_shows_the_same_cells(desk_env, term, size):
         sockets = Path(env["TMUX_TMPDIR"]) / f"tmux-{mode}"
         sockets.mkdir(exist_ok=True)
         tmux = Tmux(f"desk-{mode}-{uuid.uuid4().hex[:8]}", dict(env, TERM=term, TMUX_TMPDIR=str(sockets), **extra))
-        tmux.start([command], *size)
+        tmux.start([command, "--as", "sam"], *size)
         try:
             tmux.wait_for("C-10")
             for key in ("Down", "Down", "End", "Up", "PageUp", "Tab", "Down", "3", "1", "Down"):
@@ -358,7 +357,7 @@ def test_ctrl_l_puts_right_a_screen_another_program_spoiled(desk_env):
     message, line noise) would stay until those cells change; ctrl+l draws every cell again."""
     command, _db, env = desk_env
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
-    tmux.start([command], 100, 30)
+    tmux.start([command, "--as", "sam"], 100, 30)
     try:
         tmux.wait_for("C-10")
         time.sleep(1.0)  # the case and advice panes have loaded
