@@ -101,6 +101,7 @@ async def test_queue_shows_before_the_desk_opens_then_the_case_loads(demo_url, u
         assert not app.screen.query(LiveDesk), "live updates need the opened desk"
         assert app.desk_pending, "the queue is on screen while the desk is still opening"
         assert f"{pending.queue.count():,} cases" in screen_text(app)
+        assert f"(handler, via {opening.config.os_username()})" in screen_text(app), "both names, from the start"
         await pilot.press("down")  # keys work on the rows already read
         await pilot.pause(0.3)
         assert app.desk_pending
