@@ -72,7 +72,7 @@ def decide_approval(desk: Desk, approval_id: int, *, approve: bool, reason: str 
             row.decision_reason = decision_reason
             session.flush()
             audit.append(
-                session, actor=desk.me.username, handler_id=desk.me.id,
+                session, **audit.by(desk),
                 action="approval.approve" if approve else "approval.refuse", at=now, case_id=row.case_id,
                 detail={"kind": (row.action or {}).get("kind")}, findings=list(row.findings or []),
                 reason=decision_reason, approval_id=row.id,

@@ -114,7 +114,7 @@ def new_case(
                     session.add(Party(case_id=case.id, **first_party))
                 view = refresh_due(desk, session, case, now)
                 audit.append(
-                    session, actor=desk.me.username, handler_id=desk.me.id, action="case.new", at=now,
+                    session, **audit.by(desk), action="case.new", at=now,
                     case_id=case.id, detail={"version": case.version, "ref": case.ref, "kind": kind,
                                              "category": category, "party": first_party or {}},
                 )
@@ -163,7 +163,7 @@ def save_party(
                     other.designated = False
             view = refresh_due(desk, session, case, now)
             event = audit.append(
-                session, actor=desk.me.username, handler_id=desk.me.id,
+                session, **audit.by(desk),
                 action="party.add" if party_id is None else "party.edit", at=now, case_id=case.id,
                 detail={"version": case.version, "party_id": party.id, "before": before, "after": fields},
             )

@@ -93,7 +93,7 @@ def withdraw_approval(desk: Desk, approval_id: int) -> ApprovalView:
         row.status = "withdrawn"
         session.flush()
         audit.append(
-            session, actor=desk.me.username, handler_id=desk.me.id, action="approval.withdraw", at=now,
+            session, **audit.by(desk), action="approval.withdraw", at=now,
             case_id=row.case_id, detail={"kind": (row.action or {}).get("kind")},
             approval_id=row.id,
         )

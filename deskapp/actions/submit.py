@@ -189,8 +189,7 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
             set_due(desk, case, changed_view(session, current, case, contact), now)
             event = audit.append(
                 session,
-                actor=desk.me.username,
-                handler_id=desk.me.id,
+                **audit.by(desk),
                 action=request.kind,
                 at=now,
                 case_id=case.id,
@@ -237,8 +236,7 @@ def _request_approval(desk, session, case, request, findings, reason, now) -> Ap
     session.flush()
     audit.append(
         session,
-        actor=desk.me.username,
-        handler_id=desk.me.id,
+        **audit.by(desk),
         action="approval.request",
         at=now,
         case_id=case.id,

@@ -36,7 +36,7 @@ from deskapp.store.engine import masked
 from deskapp.store.models import AuditEvent
 
 _COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
-            "contact_id", "approval_id", "prev_hash", "hash")
+            "contact_id", "approval_id", "prev_hash", "hash", "policy_hash", "via")
 
 
 @dataclass
@@ -56,6 +56,8 @@ class Row:
     approval_id: Any
     prev_hash: str
     hash: str
+    policy_hash: Any = None  # trust1: in the hash when set (deskapp.core.chain)
+    via: Any = None
     unreadable: Optional[str] = None
 
 

@@ -168,3 +168,21 @@ def test_the_quick_reader_allows_exactly_what_open_desk_allows(sqlite_url, my_ro
             assert quick == _careful(engine, as_name, as_key), (as_name, as_key)
     finally:
         engine.dispose()
+
+
+def test_work_done_on_a_desk_opened_as_someone_else_records_both_names(engine, db_url):
+    from deskapp.actions import new_case
+
+    add_handler(engine, ME, "admin")
+    add_handler(engine, "sam", "handler")
+    desk = open_desk(db_url, None, as_name="sam", clock=lambda: NOW)
+    try:
+        new_case(desk, kind="complaint", category="repairs", title="Roof leak", received_at=NOW,
+                 party={"role": "customer", "name": "Ada Brook"})
+    finally:
+        desk.close()
+    [event] = events(engine)
+    assert (event.actor, event.via, event.action) == ("sam", ME, "case.new")
+    from deskapp.supervision.verify import verify
+
+    assert verify(engine).ok, "via is in the chain hash"
