@@ -41,7 +41,7 @@ def _common_options():
                         help="policies.yaml to use; default $DESKAPP_POLICIES or the packaged one")
     common.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
                         help="act as handler NAME: for an admin helping them (recorded on every event), "
-                             "or anyone on a demo desk; refused otherwise")
+                             "anyone on a demo desk, or the desk's service account; refused otherwise")
     return common
 
 

@@ -1,8 +1,9 @@
 """`deskapp` with no subcommand: open the desk.
 
-Everything that can fail (database, schema, rules file, unknown handler, an
---as/--as-key the rules refuse, unknown theme) is checked before the app takes over the terminal, so a problem is one
-line on stderr with exit code 2 and the terminal is never left in a bad state.
+Everything that can fail (database, schema, rules file, unknown or inactive
+handler, an --as/--as-key the rules refuse, unknown theme) is checked before
+the app takes over the terminal, so a problem is one line on stderr with exit
+code 2 and the terminal is never left in a bad state.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ closes the desk cleanly (no orphan processes, no traceback, its presence row rem
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -48,6 +49,8 @@ def desk_env(tmp_path, desk_setting):
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }
+    if os.environ.get("PYTHONPATH"):  # the deskapp under test (a worktree), not whichever is installed
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     terms: list[Term] = []
 
     def term(name: str) -> Term:
