@@ -379,3 +379,20 @@ def test_ctrl_l_puts_right_a_screen_another_program_spoiled(desk_env):
         assert _seen(after) == _seen(before)
     finally:
         tmux.kill()
+
+
+def test_the_forced_command_opens_the_keys_handlers_desk_and_as_shows_both_names(desk_env):
+    """`deskapp desk --as-key sam` (what sshd runs for sam's key) as the desk's service account, the OS
+    account that ran `deskapp init`; `--as priya` on this demo desk shows who is acting for her."""
+    from deskapp.config import os_username
+
+    command, _db, env = desk_env
+    for args, header in ((["desk", "--as-key", "sam"], "Sam Okafor (handler)"),
+                         (["--as", "priya"], f"Priya Natarajan (supervisor, via {os_username()})")):
+        tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
+        tmux.start([command, *args], 120, 30)
+        try:
+            assert header in tmux.wait_for(header)
+            tmux.wait_for("C-10")
+        finally:
+            tmux.kill()
