@@ -58,7 +58,11 @@ def _os_display_name(username: str) -> str | None:
 
 
 def add_handler(engine: Engine, username: str, role: str = "handler", display_name: str | None = None) -> Handler:
-    """Register a handler. Duplicate usernames, unknown roles and odd names are a DeskError."""
+    """Register a handler: storage only, no role check and no audit event (tests and fixtures).
+
+    People add handlers through deskapp.actions.users.add (admin-only, audited).
+    Duplicate usernames, unknown roles and odd names are a DeskError.
+    """
     check_username(username)
     check_role(role)
     try:
