@@ -258,7 +258,7 @@ class Tmux:
         name = f"run{self._sessions}"
         shell_command = " ".join(_shell_quote(part) for part in command)
         env_args: list[str] = []
-        for key in ("TERM", "COLORTERM", "DESKAPP_CONFIG_DIR", "DESKAPP_DATA_DIR", "DESKAPP_CACHE_DIR", "DESKAPP_USER",
+        for key in ("TERM", "COLORTERM", "DESKAPP_CONFIG_DIR", "DESKAPP_DATA_DIR", "DESKAPP_CACHE_DIR",
                     "DESKAPP_DB", "PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH"):
             if key in env:
                 env_args += ["-e", f"{key}={env[key]}"]

@@ -33,7 +33,7 @@ def human(n: float) -> str:
 
 
 def run_demo(url: str, cases: int, seed: int) -> float:
-    env = dict(os.environ, DESKAPP_USER=os.environ.get("DESKAPP_USER", "bench"))
+    env = dict(os.environ)
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "deskapp", "demo", "--cases", str(cases), "--seed", str(seed),

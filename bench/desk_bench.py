@@ -106,6 +106,9 @@ _QUEUE_ROW = re.compile(r"^.{2}([A-Z]{1,4}-\d+)\b")
 _COUNT = re.compile(r"(\d[\d,]*\+? (cases?|match(es)?))|no cases|no matches")
 _VD_ROW = re.compile(r"║ ([A-Z]{1,4}-\d+) ")
 
+# `--as NAME` for every desk launched (desk_bench --user): no environment variable names the handler.
+AS_USER: list[str] = []
+
 
 # --- reading the desk's screen (tmux capture) -----------------------------------------------
 
@@ -275,7 +278,7 @@ FIRST_STARTS: dict[str, "Session"] = {}
 
 def desk_in_tmux(tmux: Tmux, url: str, env: dict[str, str], facts: QueueFacts, *, keys: bool = True) -> Session:
     s = Session()
-    run, started = tmux.launch([*deskapp_command(), "--db", url], env, WIDTH, HEIGHT)
+    run, started = tmux.launch([*deskapp_command(), *AS_USER, "--db", url], env, WIDTH, HEIGHT)
     try:
         pid = run.pid()
         s.first, screen = run.wait_for(lambda sc: bool(queue_refs(sc)), started, 90, "the first queue row")
@@ -528,7 +531,7 @@ def bytes_per_key(url: str, env: dict[str, str], term: str, keys: int) -> Bytes:
     run_env = dict(env, TERM=term)
     run_env.pop("COLORTERM", None)
     out = Bytes()
-    terminal = PtyTerminal([*deskapp_command(), "--db", url], run_env, WIDTH, HEIGHT)
+    terminal = PtyTerminal([*deskapp_command(), *AS_USER, "--db", url], run_env, WIDTH, HEIGHT)
     try:
         chunks = terminal.read_until_seen(_REF_BYTES, limit=90)
         chunks += terminal.read_until_quiet(quiet=Pace.first_quiet, limit=30)
@@ -656,9 +659,9 @@ def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str],
     """
     vd = program("vd")
     desk_row = lambda sc: bool(queue_refs(sc))  # noqa: E731
-    launches = [("deskapp", [*deskapp_command(), "--db", db.url], env, desk_row)]
+    launches = [("deskapp", [*deskapp_command(), *AS_USER, "--db", db.url], env, desk_row)]
     if other:
-        launches.append((f"deskapp from {other}", [*deskapp_command(), "--db", db.url],
+        launches.append((f"deskapp from {other}", [*deskapp_command(), *AS_USER, "--db", db.url],
                          dict(env, PYTHONPATH=other), desk_row))
     if vd is not None:
         launches.append(("VisiData", [vd, str(path), "+0:cases::"], env, lambda sc: bool(_VD_ROW.search(sc))))
@@ -752,7 +755,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--cases", type=int, default=1_000_000, help="generated cases to load (default 1,000,000)")
     parser.add_argument("--db", metavar="URL", help="SQLite database to reuse (or to load and keep)")
     parser.add_argument("--pg", metavar="URL", help="also measure this PostgreSQL database (loaded if empty)")
-    parser.add_argument("--user", help="handler to open the desk as (default: $DESKAPP_USER or your login)")
+    parser.add_argument("--user", help="handler to open the desk as, with `--as` (a demo desk allows it; "
+                                       "default: your OS account)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     parser.add_argument("--repeat", type=int, default=5, help="launches per engine (default 5)")
     parser.add_argument("--keys", type=int, default=20, help="keystrokes per byte count (default 20)")
@@ -777,7 +781,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="deskbench-"))
     env = clean_env(workdir, {"TERM": "xterm-256color"}, drop=("COLORTERM",))
     if args.user:
-        env["DESKAPP_USER"] = args.user
+        AS_USER[:] = ["--as", args.user]
     if args.db:
         if not args.db.startswith("sqlite:///"):
             parser.error("--db must be a sqlite:/// URL (use --pg for PostgreSQL)")

@@ -41,6 +41,9 @@ def _common_options():
     common.add_argument("--policies", metavar="PATH", default=argparse.SUPPRESS,
                         help="try the rules in this file instead of the published ones (on a demo desk or "
                              "for an admin); for `policy check|test|eval`, the file to use")
+    common.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
+                        help="act as handler NAME: for an admin helping them (recorded on every event), "
+                             "anyone on a demo desk, or the desk's service account; refused otherwise")
     return common
 
 
@@ -70,36 +73,42 @@ def build_parser():
 
 
 
-_DESK_VALUES = ("--db", "--policies", "--theme")
+_DESK_VALUES = {"--db": "db", "--policies": "policies", "--theme": "theme", "--as": "as_name"}
 
 
 def _desk_only(argv: Sequence[str] | None) -> SimpleNamespace | None:
-    """The options of a plain `deskapp` (open the desk), read without argparse or any subcommand.
+    """The options of a plain `deskapp` or `deskapp desk` (open the desk), read without argparse.
 
     Building the full parser imports every subcommand's module (~0.4 s of CPU),
     and argparse itself (with gettext) another ~6 ms: a handler opening the
     desk pays for neither. Only the exact spellings are read here (`--db URL`,
-    `--db=URL`, `--policies`, `--theme`, `--no-mouse`); anything else (a
-    subcommand, --help, an abbreviation, a value that looks like an option, an
-    error) answers None and goes to the full parser, which has the last word.
+    `--db=URL`, `--policies`, `--theme`, `--as`, `--no-mouse`, and `--as-key`
+    after `desk`); anything else (another subcommand, --help, an abbreviation,
+    a value that looks like an option, an error) answers None and goes to the
+    full parser, which has the last word.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    values: dict[str, Optional[str]] = {"db": None, "policies": None, "theme": None}
+    values: dict[str, Optional[str]] = {"db": None, "policies": None, "theme": None, "as_name": None,
+                                        "as_key": None}
+    names = dict(_DESK_VALUES)
     no_mouse = False
     at = 0
+    if argv[:1] == ["desk"]:  # `deskapp desk ...`: the subcommand sshd's forced command runs
+        names["--as-key"] = "as_key"
+        at = 1
     while at < len(argv):
         word = argv[at]
         if word == "--no-mouse":
             no_mouse, at = True, at + 1
             continue
         name, equals, value = word.partition("=")
-        if name not in _DESK_VALUES:
+        if name not in names:
             return None
         if not equals:
             if at + 1 >= len(argv) or argv[at + 1].startswith("-"):
                 return None  # argparse decides what a missing or option-like value means
             value, at = argv[at + 1], at + 1
-        values[name[2:]] = value
+        values[names[name]] = value
         at += 1
     from deskapp.tui.command import run_desk
 
@@ -111,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args is None:
         parser = build_parser()
         args = parser.parse_args(argv)
-    for name in ("db", "policies"):
+    for name in ("db", "policies", "as_name"):
         if not hasattr(args, name):
             setattr(args, name, None)
     func = getattr(args, "func", None)

@@ -1,11 +1,10 @@
-"""Where things are: the database URL, a policies file, the user's config and who is at the desk.
+"""Where things are: the database URL, the policies file, the user's config and the OS account.
 
 Precedence everywhere: command-line option, then environment variable, then default.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import pwd
 from pathlib import Path
@@ -77,11 +76,14 @@ def os_username() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
-def current_username() -> str:
-    """Who is at the desk. Handlers are OS users; DESKAPP_USER overrides (shared kiosks, tests)."""
-    return os.environ.get("DESKAPP_USER") or getpass.getuser()
-
-
 def os_username() -> str:
-    """The OS account running this process (by effective uid): the only identity no variable can change."""
-    return pwd.getpwuid(os.geteuid()).pw_name
+    """The OS account running this process (its effective uid, through pwd): who is at the desk.
+
+    Nothing a handler sets (DESKAPP_USER, LOGNAME, USER: what getpass reads) changes it;
+    acting as someone else is `--as` / `--as-key`, checked by deskapp.actions.identity.
+    """
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no passwd entry (some containers): named by its number
+        return str(uid)

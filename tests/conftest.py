@@ -15,6 +15,7 @@ import os
 import uuid
 
 import pytest
+from desk_support import set_desk_setting
 
 PG_ENV = "DESKAPP_TEST_POSTGRES_URL"
 
@@ -112,3 +113,6 @@ def published(engine):
 
     publish_default(engine, "setup")
     return engine
+def desk_setting():
+    """set_desk_setting(url, key, value) for tests: mark a desk demo, name its service account."""
+    return set_desk_setting

@@ -12,17 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Optional
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from deskapp import config
-from deskapp.actions.reads import handler_view
+from deskapp.actions.identity import desk_user
 from deskapp.core.views import HandlerView
-from deskapp.errors import DeskError
 from deskapp.policy import PolicyPack
 from deskapp.store.engine import connect
 from deskapp.store.migrate import require_current
-from deskapp.store.models import Handler
 
 
 def _clock() -> datetime:
@@ -52,28 +50,22 @@ class Desk:
         self.engine.dispose()
 
 
-def find_handler(engine: Engine, username: str) -> HandlerView:
-    with Session(engine) as session:
-        row = session.execute(select(Handler).where(Handler.username == username)).scalar_one_or_none()
-    if row is None:
-        raise DeskError(
-            f"{username!r} is not a deskapp handler: ask an admin to run `deskapp users add {username}`"
-        )
-    if not row.active:
-        raise DeskError(f"handler {username!r} is inactive: ask an admin to reactivate the account")
-    return handler_view(row)
-
-
 def open_desk(
     db_url: Optional[str] = None,
     policies_path: Optional[str] = None,
     username: Optional[str] = None,
     clock: Optional[Callable[[], datetime]] = None,
+    *,
+    as_name: Optional[str] = None,
+    as_key: Optional[str] = None,
 ) -> Desk:
     """Connect, check the schema, find the handler and load the rules. Raises DeskError on any problem.
 
+    Who is at the desk: `username` (Python API), else the OS account, or the
+    handler `--as` / `--as-key` names if deskapp.actions.identity allows it.
     The rules are the newest pack published into the database; `policies_path`
-    (--policies) is a trial pack, allowed on a demo desk or for an admin only.
+    (--policies) is a trial pack, allowed on a demo desk or for an admin only
+    (the admin who opened the desk with --as counts).
     """
     from deskapp.actions.policies import for_desk
 
@@ -81,12 +73,12 @@ def open_desk(
     engine = connect(url)
     try:
         require_current(engine)
-        me = find_handler(engine, username or config.current_username())
-        rules = for_desk(engine, me, policies_path, at=(clock or _clock)())
+        me, via = desk_user(engine, username, as_name=as_name, as_key=as_key, clock=clock)
+        rules = for_desk(engine, me, policies_path, at=(clock or _clock)(), via=via)
     except Exception:
         engine.dispose()
         raise
-    desk = Desk(engine=engine, policies=rules.pack, me=me, db_url=url, policy_hash=rules.sha256,
+    desk = Desk(engine=engine, policies=rules.pack, me=me, db_url=url, via=via, policy_hash=rules.sha256,
                 rules_version=rules.version, trial_rules=rules.trial)
     if clock is not None:
         desk.clock = clock

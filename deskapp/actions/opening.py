@@ -36,6 +36,7 @@ from typing import Any, Callable, Optional
 from deskapp import __version__, config
 from deskapp.core.ownfiles import trusted_bytes
 from deskapp.core.views import HandlerView
+from deskapp.errors import DeskError
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ class PendingDesk:
     db_url: str
     queue: Any  # deskapp.store.first_page.FirstPageQueue
     policies_path: Optional[str] = None
+    via: Optional[str] = None  # the OS account acting as `me` (--as)
+    as_name: Optional[str] = None  # --as / --as-key as given: the opened desk checks them again
+    as_key: Optional[str] = None
     name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
     clock: Callable[[], datetime] = _clock
     _opened: Any = None
@@ -138,7 +142,12 @@ class PendingDesk:
 
         try:
             # The opened desk keeps this one's clock (tests and snapshots pin it on the app).
-            desk = open_desk(self.db_url, self.policies_path, self.me.username, clock=lambda: self.clock())
+            # The identity is resolved again, by the same rules, for the desk that does the work.
+            acting = self.as_name is not None or self.as_key is not None
+            desk = open_desk(self.db_url, self.policies_path, None if acting else self.me.username,
+                             clock=lambda: self.clock(), as_name=self.as_name, as_key=self.as_key)
+            if desk.me.username != self.me.username:
+                raise DeskError(f"the desk opened as {desk.me.username}, not {self.me.username}: open it again")
             calendar = getattr(desk.policies, "calendar", None)
             is_working_day = getattr(calendar, "is_working_day", None)
             queue = Queue(desk.engine, now=desk.now, me=desk.me.username,
@@ -183,7 +192,8 @@ def _warm(queue: Any) -> None:
         log.exception("warming the queue failed")
 
 
-def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening":
+def start(db_option: Optional[str], policies_option: Optional[str], *, as_name: Optional[str] = None,
+          as_key: Optional[str] = None) -> "Opening":
     """Begin reading the first screen in a thread; `Opening.result()` says whether the quick way worked.
 
     A SQLite file others may read is said on stderr now (seen when the desk closes) and kept in
@@ -191,7 +201,7 @@ def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening"
     """
     from deskapp.store.dbfile import sqlite_path, warn_once
 
-    opening = Opening(db_option, policies_option)
+    opening = Opening(db_option, policies_option, as_name=as_name, as_key=as_key)
     opening.file_warning = warn_once(sqlite_path(opening.db_url))
     return opening
 
@@ -199,10 +209,12 @@ def start(db_option: Optional[str], policies_option: Optional[str]) -> "Opening"
 class Opening:
     """The quick read of the first screen, running in a thread while the caller imports the UI."""
 
-    def __init__(self, db_option: Optional[str], policies_option: Optional[str]) -> None:
+    def __init__(self, db_option: Optional[str], policies_option: Optional[str], *,
+                 as_name: Optional[str] = None, as_key: Optional[str] = None) -> None:
         self.db_url = config.db_url(db_option)
         self.policies_option = policies_option
-        self.username = config.current_username()
+        self.username = config.os_username()
+        self.as_name, self.as_key = as_name, as_key
         self._page: Any = None
         self.file_warning: Optional[str] = None  # set by start()
         self._thread: Optional[threading.Thread] = None
@@ -215,7 +227,7 @@ class Opening:
         try:
             from deskapp.store.first_page import read_first_page
 
-            self._page = read_first_page(self.db_url, self.username)
+            self._page = read_first_page(self.db_url, self.username, as_name=self.as_name, as_key=self.as_key)
         except Exception:  # noqa: BLE001 - the careful way will explain whatever went wrong
             log.exception("quick read of the first screen failed")
             self._page = None
@@ -233,17 +245,19 @@ class Opening:
             return None
         from deskapp.store.first_page import FirstPageQueue
 
-        pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option)
+        pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option,
+                              via=page.via, as_name=self.as_name, as_key=self.as_key)
         # Rows beyond the first page come from the opened desk's own queue (waiting for it).
         pending.queue = FirstPageQueue(page, lambda: pending.wait().queue_for_first_page, pending.now)
         return pending
 
 
-def open_carefully(db_option: Optional[str], policies_option: Optional[str]) -> Any:
+def open_carefully(db_option: Optional[str], policies_option: Optional[str], *, as_name: Optional[str] = None,
+                   as_key: Optional[str] = None) -> Any:
     """`open_desk` with every check before the screen opens; notes a rules file that passed."""
     from deskapp.actions.desk import open_desk
 
-    desk = open_desk(db_option, policies_option, None)
+    desk = open_desk(db_option, policies_option, None, as_name=as_name, as_key=as_key)
     if getattr(desk, "trial_rules", None) is None:
         remember_policies(desk.policy_hash)
     return desk

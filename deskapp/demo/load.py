@@ -143,11 +143,15 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     if cases > 10_000_000:
         raise DeskError(f"--cases {cases} is more than the demo supports (10,000,000)")
     today = today or date.today()
-    me = me or os_username()
+    if me is None:
+        from deskapp.config import os_username
+
+        me = os_username()
     try:
         check_username(me)
     except DeskError as exc:
-        raise DeskError(f"cannot add you as a demo handler: {exc}") from exc
+        raise DeskError(f"cannot add you as a demo handler: {exc} (your OS account's name is not a login "
+                        "name deskapp accepts)") from exc
 
     from deskapp.config import policies_path
     from deskapp.policy import load_policies

@@ -11,9 +11,9 @@ The queries run in a thread and sqlite3 lets go of the GIL while they run, so
 they cost no time while the main thread imports Textual.
 
 It is only a fast path: anything unusual (not a plain SQLite file, an old
-schema, an unknown or inactive handler, a missing index, any error) answers
-None and the desk opens the slow, careful way, which explains the problem in
-one line. FirstPageQueue then stands in for the real Queue until the desk has
+schema, an unknown or inactive handler, an --as the rules refuse, a missing
+index, any error) answers None and the desk opens the slow, careful way, which
+explains the problem in one line (and audits a refusal). FirstPageQueue then stands in for the real Queue until the desk has
 opened, serving the first rows it already has and waiting for the real queue
 for anything else.
 """
@@ -53,6 +53,7 @@ class FirstPage:
     rows: tuple[QueueRow, ...]
     path: Optional[Path] = None  # the SQLite file, for reading the queue's end (read_last_rows)
     policy_sha256: Optional[str] = None  # the published pack in force (deskapp.actions.opening checks it was seen)
+    via: Optional[str] = None  # the OS account acting as `me` (--as), as deskapp.actions.identity says
 
 
 def sqlite_file(url: str) -> Optional[Path]:
@@ -73,8 +74,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0, check_same_thread=False)
 
 
-def read_first_page(url: str, username: str, rows: int = PAGE_SIZE) -> Optional[FirstPage]:
-    """The first page of the usual queue, or None if this database should be opened the careful way."""
+def read_first_page(url: str, username: str, rows: int = PAGE_SIZE, *, as_name: Optional[str] = None,
+                    as_key: Optional[str] = None) -> Optional[FirstPage]:
+    """The first page of the usual queue, or None if this database should be opened the careful way.
+
+    `username` is the OS account; `as_name` / `as_key` are `--as` / `--as-key`,
+    allowed here exactly when deskapp.actions.identity allows them (anything
+    it would refuse answers None, and the careful way refuses and audits it).
+    """
     path = sqlite_file(url)
     head = quick_head()
     if path is None or head is None:
@@ -84,14 +91,14 @@ def read_first_page(url: str, username: str, rows: int = PAGE_SIZE) -> Optional[
     except sqlite3.Error:
         return None
     try:
-        page = _read(conn, head, username, rows)
+        page = _read(conn, head, username, rows, as_name, as_key)
         rules = None if page is None else _rules_in_force(conn)
     except (sqlite3.Error, ValueError, TypeError):
         return None
     finally:
         conn.close()
     return None if page is None else FirstPage(me=page.me, total=page.total, rows=page.rows, path=path,
-                                               policy_sha256=rules)
+                                               policy_sha256=rules, via=page.via)
 
 
 def _rules_in_force(conn: sqlite3.Connection) -> Optional[str]:
@@ -121,16 +128,48 @@ def read_last_rows(path: Path, rows: int) -> tuple[QueueRow, ...]:
         conn.close()
 
 
-def _read(conn: sqlite3.Connection, head: str, username: str, limit: int) -> Optional[FirstPage]:
+def _handler(conn: sqlite3.Connection, username: str) -> Optional[tuple]:
+    found = conn.execute("SELECT id, username, display_name, role, active FROM handlers WHERE username = ?",
+                         (username,)).fetchall()
+    return found[0] if len(found) == 1 else None
+
+
+def desk_identity(conn: sqlite3.Connection, os_user: str, as_name: Optional[str] = None,
+                  as_key: Optional[str] = None) -> Optional[tuple[HandlerView, Optional[str]]]:
+    """(handler at the desk, via) by deskapp.actions.identity's rules, or None for anything it would refuse."""
+    settings = dict(conn.execute("SELECT key, value FROM desk_settings WHERE key IN ('demo', 'service_account')"))
+    service = settings.get("service_account")
+    if as_name is not None and as_key is not None:
+        return None
+    via = None
+    if as_key is not None:
+        if service is None or service != os_user:
+            return None
+        username = as_key
+    elif as_name is not None and as_name != os_user:
+        me = _handler(conn, os_user)
+        admin = me is not None and bool(me[4]) and me[3] == "admin"
+        if not (admin or settings.get("demo") == "1" or (service is not None and service == os_user)):
+            return None
+        username, via = as_name, os_user
+    else:
+        username = os_user
+    found = _handler(conn, username)
+    if found is None or not found[4]:
+        return None
+    hid, name, display_name, role, _active = found
+    return HandlerView(id=hid, username=name, display_name=display_name, role=role), via
+
+
+def _read(conn: sqlite3.Connection, head: str, username: str, limit: int, as_name: Optional[str] = None,
+          as_key: Optional[str] = None) -> Optional[FirstPage]:
     versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     if versions != [(head,)]:
         return None
-    found = conn.execute("SELECT id, username, display_name, role, active FROM handlers WHERE username = ?",
-                         (username,)).fetchall()
-    if len(found) != 1 or not found[0][4]:
+    who = desk_identity(conn, username, as_name, as_key)
+    if who is None:
         return None
-    hid, name, display_name, role, _active = found[0]
-    me = HandlerView(id=hid, username=name, display_name=display_name, role=role)
+    me, via = who
     where = _OPEN_CASES
     total = conn.execute(f"SELECT count(*) {where}").fetchone()[0]
     raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NOT NULL ORDER BY due_at, id LIMIT ?",
@@ -138,7 +177,7 @@ def _read(conn: sqlite3.Connection, head: str, username: str, limit: int) -> Opt
     if len(raw) < limit:
         raw += conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id LIMIT ?",
                             (limit - len(raw),)).fetchall()
-    return FirstPage(me=me, total=int(total), rows=_queue_rows(conn, raw))
+    return FirstPage(me=me, total=int(total), rows=_queue_rows(conn, raw), via=via)
 
 
 def _queue_rows(conn: sqlite3.Connection, raw: list) -> tuple[QueueRow, ...]:

@@ -1,8 +1,9 @@
-"""The people who work the desk.
+"""The people who work the desk, and their SSH keys: storage only.
 
-Handlers are OS users: the desk knows who is sitting at it from the login
-name, so a handler's `username` must look like one, and a role decides who may
-approve blocked actions (supervisor) or manage the desk (admin).
+Handlers are OS users (or reach the service account with their own SSH key),
+so a handler's `username` must look like a login name; a role decides who may
+approve blocked actions (supervisor) or manage the desk (admin). Who may
+change any of this, and the audit of it, is deskapp.actions.users.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import select
 
 from deskapp.errors import DeskError
 from deskapp.store.engine import session_scope
-from deskapp.store.models import Handler
+from deskapp.store.models import Handler, HandlerKey
 from deskapp.vocab import HANDLER_ROLES
 
 # Like a POSIX login name: starts with a letter or _, then letters, digits, _ . -
@@ -57,47 +58,41 @@ def _os_display_name(username: str) -> str | None:
 
 
 def add_handler(engine: Engine, username: str, role: str = "handler", display_name: str | None = None) -> Handler:
-    """Register a handler. Duplicate usernames, unknown roles and odd names are a DeskError."""
-    check_username(username)
-    check_role(role)
-    try:
-        with session_scope(engine) as session:
-            handler = _new_handler(session, username, role, display_name)
-    except IntegrityError as exc:  # another desk added the same name just now
-        raise DeskError(f"handler {username!r} already exists") from exc
-    return handler
+    """Register a handler: storage only, no role check and no audit event (tests and fixtures).
 
-
-def add_handler_as(engine: Engine, actor: str, username: str, role: str = "handler",
-                   display_name: str | None = None) -> Handler:
-    """`deskapp users add`, run by `actor` (the OS login or DESKAPP_USER): add a handler if they may.
-
-    The rule: while the database has no active admin - a new desk being set up -
-    anyone who can open it may add handlers (that is how the first admin gets
-    there); from then on only an active admin may. The check and the insert are
-    one transaction holding the write lock, so two people setting up a desk at
-    once cannot both slip through. DeskError (one line) when refused.
+    People add handlers through deskapp.actions.users.add (admin-only, audited).
+    Duplicate usernames, unknown roles and odd names are a DeskError.
     """
     check_username(username)
     check_role(role)
     try:
         with session_scope(engine) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("LOCK TABLE handlers IN SHARE ROW EXCLUSIVE MODE"))
-            else:
-                session.execute(text("DELETE FROM handlers WHERE 0"))  # takes SQLite's write lock now
-            admins = session.exec(select(Handler.username).where(Handler.role == "admin",
-                                                                 Handler.active == True)).all()  # noqa: E712
-            if admins and actor not in admins:
-                me = session.exec(select(Handler).where(Handler.username == actor)).first()
-                who = (f"{actor} is not a deskapp handler" if me is None
-                       else f"{actor}'s account is inactive" if not me.active else f"{actor} is a {me.role}")
-                raise DeskError(f"only an admin can add handlers and {who}: ask an admin "
-                                f"({', '.join(sorted(admins)[:3])}) to run it, as themselves")
             handler = _new_handler(session, username, role, display_name)
     except IntegrityError as exc:  # another desk added the same name just now
         raise DeskError(f"handler {username!r} already exists") from exc
     return handler
+
+
+def lock(session) -> None:
+    """Take the write lock on handlers now, so a check and the change after it cannot interleave with another."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE handlers IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        session.execute(text("DELETE FROM handlers WHERE 0"))  # takes SQLite's write lock now
+
+
+def active_admins(session) -> list[str]:
+    return sorted(session.exec(select(Handler.username).where(Handler.role == "admin",
+                                                              Handler.active == True)).all())  # noqa: E712
+
+
+def by_username(session, username: str) -> Handler | None:
+    return session.exec(select(Handler).where(Handler.username == username)).first()
+
+
+def new_handler(session, username: str, role: str, display_name: str | None) -> Handler:
+    """Insert a handler row in the caller's transaction (username and role already checked)."""
+    return _new_handler(session, username, role, display_name)
 
 
 def _new_handler(session, username: str, role: str, display_name: str | None) -> Handler:
@@ -130,3 +125,41 @@ def list_handlers(engine: Engine, include_inactive: bool = True) -> list[Handler
         if not include_inactive:
             query = query.where(Handler.active == True)  # noqa: E712 (SQL expression)
         return list(session.exec(query).all())
+
+
+# --------------------------------------------------------------------------- SSH keys
+
+
+def add_key(session, handler: Handler, key_type: str, key_data: str, comment: str | None, fingerprint: str,
+            added_by: str, at) -> HandlerKey:
+    row = HandlerKey(handler_id=handler.id, key_type=key_type, key_data=key_data, comment=comment,
+                     fingerprint=fingerprint, added_by=added_by, added_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def key_by_fingerprint(session, fingerprint: str) -> HandlerKey | None:
+    return session.exec(select(HandlerKey).where(HandlerKey.fingerprint == fingerprint)).first()
+
+
+def keys_of(session, handler_id: int) -> list[HandlerKey]:
+    return list(session.exec(select(HandlerKey).where(HandlerKey.handler_id == handler_id)
+                             .order_by(HandlerKey.id)).all())
+
+
+def key_counts(session) -> dict[int, int]:
+    """handler id -> how many keys they have."""
+    counts: dict[int, int] = {}
+    for handler_id in session.exec(select(HandlerKey.handler_id)).all():
+        counts[handler_id] = counts.get(handler_id, 0) + 1
+    return counts
+
+
+def active_keys(session) -> list[tuple[str, str, str]]:
+    """(username, key type, key data) of every active handler's keys, by username then key: authorized_keys."""
+    query = (select(Handler.username, HandlerKey.key_type, HandlerKey.key_data)
+             .join(HandlerKey, HandlerKey.handler_id == Handler.id)
+             .where(Handler.active == True)  # noqa: E712 (SQL expression)
+             .order_by(Handler.username, HandlerKey.id))
+    return [tuple(row) for row in session.exec(query).all()]

@@ -99,7 +99,8 @@ def run_verify(args: argparse.Namespace) -> int:
 def _desk(args: argparse.Namespace):
     from deskapp.actions import open_desk
 
-    return open_desk(existing_db(getattr(args, "db", None)), getattr(args, "policies", None), None)
+    return open_desk(existing_db(getattr(args, "db", None)), getattr(args, "policies", None), None,
+                     as_name=getattr(args, "as_name", None))
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """`deskapp` with no subcommand: open the desk.
 
-Everything that can fail (database, schema, rules file, unknown handler, unknown
-theme) is checked before the app takes over the terminal, so a problem is one
-line on stderr with exit code 2 and the terminal is never left in a bad state.
+Everything that can fail (database, schema, rules file, unknown or inactive
+handler, an --as/--as-key the rules refuse, unknown theme) is checked before
+the app takes over the terminal, so a problem is one line on stderr with exit
+code 2 and the terminal is never left in a bad state.
 """
 
 from __future__ import annotations
@@ -19,12 +20,25 @@ if TYPE_CHECKING:
 
 
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
-    parser.add_argument("--theme", metavar="NAME", default=None,
+    import argparse
+
+    _desk_options(parser, default=None)
+    parser.set_defaults(func=run_desk)
+    desk = sub.add_parser("desk", parents=[common], help="open the desk (what plain `deskapp` does)",
+                          description="Open the desk. On a shared host each handler's SSH key runs "
+                                      "`deskapp desk --as-key NAME` on the service account (a forced command).")
+    _desk_options(desk, default=argparse.SUPPRESS)  # the top level's values stand unless given here
+    desk.add_argument("--as-key", dest="as_key", metavar="NAME", default=None,
+                      help="the handler whose SSH key sshd matched: for the desk's service account only")
+    desk.set_defaults(func=run_desk)
+
+
+def _desk_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--theme", metavar="NAME", default=default,
                         help="colour theme for this session (desk-dark, desk-light, desk-high-contrast, "
                              "desk-16, or one from $DESKAPP_THEMES); the saved choice otherwise")
-    parser.add_argument("--no-mouse", action="store_true",
+    parser.add_argument("--no-mouse", action="store_true", default=default if default is not None else False,
                         help="do not capture the mouse (lets the terminal select and paste text)")
-    parser.set_defaults(func=run_desk)
 
 
 def run_desk(args: argparse.Namespace) -> int:
@@ -58,12 +72,13 @@ def _run_desk(args: argparse.Namespace) -> int:
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # The quick way: the first screen is read with plain sqlite3 in a thread while Textual
     # imports; the rest of the desk opens behind it (deskapp.actions.opening explains the order).
-    opening = start_opening(args.db, args.policies)
+    who = {"as_name": getattr(args, "as_name", None), "as_key": getattr(args, "as_key", None)}
+    opening = start_opening(args.db, args.policies, **who)
     from deskapp.tui.app import DeskApp
 
     desk = opening.result()
     if desk is None:
-        desk = open_carefully(args.db, args.policies)
+        desk = open_carefully(args.db, args.policies, **who)
     try:
         app = DeskApp(desk, theme=theme)
         if opening.file_warning:

@@ -47,9 +47,10 @@ _option_value = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), mi
 
 @settings(max_examples=300, deadline=None)
 @given(words=st.lists(st.one_of(
-    st.sampled_from(["--db", "--policies", "--theme", "--no-mouse", "--", "-", "--d", "--the", "demo", "x"]),
-    st.builds(lambda name, value: f"{name}={value}", st.sampled_from(["--db", "--policies", "--theme"]),
-              _option_value),
+    st.sampled_from(["--db", "--policies", "--theme", "--no-mouse", "--", "-", "--d", "--the", "demo", "x",
+                     "--as", "--as-key", "desk", "sam"]),
+    st.builds(lambda name, value: f"{name}={value}",
+              st.sampled_from(["--db", "--policies", "--theme", "--as", "--as-key"]), _option_value),
     _option_value), max_size=6))
 def test_the_quick_parser_reads_exactly_what_argparse_reads(words):
     """Whatever it accepts, the full parser reads the same way; what it cannot be sure of, it hands on."""
@@ -57,9 +58,28 @@ def test_the_quick_parser_reads_exactly_what_argparse_reads(words):
     if quick is None:
         return
     full = cli.build_parser().parse_args(words)
-    assert getattr(full, "command", None) is None
-    for name in ("db", "theme", "no_mouse", "policies"):
+    assert getattr(full, "command", None) in (None, "desk")
+    assert full.func is quick.func
+    for name in ("db", "theme", "no_mouse", "policies", "as_name", "as_key"):
         assert getattr(quick, name) == getattr(full, name, None), (name, words)
+
+
+@pytest.mark.parametrize("argv, as_name, as_key", [
+    (["--as", "sam"], "sam", None),
+    (["--as=sam", "--db", "u"], "sam", None),
+    (["desk", "--as-key", "sam"], None, "sam"),
+    (["desk", "--as-key=sam", "--no-mouse"], None, "sam"),
+])
+def test_the_quick_parser_reads_who(argv, as_name, as_key):
+    quick = cli._desk_only(argv)
+    assert quick is not None and (quick.as_name, quick.as_key) == (as_name, as_key)
+    full = cli.build_parser().parse_args(argv)
+    assert (getattr(full, "as_name", None), getattr(full, "as_key", None)) == (as_name, as_key)
+
+
+@pytest.mark.parametrize("argv", [["--as-key", "sam"], ["--as", "x", "desk"], ["desk", "desk"]])
+def test_who_the_quick_parser_leaves_to_argparse(argv):
+    assert cli._desk_only(argv) is None
 
 
 def test_plain_deskapp_imports_no_subcommand_and_no_orm_before_the_screen():

@@ -70,7 +70,7 @@ def test_init_demo_users_on_both_engines(db_url):
 
     me = os_username()  # the demo adds the OS account running it, whatever the environment says
     code, out, err = run("demo", "--cases", "25", "--today", "2026-03-10", "--db", db_url,
-                         env={"DESKAPP_USER": "tester"})
+                         env={"DESKAPP_USER": "tester"})  # ignored: the OS account is who runs it
     assert code == 0, err
     assert "loaded 33 cases" in out and " s" in out.splitlines()[-1]
     assert f"added handlers: {me}, sam, jo, priya, admin" in out
@@ -87,11 +87,13 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, err = run("audit", "verify", "--db", db_url)
     assert code == 0 and "66 events checked" in out, (out, err)  # the demo's 65 and the refusal
 
-    as_admin = {"DESKAPP_USER": "admin"}  # the demo made an admin: from now on only an admin adds handlers
-    code, out, err = run("users", "add", "lee", "--role", "supervisor", "--name", "Lee Price", "--db", db_url,
-                         env=as_admin)
+    # The demo made an admin: from now on only an admin adds handlers (on a demo desk, `--as admin`).
+    code, out, err = run("users", "add", "lee", "--db", db_url)
+    assert_one_line_error(code, out, err, f"only an admin can add handlers and {me} is a handler")
+    code, out, err = run("--as", "admin", "users", "add", "lee", "--role", "supervisor", "--name", "Lee Price",
+                         "--db", db_url)
     assert code == 0 and "added lee (Lee Price) as supervisor" in out, err
-    code, out, err = run("users", "add", "lee", "--db", db_url, env=as_admin)
+    code, out, err = run("--as", "admin", "users", "add", "lee", "--db", db_url)
     assert_one_line_error(code, out, err, "already exists")
     code, out, err = run("users", "list", "--db", db_url)
     assert code == 0
@@ -101,7 +103,7 @@ def test_init_demo_users_on_both_engines(db_url):
 
 def test_demo_initialises_a_new_database(tmp_path):
     url = f"sqlite:///{tmp_path}/fresh/desk.db"
-    code, out, err = run("demo", "--cases", "5", "--db", url, env={"DESKAPP_USER": "tester"})
+    code, out, err = run("demo", "--cases", "5", "--db", url)
     assert code == 0, err
     assert out.splitlines()[0].startswith("initialised sqlite:///")
     assert (tmp_path / "fresh" / "desk.db").is_file()
@@ -162,7 +164,7 @@ def initialised(tmp_path, capsys):
     ["demo", "--cases", "many"],
     ["demo", "--today", "10/03/2026"],
     ["demo", "--seed", "x"],
-    ["users", "add", "bob", "--role", "boss"],
+    ["users", "key", "add", "bob"],
 ])
 def test_argument_errors_exit_2(initialised, args, capsys):
     with pytest.raises(SystemExit) as caught:
@@ -179,8 +181,13 @@ def test_bad_username_exit_2(initialised, name, capsys):
     assert err.count("\n") == 1 and err.startswith("deskapp: username")
 
 
-def test_cases_accepts_separators(initialised, capsys, monkeypatch):
-    monkeypatch.setenv("DESKAPP_USER", "tester")
+def test_unknown_role_is_one_line(initialised, capsys):
+    assert main(["users", "add", "bob", "--role", "boss", "--db", initialised]) == 2
+    err = capsys.readouterr().err
+    assert err == "deskapp: role 'boss' is not one of: handler, supervisor, admin\n"
+
+
+def test_cases_accepts_separators(initialised, capsys):
     assert main(["demo", "--cases", "1_000", "--db", initialised]) == 0
     assert "1,008 cases" in capsys.readouterr().out
 

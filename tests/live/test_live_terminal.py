@@ -3,6 +3,7 @@ closes the desk cleanly (no orphan processes, no traceback, its presence row rem
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -27,7 +28,7 @@ BODY = "Dear Ada, the roofer will call on Friday morning between 9 and 12."
 
 
 @pytest.fixture
-def desk_env(tmp_path):
+def desk_env(tmp_path, desk_setting):
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed: the terminal tests drive the real deskapp command in tmux")
     command = deskapp_command()
@@ -35,12 +36,12 @@ def desk_env(tmp_path):
         pytest.skip("the deskapp command is not installed (pip install -e .)")
     db = tmp_path / "desk.db"
     make_desk_db(f"sqlite:///{db}")
+    desk_setting(f"sqlite:///{db}", "demo", "1")  # a test desk: it may be opened `--as sam`
     marker = f"live-{uuid.uuid4().hex[:10]}"
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "DESKAPP_DB": f"sqlite:///{db}",
-        "DESKAPP_USER": "sam",
         "DESKAPP_DESK": marker,  # also how the test finds every process this desk left behind
         "DESKAPP_LOG": str(tmp_path / "desk.log"),
         "DESKAPP_CONFIG_DIR": str(tmp_path / "config"),
@@ -49,6 +50,8 @@ def desk_env(tmp_path):
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }
+    if os.environ.get("PYTHONPATH"):  # the deskapp under test (a worktree), not whichever is installed
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     terms: list[Term] = []
 
     def term(name: str) -> Term:
@@ -92,7 +95,7 @@ def type_message(term: Term) -> None:
 
 def restored_and_kept(term: Term, command: str, db) -> None:
     """A new desk on the same case says a draft waits, and the message form brings it back."""
-    term.start([command])
+    term.start([command, "--as", "sam"])
     open_case(term, "C-1002")
     term.wait_for("unsent message draft", timeout=10)
     term.keys("m")
@@ -111,7 +114,7 @@ def restored_and_kept(term: Term, command: str, db) -> None:
 def test_message_draft_is_saved_within_2s_and_survives_kill_9(desk_env, record_property):
     command, db, _marker, term, _tmp = desk_env
     first = term("first")
-    first.start([command])
+    first.start([command, "--as", "sam"])
     open_case(first, "C-1002")
     type_message(first)
     saved, took = poll_until(lambda: sqlite_value(db, "SELECT body FROM drafts WHERE kind = 'message'") == BODY,
@@ -132,7 +135,7 @@ def test_message_draft_survives_a_dropped_link_at_once(desk_env, forward_hup):
     """The link drops right after the last keystroke, before the autosave's pause is over."""
     command, db, _marker, term, _tmp = desk_env
     first = term("first")
-    first.start([command], forward_hup=forward_hup)
+    first.start([command, "--as", "sam"], forward_hup=forward_hup)
     open_case(first, "C-1002")
     type_message(first)
     first.wait_for(BODY[:30])  # on screen, but not yet saved by the timer
@@ -149,7 +152,7 @@ def test_message_draft_survives_a_dropped_link_at_once(desk_env, forward_hup):
 def test_hang_up_closes_the_desk_cleanly(desk_env, forward_hup):
     command, db, marker, term, tmp = desk_env
     desk = term("hup")
-    desk.start([command], forward_hup=forward_hup)
+    desk.start([command, "--as", "sam"], forward_hup=forward_hup)
     open_case(desk, "C-1002")
     case_id = sqlite_value(db, "SELECT id FROM cases WHERE ref = 'C-1002'")
     seen, _ = poll_until(lambda: sqlite_value(db, "SELECT count(*) FROM presence WHERE case_id = ?", (case_id,)),

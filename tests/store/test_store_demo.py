@@ -305,7 +305,7 @@ def test_failed_load_writes_nothing(engine, monkeypatch):
 def test_bad_arguments(engine):
     with pytest.raises(DeskError):
         fill_demo(engine, cases=-1)
-    with pytest.raises(DeskError, match="cannot add you as a demo handler"):
+    with pytest.raises(DeskError, match="cannot add you as a demo handler: username 'not a login'"):
         fill_demo(engine, cases=1, me="not a login")
 
 

@@ -1,4 +1,4 @@
-"""Handlers: login-like usernames, known roles, no duplicates."""
+"""Handlers in storage: login-like usernames, known roles, no duplicates (who may: tests/actions/test_users.py)."""
 
 from __future__ import annotations
 
@@ -54,49 +54,3 @@ def test_display_name_tidied_and_checked(engine):
 
 def test_display_name_defaults_to_os_name_or_username(engine):
     assert add_handler(engine, "zz_not_an_os_user").display_name == "zz_not_an_os_user"
-
-
-# --------------------------------------------------------------------------- who may add handlers
-
-
-def test_anyone_may_add_handlers_until_there_is_an_admin(engine):
-    from deskapp.store.handlers import add_handler_as
-
-    assert add_handler_as(engine, "whoever", "sam").role == "handler"  # setting up: no admin yet
-    assert add_handler_as(engine, "sam", "kim", role="admin").role == "admin"
-    with pytest.raises(DeskError, match=r"^only an admin can add handlers and sam is a handler: ask an admin \(kim\)"):
-        add_handler_as(engine, "sam", "jo")
-    with pytest.raises(DeskError, match="whoever is not a deskapp handler"):
-        add_handler_as(engine, "whoever", "jo")
-    assert add_handler_as(engine, "kim", "jo", role="supervisor").role == "supervisor"
-    with pytest.raises(DeskError, match="already exists"):
-        add_handler_as(engine, "kim", "jo")
-    assert [h.username for h in list_handlers(engine)] == ["jo", "kim", "sam"]
-
-
-def test_an_inactive_admin_cannot_add_handlers(engine):
-    from sqlmodel import Session
-
-    from deskapp.store.handlers import add_handler_as
-    from deskapp.store.models import Handler
-
-    add_handler(engine, "kim", "admin")
-    add_handler(engine, "ann", "admin")
-    with Session(engine) as session, session.begin():
-        session.exec(sm_select(Handler).where(Handler.username == "ann")).one().active = False
-    with pytest.raises(DeskError, match="ann's account is inactive"):
-        add_handler_as(engine, "ann", "jo")
-    assert get_handler(engine, "jo") is None
-
-
-def test_users_add_command_refuses_a_non_admin_in_one_line(engine, db_url, monkeypatch, capsys):
-    from deskapp.cli import main
-
-    add_handler(engine, "kim", "admin")
-    monkeypatch.setenv("DESKAPP_USER", "sam")
-    assert main(["users", "add", "jo", "--db", db_url]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("deskapp: only an admin can add handlers and sam is not a deskapp")
-    monkeypatch.setenv("DESKAPP_USER", "kim")
-    assert main(["users", "add", "jo", "--db", db_url]) == 0
-    assert "added jo" in capsys.readouterr().out

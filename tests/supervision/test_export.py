@@ -16,6 +16,8 @@ from deskapp.store.models import AuditEvent
 from deskapp.supervision.render import fenced, inert, md
 from deskapp.supervision.verify import verify
 
+from desk_support import set_desk_setting
+
 from .conftest import run_cli
 
 HOSTILE = '<script>alert("x")</script> "><img src=x onerror=alert(1)> [@click=app.quit]q[/] \x1b[2J\x07 ``` *b* \u202eevil'
@@ -57,8 +59,8 @@ def full_story(team):
 
 
 def export(capsys, db_url, ref, *extra, user="priya", monkeypatch=None):
-    monkeypatch.setenv("DESKAPP_USER", user)
-    return run_cli("export", ref, "--db", db_url, *extra, capsys=capsys)
+    set_desk_setting(db_url, "demo", "1")  # a test desk: `--as` picks the team member
+    return run_cli("--as", user, "export", ref, "--db", db_url, *extra, capsys=capsys)
 
 
 def test_markdown_case_file_has_what_an_ombudsman_asks_for(full_story, db_url, capsys, monkeypatch):

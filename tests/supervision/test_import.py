@@ -14,6 +14,8 @@ from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Party
 from deskapp.store.refs import next_case_refs
 from deskapp.supervision.verify import verify
 
+from desk_support import set_desk_setting
+
 from .conftest import run_cli
 
 CSV = """external_ref,kind,title,received_at,category,status,priority,vulnerable,acknowledged_at,assigned_to,\
@@ -54,8 +56,8 @@ def counts(engine) -> tuple[int, ...]:
 
 
 def do_import(capsys, monkeypatch, db_url, path, *extra, user="ada"):
-    monkeypatch.setenv("DESKAPP_USER", user)
-    return run_cli("import", str(path), "--db", db_url, *extra, capsys=capsys)
+    set_desk_setting(db_url, "demo", "1")  # a test desk: `--as` picks the team member
+    return run_cli("--as", user, "import", str(path), "--db", db_url, *extra, capsys=capsys)
 
 
 def write(tmp_path, name, text):

@@ -19,8 +19,10 @@ from deskapp.tui.app import DeskApp
 
 
 @pytest.fixture
-def user(monkeypatch):
-    monkeypatch.setenv("DESKAPP_USER", DEMO_USER)
+def user(demo_url, desk_setting):
+    """The desk is a demo desk, so the tests may open it `--as` the demo's handler (DEMO_USER)."""
+    desk_setting(demo_url, "demo", "1")
+    return DEMO_USER
 
 
 def _in_force(url: str) -> str:
@@ -48,10 +50,10 @@ def _publish(url: str, text: str) -> None:
 
 
 def test_a_published_pack_is_trusted_only_after_it_passed(demo_url, user, tmp_path):
-    assert opening.start(demo_url, None).result() is None, "never checked by this deskapp: the careful way"
-    desk = opening.open_carefully(demo_url, None)
+    assert opening.start(demo_url, None, as_name=DEMO_USER).result() is None, "never checked by this deskapp: the careful way"
+    desk = opening.open_carefully(demo_url, None, as_name=DEMO_USER)
     desk.close()
-    pending = opening.start(demo_url, None).result()
+    pending = opening.start(demo_url, None, as_name=DEMO_USER).result()
     assert pending is not None and pending.me.username == DEMO_USER
     assert pending.queue.count() > 0
     opened = pending.wait(timeout=60)
@@ -59,10 +61,10 @@ def test_a_published_pack_is_trusted_only_after_it_passed(demo_url, user, tmp_pa
     assert opened.policy_hash == _in_force(demo_url)
     pending.close()
     _publish(demo_url, opening.config.policies_path(None).read_text(encoding="utf-8") + "\n# edited\n")
-    assert opening.start(demo_url, None).result() is None, "a newly published pack: checked again"
+    assert opening.start(demo_url, None, as_name=DEMO_USER).result() is None, "a newly published pack: checked again"
     trial = tmp_path / "trial.yaml"
     trial.write_text("version: 1\nrules: []\n", encoding="utf-8")
-    assert opening.start(demo_url, str(trial)).result() is None, "a trial pack is always checked first"
+    assert opening.start(demo_url, str(trial), as_name=DEMO_USER).result() is None, "a trial pack is always checked first"
 
 
 def test_the_note_of_a_checked_pack_holds_its_whole_key():
@@ -93,7 +95,7 @@ def test_a_trusted_pack_that_fails_after_all_still_stops_the_desk(demo_url, user
         conn.execute("INSERT INTO policy_packs (version, sha256, text, source, published_by, published_at) "
                      "VALUES (2, ?, ?, 'old.yaml', 'admin', '2026-03-09 09:00:00')", (sha, broken))
     opening.remember_policies(sha)
-    pending = opening.start(demo_url, None).result()
+    pending = opening.start(demo_url, None, as_name=DEMO_USER).result()
     assert pending is not None
     with pytest.raises(DeskError) as caught:
         pending.wait(timeout=60)
@@ -114,7 +116,7 @@ def _held_back(monkeypatch, demo_url):
 
     monkeypatch.setattr(desk_module, "open_desk", slow_open)
     opening.remember_policies(_in_force(demo_url))
-    pending = opening.start(demo_url, None).result()
+    pending = opening.start(demo_url, None, as_name=DEMO_USER).result()
     assert pending is not None
     pending.clock = fixed_now
     return pending, release
@@ -131,6 +133,7 @@ async def test_queue_shows_before_the_desk_opens_then_the_case_loads(demo_url, u
         assert not app.screen.query(LiveDesk), "live updates need the opened desk"
         assert app.desk_pending, "the queue is on screen while the desk is still opening"
         assert f"{pending.queue.count():,} cases" in screen_text(app)
+        assert f"(handler, via {opening.config.os_username()})" in screen_text(app), "both names, from the start"
         await pilot.press("down")  # keys work on the rows already read
         await pilot.pause(0.3)
         assert app.desk_pending
@@ -149,7 +152,7 @@ async def test_a_desk_that_cannot_open_closes_the_app_with_one_line(demo_url, us
     from deskapp.actions import desk as desk_module
 
     opening.remember_policies(_in_force(demo_url))
-    pending = opening.start(demo_url, None).result()
+    pending = opening.start(demo_url, None, as_name=DEMO_USER).result()
 
     def refuse(*args, **kwargs):
         raise DeskError("database is locked by a backup: try again in a minute")

@@ -147,7 +147,6 @@ def desk_env(tmp_path):
     env = dict(os.environ)
     env.update({
         "DESKAPP_DB": f"sqlite:///{db}",
-        "DESKAPP_USER": "sam",
         "DESKAPP_CONFIG_DIR": str(tmp_path / "config"),
         "DESKAPP_DATA_DIR": str(tmp_path / "data"),
         "DESKAPP_CACHE_DIR": str(tmp_path / "cache"),
@@ -165,7 +164,7 @@ def desk_env(tmp_path):
 def test_log_contact_against_designated_representative_warning(desk_env):
     command, db, env = desk_env
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
-    tmux.start([command], 120, 40)
+    tmux.start([command, "--as", "sam"], 120, 40)
     try:
         tmux.wait_for("C-10")  # the queue is on screen
         # Find the representative case with search.
@@ -237,7 +236,7 @@ def test_sixteen_colour_terminal_and_hangup(desk_env):
     env.pop("COLORTERM", None)
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
     pid_file = db.with_name("desk.pid")
-    tmux.start(["sh", "-c", f'echo $$ > {pid_file}; exec "$0"', command], 80, 24)
+    tmux.start(["sh", "-c", f'echo $$ > {pid_file}; exec "$0" "$@"', command, "--as", "sam"], 80, 24)
     try:
         tmux.wait_for("C-10")
         tmux.keys("2")
@@ -269,7 +268,7 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
     stamps = Path(env["DESKAPP_CACHE_DIR"]) / str(os.geteuid()) / "checked-policies"
     for launch in ("careful", "quick"):
         tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
-        tmux.start([command], 120, 40)
+        tmux.start([command, "--as", "sam"], 120, 40)
         try:
             tmux.wait_for("C-10")
             tmux.keys("/")
@@ -329,7 +328,7 @@ def test_sending_only_style_changes_shows_the_same_cells(desk_env, term, size):
         sockets = Path(env["TMUX_TMPDIR"]) / f"tmux-{mode}"
         sockets.mkdir(exist_ok=True)
         tmux = Tmux(f"desk-{mode}-{uuid.uuid4().hex[:8]}", dict(env, TERM=term, TMUX_TMPDIR=str(sockets), **extra))
-        tmux.start([command], *size)
+        tmux.start([command, "--as", "sam"], *size)
         try:
             tmux.wait_for("C-10")
             for key in ("Down", "Down", "End", "Up", "PageUp", "Tab", "Down", "3", "1", "Down"):
@@ -364,7 +363,7 @@ def test_ctrl_l_puts_right_a_screen_another_program_spoiled(desk_env):
     message, line noise) would stay until those cells change; ctrl+l draws every cell again."""
     command, _db, env = desk_env
     tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
-    tmux.start([command], 100, 30)
+    tmux.start([command, "--as", "sam"], 100, 30)
     try:
         tmux.wait_for("C-10")
         time.sleep(1.0)  # the case and advice panes have loaded
@@ -386,3 +385,20 @@ def test_ctrl_l_puts_right_a_screen_another_program_spoiled(desk_env):
         assert _seen(after) == _seen(before)
     finally:
         tmux.kill()
+
+
+def test_the_forced_command_opens_the_keys_handlers_desk_and_as_shows_both_names(desk_env):
+    """`deskapp desk --as-key sam` (what sshd runs for sam's key) as the desk's service account, the OS
+    account that ran `deskapp init`; `--as priya` on this demo desk shows who is acting for her."""
+    from deskapp.config import os_username
+
+    command, _db, env = desk_env
+    for args, header in ((["desk", "--as-key", "sam"], "Sam Okafor (handler)"),
+                         (["--as", "priya"], f"Priya Natarajan (supervisor, via {os_username()})")):
+        tmux = Tmux(f"desk-{uuid.uuid4().hex[:8]}", env)
+        tmux.start([command, *args], 120, 30)
+        try:
+            assert header in tmux.wait_for(header)
+            tmux.wait_for("C-10")
+        finally:
+            tmux.kill()

@@ -131,7 +131,9 @@ class MainScreen(Screen):
         me = self.desk.me
         clock = self.desk.now if getattr(self.app, "show_clock", True) else None
         database = getattr(self.app, "database_label", None) or display_db(self.desk.db_url)
-        yield DeskHeader(me.display_name or me.username, me.role, self.desk.name, database, clock, id="header",
+        via = getattr(self.desk, "via", None)  # an admin helping this handler (--as): both names show
+        role = f"{me.role}, via {via}" if via else me.role
+        yield DeskHeader(me.display_name or me.username, role, self.desk.name, database, clock, id="header",
                          trial=getattr(self.desk, "trial_rules", None))
         yield Static(Content(""), id="pane-tabs", markup=False)
         with Horizontal(id="panes"):
