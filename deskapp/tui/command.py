@@ -80,6 +80,10 @@ def _run_desk(args: argparse.Namespace) -> int:
     if desk is None:
         desk = open_carefully(args.db, args.policies, **who)
     try:
+        if who["as_key"] is not None and not _on_a_terminal():
+            # sshd's forced command for a client that asked for a command, scp or sftp: say so and end.
+            raise ConfigError("the desk needs a terminal: connect with plain `ssh` (or `ssh -t`); "
+                              "commands, scp and sftp are not available")
         app = DeskApp(desk, theme=theme)
         if opening.file_warning:
             app.notices.append(("warning", opening.file_warning))
@@ -94,3 +98,13 @@ def _run_desk(args: argparse.Namespace) -> int:
         return app.return_code or 0
     finally:
         desk.close()  # a desk still opening closes what it opened
+
+
+def _on_a_terminal() -> bool:
+    """stdin and stdout are a terminal (sshd gave the session a pty)."""
+    import sys
+
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
