@@ -113,6 +113,9 @@ def published(engine):
 
     publish_default(engine, "setup")
     return engine
+
+
+@pytest.fixture
 def desk_setting():
     """set_desk_setting(url, key, value) for tests: mark a desk demo, name its service account."""
     return set_desk_setting

@@ -188,4 +188,4 @@ def test_keys_through_the_command(sqlite_url, cli, tmp_path):
     ok("users", "deactivate", "sam", *db)
     assert keys.read_text() == "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBBBB the-operator\n"
     assert [a for _actor, _via, a, _detail in audit(sqlite_url)] == [
-        "users.add", "users.add", "users.key.add", "users.key.remove", "users.deactivate"]
+        "policy.publish", "users.add", "users.add", "users.key.add", "users.key.remove", "users.deactivate"]
