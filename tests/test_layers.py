@@ -36,3 +36,31 @@ def test_a_forbidden_import_is_caught(tmp_path):
         bad.unlink()
     assert done.returncode != 0
     assert "deskapp.tui._layer_probe_tmp -> deskapp.store.models" in done.stdout
+
+
+def _tui_reaches_the_database(source: str) -> list[str]:
+    """Places in UI code that reach the database themselves: a desk's engine or session."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("engine", "session"):
+            found.append(f"line {node.lineno}: .{node.attr}")
+        if isinstance(node, ast.Constant) and node.value in ("engine", "session"):
+            found.append(f"line {node.lineno}: {node.value!r}")
+    return found
+
+
+def test_the_ui_never_touches_the_desks_engine_or_session():
+    """The UI hands the desk to actions and live; it never opens the database itself."""
+    problems = {}
+    for path in sorted((ROOT / "deskapp" / "tui").rglob("*.py")):
+        found = _tui_reaches_the_database(path.read_text(encoding="utf-8"))
+        if found:
+            problems[str(path.relative_to(ROOT))] = found
+    assert problems == {}
+
+
+def test_the_engine_check_can_fail():
+    assert _tui_reaches_the_database("def f(desk):\n    return desk.engine\n") == ["line 2: .engine"]
+    assert _tui_reaches_the_database("getattr(desk, 'session')()\n") == ["line 1: 'session'"]

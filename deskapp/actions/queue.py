@@ -5,7 +5,20 @@ The UI asks for a desk's queue and for a filtered copy of it; it never builds SQ
 
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from deskapp.store.due import due_soon_until
 from deskapp.store.queue import Queue, query_from_filters
 
-__all__ = ["Queue", "due_soon_until", "query_from_filters"]
+__all__ = ["Queue", "desk_queue", "due_soon_until", "query_from_filters"]
+
+
+def desk_queue(desk: Any) -> Optional[Queue]:
+    """A Queue over the desk's database, sorted and filtered as the handler asks (None: no database)."""
+    engine = getattr(desk, "engine", None)
+    if engine is None:
+        return None
+    calendar = getattr(getattr(desk, "policies", None), "calendar", None)
+    is_working_day = getattr(calendar, "is_working_day", None)
+    return Queue(engine, now=desk.now, me=desk.me.username,
+                 is_working_day=is_working_day if callable(is_working_day) else None)

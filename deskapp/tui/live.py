@@ -77,7 +77,9 @@ class LiveDesk(Widget):
 
     @property
     def enabled(self) -> bool:
-        return getattr(self.desk, "engine", None) is not None and getattr(self.desk, "me", None) is not None
+        from deskapp.live import can_follow
+
+        return can_follow(self.desk) and getattr(self.desk, "me", None) is not None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -91,17 +93,15 @@ class LiveDesk(Widget):
     @work(thread=True, group="live-start", exit_on_error=False)
     def _start(self) -> None:
         """Connect the feed and join presence off the UI thread (both touch the database)."""
-        from deskapp.live.feed import ChangeFeed
-        from deskapp.live.presence import Presence
+        from deskapp.live import follow, join
 
-        me = self.desk.me
         try:
             kwargs = {"interval": self.presence_interval} if self.presence_interval else {}
-            presence = Presence(self.desk.engine, me.id, me.username, getattr(self.desk, "name", ""), **kwargs)
+            presence = join(self.desk, **kwargs)
             presence.start()
             self.presence = presence
             feed_kwargs = {"interval": self.feed_interval} if self.feed_interval else {}
-            feed = ChangeFeed(self.desk.engine, **feed_kwargs)
+            feed = follow(self.desk, **feed_kwargs)
             feed.start(lambda changes: self.post_message(ChangesArrived(changes)))
             self.feed = feed
         except Exception as exc:  # noqa: BLE001 - live updates are a help, not a reason to stop the desk

@@ -37,17 +37,9 @@ def base_queue(desk: Any) -> Optional[Any]:
     queue = getattr(desk, "queue", None)
     if queue is not None:
         return queue
-    engine = getattr(desk, "engine", None)
-    if engine is None:
-        return None
-    try:
-        from deskapp.actions.queue import Queue
-    except ImportError:
-        return None
-    calendar = getattr(getattr(desk, "policies", None), "calendar", None)
-    is_working_day = getattr(calendar, "is_working_day", None)
-    return Queue(engine, now=desk.now, me=desk.me.username,
-                 is_working_day=is_working_day if callable(is_working_day) else None)
+    from deskapp.actions.queue import desk_queue
+
+    return desk_queue(desk)
 
 
 def build_query(desk: Any, filters: QueueFilters) -> Optional[Any]:
