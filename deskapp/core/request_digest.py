@@ -18,6 +18,7 @@ from dataclasses import MISSING, fields
 from datetime import datetime
 from typing import Any, Mapping, Union
 
+from deskapp.core.chain import canonical as _plain  # the JSON form the audit chain hashes
 from deskapp.core.case_views import ActionRequest
 
 # Bumped if the set of fields or their encoding ever changes, so an old digest can
@@ -48,17 +49,6 @@ def _default(f: Any) -> Any:
     if f.default_factory is not MISSING:  # type: ignore[misc]
         return f.default_factory()  # type: ignore[misc]
     return None
-
-
-def _plain(value: Any) -> Any:
-    """The JSON form used for hashing: datetimes to the second, as request_json stores them."""
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def digest_body(request: Union[ActionRequest, Mapping[str, Any]]) -> dict[str, Any]:
