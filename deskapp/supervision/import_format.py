@@ -446,7 +446,7 @@ class _Case:
         key_value: Any = value
         if isinstance(value, str):
             key_value = value.strip().lower()
-            if key_value.isdigit():
+            if key_value.isascii() and key_value.isdigit():  # "²" is a digit to isdigit(), not to int()
                 key_value = int(key_value)
         if isinstance(key_value, bool) or not isinstance(key_value, (str, int)) or key_value not in allowed:
             words = ", ".join(str(k) for k in allowed)

@@ -100,3 +100,16 @@ def test_a_valid_case_survives_the_fuzzing_helpers():
     records = outcome("f.json", json.dumps([{"external_ref": "A", "kind": "complaint", "title": "t",
                                              "received_at": "2026-03-01"}]).encode())
     assert [r.external_ref for r in records] == ["A"]
+
+
+def test_a_superscript_digit_is_a_bad_value_not_a_crash():
+    """Hypothesis found it: '²'.isdigit() is True, but int('²') raises."""
+    data = (b'[{"external_ref": "X-1", "kind": "complaint", "title": "t", "received_at": "2026-03-02", '
+            b'"stage": "\xc2\xb2"}]')
+    try:
+        read("cases.json", data, NOW, {"sam", "jo"})
+    except Problems as problems:
+        [line] = [p.render("cases.json") for p in problems.problems]
+        assert "stage" in line and "²" in line
+    else:
+        raise AssertionError("a superscript two is not a stage")
