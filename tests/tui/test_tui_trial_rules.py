@@ -6,16 +6,11 @@ from tui_support import DEMO_USER, fixed_now, screen_lines, wait_until
 
 from deskapp.actions import open_desk
 from deskapp.store import settings
-from deskapp.store.engine import connect
 from deskapp.tui.app import DeskApp
 
 
-async def test_trial_rules_are_named_in_the_header(demo_url, tmp_path):
-    engine = connect(demo_url)
-    with engine.begin() as conn:  # a demo desk (deskapp demo marks it so): anyone may try a pack on it
-        conn.exec_driver_sql("INSERT INTO desk_settings (key, value, updated_at) VALUES (?, '1', ?)",
-                             (settings.DEMO, "2026-03-10 09:00:00"))
-    engine.dispose()
+async def test_trial_rules_are_named_in_the_header(demo_url, tmp_path, desk_setting):
+    desk_setting(demo_url, settings.DEMO, "1")  # a demo desk (deskapp demo marks it so): anyone may try a pack
     rules = tmp_path / "[b]quiet[b].yaml"  # a file name is shown literally, never as markup
     rules.write_text("version: 1\nrules: []\n", encoding="utf-8")
     for trial, expected in ((str(rules), f"TRIAL RULES {rules}"), (None, None)):
