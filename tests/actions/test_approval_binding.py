@@ -29,6 +29,7 @@ from deskapp.actions import (
     submit,
 )
 from deskapp.actions.inbox import complete_approval, my_requests, pending_for_me, stored_request
+from deskapp.actions.policies import publish_default
 from deskapp.actions.submit import request_json
 from deskapp.core.request_digest import EXCLUDED, differing_fields, request_digest
 from deskapp.errors import DeskError
@@ -39,19 +40,6 @@ TUE = datetime(2026, 3, 10, 11, 0)  # decisions are made on Tue 10 Mar 2026
 EMAIL_TEXT = "Dear Ray, as you asked, the card on file is 4111 1111 1111 1111. Kind regards, Sam"
 ATTACK_TEXT = ("Cards 4111 1111 1111 1111, 5555 5555 5555 4444 and 4012 8888 8888 1881 are on file. "
                "As I have already explained, that is simply not our problem.")
-
-
-def publish_rules(engine) -> None:
-    """Publish the packaged rules as `deskapp init` does, where desks run on published packs.
-
-    (Branch `rules` adds published packs beside this one; until both are merged there is nothing
-    to publish. The lead can replace this with the `published` fixture after the merge.)
-    """
-    try:
-        from deskapp.actions.policies import publish_default
-    except ImportError:
-        return
-    publish_default(engine, "setup")
 
 
 class Clock:
@@ -69,7 +57,7 @@ def clock():
 
 @pytest.fixture
 def desks(engine, db_url, clock):
-    publish_rules(engine)
+    publish_default(engine, "setup")
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "priya", "supervisor", "Priya Shah")
     opened = {name: open_desk(db_url, None, name, clock=clock) for name in ("sam", "priya")}

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from deskapp.actions import ActionRequest, ApprovalRequested, decide_approval, new_case, open_desk, submit
+from deskapp.actions.policies import publish_default
 from deskapp.actions.submit import request_json
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
@@ -20,19 +21,6 @@ from deskapp.store.models import ApprovalRequest, Contact
 
 TUE = datetime(2026, 3, 10, 11, 0)
 CARD_TEXT = "The card on file is 4111 1111 1111 1111, as you asked."
-
-
-def publish_rules(engine) -> None:
-    """Publish the packaged rules as `deskapp init` does, where desks run on published packs.
-
-    (Branch `rules` adds published packs beside this one; until both are merged there is nothing
-    to publish. The lead can replace this with the `published` fixture after the merge.)
-    """
-    try:
-        from deskapp.actions.policies import publish_default
-    except ImportError:
-        return
-    publish_default(engine, "setup")
 
 
 class Clock:
@@ -48,7 +36,7 @@ def desk_db(db_url):
     """sam (handler) asked to email a card number; priya (supervisor) is there to decide."""
     engine = connect(db_url)
     upgrade(engine)
-    publish_rules(engine)
+    publish_default(engine, "setup")
     add_handler(engine, "sam", "handler", "Sam Reid")
     add_handler(engine, "priya", "supervisor", "Priya Shah")
     engine.dispose()
