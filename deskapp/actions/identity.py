@@ -158,14 +158,3 @@ def claim_service_account(engine: Engine, *, at: Optional[datetime] = None) -> t
             return recorded, False
         settings.put(session, settings.SERVICE_ACCOUNT, os_user, at or _now())
     return os_user, True
-
-
-def mark_demo(engine: Engine, *, at: Optional[datetime] = None) -> None:
-    """`deskapp demo` made this desk: tests and tryouts may act as its several handlers (`--as`).
-
-    Called only when the demo loaded into a database that had no cases (it made
-    the desk). Not an audit event of its own: the demo's load is the record, and
-    `demo --force` checks the audit log holds nothing but the demo's.
-    """
-    with session_scope(engine) as session:
-        settings.put(session, settings.DEMO, "1", at or _now())
