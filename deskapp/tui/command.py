@@ -55,6 +55,7 @@ def run_desk(args: argparse.Namespace) -> int:
 def _run_desk(args: argparse.Namespace) -> int:
     from deskapp.actions.opening import open_carefully
     from deskapp.actions.opening import start as start_opening
+    from deskapp.tui.hangup import terminal_alive, terminal_fds
     from deskapp.tui.themes import load_themes
 
     theme = getattr(args, "theme", None)
@@ -87,17 +88,46 @@ def _run_desk(args: argparse.Namespace) -> int:
         app = DeskApp(desk, theme=theme)
         if opening.file_warning:
             app.notices.append(("warning", opening.file_warning))
+        fds = terminal_fds()  # remembered now: once the link hangs up, isatty() says False
         try:
             app.run(mouse=not getattr(args, "no_mouse", False))
         except OSError as exc:
             # The terminal went away mid-write (SSH drop): nothing left to draw on.
             logging.getLogger(__name__).info("terminal gone: %s", exc)
-            return 129
+            return _terminal_gone()
+        if app.return_code == 129 or (fds and not terminal_alive(fds)):
+            # A hang-up: the SIGHUP can come a moment before the tty dies, so the tty looked
+            # alive when the desk began to close; it is (or is about to be) gone now.
+            logging.getLogger(__name__).info("terminal gone while the desk was closing")
+            return _terminal_gone()
         if app.open_error is not None:
             raise app.open_error
         return app.return_code or 0
     finally:
         desk.close()  # a desk still opening closes what it opened
+
+
+def _terminal_gone() -> int:
+    """Exit code 129 (hang-up), with stdin/stdout/stderr pointed at /dev/null.
+
+    Python flushes sys.stdout as it exits; on a hung-up tty that flush fails and the
+    interpreter turns any exit code into 120. Nothing more can reach the handler anyway.
+    """
+    import sys
+
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()  # into /dev/null now: nothing is left for the exit-time flush
+        except (OSError, ValueError):
+            pass
+    return 129
 
 
 def _on_a_terminal() -> bool:
