@@ -21,6 +21,7 @@ from deskapp.core.views import HandlerView
 from deskapp.policy import PolicyPack
 from deskapp.store.engine import connect
 from deskapp.store.migrate import require_current
+from deskapp.store.rowdigests import audited_session
 
 
 def _clock() -> datetime:
@@ -44,7 +45,8 @@ class Desk:
         return self.clock()
 
     def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        """A session for one action: committing rows no audit event recorded is refused (rowdigests)."""
+        return audited_session(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -28,6 +28,7 @@ from deskapp.core.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.retry import retry_on_busy
+from deskapp.store.rowdigests import touch
 from deskapp.policy import Finding, evaluate
 from deskapp.store import search
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case
@@ -283,6 +284,7 @@ def _use_up(session: Session, approval: ApprovalRequest) -> None:
         raise InvalidInput("approval", f"approval {approval.id} was just used by another desk; "
                                        f"nothing was done here: ask for approval again if needed")
     set_committed_value(approval, "status", "completed")  # in step with the row, without a second UPDATE
+    touch(session, "approval_requests", approval.id)  # the audit event records the approval as used
 
 
 def _request_approval(desk, session, case, request, findings, reason, now) -> ApprovalRequested:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from deskapp.core.rowdigest import rows_for_hash
+
 
 def canonical(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -44,6 +46,10 @@ def event_hash(event: Any) -> str:
         value = getattr(event, name, None)
         if value is not None:
             body[name] = value
+    # Added with migration evidence1: the digests of the rows the event wrote (audit_rows), if any.
+    rows = getattr(event, "rows", None)
+    if rows:
+        body["rows"] = rows_for_hash(rows)
     payload = json.dumps(canonical(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

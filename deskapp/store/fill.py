@@ -145,15 +145,20 @@ def wipe_cases(conn: Connection) -> None:
 
     Handlers and settings stay. The caller has checked the log may go (under lock_audit_log).
     """
-    doomed = tables_holding_cases(conn) + [t for t in LIVE_TABLES if inspect(conn).has_table(t)]
+    # audit_rows has no foreign key (deskapp.store.models.AuditRow): named here, before its events.
+    doomed = (["audit_rows"] if inspect(conn).has_table("audit_rows") else []) + tables_holding_cases(conn) \
+        + [t for t in LIVE_TABLES if inspect(conn).has_table(t)]
     if conn.dialect.name == "postgresql":
         # One TRUNCATE of the whole family: a row-by-row DELETE checks every foreign key per row.
         # The audit table's append-only triggers refuse TRUNCATE, so they are off for this statement
         # only, inside this transaction. No RESTART IDENTITY: the change feed's ids keep rising, so
         # open desks' bookmarks stay valid.
-        conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+        guarded = [t for t in ("audit_events", "audit_rows") if t in doomed]
+        for table in guarded:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in doomed))
-        conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
+        for table in guarded:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     else:
         # Foreign-key checks are off for the load (see _sqlite_fast_load), so SQLite deletes quickly.
         # The audit table's triggers refuse DELETE: guard.audit_unlocked drops them and puts them back

@@ -16,29 +16,42 @@ from typing import Iterator
 from sqlalchemy import Connection
 
 TABLE = "audit_events"
+# The append-only tables: the chain and the row digests its events cover (evidence1).
+TABLES = ("audit_events", "audit_rows")
 
 
-def triggers(conn: Connection) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of every trigger on the audit table, as the database holds them."""
+def triggers(conn: Connection, table: str = TABLE) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of every trigger on `table`, as the database holds them."""
     if conn.dialect.name == "sqlite":
         rows = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", (TABLE,)
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", (table,)
         ).all()
     elif conn.dialect.name == "postgresql":
         rows = conn.exec_driver_sql(
             "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
             "WHERE tgrelid = to_regclass(%(t)s) AND NOT tgisinternal ORDER BY tgname",
-            {"t": TABLE},
+            {"t": table},
         ).all()
     else:  # pragma: no cover - deskapp supports these two engines
         return []
     return [(name, sql) for name, sql in rows]
 
 
+def _present(conn: Connection, table: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(conn).has_table(table)
+
+
 def is_guarded(conn: Connection) -> bool:
-    """True when the database refuses UPDATE and DELETE on audit rows."""
-    found = " ".join(sql.upper() for _name, sql in triggers(conn))
-    return "UPDATE" in found and "DELETE" in found
+    """True when the database refuses UPDATE and DELETE on the audit tables."""
+    for table in TABLES:
+        if table != TABLE and not _present(conn, table):
+            continue  # a database from before evidence1
+        found = " ".join(sql.upper() for _name, sql in triggers(conn, table))
+        if not ("UPDATE" in found and "DELETE" in found):
+            return False
+    return True
 
 
 @contextmanager
@@ -52,14 +65,14 @@ def audit_unlocked(conn: Connection) -> Iterator[None]:
         # pysqlite runs DDL outside any transaction unless one is open: without this, a
         # failed wipe would leave the triggers dropped.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    saved = triggers(conn)
-    for name, _sql in saved:
+    saved = [(table, name, sql) for table in TABLES for name, sql in triggers(conn, table)]
+    for table, name, _sql in saved:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         else:
-            conn.exec_driver_sql(f'DROP TRIGGER "{name}" ON "{TABLE}"')
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}" ON "{table}"')
     yield
     # Only on success: if the block raised, the caller's rollback brings the triggers back
     # (and on PostgreSQL the aborted transaction would refuse any statement here anyway).
-    for _name, sql in saved:
+    for _table, _name, sql in saved:
         conn.exec_driver_sql(sql)

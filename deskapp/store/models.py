@@ -11,6 +11,7 @@ Schema changes go through Alembic migrations (deskapp/store/migrations), never
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any, Optional
 
@@ -30,6 +31,11 @@ SQLModel.metadata.naming_convention = {
 
 # Every datetime column is declared `sa_type=DateTime` (naive): recent SQLModel
 # versions otherwise map `datetime` to a UTC-only type that rejects local times.
+
+
+def new_salt() -> str:
+    """A fresh key for a case's row digests (deskapp.core.rowdigest)."""
+    return secrets.token_hex(16)
 
 
 def _now() -> datetime:
@@ -114,6 +120,10 @@ class Case(SQLModel, table=True):
     assigned_to_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     stage1_handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     external_ref: Optional[str] = Field(default=None, max_length=64)  # its id in the system it was imported from
+    # The key of this case's row digests (deskapp.core.rowdigest); erasure replaces it.
+    record_salt: Optional[str] = Field(default_factory=new_salt, max_length=64,
+                                       sa_column_kwargs={"default": new_salt})
+    erased_at: Optional[datetime] = Field(default=None, sa_type=DateTime)  # `deskapp erase`: personal text gone
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
@@ -172,6 +182,8 @@ class Contact(SQLModel, table=True):
     body: Optional[str] = Field(default=None, sa_column=Column(Text))
     call_id: Optional[str] = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    # Set on the outbound message or letter that is the final response of that stage (1 or 2).
+    response_stage: Optional[int] = Field(default=None)
 
 
 class Appointment(SQLModel, table=True):
@@ -238,6 +250,22 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(default="", max_length=64)
     policy_hash: Optional[str] = Field(default=None, max_length=64)  # the published pack the action was checked against
     via: Optional[str] = Field(default=None, max_length=64)  # the admin who opened the desk as `actor`, if one did
+
+
+class AuditRow(SQLModel, table=True):
+    """The digest of one row an audit event wrote (deskapp.core.rowdigest); covered by the event's hash.
+
+    Append-only like audit_events. `digest` is "deleted" for a row the event removed. No foreign key
+    to audit_events: the chain, not a constraint, is what says an event is missing.
+    """
+
+    __tablename__ = "audit_rows"
+    __table_args__ = (Index("ix_audit_rows_row", "tbl", "row_id", "event_id"),)
+
+    event_id: int = Field(primary_key=True)
+    tbl: str = Field(primary_key=True, max_length=32)
+    row_id: int = Field(primary_key=True)
+    digest: str = Field(max_length=64)
 
 
 class DeskSetting(SQLModel, table=True):
@@ -335,6 +363,6 @@ class Presence(SQLModel, table=True):
     last_seen: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
-ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, Draft, DeskSetting, PolicyPack,
-              HandlerKey)
+ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, AuditRow, Draft, DeskSetting,
+              PolicyPack, HandlerKey)
 # Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.

@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from sqlalchemy import func, select
 
-from deskapp.actions.audit import event_hash
+from deskapp.actions.audit import hash_holds, recorded_rows
 from deskapp.actions.reads import view_of
 from deskapp.core.views import CaseView, ContactView
 from deskapp.errors import DeskError
@@ -266,6 +266,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
             select(ApprovalRequest).where(ApprovalRequest.case_id == row.id).order_by(ApprovalRequest.id)
         ).scalars().all()
         ids = {h: u for h, u in session.execute(select(Handler.id, Handler.username)).all()}
+        digests = recorded_rows(session, [e.id for e in events])
         external_ref = row.external_ref
     finally:
         if own:
@@ -277,7 +278,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
     linked: set[int] = set()
     escalation = None
     for event in events:
-        intact = _intact(event)
+        intact = hash_holds(event, digests.get(event.id, []))
         if not intact:
             altered.append(event.id)
         contact = contacts.get(event.contact_id) if event.contact_id is not None else None
@@ -316,13 +317,6 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
         audit_records=len(events),
         altered_records=tuple(altered),
     )
-
-
-def _intact(event: AuditEvent) -> bool:
-    try:
-        return event_hash(event) == event.hash
-    except (TypeError, ValueError):
-        return False
 
 
 # ----------------------------------------------------------------------------- writing it

@@ -23,7 +23,7 @@ checks the anchored event is still there with the same hash.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Optional
 
@@ -33,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from deskapp.actions.audit import event_hash
 from deskapp.errors import DeskError, StorageError
 from deskapp.store.engine import masked
-from deskapp.store.models import AuditEvent
+from deskapp.store.models import AuditEvent, AuditRow
 
 _COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
             "contact_id", "approval_id", "prev_hash", "hash", "policy_hash", "via")
@@ -59,6 +59,7 @@ class Row:
     policy_hash: Optional[str] = None  # trust1: in the hash when set (deskapp.core.chain)
     via: Optional[str] = None
     unreadable: Optional[str] = None
+    rows: list = field(default_factory=list)  # evidence1: [(table, id, digest)] from audit_rows
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,21 @@ def _rows(engine: Engine, batch: int = 2_000) -> Iterator[Row]:
         for name in _COLUMNS
     ]
     query = select(*columns).order_by(t.c.id)
+    r = AuditRow.__table__
+    row_query = select(r.c.event_id, r.c.tbl, r.c.row_id, r.c.digest).order_by(r.c.event_id, r.c.tbl, r.c.row_id)
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        # The events' row digests, read in the same event order and merged in as the events stream past.
+        digests = iter(conn.execution_options(stream_results=True, yield_per=batch).execute(row_query))
+        waiting = next(digests, None)
         for raw in result:
-            yield _parse_row(raw)
+            row = _parse_row(raw)
+            while waiting is not None and waiting[0] < row.id:
+                waiting = next(digests, None)  # rows of an event that is not there: its hash cannot hold anyway
+            while waiting is not None and waiting[0] == row.id:
+                row.rows.append((waiting[1], waiting[2], waiting[3]))
+                waiting = next(digests, None)
+            yield row
 
 
 def _span(first: int, last: int) -> str:

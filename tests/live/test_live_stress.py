@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from deskapp.actions import new_case, open_desk
-from deskapp.actions.audit import event_hash
+from deskapp.actions.audit import hash_holds, recorded_rows
 from deskapp.actions.policies import publish_default
 from deskapp.store.engine import connect
 from deskapp.store.handlers import add_handler
@@ -78,8 +78,10 @@ def launch(url: str, users: list[str], mode: str, count: int) -> list[subprocess
 
 def chain_ok(session: Session) -> bool:
     prev = ""
-    for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
-        if event.prev_hash != prev or event.hash != event_hash(event):
+    events = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    digests = recorded_rows(session, [e.id for e in events])
+    for event in events:
+        if event.prev_hash != prev or not hash_holds(event, digests.get(event.id, [])):
             return False
         prev = event.hash
     return True

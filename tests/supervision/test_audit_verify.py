@@ -100,11 +100,13 @@ def test_audit_unlocked_allows_a_wipe_and_restores_the_guard(worked_case, engine
     with pytest.raises(RuntimeError):
         with engine.connect() as conn, conn.begin():
             with audit_unlocked(conn):
+                conn.execute(text("DELETE FROM audit_rows"))
                 conn.execute(text("DELETE FROM audit_events"))
                 raise RuntimeError("wipe failed half way")
     assert guarded() and ids(engine), "a failed wipe rolls back, the dropped triggers included"
     with engine.connect() as conn, conn.begin():
         with audit_unlocked(conn):
+            conn.execute(text("DELETE FROM audit_rows"))
             conn.execute(text("DELETE FROM audit_events"))
     assert guarded() and ids(engine) == []
     with pytest.raises(DBAPIError, match="append-only"):
