@@ -21,6 +21,7 @@ from typing import Any, Optional
 from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
+from deskapp.core.cards import redact_cards, redact_value
 from deskapp.core.chain import canonical as _canonical, event_hash  # noqa: F401 (event_hash re-exported)
 from deskapp.store.bulk import insert_dicts, reserve_ids
 from deskapp.store.models import AuditEvent
@@ -69,9 +70,9 @@ def append(
         handler_id=handler_id,
         case_id=case_id,
         action=action,
-        detail=_canonical(detail or {}),
-        findings=list(findings or []),
-        reason=reason,
+        detail=_masked(detail or {}),
+        findings=redact_value(list(findings or [])),
+        reason=redact_cards(reason) if reason else reason,
         contact_id=contact_id,
         approval_id=approval_id,
         prev_hash=prev or "",
@@ -137,7 +138,9 @@ def append_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
                  "contact_id": None, "approval_id": None, "policy_hash": None, "via": None,
                  **row, "id": ident, "prev_hash": prev or ""}
         event["at"] = event["at"].replace(microsecond=0)
-        event["detail"] = _canonical(event["detail"])
+        event["detail"] = _masked(event["detail"])
+        event["findings"] = redact_value(list(event["findings"] or []))
+        event["reason"] = redact_cards(event["reason"]) if event["reason"] else event["reason"]
         event["hash"] = prev = event_hash(SimpleNamespace(**event, rows=written))
         out.append(event)
         digest_rows.extend(rows_of(ident, written))
@@ -171,7 +174,9 @@ def append_bulk(conn: Any, writer: Any, events: list[dict[str, Any]]) -> int:
     for event in events:
         event = {"handler_id": None, "case_id": None, "findings": [], "reason": None, "contact_id": None,
                  "approval_id": None, "policy_hash": None, "via": None, **event,
-                 "detail": _canonical(event.get("detail") or {}), "id": next_id, "prev_hash": prev}
+                 "detail": _masked(event.get("detail") or {}), "id": next_id, "prev_hash": prev}
+        event["findings"] = redact_value(list(event["findings"] or []))
+        event["reason"] = redact_cards(event["reason"]) if event["reason"] else event["reason"]
         written = sorted((t, int(i), d) for t, i, d in event.pop("rows", None) or ())
         event["at"] = event["at"].replace(microsecond=0)
         event["hash"] = prev = event_hash(SimpleNamespace(**event, rows=written))
@@ -186,6 +191,15 @@ def append_bulk(conn: Any, writer: Any, events: list[dict[str, Any]]) -> int:
         writer.insert("audit_rows", ("event_id", "tbl", "row_id", "digest"), digest_rows)
     writer.sync_sequences(["audit_events"])
     return len(rows)
+
+
+def _masked(detail: dict[str, Any]) -> dict[str, Any]:
+    """An event's detail as stored and hashed: canonical JSON with card numbers masked (PCI DSS 3.4).
+
+    Masked here, before the hash, because the column type masks again on write: what is hashed
+    must be exactly what is stored (masking is idempotent, so the second pass changes nothing).
+    """
+    return redact_value(_canonical(detail))
 
 
 def by(desk: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dataclasses import MISSING, fields
 from datetime import datetime
 from typing import Any, Mapping, Union
 
+from deskapp.core.cards import redact_value
 from deskapp.core.chain import canonical as _plain  # the JSON form the audit chain hashes
 from deskapp.core.case_views import ActionRequest
 
@@ -39,6 +40,8 @@ EXCLUDED = {
 #   extra     - the rules can read action.extra, so it can change their verdict.
 #   at_request_of, working_days, outcome, direction - each changes what is written or what the rules say.
 # Text is compared exactly (no trimming, no case folding): whitespace is part of what is sent.
+# Card numbers are masked first (first six / last four kept): the stored request is masked
+# (deskapp.store.masking), so carrying out from it, and resubmitting what was typed, both match.
 
 _FIELDS = tuple(f for f in fields(ActionRequest) if f.name not in EXCLUDED)
 
@@ -62,7 +65,7 @@ def digest_body(request: Union[ActionRequest, Mapping[str, Any]]) -> dict[str, A
             values["at"] = datetime.fromisoformat(values["at"])
         except ValueError:
             pass
-    return _plain(values)
+    return redact_value(_plain(values))
 
 
 def request_digest(request: Union[ActionRequest, Mapping[str, Any]]) -> str:

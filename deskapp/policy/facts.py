@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
-from deskapp.policy.cards import find_cards
+from deskapp.core.cards import find_cards
 from deskapp.policy.calendar import WorkingCalendar
 from deskapp.policy.expressions import format_day_time
 from deskapp.policy.snapshot import ActionSnap, CaseSnap, ContactSnap, PartySnap
@@ -398,11 +398,20 @@ def _action_fact_functions() -> dict[str, Callable[[CaseFacts, ActionSnap, ToneL
             return cf.case.assigned_to or ""
         return ""
 
+    def card_matches(a: ActionSnap) -> list[Any]:
+        # Every text field of the request, each on its own (a number never spans two fields).
+        texts = [a.body or "", a.reason or "", *_strings(a.extra or {})]
+        seen: list[str] = []
+        out = []
+        for t in texts:
+            if t in seen:  # reason is often the body again
+                continue
+            seen.append(t)
+            out.extend(find_cards(t))
+        return out
+
     def cards(a: ActionSnap) -> list[dict[str, Any]]:
-        return [
-            {"brand": m.brand, "masked": m.masked, "last4": m.last4, "label": m.label}
-            for m in find_cards(a.body or "")
-        ]
+        return [{"brand": m.brand, "masked": m.masked, "last4": m.last4, "label": m.label} for m in card_matches(a)]
 
     return {
         "kind": lambda cf, a, t: a.kind,
@@ -425,7 +434,7 @@ def _action_fact_functions() -> dict[str, Callable[[CaseFacts, ActionSnap, ToneL
         "target_handler": lambda cf, a, t: target(cf, a),
         "requested_by": lambda cf, a, t: cf.party(a.at_request_of),
         "cards": lambda cf, a, t: cards(a),
-        "card_numbers": lambda cf, a, t: [m.masked for m in find_cards(a.body or "")],
+        "card_numbers": lambda cf, a, t: [m.masked for m in card_matches(a)],
         "tone": lambda cf, a, t: assess_tone(a.body or "", t).as_dict(),
         "warning_given_in_call": lambda cf, a, t: any(x.outcome == "warning_given" for x in cf.same_call(a)),
         "call_contacts": lambda cf, a, t: len(cf.same_call(a)),
@@ -468,3 +477,13 @@ def build_facts(
         action_map = {k: ACTION_FACTS[k](cf, action, tone) for k in ak if k in ACTION_FACTS}
     return {"case": case_map, "action": action_map, "now": now}
 
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside `value` (a request's `extra`), for the card detector."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []

@@ -15,8 +15,10 @@ import secrets
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, func, text
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
+
+from deskapp.store.masking import MaskedJSON, MaskedString, MaskedText
 
 
 # Named constraints, so later migrations can alter them by name (SQLite batch mode needs names).
@@ -104,7 +106,7 @@ class Case(SQLModel, table=True):
     ref: str = Field(max_length=32, unique=True, index=True)
     kind: str = Field(default="complaint", max_length=24)
     category: str = Field(default="general", max_length=64)
-    title: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200, sa_type=MaskedString(200))
     stage: int = Field(default=1)
     status: str = Field(default="new", max_length=24)
     priority: int = Field(default=3)  # 1 urgent .. 4 low
@@ -149,14 +151,14 @@ class Party(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     role: str = Field(default="customer", max_length=24)  # customer | resident | representative | third_party
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, sa_type=MaskedString(200))
     designated: bool = Field(default=False)
     authorised: bool = Field(default=False)
-    organisation: Optional[str] = Field(default=None, max_length=200)
-    email: Optional[str] = Field(default=None, max_length=254)
-    phone: Optional[str] = Field(default=None, max_length=40)
-    address: Optional[str] = Field(default=None, sa_column=Column(Text))
-    notes: Optional[str] = Field(default=None, sa_column=Column(Text))
+    organisation: Optional[str] = Field(default=None, max_length=200, sa_type=MaskedString(200))
+    email: Optional[str] = Field(default=None, max_length=254, sa_type=MaskedString(254))
+    phone: Optional[str] = Field(default=None, max_length=40, sa_type=MaskedString(40))
+    address: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    notes: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
@@ -178,8 +180,8 @@ class Contact(SQLModel, table=True):
     party_id: Optional[int] = Field(default=None, foreign_key="parties.id")
     handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     outcome: Optional[str] = Field(default=None, max_length=24)
-    summary: str = Field(default="", max_length=300)
-    body: Optional[str] = Field(default=None, sa_column=Column(Text))
+    summary: str = Field(default="", max_length=300, sa_type=MaskedString(300))
+    body: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     call_id: Optional[str] = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
     # Set on the outbound message or letter that is the final response of that stage (1 or 2).
@@ -195,7 +197,7 @@ class Appointment(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     party_id: Optional[int] = Field(default=None, foreign_key="parties.id")
     at: datetime = Field(sa_type=DateTime)
-    purpose: str = Field(default="", max_length=200)
+    purpose: str = Field(default="", max_length=200, sa_type=MaskedString(200))
     status: str = Field(default="booked", max_length=16)  # booked | kept | missed | cancelled
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
@@ -209,13 +211,13 @@ class ApprovalRequest(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     requested_by_id: int = Field(foreign_key="handlers.id")
-    action: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    findings: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    action: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    findings: list[Any] = Field(default_factory=list, sa_column=Column(MaskedJSON, nullable=False))
+    reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     status: str = Field(default="pending", max_length=16)  # pending | approved | refused | withdrawn
     decided_by_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     decided_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
-    decision_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    decision_reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
     # What was approved, exactly (deskapp.actions.approvals.request_digest): carrying out anything else is refused.
     digest: Optional[str] = Field(default=None, max_length=64)
@@ -241,9 +243,9 @@ class AuditEvent(SQLModel, table=True):
     handler_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
     case_id: Optional[int] = Field(default=None, foreign_key="cases.id")
     action: str = Field(max_length=40)  # contact, message, status, ..., approval.request, user.add
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    findings: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    findings: list[Any] = Field(default_factory=list, sa_column=Column(MaskedJSON, nullable=False))
+    reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     contact_id: Optional[int] = Field(default=None, foreign_key="contacts.id")
     approval_id: Optional[int] = Field(default=None, foreign_key="approval_requests.id")
     prev_hash: str = Field(default="", max_length=64)
@@ -318,8 +320,8 @@ class Draft(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     handler_id: int = Field(foreign_key="handlers.id")
     kind: str = Field(default="message", max_length=24)
-    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    body: Optional[str] = Field(default=None, sa_column=Column(Text))
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    body: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
