@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
+from deskapp.core.cards import count_cards
 from deskapp.errors import DeskError
 from deskapp.store import changes
 from deskapp.store.bulk import insert_dicts, reserve_ids
@@ -43,6 +44,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped_worked: list[tuple[str, str]] = field(default_factory=list)  # (external ref, desk ref)
+    cards_masked: int = 0  # card numbers in the file, stored masked (deskapp.store.masking)
 
 
 class WorkedSinceImport(DeskError):
@@ -243,6 +245,10 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
                   "fingerprint": fingerprint, "version": version, "ref": ref, "mode": mode}
         if known is not None:
             detail["changed"] = changed
+        masked = _cards_in(record)
+        if masked:
+            detail["cards_masked"] = masked
+            result.cards_masked += masked
         events.append({**who, "action": "case.import", "at": now, "case_id": case_id, "detail": detail})
         touched.append(case_id)
         (result.created if known is None else result.updated).append(ref)
@@ -255,3 +261,12 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         reindex(session, case_id)
     # One line on the change feed so open desks reload their queues.
     changes.record(session, kind="case.import", actor=desk.me.username, at=now)
+
+
+def _cards_in(record: Any) -> int:
+    """How many card numbers a record's text holds: the store masks them, the import says how many."""
+    texts: list[Any] = [record.title]
+    texts += [[p.name, p.organisation, p.email, p.phone, p.address, p.notes] for p in record.parties]
+    texts += [[c.summary, c.body] for c in record.contacts]
+    texts += [a.purpose for a in record.appointments]
+    return count_cards(texts)

@@ -331,6 +331,7 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
     is committed, so there is never an unrecorded export on disk.
     """
     from deskapp.actions.exports import may_export, record_export
+    from deskapp.core.cards import redact_cards
     from deskapp.supervision.render import render
 
     if fmt not in FORMATS:
@@ -346,7 +347,9 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
     may_export(desk)
     with desk.session() as session:
         casefile = gather(desk, ref, now, session=session)
-    body = render(casefile, fmt)
+    # The store holds masked text already; masking the output too covers rows written before
+    # evidence2 on a desk not yet migrated (PCI DSS 3.4: no full card number leaves in an export).
+    body = redact_cards(render(casefile, fmt))
     temp: Optional[str] = None
     if target is not None:
         try:

@@ -39,12 +39,15 @@ class ImportReport:
     skipped_worked: list[tuple[str, str]] = field(default_factory=list)  # (external ref, desk ref)
     dry_run: bool = False
     seconds: float = 0.0
+    cards_masked: int = 0
 
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
         parts = [f"{len(self.created):,} new", f"{len(self.updated):,} updated", f"{self.unchanged:,} unchanged"]
         if self.skipped_worked:
             parts.append(f"{len(self.skipped_worked):,} left alone (worked in deskapp since their import)")
+        if self.cards_masked:
+            parts.append(f"{self.cards_masked:,} card numbers masked")
         text = f"{verb} {self.file}: {', '.join(parts)}"
         if self.created:
             text += f"; new cases {self.created[0]}" + (f" … {self.created[-1]}" if len(self.created) > 1 else "")
@@ -109,5 +112,6 @@ def import_file(desk: Any, path: str, *, dry_run: bool = False, skip_worked: boo
         raise ImportRefused(name, problems[:50], max(0, len(problems) - 50)) from None
     report.created, report.updated = result.created, result.updated
     report.unchanged, report.skipped_worked = result.unchanged, result.skipped_worked
+    report.cards_masked = result.cards_masked
     report.seconds = clock.perf_counter() - started
     return report

@@ -36,11 +36,12 @@ def write_crash_log(error: Optional[BaseException]) -> Optional[Path]:
     import traceback
 
     from deskapp.config import data_dir, write_whole
+    from deskapp.core.cards import redact_cards
 
     try:
         path = data_dir() / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
         text = "".join(traceback.format_exception(error)) if error is not None else "unknown error\n"
-        write_whole(path, text.encode("utf-8"))
+        write_whole(path, redact_cards(text).encode("utf-8"))  # a traceback can quote a card number
         return path
     except OSError:
         return None
