@@ -44,11 +44,16 @@ _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], frozenset[int]], ...] = (
 # number, or an identifier the digits are glued to, are checked around the run afterwards.
 # Spaces include the no-break and thin spaces a pasted web page brings; dashes the Unicode ones.
 _SP = "[ \\t\u00a0\u2007\u2009\u202f]"
-_SEP = rf"(?:{_SP}*[-.\u2010-\u2015\u2212/]{_SP}*|{_SP}*\r?\n{_SP}*|{_SP}{{1,3}})"
+_SEP = rf"(?:{_SP}*[-._\u2010-\u2015\u2212/]{_SP}*(?:\r?\n{_SP}*)?|{_SP}*\r?\n{_SP}*|{_SP}{{1,3}})"
 _RUN = re.compile(rf"\d+(?:{_SEP}\d+)*")
 _GROUP = re.compile(r"\d+")
 MASK_DOT = "•"
 _MASK_CHARS = frozenset("*xX•#●·_")
+# Masking characters that mark a masked number on their own; the others ("x", "#", "_") only
+# when doubled, so "card#4111..." and "4111_1111_..." are still numbers.
+_MASK_ALONE = frozenset("*•●·")
+# An IBAN: country, check digits, then up to 30 letters/digits in groups of up to four.
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{1,4}){3,8}")
 MIN_DIGITS, MAX_DIGITS = 12, 19
 
 
@@ -106,10 +111,13 @@ def _ascii(digits: str) -> str:
     return digits if digits.isascii() else "".join(str(unicodedata.digit(ch)) for ch in digits)
 
 
-def _masked_neighbour(text: str, start: int, end: int) -> bool:
+def _masked_neighbour(text: str, start: int, end: int, solid: bool = True) -> bool:
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    if before in _MASK_CHARS or after in _MASK_CHARS:
+    if before in _MASK_ALONE or after in _MASK_ALONE:
+        return True
+    if (before in _MASK_CHARS and start > 1 and text[start - 2] in _MASK_CHARS) or \
+            (after in _MASK_CHARS and end + 1 < len(text) and text[end + 1] in _MASK_CHARS):
         return True
     # "**** 4242", "xxxx-xxxx-xxxx-4242": a block of masking characters just before or after,
     # across one separator. Two or more, so the "x" ending "Amex 3782..." does not count.
@@ -117,10 +125,32 @@ def _masked_neighbour(text: str, start: int, end: int) -> bool:
         return True
     if after in " -" and end + 2 < len(text) and text[end + 1] in _MASK_CHARS and text[end + 2] in _MASK_CHARS:
         return True
-    # Digits glued to letters are part of an identifier (INV4111..., 4111...abc).
-    if before.isalpha() or after.isalpha():
+    # A solid run of digits glued to letters is part of an identifier (INV4111..., 4111...abc); a
+    # number typed in groups is still a number when a word follows it unspaced ("...1111exp").
+    if solid and (before.isalpha() or after.isalpha()):
         return True
     return False
+
+
+def _iban_spans(text: str) -> list[tuple[int, int]]:
+    """Where the IBANs are (mod-97 valid): their digits are an account, never a card."""
+    spans = []
+    for m in _IBAN.finditer(text):
+        candidate = m.group()
+        groups = list(re.finditer(r"[A-Z0-9]{1,4}", candidate))
+        for n in range(len(groups), 0, -1):  # the longest valid reading
+            end = groups[n - 1].end()
+            if _iban_valid(candidate[:end].replace(" ", "")):
+                spans.append((m.start(), m.start() + end))
+                break
+    return spans
+
+
+def _iban_valid(iban: str) -> bool:
+    if not 15 <= len(iban) <= 34:
+        return False
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
 
 
 def _is_phone(text: str, start: int) -> bool:
@@ -136,9 +166,12 @@ def find_cards(text: str) -> list[CardMatch]:
     if not text:
         return []
     found: list[CardMatch] = []
+    ibans = _iban_spans(text) if any("A" <= ch <= "Z" for ch in text) else []
     for run in _RUN.finditer(text):
         start, end = run.span()
-        if _masked_neighbour(text, start, end) or _is_phone(text, start):
+        if _masked_neighbour(text, start, end, solid=run.group().isdigit()) or _is_phone(text, start):
+            continue
+        if any(s <= start < e for s, e in ibans):
             continue
         spans = [(g.start() + start, g.end() + start) for g in _GROUP.finditer(run.group())]
         groups = [_ascii(text[gs:ge]) for gs, ge in spans]
