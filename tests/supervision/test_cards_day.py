@@ -26,7 +26,7 @@ from deskapp.supervision.casefile import export_case
 from deskapp.supervision.importing import import_file
 from deskapp.supervision.verify import verify
 
-from .cardscan import scan_database, scan_sqlite_file, scan_text
+from cardscan import scan_database, scan_sqlite_file, scan_text
 
 VISA = "4111 1111 1111 1111"
 TYPED = f"Your card {VISA} was charged twice."

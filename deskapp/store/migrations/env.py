@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 from deskapp.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from deskapp.store.masking import MaskedJSON, MaskedString, MaskedText
 from deskapp.store.search import is_search_table
 
 config = context.config
@@ -26,10 +27,16 @@ target_metadata = SQLModel.metadata
 
 
 def _render_item(type_, obj, autogen_context):
-    """Write SQLModel's AutoString as plain sa.String, so revisions need no sqlmodel import."""
+    """Write SQLModel's AutoString and the masking types as plain sa types, so revisions import neither."""
     if type_ == "type" and isinstance(obj, AutoString):
         length = getattr(obj.impl, "length", None)
         return f"sa.String(length={length})" if length else "sa.String()"
+    if type_ == "type" and isinstance(obj, (MaskedString, MaskedText, MaskedJSON)):
+        # Masking happens on bind (deskapp.store.masking): in the database these are plain columns.
+        impl = obj.impl
+        if isinstance(obj, MaskedString):
+            return f"sa.String(length={impl.length})" if impl.length else "sa.String()"
+        return "sa.Text()" if isinstance(obj, MaskedText) else "sa.JSON()"
     return False
 
 
