@@ -12,7 +12,9 @@ list reloads by itself when any desk asks, decides or completes (the change
 feed calls `reload_approvals`).
 
 Everything shown here was typed by handlers or customers, so it is displayed
-as literal text (deskapp.tui.text), never as markup.
+as literal text (deskapp.tui.text), never as markup. Card numbers show masked
+(first six, last four): the store keeps them so, and the screen masks again in
+case a row predates that (a desk not yet migrated).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from deskapp.core.cards import redact_cards
 from deskapp.errors import DeskError
 from deskapp.tui.text import line, plain, safe_text
 
@@ -73,19 +76,19 @@ def request_lines(approval: Any) -> list[Content]:
     lines: list[Content] = []
     if action.get("party_id") is not None:
         who = getattr(approval, "party_name", None) or f"party {action['party_id']}"
-        lines.append(line(("Party: ", "$text-muted"), plain(who, single_line=True)))
+        lines.append(line(("Party: ", "$text-muted"), plain(redact_cards(who), single_line=True)))
     for label, key in _ACTION_FIELDS:
         if action.get(key) not in (None, ""):
-            lines.append(line((f"{label}: ", "$text-muted"), plain(str(action[key]), single_line=True)))
+            lines.append(line((f"{label}: ", "$text-muted"), plain(redact_cards(str(action[key])), single_line=True)))
     if action.get("summary"):
-        lines.append(line(("Summary: ", "$text-muted"), plain(action["summary"], single_line=True)))
-    body = safe_text(action.get("body") or "")
+        lines.append(line(("Summary: ", "$text-muted"), plain(redact_cards(str(action["summary"])), single_line=True)))
+    body = redact_cards(safe_text(str(action.get("body") or "")))
     if body.strip():
         lines.append(Content.styled("Text (exactly as it will be sent or recorded):", "$text-muted"))
         lines.append(plain(body))
     extra = action.get("extra") or {}
     if extra:
-        lines.append(line(("Other: ", "$text-muted"), plain(str(extra), single_line=True)))
+        lines.append(line(("Other: ", "$text-muted"), plain(redact_cards(str(extra)), single_line=True)))
     return lines
 
 
@@ -108,18 +111,18 @@ def details_content(approval: Any) -> Content:
                   (f"  {kind}", "bold"), ("  by ", "$text-muted"), approval.requested_by,
                   ("  at ", "$text-muted"), _when(approval.created_at))]
     lines += request_lines(approval)
-    lines.append(line(("Handler's note: ", "$text-muted"), plain(approval.reason or "(none)", single_line=False)))
+    lines.append(line(("Handler's note: ", "$text-muted"), plain(redact_cards(approval.reason or "(none)"), single_line=False)))
     for finding in approval.findings or []:
         severity = str(finding.get("severity", "")).upper()
         lines.append(line((f" {severity} ", "bold reverse $error" if severity == "BLOCK" else "bold $warning"),
-                          (" ", ""), plain(finding.get("message", ""), single_line=True),
+                          (" ", ""), plain(redact_cards(str(finding.get("message", ""))), single_line=True),
                           (f"  [{finding.get('rule', '')}]", "$text-muted")))
     if approval.decided_by:
         verb = {"approved": "Approved", "refused": "Refused", "completed": "Approved",
                 "expired": "Approved"}.get(approval.status, approval.status.capitalize())
         lines.append(line((f"{verb} by ", "bold"), (approval.decided_by, "bold"), ("  at ", "$text-muted"),
                           _when(approval.decided_at)))
-        lines.append(line(("Reason: ", "$text-muted"), plain(approval.decision_reason or "", single_line=False)))
+        lines.append(line(("Reason: ", "$text-muted"), plain(redact_cards(approval.decision_reason or ""), single_line=False)))
     expiry = expiry_line(approval)
     if expiry is not None:
         lines.append(expiry)
