@@ -105,7 +105,7 @@ class Case(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     ref: str = Field(max_length=32, unique=True, index=True)
     kind: str = Field(default="complaint", max_length=24)
-    category: str = Field(default="general", max_length=64)
+    category: str = Field(default="general", max_length=64, sa_type=MaskedString(64))
     title: str = Field(default="", max_length=200, sa_type=MaskedString(200))
     stage: int = Field(default=1)
     status: str = Field(default="new", max_length=24)

@@ -138,3 +138,19 @@ def test_log_file_masks_messages_arguments_and_tracebacks(tmp_path):
 def test_filter_keeps_records_without_cards_as_they_were():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "opened %s at %d", ("C-1004", 3), None)
     assert MaskCards().filter(record) and record.getMessage() == "opened C-1004 at 3"
+
+
+def test_approval_digest_is_over_the_masked_request():
+    """Asking stores the masked request; carrying out from it, and resubmitting what was typed, both match."""
+    from deskapp.core.case_views import ActionRequest
+    from deskapp.core.request_digest import differing_fields, request_digest
+
+    typed = ActionRequest(kind="message", case_id=1, version=3, channel="email", party_id=2,
+                          summary="Card 4111 1111 1111 1111", body="It is 5555-5555-5555-4444.",
+                          extra={"ref": "378282246310005"})
+    stored = {"kind": "message", "case_id": 1, "version": 3, "channel": "email", "party_id": 2,
+              "summary": "Card 4111 11•• •••• 1111", "body": "It is 5555-55••-••••-4444.",
+              "extra": {"ref": "378282•••••0005"}}
+    assert request_digest(typed) == request_digest(stored)
+    other = ActionRequest(**{**typed.__dict__, "body": "It is 4012-8888-8888-1881."})
+    assert request_digest(other) != request_digest(stored) and differing_fields(stored, other) == ["body"]

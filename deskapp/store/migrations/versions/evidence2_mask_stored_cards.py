@@ -56,7 +56,7 @@ WHY = "PCI DSS 3.4: card numbers stored before masking at rest were masked (migr
 
 # The free-text and JSON columns that can hold what a customer or handler typed, as of this revision.
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "cases": ("title",),
+    "cases": ("title", "category"),
     "parties": ("name", "organisation", "email", "phone", "address", "notes"),
     "contacts": ("summary", "body"),
     "appointments": ("purpose",),
@@ -84,10 +84,11 @@ def upgrade() -> None:
         # Pages freed or rewritten from here on are zeroed, so the old digits do not linger in the file.
         bind.exec_driver_sql("PRAGMA secure_delete = ON")
     masked_rows = _mask_tables(bind)
-    with audit_unlocked(bind):
-        first, rewritten, old_head, new_head = _mask_events(bind)
-        if rewritten or masked_rows:
-            _reanchor(bind, first, rewritten, old_head, new_head, masked_rows)
+    if masked_rows or bind.execute(sa.text("SELECT 1 FROM audit_events LIMIT 1")).first() is not None:
+        with audit_unlocked(bind):
+            first, rewritten, old_head, new_head = _mask_events(bind)
+            if rewritten or masked_rows:
+                _reanchor(bind, first, rewritten, old_head, new_head, masked_rows)
     cases = sorted({row_id for table, row_id in masked_rows if table in ("cases", "parties", "contacts")
                     for row_id in [_case_of(bind, table, row_id)] if row_id is not None})
     if cases:
@@ -194,6 +195,7 @@ def _mask_events(bind: Any) -> tuple[Optional[int], int, Optional[str], Optional
                  sa.column("hash", sa.String))
     first: Optional[int] = None
     rewritten = 0
+    relinked: list[dict[str, Any]] = []
     old_prev: Optional[str] = None  # the stored hash of the event before, as it was
     new_prev: Optional[str] = None  # ... and as it is now
     old_head = new_head = None
@@ -218,12 +220,24 @@ def _mask_events(bind: Any) -> tuple[Optional[int], int, Optional[str], Optional
         event.hash = event_hash(event)
         new_prev = event.hash
         new_head = f"{event.id}:{event.hash}"
-        values = {"prev_hash": event.prev_hash, "hash": event.hash}
         if changed:
             rewritten += 1
-            values.update(detail=detail, findings=findings, reason=reason)
-        bind.execute(t.update().where(t.c.id == event.id).values(**values))
+            bind.execute(t.update().where(t.c.id == event.id).values(
+                detail=detail, findings=findings, reason=reason, prev_hash=event.prev_hash, hash=event.hash))
+        else:
+            relinked.append({"b_id": event.id, "p": event.prev_hash, "h": event.hash})
+            if len(relinked) >= BATCH:
+                _relink(bind, t, relinked)
+    _relink(bind, t, relinked)
     return first, rewritten, old_head, new_head
+
+
+def _relink(bind: Any, t: Any, pending: list[dict[str, Any]]) -> None:
+    """New prev_hash/hash for events after the first rewritten one whose content is unchanged (executemany)."""
+    if pending:
+        bind.execute(t.update().where(t.c.id == sa.bindparam("b_id"))
+                     .values(prev_hash=sa.bindparam("p"), hash=sa.bindparam("h")), pending)
+        pending.clear()
 
 
 def _reanchor(bind: Any, first: Optional[int], rewritten: int, old_head: Optional[str], new_head: Optional[str],
