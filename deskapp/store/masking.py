@@ -9,6 +9,9 @@ idempotent, so a value that was masked earlier (an audit event masked before
 its hash was computed) is stored exactly as hashed. Row digests are read back
 from the stored rows, so they see the masked text too.
 
+A before_flush listener masks the ORM objects being written as well, so an
+action that returns what it just saved returns what is stored.
+
 Raw DB-API writers (deskapp.store.bulk.BulkWriter) bypass these types: their
 callers write generated demo data, and audit.append_bulk masks itself.
 """
@@ -51,3 +54,33 @@ class MaskedJSON(TypeDecorator):
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         return redact_value(value)
+
+
+_MASKED_TYPES = (MaskedText, MaskedString, MaskedJSON)
+
+
+def _mask_in_memory(session: Any, _context: Any, _instances: Any) -> None:
+    """Mask the ORM objects about to be written too, so what the writer holds (and returns) is what is stored."""
+    from sqlalchemy import inspect as sa_inspect
+
+    for obj in list(session.new) + list(session.dirty):
+        mapper = sa_inspect(obj).mapper
+        for column in mapper.columns:
+            if not isinstance(column.type, _MASKED_TYPES):
+                continue
+            key = mapper.get_property_by_column(column).key
+            value = obj.__dict__.get(key)
+            if value is None:
+                continue
+            masked = redact_value(value)
+            if masked != value:
+                setattr(obj, key, masked)
+
+
+def install() -> None:
+    """Listen on every ORM session (once): deskapp.store.models calls it."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _mask_in_memory):
+        event.listen(Session, "before_flush", _mask_in_memory)

@@ -18,6 +18,7 @@ from typing import Any, Optional
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
+from deskapp.store import masking
 from deskapp.store.masking import MaskedJSON, MaskedString, MaskedText
 
 
@@ -368,3 +369,6 @@ class Presence(SQLModel, table=True):
 ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, AuditRow, Draft, DeskSetting,
               PolicyPack, HandlerKey)
 # Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.
+
+# ORM objects are masked in memory before each flush too (the column types mask what is bound).
+masking.install()
