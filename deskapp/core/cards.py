@@ -1,8 +1,10 @@
 """Find payment card numbers in text, and mask them before anything is stored.
 
 A candidate is a run of 12-19 digits, possibly split into groups by spaces,
-tabs, no-break spaces, dashes (any Unicode dash), dots, slashes or a line break ("4111 1111 1111 1111", "4111.1111.1111.1111",
-"4111 1111\n1111 1111"); digits of any script count (full-width "４１１１").
+tabs, no-break spaces, dashes (any Unicode dash), dots, slashes, underscores or
+a line break, also after a dash ("4111 1111 1111 1111", "4111.1111.1111.1111",
+"4111 1111\n1111 1111", "4111-1111-\n1111-1111"); digits of any script count
+(full-width "４１１１").
 It counts as a card number only when all three hold:
   - the Luhn check digit is right,
   - the start matches a card brand's issuer prefix, and
@@ -10,8 +12,14 @@ It counts as a card number only when all three hold:
 The brand check is what keeps order numbers, account references and phone
 numbers that happen to pass Luhn from being flagged. Already-masked numbers
 (424242******4242, **** **** **** 4242, 4242xxxxxxxx4242) never count: a
-masking character next to the digits disqualifies the run, and international
-phone numbers ("+44 ...") are skipped.
+masking character next to the digits disqualifies the run ("#", "x" and "_"
+only when doubled), international phone numbers ("+44 ...") and the digits of
+a mod-97-valid IBAN are skipped, and a solid run of digits glued to letters is
+an identifier ("INV4111..."), while a number typed in groups stays a number
+when a word follows it unspaced ("...1111exp").
+
+Pure, and in core so that the store (deskapp.store.masking), the rules
+(deskapp.policy.facts), logs, exports and migrations all use the one detector.
 
 Numbers are reported masked (all but the last four digits hidden), so a
 finding or an audit record never repeats the number it warns about; text that
