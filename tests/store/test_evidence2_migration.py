@@ -138,10 +138,15 @@ def test_upgrade_masks_every_table_and_reanchors_the_chain(old, db_url):
     assert search.search_case_ids(old, "6011111111111117") == [], "and no longer the full number"
 
 
-def test_a_broken_chain_is_not_laundered(old):
+def test_a_broken_chain_is_not_laundered(old, db_url, capsys):
+    from deskapp.cli import main
+
     fill(old, tamper=True)
     with pytest.raises(StorageError, match="audit event 3 does not match its hash"):
         migrate.upgrade(old)
+    assert main(["init", "--db", db_url]) == 2
+    err = capsys.readouterr().err
+    assert "audit event 3 does not match its hash" in err and len(err.strip().splitlines()) == 1, err
     assert migrate.current_revision(old) == "evidence1"
     with old.connect() as conn:
         assert is_guarded(conn)
