@@ -171,11 +171,13 @@ def _is_phone(text: str, start: int) -> bool:
 
 def find_cards(text: str) -> list[CardMatch]:
     """Every payment card number in `text`, in order of appearance."""
-    if not text:
-        return []
+    if not text or sum(ch.isdigit() for ch in text) < MIN_DIGITS:
+        return []  # most stored text: nothing to look at
     found: list[CardMatch] = []
     ibans = _iban_spans(text) if any("A" <= ch <= "Z" for ch in text) else []
     for run in _RUN.finditer(text):
+        if run.end() - run.start() < MIN_DIGITS or sum(ch.isdigit() for ch in run.group()) < MIN_DIGITS:
+            continue  # too few digits for any card (dates, times, phone numbers): the common case
         start, end = run.span()
         if _masked_neighbour(text, start, end, solid=run.group().isdigit()) or _is_phone(text, start):
             continue
