@@ -19,6 +19,7 @@ from forms_support import (
 )
 
 from deskapp.actions.outcomes import ApprovalRequested, Done
+from deskapp.core.cards import redact_cards
 from deskapp.tui.forms import BlockedModal, ReasonModal, open_form
 
 CARD = "4242 4242 4242 4242"
@@ -238,7 +239,9 @@ async def test_card_number_request_supervisor_approval_stores_a_pending_request(
     request = rows[-1]
     assert request.status == "pending" and request.case_id == case.id
     assert request.reason == "Customer verified; fraud team asked for it"
-    assert request.action["kind"] == "message" and CARD in request.action["body"]
+    # Stored masked (first six, last four: PCI DSS 3.4), never as typed.
+    assert request.action["kind"] == "message" and CARD not in request.action["body"]
+    assert redact_cards(CARD) in request.action["body"]
     assert counts(desk)["contacts"] == before["contacts"], "the blocked message itself is not sent"
 
 
