@@ -20,6 +20,7 @@ is wrong, exit 2.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
@@ -80,7 +81,11 @@ def load_settings(config_folder: Path, data_folder: Path) -> Settings:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        message, line = str(exc), ""
+        found = re.search(r" \(at line (\d+), column \d+\)$", message)
+        if found:
+            message, line = message[:found.start()], f":{found.group(1)}"
+        raise ConfigError(f"{path}{line}: {message}") from None
     given_public = False
     for name, value in data.items():
         if name in _PATHS:
