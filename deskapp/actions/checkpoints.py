@@ -59,13 +59,16 @@ def due(desk: Any, chosen: witness.Settings) -> Due:
     with desk.engine.connect() as conn:
         last = conn.execute(select(AuditEvent.id, AuditEvent.detail, AuditEvent.at)
                             .where(AuditEvent.action == ACTION).order_by(AuditEvent.id.desc()).limit(1)).first()
-        covered = int((last[1] or {}).get("event_id", 0)) if last is not None else 0
+        if last is None:  # never checkpointed: due as soon as there is anything (no count over the whole log)
+            anything = conn.execute(select(AuditEvent.id).limit(1)).first() is not None
+            return Due(anything, int(anything), None)
+        covered = int((last[1] or {}).get("event_id", 0))
         uncovered = conn.execute(select(func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.id > covered, AuditEvent.action != ACTION)).scalar_one()
-    last_at = last[2] if last is not None else None
+    last_at = last[2]
     if uncovered == 0:
         return Due(False, 0, last_at)
-    if last_at is None or uncovered >= chosen.every_events:
+    if uncovered >= chosen.every_events:
         return Due(True, uncovered, last_at)
     stale = chosen.every_minutes and desk.now() - last_at >= timedelta(minutes=chosen.every_minutes)
     return Due(bool(stale), uncovered, last_at)
@@ -109,6 +112,7 @@ def take(desk: Any, chosen: Optional[witness.Settings] = None) -> Taken:
 def take_if_due(desk: Any, chosen: Optional[witness.Settings] = None) -> Optional[Taken]:
     """A checkpoint if one is due (deskapp.actions.checkpoints.due), else None."""
     chosen = chosen or settings()
+    witness.read_private_key(chosen)  # a missing key fails here, before any query (desks retry every minute)
     return take(desk, chosen) if due(desk, chosen).due else None
 
 
