@@ -55,23 +55,24 @@ class Due:
 
 
 def due(desk: Any, chosen: witness.Settings) -> Due:
-    """Whether the desk should take a checkpoint now: N events, or M minutes with something new, since the last."""
+    """Whether the desk should take a checkpoint now: N events, or M minutes with something new, since the last.
+
+    The last checkpoint is the witness's last line, not an audit.checkpoint event: a row
+    someone wrote into the database must not be able to tell the desk it is covered.
+    """
+    last = witness.last_checkpoint(chosen)
     with desk.engine.connect() as conn:
-        last = conn.execute(select(AuditEvent.id, AuditEvent.detail, AuditEvent.at)
-                            .where(AuditEvent.action == ACTION).order_by(AuditEvent.id.desc()).limit(1)).first()
         if last is None:  # never checkpointed: due as soon as there is anything (no count over the whole log)
             anything = conn.execute(select(AuditEvent.id).limit(1)).first() is not None
             return Due(anything, int(anything), None)
-        covered = int((last[1] or {}).get("event_id", 0))
         uncovered = conn.execute(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.id > covered, AuditEvent.action != ACTION)).scalar_one()
-    last_at = last[2]
+                                 .where(AuditEvent.id > last.event_id, AuditEvent.action != ACTION)).scalar_one()
     if uncovered == 0:
-        return Due(False, 0, last_at)
+        return Due(False, 0, last.at)
     if uncovered >= chosen.every_events:
-        return Due(True, uncovered, last_at)
-    stale = chosen.every_minutes and desk.now() - last_at >= timedelta(minutes=chosen.every_minutes)
-    return Due(bool(stale), uncovered, last_at)
+        return Due(True, uncovered, last.at)
+    stale = chosen.every_minutes and desk.now() - last.at >= timedelta(minutes=chosen.every_minutes)
+    return Due(bool(stale), uncovered, last.at)
 
 
 def take(desk: Any, chosen: Optional[witness.Settings] = None) -> Taken:

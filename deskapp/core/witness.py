@@ -273,6 +273,25 @@ def read_witness(settings: Settings) -> Optional[Iterator[WitnessLine]]:
     return lines()
 
 
+def last_checkpoint(settings: Settings, tail: int = 4096) -> Optional[signing.Checkpoint]:
+    """The witness's last checkpoint, read from its end (the file grows for years); None if there is
+    none or the last line is not one (the desk then takes a new one; verify names the bad line)."""
+    try:
+        with open(settings.witness, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - tail))
+            chunk = handle.read()
+    except OSError:
+        return None
+    lines = [line for line in chunk.splitlines() if line.strip()]
+    if not lines or (len(lines) == 1 and size > tail):
+        return None  # no whole line within reach
+    try:
+        return signing.parse_line(lines[-1].decode("utf-8", errors="replace"))
+    except signing.BadLine:
+        return None
+
+
 # --- files this account must own ------------------------------------------------------------------
 
 

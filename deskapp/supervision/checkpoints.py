@@ -71,7 +71,7 @@ def check_checkpoints(engine: Engine, head_id: Optional[int], chosen: Optional[w
     where = chosen.witness
     lines = witness.read_witness(chosen)
     with engine.connect() as conn:
-        recorded = [(row[0], row[1] or {}) for row in conn.execute(
+        recorded = [(row[0], _mapping(row[1])) for row in conn.execute(
             select(AuditEvent.id, AuditEvent.detail).where(AuditEvent.action == ACTION).order_by(AuditEvent.id))]
         entries = list(lines) if lines is not None else []
         if not entries:
@@ -104,7 +104,7 @@ def check_checkpoints(engine: Engine, head_id: Optional[int], chosen: Optional[w
                            f"{'deleted' if counted < cp.events else 'inserted'}")
         signatures = {e.checkpoint.signature for e in entries}
         for event_id, detail in recorded:
-            if detail.get("key_id") == ours and detail.get("signature") not in signatures:
+            if detail.get("key_id") == ours and str(detail.get("signature")) not in signatures:
                 raise Tampered(f"{where}: the audit log records a checkpoint of event {detail.get('event_id')} "
                                f"(in event {event_id}) signed with this key that the witness no longer has: "
                                "lines were removed from the witness")
@@ -157,7 +157,8 @@ def _uncovered(conn: Any, chosen: witness.Settings, latest: witness.WitnessLine,
                         .where(AuditEvent.id > cp.event_id).order_by(AuditEvent.id).limit(limit + 200)).all()
     total = conn.execute(select(func.count()).select_from(AuditEvent)
                          .where(AuditEvent.id > cp.event_id)).scalar_one()
-    own = [r for r in rows if r[2] == ACTION and ((r[3] or {}).get("event_id"), (r[3] or {}).get("signature")) in signed]
+    own = [r for r in rows
+           if r[2] == ACTION and _recorded(r[3]) in signed]
     others = [r for r in rows if r not in own]
     count = total - len(own)
     backdated = conn.execute(select(AuditEvent.id, AuditEvent.at).where(AuditEvent.id > cp.event_id,
@@ -180,3 +181,15 @@ def _uncovered(conn: Any, chosen: witness.Settings, latest: witness.WitnessLine,
                            f"(every_minutes = {chosen.every_minutes}, grace_minutes = {chosen.grace_minutes}): "
                            "forged appends, or checkpoints are failing")
     return count
+
+
+def _mapping(detail: Any) -> dict:
+    """An event's detail as a dict: anything else (written by hand, hashed with the public function) as {}."""
+    return detail if isinstance(detail, dict) else {}
+
+
+def _recorded(detail: Any) -> tuple[Any, str]:
+    """(event id, signature) an audit.checkpoint event's detail names, made hashable whatever it holds."""
+    detail = _mapping(detail)
+    event_id = detail.get("event_id")
+    return (event_id if isinstance(event_id, int) else None, str(detail.get("signature")))

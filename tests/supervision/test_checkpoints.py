@@ -177,21 +177,23 @@ def test_rewriting_after_the_latest_checkpoint_is_not_its_business(worked_case, 
     assert "not covered by a checkpoint although the desk should have taken one" in err
 
 
-def _forge(engine, at: datetime, count: int = 1) -> None:
+def _forge(engine, at: datetime, count: int = 1, action: str = "approval.approve", detail=None) -> None:
     """Append events made with the public hash function, dated `at`."""
+    detail = {"kind": "message"} if detail is None else detail
     for _ in range(count):
         with engine.connect() as conn:
             last_id, prev = conn.execute(text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")).one()
         event = SimpleNamespace(id=last_id + 1, at=at, actor="priya", handler_id=None, case_id=None,
-                                action="approval.approve", detail={"kind": "message"}, findings=[],
+                                action=action, detail=detail, findings=[],
                                 reason="approved on the phone", contact_id=None, approval_id=None, prev_hash=prev,
                                 policy_hash=None, via=None, rows=[])
         digest = event_hash(event)
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO audit_events (id, at, actor, action, detail, findings, reason, "
-                              "prev_hash, hash) VALUES (:i, :at, 'priya', 'approval.approve', :d, '[]', "
+                              "prev_hash, hash) VALUES (:i, :at, 'priya', :a, :d, '[]', "
                               "'approved on the phone', :p, :h)"),
-                         {"i": event.id, "at": at, "d": json.dumps(event.detail), "p": prev, "h": digest})
+                         {"i": event.id, "at": at, "a": action, "d": json.dumps(event.detail), "p": prev,
+                          "h": digest})
 
 
 def test_forged_appends_are_caught_when_the_schedule_rules_them_out(worked_case, team, engine, db_url, keys,
@@ -233,6 +235,24 @@ def test_forged_appends_beyond_every_events_are_caught_and_fresh_ones_are_not(
     code, _, err = _verify(db_url, capsys)
     _one_line_error(err, code, 1)
     assert "5 events after checkpoint" in err and "every_events = 2" in err
+
+
+def test_forged_checkpoint_events_with_odd_details_are_not_taken_for_real_ones(
+        worked_case, team, engine, db_url, keys, capsys):
+    from deskapp.actions.checkpoints import ACTION, due, take
+
+    take(team["ada"], keys)
+    _forge(engine, NOW + timedelta(minutes=1), action=ACTION, detail={"event_id": [1], "signature": ["x"]})
+    _forge(engine, NOW + timedelta(minutes=2), action=ACTION, detail=["not", "a", "mapping"])
+    assert due(team["ada"], keys).uncovered == 0, "the desk's own count skips checkpoint events"
+    _forge(engine, NOW + timedelta(minutes=3), action=ACTION,
+           detail={"event_id": 10**9, "signature": "x", "key_id": "y"})
+    assert due(team["ada"], keys).uncovered == 0, "a forged checkpoint event does not tell the desk it is covered"
+    _forge(engine, NOW + timedelta(minutes=3))
+    assert due(team["ada"], keys).uncovered == 1
+    code, _, err = _verify(db_url, capsys)
+    _one_line_error(err, code, 1)
+    assert "4 events after checkpoint" in err and "should have taken one" in err
 
 
 # --- tampering the witness ---------------------------------------------------------------------------------
