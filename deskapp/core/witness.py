@@ -23,7 +23,7 @@ import os
 import re
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -50,7 +50,6 @@ class Settings:
     grace_minutes: int = 10
     desk_takes: bool = True
     source: Optional[Path] = None
-    problems: tuple[str, ...] = field(default=())
 
     @property
     def configured(self) -> bool:
