@@ -137,4 +137,5 @@ def keygen() -> tuple[witness.Settings, str, list[str]]:
 
             raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
         written.append(str(path))
+        chosen = settings()  # as read back from the file just written
     return chosen, signing.key_id(key.public_key()), written

@@ -1,7 +1,7 @@
 """The desk keeps the audit log checkpointed, off the UI thread, and says so when it cannot.
 
-Every minute (and once the desk is open) a worker asks whether a checkpoint is
-due (every_events / every_minutes of checkpoints.toml) and takes one
+Once the desk is open, after each action it saves and every minute, a worker
+asks whether a checkpoint is due (every_events / every_minutes of checkpoints.toml) and takes one
 (deskapp.actions.checkpoints). The desk never waits for it and keeps working
 whatever happens: a missing or unreadable key, or a witness that cannot be
 appended to, turns into a warning that supervisors and admins see in the header

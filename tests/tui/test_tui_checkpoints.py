@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from deskapp.actions import open_desk
 from deskapp.tui.app import DeskApp
 from deskapp.tui.checkpoint_keeper import HEADER_ALERT
 
-from tui_support import fixed_now, screen_lines, settle, wait_until
+from tui_support import fixed_now, pick_in_queue, screen_lines, settle, wait_until
 
 
 def _keygen():
@@ -73,3 +75,24 @@ async def test_no_checkpoints_set_up_means_no_worker_noise(demo_desk):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         assert app.checkpoint_problem is None and HEADER_ALERT not in screen_lines(app)[0]
+
+
+async def test_a_saved_action_takes_a_due_checkpoint(demo_desk):
+    from deskapp.tui.forms.note import NoteForm
+
+    chosen = _keygen()
+    chosen.source.write_text(chosen.source.read_text().replace("every_events = 200", "every_events = 1"))
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await pick_in_queue(pilot, app, demo_desk, "C-1001")
+        await wait_until(pilot, lambda: chosen.witness.exists() and chosen.witness.read_text().count("\n") == 1)
+        await settle(pilot, app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteForm))
+        await pilot.pause(0.2)
+        app.post_message(events.Paste("Rang the contractor about parts"))
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: chosen.witness.read_text().count("\n") == 2)
+        assert app.checkpoint_problem is None
