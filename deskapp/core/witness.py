@@ -217,20 +217,19 @@ def append_line(settings: Settings, fd: int, line: str) -> None:
                           f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
-def to_syslog(line: str) -> Optional[str]:
+def to_syslog(line: str, address: str = "/dev/log") -> Optional[str]:
     """Send the checkpoint to the local syslog (/dev/log). None if sent, else why not (never raises)."""
-    if not os.path.exists("/dev/log"):
-        return "no /dev/log"
+    if not os.path.exists(address):
+        return f"no {address}"
     import logging
     from logging.handlers import SysLogHandler
 
     try:
-        handler = SysLogHandler(address="/dev/log", facility=SysLogHandler.LOG_AUTHPRIV)
+        handler = SysLogHandler(address=address, facility=SysLogHandler.LOG_AUTHPRIV)
     except OSError as exc:
         return str(exc.strerror or exc)
     try:
-        record = logging.LogRecord("deskapp", logging.NOTICE if hasattr(logging, "NOTICE") else logging.WARNING,
-                                   __file__, 0, "deskapp-checkpoint: %s", (line,), None)
+        record = logging.LogRecord("deskapp", logging.WARNING, __file__, 0, "deskapp-checkpoint: %s", (line,), None)
         handler.emit(record)
         return None
     except Exception as exc:  # noqa: BLE001 - syslog is a second copy; its failure is reported, not fatal
