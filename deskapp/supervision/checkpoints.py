@@ -106,8 +106,8 @@ def check_checkpoints(engine: Engine, head_id: Optional[int], chosen: Optional[w
         for event_id, detail in recorded:
             if detail.get("key_id") == ours and str(detail.get("signature")) not in signatures:
                 raise Tampered(f"{where}: the audit log records a checkpoint of event {detail.get('event_id')} "
-                               f"(in event {event_id}) signed with this key that the witness no longer has: "
-                               "lines were removed from the witness")
+                               f"(in event {event_id}) signed with this key that the witness does not have: "
+                               "lines were removed from the witness, or that event was forged")
         uncovered = _uncovered(conn, chosen, latest, entries, now)
     taken = cp.at.strftime("%Y-%m-%d %H:%M")
     since = f"; {uncovered:,} event{'s' if uncovered != 1 else ''} since" if uncovered else ""

@@ -291,7 +291,7 @@ def test_lines_removed_from_the_witness_are_caught(worked_case, team, db_url, ke
     keys.witness.write_text(first + "\n")
     code, _, err = _verify(db_url, capsys)
     _one_line_error(err, code, 1)
-    assert "the witness no longer has" in err
+    assert "the witness does not have: lines were removed from the witness" in err
     keys.witness.unlink()
     code, _, err = _verify(db_url, capsys)
     _one_line_error(err, code, 2)
