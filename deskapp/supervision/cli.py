@@ -26,6 +26,9 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
                         help="also require event ID to still have HASH (a head printed by an earlier run, "
                              "kept somewhere else); may be given more than once")
     verify.set_defaults(func=run_verify)
+    from deskapp.supervision.checkpoint_cli import register as register_checkpoints
+
+    register_checkpoints(audit_sub, common)
     audit.set_defaults(func=lambda args: (audit.print_help(), 2)[1])
 
     export = sub.add_parser(
@@ -78,14 +81,18 @@ def run_verify(args: argparse.Namespace) -> int:
     engine = connect(existing_db(getattr(args, "db", None)))
     try:
         report = verify(engine, anchors)
+        if report.problem is not None:
+            raise DeskError(f"audit chain broken: {report.problem.message} "
+                            f"({report.checked:,} event{'s' if report.checked != 1 else ''} before it are intact)",
+                            exit_code=1)
+        from deskapp.supervision.checkpoints import check_checkpoints
+
+        coverage = check_checkpoints(engine, report.head_id)  # signed checkpoints outside the database
     finally:
         engine.dispose()
-    if report.problem is not None:
-        raise DeskError(f"audit chain broken: {report.problem.message} "
-                        f"({report.checked:,} event{'s' if report.checked != 1 else ''} before it are intact)",
-                        exit_code=1)
     if report.checked == 0:
         print("audit log is empty: nothing to check")
+        print(f"checkpoints: {coverage.note}")
         return 0
     gaps = f"; {report.gaps:,} id gap{'s' if report.gaps != 1 else ''} from rolled-back writes, links intact" \
         if report.gaps else ""
@@ -93,6 +100,7 @@ def run_verify(args: argparse.Namespace) -> int:
     print(f"audit chain intact: {report.checked:,} events checked (ids {report.first_id}–{report.head_id}){gaps}"
           f"{anchored}")
     print(f"head {report.head_id}:{report.head_hash}  (keep this elsewhere; check it later with --anchor)")
+    print(f"checkpoints: {coverage.note}")
     return 0
 
 

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from deskapp.tui.checkpoint_keeper import CheckpointKeeping
 from deskapp.tui.bindings import NAVIGATION, action_bindings, app_bindings
 from deskapp.tui.commands import DeskCommands
 from deskapp.tui.text import safe_text
@@ -141,7 +142,7 @@ def choose_theme(explicit: Optional[str], configured: Optional[str], available: 
     return (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark"), None
 
 
-class DeskApp(App):
+class DeskApp(CheckpointKeeping, App):
     """The desk. `desk` comes from deskapp.actions.open_desk; everything else is optional.
 
     theme:      a theme name that overrides the saved choice (the --theme option)
@@ -252,6 +253,7 @@ class DeskApp(App):
         else:
             self._go_live()
             self.call_after_refresh(self.startup_done)
+            self.call_after_refresh(self.start_checkpoints)
         for severity, message in self.notices:
             self.notify(message, severity=severity, timeout=12, markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -310,6 +312,7 @@ class DeskApp(App):
             if callable(desk_opened):
                 desk_opened(message.desk)
         self._go_live()
+        self.start_checkpoints()
 
     def _watch_hangup(self) -> None:
         """Leave cleanly when the terminal goes away (SSH drop, closed window) or on SIGTERM."""

@@ -472,6 +472,9 @@ class MainScreen(Screen):
         elif isinstance(result, Done):
             ref = getattr(result.case, "ref", None) or getattr(self.case, "ref", "")
             self.notify(f"Saved on {ref}." if ref else "Saved.", title=title, markup=False)
+            keep_checkpoints = getattr(self.app, "keep_checkpoints", None)  # a checkpoint if one is now due
+            if keep_checkpoints is not None:
+                keep_checkpoints()
         else:
             self.notify(safe_text(str(result), single_line=True)[:200], title=title, markup=False)
         # The forms show live findings while the handler types; afterwards the sidebar keeps

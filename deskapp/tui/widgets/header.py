@@ -74,7 +74,10 @@ class DeskHeader(Widget):
     def render(self) -> Content:
         width = self.size.width
         trial = (f" TRIAL RULES {self.trial} ", "bold reverse $warning") if self.trial else ("", "")
-        left = line((" deskapp ", "bold reverse $primary"), trial, " ", (self.handler, "bold"),
+        # Supervisors and admins see when the desk cannot take audit checkpoints (tui.checkpoint_keeper).
+        alert_text = getattr(self.app, "checkpoint_alert", lambda: None)()
+        alert = (f" {alert_text} ", "bold reverse $error") if alert_text else ("", "")
+        left = line((" deskapp ", "bold reverse $primary"), alert, trial, " ", (self.handler, "bold"),
                     (f" ({self.role})", "$text-muted"), ("  desk ", "$text-muted"), self.desk,
                     ("  ", ""), (self.database, "$text-muted"))
         right = Content("")
