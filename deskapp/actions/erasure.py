@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
-from deskapp.actions.submit import reindex
+from deskapp.actions.submit import bump_version, reindex
 from deskapp.actions.validate import InvalidInput, check_length, clean_text
 from deskapp.core.rowdigest import TOMBSTONE
 from deskapp.errors import DeskError
@@ -132,6 +132,8 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
                 who = f" by {earlier.actor}" if earlier is not None else ""
                 raise DeskError(f"{case.ref} was already erased on {case.erased_at:%a %d %b %Y %H:%M}{who}: "
                                 f"nothing to do")
+            if not bump_version(session, case, case.version, now):  # claims the row: no desk writes meanwhile
+                raise DeskError(f"{case.ref} changed while it was being erased; nothing was erased: try again")
             rows = _rows_of_case(session, case.id)
             keys = [("cases", case.id)] + [(table, row.id) for table, found in rows.items() for row in found]
             before = current_digests(session.connection(), keys)
@@ -153,8 +155,6 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             case.title = TOMBSTONE
             case.record_salt = new_salt()  # every row's digest changes: the old ones name nothing any more
             case.erased_at = now.replace(microsecond=0)
-            case.version += 1
-            case.updated_at = now
             session.flush()
             reindex(session, case.id)
             event = audit.append(

@@ -119,6 +119,7 @@ def test_erase_tombstones_personal_text_and_the_chain_still_verifies(story, engi
         assert {f["message"] for f in approval.findings} == {TOMBSTONE}
         assert s.execute(select(Draft)).all() == []
         event = s.execute(select(AuditEvent).order_by(AuditEvent.id.desc())).scalars().first()
+    assert dump(engine, story.id)["audit_events"] == before["audit_events"] + 1, "one event"
     assert (event.action, event.actor, event.reason, event.at) == \
         ("case.erase", "ada", "Erasure request from the customer, ref DP-7", case.erased_at)
     assert sorted(map(tuple, event.detail["erased"])) == sorted((t, i, digests_before[(t, i)]) for t, i in keys)
