@@ -48,12 +48,14 @@ def _common_options():
 
 
 def _registrars() -> list[Callable]:
+    from deskapp.commands import erase as erase_command
     from deskapp.commands import policies as policy_commands
     from deskapp.commands import store as store_commands
     from deskapp.supervision import cli as supervision_cli
     from deskapp.tui import command as desk_command
 
-    return [desk_command.register, store_commands.register, policy_commands.register, supervision_cli.register]
+    return [desk_command.register, store_commands.register, policy_commands.register, supervision_cli.register,
+            erase_command.register]
 
 
 def build_parser():

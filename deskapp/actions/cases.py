@@ -61,6 +61,15 @@ def _party_values(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _flags(fields: dict[str, Any]) -> dict[str, Any]:
+    """The party's role and yes/no marks as set by this change: vocabulary, not personal text.
+
+    A party's name, organisation, email, phone, address and notes never enter the audit
+    detail: the party row holds them (its digest is in the event), where erasure can reach.
+    """
+    return {key: fields[key] for key in ("role", "designated", "authorised") if key in fields}
+
+
 @retry_on_busy("open the case")
 def new_case(
     desk: Desk,
@@ -110,13 +119,15 @@ def new_case(
                 )
                 session.add(case)
                 session.flush()
-                if first_party:
-                    session.add(Party(case_id=case.id, **first_party))
+                party = Party(case_id=case.id, **first_party) if first_party else None
+                if party is not None:
+                    session.add(party)
                 view = refresh_due(desk, session, case, now)
                 audit.append(
                     session, **audit.by(desk), action="case.new", at=now,
                     case_id=case.id, detail={"version": case.version, "ref": case.ref, "kind": kind,
-                                             "category": category, "party": first_party or {}},
+                                             "category": category,
+                                             "party_id": party.id if party is not None else None},
                 )
                 record_change(session, kind="case.new", actor=desk.me.username, at=now, case_id=case.id,
                               version=case.version)
@@ -155,6 +166,7 @@ def save_party(
                 before = {k: getattr(party, k) for k in fields}
                 for key, value in fields.items():
                     setattr(party, key, value)
+            changed = sorted(k for k, v in fields.items() if party_id is None or before[k] != v)
             session.flush()
             if fields.get("designated"):
                 for other in session.execute(
@@ -165,7 +177,8 @@ def save_party(
             event = audit.append(
                 session, **audit.by(desk),
                 action="party.add" if party_id is None else "party.edit", at=now, case_id=case.id,
-                detail={"version": case.version, "party_id": party.id, "before": before, "after": fields},
+                detail={"version": case.version, "party_id": party.id, "changed": changed,
+                        **_flags(fields)},
             )
             record_change(session, kind=event.action, actor=desk.me.username, at=now, case_id=case.id,
                           version=case.version)

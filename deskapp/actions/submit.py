@@ -42,9 +42,23 @@ def findings_json(findings) -> list[dict[str, Any]]:
 
 
 def request_json(request: ActionRequest) -> dict[str, Any]:
+    """The whole request, text included: what an approval request stores so it can be carried out later."""
     data = asdict(request)
     if data.get("at") is not None:
         data["at"] = data["at"].isoformat(timespec="seconds")
+    return data
+
+
+# What a request's audit detail leaves out: text a person wrote. The contact row holds it (its digest
+# is in the event), where `deskapp erase` can tombstone it; the chain cannot be rewritten.
+PERSONAL_REQUEST_FIELDS = ("summary", "body", "extra")
+
+
+def request_shape(request: ActionRequest) -> dict[str, Any]:
+    """The request for the audit detail: kind, channel, party, to, ... but no summary, body or extra text."""
+    data = request_json(request)
+    for name in PERSONAL_REQUEST_FIELDS:
+        data.pop(name, None)
     return data
 
 
@@ -197,7 +211,7 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                 action=request.kind,
                 at=now,
                 case_id=case.id,
-                detail={"version": case.version, "request": request_json(request), **change,
+                detail={"version": case.version, "request": request_shape(request), **change,
                         **({"approval_digest": approval.digest} if approval is not None else {})},
                 findings=findings_json(findings),
                 reason=reason if (warns or blocks or reason) else None,

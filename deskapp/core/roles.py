@@ -20,6 +20,8 @@ The matrix (documented for the README in notes/roles_readme.md):
     dashboard.view                 x         x     the team dashboard
     case.export                    x         x     `deskapp export` (a case file leaves the desk)
     case.import                              x     `deskapp import`
+    case.erase                               x     `deskapp erase` (a case's personal text tombstoned)
+    subject.export                 x         x     `deskapp export --subject` (all held about a person)
     users.manage                             x     add, change and deactivate handlers
     policies.manage                          x     change policies.yaml
     demo.wipe                                x     `deskapp demo --force` on a demo desk nobody has worked
@@ -48,6 +50,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "dashboard.view": (_LEADS, "the team dashboard"),
     "case.export": (_LEADS, "exporting a case file"),
     "case.import": (_ADMIN, "importing cases"),
+    "case.erase": (_ADMIN, "erasing a case's personal text"),
+    "subject.export": (_LEADS, "a subject-access export"),
     "users.manage": (_ADMIN, "managing handlers"),
     "policies.manage": (_ADMIN, "changing the policies"),
     "demo.wipe": (_ADMIN, "wiping a demo desk (demo --force)"),

@@ -73,6 +73,15 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """The case's personal text was erased (deskapp erase): when, by whom, why."""
+
+    at: datetime
+    by: str
+    reason: Optional[str]
+
+
+@dataclass(frozen=True)
 class CaseFile:
     case: CaseView
     external_ref: Optional[str]
@@ -85,6 +94,7 @@ class CaseFile:
     generated_by: str
     audit_records: int
     altered_records: tuple[int, ...] = field(default_factory=tuple)
+    erasure: Optional[Erasure] = None
 
     def who(self, username: Optional[str]) -> str:
         if not username:
@@ -190,6 +200,7 @@ _PLAIN = {
     "note": "Internal note",
     "case.new": "Opened the case",
     "case.export": "Exported the case file",
+    "case.erase": "Erased the personal text on the case (names, contact details, what was said)",
     "end_call": "Ended a call for abusive behaviour",
 }
 
@@ -229,8 +240,9 @@ def describe(event: AuditEvent, contact: Optional[ContactView], case: CaseView) 
     if action == "extend":
         return f"Extended the response deadline by {request.get('working_days', '?')} working days"
     if action in ("party.add", "party.edit"):
-        after = detail.get("after") if isinstance(detail.get("after"), dict) else {}
-        name = after.get("name") or next((p.name for p in case.parties if p.id == detail.get("party_id")), "a party")
+        # Events written before audit details dropped personal text carry the values ("after").
+        after = detail.get("after") if isinstance(detail.get("after"), dict) else detail
+        name = next((p.name for p in case.parties if p.id == detail.get("party_id")), None) or "a party"
         words = ("Added" if action == "party.add" else "Changed") + f" party {name}"
         if after.get("designated"):
             words += " (now the designated representative)"
@@ -277,7 +289,10 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
     altered: list[int] = []
     linked: set[int] = set()
     escalation = None
+    erasure = None
     for event in events:
+        if event.action == "case.erase":
+            erasure = Erasure(at=event.at, by=event.actor, reason=event.reason)
         intact = hash_holds(event, digests.get(event.id, []))
         if not intact:
             altered.append(event.id)
@@ -316,6 +331,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
         generated_by=desk.me.username,
         audit_records=len(events),
         altered_records=tuple(altered),
+        erasure=erasure,
     )
 
 

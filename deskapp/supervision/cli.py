@@ -36,7 +36,12 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
         description="Write one case's file: parties (the designated representative marked), every contact, "
                     "deadlines met or missed, what the rules said at each action, reasons and approvals. "
                     "Supervisors and admins; the export is recorded in the audit trail.")
-    export.add_argument("ref", metavar="REF", help="the case reference, e.g. C-1001 (or its imported reference)")
+    export.add_argument("ref", metavar="REF", nargs="?", default=None,
+                        help="the case reference, e.g. C-1001 (or its imported reference)")
+    export.add_argument("--subject", metavar="QUERY", default=None,
+                        help="instead of a case: a subject-access export (Markdown) of everything held about one "
+                             "person, found by exact name, email address or phone number (any format) on every "
+                             "case; recorded in the audit trail")
     export.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
     export.add_argument("--output", "-o", metavar="PATH", default=None,
                         help="file to write (default: print to the terminal)")
@@ -116,6 +121,11 @@ def run_export(args: argparse.Namespace) -> int:
 
     from deskapp.supervision.casefile import export_case
 
+    if (args.ref is None) == (args.subject is None):
+        raise DeskError("export: give a case reference (REF) or --subject QUERY, not both"
+                        if args.ref else "export: give a case reference (REF) or --subject QUERY")
+    if args.subject is not None:
+        return run_subject_export(args)
     desk = _desk(args)
     try:
         body, casefile, where = export_case(desk, args.ref, args.format, args.output)
@@ -128,6 +138,33 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         print(f"wrote the case file for {casefile.case.ref} to {where} ({len(casefile.timeline)} timeline entries, "
               f"{len(casefile.milestones)} deadlines, {len(casefile.approvals)} approval requests)")
+    return 0
+
+
+def run_subject_export(args: argparse.Namespace) -> int:
+    import sys
+
+    from deskapp.actions.subject import Ambiguous
+    from deskapp.supervision.subject import export_subject
+
+    if args.format != "md":
+        raise DeskError("--subject: the subject-access export is Markdown only (leave out --format)")
+    desk = _desk(args)
+    try:
+        body, found, where = export_subject(desk, args.subject, args.output)
+    except Ambiguous as unclear:
+        print(f"deskapp: {unclear}", file=sys.stderr)
+        for line in unclear.lines:
+            print(line, file=sys.stderr)
+        return unclear.exit_code
+    finally:
+        desk.close()
+    if where == "stdout":
+        sys.stdout.write(body if body.endswith("\n") else body + "\n")
+    else:
+        records = len(found.party_ids)
+        print(f"wrote the subject-access export to {where} ({records} record{'s' if records != 1 else ''} on "
+              f"{len(found.cases)} case{'s' if len(found.cases) != 1 else ''})")
     return 0
 
 

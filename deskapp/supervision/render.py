@@ -74,6 +74,15 @@ def _facts(cf: CaseFile) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if v]
 
 
+def erased_words(cf: CaseFile) -> str:
+    """The erasure in one sentence: when, by whom, why, and what [erased] means below."""
+    e = cf.erasure
+    assert e is not None
+    why = f" Reason: {e.reason}" if e.reason else ""
+    return (f"This case was erased on {_when(e.at)} by {cf.who(e.by)}: names, contact details and what was "
+            f"said were replaced with [erased]; dates, statuses and who did what are kept.{why}")
+
+
 def _party_marks(p: Any) -> str:
     marks = []
     if p.designated:
@@ -110,6 +119,8 @@ def markdown(cf: CaseFile) -> str:
     c = cf.case
     out: list[str] = [f"# Case file {md(c.ref)}: {md(c.title)}", ""]
     out += [f"Prepared {_when(cf.generated_at)} by {md(cf.who(cf.generated_by))} with deskapp.", ""]
+    if cf.erasure is not None:
+        out += [f"**{md(erased_words(cf))}**", ""]
     out += ["## The case", "", "| | |", "|---|---|"]
     out += [f"| {k} | {md(v)} |" for k, v in _facts(cf)]
     out.append("")
@@ -254,6 +265,7 @@ def page(cf: CaseFile) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Case file {h(c.ref)}: {h(c.title)}</h1>",
         f'<p class="meta">Prepared {h(_when(cf.generated_at))} by {h(cf.who(cf.generated_by))} with deskapp.</p>',
+        *([f'<p class="altered">{h(erased_words(cf))}</p>'] if cf.erasure is not None else []),
         "<h2>The case</h2>", "<table>",
     ]
     out += [f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in _facts(cf)]

@@ -1,0 +1,168 @@
+"""`deskapp erase REF --reason`: remove a case's personal text and keep the audit chain whole.
+
+Personal text (names, contact details, what was said) lives in the data tables;
+the chain holds only salted digests of those rows. Erasing a case, in ONE
+transaction: replace every personal text field with TOMBSTONE, delete the
+case's drafts, give the case a new record_salt (so the old digests in the chain
+can no longer be tested against guesses), stamp cases.erased_at, rebuild the
+case's search document, and append one `case.erase` event. That event records
+the new digest of every row of the case (audit.append does it) and, in its
+detail, the digest each row had before: `deskapp audit verify` accepts a
+tombstone only in a row whose latest digest came from a `case.erase` event.
+
+Dates, statuses, channels and who-did-what stay, so deadlines and statistics
+still work. Admins only; a refusal is audited. Erasing twice is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import delete, select
+
+from deskapp.actions import audit, refusals
+from deskapp.actions.permissions import require
+from deskapp.actions.submit import bump_version, reindex
+from deskapp.actions.validate import InvalidInput, check_length, clean_text
+from deskapp.core.rowdigest import TOMBSTONE
+from deskapp.errors import DeskError
+from deskapp.store.changes import record as record_change
+from deskapp.store.locks import begin_write
+from deskapp.store.models import Appointment, ApprovalRequest, AuditEvent, Case, Contact, Draft, Party, new_salt
+from deskapp.store.rowdigests import current_digests
+
+PERMISSION = "case.erase"
+ACTION = "case.erase"  # deskapp.supervision.verify accepts TOMBSTONE only where this action recorded it
+MAX_REASON = 4_000
+
+# The personal text columns erasure replaces, per model. Everything else stays.
+PARTY_TEXT = ("name", "organisation", "email", "phone", "address", "notes")
+CONTACT_TEXT = ("summary", "body")
+APPOINTMENT_TEXT = ("purpose",)
+APPROVAL_TEXT = ("reason", "decision_reason")
+REQUEST_TEXT = ("summary", "body")  # the text fields of a stored request (approval_requests.action)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What one erasure did: for the command's one-line report."""
+
+    case_id: int
+    ref: str
+    rows: int  # data rows whose digest the erase event recorded
+    drafts: int  # drafts deleted
+    audit_id: int
+    at: datetime
+
+
+def _reason(text: Optional[str]) -> str:
+    cleaned = clean_text(text).strip()
+    if not cleaned:
+        raise InvalidInput("reason", "say why the case is erased (e.g. the erasure request it honours)")
+    check_length("reason", cleaned, MAX_REASON)
+    return cleaned
+
+
+def case_by_ref(session: Any, ref: str) -> Case:
+    """The case with this reference (or its imported reference); DeskError naming it if there is none."""
+    text = (ref or "").strip()
+    if not text:
+        raise DeskError("give a case reference, e.g. C-1001")
+    for candidate in dict.fromkeys((text, text.upper())):
+        row = session.execute(select(Case).where(Case.ref == candidate)).scalar_one_or_none()
+        if row is not None:
+            return row
+    row = session.execute(select(Case).where(Case.external_ref == text)).scalar_one_or_none()
+    if row is None:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise DeskError(f"no case with reference {shown!r}")
+    return row
+
+
+def _tomb(value: Any) -> Any:
+    """TOMBSTONE for text that was there; None and "" stay as they were (nothing was held)."""
+    return TOMBSTONE if isinstance(value, str) and value != "" else value
+
+
+def erased_request(action: Any) -> dict[str, Any]:
+    """A stored request (approval_requests.action) with its text fields tombstoned; its shape kept."""
+    out = dict(action or {})
+    for name in REQUEST_TEXT:
+        if name in out:
+            out[name] = _tomb(out[name])
+    if isinstance(out.get("extra"), dict):
+        out["extra"] = {key: _tomb(value) for key, value in out["extra"].items()}
+    return out
+
+
+def erased_findings(findings: Any) -> list[Any]:
+    """Findings as stored with an approval request: rule and severity kept, the message (it can name
+    a party) tombstoned."""
+    return [{**f, "message": _tomb(f.get("message"))} if isinstance(f, dict) else f for f in findings or []]
+
+
+def _rows_of_case(session: Any, case_id: int) -> dict[str, list[Any]]:
+    def all_of(model: Any) -> list[Any]:
+        return list(session.execute(select(model).where(model.case_id == case_id).order_by(model.id)).scalars())
+
+    return {"parties": all_of(Party), "contacts": all_of(Contact), "appointments": all_of(Appointment),
+            "approval_requests": all_of(ApprovalRequest)}
+
+
+def _erasure_of(session: Any, case: Case) -> Optional[AuditEvent]:
+    return session.execute(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == ACTION)
+                           .order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
+    """Erase one case's personal text (see the module docstring). DeskError, nothing written, on any problem."""
+    reason = _reason(reason)
+    now = desk.now()
+    case_id: Optional[int] = None
+    with refusals.audited(desk, PERMISSION):
+        with desk.session() as session, session.begin():
+            begin_write(session)
+            require(desk, PERMISSION, session=session)
+            case = case_by_ref(session, ref)
+            case_id = case.id
+            if case.erased_at is not None:
+                earlier = _erasure_of(session, case)
+                who = f" by {earlier.actor}" if earlier is not None else ""
+                raise DeskError(f"{case.ref} was already erased on {case.erased_at:%a %d %b %Y %H:%M}{who}: "
+                                f"nothing to do")
+            if not bump_version(session, case, case.version, now):  # claims the row: no desk writes meanwhile
+                raise DeskError(f"{case.ref} changed while it was being erased; nothing was erased: try again")
+            rows = _rows_of_case(session, case.id)
+            keys = [("cases", case.id)] + [(table, row.id) for table, found in rows.items() for row in found]
+            before = current_digests(session.connection(), keys)
+            for party in rows["parties"]:
+                for name in PARTY_TEXT:
+                    setattr(party, name, _tomb(getattr(party, name)))
+            for contact in rows["contacts"]:
+                for name in CONTACT_TEXT:
+                    setattr(contact, name, _tomb(getattr(contact, name)))
+            for appointment in rows["appointments"]:
+                appointment.purpose = _tomb(appointment.purpose)
+            for approval in rows["approval_requests"]:
+                for name in APPROVAL_TEXT:
+                    setattr(approval, name, _tomb(getattr(approval, name)))
+                approval.action = erased_request(approval.action)
+                approval.findings = erased_findings(approval.findings)
+            drafts = session.execute(delete(Draft).where(Draft.case_id == case.id)
+                                     .execution_options(synchronize_session=False)).rowcount or 0
+            case.title = TOMBSTONE
+            case.record_salt = new_salt()  # every row's digest changes: the old ones name nothing any more
+            case.erased_at = now.replace(microsecond=0)
+            session.flush()
+            reindex(session, case.id)
+            event = audit.append(
+                session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
+                detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,
+                        "erased": [[table, row_id, before[(table, row_id)]] for table, row_id in sorted(keys)]},
+                rows=keys,
+            )
+            record_change(session, kind=ACTION, actor=desk.me.username, at=now, case_id=case.id,
+                          version=case.version)
+            return Erased(case_id=case.id, ref=case.ref, rows=len(keys), drafts=drafts, audit_id=event.id, at=now)
