@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Optional
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from deskapp.core.rowdigest import DELETED, DIGESTED, row_digest
+from deskapp.core.rowdigest import DELETED, DIGESTED, TOMBSTONE, row_digest
 from deskapp.store.models import AuditRow, SQLModel
 
 _TOUCHED = "deskapp_touched_rows"
@@ -165,3 +165,63 @@ def rows_of(event_id: int, rows: list[tuple[str, int, str]]) -> list[dict[str, A
 
 
 AUDIT_ROWS = AuditRow.__table__
+
+
+# --------------------------------------------------------------------------- whole-table streams (verify, baseline)
+
+
+def live_digests(conn: Connection, table: str, batch: int = 5_000) -> Iterator[tuple[int, str, Optional[int], bool]]:
+    """Every row of `table` in id order: (id, digest as stored now, its case id, holds a tombstone?).
+
+    Read a page at a time by keyset (id > last), so memory stays flat on a million rows and no
+    server-side cursor is held open between pages.
+    """
+    names = DIGESTED[table]
+    after = None
+    while True:
+        page = conn.execute(digest_query(table, after=after).limit(batch)).all()
+        for raw in page:
+            row_id, digest = digest_of_row(table, raw)
+            values = dict(zip(names, raw))
+            case_id = row_id if table == "cases" else values.get("case_id")
+            tomb = any(isinstance(v, str) and v == TOMBSTONE for v in values.values())
+            yield row_id, digest, case_id, tomb
+        if len(page) < batch:
+            return
+        after = int(page[-1][0])
+
+
+def recorded_latest(conn: Connection, table: str, batch: int = 20_000) -> Iterator[tuple[int, int, str]]:
+    """(row id, event id, digest) of the LATEST audit_rows entry of every row of `table`, in row id order.
+
+    Reads ix_audit_rows_row (tbl, row_id, event_id) page by page and keeps the last entry of each row.
+    """
+    t = AUDIT_ROWS
+    after: Optional[tuple[int, int]] = None
+    held: Optional[tuple[int, int, str]] = None
+    while True:
+        query = select(t.c.row_id, t.c.event_id, t.c.digest).where(t.c.tbl == table)
+        if after is not None:
+            query = query.where(tuple_(t.c.row_id, t.c.event_id) > tuple_(*after))
+        page = conn.execute(query.order_by(t.c.row_id, t.c.event_id).limit(batch)).all()
+        for row_id, event_id, digest in page:
+            if held is not None and held[0] != row_id:
+                yield held
+            held = (int(row_id), int(event_id), digest)
+        if len(page) < batch:
+            break
+        after = (int(page[-1][0]), int(page[-1][1]))
+    if held is not None:
+        yield held
+
+
+def unrecorded(conn: Connection, tables: Iterable[str] = tuple(DIGESTED)) -> Iterator[tuple[str, int, str]]:
+    """(table, id, digest) of every live digested row no audit event has recorded: what a baseline records."""
+    for table in tables:
+        recorded = recorded_latest(conn, table)
+        waiting = next(recorded, None)
+        for row_id, digest, _case, _tomb in live_digests(conn, table):
+            while waiting is not None and waiting[0] < row_id:
+                waiting = next(recorded, None)
+            if waiting is None or waiting[0] != row_id:
+                yield table, row_id, digest
