@@ -191,16 +191,20 @@ def live_digests(conn: Connection, table: str, batch: int = 5_000) -> Iterator[t
         after = int(page[-1][0])
 
 
-def recorded_latest(conn: Connection, table: str, batch: int = 20_000) -> Iterator[tuple[int, int, str]]:
+def recorded_latest(conn: Connection, table: str, batch: int = 20_000,
+                    upto: Optional[int] = None) -> Iterator[tuple[int, int, str]]:
     """(row id, event id, digest) of the LATEST audit_rows entry of every row of `table`, in row id order.
 
     Reads ix_audit_rows_row (tbl, row_id, event_id) page by page and keeps the last entry of each row.
+    `upto`: only entries of events up to this id (a writer appending while it reads sees a fixed past).
     """
     t = AUDIT_ROWS
     after: Optional[tuple[int, int]] = None
     held: Optional[tuple[int, int, str]] = None
     while True:
         query = select(t.c.row_id, t.c.event_id, t.c.digest).where(t.c.tbl == table)
+        if upto is not None:
+            query = query.where(t.c.event_id <= upto)
         if after is not None:
             query = query.where(tuple_(t.c.row_id, t.c.event_id) > tuple_(*after))
         page = conn.execute(query.order_by(t.c.row_id, t.c.event_id).limit(batch)).all()
@@ -215,10 +219,11 @@ def recorded_latest(conn: Connection, table: str, batch: int = 20_000) -> Iterat
         yield held
 
 
-def unrecorded(conn: Connection, tables: Iterable[str] = tuple(DIGESTED)) -> Iterator[tuple[str, int, str]]:
-    """(table, id, digest) of every live digested row no audit event has recorded: what a baseline records."""
+def unrecorded(conn: Connection, tables: Iterable[str] = tuple(DIGESTED),
+               upto: Optional[int] = None) -> Iterator[tuple[str, int, str]]:
+    """(table, id, digest) of every live digested row no audit event (up to `upto`) recorded: a baseline's rows."""
     for table in tables:
-        recorded = recorded_latest(conn, table)
+        recorded = recorded_latest(conn, table, upto=upto)
         waiting = next(recorded, None)
         for row_id, digest, _case, _tomb in live_digests(conn, table):
             while waiting is not None and waiting[0] < row_id:
