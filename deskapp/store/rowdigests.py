@@ -295,3 +295,43 @@ def unrecorded(conn: Connection, tables: Iterable[str] = tuple(DIGESTED),
                 waiting = next(recorded, None)
             if waiting is None or waiting[0] != row_id:
                 yield table, row_id, digest
+
+
+def latest_recorded_for(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[int, str]]:
+    """(event id, digest) of the latest audit_rows entry for each of these rows (absent: never recorded)."""
+    wanted: dict[str, list[int]] = {}
+    for table, row_id in keys:
+        wanted.setdefault(table, []).append(int(row_id))
+    t = AUDIT_ROWS
+    out: dict[Key, tuple[int, str]] = {}
+    for table, ids in wanted.items():
+        for start in range(0, len(ids), 500):
+            query = (select(t.c.row_id, t.c.event_id, t.c.digest)
+                     .where(t.c.tbl == table, t.c.row_id.in_(ids[start:start + 500]))
+                     .order_by(t.c.row_id, t.c.event_id))
+            for row_id, event_id, digest in conn.execute(query):
+                out[(table, int(row_id))] = (int(event_id), digest)  # the last one per row wins
+    return out
+
+
+def rows_that_differ(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[str, Optional[int]]]:
+    """For rows as now stored, those that do not match their latest recorded digest: key -> (kind, event id).
+
+    kind: "changed" (after that event recorded it), "unrecorded" (no event recorded it), "back" (the
+    event recorded it deleted). The same judgement as `audit verify`, for a handful of rows (an export).
+    """
+    keys = list(keys)
+    now = current_digests(conn, keys)
+    recorded = latest_recorded_for(conn, keys)
+    out: dict[Key, tuple[str, Optional[int]]] = {}
+    for key in keys:
+        digest = now[key]
+        if digest == DELETED:
+            continue
+        if key not in recorded:
+            out[key] = ("unrecorded", None)
+        elif recorded[key][1] == DELETED:
+            out[key] = ("back", recorded[key][0])
+        elif recorded[key][1] != digest:
+            out[key] = ("changed", recorded[key][0])
+    return out
