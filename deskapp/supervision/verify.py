@@ -258,6 +258,47 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(ident), digest
 
 
+# Above this many cases the row check runs in its own process (two cores: chain and rows side by side).
+PARALLEL_CASES = 100_000
+
+
+def _row_check(engine: Engine) -> tuple[RowReport, list[str]]:
+    with engine.connect() as conn:
+        report = check_rows(conn)
+        found = with_event_cases(conn, report.problems)
+        return report, [p.message(refs_of(conn, found)) for p in found]
+
+
+def _row_check_at(url: str) -> tuple[RowReport, list[str]]:
+    from deskapp.store.engine import connect
+
+    engine = connect(url)
+    try:
+        return _row_check(engine)
+    finally:
+        engine.dispose()
+
+
+def _rows_elsewhere(engine: Engine) -> Any:
+    """A future of (RowReport, lines) from a spawned process, or None to check here (small desk, one CPU,
+    an in-memory database)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    database = engine.url.database or ""
+    if (os.cpu_count() or 1) < 2 or (engine.dialect.name == "sqlite" and (not database or database == ":memory:")):
+        return None
+    with engine.connect() as conn:
+        top = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM cases").scalar() or 0
+    if top < PARALLEL_CASES:
+        return None
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    future = pool.submit(_row_check_at, engine.url.render_as_string(hide_password=False))
+    pool.shutdown(wait=False)
+    return future
+
+
 def verify(engine: Engine, anchors: tuple[tuple[int, str], ...] = (), *, rows: bool = True,
            guard: bool = True) -> ChainReport:
     """Check the whole chain (and any anchors), the live rows against their digests and the protections.
@@ -278,19 +319,17 @@ def verify(engine: Engine, anchors: tuple[tuple[int, str], ...] = (), *, rows: b
                 yield row
 
         stray: list[int] = []
+        # A big desk's rows are checked in a second process while this one walks the chain.
+        helper = _rows_elsewhere(engine) if rows else None
         report = check_chain(watched(_rows(engine, stray=stray)))
         if report.problem is None:
             # With a broken chain, digests of missing events are expected: the chain's message says why.
             report.stray = stray
-        if rows or guard:
+        if rows:
+            report.rows, report.row_lines = helper.result() if helper is not None else _row_check(engine)
+        if guard:
             with engine.connect() as conn:
-                if rows:
-                    report.rows = check_rows(conn)
-                    found = with_event_cases(conn, report.rows.problems)
-                    refs = refs_of(conn, found)
-                    report.row_lines = [p.message(refs) for p in found]
-                if guard:
-                    report.guard = check_guard(conn)
+                report.guard = check_guard(conn)
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         raise StorageError(f"cannot read the audit log of {masked(engine.url)}: {reason}") from exc

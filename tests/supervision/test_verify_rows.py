@@ -248,3 +248,19 @@ def test_a_row_recorded_deleted_that_is_back_is_named(approved, engine, db_url, 
                            "'2026-03-09 10:00:00.000000')")
     code, out, _ = verify_cli(db_url, capsys)
     assert code == 1 and f"contact {contact} of C-1001 is back: event" in out
+
+
+def test_big_desk_path_checks_rows_in_a_second_process(approved, engine, db_url, monkeypatch):
+    """Above PARALLEL_CASES the rows are checked by a spawned process: same findings, same names."""
+    import os
+
+    from deskapp.supervision import verify as verify_module
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: the row check stays in this process")
+    monkeypatch.setattr(verify_module, "PARALLEL_CASES", 1)
+    contact = one(engine, "SELECT MAX(id) FROM contacts")
+    tamper(engine, db_url, f"UPDATE contacts SET summary = 'Never happened' WHERE id = {contact}")
+    report = verify_module.verify(engine)
+    assert report.rows.count == 1 and report.rows.checked["contacts"] >= 4
+    assert report.row_lines[0].startswith(f"contact {contact} of C-1001 was changed after event")
