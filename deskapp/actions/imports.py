@@ -245,13 +245,15 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
             written.append(("parties", names[p.name]))
         for c in record.contacts:
             written.append(("contacts", next(contact_ids)))
-            contacts.append({"id": written[-1][1], "case_id": case_id, "at": c.at, "channel": c.channel, "direction": c.direction,
+            contacts.append({"id": written[-1][1], "case_id": case_id, "at": c.at, "channel": c.channel,
+                             "direction": c.direction,
                              "party_id": names.get(c.party) if c.party else None, "handler_id": None,
                              "outcome": c.outcome, "summary": c.summary, "body": c.body, "call_id": None,
                              "created_at": now})
         for a in record.appointments:
             written.append(("appointments", next(appointment_ids)))
-            appointments.append({"id": written[-1][1], "case_id": case_id, "at": a.at, "purpose": a.purpose, "status": a.status,
+            appointments.append({"id": written[-1][1], "case_id": case_id, "at": a.at, "purpose": a.purpose,
+                                 "status": a.status,
                                  "party_id": names.get(a.party) if a.party else None, "created_at": now})
         detail = {"source": source, "external_ref": record.external_ref, "line": record.line,
                   "fingerprint": fingerprint, "version": version, "ref": ref, "mode": mode}
