@@ -5,13 +5,16 @@ writes what it holds. In ONE transaction: the role (case.import) re-read,
 cases matched on external_ref, new ones numbered and created, changed ones
 updated (unless worked in deskapp since their import), one `case.import`
 audit event per case (chained in bulk, with the desk's rules hash), search
-reindexed, one change-feed line. A refusal is audited; a dry run does all of
+reindexed, one change-feed line. Each case's event records the digests of the
+rows it wrote or replaced (append_many row_keys), so `audit verify` holds the
+imported rows to them. A refusal is audited; a dry run does all of
 it and rolls back. Records are duck-typed (the parser's CaseRecord): this
 layer reads their fields, it does not know the file format.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -200,8 +203,12 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
     new_ids = iter(reserve_ids(conn, "cases", len(fresh)))
     new_refs = iter(next_case_refs(session, len(fresh)))
     party_ids = iter(reserve_ids(conn, "parties", sum(len(r.parties) for r, _k, _f in plan)))
+    # Contacts and appointments are numbered up front too, so each case's event can record their digests.
+    contact_ids = iter(reserve_ids(conn, "contacts", sum(len(r.contacts) for r, _k, _f in plan)))
+    appointment_ids = iter(reserve_ids(conn, "appointments", sum(len(r.appointments) for r, _k, _f in plan)))
     cases, parties, contacts, appointments, events, touched = [], [], [], [], [], []
     current: dict[int, Any] = {}
+    replaced: dict[int, list[tuple[str, int]]] = {}  # case id -> rows a re-import deletes (recorded as deleted)
     if len(fresh) < len(plan):
         updated_ids = [known.case_id for _r, known, _f in plan if known is not None]
         table = Case.__table__
@@ -210,7 +217,10 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
             for row in conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
                 current[row["id"]] = row
             for model in (Contact, Appointment, Party):
-                conn.execute(delete(model.__table__).where(model.__table__.c.case_id.in_(chunk)))
+                t = model.__table__
+                for row_id, case_id in conn.execute(select(t.c.id, t.c.case_id).where(t.c.case_id.in_(chunk))):
+                    replaced.setdefault(int(case_id), []).append((t.name, int(row_id)))
+                conn.execute(delete(t).where(t.c.case_id.in_(chunk)))
     who = audit.by(desk)
     for record, known, fingerprint in plan:
         values = _case_values(record, handler_ids, now)
@@ -218,7 +228,7 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         if known is None:
             case_id, ref, version, mode = next(new_ids), next(new_refs), 1, "new"
             cases.append({**values, "id": case_id, "ref": ref, "external_ref": record.external_ref,
-                          "version": 1, "created_at": now})
+                          "version": 1, "created_at": now, "record_salt": secrets.token_hex(16)})
         else:
             case_id, ref, mode = known.case_id, known.ref, "update"
             before = current.get(case_id) or {}
@@ -227,19 +237,25 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
             conn.execute(update(Case.__table__).where(Case.__table__.c.id == case_id)
                          .values(**values, version=version))
         names: dict[str, int] = {}
+        written: list[tuple[str, int]] = [("cases", case_id), *replaced.get(case_id, ())]
         for p in record.parties:
             names[p.name] = next(party_ids)
             parties.append({"id": names[p.name], "case_id": case_id, "role": p.role, "name": p.name,
                             "designated": p.designated, "authorised": p.authorised,
                             "organisation": p.organisation, "email": p.email, "phone": p.phone,
                             "address": p.address, "notes": p.notes, "created_at": now})
+            written.append(("parties", names[p.name]))
         for c in record.contacts:
-            contacts.append({"case_id": case_id, "at": c.at, "channel": c.channel, "direction": c.direction,
+            written.append(("contacts", next(contact_ids)))
+            contacts.append({"id": written[-1][1], "case_id": case_id, "at": c.at, "channel": c.channel,
+                             "direction": c.direction,
                              "party_id": names.get(c.party) if c.party else None, "handler_id": None,
                              "outcome": c.outcome, "summary": c.summary, "body": c.body, "call_id": None,
                              "created_at": now})
         for a in record.appointments:
-            appointments.append({"case_id": case_id, "at": a.at, "purpose": a.purpose, "status": a.status,
+            written.append(("appointments", next(appointment_ids)))
+            appointments.append({"id": written[-1][1], "case_id": case_id, "at": a.at, "purpose": a.purpose,
+                                 "status": a.status,
                                  "party_id": names.get(a.party) if a.party else None, "created_at": now})
         detail = {"source": source, "external_ref": record.external_ref, "line": record.line,
                   "fingerprint": fingerprint, "version": version, "ref": ref, "mode": mode}
@@ -249,7 +265,8 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         if masked:
             detail["cards_masked"] = masked
             result.cards_masked += masked
-        events.append({**who, "action": "case.import", "at": now, "case_id": case_id, "detail": detail})
+        events.append({**who, "action": "case.import", "at": now, "case_id": case_id, "detail": detail,
+                       "row_keys": written})
         touched.append(case_id)
         (result.created if known is None else result.updated).append(ref)
     insert_dicts(conn, Case.__table__, cases)

@@ -14,14 +14,17 @@ the gap `deskapp audit verify` exists to find, so it is stopped at the source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from deskapp.core.rowdigest import DELETED, DIGESTED, row_digest
+from deskapp.core.rowdigest import DELETED, DIGESTED, TOMBSTONE, _plain, row_digest  # noqa: F401
 from deskapp.store.models import AuditRow, SQLModel
 
 _TOUCHED = "deskapp_touched_rows"
@@ -129,12 +132,29 @@ def digest_query(table: str, ids: Optional[list[int]] = None, after: Optional[in
     return query.order_by(t.c.id)
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+_AS_IS = frozenset((str, int, float, bool, type(None)))
+
+
+def fast_digest(table: str, values: Sequence[Any], salt: Optional[str]) -> str:
+    """row_digest(table, dict(zip(DIGESTED[table], values)), salt), byte for byte, without its per-value
+    generality: verify and the demo's baseline digest millions of rows. tests/store/test_rowdigest_fast.py
+    holds the two equal."""
+    body: list[Any] = [table]
+    for value in values:
+        kind = type(value)
+        if kind is datetime:
+            value = value.replace(microsecond=0).isoformat(timespec="seconds")
+        elif kind not in _AS_IS:
+            value = _plain(value)
+        body.append(value)
+    return hashlib.sha256(((salt or "") + "\x00" + _ENCODE(body)).encode("utf-8")).hexdigest()
+
+
 def digest_of_row(table: str, raw: Any) -> tuple[int, str]:
     """(id, digest) of one row read with digest_query."""
-    names = DIGESTED[table]
-    values = dict(zip(names, raw))
-    salt = raw[len(names)]
-    return int(values["id"]), row_digest(table, values, salt)
+    n = len(DIGESTED[table])
+    return int(raw[0]), fast_digest(table, raw[:n], raw[n])
 
 
 def digests_of(conn: Connection, table: str, ids: list[int], chunk: int = 500) -> Iterator[tuple[int, str]]:
@@ -165,3 +185,153 @@ def rows_of(event_id: int, rows: list[tuple[str, int, str]]) -> list[dict[str, A
 
 
 AUDIT_ROWS = AuditRow.__table__
+
+
+# --------------------------------------------------------------------------- whole-table streams (verify, baseline)
+
+
+def _sqlite_readers(table: str) -> list[Optional[Any]]:
+    """Per covered column, how to turn SQLite's stored value into what the ORM would have read (None: as is).
+
+    The verify and baseline paths read with the driver directly: the ORM's per-value processing is
+    most of the cost on a million rows. Datetimes in the store's own text format go straight to the
+    ISO text the digest covers; anything else goes through the type's own processor, so the digest
+    is the one the ORM path (take_digests) gives.
+    """
+    from sqlalchemy import Boolean, DateTime, JSON
+
+    from deskapp.store.engine import connect  # noqa: F401  (the dialect below is SQLite's)
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    t = _table(table)
+    out: list[Optional[Any]] = []
+    for name in DIGESTED[table]:
+        kind = t.c[name].type
+        if isinstance(kind, DateTime):
+            parse = kind.dialect_impl(dialect).result_processor(dialect, None)
+            out.append(_stamp_reader(parse))
+        elif isinstance(kind, (Boolean, JSON)):
+            out.append(kind.dialect_impl(dialect).result_processor(dialect, None))
+        else:
+            out.append(None)
+    return out
+
+
+def _stamp_reader(parse: Any) -> Any:
+    def read(value: Any) -> Any:
+        if type(value) is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+            return value[:10] + "T" + value[11:19]  # what parse(value).replace(microsecond=0).isoformat() gives
+        if value is None:
+            return None
+        parsed = parse(value) if parse is not None else value
+        return parsed.replace(microsecond=0).isoformat(timespec="seconds") if isinstance(parsed, datetime) else parsed
+    return read
+
+
+def live_digests(conn: Connection, table: str, batch: int = 5_000) -> Iterator[tuple[int, str, Optional[int], bool]]:
+    """Every row of `table` in id order: (id, digest as stored now, its case id, holds a tombstone?).
+
+    Read a page at a time by keyset (id > last), so memory stays flat on a million rows and no
+    server-side cursor is held open between pages. Values come from the driver (see _sqlite_readers).
+    """
+    n = len(DIGESTED[table])
+    case_at = None if table == "cases" else DIGESTED[table].index("case_id")
+    readers = list(enumerate(_sqlite_readers(table))) if conn.dialect.name == "sqlite" else []
+    readers = [(i, r) for i, r in readers if r is not None]
+    after = None
+    while True:
+        sql = str(digest_query(table, after=after).limit(batch).compile(
+            dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        page = conn.exec_driver_sql(sql.replace("%", "%%") if conn.dialect.name == "postgresql" else sql).fetchall()
+        for raw in page:
+            values = list(raw[:n])
+            for i, read in readers:
+                values[i] = read(values[i])
+            row_id = int(raw[0])
+            digest = fast_digest(table, values, raw[n])
+            yield row_id, digest, row_id if case_at is None else raw[case_at], TOMBSTONE in values
+        if len(page) < batch:
+            return
+        after = int(page[-1][0])
+
+
+def recorded_latest(conn: Connection, table: str, batch: int = 20_000,
+                    upto: Optional[int] = None) -> Iterator[tuple[int, int, str]]:
+    """(row id, event id, digest) of the LATEST audit_rows entry of every row of `table`, in row id order.
+
+    Reads ix_audit_rows_row (tbl, row_id, event_id) page by page and keeps the last entry of each row.
+    `upto`: only entries of events up to this id (a writer appending while it reads sees a fixed past).
+    """
+    t = AUDIT_ROWS
+    after: Optional[tuple[int, int]] = None
+    held: Optional[tuple[int, int, str]] = None
+    while True:
+        query = select(t.c.row_id, t.c.event_id, t.c.digest).where(t.c.tbl == table)
+        if upto is not None:
+            query = query.where(t.c.event_id <= upto)
+        if after is not None:
+            query = query.where(tuple_(t.c.row_id, t.c.event_id) > tuple_(*after))
+        page = conn.execute(query.order_by(t.c.row_id, t.c.event_id).limit(batch)).all()
+        for row_id, event_id, digest in page:
+            if held is not None and held[0] != row_id:
+                yield held
+            held = (int(row_id), int(event_id), digest)
+        if len(page) < batch:
+            break
+        after = (int(page[-1][0]), int(page[-1][1]))
+    if held is not None:
+        yield held
+
+
+def unrecorded(conn: Connection, tables: Iterable[str] = tuple(DIGESTED),
+               upto: Optional[int] = None) -> Iterator[tuple[str, int, str]]:
+    """(table, id, digest) of every live digested row no audit event (up to `upto`) recorded: a baseline's rows."""
+    for table in tables:
+        recorded = recorded_latest(conn, table, upto=upto)
+        waiting = next(recorded, None)
+        for row_id, digest, _case, _tomb in live_digests(conn, table):
+            while waiting is not None and waiting[0] < row_id:
+                waiting = next(recorded, None)
+            if waiting is None or waiting[0] != row_id:
+                yield table, row_id, digest
+
+
+def latest_recorded_for(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[int, str]]:
+    """(event id, digest) of the latest audit_rows entry for each of these rows (absent: never recorded)."""
+    wanted: dict[str, list[int]] = {}
+    for table, row_id in keys:
+        wanted.setdefault(table, []).append(int(row_id))
+    t = AUDIT_ROWS
+    out: dict[Key, tuple[int, str]] = {}
+    for table, ids in wanted.items():
+        for start in range(0, len(ids), 500):
+            query = (select(t.c.row_id, t.c.event_id, t.c.digest)
+                     .where(t.c.tbl == table, t.c.row_id.in_(ids[start:start + 500]))
+                     .order_by(t.c.row_id, t.c.event_id))
+            for row_id, event_id, digest in conn.execute(query):
+                out[(table, int(row_id))] = (int(event_id), digest)  # the last one per row wins
+    return out
+
+
+def rows_that_differ(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[str, Optional[int]]]:
+    """For rows as now stored, those that do not match their latest recorded digest: key -> (kind, event id).
+
+    kind: "changed" (after that event recorded it), "unrecorded" (no event recorded it), "back" (the
+    event recorded it deleted). The same judgement as `audit verify`, for a handful of rows (an export).
+    """
+    keys = list(keys)
+    now = current_digests(conn, keys)
+    recorded = latest_recorded_for(conn, keys)
+    out: dict[Key, tuple[str, Optional[int]]] = {}
+    for key in keys:
+        digest = now[key]
+        if digest == DELETED:
+            continue
+        if key not in recorded:
+            out[key] = ("unrecorded", None)
+        elif recorded[key][1] == DELETED:
+            out[key] = ("back", recorded[key][0])
+        elif recorded[key][1] != digest:
+            out[key] = ("changed", recorded[key][0])
+    return out

@@ -26,6 +26,7 @@ from deskapp.actions.reads import view_of
 from deskapp.core.views import CaseView, ContactView
 from deskapp.errors import DeskError
 from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Handler
+from deskapp.store.rowdigests import rows_that_differ
 
 FORMATS = ("md", "html")
 
@@ -56,6 +57,7 @@ class Entry:
     approval_id: Optional[int] = None
     audit_id: Optional[int] = None
     intact: bool = True  # the audit record still matches its hash
+    differs: Optional[str] = None  # its contact row no longer matches the audit record's digest: how
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Approval:
     decided_by: Optional[str]
     decided_at: Optional[datetime]
     decision_reason: Optional[str]
+    differs: Optional[str] = None  # the request's row no longer matches the audit record's digest: how
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,13 @@ class CaseFile:
     audit_records: int
     altered_records: tuple[int, ...] = field(default_factory=tuple)
     erasure: Optional[Erasure] = None
+    rows_checked: int = 0  # rows printed here checked against their recorded digests
+    rows_differ: tuple[str, ...] = field(default_factory=tuple)  # one line per row that does not match
+
+    @property
+    def verified(self) -> bool:
+        """Every audit record of the case matches its hash and every row printed matches its digest."""
+        return bool(self.audit_records) and not self.altered_records and not self.rows_differ
 
     def who(self, username: Optional[str]) -> str:
         if not username:
@@ -280,6 +290,10 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
         ids = {h: u for h, u in session.execute(select(Handler.id, Handler.username)).all()}
         digests = recorded_rows(session, [e.id for e in events])
         external_ref = row.external_ref
+        printed = [("cases", row.id), *(("parties", p.id) for p in case.parties),
+                   *(("contacts", c.id) for c in case.history), *(("appointments", a.id) for a in case.appointments),
+                   *(("approval_requests", a.id) for a in approvals)]
+        differ = rows_that_differ(session.connection(), printed)
     finally:
         if own:
             session.close()
@@ -305,11 +319,13 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
             at=event.at, actor=event.actor, action=event.action, summary=describe(event, contact, case),
             contact=contact, findings=tuple(f for f in (event.findings or []) if isinstance(f, dict)),
             reason=event.reason, approval_id=event.approval_id, audit_id=event.id, intact=intact,
+            differs=_differs(differ, "contacts", contact.id) if contact is not None else None,
         ))
     for contact in case.history:
         if contact.id not in linked:
             entries.append(Entry(at=contact.at, actor=contact.handler, action="contact",
-                                 summary=contact_words(contact), contact=contact, reason=contact.reason))
+                                 summary=contact_words(contact), contact=contact, reason=contact.reason,
+                                 differs=_differs(differ, "contacts", contact.id)))
     entries.sort(key=lambda e: (e.at, e.audit_id if e.audit_id is not None else -1))
     title, stones = milestones(desk, case, escalation, now)
     return CaseFile(
@@ -324,7 +340,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
                      requested_by=ids.get(a.requested_by_id, "?"), requested_at=a.created_at, reason=a.reason,
                      findings=tuple(f for f in (a.findings or []) if isinstance(f, dict)), status=a.status,
                      decided_by=ids.get(a.decided_by_id) if a.decided_by_id else None, decided_at=a.decided_at,
-                     decision_reason=a.decision_reason)
+                     decision_reason=a.decision_reason, differs=_differs(differ, "approval_requests", a.id))
             for a in approvals
         ),
         generated_at=now,
@@ -332,7 +348,27 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
         audit_records=len(events),
         altered_records=tuple(altered),
         erasure=erasure,
+        rows_checked=len(printed),
+        rows_differ=tuple(f"{_NOUN[t]} {i}" + (f" ({case.ref})" if t == "cases" else "") + ": " + _differs(differ, t, i)
+                          for t, i in sorted(differ)),
     )
+
+
+_NOUN = {"cases": "case", "parties": "party", "contacts": "contact", "appointments": "appointment",
+         "approval_requests": "approval request"}
+
+
+def _differs(differ: dict, table: str, row_id: int) -> Optional[str]:
+    """How one printed row differs from what the audit trail recorded of it, in words; None if it matches."""
+    found = differ.get((table, row_id))
+    if found is None:
+        return None
+    kind, event_id = found
+    if kind == "changed":
+        return f"changed after audit record {event_id} recorded it"
+    if kind == "back":
+        return f"present although audit record {event_id} recorded it deleted"
+    return "written outside deskapp: no audit record recorded it"
 
 
 # ----------------------------------------------------------------------------- writing it

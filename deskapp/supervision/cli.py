@@ -20,8 +20,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     verify = audit_sub.add_parser(
         "verify", parents=[common], help="check every audit event and the links between them",
         description="Recompute every audit event's hash and check each links to the one before. "
-                    "Exit 0: intact (prints how many were checked and the head to record as an anchor). "
-                    "Exit 1: names the first altered, inserted or deleted event. Exit 2: bad database.")
+                    "Recompute every recorded row digest from the live tables and check the append-only "
+                    "protections. Exit 0: intact (prints how many were checked and the head to record as an "
+                    "anchor). Exit 1: names the first altered, inserted or deleted event, every row that differs "
+                    "from what the log recorded, and any missing or disabled protection. Exit 2: bad database.")
     verify.add_argument("--anchor", action="append", default=[], metavar="ID:HASH",
                         help="also require event ID to still have HASH (a head printed by an earlier run, "
                              "kept somewhere else); may be given more than once")
@@ -79,33 +81,59 @@ def existing_db(option: str | None) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    """Run every check, print every problem (one line each), exit 1 if there is any.
+
+    All checks add to `report.problems()` (deskapp.supervision.verify): a new check adds its
+    lines there (`report.extra`) and this prints them with the rest.
+    """
     from deskapp.store.engine import connect
     from deskapp.supervision.verify import parse_anchor, verify
 
     anchors = tuple(parse_anchor(text) for text in args.anchor)
     engine = connect(existing_db(getattr(args, "db", None)))
+    coverage = None
     try:
         report = verify(engine, anchors)
-        if report.problem is not None:
-            raise DeskError(f"audit chain broken: {report.problem.message} "
-                            f"({report.checked:,} event{'s' if report.checked != 1 else ''} before it are intact)",
-                            exit_code=1)
-        from deskapp.supervision.checkpoints import check_checkpoints
+        if report.problem is None:
+            # Signed checkpoints outside the database: truncation, rewrites and forged appends.
+            from deskapp.supervision.checkpoints import Tampered, check_checkpoints
 
-        coverage = check_checkpoints(engine, report.head_id)  # signed checkpoints outside the database
+            try:
+                coverage = check_checkpoints(engine, report.head_id)
+            except Tampered as exc:
+                report.extra.append(str(exc))
     finally:
         engine.dispose()
+    for line in report.warnings:
+        print(f"warning: {line}")
+    problems = report.problems()
+    if problems:
+        for line in problems:
+            print(f"problem: {line}")
+        more = f" (and {len(problems) - 1:,} more problems, listed above)" if len(problems) > 1 else ""
+        if report.problem is not None:
+            raise DeskError(f"audit chain broken: {report.problem.message} "
+                            f"({report.checked:,} event{'s' if report.checked != 1 else ''} before it are intact)"
+                            f"{more}", exit_code=1)
+        raise DeskError(f"record does not verify: {problems[0]}{more}", exit_code=1)
     if report.checked == 0:
         print("audit log is empty: nothing to check")
-        print(f"checkpoints: {coverage.note}")
+        if coverage is not None:
+            print(f"checkpoints: {coverage.note}")
         return 0
     gaps = f"; {report.gaps:,} id gap{'s' if report.gaps != 1 else ''} from rolled-back writes, links intact" \
         if report.gaps else ""
     anchored = f"; {len(anchors)} anchor{'s' if len(anchors) != 1 else ''} match" if anchors else ""
     print(f"audit chain intact: {report.checked:,} events checked (ids {report.first_id}–{report.head_id}){gaps}"
           f"{anchored}")
+    if report.rows is not None:
+        print(f"rows match their recorded digests: {sum(report.rows.checked.values()):,} rows checked "
+              f"({', '.join(f'{n:,} {t}' for t, n in report.rows.checked.items())})")
+    if report.guard is not None:
+        print("append-only protections in place")
     print(f"head {report.head_id}:{report.head_hash}  (keep this elsewhere; check it later with --anchor)")
-    print(f"checkpoints: {coverage.note}")
+    if coverage is not None:
+        print(f"checkpoints: {coverage.note}")
     return 0
 
 

@@ -178,6 +178,8 @@ def markdown(cf: CaseFile) -> str:
             out.append(f"  - Reason given: {md(a.reason)}")
         if a.decided_by:
             out.append(f"  - Decided by {md(cf.who(a.decided_by))}, {_when(a.decided_at)}: {md(a.decision_reason)}")
+        if a.differs:
+            out.append(f"  - **{md(_row_warning(a.differs))}**")
     out.append("")
 
     out += ["## Record integrity", "", _integrity(cf, md), ""]
@@ -191,6 +193,8 @@ def _md_entry(e: Entry, cf: CaseFile) -> list[str]:
         lines[-1] += " (History brought in without an audit record.)"
     if not e.intact:
         lines.append("**This audit record no longer matches its hash: it was altered after it was written.**")
+    if e.differs:
+        lines.append(f"**{md(_row_warning(e.differs))}**")
     contact = e.contact
     if contact is not None:
         if contact.summary:
@@ -221,14 +225,27 @@ def _reason_label(e: Entry) -> str:
 
 
 def _integrity(cf: CaseFile, esc) -> str:
+    """The verdict on the record: "Verified" only when every audit record and every row printed matched."""
     if not cf.audit_records:
         return "There are no audit records for this case: its history was brought in from outside deskapp."
+    if cf.verified:
+        return (f"Verified: all {cf.audit_records} audit records for this case match their hashes, and all "
+                f"{cf.rows_checked} rows printed here (the case, its parties, contacts, appointments and approval "
+                "requests) match the digests the audit records hold of them. Each record's hash also covers the "
+                "record before it across the whole desk; `deskapp audit verify` checks that chain.")
+    parts = ["NOT VERIFIED: this case file differs from its audit trail."]
     if cf.altered_records:
         ids = ", ".join(str(i) for i in cf.altered_records)
-        return (f"WARNING: {len(cf.altered_records)} of the {cf.audit_records} audit records for this case do not "
-                f"match their hashes (records {ids}): they were changed after they were written.")
-    return (f"All {cf.audit_records} audit records for this case match their hashes. Each record's hash also "
-            "covers the record before it across the whole desk; `deskapp audit verify` checks that chain.")
+        parts.append(f"WARNING: {len(cf.altered_records)} of the {cf.audit_records} audit records for this case do "
+                     f"not match their hashes (records {ids}): they were changed after they were written.")
+    if cf.rows_differ:
+        parts.append(f"{len(cf.rows_differ)} of the {cf.rows_checked} rows printed here do not match what the audit "
+                     "trail recorded: " + "; ".join(cf.rows_differ) + ".")
+    return " ".join(parts)
+
+
+def _row_warning(differs: str) -> str:
+    return f"This entry does not match the audit trail: it was {differs}."
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -331,10 +348,12 @@ def page(cf: CaseFile) -> str:
             if a.decided_by:
                 parts.append(f"<li>Decided by {h(cf.who(a.decided_by))}, {h(_when(a.decided_at))}: "
                              f"{h(a.decision_reason)}</li>")
+            if a.differs:
+                parts.append(f'<li class="altered">{h(_row_warning(a.differs))}</li>')
             parts.append("</ul>")
             out.append("<li>" + "".join(parts) + "</li>")
         out.append("</ul>")
-    css = "altered" if cf.altered_records else "meta"
+    css = "meta" if cf.verified or not cf.audit_records else "altered"
     out += ["<h2>Record integrity</h2>", f'<p class="{css}">{h(_integrity(cf, h))}</p>', "</body></html>", ""]
     return "\n".join(out)
 
@@ -346,6 +365,8 @@ def _html_entry(e: Entry, cf: CaseFile) -> list[str]:
     if not e.intact:
         out.append('<p class="altered">This audit record no longer matches its hash: it was altered after it was '
                    "written.</p>")
+    if e.differs:
+        out.append(f'<p class="altered">{h(_row_warning(e.differs))}</p>')
     contact = e.contact
     if contact is not None:
         if contact.summary:

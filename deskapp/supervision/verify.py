@@ -18,6 +18,11 @@ Limit: someone who can write the database and knows the algorithm can rebuild
 the chain from the point they changed. Recording the head (`--anchor ID:HASH`,
 printed by every successful run) somewhere else closes that gap: a later run
 checks the anchored event is still there with the same hash.
+
+Besides the chain, `verify` checks the live tables against the row digests the
+events recorded (deskapp.supervision.rowcheck) and that the append-only
+protections stand (deskapp.supervision.guardcheck). `VerifyReport.problems()`
+is the one list every check adds its lines to; the command prints it.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from deskapp.actions.audit import event_hash
 from deskapp.errors import DeskError, StorageError
 from deskapp.store.engine import masked
 from deskapp.store.models import AuditEvent, AuditRow
+from deskapp.supervision.guardcheck import GuardReport, check_guard
+from deskapp.supervision.rowcheck import RowReport, check_rows, refs_of, with_event_cases
 
 _COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "findings", "reason",
             "contact_id", "approval_id", "prev_hash", "hash", "policy_hash", "via")
@@ -77,10 +84,37 @@ class ChainReport:
     head_hash: Optional[str] = None
     gaps: int = 0  # id jumps with intact links (rolled-back writes)
     problem: Optional[Problem] = None
+    stray: list = field(default_factory=list)  # event ids audit_rows names that are not in the log
+    rows: Optional[RowReport] = None  # the live tables against the recorded digests
+    guard: Optional[GuardReport] = None  # the append-only protections
+    row_lines: list = field(default_factory=list)  # rows' problems as messages (capped)
+    extra: list = field(default_factory=list)  # problems other checks add (e.g. checkpoints)
 
     @property
     def ok(self) -> bool:
-        return self.problem is None
+        return not self.problems()
+
+    def problems(self) -> list[str]:
+        """Every problem found, one line each: the chain's first break, then rows, protections, the rest."""
+        out = [self.problem.message] if self.problem is not None else []
+        if self.stray:
+            first = self.stray[0]
+            out.append(f"audit_rows names event {first}, which is not in the log: row digests were added by hand"
+                       + (f" ({len(self.stray):,} such events)" if len(self.stray) > 1 else ""))
+        out.extend(self.row_lines)
+        if self.rows is not None and self.rows.count > len(self.row_lines):
+            out.append(f"… and {self.rows.count - len(self.row_lines):,} more rows differ")
+        if self.guard is not None:
+            out.extend(self.guard.problems)
+        out.extend(self.extra)
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.guard.warnings) if self.guard is not None else []
+
+
+VerifyReport = ChainReport
 
 
 def _parse_row(raw: Any) -> Row:
@@ -113,7 +147,7 @@ def recomputed(row: Row) -> Optional[str]:
         return None
 
 
-def _rows(engine: Engine, batch: int = 2_000) -> Iterator[Row]:
+def _rows(engine: Engine, batch: int = 2_000, stray: Optional[list] = None) -> Iterator[Row]:
     t = AuditEvent.__table__
     columns = [
         cast(t.c[name], Text) if name in ("at", "detail", "findings") else t.c[name]
@@ -123,18 +157,41 @@ def _rows(engine: Engine, batch: int = 2_000) -> Iterator[Row]:
     r = AuditRow.__table__
     row_query = select(r.c.event_id, r.c.tbl, r.c.row_id, r.c.digest).order_by(r.c.event_id, r.c.tbl, r.c.row_id)
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
-        # The events' row digests, read in the same event order and merged in as the events stream past.
-        digests = iter(conn.execution_options(stream_results=True, yield_per=batch).execute(row_query))
-        waiting = next(digests, None)
-        for raw in result:
-            row = _parse_row(raw)
-            while waiting is not None and waiting[0] < row.id:
-                waiting = next(digests, None)  # rows of an event that is not there: its hash cannot hold anyway
-            while waiting is not None and waiting[0] == row.id:
-                row.rows.append((waiting[1], waiting[2], waiting[3]))
+        cursors: list = []
+        if conn.dialect.name == "sqlite":
+            # Millions of rows: a plain sqlite3 cursor steps through them lazily (flat memory) at a
+            # fraction of the cost of SQLAlchemy's per-row result handling. No values are converted
+            # there anyway (the text columns are CAST above).
+            raw = conn.connection.dbapi_connection
+            cursors = [raw.cursor(), raw.cursor()]
+            result = cursors[0].execute(str(query.compile(dialect=conn.dialect)))
+            digests = iter(cursors[1].execute(str(row_query.compile(dialect=conn.dialect))))
+        else:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+            # The events' row digests, read in the same event order and merged in as the events stream past.
+            digests = iter(conn.execution_options(stream_results=True, yield_per=batch).execute(row_query))
+        try:
+            waiting = next(digests, None)
+            for raw_row in result:
+                row = _parse_row(raw_row)
+                while waiting is not None and waiting[0] < row.id:
+                    _stray(stray, waiting[0])  # rows of an event that is not there
+                    waiting = next(digests, None)
+                while waiting is not None and waiting[0] == row.id:
+                    row.rows.append((waiting[1], waiting[2], waiting[3]))
+                    waiting = next(digests, None)
+                yield row
+            while waiting is not None:
+                _stray(stray, waiting[0])
                 waiting = next(digests, None)
-            yield row
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+def _stray(stray: Optional[list], event_id: int) -> None:
+    if stray is not None and (not stray or stray[-1] != event_id) and len(stray) < 1000:
+        stray.append(int(event_id))
 
 
 def _span(first: int, last: int) -> str:
@@ -215,8 +272,53 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(ident), digest
 
 
-def verify(engine: Engine, anchors: tuple[tuple[int, str], ...] = ()) -> ChainReport:
-    """Check the whole chain (and any anchors) on this database. StorageError if it has no audit table."""
+# Above this many cases the row check runs in its own process (two cores: chain and rows side by side).
+PARALLEL_CASES = 100_000
+
+
+def _row_check(engine: Engine) -> tuple[RowReport, list[str]]:
+    with engine.connect() as conn:
+        report = check_rows(conn)
+        found = with_event_cases(conn, report.problems)
+        return report, [p.message(refs_of(conn, found)) for p in found]
+
+
+def _row_check_at(url: str) -> tuple[RowReport, list[str]]:
+    from deskapp.store.engine import connect
+
+    engine = connect(url)
+    try:
+        return _row_check(engine)
+    finally:
+        engine.dispose()
+
+
+def _rows_elsewhere(engine: Engine) -> Any:
+    """A future of (RowReport, lines) from a spawned process, or None to check here (small desk, one CPU,
+    an in-memory database)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    database = engine.url.database or ""
+    if (os.cpu_count() or 1) < 2 or (engine.dialect.name == "sqlite" and (not database or database == ":memory:")):
+        return None
+    with engine.connect() as conn:
+        top = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM cases").scalar() or 0
+    if top < PARALLEL_CASES:
+        return None
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    future = pool.submit(_row_check_at, engine.url.render_as_string(hide_password=False))
+    pool.shutdown(wait=False)
+    return future
+
+
+def verify(engine: Engine, anchors: tuple[tuple[int, str], ...] = (), *, rows: bool = True,
+           guard: bool = True) -> ChainReport:
+    """Check the whole chain (and any anchors), the live rows against their digests and the protections.
+
+    StorageError if the database has no audit table. `rows`/`guard` False skip those checks.
+    """
     try:
         if not inspect(engine).has_table(AuditEvent.__tablename__):
             raise StorageError(f"{masked(engine.url)} has no audit log: it is not a deskapp database "
@@ -230,11 +332,22 @@ def verify(engine: Engine, anchors: tuple[tuple[int, str], ...] = ()) -> ChainRe
                     seen[row.id] = row.hash
                 yield row
 
-        report = check_chain(watched(_rows(engine)))
+        stray: list[int] = []
+        # A big desk's rows are checked in a second process while this one walks the chain.
+        helper = _rows_elsewhere(engine) if rows else None
+        report = check_chain(watched(_rows(engine, stray=stray)))
+        if report.problem is None:
+            # With a broken chain, digests of missing events are expected: the chain's message says why.
+            report.stray = stray
+        if rows:
+            report.rows, report.row_lines = helper.result() if helper is not None else _row_check(engine)
+        if guard:
+            with engine.connect() as conn:
+                report.guard = check_guard(conn)
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         raise StorageError(f"cannot read the audit log of {masked(engine.url)}: {reason}") from exc
-    if report.ok:
+    if report.problem is None:
         for ident, digest in sorted(wanted.items()):
             if ident not in seen:
                 report.problem = Problem(ident, "missing", f"anchored event {ident} is missing: it was deleted"

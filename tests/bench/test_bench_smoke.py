@@ -113,3 +113,15 @@ def test_first_screen_in_turn_runs(desk_run, tmp_path):
     for name in ("deskapp", f"deskapp from {ROOT}"):
         assert len(race[name]) == 2 and all(seconds > 0 for seconds, _cpu in race[name]), race
     assert "launched in turn 2 times" in done.stdout
+
+
+def test_audit_verify_bench_runs(tmp_path):
+    """bench/audit_verify.py builds a small desk, fills its log and measures verify (seconds, peak RSS)."""
+    out = tmp_path / "verify.json"
+    done = _run([str(BENCH / "audit_verify.py"), "--cases", "300", "--events", "1500", "--json", str(out)],
+                timeout=180, cwd=tmp_path)
+    figures = json.loads(out.read_text())
+    assert figures["exit"] == 0, figures["output"]
+    assert figures["events"] == 1500 and figures["cases"] == 308
+    assert figures["seconds"] > 0 and figures["peak_rss_kib"] > 0
+    assert "rows match their recorded digests" in figures["output"] and "peak RSS" in done.stdout

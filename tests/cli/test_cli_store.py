@@ -85,7 +85,8 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, err = run("demo", "--force", "--cases", "3", "--db", db_url, env={"DESKAPP_USER": "admin"})
     assert_one_line_error(code, out, err, f"{me} is a handler: wiping a demo desk (demo --force) needs an admin")
     code, out, err = run("audit", "verify", "--db", db_url)
-    assert code == 0 and "67 events checked" in out, (out, err)  # init publishing the rules, the demo's 65, the refusal
+    # init publishing the rules, the demo's 65 and its demo.rows event (the rows' digests), the refusal
+    assert code == 0 and "68 events checked" in out and "rows match their recorded digests" in out, (out, err)
 
     # The demo made an admin: from now on only an admin adds handlers (on a demo desk, `--as admin`).
     code, out, err = run("users", "add", "lee", "--db", db_url)

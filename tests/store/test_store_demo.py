@@ -34,6 +34,18 @@ def _rows(engine, table):
         return conn.execute(select(t).order_by(t.c.id)).all()
 
 
+def _same_rows(engine, table):
+    """What the same (seed, today) must reproduce: every column but the random per-case salt, and every
+    audit event but the demo.rows events recording the rows' digests (keyed with those salts)."""
+    t = SQLModel.metadata.tables[table]
+    columns = [c for c in t.c if c.name != "record_salt"]
+    query = select(*columns).order_by(t.c.id)
+    if table == "audit_events":
+        query = query.where(t.c.action != "demo.rows")
+    with engine.connect() as conn:
+        return conn.execute(query).all()
+
+
 def _fresh(url):
     engine = connect(url)
     upgrade(engine)
@@ -58,7 +70,7 @@ def test_same_seed_and_day_give_identical_rows(tmp_path):
     fill_demo(a, cases=300, seed=7, today=TODAY, me="tester")
     fill_demo(b, cases=300, seed=7, today=TODAY, me="tester")
     for table in TABLES:
-        assert _rows(a, table) == _rows(b, table), table
+        assert _same_rows(a, table) == _same_rows(b, table), table
     assert len(_rows(a, "cases")) == 308
 
 
@@ -66,10 +78,10 @@ def test_different_seed_changes_generated_cases_not_stories(tmp_path):
     a, b = _fresh(f"sqlite:///{tmp_path}/a.db"), _fresh(f"sqlite:///{tmp_path}/b.db")
     fill_demo(a, cases=100, seed=1, today=TODAY, me="tester")
     fill_demo(b, cases=100, seed=2, today=TODAY, me="tester")
-    stories_a = [r for r in _rows(a, "cases") if r.ref <= "C-1099"]
-    stories_b = [r for r in _rows(b, "cases") if r.ref <= "C-1099"]
+    stories_a = [r for r in _same_rows(a, "cases") if r.ref <= "C-1099"]
+    stories_b = [r for r in _same_rows(b, "cases") if r.ref <= "C-1099"]
     assert stories_a == stories_b
-    assert _rows(a, "cases") != _rows(b, "cases")
+    assert _same_rows(a, "cases") != _same_rows(b, "cases")
     assert [r.ref for r in _rows(a, "cases")] == [r.ref for r in _rows(b, "cases")]
 
 
@@ -251,6 +263,7 @@ def test_refuses_a_desk_with_cases_then_force_replaces(engine):
         fill_demo(engine, cases=10, seed=2, today=TODAY, me="tester")
     assert _rows(engine, "cases") == before
     summary = fill_demo(engine, cases=5, seed=2, today=TODAY, me="tester", replace=True, actor="admin")
+    assert _verify(engine).rows.checked["cases"] == 13, "the replaced demo verifies, nothing left of the old one"
     assert summary.wiped_cases == 18
     assert len(_rows(engine, "cases")) == 13
     assert len(_q(engine, "SELECT * FROM handlers")) == 5  # handlers are kept, not duplicated
@@ -289,6 +302,7 @@ def test_big_load_path_keeps_indexes(engine, monkeypatch):
     fill_demo(engine, cases=30, seed=3, today=TODAY, me="tester")
     assert index_sql() == before
     assert len(_rows(engine, "cases")) == 38
+    assert _verify(engine).rows.checked["cases"] == 38  # the big-load path records every row it wrote
 
 
 def test_failed_load_writes_nothing(engine, monkeypatch):
@@ -431,8 +445,9 @@ def test_parallel_load_gives_the_same_rows(tmp_path, monkeypatch):
     serial = _fresh(f"sqlite:///{tmp_path}/serial.db")
     fill_demo(serial, cases=120, seed=5, today=TODAY, me="tester")
     for table in TABLES:
-        assert _rows(parallel, table) == _rows(serial, table), table
+        assert _same_rows(parallel, table) == _same_rows(serial, table), table
     assert len(_rows(parallel, "cases")) == 128
+    assert _verify(parallel).rows.checked["cases"] == 128 and _verify(serial).ok
     with parallel.connect() as conn:
         assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]
     assert not list(tmp_path.glob("deskapp-demo-*"))  # the staging folder (made beside the database) is gone
@@ -472,9 +487,12 @@ def test_fresh_demo_has_a_valid_audit_trail_with_overrides_and_an_outlier(filled
     from deskapp.supervision.stats import override_stats
 
     report = _verify(filled)
-    events = _rows(filled, "audit_events")
-    assert report.checked == len(events) > 50
-    assert all(e.detail.get("demo") is True for e in events)
+    assert report.ok, report.problems()  # the chain, and every row the demo wrote against its digest
+    everything = _rows(filled, "audit_events")
+    assert report.checked == len(everything) and all(e.detail.get("demo") is True for e in everything)
+    events = [e for e in everything if e.action != "demo.rows"]
+    assert everything[len(events):] and all(e.action == "demo.rows" for e in everything[len(events):])
+    assert len(events) > 50
     assert events[-1].action == "demo.load" and [e.at for e in events[:-1]] == sorted(e.at for e in events[:-1])
     overrides = [e for e in events if e.reason]
     assert len(overrides) >= 5 and all(any(f["severity"] == "warn" for f in e.findings) for e in overrides)

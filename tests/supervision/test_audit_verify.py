@@ -176,15 +176,27 @@ def test_forged_insert_with_a_valid_hash_is_caught(worked_case, engine, db_url, 
     assert code == 1 and "event 0 was inserted: event 1 links past it" in err
 
 
+RESTORE_TRIGGERS = "".join(
+    f"CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t} "
+    f"BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END;"
+    for t in ("audit_events", "audit_rows") for op in ("UPDATE", "DELETE"))
+
+
 @needs_sqlite3
 @sqlite_only
 def test_deleting_the_last_event_needs_an_anchor(worked_case, engine, db_url, capsys):
+    """A careful attacker removes the last event, its digests and the row it wrote, then puts the
+    triggers back: the rest is a valid chain and a consistent record. Only an anchor (or a checkpoint)
+    kept elsewhere catches that."""
     code, out, _ = run_cli("audit", "verify", "--db", db_url, capsys=capsys)
     head = out.split("head ", 1)[1].split()[0]
     last = int(head.split(":")[0])
-    sqlite3_cli(db_url, DROP_TRIGGERS + f"DELETE FROM audit_events WHERE id = {last}")
-    code, _, _ = run_cli("audit", "verify", "--db", db_url, capsys=capsys)
-    assert code == 0, "a truncated tail still forms a valid chain: that is what anchors are for"
+    drop_all = "".join(f"DROP TRIGGER {t}_no_{op};" for t in ("audit_events", "audit_rows") for op in ("update", "delete"))
+    sqlite3_cli(db_url, drop_all + f"DELETE FROM contacts WHERE id IN (SELECT row_id FROM audit_rows WHERE "
+                                   f"event_id = {last} AND tbl = 'contacts'); DELETE FROM audit_rows WHERE event_id = {last}; "
+                                   f"DELETE FROM audit_events WHERE id = {last};" + RESTORE_TRIGGERS)
+    code, out, err = run_cli("audit", "verify", "--db", db_url, capsys=capsys)
+    assert code == 0, ("a truncated tail still forms a valid chain: that is what anchors are for", out, err)
     code, _, err = run_cli("audit", "verify", "--db", db_url, "--anchor", head, capsys=capsys)
     assert code == 1 and f"anchored event {last} is missing" in err
 

@@ -83,7 +83,8 @@ def test_markdown_case_file_has_what_an_ombudsman_asks_for(full_story, db_url, c
     assert "Decided by Priya Shah (priya)" in out and "Last four digits only would do; allowed once" in out
     assert "Carried out with supervisor approval (request 1)." in out
     assert "Escalated to stage 2, handled by jo" in out
-    assert "All 9 audit records for this case match their hashes" in out
+    assert "Verified: all 9 audit records for this case match their hashes, and all" in out
+    assert "rows printed here (the case, its parties, contacts, appointments and approval requests) match" in out
 
 
 def test_export_is_audited_and_keeps_the_chain(full_story, db_url, engine, capsys, monkeypatch, tmp_path):
@@ -185,6 +186,29 @@ def test_an_altered_record_is_flagged_in_the_case_file(full_story, db_url, engin
     assert code == 0, err
     assert "This audit record no longer matches its hash" in out
     assert "WARNING: 1 of the 9 audit records for this case do not match their hashes" in out
+    assert "NOT VERIFIED" in out and "Verified:" not in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_edited_rows_are_named_and_the_file_is_not_verified(full_story, db_url, engine, capsys, monkeypatch, fmt):
+    """The invented text of an edited contact, and a forged approver, are never printed as verified."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        contact = conn.execute(text("SELECT MAX(id) FROM contacts WHERE channel = 'phone'")).scalar()
+        approval = conn.execute(text("SELECT MAX(id) FROM approval_requests")).scalar()
+        conn.execute(text("UPDATE contacts SET body = 'Lee said he did not want a call back' WHERE id = :i"),
+                     {"i": contact})
+        conn.execute(text("UPDATE approval_requests SET decided_by_id = (SELECT id FROM handlers WHERE "
+                          "username = 'ada') WHERE id = :i"), {"i": approval})
+    code, out, err = export(capsys, db_url, full_story.ref, "--format", fmt)
+    assert code == 0, err
+    assert "Lee said he did not want a call back" in out  # shown, as the database holds it ...
+    assert "This entry does not match the audit trail: it was changed after audit record" in out  # ... but flagged
+    assert "NOT VERIFIED" in out and "Verified:" not in out
+    assert f"contact {contact}: changed after audit record" in out
+    assert f"approval request {approval}: changed after audit record" in out
+    assert "2 of the" in out and "rows printed here do not match what the audit trail recorded" in out
 
 
 from hypothesis import given, settings  # noqa: E402
