@@ -199,6 +199,7 @@ def _sqlite_readers(table: str) -> list[Optional[Any]]:
     is the one the ORM path (take_digests) gives.
     """
     from sqlalchemy import Boolean, DateTime, JSON
+    from sqlalchemy.types import TypeDecorator
 
     from deskapp.store.engine import connect  # noqa: F401  (the dialect below is SQLite's)
     from sqlalchemy.dialects import sqlite
@@ -208,10 +209,12 @@ def _sqlite_readers(table: str) -> list[Optional[Any]]:
     out: list[Optional[Any]] = []
     for name in DIGESTED[table]:
         kind = t.c[name].type
-        if isinstance(kind, DateTime):
+        # A masking column type (deskapp.store.masking) wraps the real one: judge by what it wraps.
+        base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+        if isinstance(base, DateTime):
             parse = kind.dialect_impl(dialect).result_processor(dialect, None)
             out.append(_stamp_reader(parse))
-        elif isinstance(kind, (Boolean, JSON)):
+        elif isinstance(base, (Boolean, JSON)):
             out.append(kind.dialect_impl(dialect).result_processor(dialect, None))
         else:
             out.append(None)

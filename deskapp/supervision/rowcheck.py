@@ -10,8 +10,8 @@ when:
 - no event recorded it at all ("written outside deskapp");
 - an event recorded it but it is gone ("deleted");
 - its latest event recorded it deleted, yet it is there ("back after event N deleted it");
-- it holds the erasure tombstone but its latest digest was not recorded by a
-  `case.erase` event (a tombstone anywhere else hides what was there).
+- it holds the erasure tombstone but no `case.erase` event ever recorded it
+  (a tombstone anywhere else hides what was there).
 
 Only the first `CAP` differences are kept with their details; all are counted.
 """
@@ -103,12 +103,24 @@ def _merge(conn: Connection, table: str, report: RowReport, actions: dict[int, s
             yield RowProblem(table, row_id, "back", event_id, case_id)
         elif expected != digest:
             yield RowProblem(table, row_id, "changed", event_id, case_id)
-        elif tomb and _action(conn, event_id, actions) != ERASE_ACTION:
+        elif tomb and _action(conn, event_id, actions) != ERASE_ACTION and not _erased(conn, table, row_id):
             yield RowProblem(table, row_id, "tombstone", event_id, case_id)
     while waiting is not None:
         if waiting[2] != DELETED:
             yield RowProblem(table, waiting[0], "deleted", waiting[1], None)
         waiting = next(recorded, None)
+
+
+def _erased(conn: Connection, table: str, row_id: int) -> bool:
+    """Some `case.erase` event recorded this row: work done on the case since (a note, a status) keeps
+    the tombstone it left, and the row's latest digest is then that later event's."""
+    from deskapp.store.models import AuditRow
+
+    hit = conn.execute(
+        select(AuditRow.event_id).join(AuditEvent, AuditEvent.id == AuditRow.event_id)
+        .where(AuditRow.tbl == table, AuditRow.row_id == row_id, AuditEvent.action == ERASE_ACTION).limit(1)
+    ).first()
+    return hit is not None
 
 
 def _action(conn: Connection, event_id: int, cache: dict[int, str]) -> str:
