@@ -122,7 +122,7 @@ async def test_supervisor_sees_the_request_as_stored_and_until_when(desk_db):
 async def test_handler_is_told_to_ask_again_when_the_stored_request_was_changed(desk_db):
     url, clock, _sam, request, approval_id = desk_db
     priya = open_desk(url, None, "priya", clock=clock)
-    decide_approval(priya, approval_id, approve=True, reason="Checked his ID")
+    decide_approval(priya, approval_id, approve=True, reason="Checked his ID against the account")
     priya.close()
     engine = connect(url)
     with Session(engine) as s, s.begin():  # the stored request is edited after the approval
@@ -146,7 +146,7 @@ async def test_handler_is_told_to_ask_again_when_the_stored_request_was_changed(
 async def test_an_expired_approval_shows_as_expired_and_is_not_carried_out(desk_db):
     url, clock, _sam, _request, approval_id = desk_db
     priya = open_desk(url, None, "priya", clock=clock)
-    decide_approval(priya, approval_id, approve=True, reason="Checked his ID")
+    decide_approval(priya, approval_id, approve=True, reason="Checked his ID against the account")
     priya.close()
     clock.now = datetime(2026, 3, 12, 9, 0)  # Thursday: it was good until the end of Wednesday
     app, desk, _seen = approvals_app(url, "sam", clock)
