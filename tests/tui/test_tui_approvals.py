@@ -110,7 +110,7 @@ async def test_supervisor_sees_the_request_as_stored_and_until_when(desk_db):
         await wait_until(pilot, lambda: isinstance(app.screen, DecisionModal))
         shown = text_of(app, "#decision-request-body")
         assert CARD_TEXT in shown and "Your card" in shown, "the decision shows what the approval will cover"
-        await pilot.press(*"Checked his ID")
+        await pilot.press(*"Checked his ID against the account")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, DecisionModal) and not app.screen.approvals)
     with Session(desk.engine) as s:
