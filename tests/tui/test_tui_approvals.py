@@ -110,6 +110,12 @@ async def test_supervisor_sees_the_request_as_stored_and_until_when(desk_db):
         await wait_until(pilot, lambda: isinstance(app.screen, DecisionModal))
         shown = text_of(app, "#decision-request-body")
         assert CARD_TEXT in shown and "Your card" in shown, "the decision shows what the approval will cover"
+        modal = app.screen
+        await pilot.press(*"ok")  # says nothing: refused in the modal, before anything is decided
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal and "does not say why" in text_of(app, "#decision-error")
+        modal.query_one("#decision-reason").load_text("")
         await pilot.press(*"Checked his ID against the account")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, DecisionModal) and not app.screen.approvals)
