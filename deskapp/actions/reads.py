@@ -61,8 +61,9 @@ def view_of(session: Session, case: Case) -> CaseView:
         .all()
     )
     reasons: dict[int, tuple[Optional[str], Optional[str]]] = {}
-    for contact_id, reason, decided_by in session.execute(
-        select(AuditEvent.contact_id, AuditEvent.reason, ApprovalRequest.decided_by_id)
+    for contact_id, reason, decided_by, decision_reason in session.execute(
+        select(AuditEvent.contact_id, AuditEvent.reason, ApprovalRequest.decided_by_id,
+               ApprovalRequest.decision_reason)
         .outerjoin(ApprovalRequest, ApprovalRequest.id == AuditEvent.approval_id)
         .where(
             AuditEvent.case_id == case.id,
@@ -70,7 +71,11 @@ def view_of(session: Session, case: Case) -> CaseView:
             (AuditEvent.reason.is_not(None)) | (AuditEvent.approval_id.is_not(None)),
         )
     ).all():
-        reasons[contact_id] = (reason, names.get(decided_by) if decided_by is not None else None)
+        # Carried out under an approval: the reason shown is the supervisor's, beside their name.
+        if decided_by is not None:
+            reasons[contact_id] = (decision_reason or reason, names.get(decided_by))
+        else:
+            reasons[contact_id] = (reason, None)
     appointments = (
         session.execute(
             select(Appointment).where(Appointment.case_id == case.id).order_by(Appointment.at, Appointment.id)

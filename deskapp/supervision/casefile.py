@@ -288,7 +288,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
         if own:
             session.close()
 
-    deciders = {a.id: ids.get(a.decided_by_id) for a in approvals if a.decided_by_id}
+    deciders = {a.id: (ids.get(a.decided_by_id), a.decision_reason) for a in approvals if a.decided_by_id}
     contacts = {c.id: c for c in case.history}
     entries: list[Entry] = []
     altered: list[int] = []
@@ -303,12 +303,16 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
             linked.add(contact.id)
         if event.action == "escalate" and isinstance(event.detail, dict):
             escalation = event.detail
+        approved_by, reason = None, event.reason
+        if event.approval_id is not None and event.action not in _APPROVAL_EVENTS:
+            # Carried out under an approval: shown with the supervisor's name and their reason.
+            approved_by, decision_reason = deciders.get(event.approval_id, (None, None))
+            reason = decision_reason or reason
         entries.append(Entry(
             at=event.at, actor=event.actor, action=event.action, summary=describe(event, contact, case),
             contact=contact, findings=tuple(f for f in (event.findings or []) if isinstance(f, dict)),
-            reason=event.reason, approval_id=event.approval_id, audit_id=event.id, intact=intact,
-            approved_by=(deciders.get(event.approval_id) if event.approval_id is not None
-                         and event.action not in _APPROVAL_EVENTS else None),
+            reason=reason, approval_id=event.approval_id, audit_id=event.id, intact=intact,
+            approved_by=approved_by,
         ))
     for contact in case.history:
         if contact.id not in linked:

@@ -227,3 +227,18 @@ def test_empty_reasons_are_refused_when_asking_and_when_deciding(desks, complain
             decide_approval(priya, asked.approval_id, approve=True, reason=empty)
     with Session(engine) as s:
         assert s.get(ApprovalRequest, asked.approval_id).status == "pending"
+
+
+def test_the_approval_line_always_carries_the_supervisors_reason(desks, complaint):
+    """Even when the handler types a reason of their own while carrying the approval out."""
+    sam, priya = desks["sam"], desks["priya"]
+    asked = submit(sam, status(complaint, "closed"), request_approval=True,
+                   reason="Customer withdrew the complaint in person today")
+    decide_approval(priya, asked.approval_id, approve=True, reason=SUPERVISOR_REASON)
+    done = submit(sam, status(complaint, "closed"), approval_id=asked.approval_id,
+                  reason="Carrying out what Priya approved this morning")
+    assert isinstance(done, Done)
+    note = done.case.history[-1]
+    assert (note.approved_by, note.reason) == ("priya", SUPERVISOR_REASON)
+    entry = [e for e in gather(priya, complaint.ref, NOW).timeline if e.action == "status"][-1]
+    assert (entry.approved_by, entry.reason) == ("priya", SUPERVISOR_REASON)
