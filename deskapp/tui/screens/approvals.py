@@ -35,8 +35,6 @@ from deskapp.tui.text import line, plain, safe_text
 
 log = logging.getLogger(__name__)
 
-MAX_REASON = 4_000
-
 
 def _when(value) -> str:
     return value.strftime("%a %d %b %H:%M") if value else "-"
