@@ -16,7 +16,7 @@ from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.reads import approval_view, usernames
 from deskapp.actions.submit import _reason
-from deskapp.actions.validate import InvalidInput
+from deskapp.actions.validate import InvalidInput, check_reason
 from deskapp.core.request_digest import request_digest
 from deskapp.core.views import ApprovalView
 from deskapp.errors import DeskError
@@ -71,6 +71,7 @@ def decide_approval(desk: Desk, approval_id: int, *, approve: bool, reason: str 
     decision_reason = _reason(reason)
     if decision_reason is None:
         raise InvalidInput("reason", "give a reason for the decision")
+    check_reason(desk.policies.reasons, decision_reason)
     now = desk.now()
     with desk.session() as session:
         with session.begin():

@@ -51,16 +51,30 @@ def _first_line(text: str, limit: int = 120) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _final_response(case: Case, row: Contact, request: ActionRequest) -> dict[str, Any]:
+    """Mark `row` as the current stage's final response: the fact `responded` and `closed` need.
+
+    responded_at is when the first final response of the stage went (the deadline is judged on it).
+    """
+    if not request.final_response:
+        return {}
+    row.response_stage = case.stage
+    if case.responded_at is None or row.at < case.responded_at:
+        case.responded_at = row.at
+    return {"final_response": {"stage": case.stage}}
+
+
 def contact(session, case, request, me_id, now) -> Change:
     row = _contact(case, request, me_id, now)
-    return row, {"channel": row.channel, "direction": row.direction, "outcome": row.outcome}
+    return row, {"channel": row.channel, "direction": row.direction, "outcome": row.outcome,
+                 **_final_response(case, row, request)}
 
 
 def message(session, case, request, me_id, now) -> Change:
     row = _contact(case, request, me_id, now, channel=request.channel or "email", direction="out", outcome=None)
     if not row.summary:
         row.summary = _first_line(row.body or "")
-    return row, {"channel": row.channel}
+    return row, {"channel": row.channel, **_final_response(case, row, request)}
 
 
 def end_call(session, case, request, me_id, now) -> Change:
@@ -90,8 +104,8 @@ def status(session, case, request, me_id, now) -> Change:
     case.status_changed_at = now
     if after == "acknowledged" and case.acknowledged_at is None:
         case.acknowledged_at = now
-    if after == "responded" and case.responded_at is None:
-        case.responded_at = now
+    # responded_at is set by the final response itself (see _final_response), never by the status:
+    # a status is a claim, the response is the fact.
     if after == "closed":
         case.closed_at = now
     elif before == "closed":

@@ -53,6 +53,7 @@ def case_snapshot(case: CaseView) -> CaseSnap:
                 handler=c.handler,
                 body=" ".join(part for part in (c.summary, c.body or "") if part),
                 call_id=c.call_id,
+                response_stage=c.response_stage,
             )
             for c in case.history
         ),

@@ -60,15 +60,22 @@ def view_of(session: Session, case: Case) -> CaseView:
         .scalars()
         .all()
     )
-    reasons = dict(
-        session.execute(
-            select(AuditEvent.contact_id, AuditEvent.reason).where(
-                AuditEvent.case_id == case.id,
-                AuditEvent.contact_id.is_not(None),
-                AuditEvent.reason.is_not(None),
-            )
-        ).all()
-    )
+    reasons: dict[int, tuple[Optional[str], Optional[str]]] = {}
+    for contact_id, reason, decided_by, decision_reason in session.execute(
+        select(AuditEvent.contact_id, AuditEvent.reason, ApprovalRequest.decided_by_id,
+               ApprovalRequest.decision_reason)
+        .outerjoin(ApprovalRequest, ApprovalRequest.id == AuditEvent.approval_id)
+        .where(
+            AuditEvent.case_id == case.id,
+            AuditEvent.contact_id.is_not(None),
+            (AuditEvent.reason.is_not(None)) | (AuditEvent.approval_id.is_not(None)),
+        )
+    ).all():
+        # Carried out under an approval: the reason shown is the supervisor's, beside their name.
+        if decided_by is not None:
+            reasons[contact_id] = (decision_reason or reason, names.get(decided_by))
+        else:
+            reasons[contact_id] = (reason, None)
     appointments = (
         session.execute(
             select(Appointment).where(Appointment.case_id == case.id).order_by(Appointment.at, Appointment.id)
@@ -102,7 +109,7 @@ def view_of(session: Session, case: Case) -> CaseView:
             )
             for p in parties
         ),
-        history=tuple(contact_view(c, party_names, names, reasons.get(c.id)) for c in contacts),
+        history=tuple(contact_view(c, party_names, names, *reasons.get(c.id, (None, None))) for c in contacts),
         appointments=tuple(
             AppointmentView(id=a.id, at=a.at, party_id=a.party_id, purpose=a.purpose, status=a.status)
             for a in appointments
@@ -139,7 +146,7 @@ def case_fields(case: Case, names: dict[int, str]) -> dict[str, Any]:
 
 
 def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
-                 reason: Optional[str] = None) -> ContactView:
+                 reason: Optional[str] = None, approved_by: Optional[str] = None) -> ContactView:
     return ContactView(
         id=c.id,
         at=c.at,
@@ -153,6 +160,8 @@ def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
         body=c.body,
         call_id=c.call_id,
         reason=reason,
+        response_stage=c.response_stage,
+        approved_by=approved_by,
     )
 
 

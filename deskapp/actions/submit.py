@@ -22,7 +22,7 @@ from deskapp.actions.effects import EFFECTS
 from deskapp.actions.facts import action_snapshot, case_snapshot
 from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
 from deskapp.actions.reads import case_view, changed_view, usernames, view_of
-from deskapp.actions.validate import InvalidInput, check_length, check_request, clean_text
+from deskapp.actions.validate import InvalidInput, check_length, check_reason, check_request, clean_text
 from deskapp.core.request_digest import differing_fields, request_digest
 from deskapp.core.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
@@ -152,6 +152,8 @@ def submit(
     """Carry out one handler action, or say why not. See deskapp.actions.outcomes."""
     now = desk.now()
     reason = _reason(reason)
+    if reason is not None:  # every reason the desk records must say why (policies.yaml `reasons:`)
+        check_reason(desk.policies.reasons, reason)
     try:
         return _submit(desk, request, reason, request_approval, approval_id, now)
     except _LostRace:

@@ -17,6 +17,8 @@ MAX_BODY = 100_000
 MAX_EXTENSION = 60  # working days; the policy pack decides what is allowed, this only stops typos like 1000
 
 MESSAGE_CHANNELS = ("email", "letter", "sms", "portal")
+# A stage's final response is written: a letter, an email or a portal message (never a call or a text).
+FINAL_RESPONSE_CHANNELS = ("email", "letter", "portal")
 
 
 class InvalidInput(DeskError):
@@ -37,9 +39,33 @@ def check_length(field: str, value: str, limit: int) -> None:
         raise InvalidInput(field, f"too long ({len(value):,} characters; the limit is {limit:,})")
 
 
+def check_reason(settings, text: str | None, field: str = "reason") -> None:
+    """Refuse an empty or meaningless reason ("ok", "n/a", too short): settings is the pack's ReasonSettings."""
+    problem = settings.problem(text)
+    if problem:
+        raise InvalidInput(field, problem)
+
+
 def check_choice(field: str, value, choices) -> None:
     if value not in choices:
         raise InvalidInput(field, f"{value!r} is not one of: {', '.join(str(c) for c in choices)}")
+
+
+def check_final_response(request: ActionRequest, case: CaseView) -> None:
+    """Only a written, outbound message or letter to a party can be a stage's final response."""
+    channel = request.channel or ("email" if request.kind == "message" else None)
+    if request.kind not in ("message", "contact"):
+        raise InvalidInput("final_response", f"a {request.kind} cannot be a final response; send a message "
+                                             f"or log the letter")
+    if request.kind == "contact" and (request.direction or "out") != "out":
+        raise InvalidInput("final_response", "only something we sent can be the final response")
+    if channel not in FINAL_RESPONSE_CHANNELS:
+        raise InvalidInput("final_response", f"a final response is written: send it by "
+                                             f"{', '.join(FINAL_RESPONSE_CHANNELS)}, not {channel}")
+    if request.party_id is None:
+        raise InvalidInput("party", "choose who the final response is to")
+    if case.status == "closed":
+        raise InvalidInput("final_response", f"case {case.ref} is closed; reopen it (set status) first")
 
 
 def check_request(request: ActionRequest, case: CaseView) -> None:
@@ -90,6 +116,8 @@ def check_request(request: ActionRequest, case: CaseView) -> None:
     elif kind == "note":
         if not (request.body.strip() or request.summary.strip()):
             raise InvalidInput("body", "the note is empty")
+    if request.final_response:
+        check_final_response(request, case)
     # Contacts and notes are still logged on a closed case (customers call back); changing its course is not.
     if case.status == "closed" and kind in ("assign", "escalate", "extend"):
         raise InvalidInput("status", f"case {case.ref} is closed; reopen it (set status) first")

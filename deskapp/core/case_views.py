@@ -40,6 +40,9 @@ class ContactView:
     body: Optional[str]
     call_id: Optional[str] = None
     reason: Optional[str] = None  # the handler's recorded reason when they went ahead against a warning
+    response_stage: Optional[int] = None  # this outbound message/letter is that stage's final response
+    # Carried out under a supervisor's approval: who approved (username); `reason` is then theirs.
+    approved_by: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,8 @@ class ActionRequest:
     """What a handler's form holds when they press submit (or while they type, for the live sidebar).
 
     kind is one of vocab.ACTION_KINDS. Which fields matter depends on kind:
-      contact:  channel, direction, party_id, outcome, summary, body, call_id
-      message:  channel (email|letter|sms|portal), party_id, summary (subject), body
+      contact:  channel, direction, party_id, outcome, summary, body, call_id, final_response
+      message:  channel (email|letter|sms|portal), party_id, summary (subject), body, final_response
       status:   to (a case status)
       assign:   to (username), at_request_of (party id who asked for a named handler, if any)
       escalate: to (username taking stage 2, optional), summary (why)
@@ -123,6 +126,8 @@ class ActionRequest:
       end_call: party_id, summary, call_id (ends a call for abuse)
       note:     body (internal note)
     A warning during a call is a `contact` with outcome "warning_given" and the call's call_id.
+    final_response: this outbound message or letter (a written contact going out) is the final
+    response of the case's current stage - the fact `responded` and `closed` require.
     """
 
     kind: str
@@ -140,3 +145,4 @@ class ActionRequest:
     call_id: Optional[str] = None
     at: Optional[datetime] = None  # when it happened; None = now
     extra: dict[str, Any] = field(default_factory=dict)
+    final_response: bool = False

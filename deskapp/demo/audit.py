@@ -215,7 +215,7 @@ def _override(pack: Any, case: Any, ids: dict[str, int], rng: random.Random, tod
     from deskapp.actions.submit import request_json
 
     contact = (contact_id, case.id, stamp(at), channel, direction, customer.id, ids[who], outcome, summary, None,
-               call_id, stamp(at))
+               call_id, stamp(at), None)
     event = _event(at, handler, ids[who], case.id, kind,
                    {"request": request_json(request), "channel": channel, "direction": direction, "outcome": outcome},
                    findings, _reason(findings, rng), contact_id)

@@ -42,7 +42,7 @@ CASE_COLS = ("id", "ref", "kind", "category", "title", "stage", "status", "prior
 PARTY_COLS = ("id", "case_id", "role", "name", "designated", "authorised", "organisation", "email", "phone",
               "address", "notes", "created_at")
 CONTACT_COLS = ("id", "case_id", "at", "channel", "direction", "party_id", "handler_id", "outcome", "summary",
-                "body", "call_id", "created_at")
+                "body", "call_id", "created_at", "response_stage")
 APPOINTMENT_COLS = ("id", "case_id", "party_id", "at", "purpose", "status", "created_at")
 
 # --------------------------------------------------------------------------- generated cases
@@ -354,23 +354,25 @@ class Generator:
                     body = openings[int(rnd() * len(openings))]
             contacts.append((cid, case_id, received, channel, "in", talk_to,
                              handler if channel == "phone" else None, "reached" if channel == "phone" else None,
-                             self.first_summary[kind, channel], body, None, received))
+                             self.first_summary[kind, channel], body, None, received, None))
             cid += 1
         if ack is not None and rnd() < 0.6:
             summary = "Thanked the customer and passed on the praise" if kind == "compliment" else "Acknowledgement sent"
             contacts.append((cid, case_id, ack, "email" if email else "letter", "out", talk_to, handler, None,
-                             summary, None, None, ack))
+                             summary, None, None, ack, None))
             cid += 1
         if resp is not None:
             summary = "Stage 2 final response sent" if stage == 2 else "Final response sent"
+            # Marked as the stage's final response: the fact `responded` and `closed` rest on.
             contacts.append((cid, case_id, resp, "email" if email else "letter", "out", talk_to, handler, None,
-                             summary, None, None, resp))
+                             summary, None, None, resp, stage))
             cid += 1
         elif ack is not None and status != "acknowledged" and rnd() < 0.35:
             channel, direction, outcome, summary = pools.FOLLOW_UPS[int(rnd() * len(pools.FOLLOW_UPS))]
             when = changed if changed_day != ack_day or changed_min > ack_min else at(ack_day, min(ack_min + 45, 1439))
             contacts.append((cid, case_id, when, channel, direction, None if direction == "internal" else talk_to,
-                             handler if channel in ("phone", "note") else None, outcome, summary, None, None, when))
+                             handler if channel in ("phone", "note") else None, outcome, summary, None, None, when,
+                             None))
             cid += 1
         next_ids["contacts"] = cid
 

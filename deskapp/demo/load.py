@@ -254,7 +254,7 @@ def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], 
             contact_rows.append((next_ids["contacts"], case_id, stamp(c.at), c.channel, c.direction,
                                  party_ids.get(c.party) if c.party else None,
                                  ids.get(c.handler) if c.handler else None, c.outcome, c.summary, c.body,
-                                 c.call_id, stamp(c.at)))
+                                 c.call_id, stamp(c.at), c.response_stage))
             next_ids["contacts"] += 1
         for a in story.appointments:
             appt_rows.append((next_ids["appointments"], case_id, party_ids.get(a.party) if a.party else None,

@@ -53,6 +53,7 @@ class StoryContact:
     outcome: Optional[str] = None
     body: Optional[str] = None
     call_id: Optional[str] = None
+    response_stage: Optional[int] = None  # the final response of that stage (what `responded` rests on)
 
 
 @dataclass
@@ -281,7 +282,7 @@ def _nursery_resolved(c: _Clock) -> Story:
         StoryContact(c.at(22, "13:00"), "note", "internal",
                      "Nursery manager: the signed form was filed but never reached the room leader", handler="jo"),
         StoryContact(c.at(19, "15:30"), "email", "out", "Final response: complaint upheld, apology and new handover check",
-                     party="parent", handler="jo",
+                     party="parent", handler="jo", response_stage=1,
                      body="Dear Ms Haddad, we have upheld your complaint and we are sorry. The form was filed "
                           "without being passed to Layla's room. From this week every medicine form is read out "
                           "at the morning handover and signed by the room leader."),
@@ -340,7 +341,7 @@ def _stage_two(c: _Clock) -> Story:
                      party="customer"),
         StoryContact(c.at(29, "10:00"), "email", "out", "Acknowledged stage 1 complaint", party="customer", handler="sam"),
         StoryContact(c.at(20, "16:00"), "letter", "out", "Stage 1 response: mould wash and anti-mould paint booked",
-                     party="customer", handler="sam"),
+                     party="customer", handler="sam", response_stage=1),
         StoryContact(c.at(3, "11:30"), "email", "in", "Not satisfied: mould came back within a month; asks for stage 2",
                      party="customer",
                      body="The treatment looked fine for three weeks and now the mould is back on the same wall. "

@@ -18,10 +18,10 @@ from typing import Any, Optional
 
 from deskapp.policy._cel import cel
 from deskapp.policy.approvals import ApprovalSettings
-
 from deskapp.policy.calendar import WorkingCalendar
 from deskapp.policy.expressions import SAFE_FUNCTIONS, Template
 from deskapp.policy.facts import ACTION_FACTS, CASE_FACTS, FactSettings, build_facts
+from deskapp.policy.reasons import ReasonSettings
 from deskapp.policy.snapshot import ActionSnap, CaseSnap
 from deskapp.policy.timescales import Deadlines, TimescaleSet
 from deskapp.policy.tone import ToneLexicon
@@ -93,6 +93,7 @@ class PolicyPack:
     tone: ToneLexicon = field(default_factory=ToneLexicon)
     settings: FactSettings = field(default_factory=FactSettings)
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
+    reasons: ReasonSettings = field(default_factory=ReasonSettings)
     version: int = 1
     path: Optional[Path] = None
     sha256: Optional[str] = None  # of the exact text loaded: what audit events record as policy_hash

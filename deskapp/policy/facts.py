@@ -162,13 +162,17 @@ class CaseFacts:
             "next_due_days_left": d.next_due_days_left,
         }
 
+    def final_response(self) -> Optional[ContactSnap]:
+        """The first outbound contact recorded as the current stage's final response, if any.
+
+        A recorded fact, never the status: "responded" set by hand is not a response.
+        """
+        stage = int(self.case.stage or 1)
+        return self._m("final_response", lambda: next(
+            (x for x in self.history if x.response_stage == stage and x.direction == "out"), None))
+
     def final_response_sent(self) -> bool:
-        c = self.case
-        if c.responded_at is not None:
-            if c.stage >= 2 and c.stage2_at is not None and c.responded_at < c.stage2_at:
-                return c.status == "responded"
-            return True
-        return c.status == "responded"
+        return self.final_response() is not None
 
     # ----- handlers -------------------------------------------------------------------
 
@@ -370,6 +374,7 @@ def _case_fact_functions() -> dict[str, Callable[[CaseFacts], Any]]:
         "stage2_at": lambda cf: cs(cf).stage2_at,
         "extension_days": lambda cf: int(cs(cf).extension_days or 0),
         "final_response_sent": lambda cf: cf.final_response_sent(),
+        "final_response_at": lambda cf: cf.final_response().at if cf.final_response() else None,
         "parties": lambda cf: [party_map(p) for p in cs(cf).parties],
         "designated_representative": lambda cf: party_map(cf.designated),
         "has_designated_representative": lambda cf: cf.designated is not None,

@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from deskapp.errors import DeskError
 from deskapp.policy import yamlsrc as Y
 from deskapp.policy.approvals import MAX_EXPIRE_AFTER_WORKING_DAYS, ApprovalSettings
+from deskapp.policy.reasons import MAX_MIN_LENGTH, ReasonSettings
 from deskapp.policy.calendar import WorkingCalendar, parse_weekday, supported_countries, supported_subdivisions
 from deskapp.policy.engine import (
     ALL_ACTION_KEYS,
@@ -59,7 +60,7 @@ class PolicyFileError(DeskError):
         super().__init__("\n".join(self.problems), exit_code=2)
 
 
-TOP_KEYS = ("version", "calendar", "timescales", "tone", "calls", "approvals", "rules")
+TOP_KEYS = ("version", "calendar", "timescales", "tone", "calls", "approvals", "reasons", "rules")
 CALENDAR_KEYS = ("country", "subdivision", "working_week", "closures")
 TIMESCALE_KEYS = ("title", "applies_to", "stages", "description")
 APPLIES_KEYS = ("kinds", "categories")
@@ -71,6 +72,7 @@ TONE_KEYS = ("threshold", "polite_credit", "polite_max", "cues", "phrases", "pol
 PHRASE_KEYS = ("phrase", "regex", "weight", "why", "negatable")
 CALL_KEYS = ("gap_minutes",)
 APPROVAL_KEYS = ("expire_after_working_days",)
+REASON_KEYS = ("min_length", "empty")
 RULE_KEYS = ("id", "on", "when", "severity", "say", "levels", "description", "enabled")
 LEVEL_KEYS = ("severity", "when", "say")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
@@ -196,6 +198,7 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
     tone = _tone(top["tone"][1], problems) if "tone" in top else ToneLexicon()
     settings = _calls(top["calls"][1], problems) if "calls" in top else FactSettings()
     approvals = _approvals(top["approvals"][1], problems) if "approvals" in top else ApprovalSettings()
+    reasons = _reasons(top["reasons"][1], problems) if "reasons" in top else ReasonSettings()
     loaded = _Loaded(problems)
     if "rules" in top:
         _rules(top["rules"][1], loaded)
@@ -210,6 +213,7 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
         tone=tone,
         settings=settings,
         approvals=approvals,
+        reasons=reasons,
         version=version,
         path=path,
         case_keys=frozenset(k for k in ALL_CASE_KEYS if k in tokens),
@@ -537,6 +541,28 @@ def _approvals(node: Node, problems: Y.Problems) -> ApprovalSettings:
         if v is not None:
             return ApprovalSettings(expire_after_working_days=v)
     return ApprovalSettings()
+
+
+def _reasons(node: Node, problems: Y.Problems) -> ReasonSettings:
+    items = Y.mapping(node, problems, "reasons")
+    if items is None:
+        return ReasonSettings()
+    f = Y.check_keys(items, REASON_KEYS, problems, "reasons")
+    settings = ReasonSettings()
+    if "min_length" in f:
+        v = Y.integer(f["min_length"][1], problems, "reasons.min_length", minimum=1, maximum=MAX_MIN_LENGTH)
+        if v is not None:
+            settings = ReasonSettings(min_length=v, empty=settings.empty)
+    if "empty" in f:
+        nodes = Y.sequence(f["empty"][1], problems, "reasons.empty")
+        phrases: list[str] = []
+        for index, item in enumerate(nodes or []):
+            phrase = Y.text(item, problems, f"reasons.empty[{index + 1}]", allow_empty=False)
+            if phrase is not None:
+                phrases.append(phrase)
+        if nodes is not None:
+            settings = ReasonSettings(min_length=settings.min_length, empty=tuple(phrases))
+    return settings
 
 
 # ---------------------------------------------------------------------------------------

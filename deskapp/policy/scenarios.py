@@ -58,7 +58,8 @@ CASE_KEYS = (
     "stage1_handler", "vulnerable", "parties", "history", "appointments",
 )
 PARTY_KEYS = ("id", "name", "role", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
-CONTACT_KEYS = ("at", "channel", "direction", "party", "outcome", "handler", "body", "summary", "call_id")
+CONTACT_KEYS = ("at", "channel", "direction", "party", "outcome", "handler", "body", "summary", "call_id",
+                "response_stage")
 APPOINTMENT_KEYS = ("at", "status", "party", "purpose")
 ACTION_KEYS = (
     "kind", "channel", "direction", "party", "handler", "body", "to", "at_request_of", "working_days",
@@ -365,9 +366,13 @@ def _contact(node: Node, problems: Y.Problems, what: str, ids: set[str]) -> Opti
     handler = _opt_text(f, "handler", problems, what)
     body = _opt_text(f, "body", problems, what) or _opt_text(f, "summary", problems, what) or ""
     call_id = _opt_text(f, "call_id", problems, what)
+    response_stage = None
+    if "response_stage" in f and not Y.is_null(f["response_stage"][1]):
+        response_stage = Y.integer(f["response_stage"][1], problems, f"{what}.response_stage", minimum=1, maximum=2)
+        ok = ok and response_stage is not None
     if at is None or channel is None or direction is None or not ok:
         return None
-    return ContactSnap(at, channel, direction, party, outcome, handler, body, call_id)
+    return ContactSnap(at, channel, direction, party, outcome, handler, body, call_id, response_stage)
 
 
 def _appointment(node: Node, problems: Y.Problems, what: str, ids: set[str]) -> Optional[AppointmentSnap]:

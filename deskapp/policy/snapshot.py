@@ -36,6 +36,8 @@ class ContactSnap:
     handler: Optional[str] = None  # username
     body: str = ""
     call_id: Optional[str] = None
+    # The stage this outbound message or letter is the final response of (None: not a final response).
+    response_stage: Optional[int] = None
 
 
 @dataclass(frozen=True)

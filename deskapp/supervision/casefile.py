@@ -58,6 +58,7 @@ class Entry:
     audit_id: Optional[int] = None
     intact: bool = True  # the audit record still matches its hash
     differs: Optional[str] = None  # its contact row no longer matches the audit record's digest: how
+    approved_by: Optional[str] = None  # username of the supervisor whose approval this was carried out under
 
 
 @dataclass(frozen=True)
@@ -163,12 +164,23 @@ def _verdict(calendar: Any, due: Optional[datetime], done: Optional[datetime], e
     return "due", ""
 
 
+def final_response_at(case: CaseView, stage: int) -> Optional[datetime]:
+    """When the stage's final response went: the first outbound contact recorded as it.
+
+    The same fact the rules read (case.final_response_sent): a status of
+    "responded", or a response time with no such contact, is not a response.
+    """
+    return next((c.at for c in case.history
+                 if getattr(c, "response_stage", None) == stage and c.direction == "out"), None)
+
+
 def milestones(desk: Any, case: CaseView, escalation: Optional[dict[str, Any]], now: datetime
                ) -> tuple[str, tuple[Milestone, ...]]:
     """Acknowledgement and response deadlines per stage, judged met or missed.
 
     Stage 1 of an escalated case is rebuilt from what the escalation recorded
-    about stage 1 (its acknowledgement and response times and extension).
+    about stage 1 (its acknowledgement time and extension). A response counts
+    only as the recorded final response of its stage (`final_response_at`).
     """
     pack = desk.policies
     calendar = getattr(pack, "calendar", None)
@@ -180,12 +192,12 @@ def milestones(desk: Any, case: CaseView, escalation: Optional[dict[str, Any]], 
         before = escalation.get("stage1") or {}
         stages.append((1, SimpleNamespace(**base, stage=1, status="investigating", stage2_at=None,
                                           acknowledged_at=_parse_time(before.get("acknowledged_at")),
-                                          responded_at=_parse_time(before.get("responded_at")),
+                                          responded_at=final_response_at(case, 1),
                                           extension_days=int(before.get("extension_days") or 0)),
                        case.stage2_at))
     stages.append((case.stage, SimpleNamespace(**base, stage=case.stage, status="investigating",
                                                stage2_at=case.stage2_at, acknowledged_at=case.acknowledged_at,
-                                               responded_at=case.responded_at,
+                                               responded_at=final_response_at(case, case.stage),
                                                extension_days=case.extension_days),
                    case.closed_at if case.status == "closed" else None))
     for stage, snap, ended in stages:
@@ -198,6 +210,8 @@ def milestones(desk: Any, case: CaseView, escalation: Optional[dict[str, Any]], 
             if due is None:
                 continue
             verdict, note = _verdict(calendar, due, done, ended, now)
+            if what == "response" and done is None and note == "never done":
+                note = "never sent"
             if what == "response" and deadlines.extension_days:
                 note = (note + "; " if note else "") + f"extended by {deadlines.extension_days} working days"
             out.append(Milestone(stage=stage, what=what, due=due, done=done, verdict=verdict, note=note))
@@ -214,6 +228,8 @@ _PLAIN = {
     "end_call": "Ended a call for abusive behaviour",
 }
 
+
+_APPROVAL_EVENTS = ("approval.request", "approval.approve", "approval.refuse")
 
 _CHANNEL_NOUN = {"phone": "phone call", "email": "email", "letter": "letter", "sms": "text message",
                  "visit": "visit", "portal": "portal message", "note": "note"}
@@ -298,6 +314,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
         if own:
             session.close()
 
+    deciders = {a.id: (ids.get(a.decided_by_id), a.decision_reason) for a in approvals if a.decided_by_id}
     contacts = {c.id: c for c in case.history}
     entries: list[Entry] = []
     altered: list[int] = []
@@ -315,11 +332,17 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
             linked.add(contact.id)
         if event.action == "escalate" and isinstance(event.detail, dict):
             escalation = event.detail
+        approved_by, reason = None, event.reason
+        if event.approval_id is not None and event.action not in _APPROVAL_EVENTS:
+            # Carried out under an approval: shown with the supervisor's name and their reason.
+            approved_by, decision_reason = deciders.get(event.approval_id, (None, None))
+            reason = decision_reason or reason
         entries.append(Entry(
             at=event.at, actor=event.actor, action=event.action, summary=describe(event, contact, case),
             contact=contact, findings=tuple(f for f in (event.findings or []) if isinstance(f, dict)),
-            reason=event.reason, approval_id=event.approval_id, audit_id=event.id, intact=intact,
+            reason=reason, approval_id=event.approval_id, audit_id=event.id, intact=intact,
             differs=_differs(differ, "contacts", contact.id) if contact is not None else None,
+            approved_by=approved_by,
         ))
     for contact in case.history:
         if contact.id not in linked:

@@ -92,6 +92,13 @@ def _party_marks(p: Any) -> str:
     return "; ".join(marks)
 
 
+def _done(m: Milestone) -> str:
+    """When it was done; a response with no recorded final response reads "not sent"."""
+    if m.done is None and m.what == "response":
+        return "not sent"
+    return _when(m.done)
+
+
 def _milestone_words(m: Milestone) -> str:
     words = {"met": "MET", "missed": "MISSED", "overdue": "OVERDUE", "due": "not yet due",
              "not recorded": "not recorded"}[m.verdict]
@@ -147,7 +154,7 @@ def markdown(cf: CaseFile) -> str:
     if cf.milestones:
         out += ["| Stage | Deadline | Due | Done | Result |", "|---|---|---|---|---|"]
         for m in cf.milestones:
-            out.append(f"| {m.stage} | {m.what} | {_day(m.due)} | {_when(m.done)} | {md(_milestone_words(m))} |")
+            out.append(f"| {m.stage} | {m.what} | {_day(m.due)} | {_done(m)} | {md(_milestone_words(m))} |")
     else:
         out.append("No statutory deadlines apply to this kind of case.")
     out.append("")
@@ -206,12 +213,20 @@ def _md_entry(e: Entry, cf: CaseFile) -> list[str]:
         for f in e.findings:
             sev = _SEVERITY_WORD.get(f.get("severity"), md(f.get("severity")))
             lines.append(f"- {sev} — {md(f.get('rule'))}: {md(f.get('message'))}")
-    if e.reason:
+    if e.approved_by:
+        lines += ["", f"{_approval_words(e, md)}: {md(e.reason or '')} (approval request {e.approval_id})"]
+    elif e.reason:
         lines += ["", f"{_reason_label(e)}: {md(e.reason)}"]
-    if e.approval_id is not None and e.action not in ("approval.request", "approval.approve", "approval.refuse"):
+    if (e.approval_id is not None and not e.approved_by
+            and e.action not in ("approval.request", "approval.approve", "approval.refuse")):
         lines.append(f"Carried out with supervisor approval (request {e.approval_id}).")
     lines.append("")
     return lines
+
+
+def _approval_words(e: Entry, esc) -> str:
+    """"Carried out with supervisor approval (priya)": the reason that follows is the supervisor's."""
+    return f"Carried out with supervisor approval ({esc(e.approved_by)})"
 
 
 def _reason_label(e: Entry) -> str:
@@ -311,7 +326,7 @@ def page(cf: CaseFile) -> str:
     if cf.milestones:
         out.append("<table><tr><th>Stage</th><th>Deadline</th><th>Due</th><th>Done</th><th>Result</th></tr>")
         for m in cf.milestones:
-            out.append(f"<tr><td>{m.stage}</td><td>{h(m.what)}</td><td>{h(_day(m.due))}</td><td>{h(_when(m.done))}</td>"
+            out.append(f"<tr><td>{m.stage}</td><td>{h(m.what)}</td><td>{h(_day(m.due))}</td><td>{h(_done(m))}</td>"
                        f'<td class="{m.verdict.replace(" ", "-")}">{h(_milestone_words(m))}</td></tr>')
         out.append("</table>")
     else:
@@ -380,9 +395,13 @@ def _html_entry(e: Entry, cf: CaseFile) -> list[str]:
             out.append(f'<li><span class="{h(sev if sev in _SEVERITY_WORD else "advice")}">'
                        f"{h(_SEVERITY_WORD.get(sev, sev))}</span> {h(f.get('rule'))}: {h(f.get('message'))}</li>")
         out.append("</ul>")
-    if e.reason:
+    if e.approved_by:
+        out.append(f'<p class="reason">{_approval_words(e, h)}: {h(e.reason or "")} '
+                   f"(approval request {e.approval_id})</p>")
+    elif e.reason:
         out.append(f'<p class="reason">{_reason_label(e)}: {h(e.reason)}</p>')
-    if e.approval_id is not None and e.action not in ("approval.request", "approval.approve", "approval.refuse"):
+    if (e.approval_id is not None and not e.approved_by
+            and e.action not in ("approval.request", "approval.approve", "approval.refuse")):
         out.append(f"<p>Carried out with supervisor approval (request {e.approval_id}).</p>")
     out.append("</div>")
     return out

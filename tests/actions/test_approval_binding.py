@@ -85,7 +85,7 @@ def approved(desks, request) -> int:
     assert isinstance(submit(desks["sam"], request), Blocked)
     asked = submit(desks["sam"], request, request_approval=True, reason="He is the card holder")
     assert isinstance(asked, ApprovalRequested)
-    decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Checked his ID")
+    decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Checked his ID against the account")
     return asked.approval_id
 
 
@@ -120,7 +120,7 @@ def test_digest_is_the_same_for_the_request_and_its_stored_form():
 CHANGES = {
     "kind": "note", "case_id": 5, "channel": "sms", "direction": "in", "party_id": 10, "outcome": "voicemail",
     "summary": "Rang.", "body": "Text ", "to": "closed", "at_request_of": 3, "working_days": 2, "call_id": "c-2",
-    "at": datetime(2026, 3, 10, 9, 30, 13), "extra": {"b": 2, "a": [1, 2]},
+    "at": datetime(2026, 3, 10, 9, 30, 13), "extra": {"b": 2, "a": [1, 2]}, "final_response": True,
 }
 
 
@@ -263,7 +263,7 @@ def test_expiry_is_the_end_of_the_next_working_day_after_the_decision(desks, cas
     assert row.digest == request_digest(request)
     assert row.expires_at == datetime(2026, 3, 13, 23, 59, 59), "an undecided request lapses too"
     clock.now = datetime(2026, 3, 13, 16, 0)  # decided on Friday: usable until the end of Monday
-    decide_approval(desks["priya"], asked.approval_id, approve=True, reason="ok")
+    decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Checked the account and the request")
     assert approval_row(engine, asked.approval_id).expires_at == datetime(2026, 3, 16, 23, 59, 59)
     with Session(engine) as s:
         event = s.execute(select(AuditEvent).where(AuditEvent.action == "approval.approve")).scalar_one()
@@ -294,7 +294,7 @@ def test_an_undecided_request_expires_for_the_supervisor_too(desks, case, clock)
     clock.now = datetime(2026, 3, 12, 9, 0)
     assert pending_for_me(desks["priya"]) == []
     with pytest.raises(DeskError, match="expired .* the handler must ask again"):
-        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="late")
+        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Approved late in the day")
     assert [a.status for a in my_requests(desks["sam"])] == ["expired"]
     clock.now = datetime(2026, 3, 14, 9, 0)  # two days after it lapsed it leaves the handler's list
     assert my_requests(desks["sam"]) == []
@@ -311,15 +311,15 @@ def test_a_stored_request_changed_after_asking_cannot_be_approved_or_carried_out
         s.execute(update(ApprovalRequest).where(ApprovalRequest.id == asked.approval_id)
                   .values(action=request_json(replace(request, body=ATTACK_TEXT))))
     with pytest.raises(DeskError, match="no longer holds what the handler asked"):
-        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="ok", seen_digest=seen.digest)
-    refused = decide_approval(desks["priya"], asked.approval_id, approve=False, reason="Tampered with")
+        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Checked the account and the request", seen_digest=seen.digest)
+    refused = decide_approval(desks["priya"], asked.approval_id, approve=False, reason="Tampered with after asking")
     assert refused.status == "refused"
 
 
 def test_the_supervisor_decides_only_on_what_they_saw(desks, case, engine):
     asked = submit(desks["sam"], email(case), request_approval=True, reason="He is the card holder")
     with pytest.raises(DeskError, match="changed since you opened it"):
-        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="ok", seen_digest="0" * 64)
+        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Checked the account and the request", seen_digest="0" * 64)
     assert approval_row(engine, asked.approval_id).status == "pending"
 
 

@@ -143,7 +143,7 @@ def test_card_number_blocks_until_supervisor_approves(desks, housing, engine):
     assert [a.id for a in pending_approvals(desks["priya"])] == [asked.approval_id]
     assert [a.id for a in pending_approvals(desks["jo"])] == [], "handlers see only their own requests"
     with pytest.raises(DeskError, match="supervisor"):
-        decide_approval(desks["jo"], asked.approval_id, approve=True, reason="fine")
+        decide_approval(desks["jo"], asked.approval_id, approve=True, reason="Checked with the team leader")
     decided = decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Chargeback team confirmed")
     assert decided.status == "approved" and decided.decided_by == "priya"
     assert [a.id for a in my_approvals(desks["sam"], housing.id)] == [asked.approval_id]
@@ -161,10 +161,10 @@ def test_supervisor_cannot_approve_own_request(desks, housing):
     rep = party_named(housing, "Dana Hill")
     request = ActionRequest(kind="message", case_id=housing.id, version=housing.version, channel="email",
                             party_id=rep.id, body="Card 5555 5555 5555 4444")
-    asked = submit(desks["priya"], request, request_approval=True, reason="testing")
+    asked = submit(desks["priya"], request, request_approval=True, reason="Testing the approval path")
     assert isinstance(asked, ApprovalRequested)
     with pytest.raises(DeskError, match="your own"):
-        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="ok")
+        decide_approval(desks["priya"], asked.approval_id, approve=True, reason="Checked the account and the request")
 
 
 def test_stale_version_is_refused_naming_who_changed_it(desks, housing, engine):
@@ -194,7 +194,13 @@ def test_status_dates_and_due_date_follow_the_case(desks, housing, engine):
     assert isinstance(done, Done)
     assert done.case.acknowledged_at == NOW
     assert done.case.due_at is not None and done.case.due_at > housing.due_at
-    responded = submit(desks["sam"], ActionRequest(kind="status", case_id=housing.id, version=done.case.version,
+    letter = ActionRequest(kind="message", case_id=housing.id, version=done.case.version, channel="letter",
+                           party_id=party_named(housing, "Dana Hill").id, summary="Our final response",
+                           body="We have upheld the complaint; the boiler is replaced on Friday.",
+                           final_response=True)
+    sent = submit(desks["sam"], letter)
+    assert isinstance(sent, Done) and sent.case.responded_at == NOW, "the final response sets responded_at"
+    responded = submit(desks["sam"], ActionRequest(kind="status", case_id=housing.id, version=sent.case.version,
                                                    to="responded"))
     assert isinstance(responded, Done) and responded.case.responded_at == NOW
     closed = submit(desks["sam"], ActionRequest(kind="status", case_id=housing.id,

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         try:
             outcome = submit(desk, request)
             if isinstance(outcome, NeedsReason):
-                outcome = submit(desk, request, reason="stress test")
+                outcome = submit(desk, request, reason="Stress test of the approval path")
         except Exception as exc:  # the test fails on any of these
             say(outcome="error", case=case_id, error=f"{type(exc).__name__}: {exc}")
             continue

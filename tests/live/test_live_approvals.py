@@ -108,7 +108,7 @@ def test_request_decision_and_completion_travel_through_the_feed(desks, case, en
 def test_completion_uses_the_current_version(desks, case):
     sam, priya = desks["sam"], desks["priya"]
     approval_id = ask(desks, case)
-    decide_approval(priya, approval_id, approve=True, reason="ok")
+    decide_approval(priya, approval_id, approve=True, reason="Checked the account and the request")
     note = submit(sam, ActionRequest(kind="note", case_id=case.id, version=case.version, body="Checked the file"))
     assert isinstance(note, Done)
     (approval,) = [a for a in my_requests(sam) if a.id == approval_id]
@@ -134,7 +134,7 @@ def test_handler_drops_an_approved_request(desks, case, engine):
     approval_id = ask(desks, case)
     with pytest.raises(DeskError, match="not yours"):
         withdraw_approval(priya, approval_id)
-    decide_approval(priya, approval_id, approve=True, reason="ok this once")
+    decide_approval(priya, approval_id, approve=True, reason="OK this once: checked the account")
     feed = ChangeFeed(lee.engine)
     dropped = withdraw_approval(sam, approval_id)
     assert dropped.status == "withdrawn"
@@ -157,4 +157,4 @@ def test_supervisor_does_not_see_own_request_as_theirs_to_decide(desks, case):
     assert pending_for_me(priya) == []
     assert [a.id for a in pending_for_me(lee)] == [asked.approval_id]
     with pytest.raises(DeskError):
-        decide_approval(priya, asked.approval_id, approve=True, reason="self")
+        decide_approval(priya, asked.approval_id, approve=True, reason="Approving my own request")

@@ -190,8 +190,8 @@ async def test_handler_is_told_and_carries_out_the_approved_action(db):
         await open_case(pilot, app, cases[0].id)
         asked = submit(desk, ActionRequest(kind="message", case_id=case.id, version=case.version, channel="email",
                                            party_id=case.parties[0].id, summary="Card", body=CARD_TEXT),
-                       reason="He insists", request_approval=True)
-        decide_approval(priya, asked.approval_id, approve=True, reason="Fine this once")
+                       reason="He insists, and his ID checks out", request_approval=True)
+        decide_approval(priya, asked.approval_id, approve=True, reason="Fine this once: ID checked")
         await wait_until(pilot, lambda: any("approved your message" in m and "Fine this once" in m
                                             and "carry it out by Wed 11 Mar 23:59" in m for m in seen))
         await pilot.press("A")

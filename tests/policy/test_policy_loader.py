@@ -25,6 +25,7 @@ DEFAULT_TABLE = {
     "acknowledgement-due": ({"case"}, {"advice", "warn"}),
     "response-due": ({"case"}, {"advice", "warn"}),
     "close-without-response": ({"status"}, {"block"}),
+    "respond-without-final-response": ({"status"}, {"block"}),
     "unanswered-contacts": ({"case"}, {"advice"}),
     "end-call-without-warning": ({"end_call"}, {"warn"}),
     "missed-appointment": ({"case"}, {"advice"}),
@@ -71,7 +72,7 @@ def test_reload_after_change(tmp_path):
     p.write_text("version: 1\nrules: []\n")
     assert load_policies(p).rules == []
     p.write_text(DEFAULT_TEXT)
-    assert len(load_policies(p).rules) == 13
+    assert len(load_policies(p).rules) == 14
 
 
 def problems_for(text: str, tmp_path) -> list[str]:

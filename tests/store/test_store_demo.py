@@ -553,7 +553,7 @@ def _work_the_demo(engine, db_url):
         customer = _q(engine, "SELECT MIN(id) FROM parties WHERE case_id = :c", c=c1002.id)[0][0]
         card = ActionRequest(kind="message", case_id=c1002.id, version=c1002.version, channel="email",
                              party_id=customer, body="Card 5555 5555 5555 4444")
-        submit(desk, card, request_approval=True, reason="asked")
+        submit(desk, card, request_approval=True, reason="The customer asked in writing")
         Presence(desk.engine, handler_id=desk.me.id, username="jo").viewing(case.id)
     finally:
         desk.close()

@@ -49,9 +49,14 @@ def full_story(team):
     decide_approval(priya, asked.approval_id, approve=True, reason="Last four digits only would do; allowed once")
     done = submit(sam, message, approval_id=asked.approval_id)
     assert isinstance(done, Done)
-    for status in ("acknowledged", "responded"):
-        done = submit(sam, ActionRequest(kind="status", case_id=case.id, version=done.case.version, to=status))
-        assert isinstance(done, Done)
+    done = submit(sam, ActionRequest(kind="status", case_id=case.id, version=done.case.version, to="acknowledged"))
+    assert isinstance(done, Done)
+    done = submit(sam, ActionRequest(kind="message", case_id=case.id, version=done.case.version, channel="letter",
+                                     party_id=rep.id, summary="Stage 1 final response",
+                                     body="We have repaired the boiler and treated the damp.", final_response=True))
+    assert isinstance(done, Done)
+    done = submit(sam, ActionRequest(kind="status", case_id=case.id, version=done.case.version, to="responded"))
+    assert isinstance(done, Done)
     done = submit(sam, ActionRequest(kind="escalate", case_id=case.id, version=done.case.version, to="jo",
                                      body="Dana is not satisfied with the stage 1 answer"))
     assert isinstance(done, Done), done
@@ -81,9 +86,11 @@ def test_markdown_case_file_has_what_an_ombudsman_asks_for(full_story, db_url, c
     assert "Asked a supervisor to allow a blocked message" in out
     assert "BLOCK — card\\-number\\-disclosure" in out or "BLOCK — card-number-disclosure" in out
     assert "Decided by Priya Shah (priya)" in out and "Last four digits only would do; allowed once" in out
-    assert "Carried out with supervisor approval (request 1)." in out
+    assert ("Carried out with supervisor approval (priya): Last four digits only would do; allowed once "
+            "(approval request 1)") in out
+    assert "Went ahead against a warning" not in out and "(request 1)." not in out
     assert "Escalated to stage 2, handled by jo" in out
-    assert "Verified: all 9 audit records for this case match their hashes, and all" in out
+    assert "Verified: all 10 audit records for this case match their hashes, and all" in out
     assert "rows printed here (the case, its parties, contacts, appointments and approval requests) match" in out
 
 
@@ -185,7 +192,7 @@ def test_an_altered_record_is_flagged_in_the_case_file(full_story, db_url, engin
     code, out, err = export(capsys, db_url, full_story.ref, monkeypatch=monkeypatch)
     assert code == 0, err
     assert "This audit record no longer matches its hash" in out
-    assert "WARNING: 1 of the 9 audit records for this case do not match their hashes" in out
+    assert "WARNING: 1 of the 10 audit records for this case do not match their hashes" in out
     assert "NOT VERIFIED" in out and "Verified:" not in out
 
 

@@ -75,12 +75,12 @@ def test_approvals_are_decided_by_supervisors_only_and_role_is_reread(team, work
     asked = submit(team["sam"], request, request_approval=True, reason="Customer asked which card was refunded")
     assert isinstance(asked, ApprovalRequested)
     with pytest.raises(Exception, match="supervisor"):
-        decide_approval(team["jo"], asked.approval_id, approve=True, reason="fine by me")
+        decide_approval(team["jo"], asked.approval_id, approve=True, reason="Fine by me: checked the account")
     # Priya is demoted while her desk is open: her next decision is refused.
     with Session(engine) as s, s.begin():
         s.execute(update(Handler).where(Handler.username == "priya").values(role="handler"))
     with pytest.raises(NotAllowed, match="priya is a handler"):
-        decide_approval(team["priya"], asked.approval_id, approve=True, reason="ok")
+        decide_approval(team["priya"], asked.approval_id, approve=True, reason="Checked the account and the request")
     decided = decide_approval(team["ada"], asked.approval_id, approve=False, reason="Never send card numbers")
     assert decided.status == "refused" and decided.decided_by == "ada"
 

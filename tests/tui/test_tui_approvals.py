@@ -130,7 +130,13 @@ async def test_supervisor_sees_the_request_as_stored_and_until_when(desk_db):
         shown = text_of(app, "#decision-request-body")
         assert MASKED_TEXT in shown and "Your card" in shown, "the decision shows what the approval will cover"
         assert no_full_card_on(app)
-        await pilot.press(*"Checked his ID")
+        modal = app.screen
+        await pilot.press(*"ok")  # says nothing: refused in the modal, before anything is decided
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal and "does not say why" in text_of(app, "#decision-error")
+        modal.query_one("#decision-reason").load_text("")
+        await pilot.press(*"Checked his ID against the account")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, DecisionModal) and not app.screen.approvals)
     with Session(desk.engine) as s:
@@ -142,7 +148,7 @@ async def test_supervisor_sees_the_request_as_stored_and_until_when(desk_db):
 async def test_handler_is_told_to_ask_again_when_the_stored_request_was_changed(desk_db):
     url, clock, _sam, request, approval_id = desk_db
     priya = open_desk(url, None, "priya", clock=clock)
-    decide_approval(priya, approval_id, approve=True, reason="Checked his ID")
+    decide_approval(priya, approval_id, approve=True, reason="Checked his ID against the account")
     priya.close()
     engine = connect(url)
     with Session(engine) as s, s.begin():  # the stored request is edited after the approval
@@ -166,7 +172,7 @@ async def test_handler_is_told_to_ask_again_when_the_stored_request_was_changed(
 async def test_an_expired_approval_shows_as_expired_and_is_not_carried_out(desk_db):
     url, clock, _sam, _request, approval_id = desk_db
     priya = open_desk(url, None, "priya", clock=clock)
-    decide_approval(priya, approval_id, approve=True, reason="Checked his ID")
+    decide_approval(priya, approval_id, approve=True, reason="Checked his ID against the account")
     priya.close()
     clock.now = datetime(2026, 3, 12, 9, 0)  # Thursday: it was good until the end of Wednesday
     app, desk, _seen = approvals_app(url, "sam", clock)

@@ -465,7 +465,8 @@ class ActionForm(ModalScreen):
                     return
                 if isinstance(outcome, NeedsReason):
                     self.show_status("A rule warns about this: give a reason to go ahead.", "bold $text-warning")
-                    modal = ReasonModal(outcome.findings, action_title=self.subject, text=self._last_reason)
+                    modal = ReasonModal(outcome.findings, action_title=self.subject, text=self._last_reason,
+                                        reasons=self._reasons())
                     answer = await self._ask(modal)
                     self._last_reason = modal.typed  # kept for the next try, even when backing out
                     if answer is None:
@@ -475,7 +476,8 @@ class ActionForm(ModalScreen):
                     continue
                 if isinstance(outcome, Blocked):
                     self.show_status("Blocked by a rule.", "bold $text-error")
-                    modal = BlockedModal(outcome.findings, action_title=self.subject, text=self._last_note)
+                    modal = BlockedModal(outcome.findings, action_title=self.subject, text=self._last_note,
+                                         reasons=self._reasons())
                     answer = await self._ask(modal)
                     self._last_note = modal.typed
                     if answer is None:
@@ -496,6 +498,10 @@ class ActionForm(ModalScreen):
                              "bold $text-error")
         finally:
             self._busy = False
+
+    def _reasons(self) -> Any:
+        """The desk's rules for reasons (policies.yaml `reasons:`), so the modal refuses what submit would."""
+        return getattr(getattr(self.desk, "policies", None), "reasons", None)
 
     async def _ask(self, modal) -> str | None:
         self.asking = True

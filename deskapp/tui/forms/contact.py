@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Select
 
 from deskapp import vocab
-from deskapp.actions.validate import MAX_SUMMARY
+from deskapp.actions.validate import FINAL_RESPONSE_CHANNELS, MAX_SUMMARY
 from deskapp.core.views import ActionRequest
 from deskapp.tui.forms import calls as call_registry
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,
+    final_label,
     parse_when,
     party_options,
     word_options,
@@ -35,6 +36,7 @@ DIRECTIONS = [("outbound (we contacted them)", "out"), ("inbound (they contacted
 
 class ContactForm(ActionForm):
     FORM_TITLE = "Log a contact"
+    FIELD_ALIASES = {"final_response": "final"}
 
     def __init__(self, desk, case, **kwargs) -> None:
         super().__init__(desk, case, **kwargs)
@@ -54,6 +56,8 @@ class ContactForm(ActionForm):
         yield FieldRow("body", "Details", SafeTextArea(compact=True, placeholder="Notes of what was said"))
         yield FieldRow("at", "When", SafeInput(compact=True, placeholder="blank = now; HH:MM or YYYY-MM-DD HH:MM",
                                               paste_limit=40))
+        # A letter or email we sent can be the stage's final response (shown only for those).
+        yield FieldRow("final", "Final", Checkbox(final_label(self.case), value=False, compact=True))
 
     def _party_default(self):
         return default_party(self.case) if self.case.parties else Select.NULL
@@ -62,6 +66,7 @@ class ContactForm(ActionForm):
         super().on_mount()
         self.calls.recover(self.case, self.desk.me.username, self.now())
         self._show_call_row()
+        self._show_final_row()
 
     def _call_in_progress(self) -> call_registry.Call | None:
         return self.calls.current(self.case.id, self.now())
@@ -76,9 +81,16 @@ class ContactForm(ActionForm):
         if call is not None:
             row.widget.label = f"Part of the call started {call.started_at:%H:%M}"
 
+    def _can_be_final(self) -> bool:
+        return self.value("direction") == "out" and self.value("channel") in FINAL_RESPONSE_CHANNELS
+
+    def _show_final_row(self) -> None:
+        self.row("final").set_class(not self._can_be_final(), "-hidden")
+
     def fields_changed(self, name: str | None) -> None:
         if name in ("channel", "direction"):
             self._show_call_row()
+            self._show_final_row()
 
     def case_changed(self) -> None:
         from deskapp.tui.forms.fields import set_options_keeping
@@ -107,9 +119,11 @@ class ContactForm(ActionForm):
             same = self.value("same_call") and not self.row("same_call").has_class("-hidden")
             call_id = self.calls.plan(self.case.id, self.now(), party_id=party, channel=channel,
                                       direction=direction, new=not same).id
+        final = bool(self.value("final")) and self._can_be_final()
         return ActionRequest(kind="contact", case_id=self.case.id, version=self.case.version, channel=channel,
                              direction=direction, party_id=party,
-                             outcome=self.value("outcome"), summary=summary, body=body, call_id=call_id, at=at)
+                             outcome=self.value("outcome"), summary=summary, body=body, call_id=call_id, at=at,
+                             final_response=final)
 
     def after_success(self, request, outcome) -> None:
         if request.call_id:

@@ -10,6 +10,7 @@ untrusted and is shown literally with control characters removed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -206,3 +207,9 @@ def parse_when(text: str, now):
     if value > now:
         raise ValueError(f"{value:%Y-%m-%d %H:%M} is in the future")
     return value
+
+
+def final_label(case: Any) -> str:
+    """The final-response tick box says which stage it answers (the fact `responded` requires)."""
+    stage = getattr(case, "stage", 1) if case is not None else 1
+    return f"This is the final response to stage {stage}"

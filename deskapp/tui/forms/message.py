@@ -18,16 +18,17 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.timer import Timer
-from textual.widgets import Select
+from textual.widgets import Checkbox, Select
 
 from deskapp import actions
 from deskapp.actions.outcomes import ApprovalRequested, Done
-from deskapp.actions.validate import MAX_SUMMARY, MESSAGE_CHANNELS
+from deskapp.actions.validate import FINAL_RESPONSE_CHANNELS, MAX_SUMMARY, MESSAGE_CHANNELS
 from deskapp.core.views import ActionRequest
 from deskapp.tui.forms.base import ActionForm, FieldError, one_line
 from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,
+    final_label,
     party_options,
     set_options_keeping,
 )
@@ -44,7 +45,7 @@ CHANNEL_LABELS = {"email": "email", "letter": "letter", "sms": "SMS", "portal": 
 
 class MessageForm(ActionForm):
     FORM_TITLE = "Send a message"
-    FIELD_ALIASES = {"summary": "subject"}
+    FIELD_ALIASES = {"summary": "subject", "final_response": "final"}
 
     DEFAULT_CSS = """
     MessageForm FieldRow#row-body SafeTextArea.field-input {
@@ -67,6 +68,7 @@ class MessageForm(ActionForm):
         yield FieldRow("subject", "Subject", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
                                                        placeholder="Subject or one-line summary"))
         yield FieldRow("body", "Message", SafeTextArea(compact=True, placeholder="The message as it will be sent"))
+        yield FieldRow("final", "Final", Checkbox(final_label(self.case), value=False, compact=True))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -87,9 +89,13 @@ class MessageForm(ActionForm):
                 raise FieldError("party", "choose who the message is to")
             if not body.strip():
                 raise FieldError("body", "the message is empty")
+        final = self.value("final")
+        if strict and final and self.value("channel") not in FINAL_RESPONSE_CHANNELS:
+            raise FieldError("final", f"a final response is written: send it by "
+                                      f"{', '.join(FINAL_RESPONSE_CHANNELS)}")
         return ActionRequest(kind="message", case_id=self.case.id, version=self.case.version,
                              channel=self.value("channel"), direction="out", party_id=party,
-                             summary=subject, body=body)
+                             summary=subject, body=body, final_response=final)
 
     def action_submit(self) -> None:
         # The submit itself settles the draft (see perform); a pending save would race it.

@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from deskapp.policy.reasons import ReasonSettings
 from deskapp.tui.forms.inputs import SafeTextArea
 from deskapp.tui.text import line
 from deskapp.tui.widgets.findings import FindingsList
@@ -30,13 +31,15 @@ from deskapp.tui.widgets.findings import FindingsList
 MAX_REASON = 4_000  # the action layer's limit; checked here too so the handler is told before a round trip
 
 
-def _check_reason(text: str, what: str) -> str | None:
-    """A one-line problem with the reason typed, or None if it will do."""
-    if not text.strip():
-        return f"{what}: required - say why"
+def check_reason(text: str, what: str, reasons: ReasonSettings | None = None) -> str | None:
+    """A one-line problem with the reason typed, or None if it will do.
+
+    The same check the action layer makes (the pack's `reasons:`), shown before submit.
+    """
     if len(text.strip()) > MAX_REASON:
         return f"{what}: too long ({len(text.strip()):,} characters; the limit is {MAX_REASON:,})"
-    return None
+    problem = (reasons or ReasonSettings()).problem(text)
+    return f"{what}: {problem}" if problem else None
 
 
 class _QuestionModal(ModalScreen[str | None]):
@@ -84,8 +87,10 @@ class _QuestionModal(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, findings: Iterable[Any], *, action_title: str = "", text: str = "") -> None:
+    def __init__(self, findings: Iterable[Any], *, action_title: str = "", text: str = "",
+                 reasons: ReasonSettings | None = None) -> None:
         super().__init__()
+        self.reasons = reasons  # the desk's policies.yaml `reasons:` (None: the defaults)
         self.findings = list(findings)
         self.action_title = action_title
         self.initial_text = text
@@ -145,7 +150,7 @@ class ReasonModal(_QuestionModal):
 
     def action_go_ahead(self) -> None:
         text = self.query_one("#reason", SafeTextArea).text
-        problem = _check_reason(text, "reason")
+        problem = check_reason(text, "reason", self.reasons)
         if problem:
             self.show_error(problem)
             return
@@ -224,7 +229,7 @@ class BlockedModal(_QuestionModal):
             self.action_request()
             return
         text = self.query_one("#note", SafeTextArea).text
-        problem = _check_reason(text, "note")
+        problem = check_reason(text, "note", self.reasons)
         if problem:
             self.show_error(problem)
             return

@@ -38,8 +38,6 @@ from deskapp.tui.text import line, plain, safe_text
 
 log = logging.getLogger(__name__)
 
-MAX_REASON = 4_000
-
 
 def _when(value) -> str:
     return value.strftime("%a %d %b %H:%M") if value else "-"
@@ -151,10 +149,11 @@ class DecisionModal(ModalScreen[Optional[str]]):
     DecisionModal #decision-error { height: auto; color: $text-error; text-style: bold; }
     """
 
-    def __init__(self, approval: Any, approve: bool) -> None:
+    def __init__(self, approval: Any, approve: bool, reasons: Any = None) -> None:
         super().__init__()
         self.approval = approval
         self.approve = approve
+        self.reasons = reasons  # policies.yaml `reasons:`: refused here as decide_approval would
 
     def compose(self) -> ComposeResult:
         from deskapp.tui.forms.inputs import SafeTextArea
@@ -178,13 +177,12 @@ class DecisionModal(ModalScreen[Optional[str]]):
         self.query_one("#decision-reason").focus()
 
     def action_confirm(self) -> None:
+        from deskapp.tui.forms.modals import check_reason
+
         text = self.query_one("#decision-reason").text.strip()
-        if not text:
-            self.query_one("#decision-error", Static).update(Content("reason: required - say why"))
-            return
-        if len(text) > MAX_REASON:
-            self.query_one("#decision-error", Static).update(
-                Content(f"reason: too long ({len(text):,} characters; the limit is {MAX_REASON:,})"))
+        problem = check_reason(text, "reason", self.reasons)
+        if problem:
+            self.query_one("#decision-error", Static).update(Content(problem))
             return
         self.dismiss(text)
 
@@ -350,7 +348,9 @@ class ApprovalsScreen(Screen):
                 self.show_status("Saving the decision…", "$text-muted")
                 self._decide(approval, approve, reason)
 
-        self.app.push_screen(DecisionModal(approval, approve), decided)
+        self.app.push_screen(DecisionModal(approval, approve,
+                                           getattr(getattr(self.desk, "policies", None), "reasons", None)),
+                             decided)
 
     @work(thread=True, group="approvals-write", exit_on_error=False)
     def _decide(self, approval: Any, approve: bool, reason: str) -> None:

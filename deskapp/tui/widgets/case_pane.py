@@ -127,6 +127,9 @@ def contact_heading(contact: Any) -> Content:
         style = ("bold $text-error" if contact.outcome in _ABUSE_OUTCOMES
                  else "$text-warning" if contact.outcome in _BAD_OUTCOMES else "$text-success")
         head += [("  ", ""), (words(contact.outcome), style)]
+    stage = getattr(contact, "response_stage", None)
+    if stage:
+        head += [Content("  "), (f"final response, stage {stage}", "bold $text-success")]
     return line(*head)
 
 
@@ -142,7 +145,11 @@ def contact_details(contact: Any) -> Content:
             lines.append(plain(text, "$text-muted"))
         if len(body_lines) > BODY_LINES:
             lines.append(Content.styled(f"… {len(body_lines) - BODY_LINES} more lines", "$text-muted"))
-    if contact.reason:
+    approved_by = getattr(contact, "approved_by", None)
+    if approved_by:
+        lines.append(line((f"Carried out with supervisor approval ({approved_by}): ", "bold $text-warning"),
+                          contact.reason or ""))
+    elif contact.reason:
         lines.append(line(("Went ahead against a warning. Reason: ", "bold $text-warning"), contact.reason))
     return Content("\n").join(lines)
 
