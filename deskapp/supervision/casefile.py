@@ -19,13 +19,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from deskapp.actions.audit import hash_holds, recorded_rows
+from deskapp.actions.erasure import case_by_ref
 from deskapp.actions.reads import view_of
 from deskapp.core.views import CaseView, ContactView
 from deskapp.errors import DeskError
-from deskapp.store.models import ApprovalRequest, AuditEvent, Case, Handler
+from deskapp.store.models import ApprovalRequest, AuditEvent, Handler
 from deskapp.store.rowdigests import rows_that_differ
 
 FORMATS = ("md", "html")
@@ -112,25 +113,6 @@ class CaseFile:
             return "—"
         name = self.handler_names.get(username)
         return f"{name} ({username})" if name and name != username else username
-
-
-# ----------------------------------------------------------------------------- finding the case
-
-
-def find_case(session, ref: str) -> Case:
-    """The case with this reference (or the reference it had in the system it was imported from)."""
-    text = (ref or "").strip()
-    if not text:
-        raise DeskError("give a case reference, e.g. C-1001")
-    for candidate in dict.fromkeys((text, text.upper())):
-        row = session.execute(select(Case).where(Case.ref == candidate)).scalar_one_or_none()
-        if row is not None:
-            return row
-    row = session.execute(select(Case).where(Case.external_ref == text)).scalar_one_or_none()
-    if row is None:
-        shown = text if len(text) <= 40 else text[:39] + "…"
-        raise DeskError(f"no case with reference {shown!r}")
-    return row
 
 
 # ----------------------------------------------------------------------------- deadlines
@@ -295,7 +277,7 @@ def gather(desk: Any, ref: str, now: Optional[datetime] = None, session=None) ->
     own = session is None
     session = session or desk.session()
     try:
-        row = find_case(session, ref)
+        row = case_by_ref(session, ref)
         case = view_of(session, row)
         names = {u: d for u, d in session.execute(select(Handler.username, Handler.display_name)).all()}
         events = session.execute(
@@ -397,6 +379,18 @@ def _differs(differ: dict, table: str, row_id: int) -> Optional[str]:
 # ----------------------------------------------------------------------------- writing it
 
 
+def output_target(output: Optional[str], example: str) -> Optional[Path]:
+    """The file an export goes to (None: the terminal); DeskError if it names a folder or a missing folder."""
+    if output in (None, "-"):
+        return None
+    target = Path(output).expanduser()
+    if target.is_dir():
+        raise DeskError(f"--output {output}: is a folder; give a file name, e.g. {target / example}")
+    if not target.parent.is_dir():
+        raise DeskError(f"--output {output}: folder {target.parent} does not exist")
+    return target
+
+
 def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[str, CaseFile, str]:
     """Render the case file and record the export in the audit trail; nothing is left half done.
 
@@ -411,13 +405,7 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
 
     if fmt not in FORMATS:
         raise DeskError(f"--format must be one of: {', '.join(FORMATS)}")
-    target: Optional[Path] = None
-    if output not in (None, "-"):
-        target = Path(output).expanduser()
-        if target.is_dir():
-            raise DeskError(f"--output {output}: is a folder; give a file name, e.g. {target / ('case.' + fmt)}")
-        if not target.parent.is_dir():
-            raise DeskError(f"--output {output}: folder {target.parent} does not exist")
+    target = output_target(output, "case." + fmt)
     now = desk.now()
     may_export(desk)
     with desk.session() as session:

@@ -176,13 +176,9 @@ def export_subject(desk: Any, query: str, output: Optional[str]) -> tuple[str, S
     Returns (the text, the file, where it went: "stdout" or the path). A file is
     written beside its target (0600) and moved into place once the audit record is committed.
     """
-    target: Optional[Path] = None
-    if output not in (None, "-"):
-        target = Path(output).expanduser()
-        if target.is_dir():
-            raise DeskError(f"--output {output}: is a folder; give a file name, e.g. {target / 'subject.md'}")
-        if not target.parent.is_dir():
-            raise DeskError(f"--output {output}: folder {target.parent} does not exist")
+    from deskapp.supervision.casefile import output_target
+
+    target = output_target(output, "subject.md")
     now = desk.now()
     may_export_subject(desk)
     found = gather(desk, query, now)
