@@ -102,8 +102,10 @@ def test_a_day_at_the_desk_leaves_no_full_card_number(team, engine, db_url, tmp_
         sent = s.execute(select(Contact).where(Contact.case_id == case.id, Contact.channel == "email")).scalar_one()
         assert sent.body == "Your card 4111 11•• •••• 1111 was charged twice."
         assert s.execute(select(Draft)).scalars().all() != []
-        assert s.execute(select(AuditEvent).where(AuditEvent.action == "message")).scalar_one().detail[
-            "request"]["summary"] == "Card 4111 11•• •••• 1111"
+        assert sent.summary == "Card 4111 11•• •••• 1111"
+        # The audit event keeps the request's shape, not its text: the contact row holds that.
+        assert "summary" not in s.execute(select(AuditEvent).where(AuditEvent.action == "message")).scalar_one().detail[
+            "request"]
 
     found = scan_database(engine) + scan_text("export", exported.read_text(encoding="utf-8")) + \
         scan_text("log", log_path.read_text(encoding="utf-8")) + scan_text("export body", body)
