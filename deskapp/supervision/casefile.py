@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import select
 
@@ -391,6 +391,30 @@ def output_target(output: Optional[str], example: str) -> Optional[Path]:
     return target
 
 
+def deliver(body: str, target: Optional[Path], output: Optional[str], prefix: str,
+            record: Callable[[], Any]) -> None:
+    """Write `body` beside `target` (0600), `record()` its audit event, then move it into place.
+
+    So there is never an unrecorded export on disk: a failed record leaves no file. With no
+    target (the terminal) only the record is made; the caller prints after it.
+    """
+    temp: Optional[str] = None
+    try:
+        if target is not None:
+            fd, temp = tempfile.mkstemp(prefix=prefix, dir=str(target.parent))  # 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(body)
+        record()
+        if target is not None and temp is not None:
+            os.replace(temp, target)
+            temp = None
+    except OSError as exc:
+        raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        if temp:
+            Path(temp).unlink(missing_ok=True)
+
+
 def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[str, CaseFile, str]:
     """Render the case file and record the export in the audit trail; nothing is left half done.
 
@@ -413,25 +437,7 @@ def export_case(desk: Any, ref: str, fmt: str, output: Optional[str]) -> tuple[s
     # The store holds masked text already; masking the output too covers rows written before
     # evidence2 on a desk not yet migrated (PCI DSS 3.4: no full card number leaves in an export).
     body = redact_cards(render(casefile, fmt))
-    temp: Optional[str] = None
-    if target is not None:
-        try:
-            fd, temp = tempfile.mkstemp(prefix=".deskapp-export-", dir=str(target.parent))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body)
-        except OSError as exc:
-            if temp:
-                Path(temp).unlink(missing_ok=True)
-            raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        record_export(desk, case_id=casefile.case.id, fmt=fmt, to=str(target) if target else "stdout",
-                      audit_records=casefile.audit_records, at=now)
-        if target is not None and temp is not None:
-            os.replace(temp, target)
-            temp = None
-    except OSError as exc:
-        raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
-    finally:
-        if temp:
-            Path(temp).unlink(missing_ok=True)
+    deliver(body, target, output, ".deskapp-export-",
+            lambda: record_export(desk, case_id=casefile.case.id, fmt=fmt, to=str(target) if target else "stdout",
+                                  audit_records=casefile.audit_records, at=now))
     return body, casefile, str(target) if target else "stdout"

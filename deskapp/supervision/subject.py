@@ -11,11 +11,8 @@ written whole (0600, moved into place only once the export is recorded).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -176,28 +173,15 @@ def export_subject(desk: Any, query: str, output: Optional[str]) -> tuple[str, S
     Returns (the text, the file, where it went: "stdout" or the path). A file is
     written beside its target (0600) and moved into place once the audit record is committed.
     """
-    from deskapp.supervision.casefile import output_target
+    from deskapp.supervision.casefile import deliver, output_target
 
     target = output_target(output, "subject.md")
     now = desk.now()
     may_export_subject(desk)
     found = gather(desk, query, now)
     body = markdown(found)
-    temp: Optional[str] = None
-    try:
-        if target is not None:
-            fd, temp = tempfile.mkstemp(prefix=".deskapp-subject-", dir=str(target.parent))  # 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body)
-        record_subject_export(desk, key=found.key, party_ids=found.party_ids,
-                              case_ids=[c.case.id for c in found.cases], to=str(target) if target else "stdout",
-                              at=now)
-        if target is not None and temp is not None:
-            os.replace(temp, target)
-            temp = None
-    except OSError as exc:
-        raise DeskError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
-    finally:
-        if temp:
-            Path(temp).unlink(missing_ok=True)
+    deliver(body, target, output, ".deskapp-subject-",
+            lambda: record_subject_export(desk, key=found.key, party_ids=found.party_ids,
+                                          case_ids=[c.case.id for c in found.cases],
+                                          to=str(target) if target else "stdout", at=now))
     return body, found, str(target) if target else "stdout"
