@@ -213,11 +213,11 @@ class DeskApp(CheckpointKeeping, App):
         self.theme = chosen
 
     def get_driver_class(self):
-        """Textual's driver for this terminal, sending only style changes (deskapp.tui.lean_driver)."""
+        """Textual's driver for this terminal, sending only style changes (deskapp.tui.terminal.lean_driver)."""
         driver = super().get_driver_class()
         from textual.drivers.linux_driver import LinuxDriver
 
-        from deskapp.tui.lean_driver import lean, wants_lean_output
+        from deskapp.tui.terminal.lean_driver import lean, wants_lean_output
 
         if isinstance(driver, type) and issubclass(driver, LinuxDriver) and wants_lean_output():
             return lean(driver)

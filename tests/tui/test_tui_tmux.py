@@ -318,7 +318,7 @@ def _styled_screen(tmux: Tmux) -> str:
 
 @pytest.mark.parametrize("term, size", [("xterm-256color", (120, 40)), ("xterm", (80, 24))])
 def test_sending_only_style_changes_shows_the_same_cells(desk_env, term, size):
-    """The lean driver (deskapp.tui.cells and deskapp.tui.sgr) against Textual's own output, in a real
+    """The lean driver (deskapp.tui.terminal.cells and deskapp.tui.terminal.sgr) against Textual's own output, in a real
     terminal emulator: the same keys must leave the same characters with the same colours and attributes."""
     command, _db, env = desk_env
     screens = {}

@@ -107,7 +107,7 @@ async def pick_in_queue(pilot, app, desk, ref: str):
 def pyte_looks(screen) -> list[list[tuple]]:
     """What each cell of a pyte screen (a terminal emulator apart from the desk) looks like: character,
     colours and attributes; a blank by its background alone, unless reverse video or a line shows its
-    text colour too (deskapp.tui.cells does not resend blanks whose unseen text colour alone changed)."""
+    text colour too (deskapp.tui.terminal.cells does not resend blanks whose unseen text colour alone changed)."""
     looks = []
     for y in range(screen.lines):
         row = []

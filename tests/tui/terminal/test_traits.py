@@ -1,4 +1,4 @@
-"""What the desk assumes of the handler's tty and terminal (deskapp.tui.terminal_traits).
+"""What the desk assumes of the handler's tty and terminal (deskapp.tui.terminal.traits).
 
 Each shortcut is taken only where it is known to work; anything unreadable
 means "not known", and the long way is always right.
@@ -14,7 +14,7 @@ import termios
 
 import pytest
 
-from deskapp.tui.terminal_traits import erases_in_background, newline_returns
+from deskapp.tui.terminal.traits import erases_in_background, newline_returns
 
 
 def test_a_tty_with_onlcr_returns_on_a_line_feed_and_one_without_does_not():
@@ -50,7 +50,7 @@ def test_not_a_tty_or_no_file_is_not_known(tmp_path):
 ])
 def test_erase_only_where_terminfo_says_ech_and_bce(term, expected):
     """Asked in a child process: ncurses sets up one terminal per process."""
-    probe = "import sys; from deskapp.tui.terminal_traits import erases_in_background as e; print(e(sys.argv[1]))"
+    probe = "import sys; from deskapp.tui.terminal.traits import erases_in_background as e; print(e(sys.argv[1]))"
     done = subprocess.run([sys.executable, "-c", probe, term], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     if expected and done.stdout.strip() == "False" and not _has_terminfo(term):
@@ -60,7 +60,7 @@ def test_erase_only_where_terminfo_says_ech_and_bce(term, expected):
 
 def test_a_second_terminal_in_one_process_is_not_known():
     """ncurses keeps the first terminal set up: a later TERM's answer would be the first one's."""
-    probe = ("from deskapp.tui.terminal_traits import erases_in_background as e; "
+    probe = ("from deskapp.tui.terminal.traits import erases_in_background as e; "
              "print(e('xterm-256color'), e('vt100'), e('xterm-256color'))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     first = "True" if _has_terminfo("xterm-256color") else "False"

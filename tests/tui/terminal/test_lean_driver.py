@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.drivers.linux_driver import LinuxDriver
 
-from deskapp.tui.lean_driver import lean, wants_lean_output
+from deskapp.tui.terminal.lean_driver import lean, wants_lean_output
 
 
 class _Recording(LinuxDriver):
@@ -28,8 +28,8 @@ def recording_lean_driver():
     driver_class = lean(_Recording)
     driver = driver_class.__new__(driver_class)
     _Recording.__init__(driver)
-    from deskapp.tui.cells import CellFilter
-    from deskapp.tui.sgr import SgrMinimizer
+    from deskapp.tui.terminal.cells import CellFilter
+    from deskapp.tui.terminal.sgr import SgrMinimizer
 
     driver._cells = CellFilter()
     driver._styles = SgrMinimizer()
@@ -128,7 +128,7 @@ def test_taking_the_terminal_reads_what_its_tty_and_terminfo_allow(monkeypatch):
     import pty
     import termios
 
-    import deskapp.tui.lean_driver as lean_driver
+    import deskapp.tui.terminal.lean_driver as lean_driver
 
     asked = []
     monkeypatch.setattr(lean_driver, "erases_in_background", lambda term: asked.append(term) or term == "xterm")

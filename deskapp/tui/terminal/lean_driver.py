@@ -1,10 +1,10 @@
 """The desk's terminal driver: Textual's own, sending only the cells and styles that change.
 
 Over SSH every byte of a redraw counts. This wraps Textual's Linux driver so
-that what it writes goes through a CellFilter (deskapp.tui.cells: cells the
+that what it writes goes through a CellFilter (deskapp.tui.terminal.cells: cells the
 terminal already shows are not sent again) and then an SgrMinimizer
-(deskapp.tui.sgr: only style changes); the screen shows exactly the same cells.
-Where the tty and terminal are known to allow it (deskapp.tui.terminal_traits),
+(deskapp.tui.terminal.sgr: only style changes); the screen shows exactly the same cells.
+Where the tty and terminal are known to allow it (deskapp.tui.terminal.traits),
 moves use a bare line feed and long blank runs are erased (ECH) rather than written.
 Before the terminal is handed back (quit, suspend) the cursor and style are
 brought to where the stream left them, and after it is taken again, or the
@@ -20,9 +20,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from deskapp.tui.cells import CellFilter
-from deskapp.tui.sgr import SgrMinimizer
-from deskapp.tui.terminal_traits import erases_in_background, newline_returns
+from deskapp.tui.terminal.cells import CellFilter
+from deskapp.tui.terminal.sgr import SgrMinimizer
+from deskapp.tui.terminal.traits import erases_in_background, newline_returns
 
 
 def _fileno(stream: Any) -> Any:

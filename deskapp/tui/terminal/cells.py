@@ -34,7 +34,7 @@ from typing import Callable, Optional
 
 from rich.cells import get_character_cell_size
 
-from deskapp.tui.sgr import _TOKEN, DEFAULT, State, parse_sgr, take_whole, transition
+from deskapp.tui.terminal.sgr import _TOKEN, DEFAULT, State, parse_sgr, take_whole, transition
 
 Add = Callable[[str], None]
 

@@ -1,4 +1,4 @@
-"""Only changed cells are sent (deskapp.tui.cells): the terminal must show exactly the same screen.
+"""Only changed cells are sent (deskapp.tui.terminal.cells): the terminal must show exactly the same screen.
 
 The oracle is pyte, a terminal emulator written apart from the desk: the stream
 as Textual wrote it and the rewritten one are played into two emulated screens,
@@ -19,8 +19,8 @@ from hypothesis import given, settings, strategies as st
 
 from tui_support import pyte_looks
 
-from deskapp.tui.cells import CellFilter
-from deskapp.tui.sgr import SgrMinimizer
+from deskapp.tui.terminal.cells import CellFilter
+from deskapp.tui.terminal.sgr import SgrMinimizer
 
 WIDTH, HEIGHT = 24, 8
 

@@ -1,4 +1,4 @@
-"""Only style changes are sent (deskapp.tui.sgr): the terminal must show exactly the same cells.
+"""Only style changes are sent (deskapp.tui.terminal.sgr): the terminal must show exactly the same cells.
 
 The oracle is a plain interpreter written apart from the minimizer: it applies
 every SGR code in turn and records the style of each cell drawn (text, and the
@@ -15,7 +15,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from deskapp.tui.sgr import DEFAULT, SgrMinimizer, parse_sgr, transition
+from deskapp.tui.terminal.sgr import DEFAULT, SgrMinimizer, parse_sgr, transition
 
 # --- the oracle -------------------------------------------------------------------------------
 
