@@ -23,6 +23,7 @@ from deskapp.tui.checkpoint_keeper import CheckpointKeeping
 from deskapp.tui.bindings import NAVIGATION, action_bindings, app_bindings
 from deskapp.tui.commands import DeskCommands
 from deskapp.tui.text import safe_text
+from deskapp.tui.textual_compat import CrashHook, app_driver, declared_bindings, normalize_keys
 from deskapp.tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, ThemeSet, load_themes, terminal_colours
 from deskapp.tui.userconfig import UserConfig, config_path, load_user_config, save_theme
 
@@ -81,7 +82,7 @@ def binding_defaults() -> dict[str, str]:
     bindings = [*action_bindings(), *NAVIGATION, *app_bindings(), *scroll_bindings("case"),
                 *scroll_bindings("sidebar")]
     for cls in other_screens():
-        for group in cls._merge_bindings().key_to_bindings.values():
+        for group in declared_bindings(cls).key_to_bindings.values():
             bindings += group
     for binding in bindings:
         if binding.id:
@@ -106,9 +107,7 @@ def keymap_clashes(keymap: dict[str, str], defaults: dict[str, str]) -> list[tup
     Textual would silently take the key away from the other binding, so the desk refuses the
     remapping instead and says why.
     """
-    from textual.keys import _normalize_key_list
-
-    final = {bid: _normalize_key_list(keymap.get(bid, keys)).split(",") for bid, keys in defaults.items()}
+    final = {bid: normalize_keys(keymap.get(bid, keys)).split(",") for bid, keys in defaults.items()}
     prefixes = {bid.split(".")[0] for bid in defaults}
     scopes = list(_SCOPES) + [(p,) for p in sorted(prefixes) if not any(p in scope for scope in _SCOPES)]
     clashes = []
@@ -142,7 +141,7 @@ def choose_theme(explicit: Optional[str], configured: Optional[str], available: 
     return (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark"), None
 
 
-class DeskApp(CheckpointKeeping, App):
+class DeskApp(CrashHook, CheckpointKeeping, App):
     """The desk. `desk` comes from deskapp.actions.open_desk; everything else is optional.
 
     theme:      a theme name that overrides the saved choice (the --theme option)
@@ -350,7 +349,7 @@ class DeskApp(CheckpointKeeping, App):
     def action_redraw(self) -> None:
         """Draw every cell again: the desk's driver sends only changed cells, so a screen spoiled by
         something else (line noise, a message written to the terminal) is put right only by this."""
-        forget = getattr(self._driver, "forget_screen", None)
+        forget = getattr(app_driver(self), "forget_screen", None)
         if forget is not None:
             forget()
         for screen in self.screen_stack:
@@ -406,13 +405,12 @@ class DeskApp(CheckpointKeeping, App):
 
     # --- a bug must not print a traceback over the handler's terminal --------
 
-    def _fatal_error(self) -> None:
+    def crashed(self, error: Optional[BaseException]) -> None:
         """An unexpected error: the traceback goes to a crash file, the terminal gets one line.
 
-        (Overrides Textual's handler, which prints a full traceback with local
-        variables - customer text included - on exit.)
+        (Instead of Textual's handler, which prints a full traceback with local
+        variables - customer text included - on exit: textual_compat.CrashHook.)
         """
-        error = self._exception
         path = write_crash_log(error)
         where = f"; details in {path}" if path else ""
         first = str(error).splitlines()[0] if error is not None and str(error) else ""
@@ -420,8 +418,7 @@ class DeskApp(CheckpointKeeping, App):
         from rich.text import Text
 
         self.bell()
-        self._exit_renderables.append(Text(safe_text(message, single_line=True), style="bold red"))
-        self._close_messages_no_wait()
+        self.panic(Text(safe_text(message, single_line=True), style="bold red"))
 
     # --- helpers -----------------------------------------------------------
 

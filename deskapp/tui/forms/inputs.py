@@ -68,7 +68,7 @@ class SafeInput(Input):
     def render_line(self, y: int) -> Strip:
         return safe_strip(super().render_line(y))
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
         if not event.text:

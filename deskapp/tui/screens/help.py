@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from deskapp.tui.bindings import scroll_bindings
 from deskapp.tui.text import line
+from deskapp.tui.textual_compat import app_keymap, declared_bindings, node_bindings
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ def current_keys(app: App, binding: Binding, default_keys: str | None = None) ->
     after Textual splits "escape,q"); the keymap replaces them all.
     """
     keys = default_keys or binding.key
-    if binding.id and binding.id in app._keymap:
-        keys = app._keymap[binding.id]
+    keymap = app_keymap(app)
+    if binding.id and binding.id in keymap:
+        keys = keymap[binding.id]
     shown = []
     for key in keys.split(","):
         key = key.strip()
@@ -77,7 +79,7 @@ def section_title(cls: type) -> str:
 
 
 def _bindings_of(node_or_class) -> list[Binding]:
-    merged = node_or_class._merge_bindings() if isinstance(node_or_class, type) else node_or_class._bindings
+    merged = declared_bindings(node_or_class) if isinstance(node_or_class, type) else node_bindings(node_or_class)
     seen: list[Binding] = []
     for bindings in merged.key_to_bindings.values():
         for binding in bindings:

@@ -31,6 +31,7 @@ from deskapp.tui import queue_query
 from deskapp.tui.bindings import NAVIGATION, action_bindings, desk_action
 from deskapp.tui.filters import QueueFilters
 from deskapp.tui.text import line, safe_text
+from deskapp.tui.textual_compat import breakpoint_classes
 from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.findings import finding_parts
 from deskapp.tui.widgets.footer import DeskFooter
@@ -123,7 +124,7 @@ class MainScreen(Screen):
         # the panes are styled, and restyle every widget on the screen a second time for it.
         width = self.app.size.width if self.app is not None else 0
         if width:
-            self.add_class(*self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS), update=False)
+            self.add_class(*breakpoint_classes(self, width, self.HORIZONTAL_BREAKPOINTS), update=False)
 
     # --- layout ------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from typing import Any
 from deskapp.tui.terminal.cells import CellFilter
 from deskapp.tui.terminal.sgr import SgrMinimizer
 from deskapp.tui.terminal.traits import erases_in_background, newline_returns
+from deskapp.tui.textual_compat import driver_output, driver_writing, with_size_hook
 
 
 def _fileno(stream: Any) -> Any:
@@ -40,23 +41,21 @@ def wants_lean_output(environ: Any = None) -> bool:
 def lean(driver_class: type) -> type:
     """A subclass of `driver_class` (Textual's LinuxDriver or one derived from it) that writes less."""
 
-    class LeanDriver(driver_class):  # type: ignore[misc, valid-type]
+    class LeanDriver(with_size_hook(driver_class)):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._cells = CellFilter()
             self._styles = SgrMinimizer()
 
-        def _get_terminal_size(self) -> tuple[int, int]:
+        def terminal_size_read(self, width: int, height: int) -> None:
             # Asked at start and on every resize: the minimizer needs the height to tell a line
             # feed that scrolls (and paints) from one that only moves the cursor down.
             # The cell filter starts again from nothing: a terminal may rewrap or clear on a resize.
-            width, height = super()._get_terminal_size()
             self._styles.height = height
             self._cells.resize(width, height)
-            return width, height
 
         def process_message(self, message: Any) -> None:
-            # A terminal that reports its size in band (no SIGWINCH, no _get_terminal_size) resizes here.
+            # A terminal that reports its size in band (no SIGWINCH, no size read) resizes here.
             from textual import events
 
             if isinstance(message, events.Resize):
@@ -80,13 +79,13 @@ def lean(driver_class: type) -> type:
             # tty's settings (a bare "\n" returns to the line's start only with ONLCR on).
             self._cells.forget()
             self._styles.forget()
-            self._cells.onlcr = newline_returns(_fileno(getattr(self, "_file", None)))
+            self._cells.onlcr = newline_returns(_fileno(driver_output(self)))
             self._cells.erase = erases_in_background(os.environ.get("TERM"))
             super().start_application_mode()
 
         def stop_application_mode(self) -> None:
             rest = self._styles.feed(self._cells.flush()) + self._styles.flush()
-            if rest and getattr(self, "_writer_thread", None) is not None:
+            if rest and driver_writing(self):
                 super().write(rest)
             super().stop_application_mode()
             self._cells.forget()

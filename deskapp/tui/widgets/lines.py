@@ -27,6 +27,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.visual import RenderOptions
 
+from deskapp.tui.textual_compat import render_options
 from deskapp.tui.widgets.quiet_scrollbar import QuietScrollbar
 
 
@@ -254,7 +255,7 @@ class BlockLines(QuietScrollbar, ScrollView):
     def _wrap_to(self, width: int) -> list[Strip]:
         """Every block's lines at `width`; a block wrapped last time at this width is reused as is."""
         style = self.visual_style
-        options = RenderOptions(self._get_style, self.styles)
+        options = render_options(self)
         pad = self._pad_style
         key_style = (style, pad)  # by value: a theme change must not reuse lines in the old colours
         previous, cache = self._wrap_cache, {}

@@ -74,6 +74,17 @@ def test_a_resize_reported_in_band_gives_the_minimizer_the_new_height(monkeypatc
     assert driver._styles.height == 33
 
 
+def test_a_resize_by_signal_gives_the_filter_and_minimizer_the_new_size(monkeypatch):
+    """SIGWINCH goes from Textual's driver straight to the app; the driver sees only the measurement."""
+    import os
+    import shutil
+
+    driver = recording_lean_driver()
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((57, 21)))
+    assert driver._get_terminal_size() == (57, 21)  # what LinuxDriver calls at start and on SIGWINCH
+    assert (driver._cells.width, driver._cells.height, driver._styles.height) == (57, 21, 21)
+
+
 FRAME = "\x1b[1;1H\x1b[38;5;188;48;5;16mC-1001 Rent\x1b[0m\x1b[2;1H\x1b[38;5;246;48;5;16mdue 12 Dec\x1b[0m\x1b[1;1H"
 
 
