@@ -126,3 +126,19 @@ def test_audit_verify_bench_runs(tmp_path):
     assert figures["events"] == 1500 and figures["cases"] == 308
     assert figures["seconds"] > 0 and figures["peak_rss_kib"] > 0
     assert "rows match their recorded digests" in figures["output"] and "peak RSS" in done.stdout
+
+
+def test_ssh_bytes_measures_all_four_runs_over_real_ssh(tmp_path):
+    """bench/ssh_bytes.py: lean and plain, with and without compression, over a private sshd."""
+    if not (shutil.which("sshd") or Path("/usr/sbin/sshd").exists()) or not shutil.which("ssh"):
+        pytest.skip("bench/ssh_bytes.py needs openssh-server and openssh-client")
+    out = tmp_path / "ssh.json"
+    done = _run([str(BENCH / "ssh_bytes.py"), "--cases", "200", "--json", str(out)], timeout=600, cwd=tmp_path)
+    runs = {(r["lean"], r["compression"]): r for r in json.loads(out.read_text())}
+    assert set(runs) == {(True, True), (True, False), (False, True), (False, False)}
+    total = {config: sum(r["down"].values()) for config, r in runs.items()}
+    for config, run in runs.items():
+        assert not run["error"] and all(run["down"][step] > 0 for step in ("open desk", "20 Down", "3 PageDown"))
+        assert abs(run["ssh_received"] - total[config]) < 0.1 * total[config], (config, run)  # ssh -v agrees
+    assert total[True, False] < total[False, False] and total[True, True] < total[True, False]
+    assert "| **whole session** |" in done.stdout
