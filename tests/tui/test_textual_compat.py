@@ -214,34 +214,23 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
+def _names_given(tree: ast.AST):
+    """Every name the code gives a value: def/class names, assignments, setattr(o, "_x", ...)."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            yield node.attr
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            yield node.id
+        elif isinstance(node, ast.Call) and _called(node) in ("setattr", "__setattr__") and len(node.args) > 1 \
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            yield node.args[1].value
+
+
 def _textual_private_names() -> frozenset[str]:
-    names = set()
-    for path in Path(textual.__file__).parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-                names.add(node.attr)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-    return frozenset(n for n in names if _private(n))
-
-
-def _own_names(trees) -> set[str]:
-    """Private names deskapp gives a value itself (self._x = ..., def _x, setattr(o, "_x", ...))."""
-    own = set()
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                own.add(node.name)
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-                own.add(node.attr)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                own.add(node.id)
-            elif isinstance(node, ast.Call) and _called(node) in ("setattr", "__setattr__") and len(node.args) > 1 \
-                    and isinstance(node.args[1], ast.Constant):
-                own.add(node.args[1].value)
-    return own
+    return frozenset(name for path in Path(textual.__file__).parent.rglob("*.py")
+                     for name in _names_given(ast.parse(path.read_text(encoding="utf-8"))) if _private(name))
 
 
 def _called(call: ast.Call) -> str:
@@ -253,7 +242,7 @@ def private_textual_uses(sources: dict[str, str], textual_names: frozenset[str])
     """`file:line name` for each use of a private Textual name: a private import from textual, or a
     private attribute (or getattr/hasattr string) that Textual defines and these sources never set."""
     trees = {name: ast.parse(text) for name, text in sources.items()}
-    own = _own_names(trees.values())
+    own = {name for tree in trees.values() for name in _names_given(tree)}  # deskapp's own
     found = []
     for name, tree in trees.items():
         modules = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
