@@ -7,7 +7,7 @@ an upgrade breaks what the desk relies on, so an upgrade is checked here and
 nowhere else. No other deskapp module may use a private Textual name (the same
 test file scans for them).
 
-Written against Textual 8.2.8.
+Written against Textual 8.2.8 (pinned exactly in pyproject.toml).
 """
 
 from __future__ import annotations
