@@ -29,11 +29,12 @@ from deskapp.actions import audit, identity
 from deskapp.actions.identity import Actor
 from deskapp.actions.permissions import require
 from deskapp.actions.reads import handler_view
+from deskapp.core import authorized_keys
 from deskapp.core.roles import NotAllowed
 from deskapp.core.sshkeys import PublicKey
 from deskapp.core.views import HandlerView
 from deskapp.errors import DeskError
-from deskapp.store import authorized_keys, changes, handlers, settings
+from deskapp.store import changes, handlers, settings
 from deskapp.store.engine import session_scope
 from deskapp.store.models import Handler
 
