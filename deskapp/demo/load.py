@@ -28,6 +28,7 @@ from typing import Iterator, Optional
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from deskapp.core.logins import check_username, os_display_name
 from deskapp.errors import DeskError, StorageError
 from deskapp.demo import audit as demo_audit, parallel as demo_parallel
 from deskapp.store import fill
@@ -37,7 +38,6 @@ from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, H
                                     chunks, generate_chunk)
 from deskapp.demo.stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
 from deskapp.store.engine import masked, one_line
-from deskapp.store.handlers import _os_display_name, check_username
 
 # The demo's colleagues: (username, display name, role).
 DEMO_HANDLERS = (
@@ -147,7 +147,7 @@ class _Demo:
 
     def __init__(self, *, cases: int, seed: int, today: date, me: str, policies: Path, pack) -> None:
         self.cases, self.seed, self.today, self.me, self.policies, self.pack = cases, seed, today, me, policies, pack
-        self.handlers = [(me, _os_display_name(me) or me, "handler")] + [h for h in DEMO_HANDLERS if h[0] != me]
+        self.handlers = [(me, os_display_name(me) or me, "handler")] + [h for h in DEMO_HANDLERS if h[0] != me]
         self.policy_hash: Optional[str] = getattr(pack, "sha256", None)  # recorded on each of its events
         # A desk with no rules yet publishes the packaged pack, dated before the oldest case the demo can
         # hold: the rules were in force before any of the work checked against them.
