@@ -391,3 +391,19 @@ def walk(node: Node, fn: Callable[[Node], None], limit: int = 100_000) -> None:
                 queue.append(v)
         elif isinstance(n, SequenceNode):
             queue.extend(n.value)
+
+
+def node_at(root: Optional[Node], loc: tuple) -> Optional[Node]:
+    """The node at a key path (the nearest one on the way when the path goes further than the file)."""
+    node = root
+    for part in loc:
+        if isinstance(node, MappingNode):
+            found = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            found = node.value[part]
+        else:
+            found = None
+        if found is None:
+            return node
+        node = found
+    return node
