@@ -71,8 +71,8 @@ class Placer:
                 return self.at(where, str(cause) if cause.whole else self.said(where, str(cause)), cause.key)
             inside = (cause.line, cause.col) if isinstance(cause, Inside) else None
             return self.at(loc, self.said(loc, str(cause)), key, inside)
-        if kind == "literal_error" and isinstance(value, (dict, list)):
-            return self.at(loc, self.said(loc, f"must be text, not {kind_of(value)}"))
+        if kind == "literal_error" and (value is None or isinstance(value, (dict, list))):
+            return self.at(loc, self.said(loc, "must not be empty" if value is None else f"must be text, not {kind_of(value)}"))
         if kind == "literal_error":
             choices = allowed_choices(model, inner)
             return self.at(loc, self.said(loc, f"unknown value '{Y.short(value)}'{did_you_mean(value, choices)}; "

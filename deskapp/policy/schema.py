@@ -180,10 +180,10 @@ Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 class Closure(Spec):
     """A day (`date`) or days (`from` .. `to`) the office is shut, with an optional name."""
 
-    date: Optional[Day] = doc("The day the office is shut.")
-    from_: Optional[Day] = doc("First day of a closure of several days.", alias="from")
-    to: Optional[Day] = doc("Last day of a closure of several days.")
-    name: Optional[Text] = doc("What the closure is (shown in deadlines).")
+    date: Day = doc("The day the office is shut.")
+    from_: Day = doc("First day of a closure of several days.", alias="from")
+    to: Day = doc("Last day of a closure of several days.")
+    name: Text = doc("What the closure is (shown in deadlines).")
 
     @model_validator(mode="after")
     def _one_form(self) -> "Closure":
@@ -211,8 +211,8 @@ def _closure(value: Any) -> Any:
 class CalendarSpec(Spec):
     """Working days: public holidays of a country (and subdivision), the working week and closures."""
 
-    country: Optional[Text] = doc("Country code for public holidays, like GB; empty for none.")
-    subdivision: Optional[Text] = doc("Part of the country, like ENG or SCT (default ENG for GB).")
+    country: Text = doc("Country code for public holidays, like GB; empty for none.")
+    subdivision: Text = doc("Part of the country, like ENG or SCT (default ENG for GB).")
     working_week: list[Weekday] = doc("Days worked each week (default mon, tue, wed, thu, fri).")
     closures: Optional[list[Annotated[Closure, BeforeValidator(_closure, json_schema_input_type=Union[Day, Closure])]]] = doc(
         "Days the office is shut: a date, or {from, to, name}.")
@@ -271,11 +271,11 @@ UNITS = {"working_days": "working_days", "business_days": "working_days", "calen
 class PeriodSpec(Spec):
     """An amount of one unit, counted from an anchor: {working_days: 5, from: received}."""
 
-    working_days: Optional[Days] = doc("Working days (the calendar's working week, less holidays).")
-    business_days: Optional[Days] = doc("Same as working_days.")
-    calendar_days: Optional[Days] = doc("Calendar days.")
-    weeks: Optional[Days] = doc("Weeks of seven days.")
-    from_: Optional[Literal[ANCHORS]] = doc("What the period counts from (default: the stage start; "  # type: ignore[valid-type]
+    working_days: Days = doc("Working days (the calendar's working week, less holidays).")
+    business_days: Days = doc("Same as working_days.")
+    calendar_days: Days = doc("Calendar days.")
+    weeks: Days = doc("Weeks of seven days.")
+    from_: Literal[ANCHORS] = doc("What the period counts from (default: the stage start; "  # type: ignore[valid-type]
                                             "summary_resolution: receipt).", alias="from")
 
     @model_validator(mode="after")
@@ -293,9 +293,9 @@ class PeriodSpec(Spec):
 class StageSpec(Spec):
     """The deadlines of one stage."""
 
-    acknowledge: Optional[PeriodSpec] = doc("Time to acknowledge the complaint.")
-    respond: Optional[PeriodSpec] = doc("Time to respond.")
-    summary_resolution: Optional[PeriodSpec] = doc("Time to resolve a case summarily (counted from receipt).")
+    acknowledge: PeriodSpec = doc("Time to acknowledge the complaint.")
+    respond: PeriodSpec = doc("Time to respond.")
+    summary_resolution: PeriodSpec = doc("Time to resolve a case summarily (counted from receipt).")
     extension_max: Optional[Days] = doc("The most working days the response may be extended by.")
 
     @model_validator(mode="after")
@@ -320,16 +320,16 @@ def _stage_number(key: str) -> str:
 class AppliesTo(Spec):
     """Which cases a timescale applies to (default: all)."""
 
-    kinds: Optional[one_or_list(Literal[CASE_KINDS])] = doc("Case kinds.")  # type: ignore[valid-type]
-    categories: Optional[one_or_list(Words)] = doc("Case categories (any case).")
+    kinds: one_or_list(Literal[CASE_KINDS]) = doc("Case kinds.")  # type: ignore[valid-type]
+    categories: one_or_list(Words) = doc("Case categories (any case).")
 
 
 class TimescaleSpec(Spec):
     """A named set of deadlines per stage, and which cases it applies to."""
 
-    title: Optional[Text] = doc("The name shown to handlers (default: the key).")
-    description: Optional[Text] = doc("Notes for the people who keep this file.")
-    applies_to: Optional[AppliesTo] = doc("Which cases it applies to (default: all).")
+    title: Text = doc("The name shown to handlers (default: the key).")
+    description: Text = doc("Notes for the people who keep this file.")
+    applies_to: AppliesTo = doc("Which cases it applies to (default: all).")
     stages: dict[Annotated[str, AfterValidator(_stage_number)], StageSpec] = doc(
         "Deadlines per stage number; a stage not listed uses the highest listed stage below it.", ...)
 
@@ -351,11 +351,11 @@ def _phrase_entry(value: Any) -> Any:
 class PhraseSpec(Spec):
     """A phrase (`*` any words, `(a|b)` either) or a regex, with its weight and why it reads badly."""
 
-    phrase: Optional[Annotated[Words, AfterValidator(_phrase)]] = doc("Words to look for.")
-    regex: Optional[Annotated[Words, AfterValidator(_regex)]] = doc("A regular expression (case-insensitive).")
-    weight: Optional[float] = doc("How much a match counts (default 2; polite markers 0).", ge=0)
-    why: Optional[Words] = doc("Why it reads badly (shown to the handler).")
-    negatable: Optional[bool] = doc("Ignore when 'not', 'no' or 'never' comes just before.")
+    phrase: Annotated[Words, AfterValidator(_phrase)] = doc("Words to look for.")
+    regex: Annotated[Words, AfterValidator(_regex)] = doc("A regular expression (case-insensitive).")
+    weight: float = doc("How much a match counts (default 2; polite markers 0).", ge=0)
+    why: Words = doc("Why it reads badly (shown to the handler).")
+    negatable: bool = doc("Ignore when 'not', 'no' or 'never' comes just before.")
 
     @model_validator(mode="after")
     def _one_pattern(self) -> "PhraseSpec":
@@ -376,9 +376,9 @@ CuesSpec = create_model(
 class ToneSpec(Spec):
     """How hostile wording is found: phrase list, polite markers, cue weights and the threshold."""
 
-    threshold: Optional[float] = doc("Score at which a message reads as hostile (default 2).", ge=0.1)
-    polite_credit: Optional[float] = doc("Score removed per distinct polite marker (default 0.5).", ge=0)
-    polite_max: Optional[float] = doc("At most this much credit for politeness (default 1).", ge=0)
+    threshold: float = doc("Score at which a message reads as hostile (default 2).", ge=0.1)
+    polite_credit: float = doc("Score removed per distinct polite marker (default 0.5).", ge=0)
+    polite_max: float = doc("At most this much credit for politeness (default 1).", ge=0)
     cues: Optional[CuesSpec] = doc("Weights of the tone cues.")  # type: ignore[valid-type]
     phrases: Optional[list[Phrase]] = doc("Hostile phrases.")
     polite: Optional[list[Phrase]] = doc("Polite markers that soften borderline messages.")
@@ -390,14 +390,14 @@ class ToneSpec(Spec):
 class CallsSpec(Spec):
     """How contacts group into calls."""
 
-    gap_minutes: Optional[int] = doc("Minutes between contacts that still count as one call (default 60).",
+    gap_minutes: int = doc("Minutes between contacts that still count as one call (default 60).",
                                      ge=1, le=24 * 60)
 
 
 class ApprovalsSpec(Spec):
     """How long a team leader's approval lasts."""
 
-    expire_after_working_days: Optional[int] = doc(
+    expire_after_working_days: int = doc(
         f"Working days after the day of approval that it lasts (default {DEFAULT_EXPIRE_AFTER_WORKING_DAYS}; "
         "0: until the end of that working day).", ge=0, le=MAX_EXPIRE_AFTER_WORKING_DAYS)
 
@@ -405,7 +405,7 @@ class ApprovalsSpec(Spec):
 class ReasonsSpec(Spec):
     """What counts as a reason when an action needs one."""
 
-    min_length: Optional[int] = doc(f"Fewest characters a reason may have (default {DEFAULT_MIN_LENGTH}).",
+    min_length: int = doc(f"Fewest characters a reason may have (default {DEFAULT_MIN_LENGTH}).",
                                     ge=1, le=MAX_MIN_LENGTH)
     empty: list[Words] = doc("Reasons that say nothing (compared without case and punctuation).")
 
@@ -426,7 +426,7 @@ class LevelSpec(Spec):
 
     severity: Severity = doc("advice, warn or block.", ...)
     say: Say = doc("The message; {expressions} in braces are filled in.", ...)
-    when: Optional[When] = doc("CEL condition for this level (none: always; must be the last level).")
+    when: When = doc("CEL condition for this level (none: always; must be the last level).")
 
 
 class RuleSpec(Spec):
@@ -434,11 +434,11 @@ class RuleSpec(Spec):
 
     id: Annotated[Words, AfterValidator(_rule_id)] = doc("A word like card-number-disclosure, unique in the file.", ...)
     on: one_or_list(Target) = doc("Action kinds the rule checks, or `case` for standing advice.", ...)
-    when: Optional[When] = doc("CEL condition over case, action and now.")
-    severity: Optional[Severity] = doc("advice, warn or block (or give `levels`).")
-    say: Optional[Say] = doc("The message; {expressions} in braces are filled in (or give `levels`).")
-    levels: Optional[list[LevelSpec]] = doc("Severities tried in order, instead of severity and say.")
-    description: Optional[Text] = doc("Notes for the people who keep this file.")
+    when: When = doc("CEL condition over case, action and now.")
+    severity: Severity = doc("advice, warn or block (or give `levels`).")
+    say: Say = doc("The message; {expressions} in braces are filled in (or give `levels`).")
+    levels: list[LevelSpec] = doc("Severities tried in order, instead of severity and say.")
+    description: Text = doc("Notes for the people who keep this file.")
     enabled: bool = doc("false switches the rule off.", True)
 
     @field_validator("on")
@@ -483,7 +483,7 @@ class PolicyFile(Spec):
     timescales: Optional[dict[Annotated[str, AfterValidator(_timescale_name)], TimescaleSpec]] = doc(
         "Named deadline sets (e.g. housing-ombudsman).")
     tone: Optional[ToneSpec] = doc("How hostile wording is found.")
-    calls: CallsSpec = doc("How contacts group into calls.")
+    calls: CallsSpec = doc("Settings for calls: how close together contacts count as one call.")
     approvals: ApprovalsSpec = doc("How long approvals last.")
     reasons: ReasonsSpec = doc("What counts as a reason.")
     rules: Optional[list[RuleSpec]] = doc("The rules, in the order their findings are shown.", ...)
