@@ -34,6 +34,7 @@ from typing import Any, Optional, Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from deskapp.core.declared import did_you_mean
 from deskapp.policy import yamlsrc as Y
 from deskapp.policy.engine import POLICY_ERROR, Finding, PolicyPack, evaluate
 from deskapp.policy.loader import PolicyFileError
@@ -221,7 +222,7 @@ def _scenario(node: Node, index: int, problems: Y.Problems, pack: Optional[Polic
 def _known_rule(rid: str, node: Node, rule_ids: Optional[set[str]], problems: Y.Problems, what: str) -> bool:
     if rule_ids is None or rid in rule_ids:
         return True
-    problems.add(node, f"{what}: no rule '{Y.short(rid)}' in the policies{Y.did_you_mean(rid, rule_ids)}")
+    problems.add(node, f"{what}: no rule '{Y.short(rid)}' in the policies{did_you_mean(rid, rule_ids)}")
     return False
 
 
@@ -344,7 +345,7 @@ def _party_ref(f: dict, key: str, problems: Y.Problems, what: str, ids: set[str]
     pid = pid.strip()
     if ids and pid not in ids:  # no parties listed at all: any id is taken as written
         listed = ", ".join(sorted(ids)) or "none"
-        problems.add(node, f"{what}.{key}: no party '{Y.short(pid)}' on the case{Y.did_you_mean(pid, ids)} "
+        problems.add(node, f"{what}.{key}: no party '{Y.short(pid)}' on the case{did_you_mean(pid, ids)} "
                            f"(parties: {listed})")
         return None, False
     return pid, True
@@ -425,7 +426,7 @@ def _action(node: Node, problems: Y.Problems, label: str, ids: set[str], have_ca
     ok = ok and good
     to = _opt_text(f, "to", problems, what)
     if kind == "status" and "to" in f and to is not None and to not in CASE_STATUSES:
-        problems.add(f["to"][1], f"{what}.to: unknown status '{Y.short(to)}'{Y.did_you_mean(to, CASE_STATUSES)}; "
+        problems.add(f["to"][1], f"{what}.to: unknown status '{Y.short(to)}'{did_you_mean(to, CASE_STATUSES)}; "
                                  f"expected one of: {', '.join(CASE_STATUSES)}")
         ok = False
     working_days = None

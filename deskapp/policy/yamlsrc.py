@@ -9,15 +9,16 @@ alias bombs, binary junk) ends as a reported problem, never a traceback.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from deskapp.core.declared import did_you_mean
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # libyaml's loader is ten times faster; node marks are the same (style '' means plain there).
@@ -142,12 +143,6 @@ def short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean "x"?)' or '' - for unknown keys and values."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
 def is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and not node.style and node.value in ("", "~", "null", "Null", "NULL")
 
@@ -241,17 +236,6 @@ def integer(node: Node, problems: Problems, what: str, minimum: Optional[int] = 
     return value
 
 
-def number(node: Node, problems: Problems, what: str, minimum: Optional[float] = None) -> Optional[float]:
-    if not isinstance(node, ScalarNode) or not re.fullmatch(r"[+-]?(\d{1,9}(\.\d*)?|\.\d+)", node.value.strip() or "x"):
-        problems.add(node, f"{what} must be a number, not {kind_name(node)}")
-        return None
-    value = float(node.value)
-    if minimum is not None and value < minimum:
-        problems.add(node, f"{what} must be at least {minimum:g}, not {value:g}")
-        return None
-    return value
-
-
 _TRUE = {"true", "yes", "on", "y"}
 _FALSE = {"false", "no", "off", "n"}
 
@@ -281,21 +265,6 @@ def choice(node: Node, problems: Problems, what: str, choices: Iterable[str]) ->
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
-
-
-def a_date(node: Node, problems: Problems, what: str) -> Optional[date]:
-    value = text(node, problems, what, allow_empty=False)
-    if value is None:
-        return None
-    value = value.strip()
-    if not _DATE.fullmatch(value):
-        problems.add(node, f"{what} must be a date like 2026-03-10, not '{short(value)}'")
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        problems.add(node, f"{what}: {exc}")
-        return None
 
 
 def a_datetime(node: Node, problems: Problems, what: str) -> Optional[datetime]:
@@ -375,22 +344,6 @@ def scalar_column(node: ScalarNode, line_in_value: int, col_in_value: int,
     if style is None and line_in_value == 1:
         return line0, col0 + col_in_value - 1
     return line0 + line_in_value - 1, col_in_value
-
-
-def walk(node: Node, fn: Callable[[Node], None], limit: int = 100_000) -> None:
-    """Visit nodes breadth-first (bounded: alias cycles and bombs stop at `limit`)."""
-    queue = [node]
-    seen = 0
-    while queue and seen < limit:
-        n = queue.pop()
-        seen += 1
-        fn(n)
-        if isinstance(n, MappingNode):
-            for k, v in n.value:
-                queue.append(k)
-                queue.append(v)
-        elif isinstance(n, SequenceNode):
-            queue.extend(n.value)
 
 
 def node_at(root: Optional[Node], loc: tuple) -> Optional[Node]:
