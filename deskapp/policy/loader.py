@@ -29,7 +29,7 @@ from deskapp.policy.expressions import Placeholder, offset_to_line_col
 from deskapp.policy.facts import FactSettings
 from deskapp.policy.problems import Placer
 from deskapp.policy.reasons import ReasonSettings
-from deskapp.policy.schema import SECTIONS, PolicyFile, RuleSpec, TimescaleSpec
+from deskapp.policy.schema import RULE_ID, SECTIONS, PolicyFile, RuleSpec, TimescaleSpec
 from deskapp.policy.timescales import Period, StageTimescale, Timescale, TimescaleSet
 from deskapp.policy.tone import DEFAULT_CUES, ToneLexicon, TonePhrase
 
@@ -137,7 +137,7 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
         rules = list(enumerate(spec.rules or []))
     except ValidationError as exc:
         found += place.errors(exc, PolicyFile)
-        spec, rules = _salvage(data)  # the parts that are right, so the dry run still checks their rules
+        spec, rules = _salvage(data)
     pack = _pack(spec, rules, spots, path, place, found)
     if found:
         raise PolicyFileError([str(p) for p in sorted(found, key=lambda p: p.spot)])
@@ -147,20 +147,19 @@ def _load(text: str, problems: Y.Problems, path: Optional[Path]) -> PolicyPack:
 class _Salvaged:
     """What a file with problems still says right: good sections as given, the rest as defaults."""
 
-    def __init__(self, data: Any):
-        for name in ("calendar", "timescales", "tone", "calls", "approvals", "reasons"):
-            setattr(self, name, None)
-        self.version = 1
+    version = 1
+    calendar = timescales = tone = calls = approvals = reasons = None
 
 
 def _salvage(data: Any) -> tuple[Any, list[tuple[int, RuleSpec]]]:
-    spec = _Salvaged(data)
+    """The sections and rules that are valid on their own, so the dry run still checks those rules."""
+    spec = _Salvaged()
     if not isinstance(data, dict):
         return spec, []
     for name, model in SECTIONS.items():
         setattr(spec, name, _valid(model, data.get(name)))
     if isinstance(data.get("timescales"), dict):
-        good = {k: _valid(TimescaleSpec, v) for k, v in data["timescales"].items()}
+        good = {k: _valid(TimescaleSpec, v) for k, v in data["timescales"].items() if RULE_ID.fullmatch(k)}
         spec.timescales = {k: v for k, v in good.items() if v is not None}
     rules = data.get("rules")
     found = [(i, _valid(RuleSpec, r)) for i, r in enumerate(rules)] if isinstance(rules, list) else []

@@ -12,7 +12,7 @@ templates, regexes) are placed at the character, inside multi-line scalars too.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import Node, ScalarNode
@@ -34,11 +34,23 @@ _BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "
            "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
 
 
-class Placer:
-    """Where and how to say each problem of one policies file."""
+def rule_name(rule: Any) -> Optional[str]:
+    rid = rule.get("id") if isinstance(rule, dict) else None
+    return rid if isinstance(rid, str) and RULE_ID.fullmatch(rid) and rid != POLICY_ERROR else None
 
-    def __init__(self, name: str, data: Any, spots: Spots, root: Optional[Node], lines: list[str]):
+
+class Placer:
+    """Where and how to say each problem of one file (policies, or scenarios with `top`/`named`).
+
+    `named` = (list key, noun, name key, name of an item or None): items of
+    that list are called by name, `rule 'x'`, rather than `rules[3]`.
+    """
+
+    def __init__(self, name: str, data: Any, spots: Spots, root: Optional[Node], lines: list[str],
+                 top: str = "policies", named: tuple[str, str, str, Callable[[Any], Optional[str]]] = (
+                     "rules", "rule", "id", rule_name)):
         self.name, self.data, self.spots, self.root, self.lines = name, data, spots, root, lines
+        self.top, self.named = top, named
 
     def at(self, loc: Loc, message: str, key: bool = False, inside: Optional[tuple[int, int]] = None) -> Problem:
         """A problem at loc's value (or its key), or at a (line, col) inside that value's text."""
@@ -89,22 +101,21 @@ class Placer:
     def said(self, loc: Loc, message: str) -> str:
         """`label message` when the message reads on from the name ("must be ..."), else `label: message`."""
         name = self.label(loc)
-        if _VERB.match(message) or (name == "rule id" and message.startswith("'")):
+        if _VERB.match(message) or (name == f"{self.named[1]} {self.named[2]}" and message.startswith("'")):
             return f"{name} {message}"
         return f"{name}: {message}"
 
     def label(self, loc: Loc) -> str:
         """How a place in the file is named: `policies`, `tone.phrases[2]`, `rule 'x': levels[1].say`."""
         if not loc:
-            return "policies"
-        if loc[0] == "rules" and len(loc) > 1 and isinstance(loc[1], int):
-            rules = self.data.get("rules") if isinstance(self.data, dict) else None
-            rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
-            rid = rule.get("id") if isinstance(rule, dict) else None
-            good = isinstance(rid, str) and RULE_ID.fullmatch(rid) and rid != POLICY_ERROR
-            if loc[2:] == ("id",):
-                return "rule id"
-            head = f"rule '{rid}'" if good else f"rules[{loc[1] + 1}]"
+            return self.top
+        listed, noun, name_key, name_of = self.named
+        if loc[0] == listed and len(loc) > 1 and isinstance(loc[1], int):
+            items = self.data.get(listed) if isinstance(self.data, dict) else None
+            name = name_of(items[loc[1]]) if isinstance(items, list) and loc[1] < len(items) else None
+            if loc[2:] == (name_key,):
+                return f"{noun} {name_key}"
+            head = f"{noun} '{Y.short(name)}'" if name else f"{listed}[{loc[1] + 1}]"
             return head + (f": {counted(loc[2:])}" if loc[2:] else "")
         return counted(loc)
 

@@ -14,7 +14,7 @@ to one key raises `At`. The loader turns both into PATH:LINE:COL lines.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo,
@@ -109,6 +109,23 @@ def _a_date(value: str) -> date:
     return date.fromisoformat(text)  # its ValueError ("day is out of range for month") is the message
 
 
+def _local_time(value: str) -> datetime:
+    """Local time like 2026-03-10T11:00 (a bare date means midnight). Time zones are refused."""
+    text = value.strip()
+    if not text:
+        raise ValueError("must not be empty")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return datetime.fromisoformat(text + "T00:00")
+    if re.fullmatch(r".+(Z|[+-]\d{2}:?\d{2})", text) and _DATETIME.match(text):
+        raise ValueError(f"times are local; drop the time zone ('{_short(text)}')")
+    if not _DATETIME.fullmatch(text):
+        raise ValueError(f"must be a local date and time like 2026-03-10T11:00, not '{_short(text)}'")
+    return datetime.fromisoformat(text.replace(" ", "T", 1))  # its ValueError ("month must be in 1..12") is the message
+
+
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+
+
 def _short(text: str, n: int = 40) -> str:
     text = str(text).replace("\n", " ")
     return text if len(text) <= n else text[: n - 3] + "..."
@@ -169,6 +186,8 @@ Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 Weekday = Annotated[str, AfterValidator(_weekday),
                     WithJsonSchema({"type": "string", "examples": list(WEEKDAY_NAMES)})]
 Day = Annotated[str, AfterValidator(_a_date), WithJsonSchema({"type": "string", "format": "date"})]
+LocalTime = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_local_time),
+                      WithJsonSchema({"type": "string", "examples": ["2026-03-10T11:00"]})]
 When = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_not_blank), AfterValidator(_condition)]
 Say = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_not_blank), AfterValidator(_message)]
 Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
