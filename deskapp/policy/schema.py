@@ -28,6 +28,7 @@ from deskapp.policy.expressions import ExpressionError, TemplateError, compile_e
 from deskapp.policy.reasons import DEFAULT_MIN_LENGTH, MAX_MIN_LENGTH
 from deskapp.policy.timescales import ANCHORS
 from deskapp.policy.tone import DEFAULT_CUES, PhraseSyntaxError, phrase_to_regex
+from deskapp.policy.yamlsrc import short
 from deskapp.vocab import CASE_KINDS, RULE_TARGETS, SEVERITIES
 
 RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
@@ -55,7 +56,9 @@ class At(ValueError):
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, hide_input_in_errors=False)
+    """A part of the file: unknown keys are mistakes (with a did-you-mean), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def doc(description: str, default: Any = None, **kw: Any) -> Any:
@@ -90,7 +93,7 @@ def one_or_list(item: Any) -> Any:
 
 def _target(value: str) -> str:
     if value not in RULE_TARGETS:
-        raise ValueError(f"unknown action kind '{_short(value)}'{did_you_mean(value, RULE_TARGETS)}; "
+        raise ValueError(f"unknown action kind '{short(value)}'{did_you_mean(value, RULE_TARGETS)}; "
                          f"expected one of: {', '.join(RULE_TARGETS)}")
     return value
 
@@ -98,14 +101,14 @@ def _target(value: str) -> str:
 def _weekday(value: str) -> int:
     day = parse_weekday(value)
     if day is None:
-        raise ValueError(f"'{_short(value)}' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        raise ValueError(f"'{short(value)}' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
     return day
 
 
 def _a_date(value: str) -> date:
     text = value.strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f"must be a date like 2026-03-10, not '{_short(text)}'")
+        raise ValueError(f"must be a date like 2026-03-10, not '{short(text)}'")
     return date.fromisoformat(text)  # its ValueError ("day is out of range for month") is the message
 
 
@@ -117,18 +120,13 @@ def _local_time(value: str) -> datetime:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return datetime.fromisoformat(text + "T00:00")
     if re.fullmatch(r".+(Z|[+-]\d{2}:?\d{2})", text) and _DATETIME.match(text):
-        raise ValueError(f"times are local; drop the time zone ('{_short(text)}')")
+        raise ValueError(f"times are local; drop the time zone ('{short(text)}')")
     if not _DATETIME.fullmatch(text):
-        raise ValueError(f"must be a local date and time like 2026-03-10T11:00, not '{_short(text)}'")
+        raise ValueError(f"must be a local date and time like 2026-03-10T11:00, not '{short(text)}'")
     return datetime.fromisoformat(text.replace(" ", "T", 1))  # its ValueError ("month must be in 1..12") is the message
 
 
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
-
-
-def _short(text: str, n: int = 40) -> str:
-    text = str(text).replace("\n", " ")
-    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 class Condition(str):
@@ -241,7 +239,7 @@ class CalendarSpec(Spec):
     def _known_country(cls, value: Optional[str]) -> Optional[str]:
         code = (value or "").strip().upper()
         if code and code not in (countries := supported_countries()):
-            raise ValueError(f"'{_short(value)}' is not a country the holidays package knows"
+            raise ValueError(f"'{short(value)}' is not a country the holidays package knows"
                              f"{did_you_mean(code, countries)}; use a code like GB")
         return code or None
 
@@ -261,7 +259,7 @@ class CalendarSpec(Spec):
         match = next((s for s in subs if s.upper() == sub.upper()), None)
         if match is None:
             listed = ", ".join(subs[:12]) + ("..." if len(subs) > 12 else "")
-            raise At(f"'{_short(sub)}' is not a subdivision of {self.country}{did_you_mean(sub.upper(), subs)}"
+            raise At(f"'{short(sub)}' is not a subdivision of {self.country}{did_you_mean(sub.upper(), subs)}"
                      + (f"; known: {listed}" if subs else ""), "subdivision")
         self.subdivision = match
         return self
@@ -332,7 +330,7 @@ def _timescale_name(name: str) -> str:
 
 def _stage_number(key: str) -> str:
     if not re.fullmatch(r"[1-9]", key):
-        raise ValueError(f"stage keys are stage numbers (1, 2), not '{_short(key)}'")
+        raise ValueError(f"stage keys are stage numbers (1, 2), not '{short(key)}'")
     return key
 
 
@@ -434,7 +432,7 @@ class ReasonsSpec(Spec):
 
 def _rule_id(value: str) -> str:
     if not RULE_ID.fullmatch(value):
-        raise ValueError(f"'{_short(value)}': use letters, digits and '-' (e.g. card-number-disclosure)")
+        raise ValueError(f"'{short(value)}': use letters, digits and '-' (e.g. card-number-disclosure)")
     if value == POLICY_ERROR:
         raise ValueError(f"'{POLICY_ERROR}' is reserved for rules that fail to run")
     return value
