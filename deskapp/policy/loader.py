@@ -29,9 +29,11 @@ from deskapp.policy.expressions import Placeholder, offset_to_line_col
 from deskapp.policy.facts import FactSettings
 from deskapp.policy.problems import Placer
 from deskapp.policy.reasons import ReasonSettings
-from deskapp.policy.schema import RULE_ID, SECTIONS, PolicyFile, RuleSpec, TimescaleSpec
+from deskapp.policy.schema import (RULE_ID, SECTIONS, Condition, Message, PolicyFile, RuleSpec, TimescaleSpec,
+                                   as_condition, as_message)
 from deskapp.policy.timescales import Period, StageTimescale, Timescale, TimescaleSet
 from deskapp.policy.tone import DEFAULT_CUES, ToneLexicon, TonePhrase
+from deskapp.vocab import RULE_TARGETS
 
 
 class PolicyFileError(DeskError):
@@ -149,6 +151,8 @@ class _Salvaged:
 
     version = 1
     calendar = timescales = tone = calls = approvals = reasons = None
+    exprs: list[ExprRef] = []  # of rules with problems: their expressions are still dry-run
+    targets: dict[str, tuple[str, ...]] = {}
 
 
 def _salvage(data: Any) -> tuple[Any, list[tuple[int, RuleSpec]]]:
@@ -163,7 +167,29 @@ def _salvage(data: Any) -> tuple[Any, list[tuple[int, RuleSpec]]]:
         spec.timescales = {k: v for k, v in good.items() if v is not None}
     rules = data.get("rules")
     found = [(i, _valid(RuleSpec, r)) for i, r in enumerate(rules)] if isinstance(rules, list) else []
+    spec.exprs, spec.targets = [], {}
+    for i, r in found:
+        if r is None and isinstance(rules[i], dict):
+            _expressions_of_broken(i, rules[i], spec.exprs, spec.targets)
     return spec, [(i, r) for i, r in found if r is not None]
+
+
+def _expressions_of_broken(index: int, rule: dict, exprs: list[ExprRef], targets: dict[str, tuple[str, ...]]) -> None:
+    """The expressions that compile in a rule with other problems, so one `policy check` finds misspelt facts too."""
+    on = [rule.get("on")] if isinstance(rule.get("on"), str) else rule.get("on")
+    rid = f"#{index + 1}"
+    targets[rid] = tuple(t for t in on if isinstance(t, str) and t in RULE_TARGETS) if isinstance(on, list) else ()
+    levels = rule.get("levels") if isinstance(rule.get("levels"), list) else []
+    places = [(rule, ("when",)), (rule, ("say",))] + [
+        (level, ("levels", j, key)) for j, level in enumerate(levels) if isinstance(level, dict) for key in ("when", "say")]
+    for holder, where in places:
+        value = holder.get(where[-1])
+        try:
+            compiled = (as_condition if where[-1] == "when" else as_message)(value) if isinstance(value, str) else None
+        except ValueError:
+            continue  # its compile error is reported already
+        if compiled is not None:
+            exprs.extend(_refs(rid, ("rules", index) + where, compiled))
 
 
 def _valid(model: type[BaseModel], value: Any) -> Optional[BaseModel]:
@@ -184,8 +210,8 @@ def _pack(spec: Any, rules: list[tuple[int, RuleSpec]], spots: Any, path: Option
             calendar = WorkingCalendar(**spec.calendar.parts())
         except Exception as exc:  # the holidays package refusing a combination we did not foresee
             found.append(place.at(("calendar",), f"calendar: {exc}"))
-    exprs: list[ExprRef] = []
-    targets: dict[str, tuple[str, ...]] = {}
+    exprs: list[ExprRef] = list(getattr(spec, "exprs", ()))
+    targets: dict[str, tuple[str, ...]] = dict(getattr(spec, "targets", {}))
     built = [_rule(index, r, spots, exprs, targets) for index, r in rules]
     sources = " ".join(e.source for e in exprs)
     tokens = set(re.findall(r"[A-Za-z_]\w*", sources))
@@ -233,30 +259,30 @@ def _rule(index: int, spec: RuleSpec, spots: Any, exprs: list[ExprRef],
           targets: dict[str, tuple[str, ...]]) -> Rule:
     loc = ("rules", index)
     targets[spec.id] = tuple(spec.on)
-
-    def compiled(value: Any, where: tuple, condition: bool) -> None:
-        if condition:
-            exprs.append(ExprRef(spec.id, value.program, str(value), loc + where))
-        else:
-            exprs.extend(ExprRef(spec.id, part.program, part.source, loc + where, part.offset, False)
-                         for part in value.template.parts if isinstance(part, Placeholder))
-
     if spec.when is not None:
-        compiled(spec.when, ("when",), True)
+        exprs.extend(_refs(spec.id, loc + ("when",), spec.when))
     if spec.levels is None:
-        compiled(spec.say, ("say",), False)
+        exprs.extend(_refs(spec.id, loc + ("say",), spec.say))
         levels = (Level(spec.severity, spec.say.template),)
     else:
         levels = []
         for i, level in enumerate(spec.levels):
             if level.when is not None:
-                compiled(level.when, ("levels", i, "when"), True)
-            compiled(level.say, ("levels", i, "say"), False)
+                exprs.extend(_refs(spec.id, loc + ("levels", i, "when"), level.when))
+            exprs.extend(_refs(spec.id, loc + ("levels", i, "say"), level.say))
             levels.append(Level(level.severity, level.say.template, getattr(level.when, "program", None),
                                 str(level.when or "")))
     return Rule(id=spec.id, on=tuple(spec.on), levels=tuple(levels), guard=getattr(spec.when, "program", None),
                 guard_source=str(spec.when or ""), description=spec.description or "", enabled=spec.enabled,
                 order=index, line=spots.at(loc).line)
+
+
+def _refs(rule_id: str, loc: tuple, value: Union[Condition, Message]) -> list[ExprRef]:
+    """What the dry run runs: a condition, or each {placeholder} of a message."""
+    if isinstance(value, Condition):
+        return [ExprRef(rule_id, value.program, str(value), loc)]
+    return [ExprRef(rule_id, part.program, part.source, loc, part.offset, False)
+            for part in value.template.parts if isinstance(part, Placeholder)]
 
 
 def _period(spec: Any, default_anchor: str) -> Optional[Period]:

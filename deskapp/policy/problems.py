@@ -61,7 +61,9 @@ class Placer:
         return Problem(self.name, spot, "", message)
 
     def errors(self, exc: ValidationError, model: type[BaseModel], prefix: Loc = ()) -> list[Problem]:
-        return [self.error(error, model, prefix) for error in exc.errors(include_url=False)]
+        # A key's own mistakes before "missing ... key" at the same place, as people fix them top down.
+        errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] == "missing")
+        return [self.error(error, model, prefix) for error in errors]
 
     def error(self, error: dict[str, Any], model: type[BaseModel], prefix: Loc = ()) -> Problem:
         kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")

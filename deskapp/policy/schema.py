@@ -141,7 +141,7 @@ class Message(str):
     template: Any = None
 
 
-def _condition(source: str) -> Condition:
+def as_condition(source: str) -> Condition:
     try:
         program = compile_expression(source)
     except ExpressionError as exc:
@@ -151,7 +151,7 @@ def _condition(source: str) -> Condition:
     return out
 
 
-def _message(source: str) -> Message:
+def as_message(source: str) -> Message:
     try:
         template = parse_template(source)
     except TemplateError as exc:
@@ -186,8 +186,8 @@ Weekday = Annotated[str, AfterValidator(_weekday),
 Day = Annotated[str, AfterValidator(_a_date), WithJsonSchema({"type": "string", "format": "date"})]
 LocalTime = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_local_time),
                       WithJsonSchema({"type": "string", "examples": ["2026-03-10T11:00"]})]
-When = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_not_blank), AfterValidator(_condition)]
-Say = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_not_blank), AfterValidator(_message)]
+When = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_not_blank), AfterValidator(as_condition)]
+Say = Annotated[str, BeforeValidator(_null_is_empty), AfterValidator(_not_blank), AfterValidator(as_message)]
 Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 
 

@@ -250,3 +250,11 @@ def test_fuzz_mutated_default_file(i, how, junk):
     else:
         lines = lines[:i]
     must_not_crash("\n".join(lines))
+
+
+def test_a_rule_with_a_problem_still_has_its_facts_checked(tmp_path):
+    """One run of `policy check` reports the misspelt severity and the misspelt fact of the same rule."""
+    text = "version: 1\nrules:\n  - id: a\n    on: case\n    levels:\n      - {severity: warm, say: x, when: 'case.nope'}\n"
+    problems = problems_for(text, tmp_path)
+    assert any(":6:20:" in p and "unknown value 'warm'" in p for p in problems), problems
+    assert any(":6:46:" in p and "unknown fact 'nope'" in p for p in problems), problems
