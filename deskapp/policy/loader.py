@@ -46,7 +46,7 @@ class PolicyFileError(DeskError):
         super().__init__("\n".join(self.problems), exit_code=2)
 
 
-MAX_VALUES = 100_000  # the default pack has about 1,500; more is an alias bomb, not policy
+MAX_VALUES = 100_000  # the default pack has under 1,000 values; 100 times that is an alias bomb
 
 
 # ---------------------------------------------------------------------------------------
