@@ -131,6 +131,16 @@ def explain(error: Mapping[str, Any], model: Optional[type[BaseModel]] = None, l
     return str(error["msg"])
 
 
+def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the mapping at `loc` inside `model` may have (for a did-you-mean)."""
+    return _keys_at(model, loc)
+
+
+def allowed_choices(model: type[BaseModel], loc: Loc) -> list[Any]:
+    """The values a Literal or Enum at `loc` inside `model` may take."""
+    return _choices_at(model, loc)
+
+
 def _short(value: Any, limit: int = 40) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -194,21 +204,29 @@ def _choices_at(model: type[BaseModel], loc: Loc) -> list[Any]:
 # ----------------------------------------------------------------------------- YAML
 
 
-def yaml_tree(node: Optional[Node], typed: bool = False) -> tuple[Any, Spots, list[tuple[Spot, str]]]:
+def yaml_tree(node: Optional[Node], typed: bool = False,
+              max_values: Optional[int] = None) -> tuple[Any, Spots, list[tuple[Spot, str]]]:
     """Plain data, each value's Spot, and structural problems (duplicate / non-text keys) of a node tree.
 
     Keys stay the text written (`on` is "on", not True). Scalars stay text too
     unless `typed` (pydantic's lax mode reads "5", "true", "2026-01-02" into the
     declared type), so a phrase like `no` is never silently a boolean; an empty
-    or `null`/`~` plain scalar is None.
+    or `null`/`~` plain scalar is None. `max_values` bounds the values built, so
+    aliases repeated into a billion values end as one problem, not a hang.
     """
     spots, bad = Spots(), []
+    built = [0]
     constructor = yaml.SafeLoader("") if typed else None
 
     def spot(n: Node) -> Spot:
         return Spot(n.start_mark.line + 1, n.start_mark.column + 1)
 
     def build(n: Node, loc: Loc, depth: int) -> Any:
+        built[0] += 1
+        if max_values is not None and built[0] > max_values:
+            if built[0] == max_values + 1:
+                bad.append((spot(n), f"more than {max_values} values (an alias repeated too often?)"))
+            return None
         spots[loc] = spot(n)
         if depth > 100:
             bad.append((spot(n), "nested too deeply"))

@@ -123,3 +123,9 @@ def test_json_spots_find_every_value(value, indent) -> None:
 
 def test_spots_default() -> None:
     assert Spots().at(("x",)) == Spot(1, 1)
+
+
+def test_yaml_tree_bounds_the_values_aliases_expand_to() -> None:
+    data, _spots, bad = yaml_tree(yaml.compose("a: &a [1, 2, 3]\nb: [*a, *a, *a]\n"), max_values=8)
+    assert bad == [(Spot(1, 11), "more than 8 values (an alias repeated too often?)")]  # the aliased 2
+    assert data["a"] == ["1", "2", "3"]
