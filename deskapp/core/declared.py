@@ -74,6 +74,9 @@ class Spots(dict):
     def key_at(self, loc: Loc) -> Spot:
         return self.keys.get(tuple(loc)) or self.at(loc)
 
+    def has(self, loc: Loc) -> bool:
+        return tuple(loc) in self
+
 
 def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
     """` (did you mean 'x'?)` for the closest choice, or "" when none is close."""
@@ -98,7 +101,7 @@ def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[
     """
     out = []
     for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and _is_branch_tag(part)))
+        loc = _file_path(error["loc"], where, prefix)
         full = prefix + loc
         message = explain(error, model, loc)
         spot = where.key_at(full) if error["type"] == "extra_forbidden" else where.at(full)
@@ -106,9 +109,20 @@ def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[
     return sorted(out, key=lambda p: p.spot)
 
 
-def _is_branch_tag(part: str) -> bool:
-    # pydantic names union branches in loc ("int", "function-after[...]", "list[str]"): not keys of the file.
-    return "[" in part or part in _BRANCHES
+def _file_path(loc: Loc, where: SourceMap, prefix: Loc) -> Loc:
+    """The error's key path with pydantic's union branch names ("int", "function-after[...]") taken out.
+
+    A plain word is dropped only when the file has no key of that name there, so
+    a real key called `date` or `list` stays in the path.
+    """
+    out: Loc = ()
+    has = getattr(where, "has", None)
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or (
+                part in _BRANCHES and not (has and has(prefix + out + (part,))))):
+            continue
+        out += (part,)
+    return out
 
 
 _BRANCHES = {"int", "str", "float", "bool", "dict", "list", "none", "date", "datetime", "decimal", "bytes"}
@@ -205,7 +219,7 @@ def _choices_at(model: type[BaseModel], loc: Loc) -> list[Any]:
 
 
 def yaml_tree(node: Optional[Node], typed: bool = False,
-              max_values: Optional[int] = None) -> tuple[Any, Spots, list[tuple[Spot, str]]]:
+              max_values: Optional[int] = 200_000) -> tuple[Any, Spots, list[tuple[Spot, str]]]:
     """Plain data, each value's Spot, and structural problems (duplicate / non-text keys) of a node tree.
 
     Keys stay the text written (`on` is "on", not True). Scalars stay text too
@@ -293,6 +307,15 @@ class JsonSpots:
 
     def at(self, loc: Loc) -> Spot:
         return self._spot(self.offset(loc))
+
+    def has(self, loc: Loc) -> bool:
+        pos = _WS.match(self.text, 0).end()
+        for part in loc:
+            children = self._walk(pos)
+            if part not in children:
+                return False
+            pos = children[part]
+        return True
 
     def key_at(self, loc: Loc) -> Spot:
         if loc and isinstance(loc[-1], str):
