@@ -28,7 +28,7 @@ import re
 import sqlite3
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
@@ -42,8 +42,9 @@ PAGE_SIZE = 100
 # How many of the queue's last rows End reads before the desk has opened: the two pages the view may
 # ask for around the end (it reads whole pages, so the last one runs past the end of the queue).
 TAIL_ROWS = 2 * PAGE_SIZE
-# A server that does not answer within this sends the desk the careful way (which says why).
-PG_CONNECT_TIMEOUT_S = 3
+# A server that does not answer within this sends the desk the careful way (which says why); 2 s is
+# libpq's least, and the careful way then waits its own 5 s (deskapp.store.engine).
+PG_CONNECT_TIMEOUT_S = 2
 
 _PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 _LIST = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
@@ -59,7 +60,8 @@ class FirstPage:
     me: HandlerView
     total: int
     rows: tuple[QueueRow, ...]
-    path: Optional[Source] = None  # the database, for reading the queue's end (read_last_rows)
+    # The database, for reading the queue's end (read_last_rows); a URL may hold a password: not in repr.
+    path: Optional[Source] = field(default=None, repr=False)
     policy_sha256: Optional[str] = None  # the published pack in force (deskapp.actions.opening checks it was seen)
     via: Optional[str] = None  # the OS account acting as `me` (--as), as deskapp.actions.identity says
 

@@ -62,6 +62,7 @@ def test_undated_cases_follow_the_dated_ones(demo_file):
     assert dated == sorted(dated)
 
 
+# A PostgreSQL URL takes the quick way when its server answers (test_first_page_sql.py); this one has none.
 @pytest.mark.parametrize("url", ["postgresql://u@h/db", "sqlite://", "sqlite:///:memory:",
                                  "sqlite:////no/such/file.db", "sqlite:////tmp/x.db?mode=ro", "mysql:///x"])
 def test_anything_but_a_plain_sqlite_file_goes_the_careful_way(url):
