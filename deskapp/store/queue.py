@@ -35,6 +35,10 @@ newest first" passes half a million open entries, cheaply).
 
 All functions are synchronous and may block: the desk calls them from worker
 threads. A Queue is safe to share between threads.
+
+The desk's first screen is read before SQLAlchemy is loaded (deskapp.store.
+first_page) with this module's own statements for the usual queue, compiled
+to SQL text ahead of time: see usual_queue_statements and first_page_gen.
 """
 
 from __future__ import annotations
@@ -1002,6 +1006,7 @@ def usual_queue_statements() -> dict[str, Any]:
     """
     # A database at head has every index the model declares (first_page checks the revision).
     indexes = frozenset(index.name for index in Case.__table__.indexes)
+    # No engine: nothing is read. `now` is unused (the usual queue has no date condition).
     usual = Queue(None, sort="due", now=datetime(2000, 1, 1), _shared=_Shared(None, indexes))
     n = bindparam("n", type_=Integer)
     runs = [(None, i) for i in range(len(usual._spec.parts))]
