@@ -1,6 +1,6 @@
 """The import file formats, read and checked without touching the database.
 
-Two formats carry the same cases (full description: notes/import_readme.md):
+Two formats carry the same cases (full description: docs/import-format.md):
 
 CSV — one row per case, a header row naming the columns (any order; case,
 spaces and hyphens in names do not matter):
