@@ -647,7 +647,7 @@ def visidata_figures(tmux: Tmux, path: Path, facts: QueueFacts, env: dict[str, s
     return out
 
 
-def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str], repeat: int,
+def first_screen_race(tmux: Tmux, db: Database, path: Optional[Path], env: dict[str, str], repeat: int,
                       other: Optional[str] = None) -> dict[str, list[tuple[float, Optional[float]]]]:
     """deskapp and VisiData to their first row on screen, launched in turn so both see the same host.
 
@@ -655,6 +655,7 @@ def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str],
     two programs launch by launch keeps that drift out of the comparison.
     `other` (a checkout's folder) adds a third program: deskapp with that
     checkout first on PYTHONPATH (the "before" of a change, in the same turns).
+    `path` None (PostgreSQL) leaves VisiData out.
     (seconds, CPU seconds by then) per launch, per program.
     """
     vd = program("vd")
@@ -663,7 +664,7 @@ def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str],
     if other:
         launches.append((f"deskapp from {other}", [*deskapp_command(), *AS_USER, "--db", db.url],
                          dict(env, PYTHONPATH=other), desk_row))
-    if vd is not None:
+    if vd is not None and path is not None:
         launches.append(("VisiData", [vd, str(path), "+0:cases::"], env, lambda sc: bool(_VD_ROW.search(sc))))
     out: dict[str, list[tuple[float, Optional[float]]]] = {name: [] for name, *_ in launches}
     # One launch first, not counted: the first start after a rules change checks them in full
@@ -766,7 +767,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
     parser.add_argument("--only", choices=("all", "bytes", "first"), default="all",
                         help="'bytes': only the bytes-per-keystroke figures (pty), nothing in tmux; 'first': only "
-                             "the first screen, deskapp and VisiData launched in turn (default all)")
+                             "the first screen, deskapp and VisiData launched in turn (with --pg: PostgreSQL too) "
+                             "(default all)")
     parser.add_argument("--against", metavar="CHECKOUT",
                         help="with --only first: also launch deskapp with this checkout first on PYTHONPATH, "
                              "in the same turns (a before/after on the same host)")
@@ -810,14 +812,20 @@ def main(argv: Optional[list[str]] = None) -> int:
                 Path(args.json).write_text(json.dumps(results, indent=2, default=str))
             return 0
         if args.only == "first":
-            race = first_screen_race(tmux, sqlite_db, path, env, args.repeat, args.against)
-            results["first_screen"] = race
-            print(f"\nfirst screen, whole process, {sqlite_db.cases:,} cases, {WIDTH}x{HEIGHT}, "
-                  f"launched in turn {args.repeat} times\nmachine: {machine_description()}\n")
-            for name, runs in race.items():
-                walls = [w for w, _c in runs]
-                cpus = [c for _w, c in runs if c is not None]
-                print(f"  {name:20} {_series(walls):>22}   CPU by then {median(cpus) if cpus else 0:.2f} s")
+            races = {"SQLite": (sqlite_db, first_screen_race(tmux, sqlite_db, path, env, args.repeat, args.against))}
+            if args.pg:
+                pg_db = prepare(args.pg, None, args.cases, env)
+                races["PostgreSQL"] = (pg_db, first_screen_race(tmux, pg_db, None, env, args.repeat, args.against))
+            results["first_screen"] = races["SQLite"][1]
+            if "PostgreSQL" in races:
+                results["first_screen_pg"] = races["PostgreSQL"][1]
+            for label, (db, race) in races.items():
+                print(f"\n{label} first screen, whole process, {db.cases:,} cases, {WIDTH}x{HEIGHT}, "
+                      f"launched in turn {args.repeat} times\nmachine: {machine_description()}\n")
+                for name, runs in race.items():
+                    walls = [w for w, _c in runs]
+                    cpus = [c for _w, c in runs if c is not None]
+                    print(f"  {name:20} {_series(walls):>22}   CPU by then {median(cpus) if cpus else 0:.2f} s")
             if args.json:
                 Path(args.json).write_text(json.dumps(results, indent=2, default=str))
             return 0

@@ -14,9 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Cycles being removed elsewhere, each a sorted tuple of module names. Empty this list as they land.
-KNOWN_CYCLES: list[tuple[str, ...]] = [
-    ("deskapp.store.queue", "deskapp.store.search"),  # the start-up rework (issue #16, item 2) removes it
-]
+KNOWN_CYCLES: list[tuple[str, ...]] = []
 
 
 def _modules(root: Path, package: str) -> dict[str, tuple[Path, bool]]:

@@ -79,13 +79,25 @@ def _sqlite_fast_load(conn: Connection, on: bool) -> None:
 
 
 def analyze(conn: Connection, tables: Sequence[str]) -> None:
-    """Refresh the planner's statistics so the queue's queries pick their indexes."""
+    """Refresh the planner's statistics so the queue's queries pick their indexes.
+
+    PostgreSQL: VACUUM as well. A freshly loaded table has no visibility map
+    (and the load's salting UPDATE leaves a dead copy of every case), so
+    counts read every heap page instead of the queue's partial indexes
+    alone: on a million cases the overdue count took 610 ms, 47 ms after
+    VACUUM (an index-only scan). Autovacuum would get there some time later,
+    and not at all where it is turned off. VACUUM runs outside a transaction.
+    """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sample, don't read every row
         conn.exec_driver_sql("ANALYZE main")
-    else:
-        conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
-    conn.commit()
+        conn.commit()
+        return
+    if conn.in_transaction():
+        conn.commit()
+    # Only for this connection's checkout: the pool puts the isolation level back.
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(tables))
 
 
 def count(conn: Connection, table: str) -> int:

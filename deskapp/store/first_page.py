@@ -1,47 +1,56 @@
-"""The desk's first screen, read straight from a SQLite file before the rest of deskapp is loaded.
+"""The desk's first screen, read straight from the database before the rest of deskapp is loaded.
 
 A handler opening the desk wants to see the queue, not wait for the ORM, the
 models and the policy engine to import (~0.6 s of CPU). This module answers
-the few questions the first screen needs with the standard library's sqlite3
-only: is the schema at head, who is the handler, which rules are published,
-how many open cases are there and which are the first rows of the usual
-queue (open cases by due date, the order deskapp.store.queue.Queue gives with
-its default filter and sort).
-The queries run in a thread and sqlite3 lets go of the GIL while they run, so
-they cost no time while the main thread imports Textual.
+the few questions the first screen needs with a driver alone (the standard
+library's sqlite3, or psycopg for PostgreSQL): is the schema at head, who is
+the handler, which rules are published, how many open cases are there and
+which are the first rows of the usual queue (open cases by due date, as
+deskapp.store.queue.Queue gives them with its default filter and sort).
+The queue's part is the queue's own SQL: its builder's statements compiled to
+text ahead of time (deskapp.store.first_page_sql, written by first_page_gen),
+since importing SQLAlchemy to compile them would cost more than the read.
+The queries run in a thread and both drivers let go of the GIL while they
+wait, so they cost little while the main thread imports Textual.
 
-It is only a fast path: anything unusual (not a plain SQLite file, an old
-schema, an unknown or inactive handler, an --as the rules refuse, a missing
-index, any error) answers None and the desk opens the slow, careful way, which
-explains the problem in one line (and audits a refusal). FirstPageQueue then stands in for the real Queue until the desk has
-opened, serving the first rows it already has and waiting for the real queue
-for anything else.
+It is only a fast path: anything unusual (not a SQLite file or PostgreSQL
+URL, an old schema, an unknown or inactive handler, an --as the rules refuse,
+a missing index, any error) answers None and the desk opens the slow, careful
+way, which explains the problem in one line (and audits a refusal).
+FirstPageQueue then stands in for the real Queue until the desk has opened,
+serving the first rows it already has and waiting for the real queue for
+anything else.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from deskapp.core.views import HandlerView, QueueRow
+from deskapp.store.first_page_sql import SQL
 from deskapp.store.schema_head import quick_head
 
 # Same as deskapp.store.queue (checked by tests/store/test_first_page.py).
 PAGE_SIZE = 100
-CUSTOMER_ROLES = ("customer", "resident")
-OPEN_DUE_INDEX = "ix_cases_open_due"
 # How many of the queue's last rows End reads before the desk has opened: the two pages the view may
 # ask for around the end (it reads whole pages, so the last one runs past the end of the queue).
 TAIL_ROWS = 2 * PAGE_SIZE
+# A server that does not answer within this sends the desk the careful way (which says why); 2 s is
+# libpq's least, and the careful way then waits its own 5 s (deskapp.store.engine).
+PG_CONNECT_TIMEOUT_S = 2
 
-# The usual queue's cases, through the index that orders them (both ends of the queue read it).
-_OPEN_CASES = f"FROM cases INDEXED BY {OPEN_DUE_INDEX} WHERE status != 'closed'"
-_COLUMNS = ("id, ref, kind, category, title, stage, status, priority, vulnerable, received_at, due_at, "
-            "assigned_to_id")
+_PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+_LIST = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
+_MARKS = {"sqlite": ":{}", "postgresql": "%({})s"}
+
+Source = Union[Path, str]  # a SQLite file, or a PostgreSQL URL as libpq reads it
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class FirstPage:
     me: HandlerView
     total: int
     rows: tuple[QueueRow, ...]
-    path: Optional[Path] = None  # the SQLite file, for reading the queue's end (read_last_rows)
+    # The database, for reading the queue's end (read_last_rows); a URL may hold a password: not in repr.
+    path: Optional[Source] = field(default=None, repr=False)
     policy_sha256: Optional[str] = None  # the published pack in force (deskapp.actions.opening checks it was seen)
     via: Optional[str] = None  # the OS account acting as `me` (--as), as deskapp.actions.identity says
 
@@ -70,8 +80,65 @@ def sqlite_file(url: str) -> Optional[Path]:
         return None
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0, check_same_thread=False)
+def postgresql_url(url: str) -> Optional[str]:
+    """A PostgreSQL URL as libpq reads it (without SQLAlchemy's `+psycopg`); None for anything else."""
+    for scheme in _PG_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql://" + url[len(scheme):]
+    return None
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """What a quick read may raise that means "go the careful way" (psycopg's errors once it is loaded)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error, ValueError, TypeError) + ((psycopg.Error,) if psycopg is not None else ())
+
+
+class _Reader:
+    """One read-only connection, SQLite or PostgreSQL, answering `?`-marked SQL and the queue's own."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        if isinstance(source, Path):
+            self.engine = "sqlite"
+            self.conn: Any = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=2.0,
+                                              check_same_thread=False)
+        else:
+            import psycopg
+
+            self.engine = "postgresql"
+            options = {} if "connect_timeout" in source else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+            self.conn = psycopg.connect(source, **options)
+            self.conn.read_only = True  # one read-only transaction: the count and the rows agree
+
+    def execute(self, sql: str, params: tuple = ()) -> Any:
+        """A cursor for SQL with `?` marks (sqlite3's style; desk_identity also takes a plain sqlite3 connection)."""
+        return self.conn.execute(sql.replace("?", "%s") if self.engine == "postgresql" else sql, params)
+
+    def queue_sql(self, entry: tuple[str, dict], **params: Any) -> list:
+        """The rows of one of the queue's compiled statements (deskapp.store.first_page_sql) for `params`."""
+        sql, fixed = entry
+        values = {**fixed, **params}
+        mark = _MARKS[self.engine]
+
+        def listed(found: re.Match) -> str:  # what SQLAlchemy does for an IN list when it runs the query
+            name = found.group(1)
+            items = values.pop(name)
+            values.update({f"{name}_{i}": item for i, item in enumerate(items)})
+            return ", ".join(mark.format(f"{name}_{i}") for i in range(len(items)))
+
+        return self.conn.execute(_LIST.sub(listed, sql), values).fetchall()
+
+    @property
+    def sql(self) -> dict[str, Any]:
+        return SQL[self.engine]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _source(url: str) -> Optional[Source]:
+    return sqlite_file(url) or postgresql_url(url)
 
 
 def read_first_page(url: str, username: str, rows: int = PAGE_SIZE, *, as_name: Optional[str] = None,
@@ -82,61 +149,69 @@ def read_first_page(url: str, username: str, rows: int = PAGE_SIZE, *, as_name: 
     allowed here exactly when deskapp.actions.identity allows them (anything
     it would refuse answers None, and the careful way refuses and audits it).
     """
-    path = sqlite_file(url)
+    source = _source(url)
     head = quick_head()
-    if path is None or head is None:
+    if source is None or head is None:
         return None
     try:
-        conn = _connect(path)
-    except sqlite3.Error:
+        reader = _Reader(source)
+    except _failures():
         return None
     try:
-        page = _read(conn, head, username, rows, as_name, as_key)
-        rules = None if page is None else _rules_in_force(conn)
-    except (sqlite3.Error, ValueError, TypeError):
+        page = _read(reader, head, username, rows, as_name, as_key)
+        rules = None if page is None else _rules_in_force(reader)
+    except _failures():
         return None
     finally:
-        conn.close()
-    return None if page is None else FirstPage(me=page.me, total=page.total, rows=page.rows, path=path,
+        reader.close()
+    return None if page is None else FirstPage(me=page.me, total=page.total, rows=page.rows, path=source,
                                                policy_sha256=rules, via=page.via)
 
 
-def _rules_in_force(conn: sqlite3.Connection) -> Optional[str]:
+def _rules_in_force(reader: _Reader) -> Optional[str]:
     """The sha256 of the newest published pack (None: none published; the careful way says what to do)."""
-    found = conn.execute("SELECT sha256 FROM policy_packs ORDER BY version DESC LIMIT 1").fetchone()
+    found = reader.execute("SELECT sha256 FROM policy_packs ORDER BY version DESC LIMIT 1").fetchone()
     return None if found is None else str(found[0])
 
 
-def read_last_rows(path: Path, rows: int) -> tuple[QueueRow, ...]:
+def read_last_rows(path: Source, rows: int) -> tuple[QueueRow, ...]:
     """The last `rows` of the usual queue, in queue order (End pressed before the desk has opened).
 
-    The queue's order backwards: undated cases by id, newest first, then the
-    dated ones from the latest due date. Raises sqlite3.Error if the file
-    cannot be read; the caller then waits for the opened desk instead.
+    `path` is a SQLite file or a PostgreSQL URL (FirstPage.path). Raises the
+    driver's error if the database cannot be read; the caller then waits for
+    the opened desk instead.
     """
-    conn = _connect(path)
+    reader = _Reader(path)
     try:
-        where = _OPEN_CASES
-        raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id DESC LIMIT ?",
-                           (rows,)).fetchall()
-        if len(raw) < rows:
-            raw += conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NOT NULL ORDER BY due_at DESC, id DESC "
-                                "LIMIT ?", (rows - len(raw),)).fetchall()
+        raw = _walk(reader, "last", rows)
         raw.reverse()
-        return _queue_rows(conn, raw)
+        return _queue_rows(reader, raw)
     finally:
-        conn.close()
+        reader.close()
 
 
-def _handler(conn: sqlite3.Connection, username: str) -> Optional[tuple]:
+def _walk(reader: _Reader, end: str, rows: int) -> list:
+    """Up to `rows` rows from the queue's `end` ("first" or "last"), run after run, in walking order."""
+    raw: list = []
+    for run in reader.sql[end]:
+        if len(raw) >= rows:
+            break
+        raw += reader.queue_sql(run, n=rows - len(raw))
+    return raw
+
+
+def _handler(conn: Any, username: str) -> Optional[tuple]:
     found = conn.execute("SELECT id, username, display_name, role, active FROM handlers WHERE username = ?",
                          (username,)).fetchall()
     return found[0] if len(found) == 1 else None
 
 
-def desk_identity(conn: sqlite3.Connection, os_user: str, as_name: Optional[str] = None,
+def desk_identity(conn: Any, os_user: str, as_name: Optional[str] = None,
                   as_key: Optional[str] = None) -> Optional[tuple[HandlerView, Optional[str]]]:
-    """(handler at the desk, via) by deskapp.actions.identity's rules, or None for anything it would refuse."""
+    """(handler at the desk, via) by deskapp.actions.identity's rules, or None for anything it would refuse.
+
+    `conn` is a sqlite3 connection or a _Reader (anything whose execute() takes `?` marks).
+    """
     settings = dict(conn.execute("SELECT key, value FROM desk_settings WHERE key IN ('demo', 'service_account')"))
     service = settings.get("service_account")
     if as_name is not None and as_key is not None:
@@ -161,35 +236,26 @@ def desk_identity(conn: sqlite3.Connection, os_user: str, as_name: Optional[str]
     return HandlerView(id=hid, username=name, display_name=display_name, role=role), via
 
 
-def _read(conn: sqlite3.Connection, head: str, username: str, limit: int, as_name: Optional[str] = None,
+def _read(reader: _Reader, head: str, username: str, limit: int, as_name: Optional[str] = None,
           as_key: Optional[str] = None) -> Optional[FirstPage]:
-    versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    if versions != [(head,)]:
+    versions = reader.execute("SELECT version_num FROM alembic_version").fetchall()
+    if [tuple(v) for v in versions] != [(head,)]:
         return None
-    who = desk_identity(conn, username, as_name, as_key)
+    who = desk_identity(reader, username, as_name, as_key)
     if who is None:
         return None
     me, via = who
-    where = _OPEN_CASES
-    total = conn.execute(f"SELECT count(*) {where}").fetchone()[0]
-    raw = conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NOT NULL ORDER BY due_at, id LIMIT ?",
-                       (limit,)).fetchall()
-    if len(raw) < limit:
-        raw += conn.execute(f"SELECT {_COLUMNS} {where} AND due_at IS NULL ORDER BY id LIMIT ?",
-                            (limit - len(raw),)).fetchall()
-    return FirstPage(me=me, total=int(total), rows=_queue_rows(conn, raw), via=via)
+    total = reader.queue_sql(reader.sql["count"])[0][0]
+    raw = _walk(reader, "first", limit)
+    return FirstPage(me=me, total=int(total), rows=_queue_rows(reader, raw), via=via)
 
 
-def _queue_rows(conn: sqlite3.Connection, raw: list) -> tuple[QueueRow, ...]:
+def _queue_rows(reader: _Reader, raw: list) -> tuple[QueueRow, ...]:
     """QueueRows for raw case rows, with the handler's username and the first customer's name (as Queue gives)."""
-    usernames = dict(conn.execute("SELECT id, username FROM handlers").fetchall())
+    usernames = dict(reader.queue_sql(reader.sql["usernames"]))
     customers: dict[int, str] = {}
-    ids = [r[0] for r in raw]
-    if ids:
-        marks = ",".join("?" * len(ids))
-        for case_id, party_name in conn.execute(
-                f"SELECT case_id, name FROM parties WHERE case_id IN ({marks}) AND role IN (?, ?) "
-                "ORDER BY case_id, id", (*ids, *CUSTOMER_ROLES)):
+    if raw:
+        for case_id, party_name in reader.queue_sql(reader.sql["customers"], ids=[r[0] for r in raw]):
             customers.setdefault(case_id, party_name)
     return tuple(QueueRow(
         id=r[0], ref=r[1], kind=r[2], category=r[3], title=r[4] or "", stage=r[5], status=r[6], priority=r[7],
@@ -304,7 +370,7 @@ class FirstPageQueue:
             if self._tail is None:
                 try:
                     self._tail = read_last_rows(self.page.path, min(TAIL_ROWS, total))
-                except (sqlite3.Error, ValueError, TypeError):
+                except _failures():
                     return None
                 if len(self._tail) != min(TAIL_ROWS, total):  # cases changed since the count
                     self._tail = ()

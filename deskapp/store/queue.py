@@ -35,6 +35,10 @@ newest first" passes half a million open entries, cheaply).
 
 All functions are synchronous and may block: the desk calls them from worker
 threads. A Queue is safe to share between threads.
+
+The desk's first screen is read before SQLAlchemy is loaded (deskapp.store.
+first_page) with this module's own statements for the usual queue, compiled
+to SQL text ahead of time: see usual_queue_statements and first_page_gen.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, U
 
 from sqlalchemy import (
     Engine,
+    Integer,
+    bindparam,
     case,
     column,
     func,
@@ -119,6 +125,7 @@ _ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.p
                 C.received_at, C.due_at, C.assigned_to_id)
 _PARTIES = Party.__table__
 _HANDLERS = Handler.__table__
+_USERNAMES = select(_HANDLERS.c.id, _HANDLERS.c.username)
 
 
 # --- what the handler asked for ----------------------------------------------------------
@@ -245,18 +252,18 @@ Clock = Callable[[], datetime]
 class _Shared:
     """What queues derived from one another share: the engine, handler names, index names."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Optional[Engine], indexes: Optional[frozenset[str]] = None):
         self.engine = engine
         self.lock = threading.Lock()
         self._usernames: Optional[dict[int, str]] = None
         self._ids: Optional[dict[str, int]] = None
-        self._indexes: Optional[frozenset[str]] = None
+        self._indexes: Optional[frozenset[str]] = indexes
 
     def handlers(self) -> tuple[dict[int, str], dict[str, int]]:
         with self.lock:
             if self._usernames is None:
                 with self.engine.connect() as conn:
-                    pairs = conn.execute(select(_HANDLERS.c.id, _HANDLERS.c.username)).all()
+                    pairs = conn.execute(_USERNAMES).all()
                 self._usernames = {hid: name for hid, name in pairs}
                 self._ids = {name: hid for hid, name in pairs}
             return self._usernames, self._ids  # type: ignore[return-value]
@@ -514,16 +521,18 @@ class Queue:
         if self.filter.search:
             self._load_search()
             return len(self._ids or ())
-        stmt = select(func.count()).select_from(CASES).where(*self.conditions())
-        stmt = self._hinted(stmt, self._filter_index())
         with self.engine.connect() as conn:
-            total = int(conn.execute(stmt).scalar_one())
+            total = int(conn.execute(self._count_statement()).scalar_one())
         if total <= self.small_set or (total <= self.list_limit and self.residual):
             # Small, or the sort's index would have to skip many rows per page: read the ordered
             # ids once through the filter's index instead (a sort of at most list_limit rows).
             self._load_ids()
             return len(self._ids or ())
         return total
+
+    def _count_statement(self):
+        stmt = select(func.count()).select_from(CASES).where(*self.conditions())
+        return self._hinted(stmt, self._filter_index())
 
     @property
     def known_count(self) -> Optional[int]:
@@ -704,9 +713,15 @@ class Queue:
 
     def _read_run(self, conn, run: Run, key: Optional[tuple], n: int, forward: bool, *,
                   inclusive: bool = False, offset: int = 0, columns: Sequence = _ROW_COLUMNS) -> list:
-        part = self._spec.parts[run[1]]
-        if self._cannot_match(part):
+        if self._cannot_match(self._spec.parts[run[1]]):
             return []
+        stmt = self._run_statement(run, key, n, forward, inclusive=inclusive, offset=offset, columns=columns)
+        return list(conn.execute(stmt).all())
+
+    def _run_statement(self, run: Run, key: Optional[tuple], n: Union[int, ColumnElement], forward: bool, *,
+                       inclusive: bool = False, offset: int = 0, columns: Sequence = _ROW_COLUMNS):
+        """Up to `n` rows of `run` after (or before) `key`, in walking order: the queue's one row read."""
+        part = self._spec.parts[run[1]]
         conds = self._run_conditions(run)
         ascending = forward != part.desc
         if key is not None:
@@ -721,8 +736,7 @@ class Queue:
         stmt = select(*columns).select_from(CASES).where(*conds).order_by(*order).limit(n)
         if offset:
             stmt = stmt.offset(offset)
-        stmt = self._hinted(stmt, self._order_index(part))
-        return list(conn.execute(stmt).all())
+        return self._hinted(stmt, self._order_index(part))
 
     def _cannot_match(self, part: _Part) -> bool:
         """Undated cases are never overdue or due soon: skip that run rather than ask (and sort)."""
@@ -861,12 +875,9 @@ class Queue:
 
     def _customers(self, case_ids: list[int]) -> dict[int, str]:
         """The first customer/resident party's name for each case (one indexed query per page)."""
-        p = _PARTIES.c
-        stmt = (select(p.case_id, p.name).where(p.case_id.in_(case_ids), p.role.in_(CUSTOMER_ROLES))
-                .order_by(p.case_id, p.id))
         out: dict[int, str] = {}
         with self.engine.connect() as conn:
-            for case_id, name in conn.execute(stmt).all():
+            for case_id, name in conn.execute(_customers_statement(case_ids)).all():
                 out.setdefault(case_id, name)
         return out
 
@@ -975,6 +986,37 @@ class Queue:
         if len(self._spec.parts) == 1:
             return (group, 0)
         return (group, 1 if row.due_at is None else 0)
+
+
+def _customers_statement(case_ids: Union[list[int], ColumnElement]):
+    """Customer/resident parties of these cases, first party first (the first is the row's "customer")."""
+    p = _PARTIES.c
+    return (select(p.case_id, p.name).where(p.case_id.in_(case_ids), p.role.in_(CUSTOMER_ROLES))
+            .order_by(p.case_id, p.id))
+
+
+def usual_queue_statements() -> dict[str, Any]:
+    """The usual queue's reads (open cases by due date) as statements, for deskapp.store.first_page.
+
+    The first screen is read before SQLAlchemy is imported, so first_page runs
+    these compiled to SQL text (deskapp.store.first_page_gen writes them into
+    deskapp/store/first_page_sql.py). Bound parameters: `n` (rows wanted) and
+    `ids` (case ids). "first" lists the queue's runs from its start, "last"
+    from its end, each in reading order.
+    """
+    # A database at head has every index the model declares (first_page checks the revision).
+    indexes = frozenset(index.name for index in Case.__table__.indexes)
+    # No engine: nothing is read. `now` is unused (the usual queue has no date condition).
+    usual = Queue(None, sort="due", now=datetime(2000, 1, 1), _shared=_Shared(None, indexes))
+    n = bindparam("n", type_=Integer)
+    runs = [(None, i) for i in range(len(usual._spec.parts))]
+    return {
+        "count": usual._count_statement(),
+        "first": tuple(usual._run_statement(run, None, n, True) for run in runs),
+        "last": tuple(usual._run_statement(run, None, n, False) for run in reversed(runs)),
+        "customers": _customers_statement(bindparam("ids", expanding=True)),
+        "usernames": _USERNAMES,
+    }
 
 
 def _one_of(col: ColumnElement, values: Iterable[str]) -> ColumnElement:

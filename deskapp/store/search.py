@@ -233,14 +233,14 @@ class SearchHits:
 
 
 _FTS = table(SEARCH_TABLE, column("rowid"), column("case_id"), column("doc"))
+# The columns of `cases` a search reads; the queue passes its own table (with its index hints) instead.
+_CASES = table("cases", column("id"), column("ref"))
 
 
 def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = (),
          cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT) -> SearchHits:
     """Cases matching the handler's text and the `where` terms (on `cases_table`), best first."""
-    from deskapp.store.queue import CASES
-
-    cases = cases_table if cases_table is not None else CASES
+    cases = cases_table if cases_table is not None else _CASES
     conds = list(where)
     ids: list[int] = []
     seen: set[int] = set()

@@ -142,12 +142,17 @@ def _careful(engine, as_name, as_key):
 
 @pytest.mark.parametrize("my_role, demo, service", list(itertools.product(
     [None, "handler", "admin", "inactive admin"], [False, True], [None, "me", "other"])))
-def test_the_quick_reader_allows_exactly_what_open_desk_allows(sqlite_url, my_role, demo, service):
-    """deskapp.store.first_page applies the identity rules with sqlite3; it must never let in more (or less)."""
+def test_the_quick_reader_allows_exactly_what_open_desk_allows(db_url, my_role, demo, service):
+    """deskapp.store.first_page applies the identity rules with a driver alone; never more (or less)."""
+    from deskapp.store import first_page
     from deskapp.store.engine import connect
     from deskapp.store.migrate import upgrade
 
-    engine = connect(sqlite_url)
+    def quick_connection():  # a plain sqlite3 connection, or the quick reader's own on PostgreSQL
+        path = first_page.sqlite_file(db_url)
+        return sqlite3.connect(path) if path else first_page._Reader(first_page.postgresql_url(db_url))
+
+    engine = connect(db_url)
     try:
         upgrade(engine)
         add_handler(engine, "sam", "handler")
@@ -161,10 +166,9 @@ def test_the_quick_reader_allows_exactly_what_open_desk_allows(sqlite_url, my_ro
             put(engine, settings.DEMO, "1")
         if service is not None:
             put(engine, settings.SERVICE_ACCOUNT, ME if service == "me" else "deskapp-svc")
-        path = sqlite_url.removeprefix("sqlite:///")
         for as_name, as_key in [(None, None), ("sam", None), ("gone", None), ("nobody", None), (ME, None),
                                 (None, "sam"), (None, "gone"), (None, "nobody"), ("sam", "sam")]:
-            conn = sqlite3.connect(path)
+            conn = quick_connection()
             try:
                 quick = desk_identity(conn, ME, as_name, as_key)
             finally:

@@ -11,6 +11,7 @@ from deskapp.store import first_page, queue as queue_module
 from deskapp.demo.load import fill_demo
 from deskapp.store.engine import connect
 from deskapp.store.first_page import FirstPageQueue, read_first_page, sqlite_file
+from deskapp.store.first_page_sql import SQL
 from deskapp.store.migrate import upgrade
 from deskapp.store.queue import Queue
 
@@ -34,7 +35,8 @@ def demo_file(tmp_path_factory):
 
 def test_constants_match_the_queue():
     assert first_page.PAGE_SIZE == queue_module.PAGE_SIZE
-    assert first_page.CUSTOMER_ROLES == queue_module.CUSTOMER_ROLES
+    # The customer roles are in the queue's own SQL (first_page_sql, checked by test_first_page_sql.py).
+    assert all(sql["customers"][1]["role_1"] == list(queue_module.CUSTOMER_ROLES) for sql in SQL.values())
 
 
 @pytest.mark.parametrize("size", [1, 7, 100, 1000])
@@ -60,6 +62,7 @@ def test_undated_cases_follow_the_dated_ones(demo_file):
     assert dated == sorted(dated)
 
 
+# A PostgreSQL URL takes the quick way when its server answers (test_first_page_sql.py); this one has none.
 @pytest.mark.parametrize("url", ["postgresql://u@h/db", "sqlite://", "sqlite:///:memory:",
                                  "sqlite:////no/such/file.db", "sqlite:////tmp/x.db?mode=ro", "mysql:///x"])
 def test_anything_but_a_plain_sqlite_file_goes_the_careful_way(url):
