@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from deskapp.store.due import due_soon_until
+from deskapp.core.due import due_soon_until
 from deskapp.store.queue import Queue, query_from_filters
 
 __all__ = ["Queue", "desk_queue", "due_soon_until", "query_from_filters"]

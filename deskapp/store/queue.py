@@ -65,7 +65,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, TableClause
 
-from deskapp.store.due import DUE_SOON_WORKING_DAYS, due_soon_until
+from deskapp.core.due import DUE_SOON_WORKING_DAYS, due_soon_until
 from deskapp.store.models import Case, Handler, Party
 
 if TYPE_CHECKING:  # the row type lives with the other views; imported late to keep store below actions
