@@ -75,10 +75,15 @@ class Spots(dict):
         return self.keys.get(tuple(loc)) or self.at(loc)
 
 
-def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
-    """` (did you mean 'x'?)` for the closest choice, or "" when none is close."""
+def did_you_mean(word: Any, choices: Iterable[Any], quoted: bool = True) -> str:
+    """` (did you mean 'x'?)` for the closest choice, or "" when none is close.
+
+    `quoted=False` gives ` (did you mean x?)`: the import files' messages name columns and fields bare.
+    """
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ""
+    return f" (did you mean {close[0]!r}?)" if quoted else f" (did you mean {close[0]}?)"
 
 
 def dotted(loc: Loc) -> str:
@@ -90,17 +95,20 @@ def dotted(loc: Loc) -> str:
 
 
 def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[type[BaseModel]] = None,
-             prefix: Loc = (), field_name=dotted) -> list[Problem]:
+             prefix: Loc = (), field_name=dotted,
+             words: Optional[typing.Callable[[Mapping[str, Any], Loc], Optional[str]]] = None) -> list[Problem]:
     """Each error of `exc` as a Problem at its place in the file, in file order.
 
     `model` (the class validated) lets unknown keys and bad choices suggest the
     nearest allowed word; `prefix` is where the validated data sits in the file.
+    `words(error, loc)` may word an error itself (a file whose messages people
+    already know); when it returns None, `explain` words it.
     """
     out = []
     for error in exc.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and _is_branch_tag(part)))
         full = prefix + loc
-        message = explain(error, model, loc)
+        message = (words(error, loc) if words else None) or explain(error, model, loc)
         spot = where.key_at(full) if error["type"] == "extra_forbidden" else where.at(full)
         out.append(Problem(file, spot, field_name(full), message))
     return sorted(out, key=lambda p: p.spot)
@@ -239,6 +247,17 @@ def yaml_tree(node: Optional[Node], typed: bool = False) -> tuple[Any, Spots, li
 
     data = build(node, (), 0) if node is not None else None
     return data, spots, bad
+
+
+def yaml_error_spot(exc: yaml.YAMLError, text: str) -> Spot:
+    """Where to blame a YAML syntax error: where the problem is, unless that is just the end of
+    the file (an unclosed bracket), then where the unclosed thing started. Spot() when unknown."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    mark = problem
+    if problem is None or (problem.index >= len(text.rstrip()) and context is not None):
+        mark = context
+    return Spot(mark.line + 1, mark.column + 1) if mark is not None else Spot()
 
 
 # ----------------------------------------------------------------------------- JSON

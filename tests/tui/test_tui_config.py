@@ -112,3 +112,45 @@ def test_theme_file_problems(tmp_path, text, message):
 ])
 def test_terminal_colours(env, colours):
     assert terminal_colours(env) == colours
+
+
+def test_theme_file_model_and_the_remembered_shape_name_the_same_settings():
+    from deskapp.tui import themes
+    from deskapp.tui.theme_file import ThemeFile
+
+    assert set(ThemeFile.model_fields) == themes._ALLOWED
+    assert themes.remembered_theme(ThemeFile(name="x", primary="#fff", dark=True).settings())
+
+
+@pytest.mark.parametrize("text, saved", [
+    ("theme:\n  desk-dark\nkeys: {}\n", "theme: desk-light\nkeys: {}\n"),
+    ("note: |\n  theme: keep me\ntheme: desk-dark\n", "note: |\n  theme: keep me\ntheme: desk-light\n"),
+    ("{theme: desk-dark, keys: {desk.note: n}}\n", "theme: desk-light\nkeys:\n  desk.note: n\n"),
+])
+def test_save_theme_rewrites_only_the_theme_entry(tmp_path, text, saved):
+    path = write(tmp_path / "c.yaml", text)
+    assert save_theme("desk-light", path) is None
+    assert path.read_text() == saved
+    assert load_user_config(path).theme == "desk-light"
+
+
+def test_save_theme_refuses_a_file_that_is_not_settings(tmp_path):
+    path = write(tmp_path / "c.yaml", "- a\n")
+    assert "not valid YAML" in save_theme("desk-light", path)
+    assert path.read_text() == "- a\n"
+
+
+def test_a_binding_given_twice_keeps_the_later_and_says_so(tmp_path):
+    path = write(tmp_path / "c.yaml", "keys:\n  desk.note: a\n  desk.note: b\n")
+    cfg = load_user_config(path)
+    assert cfg.keys == {"desk.note": "b"} and cfg.key_lines == {"desk.note": 3}
+    assert cfg.problems == [f"{path}:3: 'desk.note' is set twice; the later one is used"]
+
+
+def test_bad_entries_are_left_out_and_the_rest_applies(tmp_path):
+    path = write(tmp_path / "c.yaml", "theme: desk-light\nkeys:\n  desk.note: 'ctrl+'\n  desk.search: f\nthem: x\n")
+    cfg = load_user_config(path)
+    assert cfg.theme == "desk-light" and cfg.keys == {"desk.search": "f"} and cfg.key_lines == {"desk.search": 4}
+    assert cfg.problems == [
+        f"{path}:3: keys: desk.note: 'ctrl+' is not a key name (examples: c, N, ctrl+o, f5, question_mark)",
+        f"{path}:5: unknown setting 'them' (did you mean 'theme'?)"]
