@@ -267,29 +267,33 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 
 class JsonSpots:
-    """Positions in a JSON text, found only when asked (an error is being reported).
+    """Positions in a JSON text, found only when asked.
 
     The data itself comes from json.loads at C speed; this walks the text to the
-    asked path with raw_decode skipping whole values, and remembers the offsets
-    of each container it has walked, so fifty errors in a 100 MB import file
-    cost one pass over its case list, not fifty.
+    asked path with raw_decode skipping whole values. A container is scanned only
+    as far as the child asked for (the rest later, if asked), so finding the
+    "cases" list never decodes it again, and each case's line in a 100 MB import
+    file costs one pass over its case list; lines are counted from the nearest
+    position already placed, not from a table of every newline.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
         self._children: dict[int, dict[Union[str, int], int]] = {}  # container offset -> child -> value offset
         self._keys: dict[int, dict[str, int]] = {}  # object offset -> key -> key offset
+        self._resume: dict[int, tuple[int, int, bool]] = {}  # container -> (where its scan stopped, index, at a value)
+        self._placed = [0]  # offsets whose line is known, ascending, and those lines
+        self._lines = [1]
         self._decoder = json.JSONDecoder()
 
     def offset(self, loc: Loc) -> int:
         """Offset where the value at `loc` starts (the nearest reachable parent's when the path is not there)."""
         pos = _WS.match(self.text, 0).end()
         for part in loc:
-            children = self._walk(pos)
-            if part not in children:
+            child = self._child(pos, part)
+            if child is None:
                 break
-            pos = children[part]
+            pos = child
         return pos
 
     def at(self, loc: Loc) -> Spot:
@@ -298,47 +302,54 @@ class JsonSpots:
     def key_at(self, loc: Loc) -> Spot:
         if loc and isinstance(loc[-1], str):
             parent = self.offset(loc[:-1])
-            self._walk(parent)
-            if loc[-1] in self._keys.get(parent, {}):
+            if self._child(parent, loc[-1]) is not None and loc[-1] in self._keys.get(parent, {}):
                 return self._spot(self._keys[parent][loc[-1]])
         return self.at(loc)
 
     def _spot(self, pos: int) -> Spot:
-        line = bisect.bisect_left(self._newlines, pos)
-        start = self._newlines[line - 1] + 1 if line else 0
-        return Spot(line + 1, pos - start + 1)
+        i = bisect.bisect_right(self._placed, pos) - 1
+        line = self._lines[i] + self.text.count("\n", self._placed[i], pos)
+        if self._placed[i] != pos:
+            self._placed.insert(i + 1, pos)
+            self._lines.insert(i + 1, line)
+        return Spot(line, pos - self.text.rfind("\n", 0, pos))
 
-    def _walk(self, pos: int) -> dict[Union[str, int], int]:
-        if pos in self._children:
-            return self._children[pos]
-        text, ws, out = self.text, _WS, {}
+    def _child(self, pos: int, part: Union[str, int]) -> Optional[int]:
+        """Where child `part` of the container at `pos` starts, scanning on from where the last ask stopped."""
+        found = self._children.setdefault(pos, {})
+        if part in found:
+            return found[part]
+        text, ws = self.text, _WS
+        i, index, at_value = self._resume.get(pos, (-1, 0, False))
         try:
-            if text[pos] == "[":
-                i, index = ws.match(text, pos + 1).end(), 0
-                while text[i] != "]":
-                    out[index] = i
-                    _value, i = self._decoder.raw_decode(text, i)
-                    i = ws.match(text, i).end()
-                    if text[i] == ",":
-                        i = ws.match(text, i + 1).end()
-                    index += 1
-            elif text[pos] == "{":
+            if i == -1:  # not started: past the bracket
+                if text[pos] not in "[{":
+                    return None
                 i = ws.match(text, pos + 1).end()
-                keys = self._keys.setdefault(pos, {})
-                while text[i] != "}":
-                    start = i
-                    key, i = self._decoder.raw_decode(text, i)
-                    keys.setdefault(key, start)
-                    i = ws.match(text, ws.match(text, i).end() + 1).end()  # past the colon
-                    out.setdefault(key, i)
-                    _value, i = self._decoder.raw_decode(text, i)
-                    i = ws.match(text, i).end()
-                    if text[i] == ",":
-                        i = ws.match(text, i + 1).end()
+            while True:
+                if not at_value:
+                    if text[i] in "]}":
+                        break
+                    if text[pos] == "[":
+                        found[index] = i
+                    else:
+                        start = i
+                        key, i = self._decoder.raw_decode(text, i)
+                        self._keys.setdefault(pos, {}).setdefault(key, start)
+                        i = ws.match(text, ws.match(text, i).end() + 1).end()  # past the colon
+                        found.setdefault(key, i)
+                    at_value = True
+                    if part in found:  # stop before its value: the asked child is not decoded here
+                        break
+                _value, i = self._decoder.raw_decode(text, i)
+                i = ws.match(text, i).end()
+                if text[i] == ",":
+                    i = ws.match(text, i + 1).end()
+                index, at_value = index + 1, False
         except (ValueError, IndexError, RecursionError):
-            pass  # malformed past here: what was found so far still places errors
-        self._children[pos] = out
-        return out
+            i, at_value = len(text), False  # malformed past here: what was found so far still places errors
+        self._resume[pos] = (i, index, at_value)
+        return found.get(part)
 
 
 def json_error_spot(exc: json.JSONDecodeError) -> Spot:

@@ -123,3 +123,15 @@ def test_json_spots_find_every_value(value, indent) -> None:
 
 def test_spots_default() -> None:
     assert Spots().at(("x",)) == Spot(1, 1)
+
+
+def test_json_spots_do_not_decode_the_value_asked_for() -> None:
+    """Placing a case in a 100 MB file must not decode its case list a second time."""
+    text = '{"cases": [{"a": 1},\n {"a": 2}], "source": "x"}'
+    spots = JsonSpots(text)
+    decoded = []
+    real = spots._decoder.raw_decode
+    spots._decoder.raw_decode = lambda s, i: decoded.append(i) or real(s, i)
+    assert spots.at(("cases", 1)) == Spot(2, 2)
+    assert text.index("[") not in decoded
+    assert spots.at(("source",)) == Spot(2, 23)
