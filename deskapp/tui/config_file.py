@@ -82,8 +82,8 @@ def read_config(path: Path, text: str) -> tuple[ConfigFile, dict[Loc, int], list
     if root is not None and not isinstance(root, MappingNode):
         problem(Spot(root.start_mark.line + 1), "expected settings as 'name: value' lines (theme, keys)")
         return ConfigFile(), {}, found, True
-    for spot, key in _later_wins(root):
-        problem(spot, f"{key!r} is set twice; the later one is used")
+    for spot, message in _later_wins(root):
+        problem(spot, message)
     data, spots, bad = yaml_tree(root)
     for spot, message in bad:
         problem(spot, message)
@@ -100,23 +100,28 @@ def read_config(path: Path, text: str) -> tuple[ConfigFile, dict[Loc, int], list
     return settings, lines, found, True
 
 
-def _later_wins(node: Optional[Node]) -> list[tuple[Spot, str]]:
-    """Drop the earlier of two same keys in the settings (and the keys map), as the old reader did."""
+def _later_wins(node: Optional[Node], binding_ids: bool = False) -> list[tuple[Spot, str]]:
+    """Drop the earlier of two same keys in the settings (and the keys map), as the old reader did,
+    and any binding id that is not plain text; a problem for each."""
     if not isinstance(node, MappingNode):
         return []
     seen: dict[str, int] = {}
-    repeated = []
+    found = []
     for index, (key, value) in enumerate(node.value):
-        if isinstance(key, ScalarNode):
-            if key.value in seen:
-                repeated.append((Spot(key.start_mark.line + 1), key.value))
-            seen[key.value] = index
-            if key.value == "keys":
-                repeated += _later_wins(value)
+        if not isinstance(key, ScalarNode):
+            if binding_ids:
+                found.append((Spot(key.start_mark.line + 1),
+                              "keys: a binding id must be a word such as desk.log_contact"))
+            continue
+        if key.value in seen:
+            found.append((Spot(key.start_mark.line + 1), f"{key.value!r} is set twice; the later one is used"))
+        seen[key.value] = index
+        if key.value == "keys" and not binding_ids:
+            found += _later_wins(value, binding_ids=True)
     keep = set(seen.values())
     node.value = [pair for index, pair in enumerate(node.value)
-                  if index in keep or not isinstance(pair[0], ScalarNode)]
-    return repeated
+                  if index in keep or not (binding_ids or isinstance(pair[0], ScalarNode))]
+    return found
 
 
 def _drop(data: dict, loc: Loc) -> None:
