@@ -71,8 +71,8 @@ def read_config(path: Path, text: str) -> tuple[ConfigFile, dict[Loc, int], list
     whether the YAML itself could be read. A bad entry is left out; the rest applies."""
     found: list[str] = []
 
-    def problem(spot: Spot, message: str, field: str = "") -> None:
-        found.append(str(Problem(str(path), Spot(spot.line), field, message)))
+    def problem(spot: Spot, message: str) -> None:
+        found.append(str(Problem(str(path), Spot(spot.line), "", message)))
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -95,7 +95,10 @@ def read_config(path: Path, text: str) -> tuple[ConfigFile, dict[Loc, int], list
             found.append(str(dataclasses.replace(each, spot=Spot(each.spot.line))))
         for error in exc.errors():
             _drop(data, error["loc"])
-        settings = ConfigFile.model_validate(data)  # what is left is right
+        try:
+            settings = ConfigFile.model_validate(data)  # what is left is right
+        except ValidationError:  # not expected; but a mistake in this file must never stop the desk
+            settings = ConfigFile()
     lines = {loc: spot.line for loc, spot in spots.keys.items()}
     return settings, lines, found, True
 
