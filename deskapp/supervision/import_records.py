@@ -28,11 +28,11 @@ from pydantic_core import PydanticCustomError
 from deskapp import vocab
 from deskapp.core.cards import redact_cards
 from deskapp.core.declared import did_you_mean
+from deskapp.core.parties import PARTY_LIMITS
 
 MAX_REF = 64
 MAX_TITLE = 200
 MAX_CATEGORY = 64
-MAX_NAME = 200
 MAX_SUMMARY = 300
 MAX_TEXT = 100_000
 MAX_ITEMS = 10_000  # parties / contacts / appointments per case
@@ -232,13 +232,15 @@ def _rules_failed(kind: str, found: list[tuple[tuple, str]]) -> ValidationError:
 
 @dataclass(frozen=True, slots=True, config=_DECLARED)
 class PartyRecord:
-    name: Text(MAX_NAME, required=True)
+    """deskapp.core.parties.PartyFields as an import file writes them (checked in this order)."""
+
+    name: Text(PARTY_LIMITS["name"], required=True)
     role: Choice(vocab.PARTY_ROLES, "customer")
-    email: Text(254)
+    email: Text(PARTY_LIMITS["email"])
     designated: Flag()
     authorised: Flag()
-    organisation: Text(MAX_NAME)
-    phone: Text(40)
+    organisation: Text(PARTY_LIMITS["organisation"])
+    phone: Text(PARTY_LIMITS["phone"])
     address: Text(MAX_TEXT, single_line=False)
     notes: Text(MAX_TEXT, single_line=False)
 
@@ -258,7 +260,7 @@ class ContactRecord:
     channel: Choice(vocab.CHANNELS, required=True)
     direction: Choice(vocab.DIRECTIONS)  # default: internal for a note, else in
     outcome: Choice(vocab.OUTCOMES)
-    party: Text(MAX_NAME)  # a party name on the same case
+    party: Text(PARTY_LIMITS["name"])  # a party name on the same case
     summary: Text(MAX_SUMMARY, default="")
     body: Text(MAX_TEXT, single_line=False)
 
@@ -281,7 +283,7 @@ class ContactRecord:
 class AppointmentRecord:
     at: When(required=True, future=True)  # appointments may be booked ahead
     status: Choice(vocab.APPOINTMENT_STATUSES, "booked")
-    party: Text(MAX_NAME)
+    party: Text(PARTY_LIMITS["name"])
     purpose: Text(MAX_TITLE, default="")
 
     _notes = model_validator(mode="before")(_without_notes)
