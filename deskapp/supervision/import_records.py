@@ -26,15 +26,14 @@ from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from deskapp import vocab
+from deskapp.actions.validate import MAX_BODY, MAX_SUMMARY, MAX_TITLE  # the same columns, the same limits
 from deskapp.core.cards import redact_cards
 from deskapp.core.declared import did_you_mean
 from deskapp.core.parties import PARTY_LIMITS
 
 MAX_REF = 64
-MAX_TITLE = 200
 MAX_CATEGORY = 64
-MAX_SUMMARY = 300
-MAX_TEXT = 100_000
+MAX_TEXT = MAX_BODY
 MAX_ITEMS = 10_000  # parties / contacts / appointments per case
 
 PRIORITY_WORDS = {name: number for number, name in vocab.PRIORITIES.items()}
