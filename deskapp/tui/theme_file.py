@@ -123,7 +123,12 @@ def read_theme(path: Path, text: str) -> dict:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         line = Spot(yaml_error_spot(exc, text).line)  # the line: a syntax error's column is often past the cause
         raise ValueError(str(Problem(str(path), line, "", problem))) from None
-    data, spots, bad = yaml_tree(root, typed=True)
+    try:
+        data, spots, bad = yaml_tree(root, typed=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # a typed scalar that is not one
+        mark = getattr(exc, "problem_mark", None)
+        line = Spot(mark.line + 1) if mark is not None else Spot()
+        raise ValueError(str(Problem(str(path), line, "", f"not valid YAML: {getattr(exc, 'problem', None) or exc}")))
     if bad:
         spot, message = bad[0]
         raise ValueError(str(Problem(str(path), Spot(spot.line), "", message)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from deskapp.tui.themes import load_theme_file, load_themes, terminal_colours
 from deskapp.tui.userconfig import load_user_config, save_theme
@@ -154,3 +155,32 @@ def test_bad_entries_are_left_out_and_the_rest_applies(tmp_path):
     assert cfg.problems == [
         f"{path}:3: keys: desk.note: 'ctrl+' is not a key name (examples: c, N, ctrl+o, f5, question_mark)",
         f"{path}:5: unknown setting 'them' (did you mean 'theme'?)"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nprimary: !!binary zz\n", ":2: not valid YAML: failed to decode base64 data"),
+    ("name: !!int abc\nprimary: '#fff'\n", "not valid YAML: invalid literal for int()"),
+    ("name: x\nprimary: '#fff'\ndescription: 2026-13-45\n", "not valid YAML: month must be in 1..12"),
+])
+def test_a_typed_value_that_is_not_one_skips_the_theme_with_its_file(tmp_path, text, message):
+    path = write(tmp_path / "t.yaml", text)
+    with pytest.raises(ValueError) as err:
+        load_theme_file(path)
+    assert str(err.value).startswith(str(path)) and message in str(err.value), err.value
+
+
+_yaml_bits = st.sampled_from(["name: ", "primary: ", "theme: ", "keys:\n  ", "desk.note: ", "dark: ", "text_alpha: ",
+                              "variables:\n  a: ", "'#fff'", "!!binary zz", "!!int x", "2026-13-45", "&a x", "*a",
+                              "[", "]", "{", "}", ",", ":", "- ", "\n", "\t", "? ", "~", "yes", "0.5", "ctrl+o"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_yaml_bits | st.text(max_size=5), max_size=30).map("".join))
+def test_any_theme_or_config_text_is_settings_or_one_line_problems(tmp_path, text):
+    path = write(tmp_path / "fuzz.yaml", text)
+    try:
+        load_theme_file(path)
+    except ValueError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+    cfg = load_user_config(path)
+    assert all(p.startswith(str(path)) and "\n" not in p for p in cfg.problems)
