@@ -57,8 +57,9 @@ class ConfigFile(BaseModel):
 
 def _wording(error: Mapping[str, Any], loc: Loc) -> Optional[str]:
     if error["type"] == "extra_forbidden":
-        return f"unknown setting {loc[-1]!r}" + (did_you_mean(loc[-1], ConfigFile.model_fields)
-                                                 or f" (known: {', '.join(ConfigFile.model_fields)})")
+        key = error["loc"][-1]  # as written: `loc` leaves out parts that look like pydantic's branch names
+        return f"unknown setting {key!r}" + (did_you_mean(key, ConfigFile.model_fields)
+                                             or f" (known: {', '.join(ConfigFile.model_fields)})")
     return None
 
 

@@ -105,7 +105,8 @@ class ThemeFile(BaseModel):
 
 def _wording(error: Mapping[str, Any], loc: tuple) -> Optional[str]:
     if error["type"] == "extra_forbidden":
-        return f"unknown setting {loc[-1]!r}" + did_you_mean(loc[-1], ThemeFile.model_fields)
+        key = error["loc"][-1]  # as written: `loc` leaves out parts that look like pydantic's branch names
+        return f"unknown setting {key!r}" + did_you_mean(key, ThemeFile.model_fields)
     return None
 
 
