@@ -338,9 +338,11 @@ class CaseRecord:
     @classmethod
     def _note_at_received(cls, contacts: tuple[ContactRecord, ...], info: ValidationInfo) -> tuple:
         received = info.data.get("received_at")
-        if received is None:
-            return contacts
-        return tuple(dataclasses.replace(c, at=received) if c.at is NOTE_AT else c for c in contacts)
+        for contact in contacts:
+            if contact.at is NOTE_AT and received is not None:
+                # Made just now for this case and seen by no one else: set in place, not validated again.
+                object.__setattr__(contact, "at", received)
+        return contacts
 
     @model_validator(mode="after")
     def _rules(self) -> CaseRecord:
