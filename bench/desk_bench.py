@@ -651,7 +651,7 @@ def first_screen_race(tmux: Tmux, db: Database, path: Path, env: dict[str, str],
                       other: Optional[str] = None) -> dict[str, list[tuple[float, Optional[float]]]]:
     """deskapp and VisiData to their first row on screen, launched in turn so both see the same host.
 
-    The host's speed drifts between runs (see bench/README.md); alternating the
+    The host's speed drifts between runs (see docs/benchmarks.md); alternating the
     two programs launch by launch keeps that drift out of the comparison.
     `other` (a checkout's folder) adds a third program: deskapp with that
     checkout first on PYTHONPATH (the "before" of a change, in the same turns).

@@ -70,13 +70,6 @@ def policies_path(option: str | None = None) -> Path:
 
 
 def os_username() -> str:
-    """The OS account running this process (its effective uid), which no environment variable changes."""
-    import pwd
-
-    return pwd.getpwuid(os.geteuid()).pw_name
-
-
-def os_username() -> str:
     """The OS account running this process (its effective uid, through pwd): who is at the desk.
 
     Nothing a handler sets (DESKAPP_USER, LOGNAME, USER: what getpass reads) changes it;

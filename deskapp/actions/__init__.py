@@ -2,7 +2,7 @@
 
 The UI calls only this package (never SQL); this package asks the pure policy
 engine what the rules say and writes through the store. See
-the README's "Architecture" section.
+docs/architecture.md.
 
 Names are imported on first use (PEP 562): `deskapp.core.views` holds plain
 dataclasses the desk's first screen needs, and importing it must not pull in

@@ -29,11 +29,13 @@ from deskapp.actions import audit, identity
 from deskapp.actions.identity import Actor
 from deskapp.actions.permissions import require
 from deskapp.actions.reads import handler_view
+from deskapp.core import authorized_keys
+from deskapp.core.logins import check_role, check_username
 from deskapp.core.roles import NotAllowed
 from deskapp.core.sshkeys import PublicKey
 from deskapp.core.views import HandlerView
 from deskapp.errors import DeskError
-from deskapp.store import authorized_keys, changes, handlers, settings
+from deskapp.store import changes, handlers, settings
 from deskapp.store.engine import session_scope
 from deskapp.store.models import Handler
 
@@ -152,8 +154,8 @@ def add(engine: Engine, actor: Actor, username: str, *, role: str = "handler", d
         key: Optional[PublicKey] = None, keys_file: Optional[Path] = None, at: Optional[datetime] = None,
         policy_hash: Optional[str] = None) -> HandlerView:
     """`deskapp users add NAME [--role R] [--name DISPLAY] [--key FILE.pub]`."""
-    handlers.check_username(username)
-    handlers.check_role(role)
+    check_username(username)
+    check_role(role)
     at = at or _now()
     if key is not None:
         keys_file = _need_keys_file(engine, keys_file)
@@ -170,7 +172,7 @@ def add(engine: Engine, actor: Actor, username: str, *, role: str = "handler", d
 def set_role(engine: Engine, actor: Actor, username: str, role: str, *, at: Optional[datetime] = None,
              policy_hash: Optional[str] = None) -> HandlerView:
     """`deskapp users role NAME ROLE`."""
-    handlers.check_role(role)
+    check_role(role)
     at = at or _now()
     with _managing(engine, actor, "change roles", username, at, policy_hash) as session:
         row = _target(session, username)

@@ -233,7 +233,7 @@ def _keys_file(engine, args: argparse.Namespace):
 def run_users_add(args: argparse.Namespace) -> int:
     from deskapp.actions import users
     from deskapp.core.sshkeys import load_public_key
-    from deskapp.store.handlers import check_role, check_username
+    from deskapp.core.logins import check_role, check_username
 
     check_username(args.username)
     check_role(args.role)
@@ -251,7 +251,7 @@ def run_users_add(args: argparse.Namespace) -> int:
 
 def run_users_role(args: argparse.Namespace) -> int:
     from deskapp.actions import users
-    from deskapp.store.handlers import check_role
+    from deskapp.core.logins import check_role
 
     check_role(args.role)
 

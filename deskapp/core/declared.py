@@ -74,6 +74,9 @@ class Spots(dict):
     def key_at(self, loc: Loc) -> Spot:
         return self.keys.get(tuple(loc)) or self.at(loc)
 
+    def has(self, loc: Loc) -> bool:
+        return tuple(loc) in self
+
 
 def did_you_mean(word: Any, choices: Iterable[Any], quoted: bool = True) -> str:
     """` (did you mean 'x'?)` for the closest choice, or "" when none is close.
@@ -106,7 +109,7 @@ def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[
     """
     out = []
     for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and _is_branch_tag(part)))
+        loc = _file_path(error["loc"], where, prefix)
         full = prefix + loc
         message = (words(error, loc) if words else None) or explain(error, model, loc)
         spot = where.key_at(full) if error["type"] == "extra_forbidden" else where.at(full)
@@ -114,9 +117,20 @@ def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[
     return sorted(out, key=lambda p: p.spot)
 
 
-def _is_branch_tag(part: str) -> bool:
-    # pydantic names union branches in loc ("int", "function-after[...]", "list[str]"): not keys of the file.
-    return "[" in part or part in _BRANCHES
+def _file_path(loc: Loc, where: SourceMap, prefix: Loc) -> Loc:
+    """The error's key path with pydantic's union branch names ("int", "function-after[...]") taken out.
+
+    A plain word is dropped only when the file has no key of that name there, so
+    a real key called `date` or `list` stays in the path.
+    """
+    out: Loc = ()
+    has = getattr(where, "has", None)
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or (
+                part in _BRANCHES and not (has and has(prefix + out + (part,))))):
+            continue
+        out += (part,)
+    return out
 
 
 _BRANCHES = {"int", "str", "float", "bool", "dict", "list", "none", "date", "datetime", "decimal", "bytes"}
@@ -137,6 +151,16 @@ def explain(error: Mapping[str, Any], model: Optional[type[BaseModel]] = None, l
         shown = ", ".join(str(c) for c in allowed) if allowed else ctx.get("expected", "")
         return f"{_short(value)!r} is not one of: {shown}" + did_you_mean(value, allowed)
     return str(error["msg"])
+
+
+def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the mapping at `loc` inside `model` may have (for a did-you-mean)."""
+    return _keys_at(model, loc)
+
+
+def allowed_choices(model: type[BaseModel], loc: Loc) -> list[Any]:
+    """The values a Literal or Enum at `loc` inside `model` may take."""
+    return _choices_at(model, loc)
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -202,21 +226,29 @@ def _choices_at(model: type[BaseModel], loc: Loc) -> list[Any]:
 # ----------------------------------------------------------------------------- YAML
 
 
-def yaml_tree(node: Optional[Node], typed: bool = False) -> tuple[Any, Spots, list[tuple[Spot, str]]]:
+def yaml_tree(node: Optional[Node], typed: bool = False,
+              max_values: Optional[int] = 200_000) -> tuple[Any, Spots, list[tuple[Spot, str]]]:
     """Plain data, each value's Spot, and structural problems (duplicate / non-text keys) of a node tree.
 
     Keys stay the text written (`on` is "on", not True). Scalars stay text too
     unless `typed` (pydantic's lax mode reads "5", "true", "2026-01-02" into the
     declared type), so a phrase like `no` is never silently a boolean; an empty
-    or `null`/`~` plain scalar is None.
+    or `null`/`~` plain scalar is None. `max_values` bounds the values built, so
+    aliases repeated into a billion values end as one problem, not a hang.
     """
     spots, bad = Spots(), []
+    built = [0]
     constructor = yaml.SafeLoader("") if typed else None
 
     def spot(n: Node) -> Spot:
         return Spot(n.start_mark.line + 1, n.start_mark.column + 1)
 
     def build(n: Node, loc: Loc, depth: int) -> Any:
+        built[0] += 1
+        if max_values is not None and built[0] > max_values:
+            if built[0] == max_values + 1:
+                bad.append((spot(n), f"more than {max_values} values (an alias repeated too often?)"))
+            return None
         spots[loc] = spot(n)
         if depth > 100:
             bad.append((spot(n), "nested too deeply"))
@@ -298,6 +330,15 @@ class JsonSpots:
 
     def at(self, loc: Loc) -> Spot:
         return self._spot(self.offset(loc))
+
+    def has(self, loc: Loc) -> bool:
+        pos = _WS.match(self.text, 0).end()
+        for part in loc:
+            child = self._child(pos, part)
+            if child is None:
+                return False
+            pos = child
+        return True
 
     def key_at(self, loc: Loc) -> Spot:
         if loc and isinstance(loc[-1], str):

@@ -6,7 +6,7 @@ supervisor's power through an old screen, a script or a stale desk. Inside a
 transaction the role is re-read from the database, so demoting or deactivating
 someone takes effect on their very next action, not when they restart.
 
-The matrix (documented for the README in notes/roles_readme.md):
+The matrix (documented for admins in docs/roles.md):
 
     permission        handler  supervisor  admin   what it covers
     case.view            x         x         x     queue, cases, history

@@ -5,7 +5,7 @@ checked as a whole: the type is one OpenSSH accepts, the base64 decodes, the
 blob inside names the same type and holds exactly the fields that type has.
 Anything else (a private key, garbage, an empty file, several keys, options
 in front) is refused with one line naming file:line. Pure: no database, no
-writes; the authorized_keys file is deskapp.store.authorized_keys.
+writes; the authorized_keys file is deskapp.core.authorized_keys.
 """
 
 from __future__ import annotations

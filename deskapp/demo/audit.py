@@ -18,7 +18,7 @@ panel. So, after the demo's rows are in (same transaction), this writes:
 - a closing `demo.load` event.
 
 The events are returned in time order; the action that loads the demo
-(deskapp.actions.demo_load) chains them after whatever the log already holds
+(deskapp.demo.action) chains them after whatever the log already holds
 and writes them in bulk (deskapp.actions.audit.append_bulk). Every event's
 detail says `"demo": true`, which is how `demo --force` recognises a demo's log.
 Deterministic: the same (seed, today) gives the same events. The sample is a

@@ -1,7 +1,7 @@
 """Working-day arithmetic for the demo data (Monday to Friday; no bank holidays).
 
 Only the demo uses this, to place events relative to the chosen "today";
-deadlines (Case.due_at) come from the policy pack's calendar (demo.due_dates).
+deadlines (Case.due_at) come from the policy pack's calendar (deskapp.demo.deadlines).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 # Typical response times (working days) by stage, for placing generated responses in time; the
-# deadlines themselves come from the policy pack (demo.due_dates).
+# deadlines themselves come from the policy pack (deskapp.demo.deadlines).
 RESPONSE_DAYS = {1: 10, 2: 20}
 
 

@@ -31,8 +31,8 @@ BATCH = 20_000
 CHUNK_MIN = 50_000
 MAX_CHUNKS = 9
 
-# demo.due_dates(pack): (kind, category, stage, status, received, acknowledged, responded, escalated to
-# stage 2, extension days) -> the case's next deadline, or None
+# deskapp.demo.deadlines.due_dates(pack): (kind, category, stage, status, received, acknowledged, responded,
+# escalated to stage 2, extension days) -> the case's next deadline, or None
 DueAt = Callable[[str, str, int, str, date, Optional[date], Optional[date], Optional[date], int], Optional[datetime]]
 
 CASE_COLS = ("id", "ref", "kind", "category", "title", "stage", "status", "priority", "vulnerable",

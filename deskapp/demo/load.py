@@ -12,7 +12,7 @@ indexes are rebuilt once at the end. The whole fill is one transaction: it
 lands completely or not at all.
 
 This package makes rows; it writes no SQL of its own. The load is an action
-(deskapp.actions.demo_load: who may fill or wipe, the transaction, the audit
+(deskapp.demo.action: who may fill or wipe, the transaction, the audit
 chain, the demo mark) over the store's bulk writer (deskapp.store.bulk, .fill).
 """
 
@@ -22,23 +22,22 @@ import time as clock
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Iterator, Optional
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from deskapp.core.logins import check_username, os_display_name
 from deskapp.errors import DeskError, StorageError
 from deskapp.demo import audit as demo_audit, parallel as demo_parallel
 from deskapp.store import fill
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
-from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS, DueAt, chunks,
-                                          generate_chunk)
+from deskapp.demo.deadlines import due_dates
+from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS, DueAt,
+                                    chunks, generate_chunk)
 from deskapp.demo.stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
 from deskapp.store.engine import masked, one_line
-from deskapp.store.handlers import _os_display_name, check_username
 
 # The demo's colleagues: (username, display name, role).
 DEMO_HANDLERS = (
@@ -57,38 +56,6 @@ IN_ORDER_INDEXES = ("ix_cases_ref", "ix_cases_ref_natural", "ix_cases_open_ref",
 
 LOADED_TABLES = ("cases", "parties", "contacts", "appointments")
 
-
-
-def due_dates(pack) -> DueAt:
-    """`Case.due_at` worked out as the desk works it out: the policy pack's timescales and calendar.
-
-    The pack chooses the timescale by kind and category (e.g. FCA rules for
-    billing complaints), counts working days on its calendar (bank holidays
-    off) and gives the next unmet deadline. Cached on the few facts it depends
-    on, so a million cases cost a few thousand calls.
-    """
-
-    @lru_cache(maxsize=200_000)
-    def _due_at(kind: str, category: str, stage: int, status: str, received: date,
-                acknowledged: Optional[date], stage2: Optional[date], extension_days: int) -> Optional[datetime]:
-        case = SimpleNamespace(
-            kind=kind, category=category, stage=stage, status=status, received_at=_noon(received),
-            acknowledged_at=_noon(acknowledged), responded_at=None, stage2_at=_noon(stage2),
-            extension_days=extension_days,
-        )
-        return pack.deadlines(case, _noon(received)).next_due
-
-    def due(kind: str, category: str, stage: int, status: str, received: date, acknowledged: Optional[date],
-            responded: Optional[date], stage2: Optional[date], extension_days: int) -> Optional[datetime]:
-        if status == "closed" or responded is not None:
-            return None  # nothing is due once the response has gone or the case is closed
-        return _due_at(kind, category, stage, status, received, acknowledged, stage2, extension_days)
-
-    return due
-
-
-def _noon(day: Optional[date]) -> Optional[datetime]:
-    return datetime.combine(day, time(12)) if day is not None else None
 
 
 @dataclass
@@ -120,7 +87,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
               created: bool = False) -> DemoSummary:
     """Load the named stories plus `cases` generated cases, all in one transaction.
 
-    Who may is deskapp.actions.demo_load's decision: a desk with no cases, anyone;
+    Who may is deskapp.demo.action's decision: a desk with no cases, anyone;
     `replace` (--force: delete every case and everything attached to it, the
     change feed, presence and the audit log; handlers stay) only an active admin
     (`actor`, default the OS account running this) on a demo desk whose audit log
@@ -135,7 +102,7 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
     Deadlines come from `policies` (default: the packaged pack, which a new
     desk publishes as version 1), so the queue's due dates match what the desk shows.
     """
-    from deskapp.actions.demo_load import load_demo
+    from deskapp.demo.action import load_demo
     from deskapp.config import os_username
 
     if not isinstance(cases, int) or cases < 0:
@@ -176,11 +143,11 @@ def fill_demo(engine: Engine, cases: int = 200, seed: int = 1, today: date | Non
 
 
 class _Demo:
-    """The demo's rows for deskapp.actions.demo_load: who to add, staging set-up, and the fill itself."""
+    """The demo's rows for deskapp.demo.action: who to add, staging set-up, and the fill itself."""
 
     def __init__(self, *, cases: int, seed: int, today: date, me: str, policies: Path, pack) -> None:
         self.cases, self.seed, self.today, self.me, self.policies, self.pack = cases, seed, today, me, policies, pack
-        self.handlers = [(me, _os_display_name(me) or me, "handler")] + [h for h in DEMO_HANDLERS if h[0] != me]
+        self.handlers = [(me, os_display_name(me) or me, "handler")] + [h for h in DEMO_HANDLERS if h[0] != me]
         self.policy_hash: Optional[str] = getattr(pack, "sha256", None)  # recorded on each of its events
         # A desk with no rules yet publishes the packaged pack, dated before the oldest case the demo can
         # hold: the rules were in force before any of the work checked against them.

@@ -55,7 +55,7 @@ def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str,
            policies: str, first_case_id: int) -> dict[str, int]:
     """Worker: write chunk k into the staging database at `path`; returns rows per table."""
     from deskapp.policy import load_policies
-    from deskapp.demo.load import due_dates
+    from deskapp.demo.deadlines import due_dates
     from deskapp.demo.generator import generate_chunk
 
     due = due_dates(load_policies(policies))

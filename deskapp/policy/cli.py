@@ -1,4 +1,4 @@
-"""`deskapp policy check|test|eval`: check a policies file, run scenario files, show findings.
+"""`deskapp policy check|test|eval|schema`: check a policies file, run scenario files, show findings.
 
 These read files only; deskapp.commands.policies registers the `policy`
 command with these and the database ones (publish, history, show).
@@ -31,6 +31,7 @@ examples:
   deskapp policy test tests/policy/*.yaml   run scenario files (PASS/FAIL, then "N passed, M failed")
   deskapp policy test s.yaml --json         the same as JSON
   deskapp policy eval s.yaml                print each scenario's findings as JSON
+  deskapp policy schema > policies.schema.json   the JSON Schema editors use to check policies.yaml
 """
 
 
@@ -53,6 +54,11 @@ def add_file_commands(psub, common: argparse.ArgumentParser) -> None:
                          description='Print [{"scenario": name, "findings": [{"rule", "severity", "message"}]}].')
     ev.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     ev.set_defaults(func=_guarded(cmd_eval))
+
+    schema = psub.add_parser("schema", parents=[common], help="print the JSON Schema of policies.yaml",
+                             description="Print the JSON Schema of policies.yaml, for editors (see "
+                                         "docs/policy-schema.md).")
+    schema.set_defaults(func=_guarded(cmd_schema))
 
 
 def _guarded(fn):
@@ -125,4 +131,11 @@ def cmd_eval(args) -> int:
         r = run_scenario(pack, s)
         out.append({"scenario": s.name, "findings": [f.as_dict() for f in r.findings]})
     print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from deskapp.policy.schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0

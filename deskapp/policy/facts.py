@@ -10,7 +10,7 @@ because one case lacks it. Only the top-level facts some rule mentions are
 computed (see `needed`), because turning Python values into CEL values is the
 costliest part of evaluation.
 
-Definitions (also in policies.yaml and the policy README):
+Definitions (also in policies.yaml and docs/policies.md):
 - unanswered: per party, outbound contacts (not notes) since that party's last
   inbound contact; an outbound contact with outcome `reached` (a conversation)
   also counts as a reply.

@@ -27,16 +27,21 @@ same severity and message text containing `contains`, when given), no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from yaml.nodes import MappingNode, Node, ScalarNode
 
+from deskapp.core.declared import Problem, Spots, did_you_mean, yaml_tree
 from deskapp.policy import yamlsrc as Y
 from deskapp.policy.engine import POLICY_ERROR, Finding, PolicyPack, evaluate
-from deskapp.policy.loader import PolicyFileError
+from deskapp.policy.loader import MAX_VALUES, PolicyFileError
+from deskapp.policy.problems import Placer
+from deskapp.policy.schema import At, LocalTime, Spec, Text, Words, one_or_list
 from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
 from deskapp.vocab import (
     ACTION_KINDS,
@@ -49,25 +54,6 @@ from deskapp.vocab import (
     PARTY_ROLES,
     SEVERITIES,
 )
-
-FILE_KEYS = ("scenarios", "description")
-SCENARIO_KEYS = ("name", "now", "case", "action", "expect", "forbid", "description")
-CASE_KEYS = (
-    "ref", "kind", "category", "title", "stage", "status", "priority", "received_at", "acknowledged_at",
-    "responded_at", "closed_at", "status_changed_at", "stage2_at", "extension_days", "assigned_to",
-    "stage1_handler", "vulnerable", "parties", "history", "appointments",
-)
-PARTY_KEYS = ("id", "name", "role", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
-CONTACT_KEYS = ("at", "channel", "direction", "party", "outcome", "handler", "body", "summary", "call_id",
-                "response_stage")
-APPOINTMENT_KEYS = ("at", "status", "party", "purpose")
-ACTION_KEYS = (
-    "kind", "channel", "direction", "party", "handler", "body", "to", "at_request_of", "working_days",
-    "reason", "outcome", "call_id", "extra",
-)
-EXPECT_KEYS = ("rule", "severity", "contains", "message")
-_CASE_DATETIMES = ("received_at", "acknowledged_at", "responded_at", "closed_at", "status_changed_at", "stage2_at")
-
 
 @dataclass(frozen=True)
 class Expectation:
@@ -134,6 +120,216 @@ class ScenarioResult:
 
 
 # ---------------------------------------------------------------------------------------
+# The declared shape of a scenario file
+
+
+class PartySpec(Spec):
+    id: Annotated[Words, AfterValidator(str.strip)] = Field(...)
+    name: Text = None
+    role: Literal[PARTY_ROLES] = "customer"  # type: ignore[valid-type]
+    designated: bool = False
+    authorised: bool = False
+    organisation: Text = None
+    email: Text = None
+    phone: Text = None
+    address: Text = None
+    notes: Text = None
+
+    def snap(self) -> PartySnap:
+        return PartySnap(self.id, self.name or self.id, self.role, self.designated, self.authorised,
+                         self.organisation or None)
+
+
+PartyRef = Annotated[Words, AfterValidator(str.strip)]
+
+
+class ContactSpec(Spec):
+    at: LocalTime = Field(...)
+    channel: Literal[CHANNELS] = Field(...)  # type: ignore[valid-type]
+    direction: Literal[DIRECTIONS] = Field(...)  # type: ignore[valid-type]
+    party: Optional[PartyRef] = None
+    outcome: Optional[Literal[OUTCOMES]] = None  # type: ignore[valid-type]
+    handler: Text = None
+    body: Text = None
+    summary: Text = None
+    call_id: Text = None
+    response_stage: Optional[int] = Field(None, ge=1, le=2)
+
+    def snap(self) -> ContactSnap:
+        return ContactSnap(self.at, self.channel, self.direction, self.party, self.outcome, self.handler or None,
+                           self.body or self.summary or "", self.call_id or None, self.response_stage)
+
+
+class AppointmentSpec(Spec):
+    at: LocalTime = Field(...)
+    status: Literal[APPOINTMENT_STATUSES] = "booked"  # type: ignore[valid-type]
+    party: Optional[PartyRef] = None
+    purpose: Text = None
+
+    def snap(self) -> AppointmentSnap:
+        return AppointmentSnap(self.at, self.status, self.party, self.purpose or "")
+
+
+class CaseSpec(Spec):
+    ref: Text = None
+    kind: Literal[CASE_KINDS] = None  # type: ignore[valid-type]
+    category: Text = None
+    title: Text = None
+    stage: int = Field(None, ge=1, le=9)
+    status: Literal[CASE_STATUSES] = None  # type: ignore[valid-type]
+    priority: int = Field(None, ge=1, le=9)
+    received_at: Optional[LocalTime] = None
+    acknowledged_at: Optional[LocalTime] = None
+    responded_at: Optional[LocalTime] = None
+    closed_at: Optional[LocalTime] = None
+    status_changed_at: Optional[LocalTime] = None
+    stage2_at: Optional[LocalTime] = None
+    extension_days: int = Field(None, ge=0, le=3660)
+    assigned_to: Text = None
+    stage1_handler: Text = None
+    vulnerable: bool = None
+    parties: Optional[list[PartySpec]] = None
+    history: Optional[list[ContactSpec]] = None
+    appointments: Optional[list[AppointmentSpec]] = None
+
+    @model_validator(mode="after")
+    def _parties_known(self) -> "CaseSpec":
+        first: dict[str, int] = {}
+        for i, party in enumerate(self.parties or []):
+            if party.id in first:
+                raise At(f"duplicate party id '{party.id}' (first listed as parties[{first[party.id] + 1}])",
+                         "parties", i)
+            first[party.id] = i
+        for key in ("history", "appointments"):
+            for i, entry in enumerate(getattr(self, key) or []):
+                _known_party(entry.party, self.party_ids(), key, i, "party")
+        return self
+
+    def party_ids(self) -> set[str]:
+        return {p.id for p in self.parties or []}
+
+    def snap(self) -> CaseSnap:
+        given = {k: getattr(self, k) for k in self.model_fields_set if getattr(self, k) is not None}
+        kw = {k: v for k, v in given.items() if k not in ("title", "parties", "history", "appointments")}
+        kw["ref"] = self.ref or "C-0"
+        if "category" in kw:
+            kw["category"] = self.category or "general"
+        for key in ("assigned_to", "stage1_handler"):
+            kw[key] = getattr(self, key) or None
+        return CaseSnap(parties=tuple(p.snap() for p in self.parties or []),
+                        history=tuple(c.snap() for c in self.history or []),
+                        appointments=tuple(a.snap() for a in self.appointments or []), **kw)
+
+
+def _known_party(pid: Optional[str], ids: set[str], *loc: Any) -> None:
+    """A party reference must name a listed party (with none listed, any id is taken as written)."""
+    if pid is not None and ids and pid not in ids:
+        raise At(f"no party '{Y.short(pid)}' on the case{did_you_mean(pid, ids)} "
+                 f"(parties: {', '.join(sorted(ids))})", *loc)
+
+
+class ActionSpec(Spec):
+    kind: Literal[ACTION_KINDS + ("case",)] = Field(...)  # type: ignore[valid-type]
+    channel: Optional[Literal[CHANNELS]] = None  # type: ignore[valid-type]
+    direction: Literal[DIRECTIONS] = None  # type: ignore[valid-type]
+    party: Optional[PartyRef] = None
+    handler: Text = None
+    body: Text = None
+    to: Text = None
+    at_request_of: Optional[PartyRef] = None
+    working_days: Optional[int] = Field(None, ge=0, le=3660)
+    reason: Text = None
+    outcome: Optional[Literal[OUTCOMES]] = None  # type: ignore[valid-type]
+    call_id: Text = None
+    extra: Optional[dict[str, Any]] = None
+
+    @model_validator(mode="after")
+    def _known_status(self) -> "ActionSpec":
+        if self.kind == "status" and self.to and self.to not in CASE_STATUSES:
+            raise At(f"unknown status '{Y.short(self.to)}'{did_you_mean(self.to, CASE_STATUSES)}; "
+                     f"expected one of: {', '.join(CASE_STATUSES)}", "to")
+        return self
+
+    def snap(self) -> Optional[ActionSnap]:
+        if self.kind == "case":
+            return None
+        direction = self.direction or ("internal" if self.kind == "note" else "out")
+        return ActionSnap(kind=self.kind, channel=self.channel, direction=direction, party=self.party,
+                          handler=self.handler or None, body=self.body or "", to=self.to or None,
+                          at_request_of=self.at_request_of, working_days=self.working_days,
+                          reason=self.reason or None, outcome=self.outcome, call_id=self.call_id or None,
+                          extra=_plain(self.extra or {}))
+
+
+def _plain(value: Any) -> Any:
+    """action.extra as a form would give it: plain true/false and whole numbers typed, the rest text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value[:1000]]
+    if isinstance(value, str):
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if re.fullmatch(r"[+-]?\d{1,18}", value):
+            return int(value)
+    return value
+
+
+def _action(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.strip() == "case":
+            return None  # `action: case` - standing advice, the same as no action
+        raise ValueError(f"must be a mapping like {{kind: contact, party: p1}}, not '{Y.short(value)}'")
+    return value
+
+
+def _expectation(value: Any) -> Any:
+    return {"rule": value} if isinstance(value, str) else value
+
+
+class ExpectSpec(Spec):
+    rule: Words = Field(...)
+    severity: Literal[SEVERITIES] = None  # type: ignore[valid-type]
+    contains: Words = None
+    message: Text = None
+
+
+class ScenarioSpec(Spec):
+    name: Words = Field(...)
+    now: Optional[LocalTime] = None
+    case: CaseSpec = Field(...)
+    action: Annotated[Optional[ActionSpec], BeforeValidator(_action)] = None
+    expect: Optional[list[Annotated[ExpectSpec, BeforeValidator(_expectation)]]] = None
+    forbid: Optional[one_or_list(Words)] = None
+    description: Text = None
+
+    @model_validator(mode="after")
+    def _known_names(self, info: ValidationInfo) -> "ScenarioSpec":
+        if self.action is not None:
+            for key in ("party", "at_request_of"):
+                _known_party(getattr(self.action, key), self.case.party_ids(), "action", key)
+        rule_ids = (info.context or {}).get("rule_ids")
+        if rule_ids is not None:
+            for loc, rid in [(("expect", j, "rule"), e.rule) for j, e in enumerate(self.expect or [])] + \
+                            [(("forbid", j), rid) for j, rid in enumerate(self.forbid or [])]:
+                if rid not in rule_ids:
+                    raise At(f"no rule '{Y.short(rid)}' in the policies{did_you_mean(rid, rule_ids)}", *loc)
+        return self
+
+
+class ScenarioFile(Spec):
+    scenarios: list[ScenarioSpec] = Field(...)
+    description: Text = None
+
+    @field_validator("scenarios")
+    @classmethod
+    def _some(cls, value: list) -> list:
+        if not value:
+            raise ValueError("the list is empty")
+        return value
+
+
+# ---------------------------------------------------------------------------------------
 # Loading
 
 
@@ -158,327 +354,42 @@ def parse_scenarios(text: str, name: str = "scenarios.yaml", pack: Optional[Poli
         if not problems:
             problems.add_at(1, 1, "the file is empty; it needs a `scenarios:` list")
         raise PolicyFileError(problems.items)
-    if isinstance(root, SequenceNode):
-        seq_node: Optional[Node] = root
-    else:
-        items = Y.mapping(root, problems, "scenario file")
-        if items is None:
-            raise PolicyFileError(problems.items)
-        found = Y.check_keys(items, FILE_KEYS, problems, "scenario file", required=("scenarios",), parent=root)
-        seq_node = found["scenarios"][1] if "scenarios" in found else None
-    out: list[Scenario] = []
-    if seq_node is not None:
-        seq = Y.sequence(seq_node, problems, "scenarios")
-        if seq is not None and not seq:
-            problems.add(seq_node, "scenarios: the list is empty")
-        default_now = now or datetime.now().replace(second=0, microsecond=0)
-        for i, node in enumerate(seq or []):
-            s = _scenario(node, i, problems, pack, default_now, name)
-            if s is not None:
-                out.append(s)
-    if problems:
-        raise PolicyFileError(Y.in_file_order(problems.items))
+    data, spots, bad = yaml_tree(root, max_values=MAX_VALUES)
+    if isinstance(data, list):  # a bare list of scenarios
+        data, spots, root = {"scenarios": data}, _under("scenarios", spots), _wrapped(root)
+    place = Placer(name, data, spots, root, problems.lines, top="scenario file",
+                   named=("scenarios", "scenario", "name", _scenario_name))
+    found = [Problem(name, spot, "", message) for spot, message in bad]
+    context = {"rule_ids": set(pack.rule_ids) | {POLICY_ERROR} if pack is not None else None}
+    try:
+        spec = ScenarioFile.model_validate(data, context=context)
+    except ValidationError as exc:
+        found += place.errors(exc, ScenarioFile)
+    if found:
+        raise PolicyFileError([str(p) for p in sorted(found, key=lambda p: p.spot)])
+    default_now = now or datetime.now().replace(second=0, microsecond=0)
+    return [Scenario(s.name, s.now or default_now, s.case.snap(), s.action.snap() if s.action else None,
+                     tuple(Expectation(e.rule, e.severity, e.contains, e.message) for e in s.expect or []),
+                     tuple(s.forbid or ()), name, spots.at(("scenarios", i)).line)
+            for i, s in enumerate(spec.scenarios)]
+
+
+def _scenario_name(item: Any) -> Optional[str]:
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def _under(key: str, spots: Spots) -> Spots:
+    out = Spots()
+    out.update({(key,) + loc: spot for loc, spot in spots.items()})
+    out[()] = spots.at(())
+    out.keys.update({(key,) + loc: spot for loc, spot in spots.keys.items()})
     return out
 
 
-def _scenario(node: Node, index: int, problems: Y.Problems, pack: Optional[PolicyPack], default_now: datetime,
-              file: str) -> Optional[Scenario]:
-    label = f"scenarios[{index + 1}]"
-    items = Y.mapping(node, problems, label)
-    if items is None:
-        return None
-    f = Y.check_keys(items, SCENARIO_KEYS, problems, label, required=("name", "case"), parent=node)
-    before = len(problems.items)
-    name = Y.text(f["name"][1], problems, f"{label}.name", allow_empty=False) if "name" in f else None
-    if name:
-        label = f"scenario '{Y.short(name)}'"
-    now = default_now
-    if "now" in f:
-        now = Y.a_datetime(f["now"][1], problems, f"{label}: now") or default_now
-    case = _case(f["case"][1], problems, label) if "case" in f else None
-    party_ids = {p.id for p in case.parties} if case else set()
-    action = None
-    if "action" in f and not Y.is_null(f["action"][1]):
-        action = _action(f["action"][1], problems, label, party_ids, case is not None)
-    expect: list[Expectation] = []
-    rule_ids = set(pack.rule_ids) | {POLICY_ERROR} if pack is not None else None
-    if "expect" in f and not Y.is_null(f["expect"][1]):
-        for j, e in enumerate(Y.sequence(f["expect"][1], problems, f"{label}: expect") or []):
-            x = _expectation(e, problems, f"{label}: expect[{j + 1}]", rule_ids)
-            if x is not None:
-                expect.append(x)
-    forbid: list[str] = []
-    if "forbid" in f and not Y.is_null(f["forbid"][1]):
-        for j, e in enumerate(Y.sequence(f["forbid"][1], problems, f"{label}: forbid", allow_scalar=True) or []):
-            rid = Y.text(e, problems, f"{label}: forbid[{j + 1}]", allow_empty=False)
-            if rid is not None and _known_rule(rid, e, rule_ids, problems, f"{label}: forbid"):
-                forbid.append(rid)
-    if len(problems.items) != before or name is None or case is None:
-        return None
-    return Scenario(name, now, case, action, tuple(expect), tuple(forbid), file, Y.position(node)[0])
-
-
-def _known_rule(rid: str, node: Node, rule_ids: Optional[set[str]], problems: Y.Problems, what: str) -> bool:
-    if rule_ids is None or rid in rule_ids:
-        return True
-    problems.add(node, f"{what}: no rule '{Y.short(rid)}' in the policies{Y.did_you_mean(rid, rule_ids)}")
-    return False
-
-
-def _expectation(node: Node, problems: Y.Problems, what: str, rule_ids: Optional[set[str]]) -> Optional[Expectation]:
-    if isinstance(node, ScalarNode):
-        rid = Y.text(node, problems, what, allow_empty=False)
-        if rid is None or not _known_rule(rid, node, rule_ids, problems, what):
-            return None
-        return Expectation(rid)
-    items = Y.mapping(node, problems, what)
-    if items is None:
-        return None
-    f = Y.check_keys(items, EXPECT_KEYS, problems, what, required=("rule",), parent=node)
-    if "rule" not in f:
-        return None
-    rid = Y.text(f["rule"][1], problems, f"{what}.rule", allow_empty=False)
-    if rid is None or not _known_rule(rid, f["rule"][1], rule_ids, problems, what):
-        return None
-    sev = Y.choice(f["severity"][1], problems, f"{what}.severity", SEVERITIES) if "severity" in f else None
-    contains = Y.text(f["contains"][1], problems, f"{what}.contains", allow_empty=False) if "contains" in f else None
-    message = Y.text(f["message"][1], problems, f"{what}.message") if "message" in f else None
-    if ("severity" in f and sev is None) or ("contains" in f and contains is None):
-        return None
-    return Expectation(rid, sev, contains, message)
-
-
-def _opt_text(f: dict, key: str, problems: Y.Problems, what: str) -> Optional[str]:
-    if key not in f or Y.is_null(f[key][1]):
-        return None
-    value = Y.text(f[key][1], problems, f"{what}.{key}")
-    return value if value else None
-
-
-def _case(node: Node, problems: Y.Problems, label: str) -> Optional[CaseSnap]:
-    what = f"{label}: case"
-    items = Y.mapping(node, problems, what)
-    if items is None:
-        return None
-    f = Y.check_keys(items, CASE_KEYS, problems, what)
-    kw: dict[str, Any] = {}
-    kw["ref"] = _opt_text(f, "ref", problems, what) or "C-0"
-    if "kind" in f:
-        kw["kind"] = Y.choice(f["kind"][1], problems, f"{what}.kind", CASE_KINDS)
-    if "status" in f:
-        kw["status"] = Y.choice(f["status"][1], problems, f"{what}.status", CASE_STATUSES)
-    if "category" in f:
-        kw["category"] = _opt_text(f, "category", problems, what) or "general"
-    if "stage" in f:
-        kw["stage"] = Y.integer(f["stage"][1], problems, f"{what}.stage", minimum=1, maximum=9)
-    if "priority" in f:
-        kw["priority"] = Y.integer(f["priority"][1], problems, f"{what}.priority", minimum=1, maximum=9)
-    if "extension_days" in f:
-        kw["extension_days"] = Y.integer(f["extension_days"][1], problems, f"{what}.extension_days", minimum=0, maximum=3660)
-    if "vulnerable" in f:
-        kw["vulnerable"] = Y.boolean(f["vulnerable"][1], problems, f"{what}.vulnerable")
-    for key in _CASE_DATETIMES:
-        if key in f and not Y.is_null(f[key][1]):
-            kw[key] = Y.a_datetime(f[key][1], problems, f"{what}.{key}")
-    for key in ("assigned_to", "stage1_handler"):
-        kw[key] = _opt_text(f, key, problems, what)
-    parties: list[PartySnap] = []
-    if "parties" in f and not Y.is_null(f["parties"][1]):
-        seen: dict[str, int] = {}
-        for i, pnode in enumerate(Y.sequence(f["parties"][1], problems, f"{what}.parties") or []):
-            p = _party(pnode, problems, f"{what}.parties[{i + 1}]")
-            if p is None:
-                continue
-            if p.id in seen:
-                problems.add(pnode, f"{what}.parties: duplicate party id '{p.id}' (first on line {seen[p.id]})")
-                continue
-            seen[p.id] = Y.position(pnode)[0]
-            parties.append(p)
-    ids = {p.id for p in parties}
-    history: list[ContactSnap] = []
-    if "history" in f and not Y.is_null(f["history"][1]):
-        for i, cnode in enumerate(Y.sequence(f["history"][1], problems, f"{what}.history") or []):
-            c = _contact(cnode, problems, f"{what}.history[{i + 1}]", ids)
-            if c is not None:
-                history.append(c)
-    appointments: list[AppointmentSnap] = []
-    if "appointments" in f and not Y.is_null(f["appointments"][1]):
-        for i, anode in enumerate(Y.sequence(f["appointments"][1], problems, f"{what}.appointments") or []):
-            a = _appointment(anode, problems, f"{what}.appointments[{i + 1}]", ids)
-            if a is not None:
-                appointments.append(a)
-    if any(v is None for k, v in kw.items() if k not in ("assigned_to", "stage1_handler")):
-        return None
-    return CaseSnap(parties=tuple(parties), history=tuple(history), appointments=tuple(appointments),
-                    **{k: v for k, v in kw.items() if v is not None or k in ("assigned_to", "stage1_handler")})
-
-
-def _party(node: Node, problems: Y.Problems, what: str) -> Optional[PartySnap]:
-    items = Y.mapping(node, problems, what)
-    if items is None:
-        return None
-    f = Y.check_keys(items, PARTY_KEYS, problems, what, required=("id",), parent=node)
-    if "id" not in f:
-        return None
-    pid = Y.text(f["id"][1], problems, f"{what}.id", allow_empty=False)
-    name = _opt_text(f, "name", problems, what)
-    role = Y.choice(f["role"][1], problems, f"{what}.role", PARTY_ROLES) if "role" in f else "customer"
-    designated = Y.boolean(f["designated"][1], problems, f"{what}.designated") if "designated" in f else False
-    authorised = Y.boolean(f["authorised"][1], problems, f"{what}.authorised") if "authorised" in f else False
-    organisation = _opt_text(f, "organisation", problems, what)
-    for key in ("email", "phone", "address", "notes"):
-        _opt_text(f, key, problems, what)
-    if pid is None or role is None or designated is None or authorised is None:
-        return None
-    return PartySnap(pid.strip(), name or pid.strip(), role, designated, authorised, organisation)
-
-
-def _party_ref(f: dict, key: str, problems: Y.Problems, what: str, ids: set[str]) -> tuple[Optional[str], bool]:
-    """(party id or None, ok)."""
-    if key not in f or Y.is_null(f[key][1]):
-        return None, True
-    node = f[key][1]
-    pid = Y.text(node, problems, f"{what}.{key}", allow_empty=False)
-    if pid is None:
-        return None, False
-    pid = pid.strip()
-    if ids and pid not in ids:  # no parties listed at all: any id is taken as written
-        listed = ", ".join(sorted(ids)) or "none"
-        problems.add(node, f"{what}.{key}: no party '{Y.short(pid)}' on the case{Y.did_you_mean(pid, ids)} "
-                           f"(parties: {listed})")
-        return None, False
-    return pid, True
-
-
-def _contact(node: Node, problems: Y.Problems, what: str, ids: set[str]) -> Optional[ContactSnap]:
-    items = Y.mapping(node, problems, what)
-    if items is None:
-        return None
-    f = Y.check_keys(items, CONTACT_KEYS, problems, what, required=("at", "channel", "direction"), parent=node)
-    at = Y.a_datetime(f["at"][1], problems, f"{what}.at") if "at" in f else None
-    channel = Y.choice(f["channel"][1], problems, f"{what}.channel", CHANNELS) if "channel" in f else None
-    direction = Y.choice(f["direction"][1], problems, f"{what}.direction", DIRECTIONS) if "direction" in f else None
-    party, ok = _party_ref(f, "party", problems, what, ids)
-    outcome = None
-    if "outcome" in f and not Y.is_null(f["outcome"][1]):
-        outcome = Y.choice(f["outcome"][1], problems, f"{what}.outcome", OUTCOMES)
-        ok = ok and outcome is not None
-    handler = _opt_text(f, "handler", problems, what)
-    body = _opt_text(f, "body", problems, what) or _opt_text(f, "summary", problems, what) or ""
-    call_id = _opt_text(f, "call_id", problems, what)
-    response_stage = None
-    if "response_stage" in f and not Y.is_null(f["response_stage"][1]):
-        response_stage = Y.integer(f["response_stage"][1], problems, f"{what}.response_stage", minimum=1, maximum=2)
-        ok = ok and response_stage is not None
-    if at is None or channel is None or direction is None or not ok:
-        return None
-    return ContactSnap(at, channel, direction, party, outcome, handler, body, call_id, response_stage)
-
-
-def _appointment(node: Node, problems: Y.Problems, what: str, ids: set[str]) -> Optional[AppointmentSnap]:
-    items = Y.mapping(node, problems, what)
-    if items is None:
-        return None
-    f = Y.check_keys(items, APPOINTMENT_KEYS, problems, what, required=("at",), parent=node)
-    at = Y.a_datetime(f["at"][1], problems, f"{what}.at") if "at" in f else None
-    status = Y.choice(f["status"][1], problems, f"{what}.status", APPOINTMENT_STATUSES) if "status" in f else "booked"
-    party, ok = _party_ref(f, "party", problems, what, ids)
-    purpose = _opt_text(f, "purpose", problems, what) or ""
-    if at is None or status is None or not ok:
-        return None
-    return AppointmentSnap(at, status, party, purpose)
-
-
-def _action(node: Node, problems: Y.Problems, label: str, ids: set[str], have_case: bool) -> Optional[ActionSnap]:
-    what = f"{label}: action"
-    if isinstance(node, ScalarNode):
-        # `action: case` - standing advice, the same as no action.
-        value = Y.text(node, problems, what, allow_empty=False)
-        if value == "case":
-            return None
-        if value is not None:
-            problems.add(node, f"{what} must be a mapping like {{kind: contact, party: p1}}, not '{Y.short(value)}'")
-        return None
-    items = Y.mapping(node, problems, what)
-    if items is None:
-        return None
-    f = Y.check_keys(items, ACTION_KEYS, problems, what, required=("kind",), parent=node)
-    if "kind" not in f:
-        return None
-    kind = Y.choice(f["kind"][1], problems, f"{what}.kind", ACTION_KINDS + ("case",))
-    if kind is None:
-        return None
-    if kind == "case":
-        return None
-    ok = True
-    channel = None
-    if "channel" in f and not Y.is_null(f["channel"][1]):
-        channel = Y.choice(f["channel"][1], problems, f"{what}.channel", CHANNELS)
-        ok = ok and channel is not None
-    direction = "internal" if kind == "note" else "out"
-    if "direction" in f:
-        direction = Y.choice(f["direction"][1], problems, f"{what}.direction", DIRECTIONS)
-        ok = ok and direction is not None
-    party, good = _party_ref(f, "party", problems, what, ids) if have_case else (None, True)
-    ok = ok and good
-    requester, good = _party_ref(f, "at_request_of", problems, what, ids) if have_case else (None, True)
-    ok = ok and good
-    to = _opt_text(f, "to", problems, what)
-    if kind == "status" and "to" in f and to is not None and to not in CASE_STATUSES:
-        problems.add(f["to"][1], f"{what}.to: unknown status '{Y.short(to)}'{Y.did_you_mean(to, CASE_STATUSES)}; "
-                                 f"expected one of: {', '.join(CASE_STATUSES)}")
-        ok = False
-    working_days = None
-    if "working_days" in f and not Y.is_null(f["working_days"][1]):
-        working_days = Y.integer(f["working_days"][1], problems, f"{what}.working_days", minimum=0, maximum=3660)
-        ok = ok and working_days is not None
-    outcome = None
-    if "outcome" in f and not Y.is_null(f["outcome"][1]):
-        outcome = Y.choice(f["outcome"][1], problems, f"{what}.outcome", OUTCOMES)
-        ok = ok and outcome is not None
-    extra: dict[str, Any] = {}
-    if "extra" in f and not Y.is_null(f["extra"][1]):
-        value = _plain(f["extra"][1], problems, f"{what}.extra", 0)
-        if isinstance(value, dict):
-            extra = value
-        else:
-            problems.add(f["extra"][1], f"{what}.extra must be a mapping")
-            ok = False
-    handler = _opt_text(f, "handler", problems, what)
-    body = _opt_text(f, "body", problems, what) or ""
-    reason = _opt_text(f, "reason", problems, what)
-    call_id = _opt_text(f, "call_id", problems, what)
-    if not ok:
-        return None
-    return ActionSnap(kind=kind, channel=channel, direction=direction, party=party, handler=handler, body=body,
-                      to=to, at_request_of=requester, working_days=working_days, reason=reason, outcome=outcome,
-                      call_id=call_id, extra=extra)
-
-
-def _plain(node: Node, problems: Y.Problems, what: str, depth: int) -> Any:
-    """Free-form YAML (action.extra) as plain values; bounded depth."""
-    if depth > 8:
-        problems.add(node, f"{what}: nested too deeply")
-        return None
-    if isinstance(node, ScalarNode):
-        if Y.is_null(node):
-            return None
-        v = node.value
-        if not node.style:
-            low = v.lower()
-            if low in ("true", "false"):
-                return low == "true"
-            try:
-                return int(v)
-            except ValueError:
-                pass
-        return v
-    if isinstance(node, SequenceNode):
-        return [_plain(x, problems, what, depth + 1) for x in node.value[:1000]]
-    if isinstance(node, MappingNode):
-        items = Y.mapping(node, problems, what) or []
-        return {k: _plain(v, problems, f"{what}.{k}", depth + 1) for k, _, v in items}
-    return None
+def _wrapped(root: Node) -> Node:
+    """A mapping node {scenarios: root}, so key paths into a bare list find their nodes."""
+    return MappingNode("tag:yaml.org,2002:map", [(ScalarNode("tag:yaml.org,2002:str", "scenarios"), root)])
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,20 +1,17 @@
-"""Read YAML with line numbers, so every problem can be reported as PATH:LINE:COL: message.
+"""Read a policy or scenario file as a YAML node tree, so every problem can be reported as PATH:LINE:COL.
 
-Why nodes, not plain data: PyYAML's safe_load forgets where values came from
-and reads the key `on` as the boolean True. Walking the composed node tree
-keeps each value's position and its text exactly as written, and a validator
-only descends into the shapes it expects, so hostile input (deep nesting,
-alias bombs, binary junk) ends as a reported problem, never a traceback.
+The "read" half of checking a file: size limit, UTF-8 (a BOM is dropped),
+YAML syntax errors with their positions, and binary junk reported, never a
+traceback. The "check" half is declared (policy/schema.py, core/declared.py);
+what stays here is finding nodes again by key path and mapping a position
+inside a scalar's text (a CEL expression in a folded block) back to the file.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -41,14 +38,6 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
-
-
-def in_file_order(items: list[str]) -> list[str]:
-    """Problems sorted by line and column (checks that run later add theirs at the end)."""
-    def key(line: str):
-        m = re.match(r".*?:(\d+):(\d+): ", line)
-        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-    return sorted(items, key=key)
 
 
 def position(where: Any) -> tuple[int, int]:
@@ -129,198 +118,9 @@ def compose(text: str, problems: Problems) -> Optional[Node]:
     return node
 
 
-def kind_name(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    return f"'{short(node.value)}'" if isinstance(node, ScalarNode) and node.value != "" else "empty"
-
-
 def short(text: str, n: int = 40) -> str:
     text = str(text).replace("\n", " ")
     return text if len(text) <= n else text[: n - 3] + "..."
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean "x"?)' or '' - for unknown keys and values."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
-def is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and not node.style and node.value in ("", "~", "null", "Null", "NULL")
-
-
-def mapping(node: Node, problems: Problems, what: str) -> Optional[list[tuple[str, Node, Node]]]:
-    """(key text, key node, value node) of a mapping; duplicate or non-text keys are problems."""
-    if not isinstance(node, MappingNode):
-        problems.add(node, f"{what} must be a mapping of keys to values, not {kind_name(node)}")
-        return None
-    out: list[tuple[str, Node, Node]] = []
-    seen: dict[str, Node] = {}
-    for k, v in node.value:
-        if not isinstance(k, ScalarNode):
-            problems.add(k, f"{what}: keys must be plain words, not {kind_name(k)}")
-            continue
-        if k.tag == "tag:yaml.org,2002:merge" or k.value == "<<":
-            problems.add(k, f"{what}: '<<' merge keys are not supported; write the keys out")
-            continue
-        key = k.value
-        if key in seen:
-            line, _ = position(seen[key])
-            problems.add(k, f"{what}: duplicate key '{key}' (first given on line {line})")
-            continue
-        seen[key] = k
-        out.append((key, k, v))
-    return out
-
-
-def check_keys(
-    items: list[tuple[str, Node, Node]],
-    allowed: Iterable[str],
-    problems: Problems,
-    what: str,
-    required: Iterable[str] = (),
-    parent: Optional[Node] = None,
-) -> dict[str, tuple[Node, Node]]:
-    """Map of known key -> (key node, value node); unknown keys get a did-you-mean."""
-    allowed = list(allowed)
-    found: dict[str, tuple[Node, Node]] = {}
-    for key, k, v in items:
-        if key not in allowed:
-            problems.add(k, f"{what}: unknown key '{short(key)}'{did_you_mean(key, allowed)}")
-            continue
-        found[key] = (k, v)
-    for key in required:
-        if key not in found:
-            problems.add(parent, f"{what}: missing required key '{key}'")
-    return found
-
-
-def sequence(node: Node, problems: Problems, what: str, allow_scalar: bool = False) -> Optional[list[Node]]:
-    """Items of a list (a lone scalar counts as a one-item list when allow_scalar)."""
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    if allow_scalar and isinstance(node, ScalarNode) and not is_null(node):
-        return [node]
-    problems.add(node, f"{what} must be a list, not {kind_name(node)}")
-    return None
-
-
-_MISSING = object()
-
-
-def text(node: Node, problems: Problems, what: str, allow_empty: bool = True) -> Optional[str]:
-    if not isinstance(node, ScalarNode):
-        problems.add(node, f"{what} must be text, not {kind_name(node)}")
-        return None
-    if is_null(node):
-        if allow_empty:
-            return ""
-        problems.add(node, f"{what} must not be empty")
-        return None
-    value = node.value
-    if not allow_empty and not value.strip():
-        problems.add(node, f"{what} must not be empty")
-        return None
-    return value
-
-
-def integer(node: Node, problems: Problems, what: str, minimum: Optional[int] = None, maximum: Optional[int] = None) -> Optional[int]:
-    if not isinstance(node, ScalarNode) or not re.fullmatch(r"[+-]?\d{1,12}", node.value.strip() or "x"):
-        problems.add(node, f"{what} must be a whole number, not {kind_name(node)}")
-        return None
-    value = int(node.value)
-    if minimum is not None and value < minimum:
-        problems.add(node, f"{what} must be at least {minimum}, not {value}")
-        return None
-    if maximum is not None and value > maximum:
-        problems.add(node, f"{what} must be at most {maximum}, not {value}")
-        return None
-    return value
-
-
-def number(node: Node, problems: Problems, what: str, minimum: Optional[float] = None) -> Optional[float]:
-    if not isinstance(node, ScalarNode) or not re.fullmatch(r"[+-]?(\d{1,9}(\.\d*)?|\.\d+)", node.value.strip() or "x"):
-        problems.add(node, f"{what} must be a number, not {kind_name(node)}")
-        return None
-    value = float(node.value)
-    if minimum is not None and value < minimum:
-        problems.add(node, f"{what} must be at least {minimum:g}, not {value:g}")
-        return None
-    return value
-
-
-_TRUE = {"true", "yes", "on", "y"}
-_FALSE = {"false", "no", "off", "n"}
-
-
-def boolean(node: Node, problems: Problems, what: str) -> Optional[bool]:
-    if isinstance(node, ScalarNode):
-        low = node.value.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-    problems.add(node, f"{what} must be true or false, not {kind_name(node)}")
-    return None
-
-
-def choice(node: Node, problems: Problems, what: str, choices: Iterable[str]) -> Optional[str]:
-    choices = list(choices)
-    value = text(node, problems, what, allow_empty=False)
-    if value is None:
-        return None
-    if value not in choices:
-        problems.add(node, f"{what}: unknown value '{short(value)}'{did_you_mean(value, choices)}; "
-                           f"expected one of: {', '.join(choices)}")
-        return None
-    return value
-
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
-
-
-def a_date(node: Node, problems: Problems, what: str) -> Optional[date]:
-    value = text(node, problems, what, allow_empty=False)
-    if value is None:
-        return None
-    value = value.strip()
-    if not _DATE.fullmatch(value):
-        problems.add(node, f"{what} must be a date like 2026-03-10, not '{short(value)}'")
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        problems.add(node, f"{what}: {exc}")
-        return None
-
-
-def a_datetime(node: Node, problems: Problems, what: str) -> Optional[datetime]:
-    """Local time like 2026-03-10T11:00 (a bare date means midnight). Time zones are refused."""
-    value = text(node, problems, what, allow_empty=False)
-    if value is None:
-        return None
-    value = value.strip()
-    if _DATE.fullmatch(value):
-        try:
-            return datetime.fromisoformat(value + "T00:00")
-        except ValueError as exc:
-            problems.add(node, f"{what}: {exc}")
-            return None
-    if re.fullmatch(r".+(Z|[+-]\d{2}:?\d{2})", value) and _DATETIME.match(value):
-        problems.add(node, f"{what}: times are local; drop the time zone ('{short(value)}')")
-        return None
-    if not _DATETIME.fullmatch(value):
-        problems.add(node, f"{what} must be a local date and time like 2026-03-10T11:00, not '{short(value)}'")
-        return None
-    try:
-        return datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError as exc:
-        problems.add(node, f"{what}: {exc}")
-        return None
 
 
 def scalar_column(node: ScalarNode, line_in_value: int, col_in_value: int,
@@ -377,17 +177,17 @@ def scalar_column(node: ScalarNode, line_in_value: int, col_in_value: int,
     return line0 + line_in_value - 1, col_in_value
 
 
-def walk(node: Node, fn: Callable[[Node], None], limit: int = 100_000) -> None:
-    """Visit nodes breadth-first (bounded: alias cycles and bombs stop at `limit`)."""
-    queue = [node]
-    seen = 0
-    while queue and seen < limit:
-        n = queue.pop()
-        seen += 1
-        fn(n)
-        if isinstance(n, MappingNode):
-            for k, v in n.value:
-                queue.append(k)
-                queue.append(v)
-        elif isinstance(n, SequenceNode):
-            queue.extend(n.value)
+def node_at(root: Optional[Node], loc: tuple) -> Optional[Node]:
+    """The node at a key path (the nearest one on the way when the path goes further than the file)."""
+    node = root
+    for part in loc:
+        if isinstance(node, MappingNode):
+            found = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            found = node.value[part]
+        else:
+            found = None
+        if found is None:
+            return node
+        node = found
+    return node

@@ -1,6 +1,6 @@
 """The SQL of a bulk fill (the demo): one fast transaction, the wipe, handlers, the facts the check needs.
 
-Storage only: deskapp.actions.demo_load decides whether a fill or a wipe may
+Storage only: deskapp.demo.action decides whether a fill or a wipe may
 happen and calls these inside its one transaction. The rows themselves go in
 through deskapp.store.bulk.
 """

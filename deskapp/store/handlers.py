@@ -1,60 +1,20 @@
 """The people who work the desk, and their SSH keys: storage only.
 
-Handlers are OS users (or reach the service account with their own SSH key),
-so a handler's `username` must look like a login name; a role decides who may
-approve blocked actions (supervisor) or manage the desk (admin). Who may
+A role decides who may approve blocked actions (supervisor) or manage the
+desk (admin); what a name or role may be is deskapp.core.logins. Who may
 change any of this, and the audit of it, is deskapp.actions.users.
 """
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from deskapp.core.logins import check_role, check_username, display_name_for
 from deskapp.errors import DeskError
 from deskapp.store.engine import session_scope
 from deskapp.store.models import Handler, HandlerKey
-from deskapp.vocab import HANDLER_ROLES
-
-# Like a POSIX login name: starts with a letter or _, then letters, digits, _ . -
-_USERNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-USERNAME_MAX = 32
-DISPLAY_NAME_MAX = 120
-
-
-def check_username(username: str) -> str:
-    """The username, or DeskError saying what is wrong with it."""
-    if not isinstance(username, str) or not username:
-        raise DeskError("username is empty")
-    if len(username) > USERNAME_MAX:
-        raise DeskError(f"username {username[:40]!r} is longer than {USERNAME_MAX} characters")
-    if not _USERNAME.fullmatch(username):
-        raise DeskError(
-            f"username {username!r} is not a login name: use letters, digits, _ . - "
-            "and start with a letter or _"
-        )
-    return username
-
-
-def check_role(role: str) -> str:
-    if role not in HANDLER_ROLES:
-        raise DeskError(f"role {role!r} is not one of: {', '.join(HANDLER_ROLES)}")
-    return role
-
-
-def _os_display_name(username: str) -> str | None:
-    """The full name the OS has for this login, if it knows the user."""
-    try:
-        import pwd
-
-        gecos = pwd.getpwnam(username).pw_gecos
-    except (ImportError, KeyError):
-        return None
-    name = gecos.split(",")[0].strip()
-    return name or None
 
 
 def add_handler(engine: Engine, username: str, role: str = "handler", display_name: str | None = None) -> Handler:
@@ -96,14 +56,7 @@ def new_handler(session, username: str, role: str, display_name: str | None) -> 
 
 
 def _new_handler(session, username: str, role: str, display_name: str | None) -> Handler:
-    if display_name is not None:
-        display_name = " ".join(display_name.split())
-        if not display_name:
-            raise DeskError("display name is empty")
-        if len(display_name) > DISPLAY_NAME_MAX:
-            raise DeskError(f"display name is longer than {DISPLAY_NAME_MAX} characters")
-    else:
-        display_name = _os_display_name(username) or username
+    display_name = display_name_for(username, display_name)
     if session.exec(select(Handler).where(Handler.username == username)).first() is not None:
         raise DeskError(f"handler {username!r} already exists")
     handler = Handler(username=username, role=role, display_name=display_name)

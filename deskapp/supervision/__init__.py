@@ -1,12 +1,12 @@
 """Supervision: what team leaders need to trust the desk and account for it.
 
-- roles      who may do what (handler, supervisor, admin), enforced in the action layer
-- verify     `deskapp audit verify`: the audit hash chain, checked end to end
-- guard      the database triggers that keep the audit table append-only
-- stats      dashboard figures, aggregated in SQL (fast on a million cases)
-- trends     spike detection on weekly volumes (pure)
-- casefile   `deskapp export`: a case file for an ombudsman, in Markdown or HTML
-- importing  `deskapp import`: cases from another system, all or nothing
+- verify, checkpoints, rowcheck, guardcheck   `deskapp audit verify`: the hash chain, signed checkpoints,
+  the live rows against their recorded digests, the append-only triggers
+- stats, trends   the team dashboard's figures and its busy-week warning
+- casefile, render, export   `deskapp export`: a case file gathered, written as Markdown or HTML, recorded
+- subject   `deskapp export --subject`: everything held about one person
+- import_format, importing   `deskapp import`: cases from another system, checked, then all or nothing
+- cli, checkpoint_cli, dbarg   the commands' arguments
 
 It reads the store but writes nothing itself: the export's record and the
 import's rows go through deskapp.actions (exports, imports), which check the

@@ -40,7 +40,7 @@ def run_keygen(args: argparse.Namespace) -> int:
 def run_checkpoint(args: argparse.Namespace) -> int:
     from deskapp.actions import open_desk
     from deskapp.actions.checkpoints import settings, take, take_if_due
-    from deskapp.supervision.cli import existing_db
+    from deskapp.supervision.dbarg import existing_db
 
     chosen = settings()
     desk = open_desk(existing_db(getattr(args, "db", None)), None, None, as_name=getattr(args, "as_name", None))

@@ -7,10 +7,9 @@ exit 2); a broken audit chain is exit 1, naming the first bad event.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from deskapp import config
 from deskapp.errors import DeskError
+from deskapp.supervision.dbarg import existing_db
 
 
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
@@ -61,23 +60,6 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     imp.add_argument("--skip-worked", action="store_true",
                      help="leave cases worked in deskapp since their import as they are, instead of refusing")
     imp.set_defaults(func=run_import)
-
-
-def existing_db(option: str | None) -> str:
-    """The database URL to use; a SQLite file that does not exist is an error, never silently created."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    url = config.db_url(option)
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return url  # connect() reports it in one line
-    database = parsed.database or ""
-    if parsed.drivername.startswith("sqlite") and database and database != ":memory:" \
-            and not database.startswith("file:") and not Path(database).expanduser().exists():
-        raise DeskError(f"no database at {database}: check --db or DESKAPP_DB (`deskapp init` creates one)")
-    return url
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -147,7 +129,7 @@ def _desk(args: argparse.Namespace):
 def run_export(args: argparse.Namespace) -> int:
     import sys
 
-    from deskapp.supervision.casefile import export_case
+    from deskapp.supervision.export import export_case
 
     if (args.ref is None) == (args.subject is None):
         raise DeskError("export: give a case reference (REF) or --subject QUERY, not both"

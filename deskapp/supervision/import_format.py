@@ -1,6 +1,7 @@
 """The import file formats, read and checked without touching the database.
 
-Two formats carry the same cases (their fields: deskapp.supervision.import_records):
+Two formats carry the same cases (full description: docs/import-format.md;
+the fields as declared: deskapp.supervision.import_records):
 
 CSV — one row per case, a header row naming the columns (any order; case,
 spaces and hyphens in names do not matter):

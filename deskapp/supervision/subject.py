@@ -173,7 +173,7 @@ def export_subject(desk: Any, query: str, output: Optional[str]) -> tuple[str, S
     Returns (the text, the file, where it went: "stdout" or the path). A file is
     written beside its target (0600) and moved into place once the audit record is committed.
     """
-    from deskapp.supervision.casefile import deliver, output_target
+    from deskapp.supervision.export import deliver, output_target
 
     target = output_target(output, "subject.md")
     now = desk.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 import yaml
 from hypothesis import given, settings, strategies as st
@@ -135,3 +135,47 @@ def test_json_spots_do_not_decode_the_value_asked_for() -> None:
     assert spots.at(("cases", 1)) == Spot(2, 2)
     assert text.index("[") not in decoded
     assert spots.at(("source",)) == Spot(2, 23)
+    assert spots.has(("cases", 1, "a")) and not spots.has(("cases", 2)) and not spots.has(("cases", 0, "b"))
+
+
+def test_yaml_tree_bounds_the_values_aliases_expand_to() -> None:
+    data, _spots, bad = yaml_tree(yaml.compose("a: &a [1, 2, 3]\nb: [*a, *a, *a]\n"), max_values=8)
+    assert bad == [(Spot(1, 11), "more than 8 values (an alias repeated too often?)")]  # the aliased 2
+    assert data["a"] == ["1", "2", "3"]
+
+
+class Closure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: int
+    list: Optional[int] = None
+
+
+def test_a_real_key_named_like_a_type_stays_in_the_path() -> None:
+    data, spots, _bad = yaml_tree(yaml.compose("date: soon\nlist: 3\n"))
+    try:
+        Closure.model_validate(data)
+    except ValidationError as exc:
+        got = [str(p) for p in problems(exc, spots, "c.yaml", Closure)]
+    assert len(got) == 1 and got[0].startswith("c.yaml:1:7: date: ")
+
+
+class Either(BaseModel):
+    value: Union[int, list[int]]
+
+
+def test_union_branch_names_leave_the_path() -> None:
+    data, spots, _bad = yaml_tree(yaml.compose("value: x\n"))
+    try:
+        Either.model_validate(data)
+    except ValidationError as exc:
+        fields = {p.field for p in problems(exc, spots, "e.yaml", Either)}
+    assert fields == {"value"}
+
+
+def test_an_alias_bomb_is_one_problem_by_default() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8))
+    _data, _spots, bad = yaml_tree(yaml.compose(bomb))
+    assert [message for _spot, message in bad if "values" in message]

@@ -94,13 +94,13 @@ def one_rule(**fields) -> str:
 
 
 @pytest.mark.parametrize("text, where, words", [
-    ("version: 1\ncalender: {}\nrules: []\n", ":2:1:", ['unknown key', 'did you mean "calendar"']),
+    ("version: 1\ncalender: {}\nrules: []\n", ":2:1:", ['unknown key', "did you mean 'calendar'"]),
     ("version: 2\nrules: []\n", ":1:10:", ["version 1"]),
     ("version: 1\n", ":1:1:", ["missing required key 'rules'"]),
     (one_rule(when="action.is_outbound &&& true"), ":5:32:", ["syntax error"]),
-    (one_rule(on="[mesage]"), ":4:10:", ['unknown action kind', 'did you mean "message"']),
+    (one_rule(on="[mesage]"), ":4:10:", ['unknown action kind', "did you mean 'message'"]),
     (one_rule(severity="critical"), ":6:15:", ["unknown value 'critical'", "advice, warn, block"]),
-    (one_rule(when="action.is_outbund"), ":5:18:", ["unknown fact 'is_outbund'", 'did you mean "is_outbound"']),
+    (one_rule(when="action.is_outbund"), ":5:18:", ["unknown fact 'is_outbund'", "did you mean 'is_outbound'"]),
     (one_rule(say='"Due {case.sla.respond_byy}"'), ":7:25:", ["unknown fact 'respond_byy'"]),
     (one_rule(say='"Due {day(case.sla.respond_by}"'), ":7:", ["say: syntax error"]),
     (one_rule(say='"oops }"'), ":7:16:", ["'}' without a matching '{'"]),
@@ -118,14 +118,14 @@ def one_rule(**fields) -> str:
     ("- just\n- a list\n", ":1:1:", ["policies must be a mapping"]),
     ("", ":1:1:", ["empty"]),
     ("version: 1\ncalendar: {country: XX}\nrules: []\n", ":2:21:", ["not a country"]),
-    ("version: 1\ncalendar: {country: GB, subdivision: ENK}\nrules: []\n", ":2:38:", ['did you mean "ENG"']),
+    ("version: 1\ncalendar: {country: GB, subdivision: ENK}\nrules: []\n", ":2:38:", ["did you mean 'ENG'"]),
     ("version: 1\ncalendar: {working_week: [mon, funday]}\nrules: []\n", ":2:32:", ["not a weekday"]),
     ("version: 1\ncalendar: {closures: [2026-02-30]}\nrules: []\n", ":2:23:", ["day is out of range"]),
     ("version: 1\ntone: {phrases: [{regex: 'a(b'}]}\nrules: []\n", ":2:28:", ["missing ), unterminated subpattern"]),
     ("version: 1\ntone: {phrases: ['a (b']}\nrules: []\n", ":2:", ["without a matching ')'"]),
     ("version: 1\ntimescales: {x: {stages: {1: {respond: {days: 3}}}}}\nrules: []\n", ":2:", ["unknown key 'days'"]),
     ("version: 1\ntimescales: {x: {applies_to: {kinds: [complain]}, stages: {1: {}}}}\nrules: []\n", ":2:39:",
-     ['did you mean "complaint"']),
+     ["did you mean 'complaint'"]),
     ("version: 1\nrules:\n  - id: a\n    on: case\n    levels:\n      - {severity: advice, say: x}\n"
      "      - {severity: warn, when: 'true', say: y}\n", ":7:9:", ["can never apply"]),
     ("version: 1\nrules: []\nrules: []\n", ":3:1:", ["duplicate key 'rules'"]),
@@ -250,3 +250,11 @@ def test_fuzz_mutated_default_file(i, how, junk):
     else:
         lines = lines[:i]
     must_not_crash("\n".join(lines))
+
+
+def test_a_rule_with_a_problem_still_has_its_facts_checked(tmp_path):
+    """One run of `policy check` reports the misspelt severity and the misspelt fact of the same rule."""
+    text = "version: 1\nrules:\n  - id: a\n    on: case\n    levels:\n      - {severity: warm, say: x, when: 'case.nope'}\n"
+    problems = problems_for(text, tmp_path)
+    assert any(":6:20:" in p and "unknown value 'warm'" in p for p in problems), problems
+    assert any(":6:46:" in p and "unknown fact 'nope'" in p for p in problems), problems

@@ -110,7 +110,7 @@ def test_cli_invalid_scenario_file(tmp_path, capsys):
     assert main(["policy", "test", str(p)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [f"{p}:3:10: scenario 'x': now must be a local date and time like 2026-03-10T11:00, not 'tomorrow'",
-                   f"{p}:4:18: scenario 'x': case.kind: unknown value 'complant' (did you mean \"complaint\"?); "
+                   f"{p}:4:18: scenario 'x': case.kind: unknown value 'complant' (did you mean 'complaint'?); "
                    "expected one of: complaint, enquiry, compliment, service_request"]
     assert main(["policy", "eval", str(p)]) == 2
 
@@ -142,7 +142,7 @@ def test_missing_scenario_file(tmp_path, capsys):
     ("scenarios: []", "the list is empty"),
     ("scenarios: [{name: a}]", "missing required key 'case'"),
     ("scenarios: [{name: a, case: {}, expect: [{rule: nope}]}]", "no rule 'nope'"),
-    ("scenarios: [{name: a, case: {}, forbid: [hostile-tnoe]}]", 'did you mean "hostile-tone"'),
+    ("scenarios: [{name: a, case: {}, forbid: [hostile-tnoe]}]", "did you mean 'hostile-tone'"),
     ("scenarios: [{name: a, case: {parties: [{id: p1}, {id: p1}]}}]", "duplicate party id"),
     ("scenarios: [{name: a, case: {}, action: {kind: status, to: shut}}]", "unknown status 'shut'"),
     ("scenarios: [{name: a, case: {parties: [{id: p2}]}, action: {kind: assign, at_request_of: p1}}]",

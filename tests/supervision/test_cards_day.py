@@ -22,7 +22,7 @@ from deskapp.actions.inbox import complete_approval, my_requests
 from deskapp.core.cardlog import log_to_file
 from deskapp.core.cards import find_cards
 from deskapp.store.models import ApprovalRequest, AuditEvent, Contact, Draft
-from deskapp.supervision.casefile import export_case
+from deskapp.supervision.export import export_case
 from deskapp.supervision.importing import import_file
 from deskapp.supervision.verify import verify
 

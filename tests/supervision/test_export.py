@@ -243,7 +243,7 @@ def test_a_refused_export_is_audited_and_the_role_is_read_again(full_story, team
     from deskapp.actions.exports import record_export
     from deskapp.core.roles import NotAllowed
     from deskapp.store.models import Handler
-    from deskapp.supervision.casefile import export_case
+    from deskapp.supervision.export import export_case
 
     def events(action):
         with Session(engine) as s:

@@ -1,6 +1,6 @@
 """Loading the demo as an action: who may fill a desk, who may wipe one, and the desk's demo mark.
 
-The demo package makes the rows (deskapp.demo); this decides, inside the
+The rest of this package makes the rows (deskapp.demo.load); this decides, inside the
 fill's one transaction, whether the fill may happen:
 
 - a desk with no cases may be filled by anyone who can open it (it is their

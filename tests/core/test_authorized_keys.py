@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from deskapp.store import authorized_keys
-from deskapp.store.authorized_keys import is_ours, key_line, merged, write
+from deskapp.core import authorized_keys
+from deskapp.core.authorized_keys import is_ours, key_line, merged, write
 
 ED = "AAAAC3NzaC1lZDI1NTE5AAAAIOm8knXbcq1BWsAnax5polfVmguwN+0IZY81Q4WPvDqA"
 PROGRAM = ["/opt/desk venv/bin/deskapp"]
