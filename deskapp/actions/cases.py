@@ -20,13 +20,13 @@ from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due, reindex
 from deskapp.actions.validate import (
     MAX_BODY,
-    MAX_NAME,
     MAX_TITLE,
     InvalidInput,
     check_choice,
     check_length,
     clean_text,
 )
+from deskapp.core.parties import PARTY_FIELDS, PARTY_LIMITS
 from deskapp.core.views import CaseView
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
@@ -35,8 +35,6 @@ from deskapp.store.models import Case, Party
 from deskapp.store.refs import next_case_refs
 from deskapp.actions.permissions import require
 
-PARTY_FIELDS = ("role", "name", "designated", "authorised", "organisation", "email", "phone", "address", "notes")
-_SHORT_LIMITS = {"name": MAX_NAME, "organisation": MAX_NAME, "email": 254, "phone": 40}
 
 
 def _party_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +50,7 @@ def _party_values(values: dict[str, Any]) -> dict[str, Any]:
             out[key] = bool(value)
             continue
         text = clean_text(value).strip() if value is not None else ""
-        check_length(key, text, _SHORT_LIMITS.get(key, MAX_BODY))
+        check_length(key, text, PARTY_LIMITS.get(key, MAX_BODY))
         out[key] = text or None
     if "role" in out:
         check_choice("role", out["role"], vocab.PARTY_ROLES)

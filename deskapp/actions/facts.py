@@ -6,6 +6,7 @@ One translation for both the live sidebar (preview) and the write path
 
 from __future__ import annotations
 
+from deskapp.core.parties import PARTY_FACTS
 from deskapp.core.views import ActionRequest, CaseView
 from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
 
@@ -33,15 +34,7 @@ def case_snapshot(case: CaseView) -> CaseSnap:
         stage1_handler=case.stage1_handler,
         vulnerable=case.vulnerable,
         parties=tuple(
-            PartySnap(
-                id=str(p.id),
-                name=p.name,
-                role=p.role,
-                designated=p.designated,
-                authorised=p.authorised,
-                organisation=p.organisation,
-            )
-            for p in case.parties
+            PartySnap(id=str(p.id), **{name: getattr(p, name) for name in PARTY_FACTS}) for p in case.parties
         ),
         history=tuple(
             ContactSnap(

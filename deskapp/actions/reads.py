@@ -95,19 +95,7 @@ def view_of(session: Session, case: Case) -> CaseView:
     return CaseView(
         **case_fields(case, names),
         parties=tuple(
-            PartyView(
-                id=p.id,
-                role=p.role,
-                name=p.name,
-                designated=p.designated,
-                authorised=p.authorised,
-                organisation=p.organisation,
-                email=p.email,
-                phone=p.phone,
-                address=p.address,
-                notes=p.notes,
-            )
-            for p in parties
+            PartyView(id=p.id, **PartyView.fields_of(p)) for p in parties
         ),
         history=tuple(contact_view(c, party_names, names, *reasons.get(c.id, (None, None))) for c in contacts),
         appointments=tuple(

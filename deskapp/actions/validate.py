@@ -7,12 +7,13 @@ the field and nothing is half-written.
 from __future__ import annotations
 
 from deskapp import vocab
+from deskapp.core.parties import PARTY_LIMITS
 from deskapp.core.views import ActionRequest, CaseView
 from deskapp.errors import DeskError
 
 MAX_SUMMARY = 300
 MAX_TITLE = 200
-MAX_NAME = 200
+MAX_NAME = PARTY_LIMITS["name"]
 MAX_BODY = 100_000
 MAX_EXTENSION = 60  # working days; the policy pack decides what is allowed, this only stops typos like 1000
 

@@ -11,19 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from deskapp.core.parties import PartyFields
+
 
 @dataclass(frozen=True)
-class PartyView:
-    id: int
-    role: str
-    name: str
-    designated: bool = False
-    authorised: bool = False
-    organisation: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
-    address: Optional[str] = None
-    notes: Optional[str] = None
+class PartyView(PartyFields):
+    id: int = field(kw_only=True)
 
 
 @dataclass(frozen=True)

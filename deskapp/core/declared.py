@@ -78,10 +78,15 @@ class Spots(dict):
         return tuple(loc) in self
 
 
-def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
-    """` (did you mean 'x'?)` for the closest choice, or "" when none is close."""
+def did_you_mean(word: Any, choices: Iterable[Any], quoted: bool = True) -> str:
+    """` (did you mean 'x'?)` for the closest choice, or "" when none is close.
+
+    `quoted=False` gives ` (did you mean x?)`: the import files' messages name columns and fields bare.
+    """
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ""
+    return f" (did you mean {close[0]!r}?)" if quoted else f" (did you mean {close[0]}?)"
 
 
 def dotted(loc: Loc) -> str:
@@ -93,17 +98,20 @@ def dotted(loc: Loc) -> str:
 
 
 def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[type[BaseModel]] = None,
-             prefix: Loc = (), field_name=dotted) -> list[Problem]:
+             prefix: Loc = (), field_name=dotted,
+             words: Optional[typing.Callable[[Mapping[str, Any], Loc], Optional[str]]] = None) -> list[Problem]:
     """Each error of `exc` as a Problem at its place in the file, in file order.
 
     `model` (the class validated) lets unknown keys and bad choices suggest the
     nearest allowed word; `prefix` is where the validated data sits in the file.
+    `words(error, loc)` may word an error itself (a file whose messages people
+    already know); when it returns None, `explain` words it.
     """
     out = []
     for error in exc.errors(include_url=False):
         loc = _file_path(error["loc"], where, prefix)
         full = prefix + loc
-        message = explain(error, model, loc)
+        message = (words(error, loc) if words else None) or explain(error, model, loc)
         spot = where.key_at(full) if error["type"] == "extra_forbidden" else where.at(full)
         out.append(Problem(file, spot, field_name(full), message))
     return sorted(out, key=lambda p: p.spot)
@@ -273,6 +281,17 @@ def yaml_tree(node: Optional[Node], typed: bool = False,
     return data, spots, bad
 
 
+def yaml_error_spot(exc: yaml.YAMLError, text: str) -> Spot:
+    """Where to blame a YAML syntax error: where the problem is, unless that is just the end of
+    the file (an unclosed bracket), then where the unclosed thing started. Spot() when unknown."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    mark = problem
+    if problem is None or (problem.index >= len(text.rstrip()) and context is not None):
+        mark = context
+    return Spot(mark.line + 1, mark.column + 1) if mark is not None else Spot()
+
+
 # ----------------------------------------------------------------------------- JSON
 
 
@@ -280,29 +299,33 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 
 class JsonSpots:
-    """Positions in a JSON text, found only when asked (an error is being reported).
+    """Positions in a JSON text, found only when asked.
 
     The data itself comes from json.loads at C speed; this walks the text to the
-    asked path with raw_decode skipping whole values, and remembers the offsets
-    of each container it has walked, so fifty errors in a 100 MB import file
-    cost one pass over its case list, not fifty.
+    asked path with raw_decode skipping whole values. A container is scanned only
+    as far as the child asked for (the rest later, if asked), so finding the
+    "cases" list never decodes it again, and each case's line in a 100 MB import
+    file costs one pass over its case list; lines are counted from the nearest
+    position already placed, not from a table of every newline.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
         self._children: dict[int, dict[Union[str, int], int]] = {}  # container offset -> child -> value offset
         self._keys: dict[int, dict[str, int]] = {}  # object offset -> key -> key offset
+        self._resume: dict[int, tuple[int, int, bool]] = {}  # container -> (where its scan stopped, index, at a value)
+        self._placed = [0]  # offsets whose line is known, ascending, and those lines
+        self._lines = [1]
         self._decoder = json.JSONDecoder()
 
     def offset(self, loc: Loc) -> int:
         """Offset where the value at `loc` starts (the nearest reachable parent's when the path is not there)."""
         pos = _WS.match(self.text, 0).end()
         for part in loc:
-            children = self._walk(pos)
-            if part not in children:
+            child = self._child(pos, part)
+            if child is None:
                 break
-            pos = children[part]
+            pos = child
         return pos
 
     def at(self, loc: Loc) -> Spot:
@@ -311,56 +334,63 @@ class JsonSpots:
     def has(self, loc: Loc) -> bool:
         pos = _WS.match(self.text, 0).end()
         for part in loc:
-            children = self._walk(pos)
-            if part not in children:
+            child = self._child(pos, part)
+            if child is None:
                 return False
-            pos = children[part]
+            pos = child
         return True
 
     def key_at(self, loc: Loc) -> Spot:
         if loc and isinstance(loc[-1], str):
             parent = self.offset(loc[:-1])
-            self._walk(parent)
-            if loc[-1] in self._keys.get(parent, {}):
+            if self._child(parent, loc[-1]) is not None and loc[-1] in self._keys.get(parent, {}):
                 return self._spot(self._keys[parent][loc[-1]])
         return self.at(loc)
 
     def _spot(self, pos: int) -> Spot:
-        line = bisect.bisect_left(self._newlines, pos)
-        start = self._newlines[line - 1] + 1 if line else 0
-        return Spot(line + 1, pos - start + 1)
+        i = bisect.bisect_right(self._placed, pos) - 1
+        line = self._lines[i] + self.text.count("\n", self._placed[i], pos)
+        if self._placed[i] != pos:
+            self._placed.insert(i + 1, pos)
+            self._lines.insert(i + 1, line)
+        return Spot(line, pos - self.text.rfind("\n", 0, pos))
 
-    def _walk(self, pos: int) -> dict[Union[str, int], int]:
-        if pos in self._children:
-            return self._children[pos]
-        text, ws, out = self.text, _WS, {}
+    def _child(self, pos: int, part: Union[str, int]) -> Optional[int]:
+        """Where child `part` of the container at `pos` starts, scanning on from where the last ask stopped."""
+        found = self._children.setdefault(pos, {})
+        if part in found:
+            return found[part]
+        text, ws = self.text, _WS
+        i, index, at_value = self._resume.get(pos, (-1, 0, False))
         try:
-            if text[pos] == "[":
-                i, index = ws.match(text, pos + 1).end(), 0
-                while text[i] != "]":
-                    out[index] = i
-                    _value, i = self._decoder.raw_decode(text, i)
-                    i = ws.match(text, i).end()
-                    if text[i] == ",":
-                        i = ws.match(text, i + 1).end()
-                    index += 1
-            elif text[pos] == "{":
+            if i == -1:  # not started: past the bracket
+                if text[pos] not in "[{":
+                    return None
                 i = ws.match(text, pos + 1).end()
-                keys = self._keys.setdefault(pos, {})
-                while text[i] != "}":
-                    start = i
-                    key, i = self._decoder.raw_decode(text, i)
-                    keys.setdefault(key, start)
-                    i = ws.match(text, ws.match(text, i).end() + 1).end()  # past the colon
-                    out.setdefault(key, i)
-                    _value, i = self._decoder.raw_decode(text, i)
-                    i = ws.match(text, i).end()
-                    if text[i] == ",":
-                        i = ws.match(text, i + 1).end()
+            while True:
+                if not at_value:
+                    if text[i] in "]}":
+                        break
+                    if text[pos] == "[":
+                        found[index] = i
+                    else:
+                        start = i
+                        key, i = self._decoder.raw_decode(text, i)
+                        self._keys.setdefault(pos, {}).setdefault(key, start)
+                        i = ws.match(text, ws.match(text, i).end() + 1).end()  # past the colon
+                        found.setdefault(key, i)
+                    at_value = True
+                    if part in found:  # stop before its value: the asked child is not decoded here
+                        break
+                _value, i = self._decoder.raw_decode(text, i)
+                i = ws.match(text, i).end()
+                if text[i] == ",":
+                    i = ws.match(text, i + 1).end()
+                index, at_value = index + 1, False
         except (ValueError, IndexError, RecursionError):
-            pass  # malformed past here: what was found so far still places errors
-        self._children[pos] = out
-        return out
+            i, at_value = len(text), False  # malformed past here: what was found so far still places errors
+        self._resume[pos] = (i, index, at_value)
+        return found.get(part)
 
 
 def json_error_spot(exc: json.JSONDecodeError) -> Spot:

@@ -23,23 +23,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Optional
 
+from deskapp.core.parties import PartyFields
 from deskapp.demo.days import add_working_days
 
 ME = "@me"
 
 
-@dataclass
-class StoryParty:
-    key: str
-    name: str
-    role: str = "customer"
-    designated: bool = False
-    authorised: bool = False
-    organisation: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
-    address: Optional[str] = None
-    notes: Optional[str] = None
+@dataclass(frozen=True)
+class StoryParty(PartyFields):
+    key: str = field(kw_only=True)  # how the story's contacts and appointments name this party
 
 
 @dataclass
@@ -118,11 +110,12 @@ def _housing_repairs(c: _Clock) -> Story:
         assigned_to=ME, acknowledged_at=c.at(8, "10:05"), status_changed_at=c.at(8, "10:05"),
     )
     story.parties = [
-        StoryParty("resident", "Arthur Penrose", role="resident", phone="07700 900412",
+        StoryParty(key="resident", name="Arthur Penrose", role="resident", phone="07700 900412",
                    address="Flat 4, Linden Court, Canal Street, Northvale NV3 2LP",
                    notes="Lives alone, walks with a frame and is hard of hearing. Unexpected calls "
                          "and visitors upset him: arrange everything through his social worker."),
-        StoryParty("social_worker", "Nadia Kowalski", role="representative", designated=True, authorised=True,
+        StoryParty(key="social_worker", name="Nadia Kowalski",
+                   role="representative", designated=True, authorised=True,
                    organisation="Northvale Adult Social Care", email="nadia.kowalski@adultcare.example.org",
                    phone="07700 900873",
                    notes="Designated representative. All contact about this case, including booking "
@@ -172,7 +165,7 @@ def _card_details(c: _Clock) -> Story:
         acknowledged_at=c.at(6, "09:30"), status_changed_at=c.at(5, "10:00"),
     )
     story.parties = [
-        StoryParty("customer", "Graham Whitlock", email="g.whitlock@example.net", phone="07700 900215",
+        StoryParty(key="customer", name="Graham Whitlock", email="g.whitlock@example.net", phone="07700 900215",
                    address="27 Orchard Close, Northvale NV1 4DS"),
     ]
     story.contacts = [
@@ -211,7 +204,8 @@ def _abusive_caller(c: _Clock) -> Story:
         acknowledged_at=c.at(5, "09:00"), status_changed_at=c.at(5, "09:00"),
     )
     story.parties = [
-        StoryParty("customer", "Derek Mallory", phone="07700 900588", address="3 Beacon Rise, Northvale NV2 8QT",
+        StoryParty(key="customer", name="Derek Mallory",
+                   phone="07700 900588", address="3 Beacon Rise, Northvale NV2 8QT",
                    notes="Staff safety: ended a call for abuse. Calls may be ended after one warning."),
     ]
     story.contacts = [
@@ -240,9 +234,10 @@ def _third_party(c: _Clock) -> Story:
         acknowledged_at=c.at(13, "09:20"), status_changed_at=c.at(8, "11:00"),
     )
     story.parties = [
-        StoryParty("customer", "Helen Marsh", email="helen.marsh@example.org", phone="07700 900331",
+        StoryParty(key="customer", name="Helen Marsh", email="helen.marsh@example.org", phone="07700 900331",
                    address="41 Ashdown Road, Northvale NV4 1BX"),
-        StoryParty("contractor", "Depot supervisor", role="third_party", organisation="Greenway Waste Services",
+        StoryParty(key="contractor", name="Depot supervisor",
+                   role="third_party", organisation="Greenway Waste Services",
                    email="depot@greenway.example.com"),
     ]
     story.contacts = [
@@ -270,7 +265,7 @@ def _nursery_resolved(c: _Clock) -> Story:
         closed_at=c.at(17, "10:00"), status_changed_at=c.at(17, "10:00"),
     )
     story.parties = [
-        StoryParty("parent", "Amira Haddad", email="amira.haddad@example.org", phone="07700 900764"),
+        StoryParty(key="parent", name="Amira Haddad", email="amira.haddad@example.org", phone="07700 900764"),
     ]
     story.contacts = [
         StoryContact(c.at(25, "17:40"), "email", "in", "Parent says her daughter's inhaler was not given at lunch",
@@ -299,7 +294,7 @@ def _compliment_boiler(c: _Clock) -> Story:
         received_at=c.at(12, "10:00"), status="closed", priority=4, assigned_to="sam",
         acknowledged_at=c.at(11, "09:40"), closed_at=c.at(11, "09:45"), status_changed_at=c.at(11, "09:45"),
     )
-    story.parties = [StoryParty("customer", "Margaret Doyle", phone="07700 900190")]
+    story.parties = [StoryParty(key="customer", name="Margaret Doyle", phone="07700 900190")]
     story.contacts = [
         StoryContact(c.at(12, "10:00"), "phone", "in", "Praised the engineer who fixed her boiler the same day",
                      party="customer", handler="sam", outcome="reached"),
@@ -315,7 +310,7 @@ def _compliment_adviser(c: _Clock) -> Story:
         title="Praise for an adviser who stayed on the line",
         received_at=c.at(1, "16:55"), status="new", priority=4,
     )
-    story.parties = [StoryParty("customer", "Tom Ellery", email="tom.ellery@example.com")]
+    story.parties = [StoryParty(key="customer", name="Tom Ellery", email="tom.ellery@example.com")]
     story.contacts = [
         StoryContact(c.at(1, "16:55"), "portal", "in", "Thanks the adviser who helped him finish a blue badge renewal",
                      party="customer",
@@ -333,7 +328,7 @@ def _stage_two(c: _Clock) -> Story:
         stage2_at=c.at(3, "11:30"), status_changed_at=c.at(3, "11:30"),
     )
     story.parties = [
-        StoryParty("customer", "Kwame Osei", email="kwame.osei@example.org", phone="07700 900647",
+        StoryParty(key="customer", name="Kwame Osei", email="kwame.osei@example.org", phone="07700 900647",
                    address="12 Kingfisher Drive, Northvale NV5 3RR"),
     ]
     story.contacts = [

@@ -18,6 +18,8 @@ from typing import Any, Optional
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
+from deskapp.core.parties import PARTY_LIMITS as _PARTY
+from deskapp.core.parties import PARTY_ROLE_MAX
 from deskapp.store import masking
 from deskapp.store.masking import MaskedJSON, MaskedString, MaskedText
 
@@ -141,23 +143,20 @@ Index("ix_cases_open_ref", func.length(Case.__table__.c.ref), Case.__table__.c.r
 
 
 class Party(SQLModel, table=True):
-    """A person or organisation on a case.
-
-    `designated` marks the representative all contact must go through;
-    `authorised` marks someone the customer has authorised us to speak to.
-    """
+    """A person or organisation on a case: deskapp.core.parties.PartyFields, stored (text masked at rest)."""
 
     __tablename__ = "parties"
 
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
-    role: str = Field(default="customer", max_length=24)  # customer | resident | representative | third_party
-    name: str = Field(max_length=200, sa_type=MaskedString(200))
+    role: str = Field(default="customer", max_length=PARTY_ROLE_MAX)  # deskapp.vocab.PARTY_ROLES
+    name: str = Field(max_length=_PARTY["name"], sa_type=MaskedString(_PARTY["name"]))
     designated: bool = Field(default=False)
     authorised: bool = Field(default=False)
-    organisation: Optional[str] = Field(default=None, max_length=200, sa_type=MaskedString(200))
-    email: Optional[str] = Field(default=None, max_length=254, sa_type=MaskedString(254))
-    phone: Optional[str] = Field(default=None, max_length=40, sa_type=MaskedString(40))
+    organisation: Optional[str] = Field(default=None, max_length=_PARTY["organisation"],
+                                        sa_type=MaskedString(_PARTY["organisation"]))
+    email: Optional[str] = Field(default=None, max_length=_PARTY["email"], sa_type=MaskedString(_PARTY["email"]))
+    phone: Optional[str] = Field(default=None, max_length=_PARTY["phone"], sa_type=MaskedString(_PARTY["phone"]))
     address: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     notes: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)

@@ -2,7 +2,9 @@
 
 Themes are data, not code, so a site can add or adjust one without touching
 Python. A broken file never stops the desk: it is skipped with a one-line
-warning naming the file (and line, when the YAML itself is bad).
+warning naming the file and the setting (or the line, when the YAML is
+broken). The file's shape is declared in deskapp.tui.theme_file; this module
+finds the files and remembers them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ _COLOUR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", 
                   "boost", "warning", "error", "success")
 _FLOAT_FIELDS = ("luminosity_spread", "text_alpha")
 _BOOL_FIELDS = ("dark", "ansi")
-_ALLOWED = {"name", "variables", "description", *_COLOUR_FIELDS, *_FLOAT_FIELDS, *_BOOL_FIELDS}
+_ALLOWED = {  # the keys of deskapp.tui.theme_file.ThemeFile (a test keeps them equal)
+    "name", "variables", "description", *_COLOUR_FIELDS, *_FLOAT_FIELDS, *_BOOL_FIELDS}
 
 
 @dataclass
@@ -40,61 +43,11 @@ class ThemeSet:
         return [t.name for t in self.themes]
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def theme_settings(data: object, source: str) -> dict:
-    """The checked settings of a Theme (plain data: see load_theme_file). Raises ValueError('source: why')."""
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{source}: a theme file must be a mapping of settings")
-    unknown = [k for k in data if k not in _ALLOWED]
-    if unknown:
-        key = str(unknown[0])
-        raise ValueError(f"{source}: unknown setting {key!r}{_did_you_mean(key, _ALLOWED)}")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"{source}: 'name' is required (a word such as desk-dark)")
-    if not data.get("primary"):
-        raise ValueError(f"{source}: 'primary' colour is required")
-    kwargs: dict = {"name": name.strip()}
-    for key in _COLOUR_FIELDS:
-        value = data.get(key)
-        if value is None:
-            continue
-        try:
-            Color.parse(str(value))
-        except ColorParseError:
-            raise ValueError(f"{source}: {key}: {value!r} is not a colour (use #rrggbb or ansi_red ...)") from None
-        kwargs[key] = str(value)
-    for key in _FLOAT_FIELDS:
-        if key in data:
-            value = data[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{source}: {key}: expected a number, got {value!r}")
-            kwargs[key] = float(value)
-    for key in _BOOL_FIELDS:
-        if key in data:
-            if not isinstance(data[key], bool):
-                raise ValueError(f"{source}: {key}: expected true or false, got {data[key]!r}")
-            kwargs[key] = data[key]
-    variables = data.get("variables") or {}
-    if not isinstance(variables, Mapping):
-        raise ValueError(f"{source}: variables: expected a mapping of name: value")
-    kwargs["variables"] = {str(k): str(v) for k, v in variables.items()}
-    try:
-        # Derives every shade Textual needs; a bad value fails here, not at paint time.
-        Theme(**kwargs).to_color_system().generate()
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip this theme"
-        raise ValueError(f"{source}: {exc}") from None
-    return kwargs
-
-
 def remembered_theme(value: object) -> bool:
-    """Whether a remembered theme has the shape theme_settings gives (else the file is read again)."""
+    """Whether a remembered theme has the shape ThemeFile.settings() gives (else the file is read again).
+
+    Checked by hand, not by the model, so a normal start needs neither pydantic nor PyYAML.
+    """
     if not isinstance(value, dict) or not set(value) <= _ALLOWED - {"description"} or not isinstance(value.get("name"), str):
         return False
     for key in _COLOUR_FIELDS:
@@ -114,7 +67,7 @@ def remembered_theme(value: object) -> bool:
 
 
 def load_theme_file(path: Path, cache: ParseCache | None = None) -> Theme:
-    """One theme file -> Theme. Raises ValueError with a one-line 'file:line: message'.
+    """One theme file -> Theme. Raises ValueError with a one-line 'file: setting: message'.
 
     With `cache`, a file whose text passed these checks before is not parsed or checked again
     (deskapp.tui.parse_cache: the text must match to the byte).
@@ -123,23 +76,13 @@ def load_theme_file(path: Path, cache: ParseCache | None = None) -> Theme:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot read: {exc}") from None
-    return Theme(**remembered(cache, path, text, lambda: theme_settings(_parse(path, text), str(path))))
+    return Theme(**remembered(cache, path, text, lambda: _parse(path, text)))
 
 
-def _parse(path: Path, text: str) -> object:
-    import yaml
+def _parse(path: Path, text: str) -> dict:
+    from deskapp.tui.theme_file import read_theme  # pydantic and PyYAML: only when a file is parsed
 
-    try:
-        # libyaml's parser when PyYAML has it: every theme is read at start-up, before the first frame.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        from deskapp.tui.userconfig import yaml_error_line
-
-        line = yaml_error_line(exc, text)
-        where = f"{path}:{line}" if line else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ValueError(f"{where}: {problem}") from None
-    return data
+    return read_theme(path, text)
 
 
 def theme_folders() -> list[Path]:

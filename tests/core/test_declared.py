@@ -125,6 +125,19 @@ def test_spots_default() -> None:
     assert Spots().at(("x",)) == Spot(1, 1)
 
 
+def test_json_spots_do_not_decode_the_value_asked_for() -> None:
+    """Placing a case in a 100 MB file must not decode its case list a second time."""
+    text = '{"cases": [{"a": 1},\n {"a": 2}], "source": "x"}'
+    spots = JsonSpots(text)
+    decoded = []
+    real = spots._decoder.raw_decode
+    spots._decoder.raw_decode = lambda s, i: decoded.append(i) or real(s, i)
+    assert spots.at(("cases", 1)) == Spot(2, 2)
+    assert text.index("[") not in decoded
+    assert spots.at(("source",)) == Spot(2, 23)
+    assert spots.has(("cases", 1, "a")) and not spots.has(("cases", 2)) and not spots.has(("cases", 0, "b"))
+
+
 def test_yaml_tree_bounds_the_values_aliases_expand_to() -> None:
     data, _spots, bad = yaml_tree(yaml.compose("a: &a [1, 2, 3]\nb: [*a, *a, *a]\n"), max_values=8)
     assert bad == [(Spot(1, 11), "more than 8 values (an alias repeated too often?)")]  # the aliased 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from deskapp.tui.themes import load_theme_file, load_themes, terminal_colours
 from deskapp.tui.userconfig import load_user_config, save_theme
@@ -112,3 +113,74 @@ def test_theme_file_problems(tmp_path, text, message):
 ])
 def test_terminal_colours(env, colours):
     assert terminal_colours(env) == colours
+
+
+def test_theme_file_model_and_the_remembered_shape_name_the_same_settings():
+    from deskapp.tui import themes
+    from deskapp.tui.theme_file import ThemeFile
+
+    assert set(ThemeFile.model_fields) == themes._ALLOWED
+    assert themes.remembered_theme(ThemeFile(name="x", primary="#fff", dark=True).settings())
+
+
+@pytest.mark.parametrize("text, saved", [
+    ("theme:\n  desk-dark\nkeys: {}\n", "theme: desk-light\nkeys: {}\n"),
+    ("note: |\n  theme: keep me\ntheme: desk-dark\n", "note: |\n  theme: keep me\ntheme: desk-light\n"),
+    ("{theme: desk-dark, keys: {desk.note: n}}\n", "theme: desk-light\nkeys:\n  desk.note: n\n"),
+])
+def test_save_theme_rewrites_only_the_theme_entry(tmp_path, text, saved):
+    path = write(tmp_path / "c.yaml", text)
+    assert save_theme("desk-light", path) is None
+    assert path.read_text() == saved
+    assert load_user_config(path).theme == "desk-light"
+
+
+def test_save_theme_refuses_a_file_that_is_not_settings(tmp_path):
+    path = write(tmp_path / "c.yaml", "- a\n")
+    assert "not valid YAML" in save_theme("desk-light", path)
+    assert path.read_text() == "- a\n"
+
+
+def test_a_binding_given_twice_keeps_the_later_and_says_so(tmp_path):
+    path = write(tmp_path / "c.yaml", "keys:\n  desk.note: a\n  desk.note: b\n")
+    cfg = load_user_config(path)
+    assert cfg.keys == {"desk.note": "b"} and cfg.key_lines == {"desk.note": 3}
+    assert cfg.problems == [f"{path}:3: 'desk.note' is set twice; the later one is used"]
+
+
+def test_bad_entries_are_left_out_and_the_rest_applies(tmp_path):
+    path = write(tmp_path / "c.yaml", "theme: desk-light\nkeys:\n  desk.note: 'ctrl+'\n  desk.search: f\nthem: x\n")
+    cfg = load_user_config(path)
+    assert cfg.theme == "desk-light" and cfg.keys == {"desk.search": "f"} and cfg.key_lines == {"desk.search": 4}
+    assert cfg.problems == [
+        f"{path}:3: keys: desk.note: 'ctrl+' is not a key name (examples: c, N, ctrl+o, f5, question_mark)",
+        f"{path}:5: unknown setting 'them' (did you mean 'theme'?)"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nprimary: !!binary zz\n", ":2: not valid YAML: failed to decode base64 data"),
+    ("name: !!int abc\nprimary: '#fff'\n", "not valid YAML: invalid literal for int()"),
+    ("name: x\nprimary: '#fff'\ndescription: 2026-13-45\n", "not valid YAML: month must be in 1..12"),
+])
+def test_a_typed_value_that_is_not_one_skips_the_theme_with_its_file(tmp_path, text, message):
+    path = write(tmp_path / "t.yaml", text)
+    with pytest.raises(ValueError) as err:
+        load_theme_file(path)
+    assert str(err.value).startswith(str(path)) and message in str(err.value), err.value
+
+
+_yaml_bits = st.sampled_from(["name: ", "primary: ", "theme: ", "keys:\n  ", "desk.note: ", "dark: ", "text_alpha: ",
+                              "variables:\n  a: ", "'#fff'", "!!binary zz", "!!int x", "2026-13-45", "&a x", "*a",
+                              "[", "]", "{", "}", ",", ":", "- ", "\n", "\t", "? ", "~", "yes", "0.5", "ctrl+o"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_yaml_bits | st.text(max_size=5), max_size=30).map("".join))
+def test_any_theme_or_config_text_is_settings_or_one_line_problems(tmp_path, text):
+    path = write(tmp_path / "fuzz.yaml", text)
+    try:
+        load_theme_file(path)
+    except ValueError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+    cfg = load_user_config(path)
+    assert all(p.startswith(str(path)) and "\n" not in p for p in cfg.problems)

@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Select
 
 from deskapp import actions, vocab
 from deskapp.actions.validate import MAX_NAME
+from deskapp.core.parties import PARTY_LIMITS
 from deskapp.errors import DeskError
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import FieldRow, word_options
@@ -22,7 +23,7 @@ from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 from deskapp.tui.text import safe_text
 
 TEXT_FIELDS = ("name", "organisation", "email", "phone", "address", "notes")
-LIMITS = {"name": MAX_NAME, "organisation": MAX_NAME, "email": 254, "phone": 40, "address": 2000}
+LIMITS = {**PARTY_LIMITS, "address": 2000}  # what a paste may put in each box
 
 
 class PartyForm(ActionForm):
