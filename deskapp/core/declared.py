@@ -120,14 +120,14 @@ def problems(exc: ValidationError, where: SourceMap, file: str, model: Optional[
 def _file_path(loc: Loc, where: SourceMap, prefix: Loc) -> Loc:
     """The error's key path with pydantic's union branch names ("int", "function-after[...]") taken out.
 
-    A plain word is dropped only when the file has no key of that name there, so
-    a real key called `date` or `list` stays in the path.
+    A branch-like word is dropped only when the file has no key of that name
+    there, so a real key called `date`, `list` or `a[1]` stays in the path.
     """
     out: Loc = ()
     has = getattr(where, "has", None)
     for part in loc:
-        if isinstance(part, str) and ("[" in part or (
-                part in _BRANCHES and not (has and has(prefix + out + (part,))))):
+        branch_like = isinstance(part, str) and ("[" in part or part in _BRANCHES)
+        if branch_like and not (has and has(prefix + out + (part,))):
             continue
         out += (part,)
     return out

@@ -179,3 +179,17 @@ def test_an_alias_bomb_is_one_problem_by_default() -> None:
         for i in range(8))
     _data, _spots, bad = yaml_tree(yaml.compose(bomb))
     assert [message for _spot, message in bad if "values" in message]
+
+
+class Free(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+def test_an_unknown_key_with_a_bracket_is_named_as_written() -> None:
+    data, spots, _bad = yaml_tree(yaml.compose("name: x\n'keys[1]': 2\n"))
+    try:
+        Free.model_validate(data)
+    except ValidationError as exc:
+        got = [str(p) for p in problems(exc, spots, "f.yaml", Free)]
+    assert got == ["f.yaml:2:1: keys[1]: unknown key"]
