@@ -104,6 +104,7 @@ class PendingDesk:
     via: Optional[str] = None  # the OS account acting as `me` (--as)
     as_name: Optional[str] = None  # --as / --as-key as given: the opened desk checks them again
     as_key: Optional[str] = None
+    trial_rules: Optional[str] = None  # a trial pack never opens the quick way (Opening)
     name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
     clock: Callable[[], datetime] = _clock
     _opened: Any = None
@@ -111,8 +112,6 @@ class PendingDesk:
     _done: threading.Event = field(default_factory=threading.Event)
     _started: bool = False
     _start_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    pending = True
 
     def now(self) -> datetime:
         return self.clock()
@@ -131,7 +130,7 @@ class PendingDesk:
 
     def _open_desk(self) -> None:
         from deskapp.actions.desk import open_desk
-        from deskapp.store.queue import Queue
+        from deskapp.actions.queue import desk_queue
 
         try:
             # The opened desk keeps this one's clock (tests and snapshots pin it on the app).
@@ -141,8 +140,7 @@ class PendingDesk:
                              clock=lambda: self.clock(), as_name=self.as_name, as_key=self.as_key)
             if desk.me.username != self.me.username:
                 raise DeskError(f"the desk opened as {desk.me.username}, not {self.me.username}: open it again")
-            queue = Queue(desk.engine, now=desk.now, me=desk.me.username,
-                          is_working_day=desk.policies.calendar.is_working_day)
+            queue = desk_queue(desk)
             _warm(queue)
             desk.queue_for_first_page = queue
             self._opened = desk

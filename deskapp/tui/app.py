@@ -238,7 +238,9 @@ class DeskApp(CheckpointKeeping, App):
     @property
     def desk_pending(self) -> bool:
         """The desk is still opening (a deskapp.actions.opening.PendingDesk)."""
-        return bool(getattr(self.desk, "pending", False))  # only a PendingDesk says so
+        from deskapp.actions.opening import PendingDesk
+
+        return isinstance(self.desk, PendingDesk)
 
     def opened_desk(self) -> Any:
         """The opened desk, waiting for it if it is still opening (raises what stopped it)."""

@@ -547,7 +547,7 @@ class ActionForm(ModalScreen):
 
     def _reasons(self) -> Any:
         """The desk's rules for reasons (policies.yaml `reasons:`), so the modal refuses what submit would."""
-        return getattr(getattr(self.desk, "policies", None), "reasons", None)
+        return self.desk.policies.reasons
 
     def _submit_again(self, request: Any, reason: str, approval: bool, round: int) -> None:
         """The handler answered round `round`: submit with the answer, unless the rounds are used up."""
@@ -594,5 +594,4 @@ class ActionForm(ModalScreen):
         self._busy = False
 
     def now(self) -> datetime:
-        clock = getattr(self.desk, "now", None)
-        return clock() if callable(clock) else datetime.now().replace(microsecond=0)
+        return self.desk.now()
