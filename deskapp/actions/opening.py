@@ -108,6 +108,7 @@ class PendingDesk:
     name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
     clock: Callable[[], datetime] = _clock
     _opened: Any = None
+    _opened_queue: Any = None  # the opened desk's Queue, warmed (see _warm)
     _error: Optional[BaseException] = None
     _done: threading.Event = field(default_factory=threading.Event)
     _started: bool = False
@@ -142,8 +143,7 @@ class PendingDesk:
                 raise DeskError(f"the desk opened as {desk.me.username}, not {self.me.username}: open it again")
             queue = desk_queue(desk)
             _warm(queue)
-            desk.queue_for_first_page = queue
-            self._opened = desk
+            self._opened, self._opened_queue = desk, queue
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, shown as one line
             self._error = exc
         finally:
@@ -161,6 +161,11 @@ class PendingDesk:
         if self._error is not None:
             raise self._error
         return self._opened
+
+    def real_queue(self) -> Any:
+        """The opened desk's queue, for the rows beyond the first page (opening the desk if need be)."""
+        self.wait()
+        return self._opened_queue
 
     def close(self) -> None:
         if self._opened is not None:
@@ -240,7 +245,7 @@ class Opening:
         pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option,
                               via=page.via, as_name=self.as_name, as_key=self.as_key)
         # Rows beyond the first page come from the opened desk's own queue (waiting for it).
-        pending.queue = FirstPageQueue(page, lambda: pending.wait().queue_for_first_page, pending.now)
+        pending.queue = FirstPageQueue(page, pending.real_queue, pending.now)
         return pending
 
 
