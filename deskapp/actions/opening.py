@@ -5,8 +5,9 @@ needs SQLAlchemy, the models and the policy engine, about 0.6 s of CPU before
 a single case shows. On the usual desk (a SQLite file, a published pack that
 has passed those checks before) the first screen needs none of that:
 deskapp.store.first_page reads it with plain sqlite3 in a thread while Textual
-imports, and the app opens the real desk in the background after the first
-frame. Every check still runs; only its order changes:
+imports (before any app exists to run a worker), and the app opens the real
+desk in a worker after the first frame (PendingDesk.wait, deskapp.tui.app).
+Every check still runs; only its order changes:
 
 * the database, its schema and the handler are checked by the quick reader
   (anything it is unsure of sends the desk the careful way, which explains the
@@ -90,8 +91,10 @@ def remember_policies(sha256: Optional[str]) -> None:
 class PendingDesk:
     """The desk while it opens: enough for the first screen (who, where, the first rows).
 
-    `wait()` gives the opened Desk (deskapp.actions.desk.Desk), waiting for it;
-    it raises the DeskError that stopped it if it could not open.
+    `wait()` gives the opened Desk (deskapp.actions.desk.Desk): the first caller
+    opens it in its own thread (the app's desk-opening worker, or a queue worker
+    that needs rows beyond the first page), later callers wait for it. It raises
+    the DeskError that stopped the desk if it could not open.
     """
 
     me: HandlerView
@@ -101,31 +104,21 @@ class PendingDesk:
     via: Optional[str] = None  # the OS account acting as `me` (--as)
     as_name: Optional[str] = None  # --as / --as-key as given: the opened desk checks them again
     as_key: Optional[str] = None
+    trial_rules: Optional[str] = None  # a trial pack never opens the quick way (Opening)
     name: str = field(default_factory=lambda: os.environ.get("DESKAPP_DESK") or socket.gethostname())
     clock: Callable[[], datetime] = _clock
     _opened: Any = None
+    _opened_queue: Any = None  # the opened desk's Queue, warmed (see _warm)
     _error: Optional[BaseException] = None
     _done: threading.Event = field(default_factory=threading.Event)
     _started: bool = False
     _start_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    pending = True
-
     def now(self) -> datetime:
         return self.clock()
 
-    def open_in_background(self) -> None:
-        """Start opening the real desk in a thread (once)."""
-        with self._start_lock:
-            if self._started:
-                return
-            self._started = True
-        threading.Thread(target=self._open, name="desk-opening", daemon=True).start()
-
     def _open(self) -> None:
-        read_tail = getattr(self.queue, "read_tail", None)
-        if callable(read_tail):
-            read_tail()  # End in the first second then finds the queue's end already read
+        self.queue.read_tail()  # End in the first second then finds the queue's end already read
         # This thread imports and compiles for ~0.5 s of CPU while the handler may already be using
         # the first screen: a short GIL switch interval hands the screen's thread the GIL within
         # 1 ms of asking instead of 5, so keys pressed meanwhile still answer promptly.
@@ -138,7 +131,7 @@ class PendingDesk:
 
     def _open_desk(self) -> None:
         from deskapp.actions.desk import open_desk
-        from deskapp.store.queue import Queue
+        from deskapp.actions.queue import desk_queue
 
         try:
             # The opened desk keeps this one's clock (tests and snapshots pin it on the app).
@@ -148,27 +141,31 @@ class PendingDesk:
                              clock=lambda: self.clock(), as_name=self.as_name, as_key=self.as_key)
             if desk.me.username != self.me.username:
                 raise DeskError(f"the desk opened as {desk.me.username}, not {self.me.username}: open it again")
-            calendar = getattr(desk.policies, "calendar", None)
-            is_working_day = getattr(calendar, "is_working_day", None)
-            queue = Queue(desk.engine, now=desk.now, me=desk.me.username,
-                          is_working_day=is_working_day if callable(is_working_day) else None)
+            queue = desk_queue(desk)
             _warm(queue)
-            desk.queue_for_first_page = queue
-            self._opened = desk
+            self._opened, self._opened_queue = desk, queue
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, shown as one line
             self._error = exc
         finally:
             self._done.set()
 
-    def wait(self, timeout: Optional[float] = None, *, start: bool = True) -> Any:
-        """The opened Desk (starts opening it, unless start=False); raises what stopped it."""
-        if start:
-            self.open_in_background()
+    def wait(self, timeout: Optional[float] = None) -> Any:
+        """The opened Desk, opened in this thread unless another is opening it (then waiting up to
+        `timeout` for it); raises what stopped it."""
+        with self._start_lock:
+            first, self._started = not self._started, True
+        if first:
+            self._open()
         if not self._done.wait(timeout):
             raise TimeoutError("the desk is still opening")
         if self._error is not None:
             raise self._error
         return self._opened
+
+    def real_queue(self) -> Any:
+        """The opened desk's queue, for the rows beyond the first page (opening the desk if need be)."""
+        self.wait()
+        return self._opened_queue
 
     def close(self) -> None:
         if self._opened is not None:
@@ -240,7 +237,7 @@ class Opening:
         page = self._page
         if page is None:
             return None
-        self.known_good = policies_known_good(getattr(page, "policy_sha256", None))
+        self.known_good = policies_known_good(page.policy_sha256)
         if not self.known_good:
             return None
         from deskapp.store.first_page import FirstPageQueue
@@ -248,7 +245,7 @@ class Opening:
         pending = PendingDesk(me=page.me, db_url=self.db_url, queue=None, policies_path=self.policies_option,
                               via=page.via, as_name=self.as_name, as_key=self.as_key)
         # Rows beyond the first page come from the opened desk's own queue (waiting for it).
-        pending.queue = FirstPageQueue(page, lambda: pending.wait().queue_for_first_page, pending.now)
+        pending.queue = FirstPageQueue(page, pending.real_queue, pending.now)
         return pending
 
 
@@ -258,6 +255,6 @@ def open_carefully(db_option: Optional[str], policies_option: Optional[str], *, 
     from deskapp.actions.desk import open_desk
 
     desk = open_desk(db_option, policies_option, None, as_name=as_name, as_key=as_key)
-    if getattr(desk, "trial_rules", None) is None:
+    if desk.trial_rules is None:
         remember_policies(desk.policy_hash)
     return desk

@@ -15,10 +15,7 @@ __all__ = ["Queue", "desk_queue", "due_soon_until", "query_from_filters"]
 
 def desk_queue(desk: Any) -> Optional[Queue]:
     """A Queue over the desk's database, sorted and filtered as the handler asks (None: no database)."""
-    engine = getattr(desk, "engine", None)
+    engine = getattr(desk, "engine", None)  # a test's desk (tests/tui FakeDesk) has none
     if engine is None:
         return None
-    calendar = getattr(getattr(desk, "policies", None), "calendar", None)
-    is_working_day = getattr(calendar, "is_working_day", None)
-    return Queue(engine, now=desk.now, me=desk.me.username,
-                 is_working_day=is_working_day if callable(is_working_day) else None)
+    return Queue(engine, now=desk.now, me=desk.me.username, is_working_day=desk.policies.calendar.is_working_day)

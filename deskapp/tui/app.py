@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -177,6 +178,7 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
         # closes and the `deskapp` command prints this as its one-line error.
         self.open_error: Optional[Exception] = None
         self._persist_theme = False
+        self._opening: Any = None  # the desk-opening worker, once started (open_pending_desk)
         self._clashes_reported: set[frozenset[str]] = set()
 
         self.config_file = config_file or config_path()
@@ -234,7 +236,10 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
 
     @property
     def desk_pending(self) -> bool:
-        return bool(getattr(self.desk, "pending", False))
+        """The desk is still opening (a deskapp.actions.opening.PendingDesk)."""
+        from deskapp.actions.opening import PendingDesk
+
+        return isinstance(self.desk, PendingDesk)
 
     def opened_desk(self) -> Any:
         """The opened desk, waiting for it if it is still opening (raises what stopped it)."""
@@ -245,10 +250,9 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
 
         self.push_screen(MainScreen(self.desk))
         if self.desk_pending:
-            # Open the rest of the desk once the first screen is up (MainScreen starts it as soon
-            # as the queue is painted; this timer is the fallback), then swap it in.
-            self.set_timer(0.5, self.desk.open_in_background)
-            self.run_worker(self._wait_for_desk, thread=True, group="desk-opening", exit_on_error=False)
+            # Open the rest of the desk once the first screen is up (as soon as the queue is
+            # painted: on_queue_view_counted; this timer is the fallback), then swap it in.
+            self.set_timer(0.5, self.open_pending_desk)
         else:
             self._go_live()
             self.call_after_refresh(self.startup_done)
@@ -262,7 +266,12 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
     def on_queue_view_counted(self, message) -> None:
         """The first rows are on screen: now open the rest of the desk (it needs the CPU Textual just used)."""
         if self.desk_pending:
-            self.call_after_refresh(self.desk.open_in_background)
+            self.call_after_refresh(self.open_pending_desk)
+
+    def open_pending_desk(self) -> None:
+        """Open the desk that is still opening, in the desk-opening worker (once)."""
+        if self.desk_pending and self._opening is None:
+            self._opening = self._open_desk(self.desk)
 
     def startup_done(self) -> None:
         """Start-up is over: its objects live as long as the desk, so they leave the garbage
@@ -279,10 +288,11 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
 
             self.call_after_refresh(attach_live, self)
 
-    def _wait_for_desk(self) -> None:
-        pending = self.desk
+    @work(thread=True, exclusive=True, group="desk-opening", exit_on_error=False)
+    def _open_desk(self, pending: Any) -> None:
+        """Open the rest of the desk (imports, the ORM, the rules: ~0.5 s of CPU); post DeskOpened."""
         try:
-            desk, error = pending.wait(start=False), None
+            desk, error = pending.wait(), None
         except BaseException as exc:  # noqa: BLE001 - reported below as one line
             desk, error = None, exc
         self.post_message(self.DeskOpened(desk, error))
@@ -300,7 +310,7 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
                                   + (f"; details in {path}" if path else ""))
             self.open_error = error
             self.startup_done()
-            self.exit(return_code=getattr(error, "exit_code", 2))
+            self.exit(return_code=error.exit_code)
             return
         self.desk = message.desk
         self.startup_done()

@@ -72,8 +72,8 @@ def terminal_alive(fds: Iterable[int]) -> bool:
 
 def save_what_is_typed(app: Any) -> None:
     """Ask every open screen that keeps a draft to store it now (`save_before_exit()`)."""
-    for screen in list(getattr(app, "screen_stack", [])):
-        save = getattr(screen, "save_before_exit", None)
+    for screen in list(app.screen_stack):
+        save = getattr(screen, "save_before_exit", None)  # only screens that keep a draft have one
         if callable(save):
             try:
                 save()
@@ -83,11 +83,9 @@ def save_what_is_typed(app: Any) -> None:
 
 def sign_off(app: Any) -> None:
     """Stop the live parts (feed, heartbeat) and remove this desk's presence row."""
-    try:
-        from deskapp.tui.live import LiveDesk
-    except ImportError:  # pragma: no cover
-        return
-    for screen in list(getattr(app, "screen_stack", [])):
+    from deskapp.tui.live import LiveDesk
+
+    for screen in list(app.screen_stack):
         for watcher in screen.query(LiveDesk):
             watcher.stop()
 
@@ -101,10 +99,8 @@ def leave(app: Any, sig: int, fds: Iterable[int] | None = None) -> None:
     sign_off(app)
     if fds and not terminal_alive(fds):
         log.info("the terminal has gone: leaving without restoring it")
-        desk = getattr(app, "desk", None)
         try:
-            if desk is not None:
-                desk.close()
+            app.desk.close()
         finally:
             logging.shutdown()
             os._exit(code)
@@ -130,7 +126,7 @@ class TerminalWatch:
         self.timer = None
 
     def start(self) -> None:
-        if self.fds and not getattr(self.app, "is_headless", False):
+        if self.fds and not self.app.is_headless:
             self.timer = self.app.set_interval(CHECK_EVERY_S, self.check)
 
     def check(self) -> None:

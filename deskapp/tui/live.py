@@ -58,6 +58,16 @@ class PresenceRead(Message):
         self.text = text
 
 
+class Notice(Message):
+    """Posted from a worker: a toast to show; KEY in `text` becomes the key for `action`."""
+
+    def __init__(self, text: str, action: str | None = None, **options: Any) -> None:
+        super().__init__()
+        self.text = text
+        self.action = action
+        self.options = options
+
+
 class LiveDesk(Widget):
     """Invisible: mount it on the main screen. Inert for desks without a database (UI tests)."""
 
@@ -79,7 +89,7 @@ class LiveDesk(Widget):
     def enabled(self) -> bool:
         from deskapp.live import can_follow
 
-        return can_follow(self.desk) and getattr(self.desk, "me", None) is not None
+        return can_follow(self.desk) and self.desk.me is not None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -106,9 +116,8 @@ class LiveDesk(Widget):
             self.feed = feed
         except Exception as exc:  # noqa: BLE001 - live updates are a help, not a reason to stop the desk
             log.warning("live updates are off: %s", exc)
-            self.app.call_from_thread(
-                self.notify, f"Live updates are off: {' '.join(str(exc).split())[:150]} (r refreshes by hand)",
-                severity="warning", markup=False)
+            self.post_message(Notice(f"Live updates are off: {' '.join(str(exc).split())[:150]} "
+                                     "(r refreshes by hand)", severity="warning"))
 
     def on_unmount(self) -> None:
         self.stop()
@@ -169,14 +178,17 @@ class LiveDesk(Widget):
         fields, _body = draft
         subject = str(fields.get("subject") or "").strip()
         what = f" ({subject[:40]})" if subject else ""
-        self.app.call_from_thread(
-            self._notice, f"You have an unsent message draft on this case{what}: press {KEY} to continue it.",
-            "open_action('message')", title="Draft kept", timeout=10)
+        self.post_message(Notice(f"You have an unsent message draft on this case{what}: press {KEY} to continue it.",
+                                 "open_action('message')", title="Draft kept", timeout=10))
 
-    def _notice(self, text: str, action: str, **kwargs: Any) -> None:
-        """A toast naming the key for `action` as the handler has it mapped (UI thread only)."""
-        key = self._key_for(action) or {"approvals": "A", "open_action('message')": "m"}.get(action, "?")
-        self.notify(text.replace(KEY, key), markup=False, **kwargs)
+    def on_notice(self, message: Notice) -> None:
+        """A toast naming the key for its action as the handler has it mapped."""
+        text = message.text
+        if message.action is not None:
+            action = message.action
+            key = self._key_for(action) or {"approvals": "A", "open_action('message')": "m"}.get(action, "?")
+            text = text.replace(KEY, key)
+        self.notify(text, markup=False, **message.options)
 
     def _key_for(self, action: str) -> str | None:
         """The key the handler presses for `action` (their keymap may have moved it)."""
@@ -297,16 +309,15 @@ class LiveDesk(Widget):
 
         me = self.desk.me
         try:
-            if getattr(me, "can_approve", False) and any(c.kind == "approval.request" for c in changes):
+            if me.can_approve and any(c.kind == "approval.request" for c in changes):
                 pending = pending_for_me(self.desk)
                 new = [a for a in pending if a.case_id in {c.case_id for c in changes}]
                 if new:
                     latest = new[-1]
-                    self.app.call_from_thread(
-                        self._notice,
+                    self.post_message(Notice(
                         f"{latest.requested_by} asks approval for a {latest.action.get('kind', 'action')} on "
                         f"{latest.case_ref} ({len(pending)} waiting): press {KEY} to decide.", "approvals",
-                        title="Approval requested", severity="warning", timeout=15)
+                        title="Approval requested", severity="warning", timeout=15))
             decisions = [c for c in changes if c.kind in ("approval.approved", "approval.refused")]
             if decisions:
                 since = min(c.at for c in decisions)
@@ -318,12 +329,11 @@ class LiveDesk(Widget):
                     verb = approval.status
                     until = approval.expires_at.strftime(" by %a %d %b %H:%M") if approval.expires_at else ""
                     then = f": press {KEY} to carry it out{until}" if verb == "approved" else ""
-                    self.app.call_from_thread(
-                        self._notice,
+                    self.post_message(Notice(
                         f"{approval.decided_by} {verb} your {approval.action.get('kind', 'action')} on "
                         f"{approval.case_ref} ({approval.decision_reason}){then}.", "approvals",
                         title=f"Approval {verb}", severity="information" if verb == "approved" else "warning",
-                        timeout=15)
+                        timeout=15))
         except Exception as exc:  # noqa: BLE001
             log.warning("approval notice: %s", exc)
 

@@ -11,25 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from textual.content import Content
-from textual.widget import Widget
-from textual.widgets import Static
-
 from deskapp.tui.filters import QueueFilters
+from deskapp.tui.widgets.queue_view import QueueView
 
 log = logging.getLogger(__name__)
-
-
-def make_queue_view(*, id: str, classes: str = "") -> Widget:
-    """The queue widget, or a clear placeholder if this build has no queue view."""
-    try:
-        from deskapp.tui.widgets.queue_view import QueueView
-    except ImportError:
-        placeholder = Static(Content("The case queue is not available in this build."), id=id,
-                             classes=f"{classes} queue-missing", markup=False)
-        placeholder.can_focus = True
-        return placeholder
-    return QueueView(id=id, classes=classes)
 
 
 def base_queue(desk: Any) -> Optional[Any]:
@@ -43,7 +28,7 @@ def base_queue(desk: Any) -> Optional[Any]:
 
 
 def build_query(desk: Any, filters: QueueFilters) -> Optional[Any]:
-    """A Queue for the handler's filters, or None when this build has no queue."""
+    """A Queue for the handler's filters, or None when the desk has no database (a test's desk)."""
     base = base_queue(desk)
     if base is None:
         return None
@@ -54,12 +39,11 @@ def build_query(desk: Any, filters: QueueFilters) -> Optional[Any]:
     return query_from_filters(base, filters)
 
 
-def apply(view: Widget, query: Optional[Any]) -> bool:
+def apply(view: QueueView, query: Optional[Any]) -> bool:
     """Point the queue view at `query`. False when there is no queue to show."""
-    set_query = getattr(view, "set_query", None)
-    if query is None or set_query is None:
+    if query is None:
         return False
-    set_query(query)
+    view.set_query(query)
     return True
 
 
@@ -73,7 +57,7 @@ def count_words(total: int, truncated: bool = False, *, searching: bool = False)
     return f"{total:,} {noun if total == 1 else plural}"
 
 
-def reload(view: Widget) -> None:
+def reload(view: QueueView) -> None:
     """Re-read the rows on screen (after a write here or at another desk), keeping the cursor's case.
 
     A fresh Queue with the same filter and sort is handed to the view, so the view
@@ -82,12 +66,7 @@ def reload(view: Widget) -> None:
     handler-name cache). Reloading the same queue object would forget the cursor's
     case first and put the cursor back on the first row.
     """
-    queue = getattr(view, "queue", None)
-    set_query = getattr(view, "set_query", None)
-    if queue is not None and callable(set_query) and hasattr(queue, "with_query"):
-        set_query(queue.with_query())
+    queue = view.queue
+    if queue is not None:
+        view.set_query(queue.with_query())
         queue.invalidate()
-        return
-    method = getattr(view, "reload", None)
-    if callable(method):
-        method()

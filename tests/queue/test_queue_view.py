@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from datetime import timedelta
@@ -139,6 +140,39 @@ async def test_set_query_keeps_the_case_under_the_cursor(mem_engine):
         await settle(pilot)
         members = [r.id for r in only.rows(0, only.count())]
         assert view.cursor == (members.index(case_id) if case_id in members else 0)
+
+
+async def test_an_older_query_that_answers_last_is_never_shown(mem_engine):
+    """A slow filter replaced by a quick one: the slow one's late answer must not replace the quick one."""
+    rows, queue, _want = desk(mem_engine)
+    app = QueueApp(queue)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        view = app.query_one(QueueView)
+        gate, started = threading.Event(), threading.Event()
+        slow = queue.with_query(sort="ref")
+        real_count = slow.count
+
+        def held_count():
+            started.set()
+            assert gate.wait(10), "test never released the slow query"
+            return real_count()
+
+        slow.count = held_count
+        some = rows[0]
+        quick = queue.with_query(filter=QueueFilter(open_only=False, statuses=(some.status,)))
+        view.set_query(slow)
+        assert await asyncio.to_thread(started.wait, 10)
+        view.set_query(quick)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if view.queue is quick:
+                break
+        assert view.queue is quick and view.total == quick.count()
+        gate.set()
+        await settle(pilot)
+        assert view.queue is quick and view.total == quick.count() != queue.count()
+        assert app.counted[-1] == quick.count() and slow.count() not in app.counted[1:]
 
 
 async def test_empty_queue_says_so(mem_engine):

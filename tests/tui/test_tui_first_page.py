@@ -160,7 +160,7 @@ async def test_a_desk_that_cannot_open_closes_the_app_with_one_line(demo_url, us
     monkeypatch.setattr(desk_module, "open_desk", refuse)
     app = DeskApp(pending, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pending.open_in_background()
+        app.open_pending_desk()
         await wait_until(pilot, lambda: app.open_error is not None)
         await pilot.pause(0.2)
     assert app.return_code == 2

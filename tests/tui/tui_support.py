@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Optional
 
 from textual.app import App
 
@@ -41,6 +41,8 @@ class FakeDesk:
     name: str = "desk-7"
     clock: Callable[[], datetime] = fixed_now
     queue: object = None
+    via: Optional[str] = None
+    trial_rules: Optional[str] = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -8,10 +8,13 @@ shows the stage2-same-handler warning.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from dataclasses import dataclass
+from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widgets import Checkbox, Select
 
 from deskapp import actions
@@ -28,6 +31,14 @@ from deskapp.tui.forms.inputs import SafeTextArea
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class HandlersLoaded(Message):
+    """The desk's handlers for the pick-list, or why they could not be read."""
+
+    handlers: list[Any]
+    error: Exception | None = None
+
+
 class _HandlerPicker(ActionForm):
     """Loads the desk's handlers into the `to` pick-list once the form is up."""
 
@@ -39,16 +50,23 @@ class _HandlerPicker(ActionForm):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.run_worker(self._load_handlers(), group="handlers", exit_on_error=False)
+        self._load_handlers()
 
-    async def _load_handlers(self) -> None:
+    @work(thread=True, exclusive=True, group="handlers", exit_on_error=False)
+    def _load_handlers(self) -> None:
         try:
-            handlers = await asyncio.to_thread(actions.list_handlers, self.desk)
+            self.post_message(HandlersLoaded(actions.list_handlers(self.desk)))
         except Exception as exc:
             log.warning("could not list handlers: %s", exc)
-            self.show_field_error("to", f"to: could not load the handlers ({one_line(exc)})")
+            self.post_message(HandlersLoaded([], exc))
+
+    def on_handlers_loaded(self, message: HandlersLoaded) -> None:
+        message.stop()
+        if message.error is not None:
+            self.show_field_error("to", f"to: could not load the handlers ({one_line(message.error)})")
             return
-        self.handlers = handlers
+        self.handlers = message.handlers
+        handlers = message.handlers
         select = self.widget("to")
         set_options_keeping(select, handler_options(handlers), self.options.get("to"))
         select.prompt = self.PICK_PROMPT

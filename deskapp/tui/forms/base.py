@@ -14,7 +14,9 @@ loop), and ctrl+s (or Enter in a one-line field) submits:
 
 Esc closes the form with None: nothing written. The handler's input is never
 cleared by anything but a successful submit. All database work (submit,
-loading lists) runs in threads via workers, never on the event loop.
+loading lists) runs in @work thread workers that post messages, never on the
+event loop; the submit conversation is one message per answer of the action
+layer, each carrying the round it answers.
 
 Subclasses define `compose_fields()` (FieldRows) and `build_request(strict)`;
 forms that are not policy actions (new case, party) override `perform()`.
@@ -22,19 +24,22 @@ forms that are not policy actions (new case, party) override `perform()`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, RadioSet, Select, Static, TextArea
+from textual.worker import Worker, get_current_worker
 
 from deskapp import actions
 from deskapp.actions.outcomes import (
@@ -44,7 +49,7 @@ from deskapp.actions.outcomes import (
     Done,
     NeedsReason,
 )
-from deskapp.actions.validate import MAX_BODY, MAX_SUMMARY
+from deskapp.actions.validate import MAX_BODY, MAX_SUMMARY, InvalidInput
 from deskapp.errors import DeskError
 from deskapp.tui.forms.fields import FieldRow, select_value
 from deskapp.tui.forms.inputs import SafeInput
@@ -67,6 +72,37 @@ class FieldError(Exception):
 def one_line(exc: BaseException) -> str:
     text = safe_text(str(exc), single_line=True) or type(exc).__name__
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+@dataclass
+class Submitted(Message):
+    """The action layer answered a submit (outcome), or failed (error; unexpected: not a DeskError)."""
+
+    request: Any
+    round: int
+    outcome: Any = None
+    error: BaseException | None = None
+
+
+@dataclass
+class Previewed(Message):
+    """What the rules say about the form as it stood (findings), or why they could not say (error)."""
+
+    worker: Worker
+    findings: list[Any]
+    error: BaseException | None = None
+
+
+@dataclass
+class FreshCase(Message):
+    """The case as it is now, read after a conflict (None if it could not be read), and what changed."""
+
+    case: Any
+    notice: str
+
+
+# Answers of the action layer a submit follows before it gives up (rules changing under the handler).
+SUBMIT_ROUNDS = 4
 
 
 class ActionForm(ModalScreen):
@@ -153,7 +189,7 @@ class ActionForm(ModalScreen):
         self.live_findings: list[Any] = []
         self._busy = False
         self._preview_timer: Timer | None = None
-        self._preview_gen = 0
+        self._preview_worker: Worker | None = None  # the latest re-check: only its findings are shown
         self._preview_running = False
         self._preview_again = False
         self._last_reason = ""
@@ -369,7 +405,7 @@ class ActionForm(ModalScreen):
             self.panel.show_problem(f"Not checked yet: {exc}")
             return
         if request is None:
-            self._preview_gen += 1
+            self._preview_worker = None
             self.live_findings = []
             self.panel.show([])
             return
@@ -377,7 +413,7 @@ class ActionForm(ModalScreen):
         if too_long:
             # It cannot be submitted like this, and the rules' text checks grow with the text:
             # say what is wrong instead of keeping a CPU busy for nothing.
-            self._preview_gen += 1
+            self._preview_worker = None
             self.live_findings = []
             self.panel.show([])
             self.panel.show_problem(f"Not checked: {too_long}")
@@ -385,11 +421,9 @@ class ActionForm(ModalScreen):
         if self._preview_running:
             self._preview_again = True  # one re-check when the running one finishes, never a pile-up
             return
-        self._preview_gen += 1
         self._preview_running = True
         self.panel.checking()
-        self.run_worker(self._run_preview(self._preview_gen, self.case, request),
-                        group="preview", exit_on_error=False)
+        self._preview_worker = self._run_preview(self.case, request)
 
     @staticmethod
     def _too_long(request: Any) -> str | None:
@@ -399,22 +433,28 @@ class ActionForm(ModalScreen):
                 return f"{name} too long ({len(text):,} characters; the limit is {limit:,})"
         return None
 
-    async def _run_preview(self, gen: int, case, request) -> None:
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _run_preview(self, case, request) -> None:
+        worker = get_current_worker()
         try:
-            findings = await asyncio.to_thread(actions.preview, self.desk, case, request)
+            self.post_message(Previewed(worker, list(actions.preview(self.desk, case, request))))
         except Exception as exc:  # a rule that cannot be evaluated must not break the form
             log.warning("preview failed: %s", exc, exc_info=True)
-            if gen == self._preview_gen:
-                self.panel.show_problem(f"The rules could not be checked: {one_line(exc)}")
+            self.post_message(Previewed(worker, [], exc))
+
+    def on_previewed(self, message: Previewed) -> None:
+        message.stop()
+        self._preview_running = False
+        if self._preview_again:
+            self._preview_again = False
+            self.schedule_preview(0)
+        if message.worker is not self._preview_worker:
+            return  # the form changed since: a newer re-check (or none) stands
+        if message.error is not None:
+            self.panel.show_problem(f"The rules could not be checked: {one_line(message.error)}")
             return
-        finally:
-            self._preview_running = False
-            if self._preview_again:
-                self._preview_again = False
-                self.schedule_preview(0)
-        if gen == self._preview_gen:
-            self.live_findings = list(findings)
-            self.panel.show(self.live_findings)
+        self.live_findings = message.findings
+        self.panel.show(self.live_findings)
 
     # --- submit ----------------------------------------------------------------------
 
@@ -430,7 +470,7 @@ class ActionForm(ModalScreen):
             return
         self._busy = True
         self.show_status("Saving...", "bold")
-        self.run_worker(self._submit_flow(request), group="submit", exclusive=True, exit_on_error=False)
+        self._submit(request, None, False, 1)
 
     def action_cancel(self) -> None:
         if self._busy:
@@ -438,95 +478,120 @@ class ActionForm(ModalScreen):
             return
         self.dismiss(None)
 
-    async def _submit_flow(self, request: Any) -> None:
-        """Submit, then answer whatever the action layer asks, until it is done or the handler backs out."""
-        reason: str | None = None
-        approval = False
+    @work(thread=True, exclusive=True, group="submit", exit_on_error=False)
+    def _submit(self, request: Any, reason: str | None, approval: bool, round: int) -> None:
+        """One round of the submit conversation: ask the action layer, post its answer."""
         try:
-            for _round in range(4):
-                try:
-                    outcome = await asyncio.to_thread(self.perform, request, reason, approval)
-                except DeskError as exc:
-                    field = getattr(exc, "field", None)
-                    if field:
-                        self.show_field_error(field, one_line(exc))
-                    else:
-                        self.show_status(f"Not saved: {one_line(exc)}", "bold $text-error")
-                    return
-                except Exception as exc:  # never let a database hiccup kill the form (or the input)
-                    log.exception("submit failed")
-                    self.show_status(f"Not saved: {type(exc).__name__}: {one_line(exc)}", "bold $text-error")
-                    return
-                self.outcome = outcome
-                if isinstance(outcome, (Done, ApprovalRequested)):
-                    self.after_success(request, outcome)
+            self.post_message(Submitted(request, round, outcome=self.perform(request, reason, approval)))
+        except Exception as exc:  # never let a database hiccup kill the form (or the input)
+            if not isinstance(exc, DeskError):
+                log.exception("submit failed")
+            self.post_message(Submitted(request, round, error=exc))
+
+    def on_submitted(self, message: Submitted) -> None:
+        """Answer what the action layer said: close, ask the handler, or say why nothing was saved."""
+        message.stop()
+        outcome, request = message.outcome, message.request
+        if message.error is not None:
+            error = message.error
+            if isinstance(error, InvalidInput):
+                self.show_field_error(error.field, one_line(error))
+            elif isinstance(error, DeskError):
+                self.show_status(f"Not saved: {one_line(error)}", "bold $text-error")
+            else:
+                self.show_status(f"Not saved: {type(error).__name__}: {one_line(error)}", "bold $text-error")
+            self._busy = False
+            return
+        self.outcome = outcome
+        if isinstance(outcome, (Done, ApprovalRequested)):
+            self.after_success(request, outcome)
+            self._busy = False
+            self.dismiss(outcome)
+        elif isinstance(outcome, NeedsReason):
+            self.show_status("A rule warns about this: give a reason to go ahead.", "bold $text-warning")
+            modal = ReasonModal(outcome.findings, action_title=self.subject, text=self._last_reason,
+                                reasons=self._reasons())
+
+            def reason_given(answer: str | None) -> None:
+                self._last_reason = modal.typed  # kept for the next try, even when backing out
+                if answer is None:
+                    self.show_status("Not saved: no reason given. Your input is kept.", "bold $text-warning")
                     self._busy = False
-                    self.dismiss(outcome)
-                    return
-                if isinstance(outcome, NeedsReason):
-                    self.show_status("A rule warns about this: give a reason to go ahead.", "bold $text-warning")
-                    modal = ReasonModal(outcome.findings, action_title=self.subject, text=self._last_reason,
-                                        reasons=self._reasons())
-                    answer = await self._ask(modal)
-                    self._last_reason = modal.typed  # kept for the next try, even when backing out
-                    if answer is None:
-                        self.show_status("Not saved: no reason given. Your input is kept.", "bold $text-warning")
-                        return
-                    reason, approval = answer, False
-                    continue
-                if isinstance(outcome, Blocked):
-                    self.show_status("Blocked by a rule.", "bold $text-error")
-                    modal = BlockedModal(outcome.findings, action_title=self.subject, text=self._last_note,
-                                         reasons=self._reasons())
-                    answer = await self._ask(modal)
-                    self._last_note = modal.typed
-                    if answer is None:
-                        self.show_status("Not saved: blocked. Change the action or request approval.",
-                                         "bold $text-error")
-                        return
-                    reason, approval = answer, True
-                    continue
-                if isinstance(outcome, Conflict):
-                    await self._take_fresh_case(outcome.case)
-                    self.show_notice(outcome.message)
-                    self.show_status("Not saved: the case changed. Check it, then submit again.",
-                                     "bold $text-warning")
-                    return
-                self.show_status(f"Not saved: unexpected answer {type(outcome).__name__}", "bold $text-error")
-                return
-            self.show_status("Not saved: the rules kept changing while you answered; submit again.",
-                             "bold $text-error")
-        finally:
+                else:
+                    self._submit_again(request, answer, False, message.round)
+
+            self._ask(modal, reason_given)
+        elif isinstance(outcome, Blocked):
+            self.show_status("Blocked by a rule.", "bold $text-error")
+            modal = BlockedModal(outcome.findings, action_title=self.subject, text=self._last_note,
+                                 reasons=self._reasons())
+
+            def note_given(answer: str | None) -> None:
+                self._last_note = modal.typed
+                if answer is None:
+                    self.show_status("Not saved: blocked. Change the action or request approval.",
+                                     "bold $text-error")
+                    self._busy = False
+                else:
+                    self._submit_again(request, answer, True, message.round)
+
+            self._ask(modal, note_given)
+        elif isinstance(outcome, Conflict):
+            if outcome.case is None and self.case is not None:
+                self._read_fresh_case(self.case.id, outcome.message)  # busy until it holds the case
+            else:
+                self._take_fresh_case(outcome.case, outcome.message)
+        else:
+            self.show_status(f"Not saved: unexpected answer {type(outcome).__name__}", "bold $text-error")
             self._busy = False
 
     def _reasons(self) -> Any:
         """The desk's rules for reasons (policies.yaml `reasons:`), so the modal refuses what submit would."""
-        return getattr(getattr(self.desk, "policies", None), "reasons", None)
+        return self.desk.policies.reasons
 
-    async def _ask(self, modal) -> str | None:
+    def _submit_again(self, request: Any, reason: str, approval: bool, round: int) -> None:
+        """The handler answered round `round`: submit with the answer, unless the rounds are used up."""
+        if round >= SUBMIT_ROUNDS:
+            self.show_status("Not saved: the rules kept changing while you answered; submit again.",
+                             "bold $text-error")
+            self._busy = False
+        else:
+            self._submit(request, reason, approval, round + 1)
+
+    def _ask(self, modal, answered) -> None:
+        """Show `modal`; `answered` gets what the handler said (None: backed out)."""
         self.asking = True
-        try:
-            return await self.app.push_screen_wait(modal)
-        finally:
-            self.asking = False
 
-    async def _take_fresh_case(self, case) -> None:
+        def done(answer: str | None) -> None:
+            self.asking = False
+            answered(answer)
+
+        self.app.push_screen(modal, done)
+
+    @work(thread=True, exclusive=True, group="fresh-case", exit_on_error=False)
+    def _read_fresh_case(self, case_id: int, notice: str) -> None:
+        try:
+            self.post_message(FreshCase(actions.load_case(self.desk, case_id), notice))
+        except Exception as exc:
+            log.warning("reload after conflict failed: %s", exc)
+            self.post_message(FreshCase(None, notice))
+
+    def on_fresh_case(self, message: FreshCase) -> None:
+        message.stop()
+        self._take_fresh_case(message.case, message.notice)
+
+    def _take_fresh_case(self, case, notice: str) -> None:
         """After a conflict: hold the case as it is now, so the next submit carries its version."""
-        if case is None and self.case is not None:
-            try:
-                case = await asyncio.to_thread(actions.load_case, self.desk, self.case.id)
-            except Exception as exc:
-                log.warning("reload after conflict failed: %s", exc)
-                return
-        if case is None:
-            return
-        self.case = case
-        self.query_one("#form-heading", Static).update(self.heading())
-        # Refreshing pick-lists is not the handler changing a field: no "changed" handling.
-        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed, TextArea.Changed, RadioSet.Changed):
-            self.case_changed()
-        self.schedule_preview(0)
+        if case is not None:
+            self.case = case
+            self.query_one("#form-heading", Static).update(self.heading())
+            # Refreshing pick-lists is not the handler changing a field: no "changed" handling.
+            with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed, TextArea.Changed, RadioSet.Changed):
+                self.case_changed()
+            self.schedule_preview(0)
+        self.show_notice(notice)
+        self.show_status("Not saved: the case changed. Check it, then submit again.", "bold $text-warning")
+        self._busy = False
 
     def now(self) -> datetime:
-        clock = getattr(self.desk, "now", None)
-        return clock() if callable(clock) else datetime.now().replace(microsecond=0)
+        return self.desk.now()

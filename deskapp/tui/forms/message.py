@@ -12,11 +12,13 @@ for the case, and discarded once sent. A dropped SSH link loses nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from textual.app import ComposeResult
+from textual import work
+from textual.app import App, ComposeResult
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Checkbox, Select
 
@@ -41,6 +43,28 @@ DRAFT_KIND = "message"
 # (issue 6), so 1 s of quiet plus the save itself, which takes milliseconds.
 DRAFT_DELAY = 1.0
 CHANNEL_LABELS = {"email": "email", "letter": "letter", "sms": "SMS", "portal": "portal message"}
+
+
+@dataclass
+class DraftLoaded(Message):
+    """The draft kept for this case (fields, body), or None."""
+
+    draft: tuple[dict[str, Any], str] | None
+
+
+@dataclass
+class DraftNotSaved(Message):
+    error: Exception
+
+
+@work(thread=True, group="draft-on-close", exit_on_error=False)
+def _save_on_close(app: App, desk: Any, case_id: int, fields: dict[str, Any], body: str) -> None:
+    """The form's draft, saved in a worker of the app: a worker of the closing form could be
+    cancelled before its thread even started."""
+    try:
+        actions.save_draft(desk, case_id, DRAFT_KIND, fields, body)
+    except Exception as exc:
+        log.warning("could not save draft on close: %s", exc)
 
 
 class MessageForm(ActionForm):
@@ -73,7 +97,7 @@ class MessageForm(ActionForm):
     def on_mount(self) -> None:
         super().on_mount()
         if self.drafts:
-            self.run_worker(self._load_draft(), group="draft", exit_on_error=False)
+            self._load_draft()
         else:
             self._draft_ready = True
 
@@ -124,12 +148,18 @@ class MessageForm(ActionForm):
     def _draft_fields(self) -> dict[str, Any]:
         return {"channel": self.value("channel"), "party_id": self.value("party"), "subject": self.text("subject")}
 
-    async def _load_draft(self) -> None:
+    @work(thread=True, exclusive=True, group="draft-load", exit_on_error=False)
+    def _load_draft(self) -> None:
         try:
-            draft = await asyncio.to_thread(actions.load_draft, self.desk, self.case.id, DRAFT_KIND)
+            draft = actions.load_draft(self.desk, self.case.id, DRAFT_KIND)
         except Exception as exc:
             log.warning("could not load draft: %s", exc)
             draft = None
+        self.post_message(DraftLoaded(draft))
+
+    def on_draft_loaded(self, message: DraftLoaded) -> None:
+        message.stop()
+        draft = message.draft
         if draft is not None and not (self.text("subject") or self.text("body")):
             fields, body = draft
             if fields.get("channel") in MESSAGE_CHANNELS:
@@ -150,19 +180,24 @@ class MessageForm(ActionForm):
 
     def _save_draft(self) -> None:
         self._draft_timer = None
-        fields, body = self._draft_fields(), self.text("body")
-        self.run_worker(self._store_draft(fields, body), group="draft", exclusive=True, exit_on_error=False)
+        self._store_draft(self._draft_fields(), self.text("body"))
 
-    async def _store_draft(self, fields: dict[str, Any], body: str) -> None:
+    @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
+    def _store_draft(self, fields: dict[str, Any], body: str) -> None:
+        """Save what is typed (or drop the draft if nothing is)."""
         try:
             if body.strip() or fields.get("subject"):
-                await asyncio.to_thread(actions.save_draft, self.desk, self.case.id, DRAFT_KIND, fields, body)
+                actions.save_draft(self.desk, self.case.id, DRAFT_KIND, fields, body)
             else:
-                await asyncio.to_thread(actions.discard_draft, self.desk, self.case.id, DRAFT_KIND)
+                actions.discard_draft(self.desk, self.case.id, DRAFT_KIND)
         except Exception as exc:
             log.warning("could not save draft: %s", exc)
-            if not self._busy:
-                self.show_status(f"Draft not saved: {one_line(exc)}", "$text-warning")
+            self.post_message(DraftNotSaved(exc))
+
+    def on_draft_not_saved(self, message: DraftNotSaved) -> None:
+        message.stop()
+        if not self._busy:
+            self.show_status(f"Draft not saved: {one_line(message.error)}", "$text-warning")
 
     def save_before_exit(self) -> None:
         """The terminal is going away (SIGHUP): store what is typed now, without waiting for the timer."""
@@ -179,14 +214,5 @@ class MessageForm(ActionForm):
             self._draft_timer = None
             fields, body = self._draft_fields(), self.text("body")
             if body.strip() or fields.get("subject"):
-                # Outlives the form: run on the app so closing does not cancel it.
-                desk, case_id = self.desk, self.case.id
-
-                def save() -> None:
-                    try:
-                        actions.save_draft(desk, case_id, DRAFT_KIND, fields, body)
-                    except Exception as exc:
-                        log.warning("could not save draft on close: %s", exc)
-
-                self.app.run_worker(save, thread=True, group="draft-on-close", exit_on_error=False)
+                _save_on_close(self.app, self.desk, self.case.id, fields, body)
         super().action_cancel()

@@ -55,7 +55,7 @@ def summary_line(approval: Any) -> Content:
     status_style = {"pending": "bold $text-warning", "approved": "bold $text-success",
                     "refused": "bold $text-error", "expired": "bold $text-error"}.get(approval.status, "")
     until = []
-    if approval.status in ("pending", "approved") and getattr(approval, "expires_at", None):
+    if approval.status in ("pending", "approved") and approval.expires_at:
         until = [(f" until {_when(approval.expires_at)}", "$text-muted")]
     return line((f"#{approval.id} ", "$text-muted"), (approval.case_ref, "bold"), (f"  {kind}", ""),
                 ("  · ", "$text-muted"), approval.requested_by, ("  · ", "$text-muted"),
@@ -73,7 +73,7 @@ def request_lines(approval: Any) -> list[Content]:
     action = dict(approval.action or {})
     lines: list[Content] = []
     if action.get("party_id") is not None:
-        who = getattr(approval, "party_name", None) or f"party {action['party_id']}"
+        who = approval.party_name or f"party {action['party_id']}"
         lines.append(line(("Party: ", "$text-muted"), plain(redact_cards(who), single_line=True)))
     for label, key in _ACTION_FIELDS:
         if action.get(key) not in (None, ""):
@@ -91,7 +91,7 @@ def request_lines(approval: Any) -> list[Content]:
 
 
 def expiry_line(approval: Any) -> Optional[Content]:
-    expires = getattr(approval, "expires_at", None)
+    expires = approval.expires_at
     if approval.status == "expired":
         return line(("Expired ", "bold $text-error"), (_when(expires), "bold"),
                     (": it can no longer be carried out; ask for approval again", "$text-muted"))
@@ -124,7 +124,7 @@ def details_content(approval: Any) -> Content:
     expiry = expiry_line(approval)
     if expiry is not None:
         lines.append(expiry)
-    digest = getattr(approval, "digest", None)
+    digest = approval.digest
     if digest:
         lines.append(line(("Request digest: ", "$text-muted"), (f"sha256 {digest[:16]}…", "$text-muted")))
     return Content("\n").join(lines)
@@ -234,7 +234,7 @@ class ApprovalsScreen(Screen):
 
     @property
     def supervisor(self) -> bool:
-        return bool(getattr(self.desk.me, "can_approve", False))
+        return self.desk.me.can_approve
 
     def compose(self) -> ComposeResult:
         if self.supervisor:
@@ -349,7 +349,7 @@ class ApprovalsScreen(Screen):
                 self._decide(approval, approve, reason)
 
         self.app.push_screen(DecisionModal(approval, approve,
-                                           getattr(getattr(self.desk, "policies", None), "reasons", None)),
+                                           self.desk.policies.reasons),
                              decided)
 
     @work(thread=True, group="approvals-write", exit_on_error=False)
@@ -358,7 +358,7 @@ class ApprovalsScreen(Screen):
 
         try:
             decide_approval(self.desk, approval.id, approve=approve, reason=reason,
-                            seen_digest=getattr(approval, "digest", None))
+                            seen_digest=approval.digest)
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Finished(f"Not saved: {_one_line(exc)}", "error"))
             return

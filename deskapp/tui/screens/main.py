@@ -37,6 +37,7 @@ from deskapp.tui.widgets.findings import finding_parts
 from deskapp.tui.widgets.footer import DeskFooter
 from deskapp.tui.widgets.header import DeskHeader, display_db
 from deskapp.tui.widgets.inputs import CleanInput
+from deskapp.tui.widgets.queue_view import QueueView
 from deskapp.tui.widgets.sidebar import PolicySidebar
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,6 @@ class MainScreen(Screen):
     MainScreen #search { display: none; border: none; height: 1; padding: 0 1; }
     MainScreen #search.-open { display: block; }
     MainScreen #queue { height: 1fr; }
-    MainScreen .queue-missing { height: 1fr; padding: 1; color: $text-muted; }
     """
 
     class CaseLoaded(Message):
@@ -120,6 +120,7 @@ class MainScreen(Screen):
         self.wanted_case_id: Optional[int] = None
         self._pinned_case_id: Optional[int] = None  # see on_queue_view_highlighted
         self._load_timer: Optional[Timer] = None
+        self._search_closing = False  # a search was started: close its box when its rows are in
         # The width's layout class from the start: Textual would add it on the first resize, after
         # the panes are styled, and restyle every widget on the screen a second time for it.
         width = self.app.size.width if self.app is not None else 0
@@ -130,12 +131,12 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         me = self.desk.me
-        clock = self.desk.now if getattr(self.app, "show_clock", True) else None
-        database = getattr(self.app, "database_label", None) or display_db(self.desk.db_url)
-        via = getattr(self.desk, "via", None)  # an admin helping this handler (--as): both names show
+        clock = self.desk.now if self.app.show_clock else None
+        database = self.app.database_label or display_db(self.desk.db_url)
+        via = self.desk.via  # an admin helping this handler (--as): both names show
         role = f"{me.role}, via {via}" if via else me.role
         yield DeskHeader(me.display_name or me.username, role, self.desk.name, database, clock, id="header",
-                         trial=getattr(self.desk, "trial_rules", None))
+                         trial=self.desk.trial_rules)
         yield Static(Content(""), id="pane-tabs", markup=False)
         with Horizontal(id="panes"):
             with Vertical(id="queue-pane", classes="pane -active") as queue_pane:
@@ -143,7 +144,7 @@ class MainScreen(Screen):
                 yield Static(Content(""), id="queue-title", markup=False)
                 yield CleanInput(placeholder="search ref, name or contact text; enter to search, esc to close",
                                  id="search", max_length=200)
-                yield queue_query.make_queue_view(id="queue", classes="pane-body")
+                yield QueueView(id="queue", classes="pane-body")
             case_pane = CasePane(id="case-pane", classes="pane pane-body")
             case_pane.border_title = "2 Case"
             yield case_pane
@@ -173,7 +174,7 @@ class MainScreen(Screen):
         if focused is None:
             return self.active_pane
         for node in focused.ancestors_with_self:
-            node_id = getattr(node, "id", None)
+            node_id = node.id
             if node_id == "queue-pane":
                 return "queue"
             if node_id == "case-pane":
@@ -251,7 +252,7 @@ class MainScreen(Screen):
         self._count_text = queue_query.count_words(message.total, message.truncated,
                                                    searching=bool(self.filters.search))
         self._render_queue_title()
-        if getattr(self, "_search_closing", False):
+        if self._search_closing:
             # The search's result is in: close its box now, in the frame that paints the new rows.
             self._search_closing = False
             if not self.query_one("#search", Input).has_focus:  # unless the handler went back to it
@@ -329,10 +330,8 @@ class MainScreen(Screen):
 
     # --- the selected case ------------------------------------------------
 
-    def on_queue_view_highlighted(self, message) -> None:
-        case_id = getattr(message, "case_id", None)
-        if case_id is None:
-            return
+    def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
+        case_id = message.case_id
         pinned, self._pinned_case_id = self._pinned_case_id, None
         if pinned is not None and case_id != pinned:
             # The queue was re-read after an action and its cursor landed elsewhere (the case may
@@ -340,10 +339,8 @@ class MainScreen(Screen):
             return
         self.select_case(case_id)
 
-    def on_queue_view_selected(self, message) -> None:
-        case_id = getattr(message, "case_id", None)
-        if case_id is None:
-            return
+    def on_queue_view_selected(self, message: QueueView.Selected) -> None:
+        case_id = message.case_id
         if case_id != self.wanted_case_id:
             self.select_case(case_id, delay=0)
         self._focus_pane("case")
@@ -369,9 +366,7 @@ class MainScreen(Screen):
     def _load_case(self, case_id: int) -> None:
         worker = get_current_worker()
         try:
-            desk = self.desk
-            if getattr(desk, "pending", False):
-                desk = desk.wait()  # the first screen came up before the rest of the desk had opened
+            desk = self.app.opened_desk()  # the first screen may come up before the rest of the desk
             from deskapp.actions import load_case, standing
 
             case = load_case(desk, case_id)
@@ -471,11 +466,9 @@ class MainScreen(Screen):
             self.notify(f"Blocked by policy: approval request #{result.approval_id} sent to a supervisor.",
                         title=title, severity="warning", markup=False)
         elif isinstance(result, Done):
-            ref = getattr(result.case, "ref", None) or getattr(self.case, "ref", "")
-            self.notify(f"Saved on {ref}." if ref else "Saved.", title=title, markup=False)
-            keep_checkpoints = getattr(self.app, "keep_checkpoints", None)  # a checkpoint if one is now due
-            if keep_checkpoints is not None:
-                keep_checkpoints()
+            case = result.case or self.case
+            self.notify(f"Saved on {case.ref}." if case is not None else "Saved.", title=title, markup=False)
+            self.app.keep_checkpoints()  # a checkpoint if one is now due
         else:
             self.notify(safe_text(str(result), single_line=True)[:200], title=title, markup=False)
         # The forms show live findings while the handler types; afterwards the sidebar keeps

@@ -68,7 +68,7 @@ def header_block(case: Any) -> Block:
         who += [("  Due ", "$text-muted"), when(case.due_at, with_time=False)]
     assigned = line(*who)
     tail: list[Content] = []
-    for approval in getattr(case, "pending_approvals", ()) or ():
+    for approval in case.pending_approvals:
         tail.append(line((f"Approval #{approval.id} pending", "bold $text-warning"),
                          (" requested by ", "$text-muted"), approval.requested_by))
     gap = Content("  ")
@@ -127,7 +127,7 @@ def contact_heading(contact: Any) -> Content:
         style = ("bold $text-error" if contact.outcome in _ABUSE_OUTCOMES
                  else "$text-warning" if contact.outcome in _BAD_OUTCOMES else "$text-success")
         head += [("  ", ""), (words(contact.outcome), style)]
-    stage = getattr(contact, "response_stage", None)
+    stage = contact.response_stage
     if stage:
         head += [Content("  "), (f"final response, stage {stage}", "bold $text-success")]
     return line(*head)
@@ -145,7 +145,7 @@ def contact_details(contact: Any) -> Content:
             lines.append(plain(text, "$text-muted"))
         if len(body_lines) > BODY_LINES:
             lines.append(Content.styled(f"… {len(body_lines) - BODY_LINES} more lines", "$text-muted"))
-    approved_by = getattr(contact, "approved_by", None)
+    approved_by = contact.approved_by
     if approved_by:
         lines.append(line((f"Carried out with supervisor approval ({approved_by}): ", "bold $text-warning"),
                           contact.reason or ""))

@@ -29,13 +29,14 @@ from typing import Any, ClassVar, Optional
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
+from textual.worker import Worker, get_current_worker
 
 from deskapp.tui.text import safe_text
 from deskapp.tui.widgets.quiet_scrollbar import QuietScrollbar
@@ -204,16 +205,17 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         def control(self) -> "QueueView":
             return self.view
 
-    # Internal: results from worker threads (messages are safe to post from any thread).
+    # Internal: results from worker threads (messages are safe to post from any thread). Each carries
+    # what it answers (the worker, the queue), so an answer to an older request is dropped, never shown.
     class _Ready(Message):
-        def __init__(self, generation: int, queue: Any, total: int, cursor: int, error: str = "") -> None:
+        def __init__(self, worker: Optional[Worker], queue: Any, total: int, cursor: int, error: str = "") -> None:
             super().__init__()
-            self.generation, self.queue, self.total, self.cursor, self.error = generation, queue, total, cursor, error
+            self.worker, self.queue, self.total, self.cursor, self.error = worker, queue, total, cursor, error
 
     class _Rows(Message):
-        def __init__(self, generation: int, start: int, stop: int, error: str = "") -> None:
+        def __init__(self, queue: Any, start: int, stop: int, error: str = "") -> None:
             super().__init__()
-            self.generation, self.first, self.end, self.error = generation, start, stop, error
+            self.queue, self.first, self.end, self.error = queue, start, stop, error
 
     def __init__(self, queue: Any = None, *, name: Optional[str] = None, id: Optional[str] = None,
                  classes: Optional[str] = None, disabled: bool = False) -> None:
@@ -222,11 +224,11 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self.total: Optional[int] = None
         self.cursor = 0
         self.error = ""
-        self._generation = 0
-        self._pending: set[tuple[int, int]] = set()  # (generation, page) being read
+        self._query_worker: Optional[Worker] = None  # the latest set_query/reload: only its answer is shown
+        self._pending: set[int] = set()  # pages of self.queue being read
         self._wanted: set[int] = set()  # rows seen missing while drawing, read after the frame
         self._flush_scheduled = False
-        self._recounted = -1  # the query generation a short read last made us recount for
+        self._recounted = False  # the query on screen comes from a recount (see on_queue_view__rows)
         self._strips: OrderedDict[tuple, Strip] = OrderedDict()
         self._highlight_timer: Optional[Timer] = None
         self._highlighted_id: Optional[int] = None
@@ -263,51 +265,59 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         """
         if self.queue is not None:
             freeze_startup_heap()
-        self._generation += 1
+        self._recounted = False
         if self.queue is None and getattr(queue, "serves_at_once", False):
             # The desk's first page (deskapp.store.first_page): its count and rows are in memory
             # already, so they go into the very first frame instead of a worker and a second frame.
-            self.on_queue_view__ready(self._Ready(self._generation, queue, queue.count(), 0))
+            self.workers.cancel_group(self, "queue-query")
+            self._query_worker = None
+            self.on_queue_view__ready(self._Ready(None, queue, queue.count(), 0))
             return
-        self._start_query(self._generation, queue, self.highlighted_id, self.cursor)
+        self._query_worker = self._read_query(queue, self.highlighted_id, self.cursor, self._visible_height())
 
     def reload(self) -> None:
         """Re-read the current queue (after a write): counts and rows, keeping the cursor's case."""
         if self.queue is None:
             return
+        self._recounted = False
+        self._reread()
+
+    def _reread(self) -> None:
         # A fresh queue (same filter and sort, "now" re-read): the current rows stay on screen until
         # it is read, and no worker reading the old one is disturbed (or waited for) on this thread.
-        fresh = self.queue.with_query() if hasattr(self.queue, "with_query") else self.queue
-        self._generation += 1
-        self._start_query(self._generation, fresh, self.highlighted_id, self.cursor, forget=True)
+        self._query_worker = self._read_query(self.queue.with_query(), self.highlighted_id, self.cursor,
+                                              self._visible_height(), forget=True)
 
     # --- loading in workers -------------------------------------------------------
 
     def _visible_height(self) -> int:
         return max(self.scrollable_content_region.height, 1)
 
-    def _start_query(self, generation: int, queue: Any, keep_id: Optional[int], old_cursor: int,
-                     forget: bool = False) -> None:
-        height = self._visible_height()
+    @work(thread=True, exclusive=True, group="queue-query", exit_on_error=False)
+    def _read_query(self, queue: Any, keep_id: Optional[int], old_cursor: int, height: int,
+                    forget: bool = False) -> None:
+        """Count `queue`, find the kept case and read the rows around it; post _Ready.
 
-        def work() -> None:
-            try:
-                if forget:
-                    queue.invalidate()  # also re-reads handler names (a new colleague, a rename)
-                total = queue.count()
-                cursor = 0
-                if keep_id is not None and total:
-                    found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=not forget)
-                    cursor = found if found is not None else 0
-                if total:
-                    top = max(min(cursor - height // 2, total - height), 0)
-                    queue.rows(top, top + height)
-                self.post_message(self._Ready(generation, queue, total, cursor))
-            except Exception as exc:  # noqa: BLE001 - a worker must not take the desk down
-                log.exception("queue: reading %r failed", queue)
-                self.post_message(self._Ready(generation, queue, 0, 0, error=_one_line(exc)))
-
-        self.run_worker(work, thread=True, group="queue-query", exclusive=False, exit_on_error=False)
+        A newer query cancels this one: a thread cannot be stopped, but its answer is not posted.
+        """
+        worker = get_current_worker()
+        try:
+            if forget:
+                queue.invalidate()  # also re-reads handler names (a new colleague, a rename)
+            total = queue.count()
+            cursor = 0
+            if keep_id is not None and total:
+                found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=not forget)
+                cursor = found if found is not None else 0
+            if total:
+                top = max(min(cursor - height // 2, total - height), 0)
+                queue.rows(top, top + height)
+            ready = self._Ready(worker, queue, total, cursor)
+        except Exception as exc:  # noqa: BLE001 - a worker must not take the desk down
+            log.exception("queue: reading %r failed", queue)
+            ready = self._Ready(worker, queue, 0, 0, error=_one_line(exc))
+        if not worker.is_cancelled:
+            self.post_message(ready)
 
     @classmethod
     def _find_kept(cls, queue: Any, keep_id: int, total: int, height: int, old_cursor: int,
@@ -318,25 +328,23 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         search usually keeps the cursor's case near it) and, after a write,
         around the old cursor. Then `index_of`, which counts every row before
         the case; for a new filter or search (`bounded`) only as far as
-        KEEP_WITHIN rows, through the queue's `index_within` when it has one,
-        so a case deep in a big result costs a few milliseconds and the cursor
+        KEEP_WITHIN rows (`index_within`), so a case deep in a big result costs a few milliseconds and the cursor
         starts on the first row. A reload (after a write) looks as far as needed.
         """
         starts = [0] if bounded else [max(old_cursor - height, 0), 0]
         for start in starts:
-            stop = min(start + max(2 * height, getattr(queue, "page_size", height)), total)
+            stop = min(start + max(2 * height, queue.page_size), total)
             for i, row in enumerate(queue.rows(start, stop), start):
                 if row.id == keep_id:
                     return i
-        within = getattr(queue, "index_within", None)
-        if bounded and callable(within):
-            return within(keep_id, cls.KEEP_WITHIN)
+        if bounded:
+            return queue.index_within(keep_id, cls.KEEP_WITHIN)
         return queue.index_of(keep_id)
 
     def on_queue_view__ready(self, message: "QueueView._Ready") -> None:
         message.stop()
-        if message.generation != self._generation:
-            return
+        if message.worker is not self._query_worker:
+            return  # answers a query that a newer one replaced
         self.queue = message.queue
         self.error = message.error
         self.total = message.total
@@ -353,7 +361,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self.refresh()
         self._highlighted_id = None
         self._schedule_highlight(immediate=True)
-        self.post_message(self.Counted(self, self.total, bool(getattr(self.queue, "truncated", False))))
+        self.post_message(self.Counted(self, self.total, self.queue.truncated))
 
     def _clock(self) -> datetime:
         clock = getattr(self.queue, "_clock", None)
@@ -362,11 +370,9 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         return datetime.now().replace(microsecond=0)
 
     def _due_soon_limit(self) -> datetime:
-        try:
-            from deskapp.actions.queue import due_soon_until
-        except ImportError:  # pragma: no cover
-            return self._now
-        return due_soon_until(self._now, is_working_day=getattr(self.queue, "is_working_day", None))
+        from deskapp.actions.queue import due_soon_until
+
+        return due_soon_until(self._now, is_working_day=self.queue.is_working_day)
 
     def _flush_wanted(self) -> None:
         self._flush_scheduled = False
@@ -379,7 +385,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         for group in (on_screen, sorted(set(wanted) - set(on_screen))):
             if not group:
                 continue
-            gap = 2 * getattr(self.queue, "page_size", 100)
+            gap = 2 * self.queue.page_size
             first = last = group[0]
             for index in group[1:]:
                 if index - last > gap:
@@ -394,42 +400,43 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
 
     def _request_range(self, first: int, last: int) -> None:
         """Read the pages holding rows first..last (those not already being read) in one worker."""
-        queue, generation = self.queue, self._generation
+        queue = self.queue
         if queue is None or self.total is None:
             return
-        page_size = getattr(queue, "page_size", 100)
-        pages = [p for p in range(first // page_size, last // page_size + 1) if (generation, p) not in self._pending]
+        page_size = queue.page_size
+        pages = [p for p in range(first // page_size, last // page_size + 1) if p not in self._pending]
         if not pages:
             return
-        self._pending.update((generation, p) for p in pages)
-        start, stop = pages[0] * page_size, (pages[-1] + 1) * page_size
+        self._pending.update(pages)
+        self._read_rows(queue, pages[0] * page_size, (pages[-1] + 1) * page_size)
 
-        def work() -> None:
-            try:
-                queue.rows(start, stop)
-                self.post_message(self._Rows(generation, start, stop))
-            except Exception as exc:  # noqa: BLE001
-                log.exception("queue: reading rows %s-%s failed", start, stop)
-                self.post_message(self._Rows(generation, start, stop, error=_one_line(exc)))
-
-        self.run_worker(work, thread=True, group="queue-rows", exclusive=False, exit_on_error=False)
+    # Not exclusive: the rows on screen and the read-ahead are read side by side, each answer
+    # naming its queue (on_queue_view__rows drops those of a queue no longer shown).
+    @work(thread=True, group="queue-rows", exit_on_error=False)
+    def _read_rows(self, queue: Any, start: int, stop: int) -> None:
+        try:
+            queue.rows(start, stop)
+            self.post_message(self._Rows(queue, start, stop))
+        except Exception as exc:  # noqa: BLE001
+            log.exception("queue: reading rows %s-%s failed", start, stop)
+            self.post_message(self._Rows(queue, start, stop, error=_one_line(exc)))
 
     def on_queue_view__rows(self, message: "QueueView._Rows") -> None:
         message.stop()
-        page_size = getattr(self.queue, "page_size", 100)
+        if message.queue is not self.queue:
+            return  # rows of a queue no longer shown
+        page_size = self.queue.page_size
         for page in range(message.first // page_size, max(message.end - 1, message.first) // page_size + 1):
-            self._pending.discard((message.generation, page))
-        if message.generation != self._generation:
-            return
+            self._pending.discard(page)
         if message.error:
             self.error = message.error
             self.refresh()
             return
-        if self._came_back_short(message.first, message.end) and self._recounted != self._generation:
+        if self._came_back_short(message.first, message.end) and not self._recounted:
             # Cases closed or removed since the count: positions are off. Count again (once per
             # query, so a desk where cases keep closing cannot keep us reloading).
-            self.reload()
-            self._recounted = self._generation
+            self._recounted = True
+            self._reread()
             return
         top, height = round(self.scroll_y), self._visible_height()
         lo, hi = max(message.first, top), min(message.end, top + height)
@@ -441,7 +448,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
 
     def _came_back_short(self, first: int, end: int) -> bool:
         queue, total = self.queue, self.total or 0
-        if queue is None or not hasattr(queue, "is_loaded"):
+        if queue is None:
             return False
         return any(queue.cached(i) is None and queue.is_loaded(i, i + 1) for i in range(first, min(end, total)))
 
@@ -506,7 +513,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
 
     def _row_strip(self, row: Any, width: int, base: Style, is_cursor: bool) -> Strip:
         line = self._cursor_style(base) if is_cursor else base
-        if getattr(row, "status", "") == "closed":
+        if row.status == "closed":
             line = line + self._style("queue-view--closed")
         muted = self._style("queue-view--muted")
         segments: list[Segment] = []
@@ -531,7 +538,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             return f"P{row.priority}", self._style("queue-view--urgent") if urgent else muted
         if name == "due":
             text, state = due_words(row.due_at, self._now, self._soon)
-            if getattr(row, "status", "") == "closed":
+            if row.status == "closed":
                 state = ""
             style = {"overdue": "queue-view--overdue", "soon": "queue-view--due-soon"}.get(state)
             return text, self._style(style) if style else None

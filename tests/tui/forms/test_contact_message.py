@@ -355,3 +355,38 @@ async def test_typing_is_checked_once_it_pauses_not_on_every_key(desk, case_of, 
         assert calls[-1] == "4242 4242 4242 4242"
         assert len(calls) <= 3, f"re-checked {len(calls)} times for 19 keys"
         assert ("card-number-disclosure", "block") in rules(form.live_findings)
+
+
+async def test_a_check_overtaken_by_an_edit_never_shows_its_findings(desk, case_of, monkeypatch):
+    """The rules are still checking a card number when the text becomes too long to check: the late
+    answer about the old text must not appear beside the new one."""
+    import asyncio
+    import threading
+
+    from deskapp import actions
+    from deskapp.actions.validate import MAX_BODY
+
+    app = FormApp(open_form("message", desk, case_of("C-1002")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        gate, started = threading.Event(), threading.Event()
+        real_preview = actions.preview
+
+        def held_preview(*args, **kwargs):
+            started.set()
+            assert gate.wait(10), "test never released the check"
+            return real_preview(*args, **kwargs)
+
+        monkeypatch.setattr(actions, "preview", held_preview)
+        form.widget("body").load_text(f"Card on file: {CARD}")
+        assert await asyncio.to_thread(started.wait, 10)
+        form.widget("body").load_text("x" * (MAX_BODY + 1))
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if form._preview_timer is None:
+                break
+        gate.set()
+        await settle(pilot)
+        assert form.live_findings == [], "the held check's card-number block stays unseen"
+        assert "Not checked: body too long" in screen_text(app)
