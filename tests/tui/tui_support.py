@@ -62,9 +62,21 @@ def case_id(desk, ref: str) -> int:
 
 
 async def settle(pilot, app) -> None:
-    """Wait until workers are done and their messages handled."""
+    """Wait until workers are done and their messages handled.
+
+    A worker cancelled because a newer one of its exclusive group started (the
+    case-load worker when another case opens) is done, not a failure; Textual's
+    wait raises WorkerCancelled for it, so wait again for the rest.
+    """
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        for _attempt in range(20):
+            try:
+                await app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                await pilot.pause()
         await pilot.pause()
 
 
