@@ -8,7 +8,8 @@ audit trail are the desk's own. The rules' answer becomes the exit code:
     2  bad input, not allowed, or a problem with the database (one line)
     3  a rule warns: nothing written; the findings are printed; run again with --reason
     4  a rule blocks: nothing written; with --request-approval a supervisor is asked
-       (the approval request is written and audited) and the exit is still 4
+       (the approval request is written and audited) and the exit is still 4; once
+       approved, the same command with --approval ID carries it out (exit 0)
     5  the case changed between reading and writing it: nothing written; run again
 """
 
@@ -28,8 +29,12 @@ def register(case_sub, common: argparse.ArgumentParser) -> None:
     decision.add_argument("--reason", metavar="TEXT", default=None,
                           help="why you go ahead against a warning (recorded in the audit trail); also the "
                                "note to the supervisor with --request-approval")
-    decision.add_argument("--request-approval", action="store_true",
-                          help="if a rule blocks the action, ask a supervisor to allow exactly this request")
+    ask = decision.add_mutually_exclusive_group()
+    ask.add_argument("--request-approval", action="store_true",
+                     help="if a rule blocks the action, ask a supervisor to allow exactly this request")
+    ask.add_argument("--approval", type=_approval_id, default=None, metavar="ID",
+                     help="carry out the action a supervisor approved as request ID: run the same command "
+                          "again with this added (anything different is refused)")
     parents = [common, decision]
 
     note = case_sub.add_parser("note", parents=parents, help="add an internal note",
@@ -72,6 +77,13 @@ def register(case_sub, common: argparse.ArgumentParser) -> None:
     contact.add_argument("--final-response", action="store_true",
                          help="this letter/email we sent is the stage's final response")
     contact.set_defaults(func=run_action, build=_contact)
+
+
+def _approval_id(text: str) -> int:
+    number = text.lstrip("#")
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an approval request number (e.g. 7)")
+    return int(number)
 
 
 def _stdin_or(text: str) -> str:
@@ -120,13 +132,14 @@ def run_action(args: argparse.Namespace) -> int:
     """Read the case, submit the request built from the options, and turn the outcome into an exit code."""
     from deskapp.actions import ActionRequest, submit
     from deskapp.actions.lookup import case_by_reference
-    from deskapp.commands.cases import open_cli_desk
+    from deskapp.supervision.cli import _desk
 
-    desk = open_cli_desk(args)
+    desk = _desk(args)
     try:
         case = case_by_reference(desk, args.ref)
         request = ActionRequest(case_id=case.id, version=case.version, **args.build(case, args))
-        outcome = submit(desk, request, reason=args.reason, request_approval=args.request_approval)
+        outcome = submit(desk, request, reason=args.reason, request_approval=args.request_approval,
+                         approval_id=args.approval)
     finally:
         desk.close()
     return report(case.ref, request, outcome)
@@ -158,7 +171,7 @@ def report(ref: str, request: Any, outcome: Any) -> int:
         code = EXIT_BLOCKED
     elif isinstance(outcome, ApprovalRequested):
         print(f"deskapp: {ref}: {kind} not done: blocked; approval request #{outcome.approval_id} sent to a "
-              f"supervisor (carry it out from the desk's approvals list once approved)", file=sys.stderr)
+              f"supervisor; once approved, run this again with --approval {outcome.approval_id}", file=sys.stderr)
         code = EXIT_BLOCKED
     elif isinstance(outcome, Conflict):
         print(f"deskapp: {safe_text(outcome.message, single_line=True)}", file=sys.stderr)

@@ -65,15 +65,6 @@ def _limit(text: str) -> int:
     return value
 
 
-def open_cli_desk(args: argparse.Namespace):
-    """The desk as `deskapp` opens it: the OS account, or `--as` where identity allows it."""
-    from deskapp.actions import open_desk
-    from deskapp.supervision.dbarg import existing_db
-
-    return open_desk(existing_db(getattr(args, "db", None)), getattr(args, "policies", None), None,
-                     as_name=getattr(args, "as_name", None))
-
-
 def queue_rows(queue: Any, limit: int) -> Iterator[tuple]:
     """The queue's rows in order, a chunk at a time (the queue reads and caches pages), as QUEUE_COLUMNS tuples."""
     total = queue.count()
@@ -86,9 +77,10 @@ def queue_rows(queue: Any, limit: int) -> Iterator[tuple]:
 def run_list(args: argparse.Namespace) -> int:
     from deskapp.actions.queue import desk_queue, query_from_filters
     from deskapp.commands.queue_filter import parse_filters
+    from deskapp.supervision.cli import _desk
 
     filters = parse_filters(args.filters, args.sort)
-    desk = open_cli_desk(args)
+    desk = _desk(args)
     try:
         queue = query_from_filters(desk_queue(desk), filters)
         total = queue.count()
@@ -105,8 +97,9 @@ def run_show(args: argparse.Namespace) -> int:
     from deskapp.actions import standing
     from deskapp.actions.lookup import case_by_reference
     from deskapp.commands.case_text import case_json, case_lines
+    from deskapp.supervision.cli import _desk
 
-    desk = open_cli_desk(args)
+    desk = _desk(args)
     try:
         case = case_by_reference(desk, args.ref)
         advice = standing(desk, case).findings

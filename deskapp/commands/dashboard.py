@@ -56,10 +56,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    from deskapp.commands.cases import open_cli_desk
+    from deskapp.supervision.cli import _desk
     from deskapp.supervision.stats import dashboard
 
-    desk = open_cli_desk(args)
+    desk = _desk(args)
     try:
         board = dashboard(desk, args.period)
     finally:

@@ -240,3 +240,30 @@ def test_dashboard_tables_for_supervisors_only(capsys, db):
     code, out, err = cli(capsys, "--as", "admin", "dashboard", "kinds", "--db", db, "--format", "json")
     weeks = json.loads(out)
     assert code == 0 and {r["kind"] for r in weeks} == {"complaint", "compliment", "enquiry", "service_request"}
+
+
+def test_an_approved_request_is_carried_out_by_the_same_command_with_approval(capsys, db):
+    from deskapp.actions import decide_approval, open_desk
+
+    why = "The resident withdrew the complaint in writing"
+    close = ("case", "status", "C-1001", "closed", "--db", db)
+    code, _, err = cli(capsys, *close, "--request-approval", "--reason", why)
+    assert code == 4, err
+    (approval_id,) = rows(db, "SELECT id FROM approval_requests")[0]
+    code, _, err = cli(capsys, *close, "--approval", str(approval_id))
+    assert code == 2 and f"approval {approval_id} is pending, not approved" in err
+
+    priya = open_desk(db, None, "priya")
+    try:
+        decide_approval(priya, approval_id, approve=True, reason="Withdrawal letter seen on file")
+    finally:
+        priya.close()
+    code, _, err = cli(capsys, "case", "status", "C-1001", "awaiting_customer", "--db", db,
+                       "--approval", str(approval_id))
+    assert code == 2 and "covers a different status" in err  # only exactly what was approved
+    code, out, err = cli(capsys, *close, "--approval", str(approval_id))
+    assert code == 0 and "status set to closed" in out, err
+    assert rows(db, "SELECT status FROM cases WHERE ref = 'C-1001'") == [("closed",)]
+    assert rows(db, "SELECT status FROM approval_requests") == [("completed",)]
+    assert rows(db, "SELECT action, approval_id FROM audit_events ORDER BY id DESC LIMIT 1") == \
+        [("status", approval_id)]
