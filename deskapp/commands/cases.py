@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any, Iterator
 
-from deskapp.commands.tables import FORMATS, write_rows
+from deskapp.commands.formats import FORMATS
 
 QUEUE_COLUMNS = ("ref", "status", "stage", "priority", "kind", "category", "customer", "assigned_to", "due_at",
                  "received_at", "vulnerable", "title")
@@ -77,6 +77,7 @@ def queue_rows(queue: Any, limit: int) -> Iterator[tuple]:
 def run_list(args: argparse.Namespace) -> int:
     from deskapp.actions.queue import desk_queue, query_from_filters
     from deskapp.commands.queue_filter import parse_filters
+    from deskapp.commands.tables import write_rows
     from deskapp.supervision.cli import _desk
 
     filters = parse_filters(args.filters, args.sort)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from deskapp.commands.tables import FORMATS, write_rows
+from deskapp.commands.formats import FORMATS
 
 def _case_lines(lines) -> list[tuple[Any, ...]]:
     return [(c.ref, c.title, c.assigned_to, c.status, c.when, c.other) for c in lines]
@@ -42,23 +42,25 @@ TABLES: dict[str, tuple[str, tuple[str, ...], Callable[[Any], list[tuple[Any, ..
 
 
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
-    from deskapp.supervision.stats import PERIODS
-
     board = sub.add_parser(
         "dashboard", parents=[common], help="a table of the team dashboard (CSV for a spreadsheet)",
         description="Print one of the team dashboard's tables; supervisors and admins. Tables: "
                     + "; ".join(f"{name}: {what}" for name, (what, _c, _r) in TABLES.items()) + ".")
     board.add_argument("table", metavar="TABLE", choices=tuple(TABLES), help=", ".join(TABLES))
-    board.add_argument("--period", type=int, choices=PERIODS, default=30,
-                       help="days counted for overrides (default 30)")
+    board.add_argument("--period", type=int, default=30, metavar="DAYS",
+                       help="days counted for overrides: 7, 30 (default) or 90")
     board.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
     board.set_defaults(func=run_dashboard)
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
+    from deskapp.commands.tables import write_rows
+    from deskapp.errors import DeskError
     from deskapp.supervision.cli import _desk
-    from deskapp.supervision.stats import dashboard
+    from deskapp.supervision.stats import PERIODS, dashboard
 
+    if args.period not in PERIODS:  # checked here: importing stats for argparse's choices slows every command
+        raise DeskError(f"--period {args.period}: use one of {', '.join(map(str, PERIODS))}")
     desk = _desk(args)
     try:
         board = dashboard(desk, args.period)

@@ -23,7 +23,6 @@ from typing import Any, Iterable, Sequence, TextIO
 
 from deskapp.tui.text import clip, safe_text
 
-FORMATS = ("table", "csv", "json")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -90,6 +89,6 @@ def write_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], out: Text
 
 
 def write_rows(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO = None) -> None:
-    """Write rows in `fmt` (one of FORMATS) to `out` (stdout by default)."""
+    """Write rows in `fmt` (one of deskapp.commands.formats.FORMATS) to `out` (stdout by default)."""
     out = out or sys.stdout
     {"table": write_table, "csv": write_csv, "json": write_json}[fmt](columns, rows, out)

@@ -267,3 +267,42 @@ def test_an_approved_request_is_carried_out_by_the_same_command_with_approval(ca
     assert rows(db, "SELECT status FROM approval_requests") == [("completed",)]
     assert rows(db, "SELECT action, approval_id FROM audit_events ORDER BY id DESC LIMIT 1") == \
         [("status", approval_id)]
+
+
+def test_list_and_work_a_case_on_both_engines(capsys, db_url):
+    from sqlalchemy import text
+
+    from deskapp.demo.load import fill_demo
+    from deskapp.store.engine import connect
+    from deskapp.store.migrate import upgrade
+
+    engine = connect(db_url)
+    try:
+        upgrade(engine)
+        fill_demo(engine, cases=5, seed=1, me=os_username())
+        code, out, err = cli(capsys, "cases", "list", "--db", db_url, "--filter", "search=Penrose",
+                             "--format", "csv")
+        assert code == 0 and [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["C-1001"], err
+        code, _, err = cli(capsys, "case", "contact", "C-1001", "--db", db_url, "--party", "1", "--summary", "Rang")
+        assert code == 3, err
+        code, _, err = cli(capsys, "case", "note", "C-1001", "--db", db_url, "Rang the repairs team")
+        assert code == 0, err
+        with engine.connect() as conn:
+            last = conn.execute(text("SELECT action, actor FROM audit_events ORDER BY id DESC LIMIT 1")).one()
+        assert tuple(last) == ("note", os_username())
+    finally:
+        engine.dispose()
+
+
+def test_a_bad_dashboard_period_is_one_line_exit_2(capsys, db):
+    code, out, err = cli(capsys, "--as", "admin", "dashboard", "overrides", "--period", "14", "--db", db)
+    assert code == 2 and err.strip() == "deskapp: --period 14: use one of 7, 30, 90"
+
+
+def test_building_the_parser_loads_no_writer_nor_dashboard():
+    """Every `deskapp COMMAND` builds every parser: these commands' registration must stay cheap."""
+    code = ("import sys\nfrom deskapp import cli\ncli.build_parser()\n"
+            "print(sorted(m for m in sys.modules if m in ('deskapp.commands.tables', 'deskapp.tui.text', "
+            "'deskapp.supervision.stats', 'textual', 'rich')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
