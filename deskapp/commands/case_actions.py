@@ -22,6 +22,9 @@ from typing import Any, Optional
 from deskapp import vocab
 
 EXIT_DONE, EXIT_NEEDS_REASON, EXIT_BLOCKED, EXIT_CONFLICT = 0, 3, 4, 5
+# As the desk's contact form: a warning or ending a call for abuse belongs to a call in progress,
+# which the desk's abuse form keeps track of; a script logs what happened, not a live call.
+CONTACT_OUTCOMES = tuple(o for o in vocab.OUTCOMES if o not in ("warning_given", "ended_for_abuse"))
 
 
 def register(case_sub, common: argparse.ArgumentParser) -> None:
@@ -68,10 +71,11 @@ def register(case_sub, common: argparse.ArgumentParser) -> None:
     contact.add_argument("ref", metavar="REF")
     contact.add_argument("--party", metavar="PARTY", default=None,
                          help="who it was with: party id (as `case show` lists it) or exact name")
-    contact.add_argument("--channel", choices=[c for c in vocab.CHANNELS if c != "note"], default="phone")
-    contact.add_argument("--direction", choices=vocab.DIRECTIONS, default="out")
-    contact.add_argument("--outcome", choices=("reached", "no_answer", "voicemail", "no_reply", "bounced"),
-                         default=None)
+    contact.add_argument("--channel", choices=[c for c in vocab.CHANNELS if c != "note"], default="phone",
+                         help="how (default phone; internal notes are `case note`)")
+    contact.add_argument("--direction", choices=vocab.DIRECTIONS, default="out",
+                         help="out: we contacted them (default); in: they contacted us")
+    contact.add_argument("--outcome", choices=CONTACT_OUTCOMES, default=None, help="how it went")
     contact.add_argument("--summary", metavar="TEXT", default="", help="what it was about")
     contact.add_argument("--body", metavar="TEXT", default="", help="details; - reads them from standard input")
     contact.add_argument("--final-response", action="store_true",

@@ -306,3 +306,11 @@ def test_building_the_parser_loads_no_writer_nor_dashboard():
             "'deskapp.supervision.stats', 'textual', 'rich')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_note_can_come_from_standard_input(capsys, db, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("First line\nsecond line of the note\n"))
+    code, out, err = cli(capsys, "case", "note", "C-1001", "-", "--db", db)
+    assert code == 0, err
+    assert rows(db, "SELECT summary, body FROM contacts WHERE channel = 'note' ORDER BY id DESC LIMIT 1") == \
+        [("First line", "First line\nsecond line of the note\n")]
