@@ -314,3 +314,27 @@ def test_a_note_can_come_from_standard_input(capsys, db, monkeypatch):
     assert code == 0, err
     assert rows(db, "SELECT summary, body FROM contacts WHERE channel = 'note' ORDER BY id DESC LIMIT 1") == \
         [("First line", "First line\nsecond line of the note\n")]
+
+
+def test_who_acts_is_decided_as_for_the_desk(capsys, db, monkeypatch):
+    set_desk_setting(db, "demo", "0")  # not a demo desk: only an admin may act as someone else
+    monkeypatch.setenv("DESKAPP_USER", "priya")  # no environment variable says who you are
+    before = audit_actions(db)
+    code, out, err = cli(capsys, "--as", "sam", "case", "note", "C-1001", "Written as sam?", "--db", db)
+    assert code == 2 and "only an admin may act as another handler" in err, err
+    assert audit_actions(db)[len(before):] == [("identity.refused", os_username(), err.strip()[len("deskapp: "):])]
+    code, out, err = cli(capsys, "case", "note", "C-1001", "Written by me", "--db", db)
+    assert code == 0 and audit_actions(db)[-1][:2] == ("note", os_username()), err
+
+
+def test_a_lost_race_exits_5_and_writes_nothing(capsys, db, monkeypatch):
+    from dataclasses import replace
+
+    from deskapp.actions import lookup
+
+    read = lookup.case_by_reference
+    monkeypatch.setattr(lookup, "case_by_reference", lambda desk, ref: replace(read(desk, ref), version=0))
+    before = audit_actions(db)
+    code, out, err = cli(capsys, "case", "note", "C-1001", "Too late", "--db", db)
+    assert code == 5 and "was changed by" in err and "Nothing was saved" in err, err
+    assert audit_actions(db) == before
