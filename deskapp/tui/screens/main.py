@@ -419,6 +419,13 @@ class MainScreen(Screen):
             self.notify(f"{action.title}: the action forms are not installed in this build.",
                         severity="error", markup=False)
             return
+        from deskapp.actions import why_not  # loaded with the forms, never before the first screen
+
+        refused = why_not(self.desk, form, self.case) if action.needs_case else None
+        if refused:  # said before the form opens, not after the handler has filled it in
+            self.notify(safe_text(refused, single_line=True), title=f"{action.label}: not now",
+                        severity="warning", markup=False)
+            return
         try:
             screen = open_form(form, self.desk, self.case if action.needs_case else None)
         except DeskError as exc:
