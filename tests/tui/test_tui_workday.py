@@ -13,6 +13,26 @@ from tui_support import fixed_now, pick_in_queue, screen_text, settle, wait_unti
 REASON = "Nadia is on leave and asked us to warn him directly"
 
 
+async def save_on_desk(pilot, app, key: str, form_type, fields: dict, reason: str | None = None) -> None:
+    """Press `key` on the desk, fill in `fields` of the form it opens, save (giving `reason` when
+    the rules ask for one) and wait until the desk is back."""
+    from deskapp.tui.forms import ReasonModal
+
+    desk_screen = app.screen
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, form_type))
+    for name, value in fields.items():
+        app.screen.widget(name).value = value
+    await pilot.pause(0.2)
+    await pilot.press("ctrl+s")
+    if reason is not None:
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonModal))
+        app.post_message(events.Paste(reason))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: app.screen is desk_screen)
+
+
 async def test_a_newly_opened_case_starts_at_its_header_at_80x24(demo_desk):
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -37,14 +57,8 @@ async def test_a_new_case_opens_on_the_desk_with_the_queue_on_it(demo_desk):
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await pick_in_queue(pilot, app, demo_desk, "C-1001")
-        await pilot.press("N")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewCaseForm))
-        form = app.screen
-        form.widget("title").value = "Streetlight out on Mill Lane"
-        form.widget("name").value = "Rosa Pike"
-        await pilot.pause(0.2)
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: app.screen is screen)
+        await save_on_desk(pilot, app, "N", NewCaseForm, {"title": "Streetlight out on Mill Lane",
+                                                          "name": "Rosa Pike"})
         await wait_until(pilot, lambda: screen.case.title == "Streetlight out on Mill Lane")
         await pilot.pause(1.0)  # the change feed reports the write: the desk re-reads, and stays
         await settle(pilot, app)
@@ -54,22 +68,13 @@ async def test_a_new_case_opens_on_the_desk_with_the_queue_on_it(demo_desk):
 
 
 async def test_the_last_action_shown_in_the_advice_pane_stays_with_its_case(demo_desk):
-    from deskapp.tui.forms import ReasonModal
     from deskapp.tui.forms.abuse import AbuseForm
 
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await pick_in_queue(pilot, app, demo_desk, "C-1001")
-        await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, AbuseForm))
-        app.screen.widget("direction").value = "out"  # we rang Mr Penrose, not his social worker
-        await pilot.pause(0.2)
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReasonModal))
-        app.post_message(events.Paste(REASON))
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: app.screen is screen)
+        # We rang Mr Penrose, not his social worker: the designated-representative warning.
+        await save_on_desk(pilot, app, "w", AbuseForm, {"direction": "out"}, reason=REASON)
         await settle(pilot, app)
         sidebar = screen.query_one(PolicySidebar)
         await wait_until(pilot, lambda: "designated-representative" in {f.rule for f in
@@ -93,12 +98,7 @@ async def test_a_save_shows_the_case_from_its_header_at_80x24(demo_desk):
         await pilot.pause()
         pane = screen.query_one(CasePane)
         assert pane.scroll_y > 0
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NoteForm))
-        app.post_message(events.Paste("Spoke to the repairs team lead"))
-        await pilot.pause(0.2)
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: app.screen is screen)
+        await save_on_desk(pilot, app, "n", NoteForm, {"summary": "Spoke to the repairs team lead"})
         await wait_until(pilot, lambda: len(screen.case.history) == before + 1)
         await settle(pilot, app)
         assert pane.scroll_y == 0
