@@ -167,8 +167,8 @@ class MessageForm(ActionForm):
                 self.widget("channel").value = fields["channel"]
             if self.case.party(fields.get("party_id")) is not None:
                 self.widget("party").value = fields["party_id"]
-            self.widget("subject").value = str(fields.get("subject") or "")
-            self.widget("body").load_text(body)
+            self.widget("subject").restore(str(fields.get("subject") or ""))
+            self.widget("body").restore(body)
             self.show_notice("Draft restored: this message was started earlier and not sent.")
         self._draft_ready = True
 

@@ -119,6 +119,7 @@ class MainScreen(Screen):
         self.standing: Any = None
         self.wanted_case_id: Optional[int] = None
         self._pinned_case_id: Optional[int] = None  # see on_queue_view_highlighted
+        self._home_case_id: Optional[int] = None  # its next load shows the header (after a save)
         self._load_timer: Optional[Timer] = None
         self._search_closing = False  # a search was started: close its box when its rows are in
         # The width's layout class from the start: Textual would add it on the first resize, after
@@ -382,9 +383,10 @@ class MainScreen(Screen):
     def on_main_screen_case_loaded(self, message: "MainScreen.CaseLoaded") -> None:
         if message.case_id != self.wanted_case_id:
             return  # the handler has moved on
+        home, self._home_case_id = message.case_id == self._home_case_id, None
         self.case = message.case
         self.standing = message.standing
-        self.query_one(CasePane).show_case(message.case)
+        self.query_one(CasePane).show_case(message.case, home=home)
         self.query_one(PolicySidebar).show_standing(message.standing, message.case)
         self._render_pane_tabs()
 
@@ -478,14 +480,19 @@ class MainScreen(Screen):
             self.app.keep_checkpoints()  # a checkpoint if one is now due
         else:
             self.notify(safe_text(str(result), single_line=True)[:200], title=title, markup=False)
-        # The forms show live findings while the handler types; afterwards the sidebar keeps
-        # what the rules said about the action just taken.
-        findings = list(getattr(result, "findings", ()) or ())
-        self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)")
+        # A new case (N) is opened on the desk, with the queue's cursor on it; any other action
+        # stays on its case, which reloads showing its header.
         new_case = getattr(result, "case", None)
+        opened = None
         if new_case is not None and getattr(new_case, "id", None) is not None:
+            opened = new_case.id if new_case.id != self.wanted_case_id else None
             self.wanted_case_id = new_case.id
-        self._pinned_case_id = self.wanted_case_id
-        queue_query.reload(self.query_one("#queue"))
+        # The forms show live findings while the handler types; afterwards the sidebar keeps what
+        # the rules said about the action just taken, for as long as its case is on the desk.
+        findings = list(getattr(result, "findings", ()) or ())
+        self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)",
+                                                case_id=self.wanted_case_id)
+        self._pinned_case_id = self._home_case_id = self.wanted_case_id
+        queue_query.reload(self.query_one("#queue"), keep_id=opened)
         if self.wanted_case_id is not None:
             self._start_case_load(self.wanted_case_id)

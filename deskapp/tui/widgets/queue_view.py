@@ -257,11 +257,12 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         row = self.highlighted_row
         return row.id if row is not None else None
 
-    def set_query(self, queue: Any) -> None:
+    def set_query(self, queue: Any, keep_id: Optional[int] = None) -> None:
         """Show `queue` (another filter or sort). The cursor stays on the same case if it is in it.
 
-        The old rows stay on screen until the new queue's count and first rows
-        are read, so switching does not flash.
+        `keep_id` puts the cursor on that case instead, wherever it is in `queue` (a case
+        just opened with `N`). The old rows stay on screen until the new queue's count and
+        first rows are read, so switching does not flash.
         """
         if self.queue is not None:
             freeze_startup_heap()
@@ -273,7 +274,8 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             self._query_worker = None
             self.on_queue_view__ready(self._Ready(None, queue, queue.count(), 0))
             return
-        self._query_worker = self._read_query(queue, self.highlighted_id, self.cursor, self._visible_height())
+        keep, bounded = (self.highlighted_id, None) if keep_id is None else (keep_id, False)
+        self._query_worker = self._read_query(queue, keep, self.cursor, self._visible_height(), bounded=bounded)
 
     def reload(self) -> None:
         """Re-read the current queue (after a write): counts and rows, keeping the cursor's case."""
@@ -295,8 +297,11 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="queue-query", exit_on_error=False)
     def _read_query(self, queue: Any, keep_id: Optional[int], old_cursor: int, height: int,
-                    forget: bool = False) -> None:
+                    forget: bool = False, bounded: Optional[bool] = None) -> None:
         """Count `queue`, find the kept case and read the rows around it; post _Ready.
+
+        The kept case is looked for only near the top (`bounded`) unless this re-reads after
+        a write (`forget`) or the case was asked for by name (`bounded=False`).
 
         A newer query cancels this one: a thread cannot be stopped, but its answer is not posted.
         """
@@ -307,7 +312,8 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             total = queue.count()
             cursor = 0
             if keep_id is not None and total:
-                found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=not forget)
+                bounded = not forget if bounded is None else bounded
+                found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=bounded)
                 cursor = found if found is not None else 0
             if total:
                 top = max(min(cursor - height // 2, total - height), 0)
