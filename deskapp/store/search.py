@@ -20,7 +20,9 @@ matches as a prefix ("smi" finds Smith), so results appear as the handler types.
 
 Ranking (the "relevance" sort): the case whose ref was typed exactly, then
 cases where every word is in the ref or a party's details, then the rest;
-newest first within each tier. Each tier reads the index in case-id order and
+newest first within each tier. With `last` (the desk passes "closed"), the
+cases matching it come after all the others, tier by tier again: a search
+covers every status, but a handler looks for live work first. Each tier reads the index in case-id order and
 stops after SEARCH_LIMIT matches, so a common word costs the same as a rare
 one; `SearchHits.truncated` says when there were more.
 """
@@ -238,18 +240,27 @@ _CASES = table("cases", column("id"), column("ref"))
 
 
 def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = (),
-         cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT) -> SearchHits:
-    """Cases matching the handler's text and the `where` terms (on `cases_table`), best first."""
+         cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT,
+         last: Optional[ColumnElement] = None) -> SearchHits:
+    """Cases matching the handler's text and the `where` terms (on `cases_table`), best first.
+
+    Cases matching `last` (a term on `cases_table`) rank below all others,
+    except the case whose ref was typed exactly, which is always first.
+    """
     cases = cases_table if cases_table is not None else _CASES
     conds = list(where)
     ids: list[int] = []
     seen: set[int] = set()
 
-    def add(found: Iterable[int]) -> None:
+    def add(found: Iterable[int]) -> bool:
+        """Add new ids while there is room; True if a new one found no room (there are more)."""
         for case_id in found:
-            if case_id not in seen and len(ids) < limit:
+            if case_id not in seen:
+                if len(ids) >= limit:
+                    return True
                 seen.add(case_id)
                 ids.append(case_id)
+        return False
 
     typed = clean(text_)
     exact_id = None
@@ -262,7 +273,8 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
 
     truncated = False
     sqlite = conn.dialect.name == "sqlite"
-    for tier in ("names", "all"):
+    groups = [()] if last is None else [(~last,), (last,)]
+    for tier, extra in [(tier, extra) for extra in groups for tier in ("names", "all")]:
         if truncated:
             break  # the list is full and there are more: a later tier could add nothing (a common surname)
         if sqlite:
@@ -276,10 +288,9 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
         if expr is None:
             break
         stmt = (select(cases.c.id).select_from(_FTS.join(cases, cases.c.id == key))
-                .where(match.bindparams(q=expr), *conds).order_by(key.desc()).limit(limit + 1))
+                .where(match.bindparams(q=expr), *conds, *extra).order_by(key.desc()).limit(limit + 1))
         found = list(conn.execute(stmt).scalars())
-        truncated = truncated or len(found) > limit
-        add(found[:limit])
+        truncated = add(found[:limit]) or len(found) > limit
     return SearchHits(tuple(ids), exact_id, truncated)
 
 
