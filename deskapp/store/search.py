@@ -34,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import Connection, Engine, column, select, table, text
+from sqlalchemy import Connection, Engine, case, column, select, table, text
 from sqlalchemy.sql import ColumnElement, TableClause
 
 # At most this many cases are returned for one search (the queue says "showing the first N").
@@ -271,12 +271,10 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
         if exact_id is not None:
             add([exact_id])
 
-    truncated = False
     sqlite = conn.dialect.name == "sqlite"
-    groups = [()] if last is None else [(~last,), (last,)]
-    for tier, extra in [(tier, extra) for extra in groups for tier in ("names", "all")]:
-        if truncated:
-            break  # the list is full and there are more: a later tier could add nothing (a common surname)
+
+    def read(tier: str, extra: Sequence[ColumnElement], flagged: bool = False) -> list:
+        """Up to limit + 1 matches of a tier, newest first (with `flagged`: (id, matches `last`))."""
         if sqlite:
             expr = fts5_query(typed, ("ref", "names") if tier == "names" else None)
             match = text(f"{SEARCH_TABLE} MATCH :q")
@@ -286,10 +284,35 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
             match = text(f"{SEARCH_TABLE}.doc @@ to_tsquery('simple', :q)")
             key = _FTS.c.case_id
         if expr is None:
-            break
-        stmt = (select(cases.c.id).select_from(_FTS.join(cases, cases.c.id == key))
+            return []
+        columns = (cases.c.id, case((last, 1), else_=0)) if flagged else (cases.c.id,)
+        stmt = (select(*columns).select_from(_FTS.join(cases, cases.c.id == key))
                 .where(match.bindparams(q=expr), *conds, *extra).order_by(key.desc()).limit(limit + 1))
-        found = list(conn.execute(stmt).scalars())
+        return list(conn.execute(stmt).all() if flagged else conn.execute(stmt).scalars())
+
+    truncated = False
+    # The `last` cases of each tier, held back until every other match is in; None: read them then.
+    held: list[tuple[str, Optional[list[int]]]] = []
+    for tier in ("names", "all"):
+        if truncated:
+            break  # the list is full and there are more: a later tier could add nothing (a common surname)
+        if last is None:
+            found = read(tier, ())
+        else:
+            # One query splits a tier by `last` when it has room for all its matches (a name, a ref);
+            # a tier with more asks for the others alone, newest first, and the `last` ones later.
+            flagged = read(tier, (), flagged=True)
+            if len(flagged) <= limit:
+                found = [i for i, is_last in flagged if not is_last]
+                held.append((tier, [i for i, is_last in flagged if is_last]))
+            else:
+                found = read(tier, (~last,))
+                held.append((tier, None))
+        truncated = add(found[:limit]) or len(found) > limit
+    for tier, later in held:
+        if truncated:
+            break
+        found = later if later is not None else read(tier, (last,))
         truncated = add(found[:limit]) or len(found) > limit
     return SearchHits(tuple(ids), exact_id, truncated)
 
