@@ -73,6 +73,7 @@ class DeskHeader(Widget):
         if text != self.waiting:
             self.waiting = text
             self.refresh()
+            self.screen.refresh_bindings()  # the footer lists A while something waits
 
     def on_mount(self) -> None:
         if self.clock is not None:
