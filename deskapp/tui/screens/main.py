@@ -319,6 +319,24 @@ class MainScreen(Screen):
             self._apply_filters(self.filters.cleared())
             self.notify("Search and filters cleared.", markup=False)
 
+    def in_footer(self, action: str) -> bool:
+        """Keys the footer lists only where they apply: N always, P with a case that has parties,
+        D for those who may see the dashboard, A for approvers or while an approval is pending."""
+        if action == "open_action('new_case')":
+            return True
+        if action == "open_action('edit_party')":
+            return bool(getattr(self.case, "parties", None))
+        me = getattr(self.desk, "me", None)
+        if action == "dashboard":
+            from deskapp.core.roles import allowed
+
+            return me is not None and allowed(me, "dashboard.view")
+        if action == "approvals":
+            header = self.query("#header")
+            waiting = bool(header) and bool(getattr(header.first(), "waiting", ""))
+            return bool(getattr(me, "can_approve", False)) or waiting
+        return False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
             return self.filters.active or self._search_open()
@@ -389,6 +407,7 @@ class MainScreen(Screen):
         self.query_one(CasePane).show_case(message.case, home=home)
         self.query_one(PolicySidebar).show_standing(message.standing, message.case)
         self._render_pane_tabs()
+        self.refresh_bindings()  # the footer lists P (edit party) only for a case with parties
 
     def on_main_screen_case_failed(self, message: "MainScreen.CaseFailed") -> None:
         if message.case_id != self.wanted_case_id:

@@ -136,6 +136,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         "queue-view--urgent",
         "queue-view--muted",
         "queue-view--closed",
+        "queue-view--mark",
         "queue-view--placeholder",
         "queue-view--message",
     }
@@ -160,6 +161,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         & > .queue-view--urgent { color: $text-error; text-style: bold; }
         & > .queue-view--muted { color: $text-muted; }
         & > .queue-view--closed { color: $text-muted; }
+        & > .queue-view--mark { color: $text-warning; text-style: bold; }
         & > .queue-view--placeholder { color: $text-muted; }
         & > .queue-view--message { color: $text-muted; text-style: italic; }
     }
@@ -236,6 +238,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self._now = datetime.now()
         self._soon = self._now
         self._initial = queue
+        self.marks: dict[int, str] = {}  # case id -> "A" (approval waiting) / "D" (my draft): see set_marks
 
     # --- public API ---------------------------------------------------------------
 
@@ -276,6 +279,20 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             return
         keep, bounded = (self.highlighted_id, None) if keep_id is None else (keep_id, False)
         self._query_worker = self._read_query(queue, keep, self.cursor, self._visible_height(), bounded=bounded)
+
+    def set_marks(self, marks: dict[int, str]) -> None:
+        """Mark these cases in a column after the flag (shown only while some case has a mark)."""
+        if marks != self.marks:
+            self.marks = dict(marks)
+            self._strips.clear()
+            self.refresh()
+
+    def _columns(self, width: int) -> tuple:
+        cols = layout(width)
+        if not self.marks:
+            return cols
+        # The title column takes what is left, so it gives up the two cells.
+        return (cols[0], _Column("mark", 1), *cols[1:])
 
     def reload(self) -> None:
         """Re-read the current queue (after a write): counts and rows, keeping the cursor's case."""
@@ -523,7 +540,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             line = line + self._style("queue-view--closed")
         muted = self._style("queue-view--muted")
         segments: list[Segment] = []
-        for i, col in enumerate(layout(width)):
+        for i, col in enumerate(self._columns(width)):
             if i:
                 segments.append(Segment(" ", line))
             if col.name == "title":
@@ -537,6 +554,9 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
     def _cell(self, row: Any, name: str, muted: Style) -> tuple[str, Optional[Style]]:
         if name == "flag":
             return ("V", self._style("queue-view--vulnerable")) if row.vulnerable else (" ", None)
+        if name == "mark":
+            mark = self.marks.get(row.id)
+            return (mark, self._style("queue-view--mark")) if mark else (" ", None)
         if name == "ref":
             return safe_text(row.ref, single_line=True), None
         if name == "priority":
