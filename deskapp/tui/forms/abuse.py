@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Checkbox, RadioButton, RadioSet, Select, Static
+from textual.widgets import RadioSet, Select, Static
 
 from deskapp.actions.validate import MAX_SUMMARY
 from deskapp.core.views import ActionRequest
@@ -34,6 +34,7 @@ from deskapp.tui.forms.fields import (
 )
 from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.text import line
+from deskapp.tui.widgets.toggles import RadioChoice, TickBox
 
 MODES = {"warning": "Give a warning", "end_call": "End the call"}
 DIRECTIONS = [("inbound (they called us)", "in"), ("outbound (we called them)", "out")]
@@ -72,11 +73,11 @@ class AbuseForm(ActionForm):
         yield Static(Content(""), id="call-state", markup=False)
         with_call = self._call()
         yield FieldRow("mode", "Do", ModeSet(
-            RadioButton(MODES["warning"], value=self.initial_mode == "warning", name="warning", compact=True),
-            RadioButton(MODES["end_call"], value=self.initial_mode == "end_call", name="end_call", compact=True),
+            RadioChoice(MODES["warning"], value=self.initial_mode == "warning", name="warning", compact=True),
+            RadioChoice(MODES["end_call"], value=self.initial_mode == "end_call", name="end_call", compact=True),
             compact=True,
         ))
-        same_call = FieldRow("same_call", "Call", Checkbox(self._call_label(with_call), value=True, compact=True))
+        same_call = FieldRow("same_call", "Call", TickBox(self._call_label(with_call), value=True, compact=True))
         same_call.set_class(with_call is None, "-hidden")
         yield same_call
         party, channel, direction = self._call_defaults(with_call)

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Checkbox, Select, Static
+from textual.widgets import Select, Static
 
 from deskapp import actions, vocab
 from deskapp.actions.outcomes import Done
@@ -25,6 +25,7 @@ from deskapp.tui.forms.fields import (
 )
 from deskapp.tui.forms.hints import Hint, deadline_hints
 from deskapp.tui.forms.inputs import SafeInput
+from deskapp.tui.widgets.toggles import TickBox
 
 
 class NewCaseForm(ActionForm):
@@ -40,7 +41,7 @@ class NewCaseForm(ActionForm):
         yield FieldRow("category", "Category", SafeInput(paste_limit=64, compact=True,
                                                          placeholder="e.g. repairs, billing (blank: general)"))
         yield FieldRow("priority", "Priority", Select(priority_options(), value=3, allow_blank=False, compact=True))
-        yield FieldRow("vulnerable", "Vulnerable", Checkbox("The customer is vulnerable", compact=True))
+        yield FieldRow("vulnerable", "Vulnerable", TickBox("The customer is vulnerable", compact=True))
         yield FieldRow("received", "Received", SafeInput(paste_limit=40, compact=True,
                                                          placeholder="blank = now; YYYY-MM-DD or YYYY-MM-DD HH:MM"))
         yield Static(Content("First party: who got in touch"), classes="form-section")
