@@ -203,6 +203,7 @@ _PLAIN = {
     "note": "Internal note",
     "case.new": "Opened the case",
     "case.export": "Exported the case file",
+    "appointment.ics": "Wrote an appointment's calendar file",
     "case.erase": "Erased the personal text on the case (names, contact details, what was said)",
     "end_call": "Ended a call for abusive behaviour",
 }
