@@ -85,6 +85,8 @@ def app_bindings() -> list[Binding]:
                 tooltip="Approval requests: decide them (supervisors), carry out or drop your own"),
         Binding("D", "dashboard", "Dashboard", id="app.dashboard", show=False,
                 tooltip="Team dashboard: deadlines, overrides per handler, weekly volumes (supervisors, admins)"),
+        Binding("t", "today", "Today", id="app.today", show=False,
+                tooltip="Today's appointments on your cases (the team's for supervisors: T)"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the desk"),
     ]
 
