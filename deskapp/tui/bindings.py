@@ -42,8 +42,8 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
                "edit_party", show=False),
     DeskAction("desk.new_case", "N", "New", "Open a new case", "new_case", needs_case=False, show=False),
     # Appointments (issue #17): booked on the case, listed for the day by `app.today`.
-    DeskAction("desk.appointment", "b", "Appointment",
-               "Book, move or cancel an appointment, or mark one kept or missed", "appointment", show=False),
+    DeskAction("desk.appointment", "b", "Appointment", "Appointments: book, move, cancel, mark kept or missed",
+               "appointment", show=False),
 )
 
 
