@@ -103,3 +103,21 @@ def test_the_command_prints_or_writes_and_refuses_in_one_line(desk, db_url, tmp_
     with pytest.raises(SystemExit) as caught:
         main(["appointment", "ics", "seven", "--db", db_url])
     assert caught.value.code == 2 and "invalid int value: 'seven'" in capsys.readouterr().err
+
+
+def test_the_case_file_tells_what_happened_to_each_appointment(desk, engine, db_url):
+    from deskapp.supervision.export import export_case
+
+    case = booked(desk, purpose="Visit")
+    appt = case.appointments[0].id
+    moved = submit(desk, ActionRequest(kind="appointment", case_id=case.id, version=case.version, to="move",
+                                       at=datetime(2026, 3, 13, 14, 0), extra={"appointment_id": appt}))
+    assert isinstance(moved, Done), moved
+    add_handler(engine, "priya", "supervisor", "Priya Shah")
+    lead = open_desk(db_url, None, "priya", clock=lambda: NOW)
+    try:
+        body, _casefile, _where = export_case(lead, case.ref, "md", None)
+    finally:
+        lead.close()
+    assert f"Booked appointment {appt} (2026-03-12T10:00)" in body
+    assert f"Moved appointment {appt} from 2026-03-12T10:00 to 2026-03-13T14:00" in body
