@@ -13,18 +13,10 @@ from deskapp.actions.audit import hash_holds, recorded_rows
 from deskapp.store.handlers import add_handler
 from deskapp.store.models import Appointment, AuditEvent
 
+from test_approval_binding import Clock  # a desk clock the test moves on, so an appointment's time passes
+
 NOW = datetime(2026, 3, 10, 11, 0)  # a Tuesday
 THURSDAY = datetime(2026, 3, 12, 10, 0)
-
-
-class Clock:
-    """A desk clock the test can move on, so an appointment's time can pass."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

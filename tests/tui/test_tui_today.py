@@ -26,15 +26,21 @@ def book(desk, ref: str, at: datetime, purpose: str) -> int:
     return done.case.appointments[-1].id
 
 
+async def open_today(pilot, app) -> None:
+    """Start the desk, press t and wait for the day's list to load."""
+    await settle(pilot, app)
+    await pilot.press("t")
+    await wait_until(pilot, lambda: isinstance(app.screen, TodayScreen) and app.screen.rows is not None
+                     and "loading" not in screen_text(app))
+
+
 async def test_today_lists_my_appointments_and_enter_opens_the_case(demo_desk, tmp_path, monkeypatch):
     monkeypatch.setenv("DESKAPP_DATA_DIR", str(tmp_path / "data"))
     appt = book(demo_desk, "C-1002", datetime(2026, 3, 10, 15, 30), "Call back [b]about[/b] the refund")
     book(demo_desk, "C-1002", datetime(2026, 3, 11, 9, 0), "Tomorrow's visit")
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("t")
-        await wait_until(pilot, lambda: isinstance(app.screen, TodayScreen) and app.screen.rows)
+        await open_today(pilot, app)
         text = screen_text(app)
         assert "Appointments Tue 10 Mar 2026" in text and "1 appointment" in text
         assert "15:30" in text and "C-1002" in text and "Call back [b]about[/b] the refund" in text
@@ -54,9 +60,7 @@ async def test_the_team_s_appointments_are_for_supervisors(demo_desk, demo_url):
     book(demo_desk, "C-1002", datetime(2026, 3, 10, 15, 30), "Refund call")
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("t")
-        await wait_until(pilot, lambda: isinstance(app.screen, TodayScreen) and app.screen.rows)
+        await open_today(pilot, app)
         await pilot.press("T")
         await pilot.pause(0.2)
         assert not app.screen.team
@@ -65,9 +69,8 @@ async def test_the_team_s_appointments_are_for_supervisors(demo_desk, demo_url):
     try:
         app = DeskApp(priya, now=fixed_now, show_clock=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot, app)
-            await pilot.press("t")
-            await wait_until(pilot, lambda: isinstance(app.screen, TodayScreen) and "none" in screen_text(app))
+            await open_today(pilot, app)
+            assert "none" in screen_text(app)
             await pilot.press("T")
             await wait_until(pilot, lambda: "Refund call" in screen_text(app))
             assert "the team's cases" in screen_text(app) and demo_desk.me.username in screen_text(app)
