@@ -104,7 +104,7 @@ def rules_in_force(bind: Union[Engine, Session]) -> RulesInForce:
         pack = load_policies_text(row.text, row.source)
     except PolicyFileError as exc:  # passed when published: this deskapp reads it differently
         raise DeskError(f"the published rules (version {row.version}) fail this deskapp's checks: "
-                        f"{_one_line(exc)}; an admin can publish a fixed pack") from exc
+                        f"{_first_problem(exc)}; an admin can publish a fixed pack") from exc
     return RulesInForce(pack, row.sha256, row.version)
 
 
@@ -199,7 +199,7 @@ def publish(who: Any, text: Union[str, bytes], *, source: str, note: Optional[st
             require(who, "policies.manage", session=session)
             last = newest(session)
             if problem is not None:
-                raise PackRefused(f"not published: {_one_line(problem)}")
+                raise PackRefused(f"not published: {_first_problem(problem)}")
             if last is not None and last.sha256 == sha256:
                 return _published(last, unchanged=True)
             row = _store(session, data, sha256, source, note, person.username, at, last)
@@ -328,7 +328,7 @@ def _now(who: Any) -> datetime:
     return now() if callable(now) else datetime.now()
 
 
-def _one_line(exc: PolicyFileError) -> str:
+def _first_problem(exc: PolicyFileError) -> str:
     first = exc.problems[0]
     more = len(exc.problems) - 1
     return first if not more else f"{first} (and {more} more: see `deskapp policy check`)"

@@ -24,6 +24,8 @@ from rich.text import Text
 from textual.content import Content
 from textual.style import Style
 
+from deskapp.errors import DeskError
+
 # One alternation, longest forms first, so a whole escape sequence goes in one piece:
 #  - 7-bit CSI: ESC [ params intermediates final
 #  - OSC / DCS / SOS / PM / APC strings: ESC ] ... terminated by BEL, ESC \ or 8-bit ST; an
@@ -69,6 +71,18 @@ def safe_text(value: object, *, single_line: bool = False) -> str:
     if single_line:
         text = _LINE_BREAKS.sub(" ", text)
     return text
+
+
+def one_line(exc: BaseException, *, kind: bool = False, limit: int = 300) -> str:
+    """An error as one safe line for a status bar or notice; `kind` names the type of an unexpected one.
+
+    deskapp's own errors (DeskError) are written for the handler and need no
+    type name; anything else is a bug or an outage, and its type helps support.
+    """
+    text = safe_text(str(exc), single_line=True).strip() or type(exc).__name__
+    if kind and not isinstance(exc, DeskError) and text != type(exc).__name__:
+        text = f"{type(exc).__name__}: {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plain(value: object, style: Union[str, Style] = "", *, single_line: bool = False) -> Content:

@@ -19,7 +19,8 @@ from textual.widgets import Checkbox, Select
 
 from deskapp import actions
 from deskapp.core.views import ActionRequest
-from deskapp.tui.forms.base import ActionForm, FieldError, one_line
+from deskapp.tui.forms.base import ActionForm, FieldError
+from deskapp.tui.text import one_line
 from deskapp.tui.forms.fields import (
     FieldRow,
     handler_options,

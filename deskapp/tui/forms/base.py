@@ -55,7 +55,7 @@ from deskapp.tui.forms.fields import FieldRow, select_value
 from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.forms.modals import BlockedModal, ReasonModal
 from deskapp.tui.forms.panel import LivePanel
-from deskapp.tui.text import line, safe_text
+from deskapp.tui.text import line, one_line, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,6 @@ class FieldError(Exception):
         self.field = field
         self.message = message
 
-
-def one_line(exc: BaseException) -> str:
-    text = safe_text(str(exc), single_line=True) or type(exc).__name__
-    return text if len(text) <= 300 else text[:299] + "…"
 
 
 @dataclass
@@ -499,7 +495,7 @@ class ActionForm(ModalScreen):
             elif isinstance(error, DeskError):
                 self.show_status(f"Not saved: {one_line(error)}", "bold $text-error")
             else:
-                self.show_status(f"Not saved: {type(error).__name__}: {one_line(error)}", "bold $text-error")
+                self.show_status(f"Not saved: {one_line(error, kind=True)}", "bold $text-error")
             self._busy = False
             return
         self.outcome = outcome

@@ -26,7 +26,8 @@ from deskapp import actions
 from deskapp.actions.outcomes import ApprovalRequested, Done
 from deskapp.actions.validate import FINAL_RESPONSE_CHANNELS, MAX_SUMMARY, MESSAGE_CHANNELS
 from deskapp.core.views import ActionRequest
-from deskapp.tui.forms.base import ActionForm, FieldError, one_line
+from deskapp.tui.forms.base import ActionForm, FieldError
+from deskapp.tui.text import one_line
 from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,

@@ -33,8 +33,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskapp.core.cards import redact_cards
-from deskapp.errors import DeskError
-from deskapp.tui.text import line, plain, safe_text
+from deskapp.tui.text import line, one_line, plain, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +41,6 @@ log = logging.getLogger(__name__)
 def _when(value) -> str:
     return value.strftime("%a %d %b %H:%M") if value else "-"
 
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, DeskError):
-        return safe_text(str(exc), single_line=True)
-    return f"{type(exc).__name__}: {safe_text(str(exc), single_line=True)[:160]}"
 
 
 def summary_line(approval: Any) -> Content:
@@ -279,7 +273,7 @@ class ApprovalsScreen(Screen):
             self.post_message(self.Loaded(found))
         except Exception as exc:
             log.exception("loading approvals failed")
-            self.post_message(self.Loaded([], _one_line(exc)))
+            self.post_message(self.Loaded([], one_line(exc, kind=True)))
 
     def on_approvals_screen_loaded(self, message: ApprovalsScreen.Loaded) -> None:
         options = self.query_one("#approvals-list", OptionList)
@@ -360,7 +354,7 @@ class ApprovalsScreen(Screen):
             decide_approval(self.desk, approval.id, approve=approve, reason=reason,
                             seen_digest=approval.digest)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Finished(f"Not saved: {_one_line(exc)}", "error"))
+            self.post_message(self.Finished(f"Not saved: {one_line(exc, kind=True)}", "error"))
             return
         verb = "Approved" if approve else "Refused"
         self.post_message(self.Finished(f"{verb} #{approval.id} on {approval.case_ref}; "
@@ -400,7 +394,7 @@ class ApprovalsScreen(Screen):
         try:
             outcome = complete_approval(self.desk, approval)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Finished(f"Not done: {_one_line(exc)}", "error"))
+            self.post_message(self.Finished(f"Not done: {one_line(exc, kind=True)}", "error"))
             return
         kind = (approval.action or {}).get("kind", "action")
         if isinstance(outcome, Done):
@@ -428,7 +422,7 @@ class ApprovalsScreen(Screen):
         try:
             withdraw_approval(self.desk, approval.id)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Finished(f"Not dropped: {_one_line(exc)}", "error"))
+            self.post_message(self.Finished(f"Not dropped: {one_line(exc, kind=True)}", "error"))
             return
         self.post_message(self.Finished(f"Dropped #{approval.id}: the action will not be carried out."))
 

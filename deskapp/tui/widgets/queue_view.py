@@ -38,7 +38,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
-from deskapp.tui.text import safe_text
+from deskapp.tui.text import one_line, safe_text
 from deskapp.tui.widgets.quiet_scrollbar import QuietScrollbar
 
 log = logging.getLogger(__name__)
@@ -315,7 +315,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             ready = self._Ready(worker, queue, total, cursor)
         except Exception as exc:  # noqa: BLE001 - a worker must not take the desk down
             log.exception("queue: reading %r failed", queue)
-            ready = self._Ready(worker, queue, 0, 0, error=_one_line(exc))
+            ready = self._Ready(worker, queue, 0, 0, error=one_line(exc))
         if not worker.is_cancelled:
             self.post_message(ready)
 
@@ -419,7 +419,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             self.post_message(self._Rows(queue, start, stop))
         except Exception as exc:  # noqa: BLE001
             log.exception("queue: reading rows %s-%s failed", start, stop)
-            self.post_message(self._Rows(queue, start, stop, error=_one_line(exc)))
+            self.post_message(self._Rows(queue, start, stop, error=one_line(exc)))
 
     def on_queue_view__rows(self, message: "QueueView._Rows") -> None:
         message.stop()
@@ -684,10 +684,6 @@ def freeze_startup_heap() -> None:
         _heap_frozen = True
         gc.freeze()
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
 
 
 __all__ = ["QueueView", "layout", "fit", "due_words", "STATUS_WORDS"]
