@@ -23,8 +23,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from deskapp.errors import DeskError
-from deskapp.tui.text import line, safe_text
+from deskapp.tui.text import line, one_line
 from deskapp.tui.widgets.footer import DeskFooter
 
 STATUS_STYLE = {"missed": "bold $text-error", "cancelled": "$text-muted", "kept": "$text-success"}
@@ -35,13 +34,6 @@ def export_folder() -> Path:
     from deskapp.config import data_dir
 
     return data_dir() / "exports"
-
-
-def _error(exc: BaseException) -> str:
-    if isinstance(exc, DeskError):
-        return safe_text(str(exc), single_line=True)
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {safe_text(first, single_line=True)[:160]}"
 
 
 def row_content(row: Any, team: bool) -> Content:
@@ -77,9 +69,9 @@ class TodayScreen(Screen):
     """
 
     class Loaded(Message):
-        def __init__(self, day: date, rows: list, error: Optional[str]) -> None:
+        def __init__(self, day: date, team: bool, rows: list, error: Optional[str]) -> None:
             super().__init__()
-            self.day, self.rows, self.error = day, rows, error
+            self.day, self.team, self.rows, self.error = day, team, rows, error
 
     class Written(Message):
         def __init__(self, text: str, error: bool) -> None:
@@ -120,13 +112,13 @@ class TodayScreen(Screen):
         try:
             rows, error = appointments_on(self.desk, day, team=team), None
         except Exception as exc:  # noqa: BLE001 - a worker must report, not crash the desk
-            rows, error = [], _error(exc)
+            rows, error = [], one_line(exc, kind=True)
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(day, rows, error))
+            self.post_message(self.Loaded(day, team, rows, error))
 
     def on_today_screen_loaded(self, message: Loaded) -> None:
-        if message.day != self.day:
-            return
+        if (message.day, message.team) != (self.day, self.team):
+            return  # an answer to an earlier day or list: a newer one is on its way
         listing = self.query_one(OptionList)
         listing.clear_options()
         self.rows = message.rows
@@ -190,7 +182,7 @@ class TodayScreen(Screen):
             path = export_to_folder(self.desk, appointment_id, folder)
             self.post_message(self.Written(f"Calendar file written: {path}", False))
         except Exception as exc:  # noqa: BLE001 - say why in one line
-            self.post_message(self.Written(_error(exc), True))
+            self.post_message(self.Written(one_line(exc, kind=True), True))
 
     def on_today_screen_written(self, message: Written) -> None:
         self.query_one("#today-note", Static).update(Content(message.text))
