@@ -15,6 +15,7 @@ from typing import Any, Optional
 from deskapp.actions.appointments import AppointmentRow, appointment_row, record_calendar_file
 from deskapp.core.cards import redact_cards
 from deskapp.supervision.export import deliver, output_target
+from deskapp.supervision.render import inert
 
 # A cancelled appointment is still sent: a calendar that holds it then shows it cancelled.
 _STATUS = {"booked": "CONFIRMED", "kept": "CONFIRMED", "missed": "CONFIRMED", "cancelled": "CANCELLED"}
@@ -37,17 +38,19 @@ def render_ics(row: AppointmentRow, now: datetime, host: str = "deskapp") -> str
     event.add("uid", f"appointment-{row.id}@{host}")  # the same for every copy: a move updates it
     event.add("dtstamp", _utc(now))
     event.add("dtstart", _utc(row.at))
-    purpose = redact_cards(row.purpose or "Appointment")
-    event.add("summary", f"{purpose} ({row.case_ref})")
-    event.add("description", f"Case {row.case_ref}: {redact_cards(row.purpose or '')}".rstrip(": "))
+    # Control characters are written out visibly, as in case files: the file may be printed to a terminal.
+    purpose = inert(redact_cards(row.purpose or ""))
+    event.add("summary", f"{purpose or 'Appointment'} ({row.case_ref})")
+    event.add("description", f"Case {row.case_ref}: {purpose}".rstrip(": "))
     event.add("status", _STATUS.get(row.status, "CONFIRMED"))
-    if row.party_name:
+    name = inert(row.party_name)
+    if name:
         if row.party_email:
-            attendee = vCalAddress(f"mailto:{row.party_email}")
-            attendee.params["cn"] = vText(row.party_name)
+            attendee = vCalAddress(f"mailto:{inert(row.party_email)}")
+            attendee.params["cn"] = vText(name)
             event.add("attendee", attendee, encode=0)
         else:
-            event.add("contact", row.party_name)
+            event.add("contact", name)
     cal.add_component(event)
     return cal.to_ical().decode("utf-8")
 

@@ -20,7 +20,7 @@ from deskapp.supervision.appointment_ics import export_appointment, export_to_fo
 ME = pwd.getpwuid(os.geteuid()).pw_name
 NOW = datetime(2026, 3, 10, 11, 0)
 VISIT = datetime(2026, 3, 12, 10, 0)
-TRICKY = "Boiler check; bring keys,\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:pay 4111 1111 1111 1111"
+TRICKY = "Boiler check; bring keys,\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:pay 4111 1111 1111 1111 \x1b]0;pwned\x07"
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +58,7 @@ def test_the_file_says_when_what_and_with_whom_and_customer_text_stays_text(desk
     summary = str(event["summary"])
     assert summary.startswith("Boiler check; bring keys,\nEND:VEVENT") and summary.endswith(f"({case.ref})")
     assert "4111 1111 1111 1111" not in text and "1111" in summary, "a card number is masked, as in exports"
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b]0;pwned\\x07" in summary, "controls shown, not sent"
     assert str(event["attendee"]) == "mailto:lee@example.org"
     assert event["attendee"].params["cn"] == "Lee Price, Flat 2"
     assert str(event["status"]) == "CONFIRMED"
