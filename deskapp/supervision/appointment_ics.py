@@ -73,8 +73,17 @@ def export_appointment(desk: Any, appointment_id: int, output: Optional[str]) ->
     return text, row, where
 
 
-def export_to_folder(desk: Any, appointment_id: int, folder: Path) -> Path:
-    """Write the file into `folder` (made if missing, 0700) under its default name; return its path."""
+def export_folder() -> Path:
+    """Where the desk writes files for the handler to attach: <data folder>/exports."""
+    from deskapp.config import data_dir
+
+    return data_dir() / "exports"
+
+
+def export_to_folder(desk: Any, appointment_id: int, folder: Optional[Path] = None) -> Path:
+    """Write the file into `folder` (default export_folder(); made if missing, 0700) under its default
+    name; return its path."""
+    folder = folder or export_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     row = appointment_row(desk, appointment_id)
     target = folder / default_name(row)

@@ -9,19 +9,22 @@ live panel shows the rules as for any action (a weekend booking warns).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Select
+from textual.widgets import Checkbox, Select
 
 from deskapp.actions.validate import APPOINTMENT_FROM, MAX_PURPOSE
+from deskapp.actions.outcomes import Done
 from deskapp.core.views import ActionRequest
 from deskapp.policy.expressions import format_day_time
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import FieldRow, default_party, label, parse_when, party_options, set_options_keeping
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
+from deskapp.tui.text import one_line
 
 NEW = 0  # the "which appointment" choice for booking a new one
 OP_WORDS = {"book": "book it", "move": "move it (new time, party or purpose)", "cancel": "cancel it",
             "kept": "mark it kept", "missed": "mark it missed"}
 DETAILS = ("at", "party", "purpose")  # the rows book and move use
+SENT = ("book", "move", "cancel")  # what the party is told about: a calendar file can go with it
 
 
 def appointment_label(case, appt):
@@ -62,6 +65,8 @@ class AppointmentForm(ActionForm):
         yield FieldRow("purpose", "Purpose", SafeInput(compact=True, paste_limit=MAX_PURPOSE,
                                                        placeholder="e.g. Repair visit: boiler"))
         yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Optional: kept in the history"))
+        yield FieldRow("ics", "File", Checkbox("Write a calendar file (.ics) for the confirmation email",
+                                               value=False, compact=True))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -71,6 +76,7 @@ class AppointmentForm(ActionForm):
         op = self.value("op")
         for name in DETAILS:
             self.row(name).set_class(op not in ("book", "move"), "-hidden")
+        self.row("ics").set_class(op not in SENT, "-hidden")
         chosen = self._chosen()
         if op == "move" and chosen is not None:  # a move starts from the appointment as it is
             self.widget("at").placeholder = f"now {chosen.at:%Y-%m-%d %H:%M}"
@@ -99,6 +105,8 @@ class AppointmentForm(ActionForm):
 
     def build_request(self, strict: bool) -> ActionRequest | None:
         op = self.value("op")
+        # Read here, on the UI thread: perform() runs in a worker and never touches widgets.
+        self.calendar_file = bool(self.value("ics")) and op in SENT
         chosen = self._chosen()
         fields: dict = {"to": op, "body": self.text("body")}
         if chosen is not None:
@@ -117,3 +125,25 @@ class AppointmentForm(ActionForm):
             if at is None:
                 return None
         return ActionRequest(kind="appointment", case_id=self.case.id, version=self.case.version, **fields)
+
+    calendar_file = False
+    written: str | None = None  # what became of the calendar file, said after the form closes
+
+    def perform(self, request, reason, request_approval):
+        """Submit; once done, write the calendar file (in the same worker) if the handler asked for one."""
+        outcome = super().perform(request, reason, request_approval)
+        self.written = None
+        if self.calendar_file and isinstance(outcome, Done):
+            from deskapp.supervision.appointment_ics import export_to_folder
+
+            appt_id = request.extra.get("appointment_id") or max(a.id for a in outcome.case.appointments)
+            try:
+                self.written = f"Calendar file written: {export_to_folder(self.desk, appt_id)}"
+            except Exception as exc:  # noqa: BLE001 - the appointment is saved; say why the file is not
+                self.written = f"Saved, but the calendar file was not written: {one_line(exc, kind=True)}"
+        return outcome
+
+    def after_success(self, request, outcome) -> None:
+        if self.written:
+            self.app.notify(self.written, title="Appointment", markup=False,
+                            severity="warning" if "not written" in self.written else "information")

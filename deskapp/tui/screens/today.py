@@ -10,7 +10,6 @@ or on. Names and purposes are customer text, shown literally.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, Optional
 
 from textual import work
@@ -27,13 +26,6 @@ from deskapp.tui.text import line, one_line
 from deskapp.tui.widgets.footer import DeskFooter
 
 STATUS_STYLE = {"missed": "bold $text-error", "cancelled": "$text-muted", "kept": "$text-success"}
-
-
-def export_folder() -> Path:
-    """Where the desk writes files for the handler to attach: <data folder>/exports."""
-    from deskapp.config import data_dir
-
-    return data_dir() / "exports"
 
 
 def row_content(row: Any, team: bool) -> Content:
@@ -172,14 +164,14 @@ class TodayScreen(Screen):
         if row is None:
             self.notify("Choose an appointment first.", severity="warning", markup=False)
             return
-        self._write(row.id, export_folder())
+        self._write(row.id)
 
     @work(thread=True, exclusive=False, group="today-ics")
-    def _write(self, appointment_id: int, folder: Path) -> None:
+    def _write(self, appointment_id: int) -> None:
         from deskapp.supervision.appointment_ics import export_to_folder
 
         try:
-            path = export_to_folder(self.desk, appointment_id, folder)
+            path = export_to_folder(self.desk, appointment_id)
             self.post_message(self.Written(f"Calendar file written: {path}", False))
         except Exception as exc:  # noqa: BLE001 - say why in one line
             self.post_message(self.Written(one_line(exc, kind=True), True))

@@ -84,3 +84,30 @@ async def test_moving_offers_the_booked_ones_and_names_a_missing_time(desk, case
         assert isinstance(app.result, Done), app.result
     moved = next(a for a in app.result.case.appointments if a.id == new.id)
     assert (moved.at, moved.purpose, moved.status) == (datetime(2026, 3, 17, 9, 30), "Surveyor", "booked")
+
+
+async def test_booking_can_write_the_calendar_file_for_the_email(desk, case_of, tmp_path, monkeypatch):
+    monkeypatch.setenv("DESKAPP_DATA_DIR", str(tmp_path / "data"))
+    case = case_of("C-1001")
+    app = FormApp(open_form("appointment", desk, case))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        form.widget("at").value = "2026-03-12 10:00"
+        form.widget("purpose").value = "Plumber"
+        form.widget("ics").value = True
+        await settle(pilot)
+        await submit_form(pilot)
+        assert isinstance(app.result, Done), app.result
+        new = max(a.id for a in app.result.case.appointments)
+        path = tmp_path / "data" / "exports" / f"C-1001-appointment-{new}.ics"
+        assert path.read_text().startswith("BEGIN:VCALENDAR")
+        assert any(str(path) in n.message for n in app._notifications)
+
+
+async def test_marking_kept_offers_no_calendar_file(desk, case_of):
+    case = case_of("C-1001")
+    missed = next(a for a in case.appointments if a.status == "missed")
+    app = FormApp(open_form("appointment", desk, case, appointment_id=missed.id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.form.row("ics").has_class("-hidden")
