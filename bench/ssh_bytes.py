@@ -284,6 +284,25 @@ def table(runs: list[list[Run]]) -> str:
     return "\n".join(lines)
 
 
+def goals(runs: list[list[Run]]) -> list[str]:
+    """The two claims this bench exists for, judged here (a test only checks they are measured):
+    the lean driver sends less than the plain one, and SSH compression saves more on top."""
+    by = {(r[0].lean, r[0].compression): r for r in runs}
+
+    def session(config) -> Optional[float]:
+        return median(sum(r.down.values()) for r in by[config] if not r.error and r.down)
+
+    def verdict(what: str, smaller, larger) -> str:
+        a, b = session(smaller), session(larger)
+        if a is None or b is None:
+            return f"goal: {what}: not measured"
+        return (f"goal: {what}: {'met' if a < b else 'missed'} "
+                f"({human_bytes(a)} against {human_bytes(b)}, {_label(*smaller)} / {_label(*larger)})")
+
+    return [verdict("the lean driver sends less than the plain one", (True, False), (False, False)),
+            verdict("compression saves bytes on top of the lean driver", (True, True), (True, False))]
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=5000, help="demo cases to load (default 5000)")
@@ -320,6 +339,8 @@ def main(argv: Optional[list[str]] = None) -> int:
           f"{subprocess.run(['ssh', '-V'], capture_output=True, text=True).stderr.strip()}, "
           f"median of {args.repeat} run(s)\n")
     print(table(runs))
+    print()
+    print("\n".join(goals(runs)))
     errors = [f"{_label(r.lean, r.compression)}: {r.error}" for rs in runs for r in rs if r.error]
     for error in errors:
         print("error:", error, file=sys.stderr)

@@ -7,6 +7,7 @@ nothing reaches the terminal as a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from types import SimpleNamespace
 from typing import Callable, Optional, Sequence
@@ -141,4 +142,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("deskapp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
     return int(result or 0)
+
+
+def _reader_went_away() -> int:
+    """`deskapp audit verify | head`: the reader closed the pipe; stop quietly, as `cat` does (128 + SIGPIPE).
+
+    stdout goes to /dev/null first, so Python's own flush at exit cannot raise again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141

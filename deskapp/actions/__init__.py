@@ -24,6 +24,7 @@ _WHERE = {
     "case_snapshot": "facts",
     "ApprovalRequested": "outcomes", "Blocked": "outcomes", "Conflict": "outcomes", "Done": "outcomes",
     "NeedsReason": "outcomes", "Outcome": "outcomes",
+    "why_not": "permissions",
     "case_view": "reads", "handler_view": "reads",
     "preview": "submit", "submit": "submit",
     "InvalidInput": "validate",
@@ -73,6 +74,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from deskapp.actions.desk import Desk, open_desk
     from deskapp.actions.drafts import discard_draft, load_draft, save_draft
     from deskapp.actions.facts import case_snapshot
+    from deskapp.actions.permissions import why_not
     from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
     from deskapp.actions.reads import case_view, handler_view
     from deskapp.actions.pane_reads import Standing, list_handlers, load_case, standing

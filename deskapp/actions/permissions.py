@@ -2,13 +2,16 @@
 
 The matrix itself is deskapp.core.roles (pure); here it meets the database, so
 demoting or deactivating someone takes effect on their very next action.
+`why_not` asks the same questions up front, without a transaction, so the desk
+(and any other front end) can say "no, because ..." before a form is filled in.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
-from deskapp.core.roles import ACTION_PERMISSIONS, NotAllowed, check, person_of
+from deskapp.actions.validate import InvalidInput, check_case_allows
+from deskapp.core.roles import ACTION_PERMISSIONS, PERMISSIONS, NotAllowed, allowed, check, person_of
 from deskapp.store.models import Handler
 
 
@@ -48,3 +51,26 @@ def _holds(who: Any, case: Any) -> bool:
     """The case is unassigned or assigned to this person."""
     assigned = getattr(case, "assigned_to_id", None)
     return assigned is None or assigned == getattr(person_of(who), "id", None)
+
+
+def why_not(who: Any, kind: str, case: Any) -> Optional[str]:
+    """Why this person cannot start action `kind` on `case` (a CaseView) as it stands, or None if they can.
+
+    One line for the handler, before any form opens: their role (as they carry it:
+    no database read), a case already at stage 2 or closed, a colleague's case
+    they may not take. Not a promise: submit checks everything again, in its
+    transaction, against the case as it is then.
+    """
+    try:
+        check(who, ACTION_PERMISSIONS.get(kind, "case.work"))
+        check_case_allows(kind, case)
+    except NotAllowed as exc:
+        return str(exc)
+    except InvalidInput as exc:
+        return str(exc).removeprefix(f"{exc.field}: ")
+    holder = getattr(case, "assigned_to", None)
+    if kind == "assign" and holder not in (None, getattr(person_of(who), "username", None)) \
+            and not allowed(who, "case.reassign"):
+        roles, what = PERMISSIONS["case.reassign"]
+        return f"{case.ref} is {holder}'s case: {what} needs a {' or '.join(roles)}"
+    return None

@@ -90,6 +90,8 @@ def check_appointment(request: ActionRequest, case: CaseView) -> None:
     op = request.to
     check_choice("appointment", op, vocab.APPOINTMENT_OPS)
     check_length("purpose", request.summary, MAX_PURPOSE)
+    if op in ("book", "move") and case.status == "closed":  # how one went, or cancelling it, is still logged
+        raise InvalidInput("status", f"case {case.ref} is closed; reopen it (set status) first")
     if op == "book":
         if request.at is None:
             raise InvalidInput("at", "say when the appointment is")
@@ -146,10 +148,7 @@ def check_request(request: ActionRequest, case: CaseView) -> None:
         if request.at_request_of is not None and case.party(request.at_request_of) is None:
             raise InvalidInput("at_request_of", f"party {request.at_request_of} is not on case {case.ref}")
     elif kind == "escalate":
-        if case.stage >= 2:
-            raise InvalidInput("stage", f"case {case.ref} is already at stage {case.stage}")
-        if case.kind != "complaint":
-            raise InvalidInput("kind", f"only complaints go to stage 2; {case.ref} is a {case.kind}")
+        _check_escalation(case)
     elif kind == "extend":
         days = request.working_days
         if not isinstance(days, int) or isinstance(days, bool) or days < 1:
@@ -165,8 +164,28 @@ def check_request(request: ActionRequest, case: CaseView) -> None:
         check_appointment(request, case)
     if request.final_response:
         check_final_response(request, case)
-    # Contacts and notes are still logged on a closed case (customers call back), and so is how an
-    # appointment went or its cancelling; changing its course (booking a new time included) is not.
-    changes_course = kind in ("assign", "escalate", "extend") or (kind == "appointment" and request.to in ("book", "move"))
-    if case.status == "closed" and changes_course:
+    _check_open(kind, case)
+
+
+def check_case_allows(kind: str, case: CaseView) -> None:
+    """Raise InvalidInput if the case as it stands rules out `kind`, whatever a form would say.
+
+    The part of check_request that needs no form: asked before a form opens, so
+    a handler is not left to find out on submit (which checks it all again).
+    """
+    if kind == "escalate":
+        _check_escalation(case)
+    _check_open(kind, case)
+
+
+def _check_escalation(case: CaseView) -> None:
+    if case.stage >= 2:
+        raise InvalidInput("stage", f"case {case.ref} is already at stage {case.stage}")
+    if case.kind != "complaint":
+        raise InvalidInput("kind", f"only complaints go to stage 2; {case.ref} is a {case.kind}")
+
+
+def _check_open(kind: str, case: CaseView) -> None:
+    # Contacts and notes are still logged on a closed case (customers call back); changing its course is not.
+    if case.status == "closed" and kind in ("assign", "escalate", "extend"):
         raise InvalidInput("status", f"case {case.ref} is closed; reopen it (set status) first")

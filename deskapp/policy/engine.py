@@ -135,14 +135,16 @@ class PolicyPack:
         return evaluate(self, case, action, now)
 
     def summary(self) -> str:
+        """One line for `policy check`. Each rule is counted once, by the strongest finding it can give
+        (a rule may warn, then only advise as a deadline nears), so the parts add up to the total."""
         counts = {s: 0 for s in SEVERITIES}
         for r in self.rules:
-            for s in set(r.severities):
-                counts[s] += 1
+            if r.severities:
+                counts[max(r.severities, key=SEVERITIES.index)] += 1
         enabled = sum(1 for r in self.rules if r.enabled)
         names = ", ".join(t.name for t in self.timescales.timescales) or "none"
         sev = ", ".join(f"{counts[s]} {s}" for s in ("block", "warn", "advice"))
-        return (f"{len(self.rules)} rules ({enabled} enabled; {sev}), "
+        return (f"{len(self.rules)} rules ({enabled} enabled; by strongest finding: {sev}), "
                 f"timescales: {names}, calendar: {self.calendar.describe()}, "
                 f"tone: {len(self.tone.phrases)} phrases")
 

@@ -121,6 +121,7 @@ CASES = _CasesTable("cases", *(column(c.name, c.type) for c in Case.__table__.co
 C = CASES.c
 # A literal (not a bound parameter) so both engines see it matches the partial indexes' WHERE.
 OPEN = C.status != literal_column("'closed'")
+CLOSED = C.status == literal_column("'closed'")
 _ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.priority, C.vulnerable,
                 C.received_at, C.due_at, C.assigned_to_id)
 _PARTIES = Party.__table__
@@ -146,6 +147,8 @@ class QueueFilter:
     category    exactly this category
     open_only   leave out closed cases (the default)
     search      words to find in refs, party names and contact text (deskapp.store.search)
+    closed_last with search: closed cases come after all open ones, in every
+                sort (the desk's search covers every status this way)
     """
 
     mine: Optional[str] = None
@@ -156,6 +159,7 @@ class QueueFilter:
     category: Optional[str] = None
     open_only: bool = True
     search: Optional[str] = None
+    closed_last: bool = False
 
     def __post_init__(self) -> None:
         # Accept any iterable (sets from a form); keep a stable, hashable order.
@@ -550,11 +554,14 @@ class Queue:
 
     def _load_ids(self, restrict: Optional[Sequence[int]] = None) -> None:
         stmt = select(C.id).select_from(CASES).where(*self.conditions())
+        first: tuple[ColumnElement, ...] = ()
         if restrict is not None:
             stmt = stmt.where(C.id.in_(list(restrict)))
+            if self.filter.closed_last:
+                first = (case((CLOSED, 1), else_=0),)
         else:
             stmt = self._hinted(stmt, self._filter_index())
-        stmt = stmt.order_by(*order_by(self.sort))
+        stmt = stmt.order_by(*first, *order_by(self.sort))
         with self.engine.connect() as conn:
             self._ids = array("q", conn.execute(stmt).scalars())
 
@@ -562,7 +569,8 @@ class Queue:
         from deskapp.store import search
 
         with self.engine.connect() as conn:
-            hits = search.find(conn, self.filter.search or "", where=self.conditions(), cases_table=CASES)
+            hits = search.find(conn, self.filter.search or "", where=self.conditions(), cases_table=CASES,
+                               last=CLOSED if self.filter.closed_last else None)
         self.truncated = hits.truncated
         self.exact_id = hits.exact_id
         if self.sort == "relevance":
@@ -1032,19 +1040,24 @@ def query_from_filters(base: Queue, filters: Any, sort: Optional[str] = None) ->
 
     Reads the attributes mine (bool), overdue, due_soon, statuses, kinds,
     category and search; anything missing counts as "not filtered". "mine"
-    means the base queue's handler (`base.me`).
+    means the base queue's handler (`base.me`). A search with no status
+    chosen covers every status, closed cases after open ones: a ref or a
+    name the handler remembers must find its case, even one closed last year.
     """
     mine = getattr(filters, "mine", False)
     search = getattr(filters, "search", None) or None
+    statuses = tuple(getattr(filters, "statuses", ()) or ())
+    everything = bool(search and search.strip()) and not statuses
     flt = QueueFilter(
         mine=(base.me or "") if mine is True else (mine or None),
         overdue=bool(getattr(filters, "overdue", False)),
         due_soon=bool(getattr(filters, "due_soon", False)),
-        statuses=tuple(getattr(filters, "statuses", ()) or ()),
+        statuses=statuses,
         kinds=tuple(getattr(filters, "kinds", ()) or ()),
         category=getattr(filters, "category", None) or None,
-        open_only=bool(getattr(filters, "open_only", True)),
+        open_only=bool(getattr(filters, "open_only", True)) and not everything,
         search=search,
+        closed_last=everything,
     )
     chosen = sort or getattr(filters, "sort", None) or base.sort
     if chosen == "relevance" and not flt.search:

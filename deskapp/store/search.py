@@ -20,7 +20,9 @@ matches as a prefix ("smi" finds Smith), so results appear as the handler types.
 
 Ranking (the "relevance" sort): the case whose ref was typed exactly, then
 cases where every word is in the ref or a party's details, then the rest;
-newest first within each tier. Each tier reads the index in case-id order and
+newest first within each tier. With `last` (the desk passes "closed"), the
+cases matching it come after all the others, tier by tier again: a search
+covers every status, but a handler looks for live work first. Each tier reads the index in case-id order and
 stops after SEARCH_LIMIT matches, so a common word costs the same as a rare
 one; `SearchHits.truncated` says when there were more.
 """
@@ -32,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import Connection, Engine, column, select, table, text
+from sqlalchemy import Connection, Engine, case, column, select, table, text
 from sqlalchemy.sql import ColumnElement, TableClause
 
 # At most this many cases are returned for one search (the queue says "showing the first N").
@@ -43,6 +45,10 @@ PREFIX_MIN = 3
 # Longest query text considered (a pasted letter is not a search).
 MAX_QUERY = 200
 MAX_WORDS = 12
+# A search ranking some cases last reads each tier once, up to this many times the limit, and
+# splits it as it goes: a second full-text query would cost the index's whole lookup again
+# (about 15 ms for a prefix like "adams*" on a million cases, however few rows it returns).
+SPLIT_READ = 20
 # Page cache for `rebuild` on SQLite (KiB); only for that connection, only while it runs.
 REBUILD_CACHE_KIB = 256 * 1024
 
@@ -238,18 +244,27 @@ _CASES = table("cases", column("id"), column("ref"))
 
 
 def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = (),
-         cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT) -> SearchHits:
-    """Cases matching the handler's text and the `where` terms (on `cases_table`), best first."""
+         cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT,
+         last: Optional[ColumnElement] = None) -> SearchHits:
+    """Cases matching the handler's text and the `where` terms (on `cases_table`), best first.
+
+    Cases matching `last` (a term on `cases_table`) rank below all others,
+    except the case whose ref was typed exactly, which is always first.
+    """
     cases = cases_table if cases_table is not None else _CASES
     conds = list(where)
     ids: list[int] = []
     seen: set[int] = set()
 
-    def add(found: Iterable[int]) -> None:
+    def add(found: Iterable[int]) -> bool:
+        """Add new ids while there is room; True if a new one found no room (there are more)."""
         for case_id in found:
-            if case_id not in seen and len(ids) < limit:
+            if case_id not in seen:
+                if len(ids) >= limit:
+                    return True
                 seen.add(case_id)
                 ids.append(case_id)
+        return False
 
     typed = clean(text_)
     exact_id = None
@@ -260,11 +275,11 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
         if exact_id is not None:
             add([exact_id])
 
-    truncated = False
     sqlite = conn.dialect.name == "sqlite"
-    for tier in ("names", "all"):
-        if truncated:
-            break  # the list is full and there are more: a later tier could add nothing (a common surname)
+
+    def statement(tier: str, extra: Sequence[ColumnElement], flagged: bool, before: Optional[int], rows: int):
+        """Up to `rows` matches of a tier, newest first (with `flagged`: (id, matches `last`)), only
+        those older than case `before` if given (a bound on the index's own key: a range read)."""
         if sqlite:
             expr = fts5_query(typed, ("ref", "names") if tier == "names" else None)
             match = text(f"{SEARCH_TABLE} MATCH :q")
@@ -274,12 +289,63 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
             match = text(f"{SEARCH_TABLE}.doc @@ to_tsquery('simple', :q)")
             key = _FTS.c.case_id
         if expr is None:
+            return None
+        columns = (cases.c.id, case((last, 1), else_=0)) if flagged else (cases.c.id,)
+        bound = () if before is None else (key < before,)
+        return (select(*columns).select_from(_FTS.join(cases, cases.c.id == key))
+                .where(match.bindparams(q=expr), *bound, *conds, *extra).order_by(key.desc()).limit(rows))
+
+    def read(tier: str, extra: Sequence[ColumnElement], before: Optional[int] = None) -> list[int]:
+        stmt = statement(tier, extra, False, before, limit + 1)
+        return [] if stmt is None else list(conn.execute(stmt).scalars())
+
+    def split(tier: str) -> tuple[list[int], Optional[list[int]]]:
+        """A tier's matches as (the others, the `last` ones), read once and newest first.
+
+        Stops as soon as the others overflow the limit (the `last` ones could then add
+        nothing); the `last` ones are None when the read stopped before the tier's end.
+        """
+        rows = (limit + 1) * SPLIT_READ
+        stmt = statement(tier, (), True, None, rows)
+        if stmt is None:
+            return [], []
+        others: list[int] = []
+        lasts: list[int] = []
+        seen, oldest = 0, None
+        result = conn.execute(stmt.execution_options(stream_results=True))
+        try:
+            for case_id, is_last in result:
+                seen, oldest = seen + 1, case_id
+                if not is_last:
+                    others.append(case_id)
+                    if len(others) > limit:
+                        return others, None
+                elif len(lasts) <= limit:
+                    lasts.append(case_id)
+        finally:
+            result.close()
+        if seen < rows:
+            return others, lasts
+        # Read to the cap with room left: the others go on from there, the `last` ones wait.
+        return others + read(tier, (~last,), before=oldest), None
+
+    truncated = False
+    # The `last` cases of each tier, held back until every other match is in; None: read them then.
+    held: list[tuple[str, Optional[list[int]]]] = []
+    for tier in ("names", "all"):
+        if truncated:
+            break  # the list is full and there are more: a later tier could add nothing (a common surname)
+        if last is None:
+            found = read(tier, ())
+        else:
+            found, lasts = split(tier)
+            held.append((tier, lasts))
+        truncated = add(found[:limit]) or len(found) > limit
+    for tier, later in held:
+        if truncated:
             break
-        stmt = (select(cases.c.id).select_from(_FTS.join(cases, cases.c.id == key))
-                .where(match.bindparams(q=expr), *conds).order_by(key.desc()).limit(limit + 1))
-        found = list(conn.execute(stmt).scalars())
-        truncated = truncated or len(found) > limit
-        add(found[:limit])
+        found = later if later is not None else read(tier, (last,))
+        truncated = add(found[:limit]) or len(found) > limit
     return SearchHits(tuple(ids), exact_id, truncated)
 
 

@@ -15,19 +15,25 @@ stands out for a rule when their count is more than OUTLIER_FACTOR times the
 median of the rest of the team for that rule and at least OUTLIER_MIN — a
 colleague who keeps reaching for the card-number rule shows up even when
 everyone else is at 0 or 1.
+
+Days are working days on the desk's calendar (deskapp.policy.calendar), as
+everywhere else on the desk: "3 working days late", "waiting 11 working days".
+A count of calendar days would call a case due on Friday three days late on
+Monday, where the case pane says one.
 """
 
 from __future__ import annotations
 
 import statistics
 import time as clock
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Optional, Sequence
 
 from sqlalchemy import Connection, DateTime, Integer, String, bindparam, text
 
 from deskapp import vocab
+from deskapp.policy.calendar import WorkingCalendar
 from deskapp.store.models import OPEN_CASES_WHERE
 from deskapp.supervision.trends import DEFAULT_RULE, SpikeRule, spikes
 
@@ -36,7 +42,7 @@ SHOW_WEEKS = 12
 OUTLIER_FACTOR = 2.0
 OUTLIER_MIN = 3
 DUE_SOON_WORKING_DAYS = 2
-WAITING_LONG_DAYS = 10
+WAITING_LONG_DAYS = 10  # working days
 WORST = 8
 # Spelled exactly as the open-cases partial indexes' predicate, so the planner can use them.
 OPEN = OPEN_CASES_WHERE
@@ -56,6 +62,7 @@ class CaseLine:
     status: str
     when: Optional[datetime]  # due date, or when it started waiting
     other: Optional[str] = None  # e.g. the third party it waits on
+    working_days: Optional[int] = None  # working days late (overdue) or waiting (third parties), up to now
 
 
 @dataclass(frozen=True)
@@ -382,9 +389,12 @@ def kind_totals(conn: Connection, now: datetime, days: int) -> KindTotals:
 # ----------------------------------------------------------------------------- third parties
 
 
-def waiting_stats(conn: Connection, now: datetime, long_days: int = WAITING_LONG_DAYS) -> WaitingStats:
-    """Cases waiting on a third party: how many, how many for long, and the longest waits."""
-    cutoff = now - timedelta(days=long_days)
+def waiting_stats(conn: Connection, now: datetime, long_days: int = WAITING_LONG_DAYS,
+                  calendar: Optional[WorkingCalendar] = None) -> WaitingStats:
+    """Cases waiting on a third party: how many, how many for more than `long_days` working days,
+    and the longest waits (with their working days)."""
+    calendar = calendar or WorkingCalendar(None, None)
+    cutoff = datetime.combine(working_days_back(calendar, now.date(), long_days), time())
     count, long_count = conn.execute(
         _q("""SELECT COUNT(*), COALESCE(SUM(CASE WHEN COALESCE(status_changed_at, received_at) < :cutoff
                                               THEN 1 ELSE 0 END), 0)
@@ -403,9 +413,33 @@ def waiting_stats(conn: Connection, now: datetime, long_days: int = WAITING_LONG
     ).all()
     return WaitingStats(
         count=int(count), long_days=long_days, waiting_long=int(long_count),
-        longest=tuple(CaseLine(id=r[0], ref=r[1], title=r[2], assigned_to=names.get(r[3]), status=r[4],
-                               when=_dt(r[5]), other=r[6]) for r in longest),
+        longest=tuple(with_working_days(CaseLine(id=r[0], ref=r[1], title=r[2], assigned_to=names.get(r[3]),
+                                                 status=r[4], when=_dt(r[5]), other=r[6]), calendar, now)
+                      for r in longest),
     )
+
+
+def working_days_back(calendar: WorkingCalendar, today: date, n: int) -> date:
+    """The day D such that a wait that started before D has lasted more than `n` working days by today.
+
+    A wait from day S has lasted working_days_between(S, today) days (working
+    days after S up to today): more than n exactly when S is before the
+    (n+1)th working day counting back from today.
+    """
+    day, seen = today, 0
+    while True:
+        if calendar.is_working_day(day):
+            seen += 1
+            if seen > n:
+                return day
+        day -= timedelta(days=1)
+
+
+def with_working_days(line: CaseLine, calendar: WorkingCalendar, now: datetime) -> CaseLine:
+    """The case line with the working days from its date (due or waiting since) up to now."""
+    if line.when is None:
+        return line
+    return replace(line, working_days=max(0, calendar.working_days_between(line.when, now)))
 
 
 def pending_approvals(conn: Connection) -> int:
@@ -417,10 +451,13 @@ def pending_approvals(conn: Connection) -> int:
 
 def due_soon_until(desk: Any, now: datetime, working_days: int = DUE_SOON_WORKING_DAYS) -> datetime:
     """End of the working day `working_days` after today, on the desk's calendar."""
+    return _end_of(desk_calendar(desk).add_working_days(now.date(), working_days))
+
+
+def desk_calendar(desk: Any) -> WorkingCalendar:
+    """The desk's working calendar (its policy pack's), or Monday to Friday with no holidays."""
     calendar = getattr(getattr(desk, "policies", None), "calendar", None)
-    if calendar is None:
-        return _end_of(now.date() + timedelta(days=working_days))
-    return _end_of(calendar.add_working_days(now.date(), working_days))
+    return calendar if calendar is not None else WorkingCalendar(None, None)
 
 
 def dashboard(desk: Any, period_days: int = 30, now: Optional[datetime] = None) -> Dashboard:
@@ -444,11 +481,14 @@ def dashboard(desk: Any, period_days: int = 30, now: Optional[datetime] = None) 
             timings[name] = clock.perf_counter() - t0
             return result
 
+        calendar = desk_calendar(desk)
         deadlines = timed("deadlines", deadline_stats, conn, now, due_soon_until(desk, now))
+        deadlines = replace(deadlines, most_overdue=tuple(
+            with_working_days(case, calendar, now) for case in deadlines.most_overdue))
         overrides = timed("overrides", override_stats, conn, now, period_days)
         volume = timed("volume", volume_stats, conn, now)
         kinds = timed("kinds", kind_totals, conn, now, period_days)
-        waiting = timed("waiting", waiting_stats, conn, now)
+        waiting = timed("waiting", waiting_stats, conn, now, WAITING_LONG_DAYS, calendar)
         pending = timed("approvals", pending_approvals, conn)
     return Dashboard(generated_at=now, period_days=period_days, deadlines=deadlines, overrides=overrides,
                      volume=volume, kinds=kinds, waiting=waiting, pending_approvals=pending,

@@ -8,7 +8,10 @@ in background threads and turns what they report into screen updates:
   on screen, the case and the sidebar reload too (within the feed's half second);
 - another handler has the case open -> a line under the case header: "also open: jo, 2 min";
 - a new approval request (supervisors), or a decision on mine (handlers) -> a notice;
-- the case opened has an unsent message draft -> a notice saying how to continue it.
+- the case opened has an unsent message draft -> a notice saying how to continue it;
+- approvals waiting and this handler's drafts -> a lasting count in the header and
+  a mark on those cases in the queue (deskapp.actions.waiting), read in a worker at
+  start, on every approval or own write the feed reports, and every PRESENCE_REFRESH_S.
 
 Threads never touch widgets: the feed thread posts a message, handled here on the
 UI thread. When the desk closes (quit, SIGHUP from a dropped SSH link) the widget
@@ -68,6 +71,22 @@ class Notice(Message):
         self.options = options
 
 
+class WaitingRead(Message):
+    """Posted from a worker: approvals waiting and the cases to mark (deskapp.actions.waiting.Waiting)."""
+
+    def __init__(self, waiting: Any) -> None:
+        super().__init__()
+        self.waiting = waiting
+
+
+def waiting_words(approvals: int, deciding: bool, key: str = "A") -> str:
+    """The header's count: '2 approvals to decide (A)' for supervisors, '1 approval pending (A)' for handlers."""
+    if not approvals:
+        return ""
+    noun = "approval" if approvals == 1 else "approvals"
+    return f"{approvals} {noun} {'to decide' if deciding else 'pending'} ({key})"
+
+
 class LiveDesk(Widget):
     """Invisible: mount it on the main screen. Inert for desks without a database (UI tests)."""
 
@@ -97,8 +116,11 @@ class LiveDesk(Widget):
         if not self.enabled:
             return
         self._start()
+        self._read_waiting()
         self.set_interval(FOLLOW_CASE_S, self._follow_case)
         self.set_interval(PRESENCE_REFRESH_S, self._refresh_presence)
+        # Drafts are saved without a change-feed line: look again now and then.
+        self.set_interval(PRESENCE_REFRESH_S, self._read_waiting)
 
     @work(thread=True, group="live-start", exit_on_error=False)
     def _start(self) -> None:
@@ -200,6 +222,30 @@ class LiveDesk(Widget):
             return None
         return None
 
+    # --- approvals and drafts waiting --------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="live-waiting", exit_on_error=False)
+    def _read_waiting(self) -> None:
+        from deskapp.actions.waiting import waiting
+
+        try:
+            self.post_message(WaitingRead(waiting(self.desk)))
+        except Exception as exc:  # noqa: BLE001 - a sign on screen, not a reason to stop the desk
+            log.warning("approvals waiting: %s", exc)
+
+    def on_waiting_read(self, message: WaitingRead) -> None:
+        found = message.waiting
+        main = self._main_screen()
+        if main is None:
+            return
+        key = self._key_for("approvals") or "A"
+        for header in main.query("#header"):
+            if hasattr(header, "show_waiting"):
+                header.show_waiting(waiting_words(found.approvals, found.deciding, key))
+        for view in main.query("#queue"):
+            if hasattr(view, "set_marks"):
+                view.set_marks(found.marks)
+
     def _refresh_presence(self) -> None:
         if self.viewing is not None and self.presence is not None:
             self._read_presence(self.viewing)
@@ -256,6 +302,8 @@ class LiveDesk(Widget):
         if not data:
             return
         self._tell_about_new_rules(data)
+        if any(c.is_approval or c.actor == me for c in data):
+            self._read_waiting()  # a request, a decision, or a message sent here (its draft is gone)
         self._refresh_screen(data, shown)
         self._tell_about_approvals([c for c in data if c.is_approval and c.actor != me])
         self._refresh_approvals_screen(data)

@@ -57,8 +57,10 @@ def count_words(total: int, truncated: bool = False, *, searching: bool = False)
     return f"{total:,} {noun if total == 1 else plural}"
 
 
-def reload(view: QueueView) -> None:
+def reload(view: QueueView, keep_id: Optional[int] = None) -> None:
     """Re-read the rows on screen (after a write here or at another desk), keeping the cursor's case.
+
+    `keep_id` moves the cursor to that case instead (a case the handler just opened).
 
     A fresh Queue with the same filter and sort is handed to the view, so the view
     reads the case under its cursor from the old queue's cache before anything is
@@ -68,5 +70,5 @@ def reload(view: QueueView) -> None:
     """
     queue = view.queue
     if queue is not None:
-        view.set_query(queue.with_query())
+        view.set_query(queue.with_query(), keep_id=keep_id)
         queue.invalidate()

@@ -1,14 +1,20 @@
 """The bench scripts still run end to end (on a tiny database), so they do not rot between releases.
 
-Figures are not checked against targets here (a CI machine is no benchmark);
-only that every script finishes, prints its table and measures what it says
-it measures: a first screen, each key, memory, bytes per keystroke.
+Figures are never compared with a bound here: a figure moves with the machine's
+load (a test asserts behaviour), so the verdict against each goal is the bench's
+own output ("goals: N met, M missed", "goal: ...: met"). Checked: every script
+finishes, prints its table and its verdicts, and measures every figure it says
+it measures (present, a number, positive where nothing can make it zero): a first
+screen, each key, memory, bytes per keystroke. The desk bench runs with
+`--patience` so a slow step on a loaded machine still gives a (slow) figure.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +26,15 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 
 pytestmark = [pytest.mark.slow]
+PATIENCE = "5"  # every wait of the bench five times longer: a loaded machine gives slow figures, not none
+GOALS = re.compile(r"^goals: \d+ met, \d+ missed", re.MULTILINE)
+
+
+def measured(value, *, zero_ok: bool = False) -> bool:
+    """A figure that was measured: a finite number, positive (or zero where load can make it so)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return False
+    return value >= 0 if zero_ok else value > 0
 
 
 def _run(args: list[str], timeout: float, cwd: Path) -> subprocess.CompletedProcess:
@@ -42,7 +57,7 @@ def desk_run(tmp_path_factory):
     url = f"sqlite:///{work / 'tiny.db'}"
     out = work / "figures.json"
     done = _run([str(BENCH / "desk_bench.py"), "--cases", "2000", "--db", url, "--repeat", "1", "--keys", "3", "--quick",
-                 "--no-vd", "--no-policy", "--json", str(out)], timeout=300, cwd=work)
+                 "--patience", PATIENCE, "--no-vd", "--no-policy", "--json", str(out)], timeout=1200, cwd=work)
     return url, done.stdout, json.loads(out.read_text())
 
 
@@ -50,31 +65,42 @@ def desk_run(tmp_path_factory):
 def test_desk_bench_measures_every_figure(desk_run):
     _url, stdout, figures = desk_run
     assert "first screen, whole process (tmux)" in stdout and "problems:" not in stdout, stdout[-3000:]
+    # The verdict against the targets is printed by the bench, not asserted here.
+    goals = GOALS.search(stdout)
+    assert goals and "not measured" not in stdout[goals.start():].splitlines()[0], stdout[-3000:]
     sqlite = figures["SQLite"]
-    assert sqlite["database"]["load_seconds"] > 0 and sqlite["database"]["cases"] >= 2000
+    assert measured(sqlite["database"]["load_seconds"]) and sqlite["database"]["cases"] >= 2000
     (run,) = sqlite["tmux"]
     assert not run["error"], run["error"]
-    for key in ("first", "first_cpu", "end", "home", "filter", "search_name", "search_ref", "rss_kib"):
-        assert run[key] and run[key] > 0, key
-    assert len(run["page_down"]) == 1
+    for key in ("first", "first_cpu", "settled", "end", "home", "filter", "search_name", "search_ref", "rss_kib"):
+        assert measured(run[key]), (key, run[key])
+    assert len(run["page_down"]) == 1 and all(measured(v) for v in run["page_down"]), run["page_down"]
     # The first start after a rules change (rules checked in full) is measured apart from the quick ones.
     careful = sqlite["first_start_rules_checked"]
-    assert not careful["error"] and careful["first"] > 0
+    assert not careful["error"] and measured(careful["first"])
     assert "first start after a rules change" in stdout
     pilot = sqlite["pilot"]
     assert not pilot["error"], pilot["error"]
-    assert pilot["mount_to_rows"] > 0 and pilot["end"] and pilot["search_ref"]
+    assert measured(pilot["mount_to_rows"])
+    for key in ("end", "page_down", "filter", "search_name", "search_ref"):
+        assert pilot[key] and all(measured(v) for v in pilot[key]), (key, pilot[key])
     for term in ("xterm-256color", "xterm"):
         counted = figures["bytes"][term]
         assert not counted["error"], counted["error"]
-        # A cursor move redraws something, and less than a whole screen of cells.
-        assert 0 < counted["move_redraw"] < 120 * 40 * 4
-        assert counted["page_total"] >= counted["page_redraw"] > 0
-        # Down held (key repeat): every byte until the desk is quiet, the case shown at rest included.
-        assert counted["held_moves"] > 0 and 0 < counted["held_move"] < 120 * 40 * 4
-    # The first screen's byte count is printed for both terminals but not compared: what is on it at
-    # the moment of measuring (a queue still loading, a notice) moves with machine load.
-    assert all(figures["bytes"][t]["first_screen"] > 0 for t in ("xterm", "xterm-256color"))
+        # Whole answers to a key: something is always drawn. The share that arrives within the
+        # first 100 ms (`*_redraw`) can be nothing on a loaded machine, so it need only be a count.
+        for key in ("move_total", "move_total_max", "held_move", "held_long", "page_total", "first_screen"):
+            assert measured(counted[key]), (term, key, counted[key])
+        for key in ("move_redraw", "page_redraw", "move_cpu", "held_cpu", "held_long_cpu"):
+            assert measured(counted[key], zero_ok=True), (term, key, counted[key])
+        assert counted["held_moves"] == 3
+        assert counted["move_total_max"] >= counted["move_total"] >= counted["move_redraw"]
+        assert counted["page_total"] >= counted["page_redraw"]
+    # Every figure is in the printed table too, with its target where it has one.
+    for row in ("bytes per cursor move, 256 colours", "bytes per cursor move, 16 colours", "Down held",
+                "bytes per PageDown, 256 colours", "bytes for the first screen", "peak RSS", "End (tmux)",
+                "search: a ref (in-process, Pilot)"):
+        assert row in stdout, row
 
 
 def test_queue_bench_runs(desk_run, tmp_path):
@@ -139,6 +165,9 @@ def test_ssh_bytes_measures_all_four_runs_over_real_ssh(tmp_path):
     total = {config: sum(r["down"].values()) for config, r in runs.items()}
     for config, run in runs.items():
         assert not run["error"] and all(run["down"][step] > 0 for step in ("open desk", "20 Down", "3 PageDown"))
-        assert abs(run["ssh_received"] - total[config]) < 0.1 * total[config], (config, run)  # ssh -v agrees
-    assert total[True, False] < total[False, False] and total[True, True] < total[True, False]
+        # Not a bound on a figure but a check of the counting: the relay and ssh -v count the same stream.
+        assert abs(run["ssh_received"] - total[config]) < 0.1 * total[config], (config, run)
     assert "| **whole session** |" in done.stdout
+    # Lean < plain and compressed < not are the bench's verdicts to print (byte counts move with load).
+    for goal in ("the lean driver sends less than the plain one", "compression saves bytes on top of the lean driver"):
+        assert re.search(rf"^goal: {goal}: (met|missed) \(", done.stdout, re.MULTILINE), done.stdout[-2000:]

@@ -181,6 +181,31 @@ async def test_supervisor_sees_request_arrive_and_decides_it(db):
     desk.close()
 
 
+async def test_supervisor_keeps_a_count_and_marks_of_what_waits(db):
+    """Issue #17.9: beyond the toast, the header counts approvals waiting and the queue marks their
+    cases (A), and the handler's drafts (D); both follow the change feed as requests come and go."""
+    url, sam, cases = db
+    case = load_case(sam, cases[0].id)
+    app, desk, seen = desk_app(url, "priya")
+    save_draft(desk, cases[1].id, "message", {"subject": "Roof"}, "Dear Ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_case(pilot, app, cases[2].id)
+        header, view = screen.query_one("#header"), screen.query_one("#queue")
+        await wait_until(pilot, lambda: view.marks == {cases[1].id: "D"}, timeout=10)
+        assert header.waiting == ""
+        asked = submit(sam, ActionRequest(kind="message", case_id=case.id, version=case.version, channel="email",
+                                          party_id=case.parties[0].id, summary="Card", body=CARD_TEXT),
+                       reason="He is the card holder and insists", request_approval=True)
+        await wait_until(pilot, lambda: header.waiting == "1 approval to decide (A)", timeout=10)
+        assert "1 approval to decide (A)" in header.render().plain
+        assert view.marks == {cases[0].id: "A", cases[1].id: "D"}
+        row = view.queue.index_of(cases[0].id)
+        assert view.render_line(row - view.scroll_offset.y).text.split()[0] == "A"
+        decide_approval(desk, asked.approval_id, approve=False, reason="No card numbers by email")
+        await wait_until(pilot, lambda: header.waiting == "" and cases[0].id not in view.marks, timeout=10)
+    desk.close()
+
+
 async def test_handler_is_told_and_carries_out_the_approved_action(db):
     url, sam, cases = db
     case = load_case(sam, cases[0].id)

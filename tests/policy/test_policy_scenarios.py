@@ -132,6 +132,16 @@ def test_cli_check(tmp_path, capsys):
     assert capsys.readouterr().err.strip().endswith("missing.yaml:1:1: file not found")
 
 
+def test_cli_check_counts_add_up_to_the_rules(capsys):
+    """Each rule is counted once, by the strongest finding it can give (two rules warn, then advise)."""
+    assert main(["policy", "check"]) == 0
+    out = capsys.readouterr().out
+    total, enabled, block, warn, advice = map(int, re.search(
+        r"(\d+) rules \((\d+) enabled; by strongest finding: (\d+) block, (\d+) warn, (\d+) advice\)", out).groups())
+    assert block + warn + advice == total == enabled == 15, out
+    assert (block, warn, advice) == (4, 8, 3), out
+
+
 def test_missing_scenario_file(tmp_path, capsys):
     assert main(["policy", "test", str(tmp_path / "none.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err

@@ -224,3 +224,41 @@ def test_the_migration_indexes_cases_that_already_exist(db_url):
         assert ids(engine, "pigeons") == [7]
     finally:
         engine.dispose()
+
+
+def test_the_desks_search_covers_closed_cases_below_open_ones(desk):
+    """Issue #17.4: a search from the desk's filters (no status chosen) finds closed cases too,
+    after every open one in each sort; a typed ref finds its case whatever its status."""
+    from types import SimpleNamespace
+
+    from deskapp.store.queue import query_from_filters
+
+    base = Queue(desk, now=NOW)
+    for sort in ("due", "relevance", "received", "ref"):
+        queue = query_from_filters(base, SimpleNamespace(search="turner"), sort)
+        assert [r.id for r in queue.rows(0, 10)][-1] == 3, sort  # closed, found, and last
+        assert {r.id for r in queue.rows(0, 10)} == {1, 2, 3}
+    closed = query_from_filters(base, SimpleNamespace(search="C-10010"), "due")
+    assert [r.id for r in closed.rows(0, 10)] == [3] and closed.exact_id == 3
+    assert [r.status for r in closed.rows(0, 1)] == ["closed"]
+    # A status chosen by the handler still applies.
+    only_new = query_from_filters(base, SimpleNamespace(search="turner", statuses=("new",)), "due")
+    assert [r.id for r in only_new.rows(0, 10)] == [1]
+
+
+def test_closed_cases_rank_below_open_ones_before_the_limit(desk, monkeypatch):
+    """The open cases fill the list first: a limit never drops an open match for a closed one."""
+    from deskapp.store.queue import CLOSED, CASES
+
+    with desk.connect() as conn:
+        hits = search.find(conn, "turner", cases_table=CASES, last=CLOSED, limit=2)
+        assert hits.ids == (1, 2) and hits.truncated
+        # More matches than the limit in a tier: the open ones are read on past the closed ones.
+        assert search.find(conn, "turner", cases_table=CASES, last=CLOSED, limit=1).ids == (1,)
+        assert search.find(conn, "boiler", cases_table=CASES, last=CLOSED, limit=1).ids == (1,)
+        # A tier read to its cap goes on for the open ones from where it stopped.
+        monkeypatch.setattr(search, "SPLIT_READ", 1)
+        capped = search.find(conn, "turner", cases_table=CASES, last=CLOSED, limit=2)
+        assert capped.ids == (1, 2) and capped.truncated
+        assert search.find(conn, "turner", cases_table=CASES, last=CLOSED, limit=3).ids == (1, 2, 3)
+        assert search.find(conn, "C-10010", cases_table=CASES, last=CLOSED).ids[0] == 3

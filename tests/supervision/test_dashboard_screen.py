@@ -60,6 +60,10 @@ async def test_dashboard_shows_the_team_figures(desk_data):
         assert parking.query_one(Sparkline).data[-2] == 40
         assert "▲" in str(parking.query_one(".marks", Static).render())
         assert "Waiting on third parties" in shown and "Ace Repairs <script>" in shown
+        # Issue #17.10: working days, as the desk counts them, and saying so.
+        assert "   3 working days late" in shown and "   1 working day  late" in shown
+        assert "for more than 10 working days" in shown and "  11 working days  " in shown
+        assert " days late" not in shown.replace("working days late", "")
         assert "Complaints 85" in shown and "compliments 20" in shown
 
         await pilot.press("1")

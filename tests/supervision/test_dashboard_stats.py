@@ -62,3 +62,30 @@ def test_complaints_vs_compliments_and_third_parties(desk_data):
     assert d.waiting.longest[0].title == "waiting on the contractor"
     assert d.waiting.longest[0].other == "Ace Repairs <script>"
     assert d.pending_approvals == 1
+
+
+def test_days_are_working_days_as_on_the_desk(desk_data):
+    """Issue #17.10: the dashboard counted calendar days ("5 days late") where the desk counts working
+    days. NOW is Tuesday 10 March 2026: due Thursday 5 March is 3 working days late (Fri, Mon, Tue),
+    and waiting since Monday 23 February is 11 working days."""
+    d = dashboard(desk_data["priya"], 30)
+    late = {c.title: c.working_days for c in d.deadlines.most_overdue}
+    assert late == {"overdue response": 3, "overdue ack": 2, "overdue ack 2": 1}
+    waits = {c.title: c.working_days for c in d.waiting.longest}
+    assert waits == {"waiting on the contractor": 11, "waiting briefly": 2}
+
+
+def test_waiting_long_counts_working_days():
+    """More than 10 working days: 14 calendar days over two weekends is exactly 10, not long yet."""
+    from datetime import date
+
+    from deskapp.policy.calendar import WorkingCalendar
+    from deskapp.supervision.stats import working_days_back
+
+    weekdays = WorkingCalendar(None, None)
+    today = date(2026, 3, 10)  # a Tuesday
+    cutoff = working_days_back(weekdays, today, 10)
+    assert weekdays.working_days_between(cutoff, today) == 10  # starting on the cutoff day: not long
+    before = date.fromordinal(cutoff.toordinal() - 1)
+    assert weekdays.working_days_between(before, today) == 11
+    assert cutoff == date(2026, 2, 24)

@@ -23,6 +23,17 @@ def _fixed_terminal(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calls():
+    """The calls in progress are kept per desk process (deskapp.tui.forms.calls): one test's call on
+    a case must not be "in progress" in the next test's forms."""
+    from deskapp.tui.forms import calls
+
+    calls.registry.clear()
+    yield
+    calls.registry.clear()
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """The demo stories plus 30 generated cases, built once per test session."""

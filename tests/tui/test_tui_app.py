@@ -446,6 +446,32 @@ async def test_filter_screen_statuses_and_kinds():
         assert not screen.filters.active and screen.filters.sort == "priority"
 
 
+async def test_filter_screen_state_reads_without_colour(monkeypatch):
+    """Issue #17.8: ticked and unticked boxes both drew `▐X▌`; on and off must differ in the text itself."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        modal = app.screen
+        await pilot.press("enter")  # Mine on
+        modal.query_one("#filter-statuses").focus()
+        await pilot.press("down", "space")  # the second status on
+        await pilot.pause()
+        lines = screen_lines(app)
+        text = "\n".join(lines)
+        assert "▐" not in text and "▌" not in text
+
+        def line_of(words: str) -> str:
+            return next(line for line in lines if words in line)
+
+        assert "[x] Mine" in line_of("Mine (assigned")
+        assert "[ ] Overdue" in line_of("Overdue") and "[ ] Due soon" in line_of("Due soon")
+        assert "[ ] new" in text and "[x] acknowledged" in text
+        assert "[ ] complaint" in text
+        assert "(*) due date" in line_of("due date") and "( ) priority" in line_of("priority")
+
+
 async def test_action_without_a_case_says_so():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -211,3 +211,24 @@ async def test_a_request_stored_before_masking_still_shows_masked(desk_db):
         assert MASKED_TEXT in body and "5555 55•• •••• 4444" in body
         assert no_full_card_on(app)
     desk.close()
+
+
+async def test_the_handlers_list_opens_on_the_newest_open_request_not_a_refused_one(desk_db):
+    url, clock, sam, request, refused_id = desk_db
+    priya = open_desk(url, None, "priya", clock=clock)
+    decide_approval(priya, refused_id, approve=False, reason="Card numbers are never sent")
+    clock.now = datetime(2026, 3, 10, 11, 30)
+    again = submit(sam, replace(request, body=CARD_TEXT + " He asked again in writing."),
+                   reason="He asked again in writing", request_approval=True)
+    assert isinstance(again, ApprovalRequested)
+    decide_approval(priya, again.approval_id, approve=True, reason="Checked his ID against the account")
+    priya.close()
+    app, desk, _seen = approvals_app(url, "sam", clock)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await open_approvals(pilot, app)
+        assert [a.status for a in app.screen.approvals] == ["refused", "approved"]
+        assert app.screen.current.id == again.approval_id
+        await pilot.press("enter")  # carries out the approved one
+        await wait_until(pilot, lambda: "Done: the approved message" in text_of(app, "#approvals-status"))
+    assert contacts(url) == 1
+    desk.close()

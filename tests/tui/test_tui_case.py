@@ -166,6 +166,23 @@ async def test_search_finds_the_case_and_opens_it(demo_desk):
         assert screen.case.ref == "C-1001"  # the queue keeps the case under the cursor
 
 
+async def test_search_finds_a_closed_case_by_ref_and_by_name(demo_desk):
+    """Issue #17.4: C-1005 is closed; its ref and its customer's name still find it, shown as closed."""
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        view = screen.query_one("#queue")
+        await wait_until(pilot, lambda: screen.case is not None)
+        for typed in ("C-1005", "Amira"):
+            await pilot.press("slash", "ctrl+a", "ctrl+k", *typed, "enter")
+            await wait_until(pilot, lambda: screen.case is not None and screen.case.ref == "C-1005")
+            await settle(pilot, app)
+            assert view.queue.row(0).status == "closed"
+            assert "No cases match." not in screen_text(app)
+            first_row = view.render_line(0).text
+            assert "C-1005" in first_row and "closed" in first_row  # shown as closed in the queue
+
+
 async def test_mine_filter_counts_fewer_cases(demo_desk):
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:

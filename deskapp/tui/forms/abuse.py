@@ -6,13 +6,20 @@ action on the same call; if no warning was given earlier in that call, the
 end-call-without-warning rule warns (live, and again on submit). The call is
 tracked per case by calls.py, so warning first and ending later, in two
 separate visits to this form, counts as one call.
+
+Which call, and which way it went, is asked, never assumed: with a call in
+progress the form offers it (ticked) and takes its direction and caller from
+it; unticked, this is a new call, inbound from the customer by default. An
+inbound call from the resident ten minutes after ringing their social worker
+is not that outbound call, and must not read as contacting the resident
+behind the designated representative's back.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import RadioButton, RadioSet, Select, Static
+from textual.widgets import Checkbox, RadioButton, RadioSet, Select, Static
 
 from deskapp.actions.validate import MAX_SUMMARY
 from deskapp.core.views import ActionRequest
@@ -29,6 +36,9 @@ from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.text import line
 
 MODES = {"warning": "Give a warning", "end_call": "End the call"}
+DIRECTIONS = [("inbound (they called us)", "in"), ("outbound (we called them)", "out")]
+# Abusive callers ring in: a new call is inbound unless the handler says otherwise.
+NEW_CALL_DIRECTION = "in"
 DEFAULT_SUMMARY = {"warning": "Warned the caller about abusive behaviour",
                    "end_call": "Call ended for abusive behaviour"}
 
@@ -66,19 +76,52 @@ class AbuseForm(ActionForm):
             RadioButton(MODES["end_call"], value=self.initial_mode == "end_call", name="end_call", compact=True),
             compact=True,
         ))
-        party = with_call.party_id if with_call and self.case.party(with_call.party_id) else None
-        yield FieldRow("party", "Caller", Select(party_options(self.case), prompt="Choose who",
-                                                 value=party or self._default_party(), compact=True))
+        same_call = FieldRow("same_call", "Call", Checkbox(self._call_label(with_call), value=True, compact=True))
+        same_call.set_class(with_call is None, "-hidden")
+        yield same_call
+        party, channel, direction = self._call_defaults(with_call)
+        yield FieldRow("party", "Caller", Select(party_options(self.case), prompt="Choose who", value=party,
+                                                 compact=True))
         yield FieldRow("channel", "On", Select(word_options(call_registry.CALL_CHANNELS), allow_blank=False,
-                                               value=with_call.channel if with_call else "phone", compact=True))
-        yield FieldRow("direction", "Call was", Select([("inbound (they called us)", "in"),
-                                                        ("outbound (we called them)", "out")],
-                                                       allow_blank=False,
-                                                       value=with_call.direction if with_call and
-                                                       with_call.direction in ("in", "out") else "in",
+                                               value=channel, compact=True))
+        yield FieldRow("direction", "Call was", Select(DIRECTIONS, allow_blank=False, value=direction,
                                                        compact=True))
         yield FieldRow("summary", "Summary", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
                                                        placeholder="What was said (blank: a standard line)"))
+
+    def _call_label(self, call: call_registry.Call | None) -> str:
+        """'Same call: 11:00 outbound, Nadia Kowalski': which call ticking it joins (short: it must fit
+        beside the fields at 120 columns)."""
+        if call is None:
+            return "Same call"
+        way = {"in": "inbound", "out": "outbound"}.get(call.direction, call.direction)
+        party = self.case.party(call.party_id)
+        who = f", {party.name}" if party is not None else ""
+        return f"Same call: {call.started_at:%H:%M} {way}{who}"
+
+    def _call_defaults(self, call: call_registry.Call | None) -> tuple:
+        """Caller, channel and direction: the call's own when joining it, else a new inbound call."""
+        if call is None:
+            return self._default_party(), "phone", NEW_CALL_DIRECTION
+        party = call.party_id if self.case.party(call.party_id) else self._default_party()
+        direction = call.direction if call.direction in ("in", "out") else NEW_CALL_DIRECTION
+        return party, call.channel, direction
+
+    def _joining(self) -> call_registry.Call | None:
+        """The call in progress if this warning or ending belongs to it (the handler's choice)."""
+        call = self.calls.current(self.case.id, self.now())
+        if call is None or self.row("same_call").has_class("-hidden") or not self.value("same_call"):
+            return None
+        return call
+
+    def fields_changed(self, name: str | None) -> None:
+        if name != "same_call":
+            return
+        party, channel, direction = self._call_defaults(self._joining())
+        self.widget("party").value = party
+        self.widget("channel").value = channel
+        self.widget("direction").value = direction
+        self._show_call_state()
 
     def _default_party(self):
         """The caller is usually the customer or resident, not their representative."""
@@ -97,9 +140,10 @@ class AbuseForm(ActionForm):
         self._show_call_state()
 
     def _show_call_state(self) -> None:
-        call = self.calls.current(self.case.id, self.now())
+        call = self._joining()
         if call is None:
-            text = line(("No call in progress: this starts one.", "$text-muted"))
+            starts = "No call in progress" if self.calls.current(self.case.id, self.now()) is None else "A new call"
+            text = line((f"{starts}: this starts one.", "$text-muted"))
         else:
             warnings = sum(1 for c in self.case.history if c.call_id == call.id and c.outcome == "warning_given")
             said = f"{warnings} warning{'s' if warnings != 1 else ''} given" if warnings else "no warning given yet"
@@ -114,7 +158,8 @@ class AbuseForm(ActionForm):
         mode = self.mode
         party = self.value("party")
         channel, direction = self.value("channel"), self.value("direction")
-        call = self.calls.plan(self.case.id, self.now(), party_id=party, channel=channel, direction=direction)
+        call = self.calls.plan(self.case.id, self.now(), party_id=party, channel=channel, direction=direction,
+                               new=self._joining() is None)
         summary = self.text("summary").strip() or DEFAULT_SUMMARY[mode]
         if mode == "warning":
             return ActionRequest(kind="contact", case_id=self.case.id, version=self.case.version, channel=channel,

@@ -15,7 +15,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Checkbox, Select
+from textual.widgets import Select
 
 from deskapp import actions
 from deskapp.core.views import ActionRequest
@@ -28,6 +28,7 @@ from deskapp.tui.forms.fields import (
     set_options_keeping,
 )
 from deskapp.tui.forms.inputs import SafeTextArea
+from deskapp.tui.widgets.toggles import TickBox
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class AssignForm(_HandlerPicker):
     def compose_fields(self) -> ComposeResult:
         yield FieldRow("to", "Handler", Select([], prompt="Loading handlers...", compact=True),
                        hint=f"Now: {self.case.assigned_to or 'unassigned'}")
-        yield FieldRow("on_request", "Requested", Checkbox("The customer asked for this handler", compact=True))
+        yield FieldRow("on_request", "Requested", TickBox("The customer asked for this handler", compact=True))
         yield FieldRow("at_request_of", "Asked by", Select(party_options(self.case), prompt="Who asked",
                                                            value=self._requester(), compact=True))
         yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Optional: why (kept in the history)"))

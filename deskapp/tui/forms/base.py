@@ -252,7 +252,9 @@ class ActionForm(ModalScreen):
         first = next(iter(self.query(FieldRow)), None)
         if first is not None:
             first.widget.focus()
-        self.schedule_preview(0)
+        # The first check, so an untouched form says what the rules make of it. Not from here:
+        # during on_mount the form is not mounted yet and schedule_preview would do nothing.
+        self.call_later(self.schedule_preview, 0)
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)

@@ -10,7 +10,7 @@ warning was given in it.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Select
+from textual.widgets import Select
 
 from deskapp import vocab
 from deskapp.actions.validate import FINAL_RESPONSE_CHANNELS, MAX_SUMMARY
@@ -26,6 +26,7 @@ from deskapp.tui.forms.fields import (
     word_options,
 )
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
+from deskapp.tui.widgets.toggles import TickBox
 
 CONTACT_CHANNELS = tuple(c for c in vocab.CHANNELS if c != "note")  # internal notes have their own form
 # Warnings and ending a call for abuse go through the abuse form, which keeps track of the call.
@@ -50,14 +51,14 @@ class ContactForm(ActionForm):
                                                prompt="Choose who", compact=True))
         yield FieldRow("outcome", "Outcome", Select(word_options(CONTACT_OUTCOMES), value="reached",
                                                     prompt="No outcome", compact=True))
-        yield FieldRow("same_call", "Call", Checkbox("Part of the call in progress", value=True, compact=True))
+        yield FieldRow("same_call", "Call", TickBox("Part of the call in progress", value=True, compact=True))
         yield FieldRow("summary", "Summary", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
                                                        placeholder="What was it about?"))
         yield FieldRow("body", "Details", SafeTextArea(compact=True, placeholder="Notes of what was said"))
         yield FieldRow("at", "When", SafeInput(compact=True, placeholder="blank = now; HH:MM or YYYY-MM-DD HH:MM",
                                               paste_limit=40))
         # A letter or email we sent can be the stage's final response (shown only for those).
-        yield FieldRow("final", "Final", Checkbox(final_label(self.case), value=False, compact=True))
+        yield FieldRow("final", "Final", TickBox(final_label(self.case), value=False, compact=True))
 
     def _party_default(self):
         return default_party(self.case) if self.case.parties else Select.NULL

@@ -68,6 +68,11 @@ class SafeInput(Input):
     def render_line(self, y: int) -> Strip:
         return safe_strip(super().render_line(y))
 
+    def restore(self, text: str) -> None:
+        """Put back text typed earlier (a draft) with the cursor after it: typing carries on from there."""
+        self.value = text
+        self.cursor_position = len(text)
+
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
@@ -100,3 +105,8 @@ class SafeTextArea(TextArea):
 
     def render_line(self, y: int) -> Strip:
         return safe_strip(super().render_line(y))
+
+    def restore(self, text: str) -> None:
+        """Put back text typed earlier (a draft) with the cursor after it: typing carries on from there."""
+        self.load_text(text)
+        self.move_cursor(self.document.end)

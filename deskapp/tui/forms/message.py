@@ -20,7 +20,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Checkbox, Select
+from textual.widgets import Select
 
 from deskapp import actions
 from deskapp.actions.outcomes import ApprovalRequested, Done
@@ -36,6 +36,7 @@ from deskapp.tui.forms.fields import (
     set_options_keeping,
 )
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
+from deskapp.tui.widgets.toggles import TickBox
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class MessageForm(ActionForm):
         yield FieldRow("subject", "Subject", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
                                                        placeholder="Subject or one-line summary"))
         yield FieldRow("body", "Message", SafeTextArea(compact=True, placeholder="The message as it will be sent"))
-        yield FieldRow("final", "Final", Checkbox(final_label(self.case), value=False, compact=True))
+        yield FieldRow("final", "Final", TickBox(final_label(self.case), value=False, compact=True))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -167,8 +168,8 @@ class MessageForm(ActionForm):
                 self.widget("channel").value = fields["channel"]
             if self.case.party(fields.get("party_id")) is not None:
                 self.widget("party").value = fields["party_id"]
-            self.widget("subject").value = str(fields.get("subject") or "")
-            self.widget("body").load_text(body)
+            self.widget("subject").restore(str(fields.get("subject") or ""))
+            self.widget("body").restore(body)
             self.show_notice("Draft restored: this message was started earlier and not sent.")
         self._draft_ready = True
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Select
+from textual.widgets import Select
 
 from deskapp import actions, vocab
 from deskapp.actions.validate import MAX_NAME
@@ -21,6 +21,7 @@ from deskapp.tui.forms.fields import FieldRow, word_options
 from deskapp.tui.forms.hints import Hint
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 from deskapp.tui.text import safe_text
+from deskapp.tui.widgets.toggles import TickBox
 
 TEXT_FIELDS = ("name", "organisation", "email", "phone", "address", "notes")
 LIMITS = {**PARTY_LIMITS, "address": 2000}  # what a paste may put in each box
@@ -49,9 +50,9 @@ class PartyForm(ActionForm):
         yield FieldRow("organisation", "Organisation", SafeInput((p.organisation or "") if p else "",
                                                                  paste_limit=MAX_NAME, compact=True,
                                                                  placeholder="e.g. Social services"))
-        yield FieldRow("designated", "Designated", Checkbox("All contact must go through this person",
+        yield FieldRow("designated", "Designated", TickBox("All contact must go through this person",
                                                             value=bool(p and p.designated), compact=True))
-        yield FieldRow("authorised", "Authorised", Checkbox("The customer has authorised us to talk to them",
+        yield FieldRow("authorised", "Authorised", TickBox("The customer has authorised us to talk to them",
                                                             value=bool(p and p.authorised), compact=True))
         yield FieldRow("email", "Email", SafeInput((p.email or "") if p else "", paste_limit=254, compact=True))
         yield FieldRow("phone", "Phone", SafeInput((p.phone or "") if p else "", paste_limit=40, compact=True))

@@ -56,6 +56,22 @@ def summary_line(approval: Any) -> Content:
                 (_when(approval.created_at), "$text-muted"), ("  ", ""), (approval.status, status_style), *until)
 
 
+# Requests something can still be done with: decided or dropped (pending), carried out (approved).
+OPEN_STATUSES = ("pending", "approved")
+
+
+def preselected(approvals: list[Any]) -> int:
+    """Which row the list opens on: the newest request still pending or approved, else the first.
+
+    A refused or expired request stays listed for two days so its reason can be read, but opening
+    on it would make Enter answer "#2 was refused" instead of acting on the one that waits.
+    """
+    open_rows = [i for i, a in enumerate(approvals) if a.status in OPEN_STATUSES]
+    if not open_rows:
+        return 0
+    return max(open_rows, key=lambda i: (approvals[i].created_at, approvals[i].id))
+
+
 # What a stored request holds, in the order shown: exactly what the approval covers.
 _ACTION_FIELDS = (("Channel", "channel"), ("Direction", "direction"), ("Outcome", "outcome"),
                   ("To", "to"), ("At request of party", "at_request_of"), ("Working days", "working_days"),
@@ -288,7 +304,9 @@ class ApprovalsScreen(Screen):
             self.query_one("#approvals-body", Static).update(Content(empty))
             self.refresh_bindings()
             return
-        index = next((i for i, a in enumerate(self.approvals) if a.id == keep), 0)
+        index = next((i for i, a in enumerate(self.approvals) if a.id == keep), None)
+        if index is None:
+            index = preselected(self.approvals)
         options.highlighted = index
         self._show(self.approvals[index])
         self.refresh_bindings()

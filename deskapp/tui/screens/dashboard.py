@@ -10,6 +10,9 @@ Sections, top to bottom (one scrolling column, usable at 80x24):
                  with spikes flagged — a policy change often shows here first
   Complaints vs compliments, and cases waiting on third parties
 
+Days are working days on the desk's calendar, and say so ("3 working days
+late"), as the case pane counts them.
+
 Every figure comes from deskapp.supervision.stats.dashboard, run in a thread
 worker; this screen never runs SQL. Category names, case titles, handler and
 third-party names are untrusted and shown literally (deskapp.tui.text).
@@ -42,6 +45,19 @@ LABEL_WIDTH = 22
 
 def _n(value: int) -> str:
     return f"{value:,}"
+
+
+def _working_days(n: int) -> str:
+    return f"{n:>4} working {'day' if n == 1 else 'days':<4}"
+
+
+def _late(n: Optional[int]) -> str:
+    """'   3 working days late  ' (a case overdue since earlier today: 'late today')."""
+    return f"{'late today':>22}  " if not n else f"{_working_days(n)} late  "
+
+
+def _waited(n: Optional[int]) -> str:
+    return f"{_working_days(n or 0)}  "
 
 
 def _day(value: Optional[datetime]) -> str:
@@ -198,8 +214,7 @@ class DashboardScreen(Screen):
                 parts += ["  " if i else "", (name or "unassigned", ""), " ", (_n(count), "bold")]
             add(Static(line(*parts), classes="line"))
         for case in d.most_overdue:
-            late = (d.now.date() - case.when.date()).days if case.when else 0
-            add(Static(line((f"  {clip(case.ref, 10):<10} ", "bold"), (f"{late:>4} days late  ", "$error"),
+            add(Static(line((f"  {clip(case.ref, 10):<10} ", "bold"), (_late(case.working_days), "$error"),
                             (f"{clip(case.assigned_to or 'unassigned', 10):<10} ", "dim"), clip(case.title, 60)),
                        classes="case"))
         if r.pending_approvals:
@@ -254,10 +269,9 @@ class DashboardScreen(Screen):
         add(Static(Content("Waiting on third parties"), classes="section"))
         add(Static(line((_n(w.count), "bold"), " cases waiting; ",
                         (_n(w.waiting_long), "bold $warning" if w.waiting_long else "bold"),
-                        f" for more than {w.long_days} days"), classes="line"))
+                        f" for more than {w.long_days} working days"), classes="line"))
         for case in w.longest:
-            days = (r.generated_at.date() - case.when.date()).days if case.when else 0
-            add(Static(line((f"  {clip(case.ref, 10):<10} ", "bold"), (f"{days:>4} days  ", "$warning"),
+            add(Static(line((f"  {clip(case.ref, 10):<10} ", "bold"), (_waited(case.working_days), "$warning"),
                             (f"{clip(case.other or 'third party not named', 24):<24} ", ""),
                             (clip(case.title, 40), "dim")), classes="case"))
         return widgets

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, SelectionList
+from textual.widgets import Button, Checkbox, Input, Label, RadioSet, SelectionList
 
 from deskapp.tui.filters import SORT_WORDS, QueueFilters
 from deskapp.tui.text import safe_text
 from deskapp.tui.widgets.inputs import CleanInput
+from deskapp.tui.widgets.toggles import RadioChoice, TickBox, TickList
 from deskapp.vocab import CASE_KINDS, CASE_STATUSES
 
 
@@ -47,7 +48,7 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
     FilterScreen SelectionList:focus { border: round $primary; }
     FilterScreen RadioSet { height: auto; border: round $panel; padding: 0; width: 1fr; }
     FilterScreen RadioSet:focus-within { border: round $primary; }
-    FilterScreen RadioButton { padding: 0; }
+    FilterScreen RadioChoice { padding: 0; }
     FilterScreen Input { width: 1fr; }
     FilterScreen Label.heading { text-style: bold; }
     FilterScreen Label.-gap { margin-top: 1; }
@@ -66,23 +67,23 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
             box.border_subtitle = "ctrl+s apply · esc cancel"
             with Horizontal(id="filter-columns"):
                 with Vertical(id="filter-left"):
-                    yield Checkbox("Mine (assigned to me)", f.mine, id="filter-mine", compact=True)
-                    yield Checkbox("Overdue", f.overdue, id="filter-overdue", compact=True)
-                    yield Checkbox("Due soon", f.due_soon, id="filter-due-soon", compact=True)
+                    yield TickBox("Mine (assigned to me)", f.mine, id="filter-mine", compact=True)
+                    yield TickBox("Overdue", f.overdue, id="filter-overdue", compact=True)
+                    yield TickBox("Due soon", f.due_soon, id="filter-due-soon", compact=True)
                     yield Label("Kind", classes="heading -gap")
-                    yield SelectionList[str](*[(_label(k), k, k in f.kinds) for k in CASE_KINDS],
+                    yield TickList[str](*[(_label(k), k, k in f.kinds) for k in CASE_KINDS],
                                              id="filter-kinds")
                     yield Label("Category", classes="heading")
                     yield CleanInput(f.category, placeholder="any (e.g. billing)", id="filter-category",
                                      compact=True, max_length=100)
                 with Vertical(id="filter-right"):
-                    yield Label("Status (none = all open cases)", classes="heading")
-                    yield SelectionList[str](*[(_label(s), s, s in f.statuses) for s in CASE_STATUSES],
+                    yield Label("Status (none = open; a search: all)", classes="heading")
+                    yield TickList[str](*[(_label(s), s, s in f.statuses) for s in CASE_STATUSES],
                                              id="filter-statuses")
                     yield Label("Sort by", classes="heading")
                     with RadioSet(id="filter-sort"):
                         for sort in self._sorts():
-                            yield RadioButton(SORT_WORDS[sort], value=sort == f.sort, id=f"sort-{sort}", compact=True)
+                            yield RadioChoice(SORT_WORDS[sort], value=sort == f.sort, id=f"sort-{sort}", compact=True)
             with Horizontal(id="filter-buttons"):
                 yield Button("Clear all", id="filter-clear", compact=True)
                 yield Button("Cancel", id="filter-cancel", compact=True)

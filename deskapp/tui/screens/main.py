@@ -119,6 +119,7 @@ class MainScreen(Screen):
         self.standing: Any = None
         self.wanted_case_id: Optional[int] = None
         self._pinned_case_id: Optional[int] = None  # see on_queue_view_highlighted
+        self._home_case_id: Optional[int] = None  # its next load shows the header (after a save)
         self._load_timer: Optional[Timer] = None
         self._search_closing = False  # a search was started: close its box when its rows are in
         # The width's layout class from the start: Textual would add it on the first resize, after
@@ -318,6 +319,24 @@ class MainScreen(Screen):
             self._apply_filters(self.filters.cleared())
             self.notify("Search and filters cleared.", markup=False)
 
+    def in_footer(self, action: str) -> bool:
+        """Keys the footer lists only where they apply: N always, P with a case that has parties,
+        D for those who may see the dashboard, A for approvers or while an approval is pending."""
+        if action == "open_action('new_case')":
+            return True
+        if action == "open_action('edit_party')":
+            return bool(getattr(self.case, "parties", None))
+        me = getattr(self.desk, "me", None)
+        if action == "dashboard":
+            from deskapp.core.roles import allowed
+
+            return me is not None and allowed(me, "dashboard.view")
+        if action == "approvals":
+            header = self.query("#header")
+            waiting = bool(header) and bool(getattr(header.first(), "waiting", ""))
+            return bool(getattr(me, "can_approve", False)) or waiting
+        return False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
             return self.filters.active or self._search_open()
@@ -382,11 +401,13 @@ class MainScreen(Screen):
     def on_main_screen_case_loaded(self, message: "MainScreen.CaseLoaded") -> None:
         if message.case_id != self.wanted_case_id:
             return  # the handler has moved on
+        home, self._home_case_id = message.case_id == self._home_case_id, None
         self.case = message.case
         self.standing = message.standing
-        self.query_one(CasePane).show_case(message.case)
+        self.query_one(CasePane).show_case(message.case, home=home)
         self.query_one(PolicySidebar).show_standing(message.standing, message.case)
         self._render_pane_tabs()
+        self.refresh_bindings()  # the footer lists P (edit party) only for a case with parties
 
     def on_main_screen_case_failed(self, message: "MainScreen.CaseFailed") -> None:
         if message.case_id != self.wanted_case_id:
@@ -418,6 +439,13 @@ class MainScreen(Screen):
         except ImportError:
             self.notify(f"{action.title}: the action forms are not installed in this build.",
                         severity="error", markup=False)
+            return
+        from deskapp.actions import why_not  # loaded with the forms, never before the first screen
+
+        refused = why_not(self.desk, form, self.case) if action.needs_case else None
+        if refused:  # said before the form opens, not after the handler has filled it in
+            self.notify(safe_text(refused, single_line=True), title=f"{action.label}: not now",
+                        severity="warning", markup=False)
             return
         try:
             screen = open_form(form, self.desk, self.case if action.needs_case else None)
@@ -471,14 +499,19 @@ class MainScreen(Screen):
             self.app.keep_checkpoints()  # a checkpoint if one is now due
         else:
             self.notify(safe_text(str(result), single_line=True)[:200], title=title, markup=False)
-        # The forms show live findings while the handler types; afterwards the sidebar keeps
-        # what the rules said about the action just taken.
-        findings = list(getattr(result, "findings", ()) or ())
-        self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)")
+        # A new case (N) is opened on the desk, with the queue's cursor on it; any other action
+        # stays on its case, which reloads showing its header.
         new_case = getattr(result, "case", None)
+        opened = None
         if new_case is not None and getattr(new_case, "id", None) is not None:
+            opened = new_case.id if new_case.id != self.wanted_case_id else None
             self.wanted_case_id = new_case.id
-        self._pinned_case_id = self.wanted_case_id
-        queue_query.reload(self.query_one("#queue"))
+        # The forms show live findings while the handler types; afterwards the sidebar keeps what
+        # the rules said about the action just taken, for as long as its case is on the desk.
+        findings = list(getattr(result, "findings", ()) or ())
+        self.query_one(PolicySidebar).show_live(findings, action=f"{title} (last action)",
+                                                case_id=self.wanted_case_id)
+        self._pinned_case_id = self._home_case_id = self.wanted_case_id
+        queue_query.reload(self.query_one("#queue"), keep_id=opened)
         if self.wanted_case_id is not None:
             self._start_case_load(self.wanted_case_id)

@@ -240,7 +240,9 @@ class CasePane(BlockLines):
         self.case = None
         self.set_blocks([Block(plain(message))], home=True)
 
-    def show_case(self, case: Any) -> None:
+    def show_case(self, case: Any, *, home: bool = False) -> None:
+        """Show `case` from its header; the same case re-read keeps its scroll position unless `home`
+        (a save reloads the case: the handler looks for what changed at the top)."""
         if case is None:
             self.show_message(NO_CASE)
             return
@@ -249,7 +251,7 @@ class CasePane(BlockLines):
         if not same_case:
             self.presence = ""  # it was about the previous case; live.py says again for this one
         self.case = case
-        self.set_blocks(case_blocks(case, self.presence), home=not same_case)
+        self.set_blocks(case_blocks(case, self.presence), home=home or not same_case)
 
     def show_presence(self, text: str) -> None:
         """The "also open: ..." line under the header (deskapp.tui.live); "" hides it."""

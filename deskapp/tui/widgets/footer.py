@@ -55,8 +55,13 @@ class DeskFooter(Widget):
         """(key shown, description, enabled) for each binding shown in the footer, one per action."""
         seen: set[str] = set()
         out = []
+        # A screen may list a binding that is normally left out, where it applies now (MainScreen:
+        # approvals, dashboard, new case, edit party): `in_footer(action)` says so.
+        applies = getattr(self.screen, "in_footer", None)
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in seen:
+            if binding.action in seen:
+                continue
+            if not binding.show and not (applies is not None and applies(binding.action)):
                 continue
             seen.add(binding.action)
             out.append((self.app.get_key_display(binding), binding.description, enabled))

@@ -66,6 +66,14 @@ class DeskHeader(Widget):
         self.database = database
         self.clock = clock
         self.trial = trial  # the file of trial rules in force (--policies): said before anything else
+        self.waiting = ""  # e.g. "3 approvals waiting (A)": set by the live desk (tui.live), kept until done
+
+    def show_waiting(self, text: str) -> None:
+        """The lasting sign of approvals waiting (empty: none); a toast alone is gone in seconds."""
+        if text != self.waiting:
+            self.waiting = text
+            self.refresh()
+            self.screen.refresh_bindings()  # the footer lists A while something waits
 
     def on_mount(self) -> None:
         if self.clock is not None:
@@ -77,7 +85,8 @@ class DeskHeader(Widget):
         # Supervisors and admins see when the desk cannot take audit checkpoints (tui.checkpoint_keeper).
         alert_text = getattr(self.app, "checkpoint_alert", lambda: None)()
         alert = (f" {alert_text} ", "bold reverse $error") if alert_text else ("", "")
-        left = line((" deskapp ", "bold reverse $primary"), alert, trial, " ", (self.handler, "bold"),
+        waiting = (f" {self.waiting} ", "bold reverse $warning") if self.waiting else ("", "")
+        left = line((" deskapp ", "bold reverse $primary"), alert, trial, waiting, " ", (self.handler, "bold"),
                     (f" ({self.role})", "$text-muted"), ("  desk ", "$text-muted"), self.desk,
                     ("  ", ""), (self.database, "$text-muted"))
         right = Content("")

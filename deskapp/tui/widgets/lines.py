@@ -155,13 +155,16 @@ class BlockLines(QuietScrollbar, ScrollView):
         if blocks == self._blocks and not (home and not at_top):
             return
         self._blocks = blocks
+        if home and not at_top and self.is_mounted:
+            # Forced: a pane hidden by the layout (one pane at a time at 80 columns) shows no
+            # scrollbar, and Textual would leave it where the last case was left, header out of view.
+            self.scroll_to(y=0, animate=False, immediate=True, force=True)
         if not self.is_mounted or self.size.width <= 0:
             self._wrapped_at = -1  # not laid out yet (or hidden): wrapped when next drawn
             return
         old_lines, old_top, old_width = self._lines, round(self.scroll_y), self._wrapped_at
         self._wrap()
         if home and not at_top:
-            self.scroll_to(y=0, animate=False, immediate=True)
             self.refresh()
         elif self._wrapped_at != old_width:
             self.refresh()  # a scrollbar came or went: every line is a different width

@@ -136,6 +136,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         "queue-view--urgent",
         "queue-view--muted",
         "queue-view--closed",
+        "queue-view--mark",
         "queue-view--placeholder",
         "queue-view--message",
     }
@@ -160,6 +161,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         & > .queue-view--urgent { color: $text-error; text-style: bold; }
         & > .queue-view--muted { color: $text-muted; }
         & > .queue-view--closed { color: $text-muted; }
+        & > .queue-view--mark { color: $text-warning; text-style: bold; }
         & > .queue-view--placeholder { color: $text-muted; }
         & > .queue-view--message { color: $text-muted; text-style: italic; }
     }
@@ -236,6 +238,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self._now = datetime.now()
         self._soon = self._now
         self._initial = queue
+        self.marks: dict[int, str] = {}  # case id -> "A" (approval waiting) / "D" (my draft): see set_marks
 
     # --- public API ---------------------------------------------------------------
 
@@ -257,11 +260,12 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         row = self.highlighted_row
         return row.id if row is not None else None
 
-    def set_query(self, queue: Any) -> None:
+    def set_query(self, queue: Any, keep_id: Optional[int] = None) -> None:
         """Show `queue` (another filter or sort). The cursor stays on the same case if it is in it.
 
-        The old rows stay on screen until the new queue's count and first rows
-        are read, so switching does not flash.
+        `keep_id` puts the cursor on that case instead, wherever it is in `queue` (a case
+        just opened with `N`). The old rows stay on screen until the new queue's count and
+        first rows are read, so switching does not flash.
         """
         if self.queue is not None:
             freeze_startup_heap()
@@ -273,7 +277,22 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             self._query_worker = None
             self.on_queue_view__ready(self._Ready(None, queue, queue.count(), 0))
             return
-        self._query_worker = self._read_query(queue, self.highlighted_id, self.cursor, self._visible_height())
+        keep, bounded = (self.highlighted_id, None) if keep_id is None else (keep_id, False)
+        self._query_worker = self._read_query(queue, keep, self.cursor, self._visible_height(), bounded=bounded)
+
+    def set_marks(self, marks: dict[int, str]) -> None:
+        """Mark these cases in a column after the flag (shown only while some case has a mark)."""
+        if marks != self.marks:
+            self.marks = dict(marks)
+            self._strips.clear()
+            self.refresh()
+
+    def _columns(self, width: int) -> tuple:
+        cols = layout(width)
+        if not self.marks:
+            return cols
+        # The title column takes what is left, so it gives up the two cells.
+        return (cols[0], _Column("mark", 1), *cols[1:])
 
     def reload(self) -> None:
         """Re-read the current queue (after a write): counts and rows, keeping the cursor's case."""
@@ -295,8 +314,11 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="queue-query", exit_on_error=False)
     def _read_query(self, queue: Any, keep_id: Optional[int], old_cursor: int, height: int,
-                    forget: bool = False) -> None:
+                    forget: bool = False, bounded: Optional[bool] = None) -> None:
         """Count `queue`, find the kept case and read the rows around it; post _Ready.
+
+        The kept case is looked for only near the top (`bounded`) unless this re-reads after
+        a write (`forget`) or the case was asked for by name (`bounded=False`).
 
         A newer query cancels this one: a thread cannot be stopped, but its answer is not posted.
         """
@@ -307,7 +329,8 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             total = queue.count()
             cursor = 0
             if keep_id is not None and total:
-                found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=not forget)
+                bounded = not forget if bounded is None else bounded
+                found = self._find_kept(queue, keep_id, total, height, old_cursor, bounded=bounded)
                 cursor = found if found is not None else 0
             if total:
                 top = max(min(cursor - height // 2, total - height), 0)
@@ -517,7 +540,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             line = line + self._style("queue-view--closed")
         muted = self._style("queue-view--muted")
         segments: list[Segment] = []
-        for i, col in enumerate(layout(width)):
+        for i, col in enumerate(self._columns(width)):
             if i:
                 segments.append(Segment(" ", line))
             if col.name == "title":
@@ -531,6 +554,9 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
     def _cell(self, row: Any, name: str, muted: Style) -> tuple[str, Optional[Style]]:
         if name == "flag":
             return ("V", self._style("queue-view--vulnerable")) if row.vulnerable else (" ", None)
+        if name == "mark":
+            mark = self.marks.get(row.id)
+            return (mark, self._style("queue-view--mark")) if mark else (" ", None)
         if name == "ref":
             return safe_text(row.ref, single_line=True), None
         if name == "priority":

@@ -120,8 +120,11 @@ class PolicySidebar(BlockLines):
 
     API (used by the main screen and the action forms):
       show_standing(standing, case=None)  standing: has .findings and .deadlines (or None to clear)
-      show_live(findings, action=None)    findings for the form being filled in; action = its title
+      show_live(findings, action=None, case_id=None)
+                                          findings for an action on case `case_id`; action = its title
       clear()
+    Live findings belong to the case they were computed for: showing another case's standing
+    advice drops them, so one case's last action never reads as advice on the next.
     Reading it (tests): .facts, .deadlines (Content), .standing_findings / .live_findings
     (ShownFindings: .findings, .worst, .text), .text.
     """
@@ -148,6 +151,7 @@ class PolicySidebar(BlockLines):
         self.standing_findings = ShownFindings("No standing advice.")
         self.live_heading: Content = Content("This action")
         self.live_findings = ShownFindings("No action being prepared.")
+        self.live_case_id: int | None = None  # the case the live findings were computed for
         self._draw()
 
     def _draw(self) -> None:
@@ -167,6 +171,8 @@ class PolicySidebar(BlockLines):
         self.deadlines = self._deadlines(deadlines)
         findings = getattr(standing, "findings", None) if standing is not None else None
         self.standing_findings = ShownFindings("No standing advice.", findings)
+        if getattr(case, "id", None) != self.live_case_id:
+            self._reset_live()
         self._draw()
 
     def _facts(self, case: Any) -> Content:
@@ -218,11 +224,18 @@ class PolicySidebar(BlockLines):
 
     # --- live findings ---------------------------------------------------
 
-    def show_live(self, findings: Iterable[Any] | None, action: str | None = None) -> None:
-        """Findings for the action being prepared; `action` (e.g. "Log a contact") replaces the heading."""
+    def show_live(self, findings: Iterable[Any] | None, action: str | None = None,
+                  case_id: int | None = None) -> None:
+        """Findings for an action on case `case_id`; `action` (e.g. "Log a contact") replaces the heading."""
         self.live_heading = line(action) if action else Content("This action")
         self.live_findings = ShownFindings("No action being prepared.", findings)
+        self.live_case_id = case_id
         self._draw()
+
+    def _reset_live(self) -> None:
+        self.live_heading = Content("This action")
+        self.live_findings = ShownFindings("No action being prepared.")
+        self.live_case_id = None
 
     def clear_live(self) -> None:
         self.show_live([], None)

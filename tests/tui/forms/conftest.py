@@ -58,15 +58,6 @@ def other_desk(demo_url):
     opened.close()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calls():
-    from deskapp.tui.forms import calls
-
-    calls.registry.clear()
-    yield
-    calls.registry.clear()
-
-
 @pytest.fixture
 def case_of(desk):
     from deskapp.actions import load_case

@@ -141,3 +141,46 @@ async def test_contact_form_joins_the_call_in_progress_unless_told_otherwise(des
     newer = contacts_of(desk, case.id)[-1].call_id
     assert newer and newer != call_id
     assert registry.current_call_id(case.id, desk.now()) == newer
+
+
+async def test_an_inbound_caller_after_an_outbound_call_is_asked_about_not_assumed(desk, case_of):
+    """C-1001: sam rang Nadia (the designated representative); then Mr Penrose rang in, abusive.
+
+    The form offers the call to Nadia with its direction, and lets the handler say this is a new
+    call: inbound, from Mr Penrose, which the designated-representative rule does not cover.
+    """
+    case = case_of("C-1001")
+    nadia = next(p for p in case.parties if p.designated)
+    arthur = next(p for p in case.parties if p.role == "resident")
+    app = FormApp(open_form("contact", desk, case))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        assert (form.value("direction"), form.value("party")) == ("out", nadia.id)
+        form.widget("summary").value = "Rang Nadia about the visit dates"
+        await submit_form(pilot)
+        assert isinstance(app.result, Done)
+        case = app.result.case
+    to_nadia = registry.current(case.id, desk.now())
+    assert to_nadia is not None and to_nadia.direction == "out"
+
+    app = FormApp(open_form("abuse", desk, case))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        row = form.row("same_call")
+        assert not row.has_class("-hidden")
+        assert str(row.widget.label) == "Same call: 11:00 outbound, Nadia Kowalski"
+        assert (form.value("same_call"), form.value("direction"), form.value("party")) == (True, "out", nadia.id)
+        row.widget.focus()
+        await pilot.press("space")  # not that call: Mr Penrose rang in
+        await settle(pilot)
+        assert (form.value("direction"), form.value("party")) == ("in", arthur.id)
+        assert "A new call: this starts one." in str(form.query_one("#call-state").content)
+        assert "designated-representative" not in [r for r, _ in rules(form.live_findings)]
+        await submit_form(pilot)
+        assert isinstance(app.result, Done), "an inbound caller needs no reason"
+    warning = contacts_of(desk, case.id)[-1]
+    assert (warning.direction, warning.party_id, warning.outcome) == ("in", arthur.id, "warning_given")
+    assert warning.call_id != to_nadia.id
+    assert registry.current_call_id(case.id, desk.now()) == warning.call_id
