@@ -49,6 +49,7 @@ def _common_options():
 
 
 def _registrars() -> list[Callable]:
+    from deskapp.commands import appointment as appointment_command
     from deskapp.commands import cases as case_commands
     from deskapp.commands import dashboard as dashboard_command
     from deskapp.commands import erase as erase_command
@@ -58,7 +59,8 @@ def _registrars() -> list[Callable]:
     from deskapp.tui import command as desk_command
 
     return [desk_command.register, store_commands.register, policy_commands.register, supervision_cli.register,
-            erase_command.register, case_commands.register, dashboard_command.register]
+            erase_command.register, case_commands.register, dashboard_command.register,
+            appointment_command.register]
 
 
 def build_parser():

@@ -36,8 +36,11 @@ OUTCOMES = (
 )
 
 APPOINTMENT_STATUSES = ("booked", "kept", "missed", "cancelled")
+# What an `appointment` action does to one (its ActionRequest.to): book a new one, move or
+# cancel a booked one, or record afterwards whether it was kept or missed.
+APPOINTMENT_OPS = ("book", "move", "cancel", "kept", "missed")
 
-ACTION_KINDS = ("contact", "message", "status", "assign", "escalate", "extend", "end_call", "note")
+ACTION_KINDS = ("contact", "message", "status", "assign", "escalate", "extend", "end_call", "note", "appointment")
 # `case` is not an action: rules `on: case` give standing advice about the selected case.
 RULE_TARGETS = ACTION_KINDS + ("case",)
 SEVERITIES = ("advice", "warn", "block")

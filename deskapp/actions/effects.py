@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from deskapp.actions.validate import InvalidInput, clean_text
 from deskapp.core.views import ActionRequest
-from deskapp.store.models import Case, Contact, Handler
+from deskapp.policy.expressions import format_day_time
+from deskapp.store.models import Appointment, Case, Contact, Handler
 
 Change = tuple[Optional[Contact], dict[str, Any]]
 
@@ -158,6 +159,42 @@ def extend(session, case, request, me_id, now) -> Change:
     return row, {"from": before, "to": case.extension_days}
 
 
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="minutes")
+
+
+def appointment(session, case, request, me_id, now) -> Change:
+    """Book, move, cancel or mark kept/missed one appointment; an internal note tells the history.
+
+    The note is internal, so it never counts as following a missed appointment up (policies.yaml).
+    """
+    op = request.to
+    if op == "book":
+        row = Appointment(case_id=case.id, party_id=request.party_id, at=request.at,
+                          purpose=clean_text(request.summary).strip(), status="booked", created_at=now)
+        session.add(row)
+        session.flush()
+        before = {}
+    else:
+        row = session.get(Appointment, request.extra["appointment_id"])  # validated against the case view
+        before = {"from_at": _iso(row.at), "from_status": row.status}
+        if op in ("kept", "missed") and row.at > now:
+            raise InvalidInput("appointment", f"the appointment is at {format_day_time(row.at)}, still to "
+                                              f"come: it can be marked {op} once its time has passed")
+        if op == "move":
+            row.at = request.at
+            if request.party_id is not None:
+                row.party_id = request.party_id
+            if clean_text(request.summary).strip():
+                row.purpose = clean_text(request.summary).strip()
+        else:
+            row.status = {"cancel": "cancelled"}.get(op, op)
+    words = {"book": "booked", "move": "moved", "cancel": "cancelled", "kept": "kept", "missed": "missed"}[op]
+    note = _internal(case, me_id, now, f"Appointment {words}: {format_day_time(row.at)}",
+                     clean_text(request.body) or None)
+    return note, {"appointment_id": row.id, "op": op, **before, "at": _iso(row.at), "status": row.status}
+
+
 EFFECTS: dict[str, Callable[..., Change]] = {
     "contact": contact,
     "message": message,
@@ -167,4 +204,5 @@ EFFECTS: dict[str, Callable[..., Change]] = {
     "assign": assign,
     "escalate": escalate,
     "extend": extend,
+    "appointment": appointment,
 }

@@ -51,7 +51,7 @@ def case_snapshot(case: CaseView) -> CaseSnap:
             for c in case.history
         ),
         appointments=tuple(
-            AppointmentSnap(at=a.at, status=a.status, party=_pid(a.party_id), purpose=a.purpose)
+            AppointmentSnap(at=a.at, status=a.status, party=_pid(a.party_id), purpose=a.purpose, id=str(a.id))
             for a in case.appointments
         ),
     )
@@ -84,4 +84,6 @@ def action_snapshot(request: ActionRequest, handler: str) -> ActionSnap:
         outcome=request.outcome,
         call_id=request.call_id,
         extra=dict(request.extra),
+        at=request.at if request.kind == "appointment" else None,
+        appointment=_pid((request.extra or {}).get("appointment_id")) if request.kind == "appointment" else None,
     )

@@ -34,7 +34,7 @@ from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Handler
 from deskapp.store.refs import next_case_refs
 
 PERMISSION = "case.import"
-IGNORED_SINCE_IMPORT = ("case.export", refusals.ACTION)  # events that do not count as working a case
+IGNORED_SINCE_IMPORT = ("case.export", "appointment.ics", refusals.ACTION)  # events that do not count as working a case
 _CHUNK = 500
 # Case fields a re-import may change, named in the audit record when it does.
 _COMPARED = ("kind", "category", "title", "stage", "status", "priority", "vulnerable", "received_at",

@@ -15,6 +15,7 @@ MAX_SUMMARY = 300
 MAX_TITLE = 200
 MAX_NAME = PARTY_LIMITS["name"]
 MAX_BODY = 100_000
+MAX_PURPOSE = 200  # the appointments.purpose column
 MAX_EXTENSION = 60  # working days; the policy pack decides what is allowed, this only stops typos like 1000
 
 MESSAGE_CHANNELS = ("email", "letter", "sms", "portal")
@@ -69,6 +70,51 @@ def check_final_response(request: ActionRequest, case: CaseView) -> None:
         raise InvalidInput("final_response", f"case {case.ref} is closed; reopen it (set status) first")
 
 
+def appointment_of(request: ActionRequest, case: CaseView):
+    """The case's appointment the request names (extra["appointment_id"]), or InvalidInput("appointment")."""
+    wanted = (request.extra or {}).get("appointment_id")
+    found = next((a for a in case.appointments if a.id == wanted), None)
+    if found is None:
+        raise InvalidInput("appointment", f"appointment {wanted} is not on case {case.ref}")
+    return found
+
+
+# Which statuses each op may change: a booked appointment moves, is cancelled, kept or missed;
+# kept and missed may be corrected into each other; a cancelled one is booked again, not revived.
+APPOINTMENT_FROM = {"move": ("booked",), "cancel": ("booked",),
+                    "kept": ("booked", "missed"), "missed": ("booked", "kept")}
+
+
+def check_appointment(request: ActionRequest, case: CaseView) -> None:
+    """Book needs a time, a party and a purpose; the other ops need an appointment in a status they apply to."""
+    op = request.to
+    check_choice("appointment", op, vocab.APPOINTMENT_OPS)
+    check_length("purpose", request.summary, MAX_PURPOSE)
+    if op in ("book", "move") and case.status == "closed":  # how one went, or cancelling it, is still logged
+        raise InvalidInput("status", f"case {case.ref} is closed; reopen it (set status) first")
+    if op == "book":
+        if request.at is None:
+            raise InvalidInput("at", "say when the appointment is")
+        if request.party_id is None:
+            raise InvalidInput("party", "choose who the appointment is with")
+        if not request.summary.strip():
+            raise InvalidInput("purpose", "say what the appointment is for")
+        return
+    current = appointment_of(request, case)
+    if current.status not in APPOINTMENT_FROM[op]:
+        raise InvalidInput("appointment", f"the appointment is {current.status}; only a "
+                                          f"{' or '.join(APPOINTMENT_FROM[op])} one can be {_DONE[op]}")
+    if op == "move":
+        if request.at is None:
+            raise InvalidInput("at", "say when the appointment moves to")
+        if request.at == current.at and request.party_id in (None, current.party_id) \
+                and request.summary.strip() in ("", current.purpose):
+            raise InvalidInput("at", "nothing changes: give a new time, party or purpose")
+
+
+_DONE = {"move": "moved", "cancel": "cancelled", "kept": "marked kept", "missed": "marked missed"}
+
+
 def check_request(request: ActionRequest, case: CaseView) -> None:
     """Raise InvalidInput for the first problem in the form, given the case as it stands."""
     kind = request.kind
@@ -114,6 +160,8 @@ def check_request(request: ActionRequest, case: CaseView) -> None:
     elif kind == "note":
         if not (request.body.strip() or request.summary.strip()):
             raise InvalidInput("body", "the note is empty")
+    elif kind == "appointment":
+        check_appointment(request, case)
     if request.final_response:
         check_final_response(request, case)
     _check_open(kind, case)

@@ -118,6 +118,10 @@ class ActionRequest:
       extend:   working_days, body (reason given to the customer)
       end_call: party_id, summary, call_id (ends a call for abuse)
       note:     body (internal note)
+      appointment: to (vocab.APPOINTMENT_OPS: book | move | cancel | kept | missed),
+                extra["appointment_id"] (every op but book), at (when it is: book, move),
+                party_id (who it is with: book; move may change it), summary (purpose: book;
+                move may change it), body (an optional note)
     A warning during a call is a `contact` with outcome "warning_given" and the call's call_id.
     final_response: this outbound message or letter (a written contact going out) is the final
     response of the case's current stage - the fact `responded` and `closed` require.

@@ -12,7 +12,7 @@ The matrix (documented for admins in docs/roles.md):
     case.view            x         x         x     queue, cases, history
     case.create          x         x         x     open a case
     case.work            x         x         x     contacts, messages, notes, status, extend,
-                                                   escalate, parties, drafts — on any case
+                                                   escalate, appointments, parties, drafts — on any case
     case.assign          x         x         x     assign a case that is unassigned or your own
     case.reassign                  x         x     take a case off another handler
     approval.request     x         x         x     ask a supervisor to allow a blocked action
@@ -67,6 +67,7 @@ ACTION_PERMISSIONS = {
     "extend": "case.work",
     "escalate": "case.work",
     "assign": "case.assign",
+    "appointment": "case.work",
 }
 
 assert all(set(roles) <= set(HANDLER_ROLES) for roles, _ in PERMISSIONS.values())

@@ -418,6 +418,25 @@ def _action_fact_functions() -> dict[str, Callable[[CaseFacts, ActionSnap, ToneL
     def cards(a: ActionSnap) -> list[dict[str, Any]]:
         return [{"brand": m.brand, "masked": m.masked, "last4": m.last4, "label": m.label} for m in card_matches(a)]
 
+    def appointment(cf: CaseFacts, a: ActionSnap) -> dict[str, Any]:
+        # The appointment as the action leaves it: the one it names, with the new time, party or purpose.
+        named = next((x for x in cf.case.appointments if a.appointment and x.id == a.appointment), None)
+        at = a.at or (named.at if named else None)
+        party = a.party or (named.party if named else None)
+        p = cf.party(party) if party else dict(EMPTY_PARTY)
+        return {
+            "op": (a.to or "") if a.kind == "appointment" else "",
+            "at": at,
+            "was_at": named.at if named else None,
+            "status": named.status if named else "",
+            "party": party or "",
+            "name": p["name"],
+            "label": p["label"],
+            "working_day": bool(at is not None and cf.cal.is_working_day(at)),
+            "closed_for": (cf.cal.holiday_name(at) or "") if at is not None else "",
+            "in_past": bool(at is not None and at < cf.now),
+        }
+
     return {
         "kind": lambda cf, a, t: a.kind,
         "channel": lambda cf, a, t: a.channel or "",
@@ -444,6 +463,7 @@ def _action_fact_functions() -> dict[str, Callable[[CaseFacts, ActionSnap, ToneL
         "warning_given_in_call": lambda cf, a, t: any(x.outcome == "warning_given" for x in cf.same_call(a)),
         "call_contacts": lambda cf, a, t: len(cf.same_call(a)),
         "new_extension_total": lambda cf, a, t: int(cf.case.extension_days or 0) + int(a.working_days or 0),
+        "appointment": lambda cf, a, t: appointment(cf, a),
     }
 
 

@@ -9,7 +9,7 @@ Format (YAML):
                responded_at, closed_at, status_changed_at, stage2_at, extension_days,
                assigned_to, stage1_handler, vulnerable, parties, history, appointments}
         action: {kind, channel, direction, party, handler, body, to, at_request_of,
-                 working_days, reason, outcome, call_id, extra}
+                 working_days, reason, outcome, call_id, extra, at, appointment}
         expect: [{rule, severity, contains}]   # must be among the findings
         forbid: [rule-id, ...]                  # must not be
 
@@ -165,9 +165,10 @@ class AppointmentSpec(Spec):
     status: Literal[APPOINTMENT_STATUSES] = "booked"  # type: ignore[valid-type]
     party: Optional[PartyRef] = None
     purpose: Text = None
+    id: Text = None  # what an appointment action's `appointment` names
 
     def snap(self) -> AppointmentSnap:
-        return AppointmentSnap(self.at, self.status, self.party, self.purpose or "")
+        return AppointmentSnap(self.at, self.status, self.party, self.purpose or "", self.id or None)
 
 
 class CaseSpec(Spec):
@@ -242,6 +243,8 @@ class ActionSpec(Spec):
     outcome: Optional[Literal[OUTCOMES]] = None  # type: ignore[valid-type]
     call_id: Text = None
     extra: Optional[dict[str, Any]] = None
+    at: Optional[LocalTime] = None  # appointment: when it is to be (book, move)
+    appointment: Text = None  # appointment: the id of the case's appointment it changes
 
     @model_validator(mode="after")
     def _known_status(self) -> "ActionSpec":
@@ -258,7 +261,7 @@ class ActionSpec(Spec):
                           handler=self.handler or None, body=self.body or "", to=self.to or None,
                           at_request_of=self.at_request_of, working_days=self.working_days,
                           reason=self.reason or None, outcome=self.outcome, call_id=self.call_id or None,
-                          extra=_plain(self.extra or {}))
+                          extra=_plain(self.extra or {}), at=self.at, appointment=self.appointment or None)
 
 
 def _plain(value: Any) -> Any:

@@ -46,6 +46,7 @@ class AppointmentSnap:
     status: str = "booked"  # booked | kept | missed | cancelled
     party: Optional[str] = None
     purpose: str = ""
+    id: Optional[str] = None  # what an appointment action names it by (str of the row id)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class CaseSnap:
 class ActionSnap:
     """The action being prepared. Unused fields stay None; `extra` keeps anything else the form holds.
 
-    kind: contact | message | status | assign | escalate | extend | end_call | note
+    kind: contact | message | status | assign | escalate | extend | end_call | note | appointment
     """
 
     kind: str
@@ -91,3 +92,5 @@ class ActionSnap:
     outcome: Optional[str] = None
     call_id: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    at: Optional[datetime] = None  # appointment: when it is to be (book, move)
+    appointment: Optional[str] = None  # appointment: the AppointmentSnap.id it changes (not book)

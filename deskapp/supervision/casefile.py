@@ -203,6 +203,7 @@ _PLAIN = {
     "note": "Internal note",
     "case.new": "Opened the case",
     "case.export": "Exported the case file",
+    "appointment.ics": "Wrote an appointment's calendar file",
     "case.erase": "Erased the personal text on the case (names, contact details, what was said)",
     "end_call": "Ended a call for abusive behaviour",
 }
@@ -226,6 +227,19 @@ def contact_words(contact: ContactView) -> str:
     return words + (f" — {contact.outcome.replace('_', ' ')}" if contact.outcome else "")
 
 
+_APPOINTMENT_VERBS = {"book": "Booked", "move": "Moved", "cancel": "Cancelled", "kept": "Marked kept",
+                      "missed": "Marked missed"}
+
+
+def appointment_words(detail: dict) -> str:
+    """'Moved appointment 12 from 2026-03-12T10:00 to 2026-03-13T14:00' (the audit detail holds no text)."""
+    verb = _APPOINTMENT_VERBS.get(detail.get("op"), "Changed")
+    words = f"{verb} appointment {detail.get('appointment_id', '?')}"
+    if detail.get("op") == "move":
+        return words + f" from {detail.get('from_at', '?')} to {detail.get('at', '?')}"
+    return words + f" ({detail.get('at', '?')})"
+
+
 def describe(event: AuditEvent, contact: Optional[ContactView], case: CaseView) -> str:
     """The action in words. Vocabulary words are ours; names and free text stay untrusted for the renderer."""
     detail = event.detail if isinstance(event.detail, dict) else {}
@@ -244,6 +258,8 @@ def describe(event: AuditEvent, contact: Optional[ContactView], case: CaseView) 
         return "Escalated to stage 2" + (f", handled by {detail['to']}" if detail.get("to") else "")
     if action == "extend":
         return f"Extended the response deadline by {request.get('working_days', '?')} working days"
+    if action == "appointment":
+        return appointment_words(detail)
     if action in ("party.add", "party.edit"):
         # Events written before audit details dropped personal text carry the values ("after").
         after = detail.get("after") if isinstance(detail.get("after"), dict) else detail

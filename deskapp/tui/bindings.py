@@ -27,7 +27,7 @@ class DeskAction:
 
 
 # The forms helper's open_form kinds: contact, message, status, assign, escalate, extend,
-# abuse, note, new_case, party.
+# abuse, note, new_case, party, appointment.
 DESK_ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("desk.log_contact", "c", "Contact", "Log a contact (call, visit, letter received...)", "contact"),
     DeskAction("desk.send_message", "m", "Message", "Compose and send a message (email, letter, SMS)", "message"),
@@ -41,6 +41,9 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("desk.edit_party", "P", "Edit party", "Edit a party (designated, authorised, contact details)",
                "edit_party", show=False),
     DeskAction("desk.new_case", "N", "New", "Open a new case", "new_case", needs_case=False, show=False),
+    # Appointments (issue #17): booked on the case, listed for the day by `app.today`.
+    DeskAction("desk.appointment", "b", "Appointment", "Appointments: book, move, cancel, mark kept or missed",
+               "appointment", show=False),
 )
 
 
@@ -82,6 +85,8 @@ def app_bindings() -> list[Binding]:
                 tooltip="Approval requests: decide them (supervisors), carry out or drop your own"),
         Binding("D", "dashboard", "Dashboard", id="app.dashboard", show=False,
                 tooltip="Team dashboard: deadlines, overrides per handler, weekly volumes (supervisors, admins)"),
+        Binding("t", "today", "Today", id="app.today", show=False,
+                tooltip="Today's appointments on your cases (the team's for supervisors: T)"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the desk"),
     ]
 

@@ -29,6 +29,7 @@ DEFAULT_TABLE = {
     "unanswered-contacts": ({"case"}, {"advice"}),
     "end-call-without-warning": ({"end_call"}, {"warn"}),
     "missed-appointment": ({"case"}, {"advice"}),
+    "appointment-not-working-day": ({"appointment"}, {"warn"}),
     "awaiting-third-party": ({"case"}, {"advice"}),
     "extension-limit": ({"extend"}, {"block"}),
     "stage2-same-handler": ({"assign", "escalate"}, {"warn"}),
@@ -72,7 +73,7 @@ def test_reload_after_change(tmp_path):
     p.write_text("version: 1\nrules: []\n")
     assert load_policies(p).rules == []
     p.write_text(DEFAULT_TEXT)
-    assert len(load_policies(p).rules) == 14
+    assert len(load_policies(p).rules) == 15
 
 
 def problems_for(text: str, tmp_path) -> list[str]:

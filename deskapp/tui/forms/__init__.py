@@ -11,7 +11,8 @@ requested, or None when the handler cancelled (nothing written).
 
 Kinds: contact, message, status, assign, escalate, extend, abuse (options:
 mode="warning" | "end_call"; aliases "warning" and "end_call"), note,
-new_case (case may be None), party (option party_id to edit one).
+new_case (case may be None), party (option party_id to edit one), appointment (options:
+appointment_id, op to preselect).
 Other options: status accepts to="closed" to preselect; assign accepts to=username.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 
 from deskapp.errors import DeskError
 from deskapp.tui.forms.abuse import AbuseForm
+from deskapp.tui.forms.appointment import AppointmentForm
 from deskapp.tui.forms.assign import AssignForm, EscalateForm
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.calls import CallRegistry, current_call_id
@@ -44,6 +46,7 @@ FORMS: dict[str, type[ActionForm]] = {
     "note": NoteForm,
     "new_case": NewCaseForm,
     "party": PartyForm,
+    "appointment": AppointmentForm,
 }
 ALIASES = {"warning": ("abuse", {"mode": "warning"}), "end_call": ("abuse", {"mode": "end_call"})}
 FORM_KINDS = tuple(FORMS) + tuple(ALIASES)

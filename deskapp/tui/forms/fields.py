@@ -180,8 +180,9 @@ def set_options_keeping(select: Select, options: list, fallback=None) -> None:
 WHEN_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y")
 
 
-def parse_when(text: str, now):
-    """'' -> None (now); 'HH:MM' -> today at that time; or a date / date and time. Not in the future.
+def parse_when(text: str, now, *, future: bool = False):
+    """'' -> None (now); 'HH:MM' -> today at that time; or a date / date and time. Not in the future
+    unless `future` (an appointment being booked).
 
     Raises ValueError with a one-line message (the caller names the field).
     """
@@ -204,7 +205,7 @@ def parse_when(text: str, now):
     if value is None:
         raise ValueError(f"{safe_text(text, single_line=True)[:40]!r} is not a time; "
                          f"use HH:MM, YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    if value > now:
+    if value > now and not future:
         raise ValueError(f"{value:%Y-%m-%d %H:%M} is in the future")
     return value
 
