@@ -9,7 +9,7 @@ live panel shows the rules as for any action (a weekend booking warns).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Select
+from textual.widgets import Select
 
 from deskapp.actions.validate import APPOINTMENT_FROM, MAX_PURPOSE
 from deskapp.actions.outcomes import Done
@@ -19,6 +19,7 @@ from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import FieldRow, default_party, label, parse_when, party_options, set_options_keeping
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 from deskapp.tui.text import one_line
+from deskapp.tui.widgets.toggles import TickBox
 
 NEW = 0  # the "which appointment" choice for booking a new one
 OP_WORDS = {"book": "book it", "move": "move it (new time, party or purpose)", "cancel": "cancel it",
@@ -65,7 +66,7 @@ class AppointmentForm(ActionForm):
         yield FieldRow("purpose", "Purpose", SafeInput(compact=True, paste_limit=MAX_PURPOSE,
                                                        placeholder="e.g. Repair visit: boiler"))
         yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Optional: kept in the history"))
-        yield FieldRow("ics", "File", Checkbox("Write a calendar file (.ics) for the confirmation email",
+        yield FieldRow("ics", "File", TickBox("Write a calendar file (.ics) for the confirmation email",
                                                value=False, compact=True))
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from tui_support import screen_text
     ("abuse", "C-1003", ["(*) ", "( ) "]),
     ("new_case", None, ["[ ] The customer is vulnerable"]),
     ("assign", "C-1003", ["[ ] The customer asked"]),
+    ("appointment", "C-1001", ["[ ] Write a calendar file"]),
 ])
 async def test_form_toggles_read_without_colour(desk, case_of, kind, ref, marks):
     app = FormApp(open_form(kind, desk, case_of(ref) if ref else None))
