@@ -90,7 +90,12 @@ def appointments_content(case: Any) -> Content:
 
 
 def party_entries(case: Any) -> list[tuple[Content, Content]]:
-    """(name line, details) per party: the designated representative is marked and highlighted."""
+    """(name line, details) per party: the designated representative is marked and highlighted.
+
+    The details end with the party's address and the notes kept on them ("arrange
+    everything through his social worker"): a handler must see them before
+    calling or writing, not only in the edit form or the export.
+    """
     entries = []
     for party in case.parties:
         mark = ("» ", "bold $text-warning") if party.designated else ("  ", "")
@@ -109,7 +114,12 @@ def party_entries(case: Any) -> list[tuple[Content, Content]]:
         spaced: list = []
         for piece in details:
             spaced += [piece, ("  ", "")]
-        entries.append((line(*parts), line(*spaced[:-1]) if spaced else Content("")))
+        lines = [line(*spaced[:-1])] if spaced else []
+        if party.address:
+            lines.append(line(("Address ", "$text-muted"), party.address))
+        if party.notes:
+            lines.append(line(("Notes ", "$text-muted"), party.notes))
+        entries.append((line(*parts), Content("\n").join(lines)))
     return entries
 
 
@@ -166,9 +176,9 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
     if not case.parties:
         blocks.append(Block(Content.styled("No parties recorded.", "$text-muted")))
     for name_line, details in party_entries(case):
-        blocks.append(Block(name_line))
+        blocks.append(Block(name_line, phrases=True))
         if details:
-            blocks.append(Block(details, indent=DETAILS_INDENT))
+            blocks.append(Block(details, indent=DETAILS_INDENT, phrases=True))
     if case.appointments:
         blocks += [BLANK, Block(appointments_content(case))]
     blocks.append(BLANK)
@@ -177,7 +187,7 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
         return blocks
     blocks.append(Block(Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")))
     for contact in reversed(case.history):
-        blocks.append(Block(contact_heading(contact)))
+        blocks.append(Block(contact_heading(contact), hang=DETAILS_INDENT, phrases=True))
         details = contact_details(contact)
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT))
