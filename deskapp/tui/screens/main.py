@@ -1,8 +1,12 @@
 """The main desk screen: queue, selected case, policy sidebar.
 
-Layout by width (HORIZONTAL_BREAKPOINTS):
-  >= 140 columns  three panes side by side
-  100-139         three narrower panes
+Layout by width (HORIZONTAL_BREAKPOINTS), chosen from what each pane needs:
+the queue 62 columns (ref, due, status, the customer's name and a 12-cell
+title, beside its border and scrollbar), the case about 40 (its header's
+first line), the advice 36 (a badge and a whole rule id beside it);
+docs/user-guide.md says the same for handlers.
+  >= 140 columns  three panes side by side (62+ | 42+ | 36)
+  100-139         the queue, and beside it the case above its advice (62+ | 38+)
   <  100          one pane at a time (80x24 thin clients): a tab strip shows
                   1 Queue / 2 Case / 3 Advice with the count of standing findings,
                   Tab / Shift-Tab / 1-3 switch panes.
@@ -17,7 +21,7 @@ from typing import Any, Optional
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -73,16 +77,19 @@ class MainScreen(Screen):
         border-title-style: bold;
     }
     MainScreen .pane:focus-within { border: round $primary; border-title-color: $text-accent; }
-    MainScreen #queue-pane { width: 40%; }
+    MainScreen #queue-pane { width: 40%; min-width: 62; }
+    MainScreen #detail { width: 1fr; height: 1fr; layout: horizontal; }
     MainScreen #case-pane { width: 1fr; padding: 0 1; }
-    MainScreen #sidebar-pane { width: 40; }
-    MainScreen.-medium #queue-pane { width: 36%; }
-    MainScreen.-medium #sidebar-pane { width: 32; }
-    MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane {
+    MainScreen #sidebar-pane { width: 36; }
+    MainScreen.-medium #queue-pane { width: 50%; }
+    MainScreen.-medium #detail { layout: vertical; }
+    MainScreen.-medium #sidebar-pane { width: 1fr; height: 40%; }
+    MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane,
+    MainScreen.-narrow #detail {
         display: none; width: 1fr;
     }
     MainScreen.-narrow .pane.-active, MainScreen.-narrow #queue-pane.-active,
-    MainScreen.-narrow #sidebar-pane.-active { display: block; }
+    MainScreen.-narrow #sidebar-pane.-active, MainScreen.-narrow #detail.-active { display: block; }
     /* One pane at a time: the advice pane is not painted while the queue moves, so it need not keep
        its scrollbar's columns (PolicySidebar) and gets the whole width. */
     MainScreen.-narrow #sidebar-pane { scrollbar-gutter: auto; }
@@ -145,12 +152,13 @@ class MainScreen(Screen):
                 yield CleanInput(placeholder="search ref, name or contact text; enter to search, esc to close",
                                  id="search", max_length=200)
                 yield QueueView(id="queue", classes="pane-body")
-            case_pane = CasePane(id="case-pane", classes="pane pane-body")
-            case_pane.border_title = "2 Case"
-            yield case_pane
-            sidebar = PolicySidebar(id="sidebar-pane", classes="pane pane-body")
-            sidebar.border_title = "3 Advice"
-            yield sidebar
+            with Container(id="detail"):  # the case and its advice: side by side, or one above the other
+                case_pane = CasePane(id="case-pane", classes="pane pane-body")
+                case_pane.border_title = "2 Case"
+                yield case_pane
+                sidebar = PolicySidebar(id="sidebar-pane", classes="pane pane-body")
+                sidebar.border_title = "3 Advice"
+                yield sidebar
         yield DeskFooter(id="footer")
 
     def on_mount(self) -> None:
@@ -193,6 +201,7 @@ class MainScreen(Screen):
         for pane in PANES:
             container = self.query_one(f"#{pane}-pane")
             container.set_class(pane == name, "-active")
+        self.query_one("#detail").set_class(name != "queue", "-active")
         self._render_pane_tabs()
 
     def on_descendant_focus(self) -> None:

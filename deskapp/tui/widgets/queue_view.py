@@ -61,21 +61,28 @@ class _Column:
     width: int  # cells; the title column takes what is left
 
 
-def layout(width: int) -> tuple[_Column, ...]:
-    """Which columns fit in `width` cells, most useful first (ref, due, status always).
+# Columns beyond ref, due and status, in the order they come in as the pane widens: a column is
+# shown only if every one before it is, so widening never swaps one column for another.
+OPTIONAL_COLUMNS = (_Column("customer", 14), _Column("priority", 2), _Column("assigned", 8), _Column("kind", 20))
+COLUMN_ORDER = ("flag", "ref", "priority", "due", "status", "customer", "kind", "assigned")
+TITLE_MIN = 12  # an optional column comes in only if the title keeps at least this many cells
 
-    At 80 columns the queue pane is ~30-40 cells: ref, due, status and as much
-    of the title as fits. Wider panes add priority, customer, kind/category
-    and the assignee, always leaving the title at least 12 cells.
+
+def layout(width: int) -> tuple[_Column, ...]:
+    """Which columns fit in `width` cells (ref, due, status always; then OPTIONAL_COLUMNS in order).
+
+    A 60-column queue pane (100 columns and up) shows the customer's name
+    and a title of 12+ cells; an 80x24 one-pane queue adds priority and the
+    assignee, a wider one the kind/category. The title takes what is left.
     """
     cols = [_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10)]
     used = sum(c.width for c in cols) + len(cols) - 1
-    for extra in (_Column("priority", 2), _Column("customer", 18), _Column("kind", 20), _Column("assigned", 8)):
-        if width - (used + extra.width + 1) >= 12 + 1:
-            cols.append(extra)
-            used += extra.width + 1
-    order = ["flag", "ref", "priority", "due", "status", "kind", "customer", "assigned"]
-    cols.sort(key=lambda c: order.index(c.name))
+    for extra in OPTIONAL_COLUMNS:
+        if width - (used + extra.width + 1) < TITLE_MIN + 1:
+            break
+        cols.append(extra)
+        used += extra.width + 1
+    cols.sort(key=lambda c: COLUMN_ORDER.index(c.name))
     return tuple(cols) + (_Column("title", 0),)
 
 
