@@ -31,7 +31,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from deskapp.errors import DeskError
-from deskapp.tui import queue_query
+from deskapp.tui import queue_columns, queue_query
 from deskapp.tui.bindings import NAVIGATION, action_bindings, desk_action
 from deskapp.tui.filters import QueueFilters
 from deskapp.tui.text import line, safe_text
@@ -162,6 +162,9 @@ class MainScreen(Screen):
         yield DeskFooter(id="footer")
 
     def on_mount(self) -> None:
+        user_config = getattr(self.app, "user_config", None)
+        if user_config is not None:
+            queue_columns.apply_saved(self.query_one("#queue", QueueView), user_config)
         self._apply_filters(self.filters)
         self._render_pane_tabs()
         # Focused now, not after the first refresh: the queue's border and cursor colours are then
@@ -331,6 +334,15 @@ class MainScreen(Screen):
         if action == "clear_search":
             return self.filters.active or self._search_open()
         return True
+
+    def action_hide_column(self) -> None:
+        queue_columns.hide(self.app, self.query_one("#queue", QueueView))
+
+    def action_show_column(self) -> None:
+        queue_columns.show(self.app, self.query_one("#queue", QueueView))
+
+    def action_resize_column(self, step: int) -> None:
+        queue_columns.resize(self.app, self.query_one("#queue", QueueView), step)
 
     def action_refresh(self) -> None:
         queue_query.reload(self.query_one("#queue"))

@@ -24,7 +24,7 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Collection, Mapping, Optional
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -61,23 +61,38 @@ class _Column:
     width: int  # cells; the title column takes what is left
 
 
+BASE_COLUMNS = (_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10))
 # Columns beyond ref, due and status, in the order they come in as the pane widens: a column is
 # shown only if every one before it is, so widening never swaps one column for another.
 OPTIONAL_COLUMNS = (_Column("customer", 14), _Column("priority", 2), _Column("assigned", 8), _Column("kind", 20))
 COLUMN_ORDER = ("flag", "ref", "priority", "due", "status", "customer", "kind", "assigned")
+# What the handler may hide (`-`) and resize (`<` `>`); the mark, the ref and the title always show.
+HIDEABLE_COLUMNS = ("priority", "due", "status", "customer", "kind", "assigned")
+SIZED_COLUMNS = ("customer", "kind", "assigned")
+COLUMN_LABELS = {"priority": "Priority", "due": "Due date", "status": "Status", "customer": "Customer",
+                 "kind": "Kind / category", "assigned": "Assigned to"}
+COLUMN_WIDTH_STEP = 2
 TITLE_MIN = 12  # an optional column comes in only if the title keeps at least this many cells
 
 
-def layout(width: int) -> tuple[_Column, ...]:
+def layout(width: int, hidden: Collection[str] = (), widths: Optional[Mapping[str, int]] = None
+           ) -> tuple[_Column, ...]:
     """Which columns fit in `width` cells (ref, due, status always; then OPTIONAL_COLUMNS in order).
 
     A 60-column queue pane (100 columns and up) shows the customer's name
     and a title of 12+ cells; an 80x24 one-pane queue adds priority and the
     assignee, a wider one the kind/category. The title takes what is left.
+    The handler's `hidden` columns are left out and `widths` replace the
+    default widths (config.yaml `queue:`, keys `-` `+` `<` `>`).
     """
-    cols = [_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10)]
+    widths = widths or {}
+
+    def sized(column: _Column) -> _Column:
+        return _Column(column.name, widths[column.name]) if column.name in widths else column
+
+    cols = [sized(c) for c in BASE_COLUMNS if c.name not in hidden]
     used = sum(c.width for c in cols) + len(cols) - 1
-    for extra in OPTIONAL_COLUMNS:
+    for extra in (sized(c) for c in OPTIONAL_COLUMNS if c.name not in hidden):
         if width - (used + extra.width + 1) < TITLE_MIN + 1:
             break
         cols.append(extra)
@@ -243,6 +258,8 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self._now = datetime.now()
         self._soon = self._now
         self._initial = queue
+        self.hidden_columns: frozenset[str] = frozenset()  # the handler's choice (config.yaml `queue:`)
+        self.column_widths: dict[str, int] = {}
 
     # --- public API ---------------------------------------------------------------
 
@@ -251,6 +268,16 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         if self._initial is not None:
             self.set_query(self._initial)
             self._initial = None
+
+    def set_columns(self, hidden: Collection[str], widths: Mapping[str, int]) -> None:
+        """Hide these columns and give these widths (from config.yaml, or `-` `+` `<` `>`); redraw."""
+        self.hidden_columns, self.column_widths = frozenset(hidden), dict(widths)
+        self._strips.clear()
+        self.refresh()
+
+    def columns(self) -> tuple[_Column, ...]:
+        """The columns shown at the view's width: what `-` and `<` `>` offer."""
+        return layout(self.scrollable_content_region.width, self.hidden_columns, self.column_widths)
 
     @property
     def highlighted_row(self) -> Any:
@@ -524,7 +551,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             line = line + self._style("queue-view--closed")
         muted = self._style("queue-view--muted")
         segments: list[Segment] = []
-        for i, col in enumerate(layout(width)):
+        for i, col in enumerate(layout(width, self.hidden_columns, self.column_widths)):
             if i:
                 segments.append(Segment(" ", line))
             if col.name == "title":
@@ -697,4 +724,4 @@ def _one_line(exc: BaseException) -> str:
     return text[:200]
 
 
-__all__ = ["QueueView", "layout", "fit", "due_words", "STATUS_WORDS"]
+__all__ = ["QueueView", "layout", "fit", "due_words", "OPTIONAL_COLUMNS", "STATUS_WORDS"]
