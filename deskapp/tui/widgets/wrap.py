@@ -61,41 +61,41 @@ def wrap(text: str, width: int, indent: int = 0, *, hang: int = 0, phrases: bool
     def room(ind: int) -> int:
         return width - ind
 
+    def extends(end: int) -> bool:
+        """Whether the line being filled can take everything up to `end` (and then does)."""
+        if state["end"] is None or cell_len(text[state["start"]:end]) > room(state["indent"]):
+            return False
+        state["end"] = end
+        return True
+
     def place_word(start: int, end: int) -> None:
-        if state["end"] is not None and cell_len(text[state["start"]:end]) <= room(state["indent"]):
-            state["end"] = end
+        if extends(end):
             return
         close()
         size = cell_len(text[start:end])
-        first = not lines
-        if size > room(indent) and size <= width:
-            if first and keep_first:
-                close_badge_line(start)
-            state.update(indent=indent if size <= room(indent) else width - size, start=start, end=end)
-            return
         if size <= room(indent):
             state.update(start=start, end=end)
+        elif size <= width:  # too wide for the indent, not for the pane: out of the indent
+            if not lines and keep_first:
+                close_badge_line(start)
+            state.update(indent=indent if size <= room(indent) else width - size, start=start, end=end)
+        else:  # longer than the whole pane: cut it
+            for a, b in _fold(text, start, end, room(indent)):
+                close()
+                state.update(indent=min(indent, max(width - cell_len(text[a:b]), 0)), start=a, end=b)
+
+    def place_phrase(start: int, end: int) -> None:
+        if extends(end):
             return
-        for a, b in _fold(text, start, end, room(indent)):  # longer than the whole pane: cut it
-            close()
-            state.update(indent=min(indent, max(width - cell_len(text[a:b]), 0)), start=a, end=b)
+        close()
+        if cell_len(text[start:end]) <= room(indent):
+            state.update(start=start, end=end)
+        else:  # a phrase wider than a line: its words, one by one
+            for word in _WORD.finditer(text, start, end):
+                place_word(word.start(), word.end())
 
-    def place(unit_start: int, unit_end: int, words: bool) -> None:
-        if not words:
-            fits_after = state["end"] is not None and cell_len(text[state["start"]:unit_end]) <= room(state["indent"])
-            if fits_after:
-                state["end"] = unit_end
-                return
-            close()
-            if cell_len(text[unit_start:unit_end]) <= room(indent):
-                state.update(start=unit_start, end=unit_end)
-                return
-        for word in _WORD.finditer(text, unit_start, unit_end):
-            place_word(word.start(), word.end())
-
-    pattern = _PHRASE if phrases else _WORD
-    for unit in pattern.finditer(text):
-        place(unit.start(), unit.end(), words=not phrases)
+    for unit in (_PHRASE if phrases else _WORD).finditer(text):
+        (place_phrase if phrases else place_word)(unit.start(), unit.end())
     close()
     if lines and text[:lines[0][1]].strip(" ") == "" and lines[0][1] > 0:
         # Leading spaces (an indented paragraph) stay if the first line still fits with them.
