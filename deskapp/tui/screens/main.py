@@ -77,7 +77,7 @@ class MainScreen(Screen):
         border-title-style: bold;
     }
     MainScreen .pane:focus-within { border: round $primary; border-title-color: $text-accent; }
-    MainScreen #queue-pane { width: 40%; min-width: 62; }
+    MainScreen #queue-pane { width: 45%; min-width: 62; }
     MainScreen #detail { width: 1fr; height: 1fr; layout: horizontal; }
     MainScreen #case-pane { width: 1fr; padding: 0 1; }
     MainScreen #sidebar-pane { width: 36; }

@@ -176,11 +176,11 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
     if not case.parties:
         blocks.append(Block(Content.styled("No parties recorded.", "$text-muted")))
     for name_line, details in party_entries(case):
-        blocks.append(Block(name_line, phrases=True))
+        blocks.append(Block(name_line, phrases=True, hang=2))  # wrapped under the name, not the mark
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT, phrases=True))
     if case.appointments:
-        blocks += [BLANK, Block(appointments_content(case))]
+        blocks += [BLANK, Block(appointments_content(case), hang=DETAILS_INDENT)]
     blocks.append(BLANK)
     if not case.history:
         blocks.append(Block(Content.styled("No contacts yet.", "$text-muted")))

@@ -19,6 +19,7 @@ a character ("!" / "~") so they read the same at 16 colours or none.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 from collections import OrderedDict
@@ -59,41 +60,43 @@ KIND_WORDS = {"service_request": "service"}
 class _Column:
     name: str
     width: int  # cells; the title column takes what is left
+    title_keeps: int = 0  # an optional column is shown only if the title keeps this many cells
 
 
 BASE_COLUMNS = (_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10))
 # Columns beyond ref, due and status, in the order they come in as the pane widens: a column is
 # shown only if every one before it is, so widening never swaps one column for another.
-OPTIONAL_COLUMNS = (_Column("customer", 14), _Column("priority", 2), _Column("assigned", 8), _Column("kind", 20))
+# Each asks more of the title than the one before, so a wider pane gives the title room first.
+OPTIONAL_COLUMNS = (_Column("customer", 14, 12), _Column("priority", 2, 12), _Column("assigned", 8, 16),
+                    _Column("kind", 20, 20))
 COLUMN_ORDER = ("flag", "ref", "priority", "due", "status", "customer", "kind", "assigned")
 # What the handler may hide (`-`) and resize (`<` `>`); the mark, the ref and the title always show.
 HIDEABLE_COLUMNS = ("priority", "due", "status", "customer", "kind", "assigned")
 SIZED_COLUMNS = ("customer", "kind", "assigned")
 COLUMN_LABELS = {"priority": "Priority", "due": "Due date", "status": "Status", "customer": "Customer",
                  "kind": "Kind / category", "assigned": "Assigned to"}
-COLUMN_WIDTH_STEP = 2
-TITLE_MIN = 12  # an optional column comes in only if the title keeps at least this many cells
+COLUMN_WIDTH_STEP = 2  # an optional column comes in only if the title keeps at least this many cells
 
 
 def layout(width: int, hidden: Collection[str] = (), widths: Optional[Mapping[str, int]] = None
            ) -> tuple[_Column, ...]:
     """Which columns fit in `width` cells (ref, due, status always; then OPTIONAL_COLUMNS in order).
 
-    A 60-column queue pane (100 columns and up) shows the customer's name
-    and a title of 12+ cells; an 80x24 one-pane queue adds priority and the
-    assignee, a wider one the kind/category. The title takes what is left.
+    A 62-column queue pane (100 columns and up) shows the customer's name
+    and a title of 12+ cells; wider, the priority, then (title 16+) the
+    assignee and (title 20+) the kind/category. The title takes what is left.
     The handler's `hidden` columns are left out and `widths` replace the
     default widths (config.yaml `queue:`, keys `-` `+` `<` `>`).
     """
     widths = widths or {}
 
     def sized(column: _Column) -> _Column:
-        return _Column(column.name, widths[column.name]) if column.name in widths else column
+        return dataclasses.replace(column, width=widths[column.name]) if column.name in widths else column
 
     cols = [sized(c) for c in BASE_COLUMNS if c.name not in hidden]
     used = sum(c.width for c in cols) + len(cols) - 1
     for extra in (sized(c) for c in OPTIONAL_COLUMNS if c.name not in hidden):
-        if width - (used + extra.width + 1) < TITLE_MIN + 1:
+        if width - (used + extra.width + 1) < extra.title_keeps + 1:
             break
         cols.append(extra)
         used += extra.width + 1
