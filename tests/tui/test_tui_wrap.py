@@ -77,3 +77,11 @@ async def test_sidebar_finding_keeps_its_rule_id_whole():
         painted = [view.render_line(y).text.rstrip() for y in range(view.size.height)]
         assert any(line.strip() == "(unanswered-contacts)" for line in painted), painted
         assert painted[0].startswith(" WARN    Two"), painted
+
+
+def test_a_token_longer_than_the_pane_is_cut_after_punctuation_where_it_can_be():
+    text = "nadia.kowalski@adultcare.example.org"
+    shown = [text[a:b] for _s, a, b in wrap(text, 30, 4)]
+    assert shown == ["nadia.kowalski@adultcare.", "example.org"], shown
+    plain = "x" * 40
+    assert [b - a for _s, a, b in wrap(plain, 15, 4)] == [11, 11, 11, 7]

@@ -105,16 +105,29 @@ def wrap(text: str, width: int, indent: int = 0, *, hang: int = 0, phrases: bool
     return lines or [(indent, 0, 0)]
 
 
+_BREAK_AFTER = frozenset(".@-/_")  # where a token too long for the pane reads best cut: user@ / host.
+
+
 def _fold(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
-    """text[start:end] cut into pieces at most `size` cells (at least one character each)."""
+    """text[start:end] cut into pieces at most `size` cells (at least one character each).
+
+    Each cut goes after the last `.`, `@`, `-`, `/` or `_` that fits, if any
+    (`nadia.kowalski@` / `adultcare.example.org`), else where the piece is full.
+    """
     size = max(size, 1)
-    pieces, a, used = [], start, 0
-    for i in range(start, end):
+    pieces, a, used, mark = [], start, 0, None
+    i = start
+    while i < end:
         cells = cell_len(text[i])
         if used and used + cells > size:
-            pieces.append((a, i))
-            a, used = i, 0
+            cut = mark if mark is not None else i
+            pieces.append((a, cut))
+            a, used, mark = cut, cell_len(text[cut:i]), None
+            continue
         used += cells
+        if text[i] in _BREAK_AFTER and i + 1 < end:
+            mark = i + 1
+        i += 1
     pieces.append((a, end))
     return pieces
 
