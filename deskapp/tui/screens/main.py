@@ -5,8 +5,8 @@ the queue 62 columns (ref, due, status, the customer's name and a 12-cell
 title, beside its border and scrollbar), the case about 40 (its header's
 first line), the advice 36 (a badge and a whole rule id beside it);
 docs/user-guide.md says the same for handlers.
-  >= 140 columns  three panes side by side (62+ | 42+ | 36)
-  100-139         the queue, and beside it the case above its advice (62+ | 38+)
+  >= 140 columns  three panes side by side (queue 45%, at least 62 | case | advice 36)
+  100-139         the queue (half, at least 62), beside it the case above its advice
   <  100          one pane at a time (80x24 thin clients): a tab strip shows
                   1 Queue / 2 Case / 3 Advice with the count of standing findings,
                   Tab / Shift-Tab / 1-3 switch panes.
