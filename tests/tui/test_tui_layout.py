@@ -7,7 +7,7 @@ import pytest
 from deskapp.tui.app import DeskApp
 from deskapp.tui.widgets.queue_view import OPTIONAL_COLUMNS, layout
 
-from tui_support import fixed_now, settle
+from tui_support import fixed_now, pick_in_queue
 
 
 def _optional(width: int) -> list[str]:
@@ -26,8 +26,7 @@ def test_queue_columns_come_in_one_order_as_the_pane_widens_and_never_swap():
 async def test_every_pane_gets_what_it_needs_and_the_queue_names_the_customer(demo_desk, size):
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
-        screen = app.screen
+        screen = await pick_in_queue(pilot, app, demo_desk, "C-1001")  # its row in view
         queue = screen.query_one("#queue")
         case = screen.query_one("#case-pane")
         sidebar = screen.query_one("#sidebar-pane")
@@ -35,6 +34,8 @@ async def test_every_pane_gets_what_it_needs_and_the_queue_names_the_customer(de
         assert case.region.width >= 38 and sidebar.region.width >= 36
         for a, b in ((queue, case), (queue, sidebar), (case, sidebar)):
             assert not a.region.overlaps(b.region), (a, b)
+        # The case pane is as tall as the panes are: its history stays in view.
+        assert case.region.height == screen.query_one("#panes").region.height
         rows = [queue.render_line(y).text for y in range(queue.scrollable_content_region.height)]
         c1001 = next(row for row in rows if "C-1001" in row)
         assert "Arthur Penrose" in c1001 and "Leaking bat" in c1001, c1001  # the customer and the title
@@ -66,7 +67,7 @@ async def test_hiding_and_resizing_queue_columns_is_remembered_in_config_yaml(de
     path.write_text("# my desk\ntheme: desk-dark\n", encoding="utf-8")
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False, config_file=path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await pick_in_queue(pilot, app, demo_desk, "C-1001")
         assert "Arthur Penrose" in _c1001_row(app)
         await _pick(pilot, "minus", "Customer")
         assert "Arthur" not in _c1001_row(app)
@@ -81,7 +82,7 @@ async def test_hiding_and_resizing_queue_columns_is_remembered_in_config_yaml(de
     path.write_text("queue:\n  hidden: [status]\n  widths: {customer: 20}\n", encoding="utf-8")
     again = DeskApp(demo_desk, now=fixed_now, show_clock=False, config_file=path)
     async with again.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, again)
+        await pick_in_queue(pilot, again, demo_desk, "C-1001")
         view = again.screen.query_one("#queue")
         names = {c.name: c.width for c in view.columns()}
         assert "status" not in names and names["customer"] == 20

@@ -6,7 +6,7 @@ title, beside its border and scrollbar), the case about 40 (its header's
 first line), the advice 36 (a badge and a whole rule id beside it);
 docs/user-guide.md says the same for handlers.
   >= 140 columns  three panes side by side (queue 45%, at least 62 | case | advice 36)
-  100-139         the queue (half, at least 62), beside it the case above its advice
+  100-139         the queue (62) above the advice, beside them the case, the whole height
   <  100          one pane at a time (80x24 thin clients): a tab strip shows
                   1 Queue / 2 Case / 3 Advice with the count of standing findings,
                   Tab / Shift-Tab / 1-3 switch panes.
@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -78,18 +78,18 @@ class MainScreen(Screen):
     }
     MainScreen .pane:focus-within { border: round $primary; border-title-color: $text-accent; }
     MainScreen #queue-pane { width: 45%; min-width: 62; }
-    MainScreen #detail { width: 1fr; height: 1fr; layout: horizontal; }
     MainScreen #case-pane { width: 1fr; padding: 0 1; }
     MainScreen #sidebar-pane { width: 36; }
-    MainScreen.-medium #queue-pane { width: 50%; }
-    MainScreen.-medium #detail { layout: vertical; }
-    MainScreen.-medium #sidebar-pane { width: 1fr; height: 40%; }
-    MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane,
-    MainScreen.-narrow #detail {
+    /* 100-139: the queue above the advice on the left, the case the whole height on the right (so its
+       history stays in view); a grid places the panes in that order without moving a widget. */
+    MainScreen.-medium #panes { layout: grid; grid-size: 2 2; grid-columns: 62 1fr; grid-rows: 3fr 2fr; }
+    MainScreen.-medium #queue-pane, MainScreen.-medium #sidebar-pane { width: 1fr; height: 1fr; }
+    MainScreen.-medium #case-pane { row-span: 2; height: 1fr; }
+    MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane {
         display: none; width: 1fr;
     }
     MainScreen.-narrow .pane.-active, MainScreen.-narrow #queue-pane.-active,
-    MainScreen.-narrow #sidebar-pane.-active, MainScreen.-narrow #detail.-active { display: block; }
+    MainScreen.-narrow #sidebar-pane.-active { display: block; }
     /* One pane at a time: the advice pane is not painted while the queue moves, so it need not keep
        its scrollbar's columns (PolicySidebar) and gets the whole width. */
     MainScreen.-narrow #sidebar-pane { scrollbar-gutter: auto; }
@@ -152,13 +152,12 @@ class MainScreen(Screen):
                 yield CleanInput(placeholder="search ref, name or contact text; enter to search, esc to close",
                                  id="search", max_length=200)
                 yield QueueView(id="queue", classes="pane-body")
-            with Container(id="detail"):  # the case and its advice: side by side, or one above the other
-                case_pane = CasePane(id="case-pane", classes="pane pane-body")
-                case_pane.border_title = "2 Case"
-                yield case_pane
-                sidebar = PolicySidebar(id="sidebar-pane", classes="pane pane-body")
-                sidebar.border_title = "3 Advice"
-                yield sidebar
+            case_pane = CasePane(id="case-pane", classes="pane pane-body")
+            case_pane.border_title = "2 Case"
+            yield case_pane
+            sidebar = PolicySidebar(id="sidebar-pane", classes="pane pane-body")
+            sidebar.border_title = "3 Advice"
+            yield sidebar
         yield DeskFooter(id="footer")
 
     def on_mount(self) -> None:
@@ -204,7 +203,6 @@ class MainScreen(Screen):
         for pane in PANES:
             container = self.query_one(f"#{pane}-pane")
             container.set_class(pane == name, "-active")
-        self.query_one("#detail").set_class(name != "queue", "-active")
         self._render_pane_tabs()
 
     def on_descendant_focus(self) -> None:

@@ -1,4 +1,4 @@
-"""The selected case: header, parties, appointments and the contact history timeline.
+"""The selected case: header, parties, the contact history timeline and appointments.
 
 History is shown newest first, so the latest contact is on screen without
 scrolling even at 80x24, directly under the parties it refers to. Every name,
@@ -160,14 +160,19 @@ def contact_details(contact: Any) -> Content:
         lines.append(line((f"Carried out with supervisor approval ({approved_by}): ", "bold $text-warning"),
                           contact.reason or ""))
     elif contact.reason:
-        lines.append(line(("Went ahead against a warning. Reason: ", "bold $text-warning"), contact.reason))
+        # The reason starts its own line, so its label is never left at the end of the line above.
+        lines.append(Content.styled("Went ahead against a warning.", "bold $text-warning"))
+        lines.append(line(("Reason: ", "bold $text-warning"), contact.reason))
     return Content("\n").join(lines)
 
 
 def case_blocks(case: Any, presence: str = "") -> list[Block]:
-    """The whole pane for `case`: header, who else has it open, parties, appointments, history.
+    """The whole pane for `case`: header, who else has it open, parties, history, appointments.
 
     Party details and contact details are indented 4 and wrap under themselves.
+    The history comes straight after the parties, before the appointments: the
+    parties' addresses and notes take lines, and the newest contact (what a
+    handler just saved) must stay in view at 120x40.
     """
     blocks = [header_block(case)]
     if presence:
@@ -179,18 +184,18 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
         blocks.append(Block(name_line, phrases=True, hang=2))  # wrapped under the name, not the mark
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT, phrases=True))
-    if case.appointments:
-        blocks += [BLANK, Block(appointments_content(case), hang=DETAILS_INDENT)]
     blocks.append(BLANK)
     if not case.history:
         blocks.append(Block(Content.styled("No contacts yet.", "$text-muted")))
-        return blocks
-    blocks.append(Block(Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")))
+    else:
+        blocks.append(Block(Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")))
     for contact in reversed(case.history):
         blocks.append(Block(contact_heading(contact), hang=DETAILS_INDENT, phrases=True))
         details = contact_details(contact)
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT))
+    if case.appointments:
+        blocks += [BLANK, Block(appointments_content(case), hang=DETAILS_INDENT)]
     return blocks
 
 
