@@ -75,7 +75,7 @@ HIDEABLE_COLUMNS = ("priority", "due", "status", "customer", "kind", "assigned")
 SIZED_COLUMNS = ("customer", "kind", "assigned")
 COLUMN_LABELS = {"priority": "Priority", "due": "Due date", "status": "Status", "customer": "Customer",
                  "kind": "Kind / category", "assigned": "Assigned to"}
-COLUMN_WIDTH_STEP = 2  # an optional column comes in only if the title keeps at least this many cells
+COLUMN_WIDTH_STEP = 2  # cells per press of `<` or `>`
 
 
 def layout(width: int, hidden: Collection[str] = (), widths: Optional[Mapping[str, int]] = None
