@@ -53,14 +53,16 @@ def test_readme_stays_short():
     assert len(lines) <= 200, f"README.md has {len(lines)} lines; the guide allows 200 (move detail into docs/)"
 
 
-def test_the_user_guide_gives_the_width_the_panes_sit_side_by_side_from():
-    """The guide once said 140 columns while the desk went to three panes at 100."""
+def test_the_user_guide_gives_the_widths_the_layout_changes_at():
+    """The guide once said 140 columns while the desk went to three panes at 100: its table follows the code."""
     from deskapp.tui.screens.main import MainScreen
 
-    side_by_side = min(width for width, _name in MainScreen.HORIZONTAL_BREAKPOINTS if width > 0)
+    widths = sorted(width for width, _name in MainScreen.HORIZONTAL_BREAKPOINTS if width > 0)
     guide = " ".join((ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8").split())
-    assert f"from {side_by_side} columns they sit side by side" in guide
-    assert f"Below {side_by_side} columns" in guide
+    assert f"| under {widths[0]} columns" in guide
+    for low, high in zip(widths, widths[1:]):
+        assert f"| {low} to {high - 1} columns |" in guide
+    assert f"| {widths[-1]} columns and more |" in guide
 
 
 def test_the_demo_page_calls_closed_exactly_the_stories_that_are_closed():

@@ -69,6 +69,14 @@ NAVIGATION: tuple[Binding, ...] = (
     Binding("2", "show_pane('case')", "Case", id="desk.pane_case", show=False, tooltip="Go to the case"),
     Binding("3", "show_pane('sidebar')", "Advice", id="desk.pane_sidebar", show=False,
             tooltip="Go to the policy sidebar"),
+    Binding("minus", "hide_column", "Hide column", id="desk.hide_column", show=False,
+            tooltip="Hide a queue column (saved for next time)"),
+    Binding("plus", "show_column", "Show column", id="desk.show_column", show=False,
+            tooltip="Show a hidden queue column again"),
+    Binding("less_than_sign", "resize_column(-1)", "Narrow column", id="desk.narrow_column", show=False,
+            tooltip="Make a queue column narrower (saved for next time)"),
+    Binding("greater_than_sign", "resize_column(1)", "Widen column", id="desk.widen_column", show=False,
+            tooltip="Make a queue column wider (saved for next time)"),
 )
 
 

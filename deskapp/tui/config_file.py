@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Annotated, Any, Mapping, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from deskapp.core.declared import Loc, Problem, Spot, did_you_mean, problems, yaml_error_spot, yaml_tree
+from deskapp.tui.widgets.queue_view import HIDEABLE_COLUMNS, SIZED_COLUMNS
 
 # A key as Textual names it: a printable character, or a name like f5 / pageup / question_mark,
 # optionally with modifiers (ctrl+shift+x).
@@ -45,6 +46,21 @@ def _keymap(value: Any) -> Any:
     return value
 
 
+# The queue's own names (deskapp.tui.widgets.queue_view). Widths in cells: below 4 a name is
+# unreadable, above 40 the title has no room at 80 columns.
+Hideable = Literal[HIDEABLE_COLUMNS]  # type: ignore[valid-type]
+Sized = Literal[SIZED_COLUMNS]  # type: ignore[valid-type]
+
+
+class QueueColumns(BaseModel):
+    """`queue:` in config.yaml: which columns are hidden and how wide the sized ones are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hidden: list[Hideable] = []
+    widths: dict[Sized, Annotated[int, Field(ge=4, le=40)]] = {}
+
+
 class ConfigFile(BaseModel):
     """config.yaml: every setting optional; a missing file is all defaults."""
 
@@ -53,6 +69,7 @@ class ConfigFile(BaseModel):
     theme: Annotated[Optional[str], BeforeValidator(_theme_name)] = None
     # binding id -> comma-separated keys, by binding id (the ? help screen lists them)
     keys: Annotated[Optional[dict[str, Annotated[str, BeforeValidator(_keys)]]], BeforeValidator(_keymap)] = None
+    queue: Optional[QueueColumns] = None
 
 
 def _wording(error: Mapping[str, Any], loc: Loc) -> Optional[str]:
@@ -137,14 +154,25 @@ def _drop(data: dict, loc: Loc) -> None:
 
 
 def with_theme(text: str, name: str) -> Optional[str]:
-    """`text` with its top-level theme set to `name` (None when the text is not valid YAML settings).
+    """`text` with its top-level theme set to `name` (None when the text is not valid YAML settings)."""
+    return with_setting(text, "theme", ConfigFile(theme=name).theme)
 
-    Only the lines of the `theme:` entry are replaced (or one is added), so comments and layout
-    elsewhere survive; a comment on the theme line itself goes with the old value, and a file
+
+def with_queue_columns(text: str, hidden: list[str], widths: dict[str, int]) -> Optional[str]:
+    """`text` with its `queue:` entry set to these columns (checked by QueueColumns first)."""
+    columns = QueueColumns(hidden=hidden, widths=widths)
+    return with_setting(text, "queue", columns.model_dump(mode="json"))
+
+
+def with_setting(text: str, name: str, value: Any) -> Optional[str]:
+    """`text` with its top-level `name` set to `value` (None when the text is not valid YAML settings).
+
+    Only the lines of that entry are replaced (or one is added), so comments and layout
+    elsewhere survive; a comment on the entry's own lines goes with the old value, and a file
     written as one flow mapping (`{theme: x}`) is written again whole, without its comments.
     The new entry is the model's validated value written by yaml.safe_dump.
     """
-    entry = yaml.safe_dump({"theme": ConfigFile(theme=name).theme}, default_flow_style=False, allow_unicode=True)
+    entry = yaml.safe_dump({name: value}, default_flow_style=False, allow_unicode=True, sort_keys=False)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader) if text.strip() else None
     except yaml.YAMLError:
@@ -157,9 +185,9 @@ def with_theme(text: str, name: str) -> Optional[str]:
         return yaml.safe_dump({**yaml.safe_load(text), **yaml.safe_load(entry)}, default_flow_style=False,
                               sort_keys=False, allow_unicode=True)
     lines = text.splitlines(keepends=True)
-    for key, value in root.value:
-        if isinstance(key, ScalarNode) and key.value == "theme":
-            last = value.end_mark.line - (1 if value.end_mark.column == 0 and value.end_mark.line > key.start_mark.line
-                                          else 0)
+    for key, value_node in root.value:
+        if isinstance(key, ScalarNode) and key.value == name:
+            end = value_node.end_mark
+            last = end.line - (1 if end.column == 0 and end.line > key.start_mark.line else 0)
             return "".join(lines[:key.start_mark.line]) + entry + "".join(lines[last + 1:])
     return text + ("" if text.endswith("\n") else "\n") + entry

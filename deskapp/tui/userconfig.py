@@ -4,6 +4,9 @@
     keys:                        # remapped key bindings, by binding id (see the ? help screen)
       desk.log_contact: c
       desk.search: "/,ctrl+f"    # several keys: comma separated
+    queue:                       # queue columns, saved when the handler hides or resizes one
+      hidden: [kind]
+      widths: {customer: 20}
 
 A mistake in this file must never stop a handler working: every problem is
 reported as one line naming file:line, the bad entry is ignored and the rest
@@ -33,6 +36,8 @@ class UserConfig:
     theme_line: Optional[int] = None
     keys: dict[str, str] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
+    queue_hidden: list[str] = field(default_factory=list)
+    queue_widths: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     parsed: bool = True  # False when the YAML itself is broken (then nothing is written back)
 
@@ -55,7 +60,7 @@ class UserConfig:
         return good
 
 
-_REMEMBERED = ("theme", "theme_line", "keys", "key_lines")
+_REMEMBERED = ("theme", "theme_line", "keys", "key_lines", "queue_hidden", "queue_widths")
 
 
 def _remembered_shape(value: object) -> bool:
@@ -63,7 +68,11 @@ def _remembered_shape(value: object) -> bool:
     if not isinstance(value, dict) or set(value) != set(_REMEMBERED):
         return False
     keys, lines = value["keys"], value["key_lines"]
+    hidden, widths = value["queue_hidden"], value["queue_widths"]
     return (isinstance(value["theme"], (str, type(None)))
+            and isinstance(hidden, list) and all(isinstance(name, str) for name in hidden)
+            and isinstance(widths, dict)
+            and all(isinstance(k, str) and isinstance(v, int) for k, v in widths.items())
             and isinstance(value["theme_line"], (int, type(None)))
             and isinstance(keys, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items())
             and isinstance(lines, dict)
@@ -108,20 +117,33 @@ def _parse(cfg: UserConfig, text: str) -> None:
     cfg.theme, cfg.keys = settings.theme, dict(settings.keys or {})
     cfg.theme_line = lines.get(("theme",)) if cfg.theme else None
     cfg.key_lines = {binding_id: lines[("keys", binding_id)] for binding_id in cfg.keys}
+    if settings.queue is not None:
+        cfg.queue_hidden, cfg.queue_widths = list(settings.queue.hidden), dict(settings.queue.widths)
+
+
+def save_queue_columns(hidden: Iterable[str], widths: dict[str, int], path: Optional[Path] = None) -> Optional[str]:
+    """Persist the queue's hidden columns and widths. None on success, else a one-line reason."""
+    from deskapp.tui.config_file import with_queue_columns
+
+    return _save(path or config_path(), lambda text: with_queue_columns(text, sorted(hidden), dict(widths)))
 
 
 def save_theme(name: str, path: Optional[Path] = None) -> Optional[str]:
     """Persist the chosen theme. Returns None on success, else a one-line reason it was not saved."""
     from deskapp.tui.config_file import with_theme
 
-    path = path or config_path()
+    return _save(path or config_path(), lambda text: with_theme(text, name))
+
+
+def _save(path: Path, edit) -> Optional[str]:
+    """Write `edit(text)` over the file (an edit of one entry); None on success, else why not."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
         return f"{path}: cannot read: {exc}"
-    new_text = with_theme(text, name)
+    new_text = edit(text)
     if new_text is None:
         return f"{path}: not saved, the file is not valid YAML; fix it first"
     try:

@@ -225,3 +225,15 @@ async def test_hostile_text_stored_in_the_database_is_shown_literally(demo_desk)
             await pilot.click(offset=(110, y))
         await pilot.pause()
         assert app.is_running
+
+
+async def test_party_address_and_notes_show_in_the_case_pane(demo_desk):
+    """Issue #17 item 11: the resident's notes ("... through his social worker") and address are on the desk."""
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_case(pilot, app, demo_desk, "C-1001")
+        text = " ".join(screen.query_one(CasePane).text.split())
+        assert "Address Flat 4, Linden Court, Canal Street, Northvale NV3 2LP" in text
+        assert "arrange everything through his social worker." in text
+        assert "Notes Designated representative. All contact about this case" in text
+

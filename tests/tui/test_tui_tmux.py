@@ -171,7 +171,8 @@ def test_log_contact_against_designated_representative_warning(desk_env):
         tmux.keys("/")
         tmux.type("C-1001")
         tmux.keys("Enter")
-        tmux.wait_for("Arthur Penrose", timeout=10)  # the case pane shows its parties
+        # The case pane shows its parties ("Arthur Penrose" alone is also in the queue's customer column).
+        tmux.wait_for("Arthur Penrose  resident", timeout=10)
         # Log a contact; the "With" field defaults to the designated representative: pick the resident.
         tmux.keys("c")
         tmux.wait_for("Log a contact")
@@ -274,7 +275,8 @@ def test_quick_start_then_full_desk_and_a_late_rules_failure(desk_env, tmp_path,
             tmux.keys("/")
             tmux.type("C-1001")
             tmux.keys("Enter")
-            tmux.wait_for("Arthur Penrose", timeout=15)  # the case pane: the whole desk has opened
+            # The case pane (its party line, not the queue's customer column): the whole desk has opened.
+            tmux.wait_for("Arthur Penrose  resident", timeout=15)
             tmux.wait_for("designated", timeout=15)  # ... and its standing advice
             tmux.keys("q")
             tmux.wait_for("DESKAPP-EXITED-0", timeout=10)

@@ -1,8 +1,12 @@
 """The main desk screen: queue, selected case, policy sidebar.
 
-Layout by width (HORIZONTAL_BREAKPOINTS):
-  >= 140 columns  three panes side by side
-  100-139         three narrower panes
+Layout by width (HORIZONTAL_BREAKPOINTS), chosen from what each pane needs:
+the queue 62 columns (ref, due, status, the customer's name and a 12-cell
+title, beside its border and scrollbar), the case about 40 (its header's
+first line), the advice 36 (a badge and a whole rule id beside it);
+docs/user-guide.md says the same for handlers.
+  >= 140 columns  three panes side by side (queue 45%, at least 62 | case | advice 36)
+  100-139         the queue (62) above the advice, beside them the case, the whole height
   <  100          one pane at a time (80x24 thin clients): a tab strip shows
                   1 Queue / 2 Case / 3 Advice with the count of standing findings,
                   Tab / Shift-Tab / 1-3 switch panes.
@@ -27,7 +31,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from deskapp.errors import DeskError
-from deskapp.tui import queue_query
+from deskapp.tui import queue_columns, queue_query
 from deskapp.tui.bindings import NAVIGATION, action_bindings, desk_action
 from deskapp.tui.filters import QueueFilters
 from deskapp.tui.text import line, safe_text
@@ -73,11 +77,14 @@ class MainScreen(Screen):
         border-title-style: bold;
     }
     MainScreen .pane:focus-within { border: round $primary; border-title-color: $text-accent; }
-    MainScreen #queue-pane { width: 40%; }
+    MainScreen #queue-pane { width: 45%; min-width: 62; }
     MainScreen #case-pane { width: 1fr; padding: 0 1; }
-    MainScreen #sidebar-pane { width: 40; }
-    MainScreen.-medium #queue-pane { width: 36%; }
-    MainScreen.-medium #sidebar-pane { width: 32; }
+    MainScreen #sidebar-pane { width: 36; }
+    /* 100-139: the queue above the advice on the left, the case the whole height on the right (so its
+       history stays in view); a grid places the panes in that order without moving a widget. */
+    MainScreen.-medium #panes { layout: grid; grid-size: 2 2; grid-columns: 62 1fr; grid-rows: 3fr 2fr; }
+    MainScreen.-medium #queue-pane, MainScreen.-medium #sidebar-pane { width: 1fr; height: 1fr; }
+    MainScreen.-medium #case-pane { row-span: 2; height: 1fr; }
     MainScreen.-narrow .pane, MainScreen.-narrow #queue-pane, MainScreen.-narrow #sidebar-pane {
         display: none; width: 1fr;
     }
@@ -155,6 +162,9 @@ class MainScreen(Screen):
         yield DeskFooter(id="footer")
 
     def on_mount(self) -> None:
+        user_config = getattr(self.app, "user_config", None)
+        if user_config is not None:
+            queue_columns.apply_saved(self.query_one("#queue", QueueView), user_config)
         self._apply_filters(self.filters)
         self._render_pane_tabs()
         # Focused now, not after the first refresh: the queue's border and cursor colours are then
@@ -341,6 +351,15 @@ class MainScreen(Screen):
         if action == "clear_search":
             return self.filters.active or self._search_open()
         return True
+
+    def action_hide_column(self) -> None:
+        queue_columns.hide(self.app, self.query_one("#queue", QueueView))
+
+    def action_show_column(self) -> None:
+        queue_columns.show(self.app, self.query_one("#queue", QueueView))
+
+    def action_resize_column(self, step: int) -> None:
+        queue_columns.resize(self.app, self.query_one("#queue", QueueView), step)
 
     def action_refresh(self) -> None:
         queue_query.reload(self.query_one("#queue"))

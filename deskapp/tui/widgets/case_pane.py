@@ -1,4 +1,4 @@
-"""The selected case: header, parties, appointments and the contact history timeline.
+"""The selected case: header, parties, the contact history timeline and appointments.
 
 History is shown newest first, so the latest contact is on screen without
 scrolling even at 80x24, directly under the parties it refers to. Every name,
@@ -90,7 +90,12 @@ def appointments_content(case: Any) -> Content:
 
 
 def party_entries(case: Any) -> list[tuple[Content, Content]]:
-    """(name line, details) per party: the designated representative is marked and highlighted."""
+    """(name line, details) per party: the designated representative is marked and highlighted.
+
+    The details end with the party's address and the notes kept on them ("arrange
+    everything through his social worker"): a handler must see them before
+    calling or writing, not only in the edit form or the export.
+    """
     entries = []
     for party in case.parties:
         mark = ("» ", "bold $text-warning") if party.designated else ("  ", "")
@@ -109,7 +114,12 @@ def party_entries(case: Any) -> list[tuple[Content, Content]]:
         spaced: list = []
         for piece in details:
             spaced += [piece, ("  ", "")]
-        entries.append((line(*parts), line(*spaced[:-1]) if spaced else Content("")))
+        lines = [line(*spaced[:-1])] if spaced else []
+        if party.address:
+            lines.append(line(("Address ", "$text-muted"), party.address))
+        if party.notes:
+            lines.append(line(("Notes ", "$text-muted"), party.notes))
+        entries.append((line(*parts), Content("\n").join(lines)))
     return entries
 
 
@@ -150,14 +160,19 @@ def contact_details(contact: Any) -> Content:
         lines.append(line((f"Carried out with supervisor approval ({approved_by}): ", "bold $text-warning"),
                           contact.reason or ""))
     elif contact.reason:
-        lines.append(line(("Went ahead against a warning. Reason: ", "bold $text-warning"), contact.reason))
+        # The reason starts its own line, so its label is never left at the end of the line above.
+        lines.append(Content.styled("Went ahead against a warning.", "bold $text-warning"))
+        lines.append(line(("Reason: ", "bold $text-warning"), contact.reason))
     return Content("\n").join(lines)
 
 
 def case_blocks(case: Any, presence: str = "") -> list[Block]:
-    """The whole pane for `case`: header, who else has it open, parties, appointments, history.
+    """The whole pane for `case`: header, who else has it open, parties, history, appointments.
 
     Party details and contact details are indented 4 and wrap under themselves.
+    The history comes straight after the parties, before the appointments: the
+    parties' addresses and notes take lines, and the newest contact (what a
+    handler just saved) must stay in view at 120x40.
     """
     blocks = [header_block(case)]
     if presence:
@@ -166,21 +181,21 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
     if not case.parties:
         blocks.append(Block(Content.styled("No parties recorded.", "$text-muted")))
     for name_line, details in party_entries(case):
-        blocks.append(Block(name_line))
+        blocks.append(Block(name_line, phrases=True, hang=2))  # wrapped under the name, not the mark
         if details:
-            blocks.append(Block(details, indent=DETAILS_INDENT))
-    if case.appointments:
-        blocks += [BLANK, Block(appointments_content(case))]
+            blocks.append(Block(details, indent=DETAILS_INDENT, phrases=True))
     blocks.append(BLANK)
     if not case.history:
         blocks.append(Block(Content.styled("No contacts yet.", "$text-muted")))
-        return blocks
-    blocks.append(Block(Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")))
+    else:
+        blocks.append(Block(Content.styled(f"History ({len(case.history)}, newest first)", "bold $text-accent")))
     for contact in reversed(case.history):
-        blocks.append(Block(contact_heading(contact)))
+        blocks.append(Block(contact_heading(contact), hang=DETAILS_INDENT, phrases=True))
         details = contact_details(contact)
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT))
+    if case.appointments:
+        blocks += [BLANK, Block(appointments_content(case), hang=DETAILS_INDENT)]
     return blocks
 
 

@@ -29,6 +29,7 @@ from textual.visual import RenderOptions
 
 from deskapp.tui.textual_compat import render_options
 from deskapp.tui.widgets.quiet_scrollbar import QuietScrollbar
+from deskapp.tui.widgets.wrap import wrap
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +41,8 @@ class Block:
     `wide`, if given, is shown instead of `content` where the pane is at least
     `wide_from` cells wide: the same words in fewer, longer lines (a pane the
     whole width of an 80-column terminal has room that a third of one has not).
+    Lines break at spaces (deskapp.tui.widgets.wrap); with `phrases`, at runs of
+    two spaces first, so a heading's "from Nadia Kowalski" stays on one line.
     Two blocks are equal only if text *and* styles match (Content's own `==`
     compares text alone, which would keep a recoloured line from repainting).
     """
@@ -49,11 +52,13 @@ class Block:
     lead: Optional[Content] = None
     wide: Optional[Content] = None
     wide_from: int = 0
+    phrases: bool = False
+    hang: int = 0  # lines after the first are indented this much more (a contact heading's)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Block):
             return NotImplemented
-        if self.indent != other.indent or not self.content.is_same(other.content):
+        if self.indent != other.indent or (self.phrases, self.hang) != (other.phrases, other.hang) or not self.content.is_same(other.content):
             return False
         if self.wide_from != other.wide_from or not _same(self.wide, other.wide):
             return False
@@ -279,14 +284,21 @@ class BlockLines(QuietScrollbar, ScrollView):
         content = block.at(width - indent)
         if not content:
             return [Strip([], 0)]
-        wrapped = content.render_strips(max(width - indent, 1), None, style, options)
-        if indent:
-            spaces = Strip.blank(indent, pad)
-            lead = spaces
-            if block.lead is not None:
-                lead = block.lead.render_strips(indent, 1, style, options)[0].crop_extend(0, indent, pad)
-            wrapped = [Strip.join([lead if number == 0 else spaces, strip]) for number, strip in enumerate(wrapped)]
-        return [strip.simplify() for strip in wrapped]
+        if "\t" in content.plain:
+            content = content.expand_tabs()
+        lead = None
+        if block.lead is not None and indent:
+            lead = block.lead.render_strips(indent, 1, style, options)[0].crop_extend(0, indent, pad)
+        out: list[Strip] = []
+        for paragraph in content.split("\n"):
+            for shift, start, end in wrap(paragraph.plain, width, indent, hang=block.hang, phrases=block.phrases,
+                                          keep_first=lead is not None and not out):
+                piece = paragraph[start:end]
+                strip = piece.render_strips(max(width - shift, 1), 1, style, options)[0] if piece else Strip([], 0)
+                if shift:
+                    strip = Strip.join([lead if lead is not None and not out else Strip.blank(shift, pad), strip])
+                out.append(strip.simplify())
+        return out
 
     def _line(self, index: int, width: int, blank: Strip) -> Strip:
         if index >= len(self._lines):

@@ -19,12 +19,13 @@ a character ("!" / "~") so they read the same at 16 colours or none.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Collection, Mapping, Optional
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -59,23 +60,47 @@ KIND_WORDS = {"service_request": "service"}
 class _Column:
     name: str
     width: int  # cells; the title column takes what is left
+    title_keeps: int = 0  # an optional column is shown only if the title keeps this many cells
 
 
-def layout(width: int) -> tuple[_Column, ...]:
-    """Which columns fit in `width` cells, most useful first (ref, due, status always).
+BASE_COLUMNS = (_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10))
+# Columns beyond ref, due and status, in the order they come in as the pane widens: a column is
+# shown only if every one before it is, so widening never swaps one column for another.
+# Each asks more of the title than the one before, so a wider pane gives the title room first.
+OPTIONAL_COLUMNS = (_Column("customer", 14, 12), _Column("priority", 2, 12), _Column("assigned", 8, 16),
+                    _Column("kind", 20, 20))
+COLUMN_ORDER = ("flag", "ref", "priority", "due", "status", "customer", "kind", "assigned")
+# What the handler may hide (`-`) and resize (`<` `>`); the mark, the ref and the title always show.
+HIDEABLE_COLUMNS = ("priority", "due", "status", "customer", "kind", "assigned")
+SIZED_COLUMNS = ("customer", "kind", "assigned")
+COLUMN_LABELS = {"priority": "Priority", "due": "Due date", "status": "Status", "customer": "Customer",
+                 "kind": "Kind / category", "assigned": "Assigned to"}
+COLUMN_WIDTH_STEP = 2  # cells per press of `<` or `>`
 
-    At 80 columns the queue pane is ~30-40 cells: ref, due, status and as much
-    of the title as fits. Wider panes add priority, customer, kind/category
-    and the assignee, always leaving the title at least 12 cells.
+
+def layout(width: int, hidden: Collection[str] = (), widths: Optional[Mapping[str, int]] = None
+           ) -> tuple[_Column, ...]:
+    """Which columns fit in `width` cells (ref, due, status always; then OPTIONAL_COLUMNS in order).
+
+    A 62-column queue pane (100 columns and up) shows the customer's name
+    and a title of 12+ cells; wider, the priority, then (title 16+) the
+    assignee and (title 20+) the kind/category. The title takes what is left.
+    The handler's `hidden` columns are left out and `widths` replace the
+    default widths (config.yaml `queue:`, keys `-` `+` `<` `>`).
     """
-    cols = [_Column("flag", 1), _Column("ref", 9), _Column("due", 7), _Column("status", 10)]
+    widths = widths or {}
+
+    def sized(column: _Column) -> _Column:
+        return dataclasses.replace(column, width=widths[column.name]) if column.name in widths else column
+
+    cols = [sized(c) for c in BASE_COLUMNS if c.name not in hidden]
     used = sum(c.width for c in cols) + len(cols) - 1
-    for extra in (_Column("priority", 2), _Column("customer", 18), _Column("kind", 20), _Column("assigned", 8)):
-        if width - (used + extra.width + 1) >= 12 + 1:
-            cols.append(extra)
-            used += extra.width + 1
-    order = ["flag", "ref", "priority", "due", "status", "kind", "customer", "assigned"]
-    cols.sort(key=lambda c: order.index(c.name))
+    for extra in (sized(c) for c in OPTIONAL_COLUMNS if c.name not in hidden):
+        if width - (used + extra.width + 1) < extra.title_keeps + 1:
+            break
+        cols.append(extra)
+        used += extra.width + 1
+    cols.sort(key=lambda c: COLUMN_ORDER.index(c.name))
     return tuple(cols) + (_Column("title", 0),)
 
 
@@ -239,6 +264,8 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self._soon = self._now
         self._initial = queue
         self.marks: dict[int, str] = {}  # case id -> "A" (approval waiting) / "D" (my draft): see set_marks
+        self.hidden_columns: frozenset[str] = frozenset()  # the handler's choice (config.yaml `queue:`)
+        self.column_widths: dict[str, int] = {}
 
     # --- public API ---------------------------------------------------------------
 
@@ -247,6 +274,16 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         if self._initial is not None:
             self.set_query(self._initial)
             self._initial = None
+
+    def set_columns(self, hidden: Collection[str], widths: Mapping[str, int]) -> None:
+        """Hide these columns and give these widths (from config.yaml, or `-` `+` `<` `>`); redraw."""
+        self.hidden_columns, self.column_widths = frozenset(hidden), dict(widths)
+        self._strips.clear()
+        self.refresh()
+
+    def columns(self) -> tuple[_Column, ...]:
+        """The columns shown at the view's width: what `-` and `<` `>` offer."""
+        return layout(self.scrollable_content_region.width, self.hidden_columns, self.column_widths)
 
     @property
     def highlighted_row(self) -> Any:
@@ -288,7 +325,7 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
             self.refresh()
 
     def _columns(self, width: int) -> tuple:
-        cols = layout(width)
+        cols = layout(width, self.hidden_columns, self.column_widths)
         if not self.marks:
             return cols
         # The title column takes what is left, so it gives up the two cells.
@@ -712,4 +749,4 @@ def freeze_startup_heap() -> None:
 
 
 
-__all__ = ["QueueView", "layout", "fit", "due_words", "STATUS_WORDS"]
+__all__ = ["QueueView", "layout", "fit", "due_words", "OPTIONAL_COLUMNS", "STATUS_WORDS"]
