@@ -166,7 +166,10 @@ def test_ssh_bytes_measures_all_four_runs_over_real_ssh(tmp_path):
     for config, run in runs.items():
         assert not run["error"] and all(run["down"][step] > 0 for step in ("open desk", "20 Down", "3 PageDown"))
         # Not a bound on a figure but a check of the counting: the relay and ssh -v count the same stream.
-        assert abs(run["ssh_received"] - total[config]) < 0.1 * total[config], (config, run)
+        # The two differ by protocol bytes one side counts and the other does not (key exchange, packets
+        # between steps: ~10% on a busy host), so the check is loose: counting one direction only, or a
+        # stream twice, is still caught.
+        assert run["ssh_received"] / 1.5 <= total[config] <= run["ssh_received"] * 1.5, (config, run)
     assert "| **whole session** |" in done.stdout
     # Lean < plain and compressed < not are the bench's verdicts to print (byte counts move with load).
     for goal in ("the lean driver sends less than the plain one", "compression saves bytes on top of the lean driver"):
