@@ -200,7 +200,12 @@ async def test_supervisor_keeps_a_count_and_marks_of_what_waits(db):
         assert "1 approval to decide (A)" in header.render().plain
         assert view.marks == {cases[0].id: "A", cases[1].id: "D"}
         row = view.queue.index_of(cases[0].id)
-        assert view.render_line(row - view.scroll_offset.y).text.split()[0] == "A"
+
+        def first_cell() -> str:  # "···" while the feed's reload is still reading the row back
+            return view.render_line(row - view.scroll_offset.y).text.split()[0]
+
+        await wait_until(pilot, lambda: first_cell() != "···", timeout=10)
+        assert first_cell() == "A"
         decide_approval(desk, asked.approval_id, approve=False, reason="No card numbers by email")
         await wait_until(pilot, lambda: header.waiting == "" and cases[0].id not in view.marks, timeout=10)
     desk.close()
