@@ -320,25 +320,23 @@ class JsonSpots:
 
     def offset(self, loc: Loc) -> int:
         """Offset where the value at `loc` starts (the nearest reachable parent's when the path is not there)."""
-        pos = _WS.match(self.text, 0).end()
-        for part in loc:
-            child = self._child(pos, part)
-            if child is None:
-                break
-            pos = child
-        return pos
+        return self._walk_to(loc)[0]
 
     def at(self, loc: Loc) -> Spot:
         return self._spot(self.offset(loc))
 
     def has(self, loc: Loc) -> bool:
+        return self._walk_to(loc)[1]
+
+    def _walk_to(self, loc: Loc) -> tuple[int, bool]:
+        """(offset of the deepest value reached along `loc`, whether all of `loc` was there)."""
         pos = _WS.match(self.text, 0).end()
         for part in loc:
             child = self._child(pos, part)
             if child is None:
-                return False
+                return pos, False
             pos = child
-        return True
+        return pos, True
 
     def key_at(self, loc: Loc) -> Spot:
         if loc and isinstance(loc[-1], str):
