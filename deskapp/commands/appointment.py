@@ -30,9 +30,9 @@ def run_ics(args: argparse.Namespace) -> int:
     import sys
 
     from deskapp.supervision.appointment_ics import export_appointment
-    from deskapp.supervision.cli import _desk
+    from deskapp.supervision.dbarg import open_existing_desk
 
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         text, row, where = export_appointment(desk, args.id, args.output)
     finally:

@@ -136,9 +136,9 @@ def run_action(args: argparse.Namespace) -> int:
     """Read the case, submit the request built from the options, and turn the outcome into an exit code."""
     from deskapp.actions import ActionRequest, submit
     from deskapp.actions.lookup import case_by_reference
-    from deskapp.supervision.cli import _desk
+    from deskapp.supervision.dbarg import open_existing_desk
 
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         case = case_by_reference(desk, args.ref)
         request = ActionRequest(case_id=case.id, version=case.version, **args.build(case, args))

@@ -78,10 +78,10 @@ def run_list(args: argparse.Namespace) -> int:
     from deskapp.actions.queue import desk_queue, query_from_filters
     from deskapp.commands.queue_filter import parse_filters
     from deskapp.commands.tables import write_rows
-    from deskapp.supervision.cli import _desk
+    from deskapp.supervision.dbarg import open_existing_desk
 
     filters = parse_filters(args.filters, args.sort)
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         queue = query_from_filters(desk_queue(desk), filters)
         total = queue.count()
@@ -98,9 +98,9 @@ def run_show(args: argparse.Namespace) -> int:
     from deskapp.actions import standing
     from deskapp.actions.lookup import case_by_reference
     from deskapp.commands.case_text import case_json, case_lines
-    from deskapp.supervision.cli import _desk
+    from deskapp.supervision.dbarg import open_existing_desk
 
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         case = case_by_reference(desk, args.ref)
         advice = standing(desk, case).findings

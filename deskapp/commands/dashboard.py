@@ -56,12 +56,12 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
 def run_dashboard(args: argparse.Namespace) -> int:
     from deskapp.commands.tables import write_rows
     from deskapp.errors import DeskError
-    from deskapp.supervision.cli import _desk
+    from deskapp.supervision.dbarg import open_existing_desk
     from deskapp.supervision.stats import PERIODS, dashboard
 
     if args.period not in PERIODS:  # checked here: importing stats for argparse's choices slows every command
         raise DeskError(f"--period {args.period}: use one of {', '.join(map(str, PERIODS))}")
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         board = dashboard(desk, args.period)
     finally:

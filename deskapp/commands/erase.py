@@ -24,9 +24,9 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
 
 def run_erase(args: argparse.Namespace) -> int:
     from deskapp.actions.erasure import erase_case
-    from deskapp.supervision.cli import _desk
+    from deskapp.supervision.dbarg import open_existing_desk
 
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         done = erase_case(desk, args.ref, args.reason)
     finally:

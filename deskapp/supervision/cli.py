@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from deskapp.errors import DeskError
-from deskapp.supervision.dbarg import existing_db
+from deskapp.supervision.dbarg import existing_db, open_existing_desk
 
 
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
@@ -119,13 +119,6 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _desk(args: argparse.Namespace):
-    from deskapp.actions import open_desk
-
-    return open_desk(existing_db(getattr(args, "db", None)), getattr(args, "policies", None), None,
-                     as_name=getattr(args, "as_name", None))
-
-
 def run_export(args: argparse.Namespace) -> int:
     import sys
 
@@ -136,7 +129,7 @@ def run_export(args: argparse.Namespace) -> int:
                         if args.ref else "export: give a case reference (REF) or --subject QUERY")
     if args.subject is not None:
         return run_subject_export(args)
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         body, casefile, where = export_case(desk, args.ref, args.format, args.output)
     finally:
@@ -159,7 +152,7 @@ def run_subject_export(args: argparse.Namespace) -> int:
 
     if args.format != "md":
         raise DeskError("--subject: the subject-access export is Markdown only (leave out --format)")
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         body, found, where = export_subject(desk, args.subject, args.output)
     except Ambiguous as unclear:
@@ -183,7 +176,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     from deskapp.supervision.importing import ImportRefused, import_file
 
-    desk = _desk(args)
+    desk = open_existing_desk(args)
     try:
         report = import_file(desk, args.file, dry_run=args.dry_run, skip_worked=args.skip_worked)
     except ImportRefused as refused:

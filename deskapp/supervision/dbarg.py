@@ -8,9 +8,13 @@ rather than a new, empty desk that "verifies" cleanly.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskapp import config
 from deskapp.errors import DeskError
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def existing_db(option: str | None) -> str:
@@ -28,3 +32,11 @@ def existing_db(option: str | None) -> str:
             and not database.startswith("file:") and not Path(database).expanduser().exists():
         raise DeskError(f"no database at {database}: check --db or DESKAPP_DB (`deskapp init` creates one)")
     return url
+
+
+def open_existing_desk(args: argparse.Namespace):
+    """The desk a command acts on: its --db (which must exist), --policies and --as, checked as the desk checks them."""
+    from deskapp.actions import open_desk
+
+    return open_desk(existing_db(getattr(args, "db", None)), getattr(args, "policies", None), None,
+                     as_name=getattr(args, "as_name", None))
