@@ -64,7 +64,10 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
             lines.append(f"      reason: {_one(contact.reason)}")
     if case.appointments:
         lines += ["", "Appointments:"]
-        lines += [f"  {_when(a.at)} {a.status}: {_one(a.purpose)}" for a in case.appointments]
+        for a in case.appointments:  # numbered: `case appointment REF move ID`, `appointment ics ID`
+            party = case.party(a.party_id)
+            with_whom = f" with {_one(party.name)}" if party else ""
+            lines.append(f"  #{a.id} {_when(a.at)} {a.status}{with_whom}: {_one(a.purpose)}")
     if case.pending_approvals:
         lines += ["", "Approvals asked for:"]
         lines += [f"  #{a.id} {a.action.get('kind', '?')} by {_one(a.requested_by)}: {a.status}"

@@ -160,10 +160,11 @@ def markdown(cf: CaseFile) -> str:
     out.append("")
 
     if c.appointments:
-        out += ["## Appointments", "", "| When | Purpose | With | Status |", "|---|---|---|---|"]
-        for a in c.appointments:
+        out += ["## Appointments", "", "| No. | When | Purpose | With | Status |", "|---|---|---|---|---|"]
+        for a in c.appointments:  # numbered as the timeline's "Booked appointment 12" names them
             party = c.party(a.party_id)
-            out.append(f"| {_when(a.at)} | {md(a.purpose)} | {md(party.name) if party else '—'} | {md(a.status)} |")
+            out.append(f"| #{a.id} | {_when(a.at)} | {md(a.purpose)} | {md(party.name) if party else '—'} "
+                       f"| {md(a.status)} |")
         out.append("")
 
     out += ["## Timeline", "",
@@ -333,10 +334,12 @@ def page(cf: CaseFile) -> str:
         out.append("<p>No statutory deadlines apply to this kind of case.</p>")
 
     if c.appointments:
-        out.append("<h2>Appointments</h2><table><tr><th>When</th><th>Purpose</th><th>With</th><th>Status</th></tr>")
+        out.append("<h2>Appointments</h2><table><tr><th>No.</th><th>When</th><th>Purpose</th><th>With</th>"
+                   "<th>Status</th></tr>")
         for a in c.appointments:
             party = c.party(a.party_id)
-            out.append(f"<tr><td>{h(_when(a.at))}</td><td>{h(a.purpose)}</td><td>{h(party.name) if party else '—'}</td>"
+            out.append(f"<tr><td>#{a.id}</td><td>{h(_when(a.at))}</td><td>{h(a.purpose)}</td>"
+                       f"<td>{h(party.name) if party else '—'}</td>"
                        f'<td class="{h(a.status)}">{h(a.status)}</td></tr>')
         out.append("</table>")
 

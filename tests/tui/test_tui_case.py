@@ -31,6 +31,8 @@ async def test_representative_case_shows_parties_history_and_advice(demo_desk):
         assert "» Nadia Kowalski" in text and "designated: all contact via them" in text
         assert "Arthur Penrose" in text
         assert "missed" in text  # the two missed repair appointments
+        for appt in screen.case.appointments:  # numbered as the today view and `appointment ics ID` name them
+            assert f"#{appt.id} {appt.at:%a %d %b %Y %H:%M}" in text
         history = screen.case.history
         newest, oldest = history[-1], history[0]
         body = text[text.index("History ("):]

@@ -81,10 +81,14 @@ def appointments_content(case: Any) -> Content:
     if not case.appointments:
         return Content("")
     lines = [Content.styled("Appointments", "bold $text-accent")]
+    # Each starts with its number (as the today view shows it): what `deskapp appointment ics ID`
+    # and `deskapp case appointment REF move ID` take, and what a handler reads out on the phone.
+    width = max(len(str(appt.id)) for appt in case.appointments) + 1
     for appt in case.appointments:
         party = case.party(appt.party_id)
         style = "bold $text-error" if appt.status == "missed" else ("$text-muted" if appt.status == "cancelled" else "")
-        lines.append(line(when(appt.at), ("  ", ""), (f"{appt.status:<9}", style), ("  ", ""),
+        lines.append(line((f"#{appt.id}".ljust(width), "$text-muted"), (" ", ""), when(appt.at), ("  ", ""),
+                          (f"{appt.status:<9}", style), ("  ", ""),
                           party.name if party else "-", (" · ", "$text-muted"), appt.purpose))
     return Content("\n").join(lines)
 
