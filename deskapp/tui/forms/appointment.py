@@ -14,9 +14,10 @@ from textual.widgets import Select
 from deskapp.actions.validate import APPOINTMENT_FROM, MAX_PURPOSE
 from deskapp.actions.outcomes import Done
 from deskapp.core.views import ActionRequest
+from deskapp.core.when import parse_when
 from deskapp.policy.expressions import format_day_time
 from deskapp.tui.forms.base import ActionForm, FieldError
-from deskapp.tui.forms.fields import FieldRow, default_party, label, parse_when, party_options, set_options_keeping
+from deskapp.tui.forms.fields import FieldRow, default_party, label, party_options, set_options_keeping
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 from deskapp.tui.text import one_line
 from deskapp.tui.widgets.toggles import TickBox

@@ -15,13 +15,13 @@ from textual.widgets import Select
 from deskapp import vocab
 from deskapp.actions.validate import FINAL_RESPONSE_CHANNELS, MAX_SUMMARY
 from deskapp.core.views import ActionRequest
+from deskapp.core.when import parse_when
 from deskapp.tui.forms import calls as call_registry
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,
     final_label,
-    parse_when,
     party_options,
     word_options,
 )

@@ -177,39 +177,6 @@ def set_options_keeping(select: Select, options: list, fallback=None) -> None:
         select.value = fallback
 
 
-WHEN_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y")
-
-
-def parse_when(text: str, now, *, future: bool = False):
-    """'' -> None (now); 'HH:MM' -> today at that time; or a date / date and time. Not in the future
-    unless `future` (an appointment being booked).
-
-    Raises ValueError with a one-line message (the caller names the field).
-    """
-    from datetime import datetime
-
-    text = (text or "").strip()
-    if not text:
-        return None
-    value = None
-    try:
-        clock = datetime.strptime(text, "%H:%M")
-        value = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
-    except ValueError:
-        for fmt in WHEN_FORMATS:
-            try:
-                value = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if value is None:
-        raise ValueError(f"{safe_text(text, single_line=True)[:40]!r} is not a time; "
-                         f"use HH:MM, YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    if value > now and not future:
-        raise ValueError(f"{value:%Y-%m-%d %H:%M} is in the future")
-    return value
-
-
 def final_label(case: Any) -> str:
     """The final-response tick box says which stage it answers (the fact `responded` requires)."""
     stage = getattr(case, "stage", 1) if case is not None else 1

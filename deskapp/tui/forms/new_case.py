@@ -16,10 +16,10 @@ from textual.widgets import Select, Static
 from deskapp import actions, vocab
 from deskapp.actions.outcomes import Done
 from deskapp.actions.validate import MAX_NAME, MAX_TITLE
+from deskapp.core.when import parse_when
 from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.fields import (
     FieldRow,
-    parse_when,
     priority_options,
     word_options,
 )
