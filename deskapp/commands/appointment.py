@@ -12,7 +12,8 @@ import argparse
 def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
     appointment = sub.add_parser("appointment", parents=[common], help="appointments: an iCalendar file of one",
                                  description="Appointments are booked, moved, cancelled and marked kept or "
-                                             "missed on the desk (key `b`); here you can write one out.")
+                                             "missed on the desk (key `b`) or with `deskapp case appointment "
+                                             "REF ...`; here you can write one out.")
     appointment_sub = appointment.add_subparsers(dest="appointment_command", metavar="ACTION")
     ics = appointment_sub.add_parser(
         "ics", parents=[common], help="write appointment ID as an iCalendar (.ics) file",

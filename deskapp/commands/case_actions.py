@@ -1,4 +1,4 @@
-"""`deskapp case note|status|assign|contact REF ...`: a handler's action from a script.
+"""`deskapp case note|status|assign|contact|appointment REF ...`: a handler's action from a script.
 
 Each builds the same ActionRequest the desk's form builds and hands it to
 `deskapp.actions.submit`, so the roles, the rules, the reasons policy and the
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from deskapp import vocab
 
@@ -27,7 +27,8 @@ EXIT_DONE, EXIT_NEEDS_REASON, EXIT_BLOCKED, EXIT_CONFLICT = 0, 3, 4, 5
 CONTACT_OUTCOMES = tuple(o for o in vocab.OUTCOMES if o not in ("warning_given", "ended_for_abuse"))
 
 
-def register(case_sub, common: argparse.ArgumentParser) -> None:
+def decision_options() -> argparse.ArgumentParser:
+    """--reason, --request-approval, --approval: what a handler decides when the rules speak (every action)."""
     decision = argparse.ArgumentParser(add_help=False)
     decision.add_argument("--reason", metavar="TEXT", default=None,
                           help="why you go ahead against a warning (recorded in the audit trail); also the "
@@ -38,7 +39,11 @@ def register(case_sub, common: argparse.ArgumentParser) -> None:
     ask.add_argument("--approval", type=_approval_id, default=None, metavar="ID",
                      help="carry out the action a supervisor approved as request ID: run the same command "
                           "again with this added (anything different is refused)")
-    parents = [common, decision]
+    return decision
+
+
+def register(case_sub, common: argparse.ArgumentParser) -> None:
+    parents = [common, decision_options()]
 
     note = case_sub.add_parser("note", parents=parents, help="add an internal note",
                                description="Add an internal note to case REF.")
@@ -146,22 +151,26 @@ def run_action(args: argparse.Namespace) -> int:
                          approval_id=args.approval)
     finally:
         desk.close()
-    return report(case.ref, request, outcome)
+    words = getattr(args, "done_words", None)
+    return report(case.ref, request, outcome, words=words and (lambda done: words(request, done, case)))
 
 
 DONE_WORDS = {"note": lambda r: "note added", "status": lambda r: f"status set to {r.to}",
               "assign": lambda r: f"assigned to {r.to}", "contact": lambda r: f"{r.channel} contact logged"}
 
 
-def report(ref: str, request: Any, outcome: Any) -> int:
-    """Print what happened (results on stdout, refusals on stderr) and answer the exit code."""
+def report(ref: str, request: Any, outcome: Any, words: Optional[Callable[[Any], str]] = None) -> int:
+    """Print what happened (results on stdout, refusals on stderr) and answer the exit code.
+
+    `words(done)` says what was done where the request alone cannot (a booking's new number).
+    """
     from deskapp.actions import ApprovalRequested, Blocked, Conflict, Done, NeedsReason
     from deskapp.commands.case_text import finding_line
     from deskapp.tui.text import safe_text
 
     kind = request.kind
     if isinstance(outcome, Done):
-        print(f"{ref}: {DONE_WORDS[kind](request)} (audit event {outcome.audit_id})")
+        print(f"{ref}: {words(outcome) if words else DONE_WORDS[kind](request)} (audit event {outcome.audit_id})")
         for finding in outcome.findings:
             print(f"  {finding_line(finding)}")
         return EXIT_DONE

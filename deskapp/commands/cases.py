@@ -3,7 +3,8 @@
 The queue is the desk's own (deskapp.actions.queue, keyset-paged), narrowed by
 the desk's own filters (deskapp.commands.queue_filter), so an export reads a
 million-case desk a page at a time. The writes (`case note|status|assign|
-contact`) are in deskapp.commands.case_actions.
+contact`) are in deskapp.commands.case_actions, `case appointment` in
+deskapp.commands.case_appointment.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     listing.set_defaults(func=run_list)
     cases.set_defaults(func=lambda args: (cases.print_help(), 2)[1])
 
-    case = sub.add_parser("case", parents=[common], help="show or work one case (note, status, assign, contact)",
+    case = sub.add_parser("case", parents=[common], help="show or work one case (note, status, assign, contact, appointment)",
                           description="Show one case, or act on it through the desk's own rules and audit trail.")
     case_sub = case.add_subparsers(dest="case_command", metavar="ACTION")
     show = case_sub.add_parser("show", parents=[common], help="one case: parties, history, what the rules say",
@@ -49,9 +50,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     show.add_argument("ref", metavar="REF", help="the case reference, e.g. C-1001 (or its imported reference)")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     show.set_defaults(func=run_show)
-    from deskapp.commands import case_actions
+    from deskapp.commands import case_actions, case_appointment
 
     case_actions.register(case_sub, common)
+    case_appointment.register(case_sub, common)
     case.set_defaults(func=lambda args: (case.print_help(), 2)[1])
 
 
