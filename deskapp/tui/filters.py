@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from deskapp.core.saved_views import ViewSpec
 from deskapp.tui.text import clip
 
 
@@ -40,6 +41,18 @@ class QueueFilters:
 
     def without_search(self) -> "QueueFilters":
         return replace(self, search="")
+
+    def spec(self) -> ViewSpec:
+        """What a saved view keeps of these filters: all of them, and the sort."""
+        return ViewSpec(mine=self.mine, overdue=self.overdue, due_soon=self.due_soon,
+                        statuses=tuple(sorted(self.statuses)), kinds=tuple(sorted(self.kinds)),
+                        category=self.category, search=self.search, sort=self.sort)
+
+    @classmethod
+    def from_spec(cls, spec: ViewSpec) -> "QueueFilters":
+        """The filters a saved view opens the queue with."""
+        return cls(mine=spec.mine, overdue=spec.overdue, due_soon=spec.due_soon, statuses=frozenset(spec.statuses),
+                   kinds=frozenset(spec.kinds), category=spec.category, search=spec.search, sort=spec.sort)
 
     def describe(self, width: int = 60) -> str:
         """Short words for the queue title: 'mine, overdue, status: new/closed, search “leak”'."""
