@@ -118,3 +118,18 @@ async def test_picker_numbers_team_views_after_mine_refuses_a_broken_one_and_del
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen) and main.view_name == "Due soon")
         assert main.filters == QueueFilters(due_soon=True)
     assert [v.name for v in list_views(demo_desk)] == ["Complaints", "Due soon"]
+
+
+async def test_the_palette_opens_a_saved_view_by_name_shown_literally(demo_desk):
+    save_view(demo_desk, "[red]Mine[/red] overdue", ViewSpec(mine=True, overdue=True))
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        main = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"open saved view")
+        await wait_until(pilot, lambda: "Open saved view: [red]Mine[/red] overdue (mine)" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: main.view_name == "[red]Mine[/red] overdue")
+        assert main.filters == QueueFilters(mine=True, overdue=True)
