@@ -133,3 +133,32 @@ async def test_the_palette_opens_a_saved_view_by_name_shown_literally(demo_desk)
         await pilot.press("enter")
         await wait_until(pilot, lambda: main.view_name == "[red]Mine[/red] overdue")
         assert main.filters == QueueFilters(mine=True, overdue=True)
+
+
+async def test_rename_in_the_picker_checks_the_name_before_saving(demo_desk):
+    save_view(demo_desk, "Complaints", ViewSpec(kinds=("complaint",)))
+    save_view(demo_desk, "Enquiries", ViewSpec(kinds=("enquiry",)))
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, ViewsScreen) and app.screen.views is not None)
+        picker = app.screen
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ViewNameModal))
+        box = app.screen.query_one("#view-name")
+        assert box.value == "Complaints"
+        box.value = " enquiries "
+        await pilot.press("enter")
+        await pilot.pause()
+        error = app.screen.query_one("#view-name-error").content.plain
+        assert error == "name: there is already a view called 'enquiries' here: choose another"
+        box.value = "  "
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#view-name-error").content.plain == "name: give the view a name"
+        box.value = "All complaints"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is picker and picker.views is not None
+                         and [v.name for v in picker.views] == ["All complaints", "Enquiries"])
+    assert [v.name for v in list_views(demo_desk)] == ["All complaints", "Enquiries"]
