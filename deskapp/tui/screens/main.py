@@ -338,7 +338,7 @@ class MainScreen(Screen):
         """Show the queue as saved view `view` (a deskapp.core.saved_views.SavedView; None: nothing chosen)."""
         if view is not None and view.spec is not None:
             self._apply_filters(QueueFilters.from_spec(view.spec), view_name=view.name)
-        self._focus_pane("queue")
+            self._focus_pane("queue")
 
     def _search_open(self) -> bool:
         return self.query_one("#search", Input).has_class("-open")
