@@ -162,3 +162,20 @@ async def test_rename_in_the_picker_checks_the_name_before_saving(demo_desk):
         await wait_until(pilot, lambda: app.screen is picker and picker.views is not None
                          and [v.name for v in picker.views] == ["All complaints", "Enquiries"])
     assert [v.name for v in list_views(demo_desk)] == ["All complaints", "Enquiries"]
+
+
+async def test_a_supervisor_publishes_one_of_their_views_for_the_team(demo_url, demo_desk):
+    lead = open_desk(demo_url, None, "priya", clock=fixed_now)  # the demo's supervisor
+    try:
+        save_view(lead, "Overdue", ViewSpec(overdue=True))
+        app = DeskApp(lead, now=fixed_now, show_clock=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot, app)
+            await pilot.press("v")
+            await wait_until(pilot, lambda: isinstance(app.screen, ViewsScreen) and app.screen.views is not None)
+            await pilot.press("p")
+            await wait_until(pilot, lambda: app.screen.views is not None and len(app.screen.views) == 2)
+            assert "team (by priya)" in screen_text(app)
+    finally:
+        lead.close()
+    assert [(v.name, v.scope) for v in list_views(demo_desk)] == [("Overdue", "team (by priya)")]
