@@ -85,7 +85,7 @@ class DeskCommands(Provider):
 
 
 def _highlight_plain(matcher: Any, title: str) -> Content:
-    """The fuzzy match underlined in text shown literally (Matcher.highlight would parse it as markup)."""
+    """The fuzzy match in reverse video, in text shown literally (Matcher.highlight would parse it as markup)."""
     content = Content(title)
     _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
     for offset in offsets:

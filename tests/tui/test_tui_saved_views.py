@@ -67,6 +67,7 @@ async def test_save_the_filtered_queue_then_open_it_on_a_new_desk_by_v_and_its_n
             expected = refs_for(desk, wanted)
             assert expected and shown_refs(main) == expected, "the view shows exactly the filter's rows"
             assert title_of(main).startswith(f"“Overdue first” {len(expected)} case")
+            assert len(title_of(main)) <= main.query_one("#queue-pane").content_region.width
             await pilot.press("f", "ctrl+s")  # any other change of filter leaves the view
             await wait_until(pilot, lambda: main.view_name is None)
     finally:
@@ -179,3 +180,19 @@ async def test_a_supervisor_publishes_one_of_their_views_for_the_team(demo_url, 
     finally:
         lead.close()
     assert [(v.name, v.scope) for v in list_views(demo_desk)] == [("Overdue", "team (by priya)")]
+
+
+async def test_a_long_view_name_and_many_filters_keep_the_queue_title_on_its_line(demo_desk):
+    view = save_view(demo_desk, "Everything awaiting someone else, oldest", ViewSpec(
+        mine=True, due_soon=True, statuses=("awaiting_customer", "awaiting_third_party", "investigating"),
+        kinds=("complaint", "enquiry"), category="housing repairs", sort="received"))
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        main = app.screen
+        main.open_view(view)
+        await wait_until(pilot, lambda: main.view_name == view.name and main.query_one("#queue").total is not None)
+        await settle(pilot, app)
+        title = title_of(main)
+        assert title.startswith("“Everything awaiting someone e…” ") and title.endswith("…")
+        assert len(title) <= main.query_one("#queue-pane").content_region.width

@@ -274,10 +274,12 @@ class MainScreen(Screen):
 
     def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
-        described = self.filters.describe(width)
+        named = f"“{clip(self.view_name, 30)}” " if self.view_name else ""
+        taken = len(named) + (len(self._count_text) + 3 if self._count_text else 0)
+        described = self.filters.describe(max(width - taken, 10))  # the whole title fits its one line
         parts: list = []
-        if self.view_name:
-            parts += [(f"“{clip(self.view_name, 30)}”", "bold $text-accent"), " "]
+        if named:
+            parts.append((named, "bold $text-accent"))
         if self._count_text:
             parts.append((self._count_text, "bold"))
         if described:
