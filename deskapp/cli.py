@@ -55,12 +55,13 @@ def _registrars() -> list[Callable]:
     from deskapp.commands import erase as erase_command
     from deskapp.commands import policies as policy_commands
     from deskapp.commands import store as store_commands
+    from deskapp.commands import views as views_command
     from deskapp.supervision import cli as supervision_cli
     from deskapp.tui import command as desk_command
 
     return [desk_command.register, store_commands.register, policy_commands.register, supervision_cli.register,
             erase_command.register, case_commands.register, dashboard_command.register,
-            appointment_command.register]
+            appointment_command.register, views_command.register]
 
 
 def build_parser():

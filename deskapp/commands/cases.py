@@ -33,6 +33,9 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     listing.add_argument("--filter", dest="filters", action="append", default=[], metavar="TERM",
                          help="narrow the queue (repeatable): mine, overdue, due-soon, status=new,acknowledged, "
                               "kind=complaint, category=TEXT, search=WORDS")
+    listing.add_argument("--view", default=None, metavar="NAME",
+                         help="start from saved view NAME (yours, else the team's; team:NAME for the team's); "
+                              "--filter narrows it further, --sort replaces its sort")
     listing.add_argument("--sort", default=None, metavar="ORDER",
                          help="due (default), priority, received (newest first), ref, relevance (with search=)")
     listing.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
@@ -82,9 +85,11 @@ def run_list(args: argparse.Namespace) -> int:
     from deskapp.commands.tables import write_rows
     from deskapp.supervision.dbarg import open_existing_desk
 
-    filters = parse_filters(args.filters, args.sort)
+    parse_filters(args.filters, args.sort)  # a bad term is reported before the database is opened
     desk = open_existing_desk(args)
     try:
+        start = view_filters(desk, args.view) if args.view else None
+        filters = parse_filters(args.filters, args.sort, start)
         queue = query_from_filters(desk_queue(desk), filters)
         total = queue.count()
         write_rows(args.format, QUEUE_COLUMNS, queue_rows(queue, args.limit))
@@ -94,6 +99,19 @@ def run_list(args: argparse.Namespace) -> int:
     if shown < total:
         print(f"deskapp: {shown:,} of {total:,} cases shown (--limit 0 for all)", file=sys.stderr)
     return 0
+
+
+def view_filters(desk: Any, name: str) -> Any:
+    """The filters of saved view `name` (`team:NAME`: the team's); one DeskError line if missing or broken."""
+    from deskapp.actions.saved_views import find_view
+    from deskapp.errors import DeskError
+    from deskapp.tui.filters import QueueFilters
+
+    team = name.lower().startswith("team:")
+    view = find_view(desk, name[5:] if team else name, team=True if team else None)
+    if view.spec is None:
+        raise DeskError(f"saved view {view.name!r} ({view.scope}) no longer fits the desk: {view.problem}")
+    return QueueFilters.from_spec(view.spec)
 
 
 def run_show(args: argparse.Namespace) -> int:

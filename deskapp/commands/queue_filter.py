@@ -66,9 +66,10 @@ def _term(filters: QueueFilters, term: str) -> QueueFilters:
     raise FilterError(f"--filter {_shown(term)}: unknown filter (use {TERMS})")
 
 
-def parse_filters(terms: Iterable[str], sort: str | None = None) -> QueueFilters:
-    """The QueueFilters the terms and sort describe; FilterError (one line) for the first bad one."""
-    filters = QueueFilters()
+def parse_filters(terms: Iterable[str], sort: str | None = None, start: QueueFilters | None = None) -> QueueFilters:
+    """The QueueFilters the terms and sort describe, added to `start` (a saved view's); FilterError (one line)
+    for the first bad one."""
+    filters = start or QueueFilters()
     for term in terms:
         filters = _term(filters, term)
     if sort is not None:

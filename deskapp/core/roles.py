@@ -18,6 +18,7 @@ The matrix (documented for admins in docs/roles.md):
     approval.request     x         x         x     ask a supervisor to allow a blocked action
     approval.decide                x         x     approve / refuse (never your own request)
     dashboard.view                 x         x     the team dashboard
+    views.publish                  x         x     publish, rename or delete a team saved view
     case.export                    x         x     `deskapp export` (a case file leaves the desk)
     case.import                              x     `deskapp import`
     case.erase                               x     `deskapp erase` (a case's personal text tombstoned)
@@ -48,6 +49,7 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "approval.request": (_ALL, "asking for approval"),
     "approval.decide": (_LEADS, "approving or refusing approval requests"),
     "dashboard.view": (_LEADS, "the team dashboard"),
+    "views.publish": (_LEADS, "publishing or changing the team's saved views"),
     "case.export": (_LEADS, "exporting a case file"),
     "case.import": (_ADMIN, "importing cases"),
     "case.erase": (_ADMIN, "erasing a case's personal text"),

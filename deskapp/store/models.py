@@ -325,6 +325,30 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
+class SavedView(SQLModel, table=True):
+    """A named filter + sort of the queue (deskapp.core.saved_views.ViewSpec as JSON).
+
+    Personal views have an owner; team views have none and name who published them.
+    Names are unique per owner, and among team views (a partial index: NULL owners
+    would not collide in a plain unique constraint on either engine).
+    """
+
+    __tablename__ = "saved_views"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_saved_views_owner_name"),
+        Index("uq_saved_views_team_name", "name", unique=True, sqlite_where=text("owner_id IS NULL"),
+              postgresql_where=text("owner_id IS NULL")),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    owner_id: Optional[int] = Field(default=None, foreign_key="handlers.id", index=True)
+    name: str = Field(max_length=40, sa_type=MaskedString(40))
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    published_by: Optional[str] = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
 class Change(SQLModel, table=True):
     """One line of the change feed: which case changed, by whom, to which version.
 
@@ -366,7 +390,7 @@ class Presence(SQLModel, table=True):
 
 
 ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, AuditRow, Draft, DeskSetting,
-              PolicyPack, HandlerKey)
+              PolicyPack, HandlerKey, SavedView)
 # Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.
 
 # ORM objects are masked in memory before each flush too (the column types mask what is bound).

@@ -55,11 +55,13 @@ def other_screens() -> list[type]:
     from deskapp.tui.screens.filters import FilterScreen
     from deskapp.tui.screens.help import HelpScreen
     from deskapp.tui.screens.pick import PickScreen
+    from deskapp.tui.screens.views import ViewNameModal, ViewsScreen
 
     from deskapp.tui.screens.approvals import ApprovalsScreen
     from deskapp.tui.screens.dashboard import DashboardScreen
 
-    found: list[type] = [FilterScreen, PickScreen, HelpScreen, ApprovalsScreen, DashboardScreen]
+    found: list[type] = [FilterScreen, PickScreen, HelpScreen, ApprovalsScreen, DashboardScreen, ViewsScreen,
+                         ViewNameModal]
     try:
         from deskapp.tui.forms import ActionForm, BlockedModal, ReasonModal
 

@@ -59,6 +59,11 @@ def action_bindings() -> list[Binding]:
 NAVIGATION: tuple[Binding, ...] = (
     Binding("slash", "search", "Search", id="desk.search", tooltip="Search cases by ref, name or contact text"),
     Binding("f", "filters", "Filters", id="desk.filters", tooltip="Filter the queue: mine, overdue, due soon, status, kind"),
+    # Saved views (issue #17): 1-3 already go to the panes, so views are numbered in the `v` picker: v then 1-9.
+    Binding("v", "views", "Views", id="desk.views", show=False,
+            tooltip="Saved views: v then 1-9 opens one; save, rename, publish"),
+    Binding("V", "save_view", "Save view", id="desk.save_view", show=False,
+            tooltip="Save the queue's filter and sort as a named view"),
     Binding("escape", "clear_search", "Clear", id="desk.clear_search", show=False,
             tooltip="Clear the search and filters"),
     Binding("r", "refresh", "Refresh", id="desk.refresh", show=False, tooltip="Reload the queue and the case"),

@@ -53,3 +53,32 @@ def test_help_screen(snap_compare, demo_desk):
         await pilot.pause()
 
     assert snap_compare(desk_app(demo_desk, "desk-dark"), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_saved_views_picker_at_80x24(snap_compare, demo_desk, demo_url):
+    """The `v` picker: the handler's views numbered first, the team's after, a broken one saying so."""
+    from sqlmodel import Session
+
+    from deskapp.actions import open_desk
+    from deskapp.actions.saved_views import publish_view, save_view
+    from deskapp.core.saved_views import ViewSpec
+    from deskapp.store.engine import connect
+    from deskapp.store.models import SavedView
+
+    save_view(demo_desk, "My overdue", ViewSpec(mine=True, overdue=True, sort="priority"))
+    save_view(demo_desk, "New complaints", ViewSpec(statuses=("new",), kinds=("complaint",), sort="received"))
+    engine = connect(demo_url)
+    with Session(engine) as s, s.begin():  # saved before a status was renamed
+        s.add(SavedView(owner_id=demo_desk.me.id, name="Waiting on us", spec={"statuses": ["waiting"]}))
+    engine.dispose()
+    lead = open_desk(demo_url, None, "priya", clock=fixed_now)
+    publish_view(lead, "Due soon", ViewSpec(due_soon=True))
+    lead.close()
+
+    async def run_before(pilot):
+        await wait_until(pilot, lambda: pilot.app.screen.case is not None)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "views", None) is not None)
+        await pilot.pause()
+
+    assert snap_compare(desk_app(demo_desk, "desk-dark"), terminal_size=(80, 24), run_before=run_before)

@@ -34,7 +34,7 @@ from deskapp.errors import DeskError
 from deskapp.tui import queue_columns, queue_query
 from deskapp.tui.bindings import NAVIGATION, action_bindings, desk_action
 from deskapp.tui.filters import QueueFilters
-from deskapp.tui.text import line, safe_text
+from deskapp.tui.text import clip, line, safe_text
 from deskapp.tui.textual_compat import breakpoint_classes
 from deskapp.tui.widgets.case_pane import CasePane
 from deskapp.tui.widgets.findings import finding_parts
@@ -120,6 +120,7 @@ class MainScreen(Screen):
         super().__init__()
         self.desk = desk
         self.filters = QueueFilters()
+        self.view_name: Optional[str] = None  # the saved view on show, named in the queue title
         self.queue: Any = None  # the deskapp.store.queue.Queue on show
         self._count_text = ""
         self.case: Any = None
@@ -244,8 +245,10 @@ class MainScreen(Screen):
 
     # --- queue, search, filters -------------------------------------------
 
-    def _apply_filters(self, filters: QueueFilters) -> None:
+    def _apply_filters(self, filters: QueueFilters, view_name: Optional[str] = None) -> None:
+        """Show the queue for `filters`; `view_name` when they are a saved view's (any other change leaves it)."""
         self.filters = filters
+        self.view_name = view_name
         self._count_text = ""
         try:
             self.queue = queue_query.build_query(self.desk, filters)
@@ -271,12 +274,16 @@ class MainScreen(Screen):
 
     def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
-        described = self.filters.describe(width)
+        named = f"“{clip(self.view_name, 30)}” " if self.view_name else ""
+        taken = len(named) + (len(self._count_text) + 3 if self._count_text else 0)
+        described = self.filters.describe(max(width - taken, 10))  # the whole title fits its one line
         parts: list = []
+        if named:
+            parts.append((named, "bold $text-accent"))
         if self._count_text:
             parts.append((self._count_text, "bold"))
         if described:
-            parts += [(" · " if parts else "", "$text-muted"), (described, "$text-accent")]
+            parts += [(" · " if self._count_text else "", "$text-muted"), (described, "$text-accent")]
         if not parts:
             parts = [("all cases", "$text-muted")]
         # Height 1, as wide as its pane: the text never changes its size, so no layout pass (a reflow of
@@ -316,6 +323,24 @@ class MainScreen(Screen):
             self._focus_pane("queue")
 
         self.app.push_screen(FilterScreen(self.filters), chosen)
+
+    def action_views(self, save_first: bool = False) -> None:
+        """The saved-views picker (v, then 1-9 opens a view); the chosen view's filters and sort apply."""
+        from deskapp.tui.screens.views import ViewsScreen
+
+        if any(isinstance(screen, ViewsScreen) for screen in self.app.screen_stack):
+            return
+        self.app.push_screen(ViewsScreen(self.app.opened_desk(), self.filters, save_first=save_first),
+                             self.open_view)
+
+    def action_save_view(self) -> None:
+        self.action_views(save_first=True)
+
+    def open_view(self, view: Any) -> None:
+        """Show the queue as saved view `view` (a deskapp.core.saved_views.SavedView; None: nothing chosen)."""
+        if view is not None and view.spec is not None:
+            self._apply_filters(QueueFilters.from_spec(view.spec), view_name=view.name)
+            self._focus_pane("queue")
 
     def _search_open(self) -> bool:
         return self.query_one("#search", Input).has_class("-open")
