@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from servers import DovecotUnavailable, MailServers
+from mail.servers import DOVECOT, DovecotUnavailable, MailServers
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ _REASON: list[str] = []
 
 
 def _dovecot_ok() -> bool:
-    from servers import DOVECOT
+
 
     if DOVECOT is None:
         _REASON[:] = ["mail servers: dovecot is not installed (apt-get install dovecot-imapd; .ci/run does)"]

@@ -5,8 +5,8 @@ its organisation's relay and mailbox. Everything lives under one private folder
 (the test's tmp_path) and runs as the current user: Dovecot with its own config
 file, base_dir and logs; aiosmtpd in a thread of the test process.
 
-Fixture API (tests/mail/conftest.py; use it from any test folder by importing
-this module's `start_mail_servers` or by a conftest that re-exports the fixture):
+Fixture API (tests/mail/conftest.py; tests/mail is a package, so elsewhere import it as
+`from mail.servers import start_mail_servers` - tests/ is on sys.path):
 
     mail_servers            a MailServers, started for one test, stopped after it
                             (skips with ONE line when Dovecot cannot start)
