@@ -231,6 +231,10 @@ def test_relay_4xx_retries_with_the_same_message_id_and_5xx_fails_on_the_case(de
     assert note.direction == "internal" and note.summary.startswith("Email not delivered: 554")
     assert event.action == "mail.failed" and event.contact_id == note.id
     assert verify(engine).ok
+    from deskapp.supervision.stats import dashboard
+
+    board = dashboard(desks["priya"], now=NOW)  # the supervisor's view names it
+    assert (board.mail.failed, board.mail.worst[0][:2]) == (1, (case.ref, "failed"))
 
 
 def case_view(desks, case):
@@ -298,3 +302,31 @@ def test_killed_before_the_text_went_is_sent_again(desks, case, engine, mail_ser
     later = sender_for(engine, path, clock=lambda: NOW + timedelta(minutes=6)).run_pass()
     assert later.requeued == 1 and len(later.sent) == 1
     assert mail_servers.message_ids() == [claimed.message_id]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_the_dashboard_screen_shows_undelivered_email_literally(desks, case, engine):
+    from textual.app import App
+    from textual.widgets import Static
+
+    from deskapp.actions import outbox
+    from deskapp.tui.screens.dashboard import DashboardScreen
+
+    submit(desks["sam"], message(case))
+    [item] = outbox.claim(engine, "here:1:x", NOW, 300, 10)
+    assert outbox.mark_failed(engine, item.id, "here:1:x", "deskapp-test", NOW, "550 [b]no[/b] such user")
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(DashboardScreen(desks["priya"]))
+
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = app.screen
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not screen.loading and screen.result is not None:
+                break
+        shown = "\n".join(str(w.render()) for w in screen.query(Static))
+    assert "Emails not delivered: 1 failed  0 unknown  0 queued over an hour" in shown
+    assert f"{case.ref}" in shown and "550 [b]no[/b] such user" in shown
