@@ -330,3 +330,15 @@ async def test_the_dashboard_screen_shows_undelivered_email_literally(desks, cas
         shown = "\n".join(str(w.render()) for w in screen.query(Static))
     assert "Emails not delivered: 1 failed  0 unknown  0 queued over an hour" in shown
     assert f"{case.ref}" in shown and "550 [b]no[/b] such user" in shown
+
+
+def test_erasing_the_case_erases_its_outbox_and_stops_what_was_not_sent(desks, case, engine):
+    from deskapp.actions.erasure import erase_case
+    from deskapp.core.rowdigest import TOMBSTONE
+
+    submit(desks["sam"], message(case))
+    erase_case(desks["ann"], case.ref, "Erasure request from the customer, checked against their ID")
+    [row] = outbox_rows(engine)
+    assert (row.to_addr, row.subject, row.body) == (TOMBSTONE, TOMBSTONE, TOMBSTONE)
+    assert row.status == "failed" and "erased" in row.last_error
+    assert verify(engine).ok
