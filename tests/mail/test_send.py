@@ -342,3 +342,24 @@ def test_erasing_the_case_erases_its_outbox_and_stops_what_was_not_sent(desks, c
     assert (row.to_addr, row.subject, row.body) == (TOMBSTONE, TOMBSTONE, TOMBSTONE)
     assert row.status == "failed" and "erased" in row.last_error
     assert verify(engine).ok
+
+
+def test_watch_sends_what_is_queued_later_and_stops_cleanly_on_sigterm(desks, case, engine, mail_servers, tmp_path,
+                                                                       db_url):
+    import time
+
+    settings_file(mail_servers, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "deskapp", "mail", "send", "--watch", "--every", "0.2",
+                             "--db", db_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        submit(desks["sam"], message(case))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and [r.status for r in outbox_rows(engine)] != ["sent"]:
+            time.sleep(0.1)
+        assert [r.status for r in outbox_rows(engine)] == ["sent"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.startswith("sent outbox ")
