@@ -365,3 +365,29 @@ def test_watch_sends_what_is_queued_later_and_stops_cleanly_on_sigterm(desks, ca
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert out.startswith("sent outbox ")
+
+
+def _plain_settings(port: int) -> None:
+    path = Path(os.environ["DESKAPP_CONFIG_DIR"]) / "mail.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"host: 127.0.0.1\nport: {port}\nsecurity: starttls\ntimeout: 5\n")
+    path.chmod(0o600)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cli_problems_are_one_line_exit_2_and_leave_the_outbox_alone(desks, case, engine, db_url, desk_setting):
+    from mail.servers import free_port
+
+    submit(desks["sam"], message(case))
+    missing = cli(db_url, "send")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "mail.yaml: no such file" in missing.stderr
+
+    _plain_settings(free_port())
+    down = cli(db_url, "send")
+    assert down.returncode == 2 and down.stderr.count("\n") == 1 and "unreachable" in down.stderr
+    [row] = outbox_rows(engine)
+    assert (row.status, row.attempts) == ("queued", 0)
+
+    desk_setting(db_url, "service_account", "deskapp-svc")
+    other = cli(db_url, "send")
+    assert other.returncode == 2 and "sent by the desk's service account (deskapp-svc)" in other.stderr
