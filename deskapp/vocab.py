@@ -34,6 +34,8 @@ OUTCOMES = (
     "warning_given",
     "ended_for_abuse",
 )
+# What an inbound email contact no person wrote carries (deskapp.actions.mail): never a handler's choice.
+MAIL_OUTCOMES = ("auto_reply", "bounce_notice", "mail_loop")
 
 APPOINTMENT_STATUSES = ("booked", "kept", "missed", "cancelled")
 # What an `appointment` action does to one (its ActionRequest.to): book a new one, move or
