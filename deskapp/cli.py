@@ -53,7 +53,7 @@ def _registrars() -> list[Callable]:
     from deskapp.commands import cases as case_commands
     from deskapp.commands import dashboard as dashboard_command
     from deskapp.commands import erase as erase_command
-    from deskapp.commands import mail_receive as mail_command
+    from deskapp.commands import mail as mail_command
     from deskapp.commands import policies as policy_commands
     from deskapp.commands import store as store_commands
     from deskapp.supervision import cli as supervision_cli

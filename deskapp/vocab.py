@@ -37,6 +37,10 @@ OUTCOMES = (
 # What an inbound email contact no person wrote carries (deskapp.actions.mail): never a handler's choice.
 MAIL_OUTCOMES = ("auto_reply", "bounce_notice", "mail_loop")
 
+# An outbound email in the outbox (deskapp.store.models.Outbox): `unknown` = its sender died after
+# the relay was given the text, so it may have gone; a person checks before sending it again.
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "unknown")
+
 APPOINTMENT_STATUSES = ("booked", "kept", "missed", "cancelled")
 # What an `appointment` action does to one (its ActionRequest.to): book a new one, move or
 # cancel a booked one, or record afterwards whether it was kept or missed.

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "deskapp"
-ABOVE_ACTIONS = ("tui", "supervision", "live", "demo", "commands")
+ABOVE_ACTIONS = ("tui", "supervision", "live", "demo", "mail", "commands")
 WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "DROP", "ALTER", "CREATE", "ATTACH", "REPLACE")
 WRITE_BUILDERS = {"insert", "update", "delete"}
 SESSION_WRITES = {"add", "add_all", "merge", "delete", "bulk_save_objects", "bulk_insert_mappings"}

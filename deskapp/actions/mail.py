@@ -3,8 +3,8 @@
 For each message (deskapp.core.mailparse has read it): skip it if its
 Message-ID is already here (a re-run never duplicates); else find its case:
 
-1. In-Reply-To / References against the Message-IDs the desk sent (outbound
-   contacts) and received (inbound_mail) — the customer answering us;
+1. In-Reply-To / References against the Message-IDs the desk sent (the
+   outbox's, each with its contact) and received (inbound_mail);
 2. a case reference in the subject (C-1234) that exists;
 3. the sender's address on a party of an open case (the newest such case);
 
@@ -50,6 +50,7 @@ from deskapp.store.models import (
     Contact,
     ContactAttachment,
     InboundMail,
+    Outbox,
     Party,
 )
 from deskapp.store.refs import next_case_refs
@@ -132,13 +133,19 @@ def _reject(desk: Any, session: Session, parsed: Rejected, raw: bytes, key: str,
 
 
 def _sent_contact(session: Session, ids: list[str]) -> Optional[Contact]:
-    """The outbound contact the desk sent with one of these Message-IDs (nearest first), if any."""
-    column = getattr(Contact, "message_id", None)  # added by sending (mail1); absent before it
-    if column is None or not ids:
+    """The outbound contact the desk sent under one of these Message-IDs (nearest first), if any.
+
+    The outbox keeps each sent email's Message-ID with its brackets (deskapp.actions.outbox).
+    """
+    if not ids:
         return None
-    found = {c.message_id: c for c in session.execute(
-        select(Contact).where(column.in_(ids), Contact.direction == "out")).scalars()}
-    return next((found[i] for i in ids if i in found), None)
+    wanted = {f"<{i}>": i for i in ids}
+    found = {wanted[m]: c for m, c in session.execute(
+        select(Outbox.message_id, Outbox.contact_id).where(Outbox.message_id.in_(list(wanted))))}
+    for ident in ids:
+        if ident in found:
+            return session.get(Contact, found[ident])
+    return None
 
 
 def _thread(session: Session, msg: InboundMessage) -> tuple[Optional[Case], str]:

@@ -20,6 +20,7 @@ from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.effects import EFFECTS
 from deskapp.actions.facts import action_snapshot, case_snapshot
+from deskapp.actions.outbox import queue_email
 from deskapp.actions.outcomes import ApprovalRequested, Blocked, Conflict, Done, NeedsReason, Outcome
 from deskapp.actions.reads import case_view, changed_view, usernames, view_of
 from deskapp.actions.validate import InvalidInput, check_length, check_reason, check_request, clean_text
@@ -198,9 +199,14 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                 raise _LostRace()
 
             contact, change = EFFECTS[request.kind](session, case, request, desk.me.id, now)
+            queued = None
             if contact is not None:
                 session.add(contact)
                 session.flush()
+                # An outbound email goes to the outbox in this same transaction (when the desk sends mail).
+                queued = queue_email(session, case, contact, request, now)
+                if queued is not None:
+                    change = {**change, "outbox_id": queued.id, "message_id": queued.message_id}
             if approval is not None:
                 _use_up(session, approval)
                 reason = reason or approval.decision_reason or approval.reason

@@ -20,16 +20,8 @@ PASSWORD_ENV = "DESKAPP_IMAP_PASSWORD"
 PASSWORD_FILE = "imap.password"
 
 
-def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentParser) -> None:
-    mail = sub.add_parser("mail", parents=[common], help="receive email into the desk (fetch, watch)",
-                          description="Read a mailbox and turn each new message into an inbound contact on its "
-                                      "case, or a new case in the intake queue. See docs/mail-receiving.md.")
-    mail_sub = mail.add_subparsers(dest="mail_command", metavar="COMMAND", required=True)
-    register_receive(mail_sub, common)
-
-
 def register_receive(mail_sub, common: argparse.ArgumentParser) -> None:
-    """Add `fetch` and `watch` under an existing `deskapp mail` group."""
+    """Add `fetch` and `watch` under `deskapp mail` (deskapp.commands.mail registers the group)."""
     for name, text in (("fetch", "read the new messages once, print one line for each, exit"),
                        ("watch", "keep reading new messages until SIGTERM (for systemd)")):
         cmd = mail_sub.add_parser(name, parents=[common], help=text, description=text + ". Admins only.")

@@ -365,6 +365,40 @@ class Presence(SQLModel, table=True):
     last_seen: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
+class Outbox(SQLModel, table=True):
+    """One outbound email waiting for (or done with) the relay: queued with its contact, in the same transaction.
+
+    The message is fixed at queue time (addresses, subject, body, Message-ID), so a retry sends the
+    same bytes under the same Message-ID. `status`: queued -> sending -> sent | failed | unknown.
+    A sender claims a row by setting `claimed_by` and `lease_until`; `data_at` is set just before
+    the message text goes to the relay, so a row found `sending` after its sender died is known to
+    be safe to send again (no data_at) or not (data_at: the relay may have it: `unknown`).
+    Free text is masked at rest like every other column a person wrote.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    contact_id: int = Field(foreign_key="contacts.id", unique=True)
+    message_id: str = Field(max_length=255, unique=True)  # <...@domain>, made by deskapp at queue time
+    from_addr: str = Field(max_length=320, sa_type=MaskedString(320))
+    to_addr: str = Field(max_length=320, sa_type=MaskedString(320))
+    subject: str = Field(default="", max_length=300, sa_type=MaskedString(300))
+    body: str = Field(default="", sa_column=Column(MaskedText, nullable=False))
+    status: str = Field(default="queued", max_length=16)  # deskapp.vocab.OUTBOX_STATUSES
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    claimed_by: Optional[str] = Field(default=None, max_length=120)  # host:pid:token of the sender holding it
+    lease_until: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    data_at: Optional[datetime] = Field(default=None, sa_type=DateTime)  # the text went to the relay at
+    sent_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    relay_answer: Optional[str] = Field(default=None, max_length=500, sa_type=MaskedString(500))
+    last_error: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
 class InboundMail(SQLModel, table=True):
     """One received email, by its Message-ID: what became of it (deskapp mail fetch).
 
@@ -417,6 +451,7 @@ class ContactAttachment(SQLModel, table=True):
 ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, AuditRow, Draft, DeskSetting,
               PolicyPack, HandlerKey)
 # Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.
+# Outbox is a delivery queue; the contact it was queued with is the record (and is digested).
 
 # ORM objects are masked in memory before each flush too (the column types mask what is bound).
 masking.install()

@@ -106,9 +106,11 @@ def test_bounce_names_the_message_that_failed():
 
 
 def test_our_own_message_id_domain_is_a_loop():
-    raw = b"From: a@example.org\r\nMessage-ID: <x1@desk.example.com>\r\nSubject: hi\r\n\r\nhi\r\n"
+    raw = b"From: a@example.org\r\nMessage-ID: <deskapp.C-1001.ab12@desk.example.com>\r\nSubject: hi\r\n\r\nhi\r\n"
     assert parse_message(raw, Limits(own_domains=("desk.example.com",))).kind == "loop"
     assert parse_message(raw).kind == "message"
+    colleague = raw.replace(b"deskapp.C-1001.ab12", b"CAF12345")  # a person at the same domain: not a loop
+    assert parse_message(colleague, Limits(own_domains=("desk.example.com",))).kind == "message"
 
 
 def test_too_deep_nesting_is_rejected_in_one_line():

@@ -55,7 +55,11 @@ def auto_reply_reason(msg: Message, subject: str) -> Optional[str]:
 
 
 def loop_reason(msg: Message, message_id: str, limits: Limits) -> Optional[str]:
-    """Our own mail come back: an X-Loop naming the desk, or a Message-ID made by one of our domains."""
+    """Our own mail come back: an X-Loop naming the desk, or a Message-ID the desk makes.
+
+    The desk's Message-IDs are `deskapp.<ref>.<random>@<its domain>` (deskapp.actions.outbox); only
+    that shape counts, so a colleague writing in from the same domain is not taken for a loop.
+    """
     try:
         loops = [str(v).strip().lower() for v in (msg.get_all("X-Loop") or [])]
     except Exception:
@@ -63,9 +67,9 @@ def loop_reason(msg: Message, message_id: str, limits: Limits) -> Optional[str]:
     token = limits.loop_token.lower()
     if token and any(token in value for value in loops):
         return "X-Loop names this desk"
-    domain = message_id.rpartition("@")[2].lower()
-    if domain and domain in {d.lower() for d in limits.own_domains}:
-        return f"Message-ID from our own domain {domain}"
+    local, _, domain = message_id.lower().rpartition("@")
+    if local.startswith("deskapp.") and domain in {d.lower() for d in limits.own_domains}:
+        return f"a Message-ID the desk made ({domain})"
     return None
 
 

@@ -23,7 +23,7 @@ class Limits(BaseModel):
     # A zip whose members would expand past this (or past `max_ratio` times its own size) is a bomb.
     max_unpacked: int = 200 * 1024 * 1024
     max_ratio: int = 200
-    own_domains: tuple[str, ...] = ()  # Message-IDs ending @one of these are the desk's own: a loop
+    own_domains: tuple[str, ...] = ()  # deskapp.* Message-IDs @ one of these are the desk's own: a loop
     loop_token: str = "deskapp"  # an X-Loop naming this is our own mail coming back
 
 

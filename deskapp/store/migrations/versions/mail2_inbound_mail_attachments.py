@@ -3,7 +3,7 @@
 Matches deskapp/store/models.py (InboundMail, AttachmentBlob, ContactAttachment).
 
 Revision ID: mail2
-Revises: evidence3
+Revises: mail1
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = 'mail2'
-down_revision: Union[str, Sequence[str], None] = 'evidence3'
+down_revision: Union[str, Sequence[str], None] = 'mail1'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
