@@ -45,12 +45,23 @@ def register_receive(mail_sub, common: argparse.ArgumentParser) -> None:
         cmd.set_defaults(func=run_fetch if name == "fetch" else run_watch)
 
 
-def _limits(args: argparse.Namespace):
-    from deskapp.core.mailparse import Limits
-
+def _check(args: argparse.Namespace) -> None:
     if args.max_size <= 0:
         raise ConfigError("--max-size: must be more than 0 MB")
-    return Limits(max_bytes=int(args.max_size * 1024 * 1024), own_domains=tuple(args.own_domain))
+    if getattr(args, "every", 1) <= 0:
+        raise ConfigError("--every: must be more than 0 seconds")
+
+
+def _limits(args: argparse.Namespace, desk):
+    """The size limit, and the desk's own domains: --own-domain plus that of its sending address."""
+    from deskapp.actions.outbox import mail_from
+    from deskapp.core.mailparse import Limits
+
+    domains = list(args.own_domain)
+    sender = mail_from(desk.engine)
+    if sender and "@" in sender:
+        domains.append(sender.rpartition("@")[2].strip(">").lower())
+    return Limits(max_bytes=int(args.max_size * 1024 * 1024), own_domains=tuple(domains))
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -98,10 +109,11 @@ def run_fetch(args: argparse.Namespace) -> int:
     from deskapp.supervision.dbarg import open_existing_desk
     from deskapp.supervision.mailfetch import Stopper, fetch
 
-    limits = _limits(args)
+    _check(args)
     connect = _connector(args)
     desk = open_existing_desk(args)
     try:
+        limits = _limits(args, desk)
         source = connect()
         try:
             with Stopper() as stop:
@@ -118,12 +130,10 @@ def run_watch(args: argparse.Namespace) -> int:
     from deskapp.supervision.dbarg import open_existing_desk
     from deskapp.supervision.mailfetch import watch
 
-    if args.every <= 0:
-        raise ConfigError("--every: must be more than 0 seconds")
-    limits = _limits(args)
+    _check(args)
     connect = _connector(args)
     desk = open_existing_desk(args)
     try:
-        return watch(desk, connect, limits, every=args.every, out=_say, err=_warn)
+        return watch(desk, connect, _limits(args, desk), every=args.every, out=_say, err=_warn)
     finally:
         desk.close()

@@ -249,9 +249,14 @@ class _Body:
             self.rejected = f"message's parts hold {_mb(self.total)}, over the {_mb(self.limits.max_bytes)} limit"
 
 
+_EXTENSIONS = {"text/rfc822-headers": ".txt", "message/delivery-status": ".txt", "text/plain": ".txt"}
+
+
 def _extension(ctype: str) -> str:
     import mimetypes
 
+    if ctype in _EXTENSIONS:
+        return _EXTENSIONS[ctype]
     return _guard(lambda: mimetypes.guess_extension(ctype) or ".bin", ".bin")
 
 
