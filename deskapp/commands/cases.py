@@ -52,6 +52,9 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     from deskapp.commands import case_actions
 
     case_actions.register(case_sub, common)
+    from deskapp.commands import attachments
+
+    attachments.register(case_sub, common)
     case.set_defaults(func=lambda args: (case.print_help(), 2)[1])
 
 
