@@ -123,3 +123,24 @@ def test_killed_mid_fetch_leaves_the_maildir_consistent(admin_desk, engine, db_u
         assert s.execute(select(func.count()).select_from(InboundMail)).scalar_one() == total
         assert s.execute(select(func.count()).select_from(Case)).scalar_one() == total
     assert os.listdir(box / "new") == [] and len(os.listdir(box / "cur")) == total
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_watch_picks_up_new_mail_and_stops_cleanly_on_sigterm(admin_desk, engine, db_url, tmp_path):
+    box = maildir(tmp_path, {"1.a": mail()})
+    set_desk_setting(db_url, "demo", "1")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "deskapp", "--as", "ada", "--db", db_url, "mail", "watch",
+                             "--maildir", str(box), "--every", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        assert proc.stdout.readline().startswith("<m1@example.org> new case")
+        (box / "tmp" / "2.b").write_bytes(mail("later", message_id="m9@example.org"))
+        (box / "tmp" / "2.b").rename(box / "new" / "2.b")  # how a delivery agent puts mail in place
+        assert proc.stdout.readline().startswith("<m9@example.org> threaded to")  # same sender, open case
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
