@@ -297,7 +297,7 @@ def _settle(engine, row_id: int, worker: Optional[str], actor: str, now: datetim
 
 def retry(desk, outbox_id: int) -> str:
     """`deskapp mail retry ID`: send a failed or unknown email again, same Message-ID. Supervisors; audited."""
-    if not desk.me.is_supervisor:
+    if not desk.me.can_approve:
         raise DeskError(f"only a supervisor or admin can send an email again, and {desk.me.username} is not one")
     now = desk.now()
     with desk.session() as session, session.begin():

@@ -38,6 +38,8 @@ TABLES: dict[str, tuple[str, tuple[str, ...], Callable[[Any], list[tuple[Any, ..
     "waiting": ("cases waiting longest on a customer or third party",
                 ("ref", "title", "assigned_to", "status", "waiting_since", "waiting_on"),
                 lambda b: _case_lines(b.waiting.longest)),
+    "mail": ("outbound emails that failed or may not have gone (deskapp mail outbox for all)",
+             ("ref", "status", "error"), lambda b: list(b.mail.worst)),
 }
 
 

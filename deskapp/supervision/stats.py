@@ -156,6 +156,20 @@ class WaitingStats:
 
 
 @dataclass(frozen=True)
+class MailStats:
+    """Outbound email that has not gone: failed, unknown (a sender died mid-delivery), queued over an hour."""
+
+    failed: int = 0
+    unknown: int = 0
+    late: int = 0
+    worst: tuple[tuple[str, str, str], ...] = ()  # (case ref, status, the relay's last answer), newest first
+
+    @property
+    def any(self) -> bool:
+        return bool(self.failed or self.unknown or self.late)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     generated_at: datetime
     period_days: int
@@ -165,6 +179,7 @@ class Dashboard:
     kinds: KindTotals
     waiting: WaitingStats
     pending_approvals: int
+    mail: MailStats = MailStats()
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -446,6 +461,22 @@ def pending_approvals(conn: Connection) -> int:
     return int(conn.execute(text("SELECT COUNT(*) FROM approval_requests WHERE status = 'pending'")).scalar_one())
 
 
+MAIL_LATE = timedelta(hours=1)
+
+
+def mail_stats(conn: Connection, now: datetime) -> MailStats:
+    """The outbox's trouble, if any (a desk without the outbox table, before mail1, has none)."""
+    counts = dict(conn.execute(text(
+        "SELECT status, COUNT(*) FROM outbox WHERE status IN ('failed', 'unknown') GROUP BY status")).all())
+    late = conn.execute(text("SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending') "
+                             "AND created_at < :t"), {"t": now - MAIL_LATE}).scalar_one()
+    worst = conn.execute(text(
+        "SELECT c.ref, o.status, COALESCE(o.last_error, '') FROM outbox o JOIN cases c ON c.id = o.case_id "
+        "WHERE o.status IN ('failed', 'unknown') ORDER BY o.id DESC LIMIT :n"), {"n": WORST}).all()
+    return MailStats(failed=int(counts.get("failed", 0)), unknown=int(counts.get("unknown", 0)), late=int(late),
+                     worst=tuple((ref, status, error) for ref, status, error in worst))
+
+
 # ----------------------------------------------------------------------------- all of it
 
 
@@ -490,6 +521,7 @@ def dashboard(desk: Any, period_days: int = 30, now: Optional[datetime] = None) 
         kinds = timed("kinds", kind_totals, conn, now, period_days)
         waiting = timed("waiting", waiting_stats, conn, now, WAITING_LONG_DAYS, calendar)
         pending = timed("approvals", pending_approvals, conn)
+        mail = timed("mail", mail_stats, conn, now)
     return Dashboard(generated_at=now, period_days=period_days, deadlines=deadlines, overrides=overrides,
-                     volume=volume, kinds=kinds, waiting=waiting, pending_approvals=pending,
+                     volume=volume, kinds=kinds, waiting=waiting, pending_approvals=pending, mail=mail,
                      seconds=clock.perf_counter() - started, timings=timings)

@@ -220,6 +220,14 @@ class DashboardScreen(Screen):
         if r.pending_approvals:
             add(Static(line(("Approval requests waiting: ", ""), (_n(r.pending_approvals), "bold $warning"),
                             ("  (A opens them)", "dim")), classes="line"))
+        m = getattr(r, "mail", None)
+        if m is not None and m.any:  # shown only when email is in trouble
+            add(Static(line(("Emails not delivered: ", ""), (_n(m.failed), "bold $error"), " failed  ",
+                            (_n(m.unknown), "bold $warning"), " unknown  ", (_n(m.late), "bold"),
+                            " queued over an hour", ("  (deskapp mail outbox)", "dim")), classes="line"))
+            for ref, status, error in m.worst:
+                add(Static(line((f"  {clip(ref, 10):<10} ", "bold"), (f"{status:<8} ", "$error"),
+                                clip(" ".join(error.split()), 60)), classes="case"))
 
         o = r.overrides
         add(Static(line(f"Overrides in the last {o.days} days",
