@@ -24,6 +24,7 @@ from typing import Iterator, Optional, Protocol
 from deskapp.errors import DeskError
 
 HEADER_PEEK = 64 * 1024  # what is read of an oversized message: enough for its Message-ID
+PREFETCH_BYTES = 16 * 1024 * 1024  # IMAP bodies fetched ahead at most (a batch of small messages)
 
 
 @dataclass
@@ -119,6 +120,8 @@ class ImapSource:
         self.settings = settings
         self.name = f"imap://{settings.user}@{settings.host}:{settings.port}/{settings.folder}"
         self.conn = self._connect()
+        self._queue: list[Item] = []
+        self._bodies: dict[str, bytes] = {}
 
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
@@ -173,6 +176,8 @@ class ImapSource:
                 if uid and size:
                     items.append(Item(uid.group(1).decode(), int(size.group(1))))
         items.sort(key=lambda i: int(i.key))
+        self._queue = [i for i in items if i.size <= PREFETCH_BYTES]
+        self._bodies: dict[str, bytes] = {}
         return items
 
     def _fetch(self, item: Item, what: str) -> bytes:
@@ -183,7 +188,27 @@ class ImapSource:
         raise DeskError(f"{self._where()}: message UID {item.key} vanished while it was read")
 
     def read(self, item: Item) -> bytes:
-        return self._fetch(item, "BODY.PEEK[]")
+        """The message's bytes; small ones come in batches (one round trip for many, PREFETCH_BYTES at most)."""
+        if item.key not in self._bodies and any(i.key == item.key for i in self._queue[:1]):
+            self._prefetch()
+        body = self._bodies.pop(item.key, None)
+        return body if body is not None else self._fetch(item, "BODY.PEEK[]")
+
+    def _prefetch(self) -> None:
+        batch, total = [], 0
+        while self._queue and len(batch) < 200 and total + self._queue[0].size <= PREFETCH_BYTES:
+            item = self._queue.pop(0)
+            batch.append(item.key)
+            total += item.size
+        if not batch:
+            self._queue.pop(0)
+            return
+        typ, rows = self._call(self.conn.uid, "FETCH", ",".join(batch), "(UID BODY.PEEK[])")
+        for row in rows or []:
+            if isinstance(row, tuple) and len(row) >= 2:
+                uid = _UIDS.search(row[0] or b"")
+                if uid:
+                    self._bodies[uid.group(1).decode()] = bytes(row[1])
 
     def headers(self, item: Item) -> bytes:
         return self._fetch(item, "BODY.PEEK[HEADER]")[:HEADER_PEEK]
