@@ -87,3 +87,19 @@ def test_case_pane_lists_attachments_as_text(admin_desk, engine):
     assert [a.name for a in case.attachments] == ["[red]receipt[_].pdf"]
     shown = "\n".join(b.content.plain for b in case_blocks(case) if hasattr(b, "content"))
     assert "Attachments (1)" in shown and "[red]receipt[_].pdf" in shown  # the name as sent, not markup
+
+
+def test_erasure_deletes_the_case_files(admin_desk, engine, db_url, capsys):
+    from deskapp.actions.erasure import erase_case
+    from deskapp.store.models import ContactAttachment
+    from deskapp.supervision.verify import verify
+
+    ada, _sam = admin_desk
+    ref = _received(ada)
+    erase_case(ada, ref, "erasure request 2026-12 from the customer")
+    with Session(engine) as s:
+        assert s.execute(select(ContactAttachment)).first() is None
+        assert s.execute(select(AttachmentBlob)).first() is None
+        event = s.execute(select(AuditEvent).where(AuditEvent.action == "case.erase")).scalar_one()
+        assert event.detail["attachments_deleted"] == 1
+    assert verify(engine).problem is None
