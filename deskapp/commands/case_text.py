@@ -65,6 +65,10 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
     if case.appointments:
         lines += ["", "Appointments:"]
         lines += [f"  {_when(a.at)} {a.status}: {_one(a.purpose)}" for a in case.appointments]
+    if case.attachments:
+        lines += ["", "Attachments (deskapp case attachments REF --save ID PATH):"]
+        lines += [f"  #{f.id} {f.size:,} bytes {f.content_type}: {_one(f.name)} (sha256 {f.sha256})"
+                  for f in case.attachments]
     if case.pending_approvals:
         lines += ["", "Approvals asked for:"]
         lines += [f"  #{a.id} {a.action.get('kind', '?')} by {_one(a.requested_by)}: {a.status}"

@@ -103,3 +103,10 @@ def test_erasure_deletes_the_case_files(admin_desk, engine, db_url, capsys):
         event = s.execute(select(AuditEvent).where(AuditEvent.action == "case.erase")).scalar_one()
         assert event.detail["attachments_deleted"] == 1
     assert verify(engine).problem is None
+
+
+def test_case_show_lists_attachments(admin_desk, engine, db_url, capsys):
+    ada, _sam = admin_desk
+    ref = _received(ada)
+    code, out, _err = run(capsys, db_url, "case", "show", ref)
+    assert code == 0 and "Attachments" in out and hashlib.sha256(PDF).hexdigest() in out
