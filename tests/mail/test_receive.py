@@ -152,3 +152,25 @@ def test_only_an_admin_fetches_mail(admin_desk, engine):
     with pytest.raises(NotAllowed):
         take(sam, mail())
     assert count(engine, InboundMail) == 0
+
+
+def test_any_bytes_are_stored_or_rejected_never_raising(admin_desk, engine, db_url):
+    """Whatever arrives, the action stores it (PostgreSQL too: no NUL, no lone surrogates) or records a rejection."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    ada, _ = admin_desk
+    header = st.sampled_from([b"From: ", b"Subject: ", b"Message-ID: ", b"In-Reply-To: ", b"Content-Type: ",
+                              b"Content-Disposition: attachment; filename=", b"Auto-Submitted: "])
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.lists(st.tuples(header, st.binary(max_size=60)), max_size=8), st.binary(max_size=400))
+    def check(headers, body):
+        raw = b"".join(name + value.replace(b"\n", b" ") + b"\r\n" for name, value in headers) + b"\r\n" + body
+        got = receive(ada, parse_message(raw), raw)
+        assert got.status in ("new_case", "threaded", "recorded", "duplicate", "rejected")
+        assert "\n" not in got.line()
+
+    check()
+    assert verify(engine).problem is None
