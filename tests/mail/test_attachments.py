@@ -110,3 +110,38 @@ def test_case_show_lists_attachments(admin_desk, engine, db_url, capsys):
     ref = _received(ada)
     code, out, _err = run(capsys, db_url, "case", "show", ref)
     assert code == 0 and "Attachments" in out and hashlib.sha256(PDF).hexdigest() in out
+
+
+async def test_desk_case_pane_shows_received_files_literally(admin_desk, engine, monkeypatch):
+    """Pilot: the desk's case pane lists a received file under Attachments, its name as text, never markup."""
+    from dataclasses import dataclass
+
+    from deskapp.actions.lookup import case_by_reference
+    from deskapp.tui.app import DeskApp
+    from deskapp.tui.screens.main import MainScreen
+    from deskapp.tui.widgets.case_pane import CasePane
+
+    from .receiving import NOW
+
+    @dataclass
+    class Standing:
+        findings: list
+        deadlines: object = None
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    ada, sam = admin_desk
+    raw = (b"From: ann@example.org\r\nSubject: photos\r\nMessage-ID: <att2@x>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=M\r\n\r\n--M\r\nContent-Type: text/plain\r\n\r\nhi\r\n--M\r\n"
+           b"Content-Type: image/png\r\nContent-Disposition: attachment; filename=\"[@click=app.quit]x[/] \x1b[2Jp.png\"\r\n"
+           b"\r\nPNG\r\n--M--\r\n")
+    case = case_by_reference(sam, receive(ada, parse_message(raw), raw).ref)
+    app = DeskApp(sam, now=lambda: NOW, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        screen.wanted_case_id = case.id
+        screen.post_message(MainScreen.CaseLoaded(case.id, case, Standing([])))
+        await pilot.pause()
+        await pilot.pause()
+        text = screen.query_one(CasePane).text
+        assert "Attachments (1)" in text and "[@click=app.quit]x[_] [2Jp.png" in text and "\x1b" not in text
+        assert app.is_running
