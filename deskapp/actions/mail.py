@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from deskapp.actions import audit
+from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
 from deskapp.actions.submit import bump_version, refresh_due, reindex
 from deskapp.actions.validate import MAX_BODY, MAX_TITLE
@@ -101,7 +101,7 @@ def receive(desk: Any, parsed: InboundMessage | Rejected, raw: bytes, *, mailbox
     """Record one parsed message (or its rejection) in one transaction. NotAllowed if not an admin."""
     key = message_key(parsed, raw)
     try:
-        with desk.session() as session, session.begin():
+        with refusals.audited(desk, PERMISSION), desk.session() as session, session.begin():
             begin_write(session)
             require(desk, PERMISSION, session=session)
             if session.execute(select(InboundMail.id).where(InboundMail.message_id == key)).first():

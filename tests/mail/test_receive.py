@@ -152,6 +152,23 @@ def test_only_an_admin_fetches_mail(admin_desk, engine):
     with pytest.raises(NotAllowed):
         take(sam, mail())
     assert count(engine, InboundMail) == 0
+    with Session(engine) as s:
+        refusal = s.execute(select(AuditEvent).where(AuditEvent.action == "refused")).scalar_one()
+        assert refusal.actor == "sam" and refusal.detail["permission"] == "mail.import"
+
+
+def test_a_long_text_is_kept_whole_as_an_attachment(admin_desk, engine, monkeypatch):
+    import deskapp.actions.mail as mail_action
+
+    monkeypatch.setattr(mail_action, "MAX_BODY", 1000)
+    ada, _ = admin_desk
+    long = "word " * 1000
+    take(ada, mail(body=long))
+    with Session(engine) as s:
+        body = s.execute(select(Contact.body)).scalar_one()
+        assert len(body) <= 1000 and "message-text.txt" in body
+        blob = s.execute(select(AttachmentBlob)).scalar_one()
+        assert blob.data.decode().strip() == long.strip()
 
 
 def test_any_bytes_are_stored_or_rejected_never_raising(admin_desk, engine, db_url):
