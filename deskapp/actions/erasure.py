@@ -31,7 +31,7 @@ from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.locks import begin_write
 from deskapp.store.models import (Appointment, ApprovalRequest, AttachmentBlob, AuditEvent, Case, Contact,
-                                  ContactAttachment, Draft, Party, new_salt)
+                                  ContactAttachment, Draft, Outbox, Party, new_salt)
 from deskapp.store.rowdigests import current_digests
 
 PERMISSION = "case.erase"
@@ -44,6 +44,7 @@ CONTACT_TEXT = ("summary", "body")
 APPOINTMENT_TEXT = ("purpose",)
 APPROVAL_TEXT = ("reason", "decision_reason")
 REQUEST_TEXT = ("summary", "body")  # the text fields of a stored request (approval_requests.action)
+OUTBOX_TEXT = ("to_addr", "subject", "body", "relay_answer", "last_error")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,17 @@ def _rows_of_case(session: Any, case_id: int) -> dict[str, list[Any]]:
             "approval_requests": all_of(ApprovalRequest)}
 
 
+def _erase_outbox(session: Any, case_id: int) -> int:
+    """Tombstone the case's outbound emails (a delivery queue: not digested); one not yet sent never goes."""
+    rows = list(session.execute(select(Outbox).where(Outbox.case_id == case_id)).scalars())
+    for row in rows:
+        for name in OUTBOX_TEXT:
+            setattr(row, name, _tomb(getattr(row, name)))
+        if row.status == "queued":
+            row.status, row.last_error = "failed", "the case was erased before this email was sent"
+    return len(rows)
+
+
 def _erasure_of(session: Any, case: Case) -> Optional[AuditEvent]:
     return session.execute(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == ACTION)
                            .order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
@@ -154,6 +166,7 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             drafts = session.execute(delete(Draft).where(Draft.case_id == case.id)
                                      .execution_options(synchronize_session=False)).rowcount or 0
             files = _erase_attachments(session, case.id)
+            outbox = _erase_outbox(session, case.id)
             case.title = TOMBSTONE
             case.record_salt = new_salt()  # every row's digest changes: the old ones name nothing any more
             case.erased_at = now.replace(microsecond=0)
@@ -162,7 +175,8 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             event = audit.append(
                 session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
                 detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,
-                        "attachments_deleted": files,
+                        **({"attachments_deleted": files} if files else {}),
+                        **({"outbox_erased": outbox} if outbox else {}),
                         "erased": [[table, row_id, before[(table, row_id)]] for table, row_id in sorted(keys)]},
                 rows=keys,
             )

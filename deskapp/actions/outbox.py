@@ -41,7 +41,7 @@ from deskapp.store import settings
 from deskapp.store.changes import record as record_change
 from deskapp.store.engine import session_scope
 from deskapp.store.models import Case, Contact, Handler, Outbox, Party
-from deskapp.store.rowdigests import audited_session
+from deskapp.store.rowdigests import audited_session, touch
 
 MAIL_FROM = "mail_from"  # desk_settings: the desk's sending address; no address = no outbox (record only)
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
@@ -274,10 +274,13 @@ def _settle(engine, row_id: int, worker: Optional[str], actor: str, now: datetim
         else:
             row.last_error = text[:2000]
         case = session.get(Case, row.case_id)
-        case.version += 1
-        case.updated_at = now
         note = None
-        if status != "sent":
+        if status != "sent":  # the case gains a note, so it changes (a desk holding it is told who changed it)
+            session.execute(update(Case).where(Case.id == case.id)  # atomic: never a stale version + 1
+                            .values(version=Case.version + 1, updated_at=now)
+                            .execution_options(synchronize_session=False))
+            touch(session, "cases", case.id)
+            session.refresh(case)
             note = Contact(case_id=case.id, at=now, channel="note", direction="internal",
                            summary=_NOTES[status].format(error=text)[:300],
                            body=f"Message-ID {row.message_id} to {row.to_addr} (outbox {row.id}, "
@@ -285,13 +288,14 @@ def _settle(engine, row_id: int, worker: Optional[str], actor: str, now: datetim
             session.add(note)
         session.flush()
         handler = session.execute(select(Handler.id).where(Handler.username == actor)).scalar_one_or_none()
+        version = {"version": case.version} if note is not None else {}
         audit.append(session, actor=actor, handler_id=handler, action=f"mail.{status}", at=now, case_id=case.id,
                      contact_id=note.id if note is not None else row.contact_id,
-                     detail={"version": case.version, "outbox_id": row.id, "message_id": row.message_id,
+                     detail={**version, "outbox_id": row.id, "message_id": row.message_id,
                              "sent_contact_id": row.contact_id, "attempts": row.attempts,
-                             ("answer" if status == "sent" else "error"): text[:500]},
-                     rows=[("cases", case.id)])
-        record_change(session, kind=f"mail.{status}", actor=actor, at=now, case_id=case.id, version=case.version)
+                             ("answer" if status == "sent" else "error"): text[:500]})
+        record_change(session, kind=f"mail.{status}", actor=actor, at=now, case_id=case.id,
+                      version=case.version if note is not None else None)
     return 1
 
 

@@ -387,7 +387,12 @@ class MailServers:
         return ctx
 
     def start_smtp(self) -> None:
+        import logging
+
         from aiosmtpd.controller import Controller
+
+        # aiosmtpd warns about its own deprecated login_data on every AUTH: noise, not news.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
 
         handler = _MaildirHandler(self)
         tls = self._server_context()

@@ -160,9 +160,11 @@ def test_password_file_must_be_private(tmp_path):
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_sent_through_smtp_and_read_back_over_imap(desks, case, engine, mail_servers, tmp_path, security):
-    submit(desks["sam"], message(case))
+    done = submit(desks["sam"], message(case))
     [queued] = outbox_rows(engine)
     report = sender_for(engine, settings_file(mail_servers, tmp_path, security=security)).run_pass()
+    with Session(engine) as s:  # a sent email changes nothing on the case: a desk holding it is not in conflict
+        assert s.get(Case, case.id).version == done.case.version
     assert len(report.sent) == 1 and not report.failed
     assert mail_servers.message_ids() == [queued.message_id]
     [row] = outbox_rows(engine)
@@ -330,3 +332,62 @@ async def test_the_dashboard_screen_shows_undelivered_email_literally(desks, cas
         shown = "\n".join(str(w.render()) for w in screen.query(Static))
     assert "Emails not delivered: 1 failed  0 unknown  0 queued over an hour" in shown
     assert f"{case.ref}" in shown and "550 [b]no[/b] such user" in shown
+
+
+def test_erasing_the_case_erases_its_outbox_and_stops_what_was_not_sent(desks, case, engine):
+    from deskapp.actions.erasure import erase_case
+    from deskapp.core.rowdigest import TOMBSTONE
+
+    submit(desks["sam"], message(case))
+    erase_case(desks["ann"], case.ref, "Erasure request from the customer, checked against their ID")
+    [row] = outbox_rows(engine)
+    assert (row.to_addr, row.subject, row.body) == (TOMBSTONE, TOMBSTONE, TOMBSTONE)
+    assert row.status == "failed" and "erased" in row.last_error
+    assert verify(engine).ok
+
+
+def test_watch_sends_what_is_queued_later_and_stops_cleanly_on_sigterm(desks, case, engine, mail_servers, tmp_path,
+                                                                       db_url):
+    import time
+
+    settings_file(mail_servers, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "deskapp", "mail", "send", "--watch", "--every", "0.2",
+                             "--db", db_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        submit(desks["sam"], message(case))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and [r.status for r in outbox_rows(engine)] != ["sent"]:
+            time.sleep(0.1)
+        assert [r.status for r in outbox_rows(engine)] == ["sent"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.startswith("sent outbox ")
+
+
+def _plain_settings(port: int) -> None:
+    path = Path(os.environ["DESKAPP_CONFIG_DIR"]) / "mail.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"host: 127.0.0.1\nport: {port}\nsecurity: starttls\ntimeout: 5\n")
+    path.chmod(0o600)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cli_problems_are_one_line_exit_2_and_leave_the_outbox_alone(desks, case, engine, db_url, desk_setting):
+    from mail.servers import free_port
+
+    submit(desks["sam"], message(case))
+    missing = cli(db_url, "send")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "mail.yaml: no such file" in missing.stderr
+
+    _plain_settings(free_port())
+    down = cli(db_url, "send")
+    assert down.returncode == 2 and down.stderr.count("\n") == 1 and "unreachable" in down.stderr
+    [row] = outbox_rows(engine)
+    assert (row.status, row.attempts) == ("queued", 0)
+
+    desk_setting(db_url, "service_account", "deskapp-svc")
+    other = cli(db_url, "send")
+    assert other.returncode == 2 and "sent by the desk's service account (deskapp-svc)" in other.stderr

@@ -56,3 +56,12 @@ def test_refuse_next_answers_a_temporary_failure_once(mail_servers):
         assert refused.value.smtp_code == 451
         smtp.sendmail("a@customer.test", [mail_servers.user], _msg("<five@customer.test>"))
     assert mail_servers.message_ids() == ["<five@customer.test>"]
+
+
+def test_without_dovecot_the_reason_is_one_line(tmp_path, monkeypatch):
+    from mail import servers
+
+    monkeypatch.setattr(servers, "DOVECOT", None)
+    with pytest.raises(servers.DovecotUnavailable) as missing:
+        servers.MailServers(tmp_path)
+    assert "\n" not in str(missing.value) and "dovecot-imapd" in str(missing.value)

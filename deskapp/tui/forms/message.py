@@ -5,6 +5,11 @@ the text as it is typed: a card number in the subject or body shows the
 card-number-disclosure block before the handler presses send, hostile wording
 shows the tone warning.
 
+ctrl+o inserts a template (deskapp.actions.templates), rendered in a worker for
+this case and the chosen party; the rules then check the text like anything
+typed. (Plain `t` is not free here: in the subject and message fields it is a
+letter.) A template that fails to render says `file:line` in the status line.
+
 The message is kept as a draft while it is written (saved a second
 after the last keystroke, in a worker), restored when the form is opened again
 for the case, and discarded once sent. A dropped SSH link loses nothing.
@@ -18,6 +23,8 @@ from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Select
@@ -59,6 +66,14 @@ class DraftNotSaved(Message):
     error: Exception
 
 
+@dataclass
+class TemplateRendered(Message):
+    """A template's text for the form (rendered), or the one line saying why not (problem)."""
+
+    rendered: Any = None
+    problem: str | None = None
+
+
 @work(thread=True, group="draft-on-close", exit_on_error=False)
 def _save_on_close(app: App, desk: Any, case_id: int, fields: dict[str, Any], body: str) -> None:
     """The form's draft, saved in a worker of the app: a worker of the closing form could be
@@ -72,6 +87,7 @@ def _save_on_close(app: App, desk: Any, case_id: int, fields: dict[str, Any], bo
 class MessageForm(ActionForm):
     FORM_TITLE = "Send a message"
     FIELD_ALIASES = {"summary": "subject", "final_response": "final"}
+    BINDINGS = [Binding("ctrl+o", "template", "Template", id="message.template")]
 
     DEFAULT_CSS = """
     MessageForm FieldRow#row-body SafeTextArea.field-input {
@@ -144,6 +160,60 @@ class MessageForm(ActionForm):
             except Exception as exc:  # a draft is a convenience: never fail the send over it
                 log.warning("could not settle draft: %s", exc)
         return outcome
+
+    # --- templates ---------------------------------------------------------------------
+
+    def action_template(self) -> None:
+        """Pick a template; its text goes in at the cursor (the subject too, if that is empty)."""
+        if self._busy:
+            return
+        self._list_templates()
+
+    @work(thread=True, exclusive=True, group="template", exit_on_error=False)
+    def _list_templates(self) -> None:
+        from deskapp.actions.templates import available
+
+        try:
+            names = list(available())
+        except OSError as exc:
+            self.post_message(TemplateRendered(problem=f"templates: {exc}"))
+            return
+        self.app.call_from_thread(self._pick_template, names)
+
+    def _pick_template(self, names: list[str]) -> None:
+        from deskapp.tui.screens.pick import PickScreen
+
+        if not names:
+            self.show_status("No templates found (see docs/mail.md)", "$text-warning")
+            return
+        choices = [(Content(name.replace("-", " ")), name) for name in names]
+        self.app.push_screen(PickScreen("Insert a template", choices),
+                             lambda name: self._render_template(name, self.value("party")) if name else None)
+
+    @work(thread=True, exclusive=True, group="template", exit_on_error=False)
+    def _render_template(self, name: str, party_id: Any) -> None:
+        from deskapp.actions.templates import TemplateProblem, render_for
+
+        try:
+            self.post_message(TemplateRendered(rendered=render_for(self.desk, self.case, name, party_id)))
+        except TemplateProblem as exc:
+            self.post_message(TemplateRendered(problem=str(exc)))
+
+    def on_template_rendered(self, message: TemplateRendered) -> None:
+        message.stop()
+        if message.problem is not None:
+            self.show_status(message.problem, "bold $text-error")
+            return
+        rendered = message.rendered
+        if rendered.subject and not self.text("subject").strip():
+            self.widget("subject").restore(rendered.subject)
+        body = self.widget("body")
+        if self.text("body").strip():
+            body.insert(rendered.body)
+        else:
+            body.restore(rendered.body)
+        body.focus()
+        self.show_status(f"Template inserted: {rendered.name}. Check and finish it before you send.")
 
     # --- drafts ------------------------------------------------------------------------
 
