@@ -159,8 +159,9 @@ def _thread(session: Session, msg: InboundMessage) -> tuple[Optional[Case], str]
             select(InboundMail.message_id, InboundMail.case_id).where(InboundMail.message_id.in_(ids),
                                                                       InboundMail.case_id.is_not(None)))}
         for ident in ids:
-            if ident in rows:
-                return session.get(Case, rows[ident]), "reply"
+            stored = redact_cards(ident)  # the column masks card-like digit runs, in the query too
+            if stored in rows:
+                return session.get(Case, rows[stored]), "reply"
     for number in _SUBJECT_REF.findall(msg.subject):
         case = session.execute(select(Case).where(Case.ref == f"C-{int(number)}")).scalars().first()
         if case is not None:
