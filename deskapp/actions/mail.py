@@ -117,6 +117,44 @@ def receive(desk: Any, parsed: InboundMessage | Rejected, raw: bytes, *, mailbox
         raise DeskError(f"<{key}>: could not be stored (a constraint refused it); nothing was written") from None
 
 
+class _Fallback(Exception):
+    """A batch met something one message at a time handles better (a race, a conflict): undo the batch."""
+
+
+@retry_on_busy("receive the messages")
+def receive_many(desk: Any, batch: list[tuple[InboundMessage | Rejected, bytes]], *,
+                 mailbox: str = "") -> list[Received]:
+    """Several messages in ONE transaction (one commit, one role check): what `receive` does for each.
+
+    Each message still gets its own contact, audit event and change-feed line. If anything in
+    the batch fails (another fetcher stored one of them, a case changed under it), the batch is
+    rolled back and every message is received on its own, so one odd message costs only itself.
+    """
+    if len(batch) == 1:
+        return [receive(desk, *batch[0], mailbox=mailbox)]
+    try:
+        with refusals.audited(desk, PERMISSION), desk.session() as session, session.begin():
+            begin_write(session)
+            require(desk, PERMISSION, session=session)
+            out = []
+            for parsed, raw in batch:
+                key = message_key(parsed, raw)
+                if session.execute(select(InboundMail.id).where(InboundMail.message_id == key)).first():
+                    out.append(Received("duplicate", key))
+                elif isinstance(parsed, Rejected):
+                    out.append(_reject(desk, session, parsed, raw, key, mailbox))
+                else:
+                    try:
+                        out.append(_receive(desk, session, parsed, key, mailbox))
+                    except DeskError as exc:
+                        raise _Fallback() from exc
+                session.flush()
+                session.expunge_all()  # written: keep the unit of work small (dirty checks scan it all)
+            return out
+    except (_Fallback, IntegrityError):
+        return [receive(desk, parsed, raw, mailbox=mailbox) for parsed, raw in batch]
+
+
 def _reject(desk: Any, session: Session, parsed: Rejected, raw: bytes, key: str, mailbox: str) -> Received:
     now = desk.now()
     row = InboundMail(message_id=key, kind="rejected", how="rejected", note=parsed.reason, size=len(raw),

@@ -1,9 +1,10 @@
 """`deskapp mail fetch` / `watch`: each waiting message parsed, stored by the action, then marked processed.
 
-The order is the whole point: the message's transaction commits first
-(deskapp.actions.mail.receive), the mailbox is told second. Killed in
-between, the message is still unseen; the next run finds its Message-ID
-stored and only marks it. Nothing is half-imported and nothing twice.
+The order is the whole point: the transaction commits first
+(deskapp.actions.mail.receive_many, up to BATCH messages, each its own
+contact and event), the mailbox is told second. Killed in between, the
+messages are still unseen; the next run finds their Message-IDs stored and
+only marks them. Nothing is half-imported and nothing twice.
 
 A message over the size limit is not even downloaded: its headers are read
 for its Message-ID and it is recorded as rejected. The report is one line per
@@ -18,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from deskapp.actions.mail import Received, receive
+from deskapp.actions.mail import Received, receive_many
 from deskapp.core.mailparse import Limits, Rejected, parse_message
 from deskapp.core.mailparse.parse import first_id, header
 from deskapp.errors import DeskError
@@ -55,10 +56,31 @@ def _oversized(source: Source, item: Any, limits: Limits) -> tuple[Rejected, byt
     return Rejected(reason=reason, message_id=ident), head
 
 
+BATCH = 50  # messages stored in one transaction (and then marked processed together)
+BATCH_BYTES = 16 * 1024 * 1024
+
+
 def fetch(desk: Any, source: Source, limits: Limits, *, out: Callable[[str], None] = print,
           stop: Optional[threading.Event] = None) -> FetchReport:
-    """Take every waiting message in turn; `stop` set (SIGTERM) ends the run between two messages."""
+    """Take every waiting message, a batch per transaction; `stop` set (SIGTERM) ends the run between batches.
+
+    A batch is marked processed only after its transaction has committed; a run killed in
+    between leaves at most one batch stored but unmarked, which the next run skips as duplicates.
+    """
     report = FetchReport()
+    batch: list[tuple[Any, Any, bytes]] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        got = receive_many(desk, [(parsed, raw) for _item, parsed, raw in batch], mailbox=source.name)
+        for (item, _parsed, _raw), received in zip(batch, got):
+            source.done(item)  # only now: the message is stored (or was already)
+            report.add(received)
+            out(received.line())
+        batch.clear()
+        size = 0
+
     for item in source.pending():
         if stop is not None and stop.is_set():
             break
@@ -67,10 +89,12 @@ def fetch(desk: Any, source: Source, limits: Limits, *, out: Callable[[str], Non
         else:
             raw = source.read(item)
             parsed = parse_message(raw, limits)
-        got = receive(desk, parsed, raw, mailbox=source.name)
-        source.done(item)  # only now: the message is stored (or was already)
-        report.add(got)
-        out(got.line())
+        batch.append((item, parsed, raw))
+        size += len(raw)
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
+            flush()
+    if batch:
+        flush()
     return report
 
 

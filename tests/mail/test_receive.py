@@ -191,3 +191,35 @@ def test_any_bytes_are_stored_or_rejected_never_raising(admin_desk, engine, db_u
 
     check()
     assert verify(engine).problem is None
+
+
+def test_a_batch_threads_within_itself_and_skips_its_own_duplicates(admin_desk, engine):
+    from deskapp.actions.mail import receive_many
+
+    ada, _ = admin_desk
+    first, reply = mail(), mail("Re: x", sender="o@example.net", message_id="m2@example.org",
+                                extra="In-Reply-To: <m1@example.org>\r\n")
+    got = receive_many(ada, [(parse_message(r), r) for r in (first, reply, first)])
+    assert [g.status for g in got] == ["new_case", "threaded", "duplicate"] and got[1].ref == got[0].ref
+    assert count(engine, InboundMail) == 2
+    assert verify(engine).problem is None
+
+
+def test_a_batch_that_fails_is_redone_one_message_at_a_time(admin_desk, engine, monkeypatch):
+    import deskapp.actions.mail as mail_action
+    from deskapp.errors import DeskError
+
+    ada, _ = admin_desk
+    real, calls = mail_action._receive, []
+
+    def flaky(desk, session, msg, key, mailbox):
+        calls.append(key)
+        if len(calls) == 2:
+            raise DeskError("the case changed under the batch")
+        return real(desk, session, msg, key, mailbox)
+
+    monkeypatch.setattr(mail_action, "_receive", flaky)
+    raws = [mail(message_id=f"b{i}@x", sender=f"p{i}@example.org") for i in range(3)]
+    got = mail_action.receive_many(ada, [(parse_message(r), r) for r in raws])
+    assert [g.status for g in got] == ["new_case"] * 3
+    assert count(engine, InboundMail) == 3 and count(engine, Case) == 3  # the first try left nothing behind
