@@ -73,12 +73,19 @@ def messages(count: int, seed: int = 19) -> list[bytes]:
 
 
 def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, str]:
-    """(seconds, peak RSS in MB, stdout, stderr) of one child process."""
+    """(seconds, peak RSS in MB, stdout, stderr) of one child process; prints its CPU time too.
+
+    CPU time is the steadier figure on a shared machine: wall time there includes waiting for a core.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"  (child CPU {cpu:,.1f} s user+system; load average {os.getloadavg()[0]:.1f})")
+    peak = after.ru_maxrss / 1024  # the largest child so far
     if proc.returncode != 0:
         sys.exit(f"fetch failed ({proc.returncode}): {err.strip()[-500:]}")
     return seconds, peak, out, err

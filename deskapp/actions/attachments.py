@@ -40,8 +40,8 @@ def take_attachment(desk: Any, ref: str, attachment_id: int) -> tuple[Attachment
         begin_write(session)
         require(desk, "case.view", session=session)
         case = case_by_ref(session, ref)
-        row = session.execute(select(ContactAttachment).where(ContactAttachment.id == attachment_id,
-                                                              ContactAttachment.case_id == case.id)).scalar_one_or_none()
+        t = ContactAttachment
+        row = session.execute(select(t).where(t.id == attachment_id, t.case_id == case.id)).scalar_one_or_none()
         if row is None:
             raise DeskError(f"{case.ref} has no attachment {attachment_id} (`deskapp case attachments {case.ref}` "
                             "lists them)")

@@ -287,8 +287,8 @@ def _open_case(desk: Any, session: Session, msg: InboundMessage, now: Any) -> tu
                 created_at=now, updated_at=now)
     session.add(case)
     session.flush()
-    party = Party(case_id=case.id, role="customer", name=(msg.from_name or msg.from_address or "Unknown sender")[:PARTY_LIMITS["name"]],
-                  email=msg.from_address or None, created_at=now)
+    name = (msg.from_name or msg.from_address or "Unknown sender")[:PARTY_LIMITS["name"]]
+    party = Party(case_id=case.id, role="customer", name=name, email=msg.from_address or None, created_at=now)
     session.add(party)
     session.flush()
     return case, party

@@ -172,6 +172,9 @@ def test_reply_to_a_sent_email_and_a_bounce_sent_through_smtp(mail_servers, admi
         assert notice.party_id is None and notice.direction == "in"
         row = s.execute(select(InboundMail).where(InboundMail.kind == "bounce")).scalar_one()
         assert row.bounced_contact_id == sent.contact_id
+    from deskapp.supervision.verify import verify
+
+    assert verify(engine).problem is None  # the bounced contact's new outcome is in the chain
 
 
 def test_our_own_message_coming_back_is_a_loop(mail_servers, admin_desk, engine, db_url, tmp_path, capsys):
