@@ -42,6 +42,7 @@ class Source(Protocol):
     def read(self, item: Item) -> bytes: ...
     def headers(self, item: Item) -> bytes: ...
     def done(self, item: Item) -> None: ...
+    def done_all(self, items: list[Item]) -> None: ...
     def close(self) -> None: ...
 
 
@@ -85,6 +86,10 @@ class MaildirSource:
         flags = "".join(sorted(set(info) | {"S"}))
         target = self.root / "cur" / f"{base}:2,{flags}"
         os.rename(self.root / item.key, target)
+
+    def done_all(self, items: list[Item]) -> None:
+        for item in items:
+            self.done(item)
 
     def close(self) -> None:
         pass
@@ -217,6 +222,11 @@ class ImapSource:
         typ, data = self._call(self.conn.uid, "STORE", item.key, "+FLAGS.SILENT", r"(\Seen)")
         if typ != "OK":
             raise DeskError(f"{self._where()}: could not mark UID {item.key} seen ({_text(data)})")
+
+    def done_all(self, items: list[Item]) -> None:
+        """Mark a stored batch \\Seen in one command."""
+        if items:
+            self.done(Item(",".join(i.key for i in items), 0))
 
     def close(self) -> None:
         _close(self.conn)

@@ -74,8 +74,8 @@ def fetch(desk: Any, source: Source, limits: Limits, *, out: Callable[[str], Non
     def flush() -> None:
         nonlocal size
         got = receive_many(desk, [(parsed, raw) for _item, parsed, raw in batch], mailbox=source.name)
-        for (item, _parsed, _raw), received in zip(batch, got):
-            source.done(item)  # only now: the message is stored (or was already)
+        source.done_all([item for item, _parsed, _raw in batch])  # only now: the batch is stored (or was already)
+        for received in got:
             report.add(received)
             out(received.line())
         batch.clear()
