@@ -2,10 +2,11 @@
 
 A source lists the messages not yet processed, gives each one's bytes, and
 marks one processed (`done`) only when told to — which the fetch does after
-the message's transaction has committed. IMAP: `\\Seen` set by UID, bodies read
-with BODY.PEEK so reading alone marks nothing. Maildir: the file moves from
+the message's transaction has committed. IMAP: the keyword $DeskappProcessed
+and `\\Seen` set by UID (\\Seen alone where the server keeps no keywords), bodies
+read with BODY.PEEK so reading alone marks nothing. Maildir: the file moves from
 new/ to cur/ with the S flag (one rename: atomic). Unprocessed messages are
-IMAP's UNSEEN, Maildir's new/ plus cur/ files without S.
+IMAP's UNKEYWORD $DeskappProcessed (or UNSEEN), Maildir's new/ plus cur/ files without S.
 
 Network and login problems become one-line DeskErrors (exit 2).
 """
@@ -25,6 +26,7 @@ from deskapp.errors import DeskError
 
 HEADER_PEEK = 64 * 1024  # what is read of an oversized message: enough for its Message-ID
 PREFETCH_BYTES = 16 * 1024 * 1024  # IMAP bodies fetched ahead at most (a batch of small messages)
+KEYWORD = "$DeskappProcessed"  # the IMAP keyword a processed message carries (with \\Seen)
 
 
 @dataclass
@@ -119,7 +121,7 @@ _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 class ImapSource:
-    """An IMAP mailbox over TLS (never in clear text): UNSEEN messages, marked \\Seen once stored."""
+    """An IMAP mailbox over TLS (never in clear text): messages not yet processed, marked once stored."""
 
     def __init__(self, settings: ImapSettings) -> None:
         self.settings = settings
@@ -157,6 +159,11 @@ class ImapSource:
         if typ != "OK":
             _close(conn)
             raise DeskError(f"{self._where()}: no folder {s.folder} ({_text(data)})")
+        _typ, permanent = conn.response("PERMANENTFLAGS")
+        flags = b" ".join(p for p in permanent or [] if isinstance(p, bytes))
+        # Our own keyword where the server keeps keywords (\* allowed): a person reading the mailbox in
+        # their mail program (\Seen) then does not hide a message from the desk. Else \Seen alone.
+        self.keyword = KEYWORD if b"\\*" in flags else None
         return conn
 
     def _call(self, fn, *args):
@@ -169,7 +176,8 @@ class ImapSource:
 
     def pending(self) -> list[Item]:
         self._call(self.conn.noop)  # lets the server tell us about newly delivered mail
-        typ, data = self._call(self.conn.uid, "SEARCH", None, "UNSEEN")
+        criteria = ("UNKEYWORD", self.keyword) if self.keyword else ("UNSEEN",)
+        typ, data = self._call(self.conn.uid, "SEARCH", None, *criteria)
         uids = [u.decode() for u in (data[0] or b"").split()] if typ == "OK" and data else []
         items: list[Item] = []
         for start in range(0, len(uids), 500):
@@ -219,7 +227,8 @@ class ImapSource:
         return self._fetch(item, "BODY.PEEK[HEADER]")[:HEADER_PEEK]
 
     def done(self, item: Item) -> None:
-        typ, data = self._call(self.conn.uid, "STORE", item.key, "+FLAGS.SILENT", r"(\Seen)")
+        flags = f"(\\Seen {self.keyword})" if self.keyword else r"(\Seen)"
+        typ, data = self._call(self.conn.uid, "STORE", item.key, "+FLAGS.SILENT", flags)
         if typ != "OK":
             raise DeskError(f"{self._where()}: could not mark UID {item.key} seen ({_text(data)})")
 

@@ -57,9 +57,12 @@ def append(servers, *messages: bytes) -> None:
 
 
 def unseen(servers) -> int:
+    """Messages the desk has not marked processed (Dovecot keeps keywords: the desk's own one)."""
     conn = servers.imap()
     try:
-        _typ, data = conn.search(None, "UNSEEN")
+        _typ, data = conn.search(None, "UNKEYWORD", "$DeskappProcessed")
+        _typ, unread = conn.search(None, "UNSEEN")
+        assert set(unread[0].split()) <= set(data[0].split())  # processed ones are \Seen too
         return len(data[0].split())
     finally:
         conn.logout()
@@ -75,7 +78,7 @@ def test_imaps_fetch_refetch_and_a_message_marked_unread_again(mail_servers, adm
     assert unseen(mail_servers) == 0
     assert run(capsys, db_url, "fetch", *imap_args(mail_servers, tmp_path))[1] == ""
     conn = mail_servers.imap()
-    conn.store("1", "-FLAGS", r"(\Seen)")
+    conn.store("1", "-FLAGS", r"(\Seen $DeskappProcessed)")  # someone cleared the marks
     conn.logout()
     code, out, _err = run(capsys, db_url, "fetch", *imap_args(mail_servers, tmp_path, starttls=True))
     assert (code, out) == (0, "<m1@example.org> skipped duplicate\n")
@@ -184,3 +187,14 @@ def test_our_own_message_coming_back_is_a_loop(mail_servers, admin_desk, engine,
     append(mail_servers, echo)
     code, out, _err = run(capsys, db_url, "fetch", *imap_args(mail_servers, tmp_path))
     assert code == 0 and out.startswith(f"{sent.message_id} recorded loop"), out
+
+
+def test_a_message_a_person_already_read_is_still_fetched(mail_servers, admin_desk, engine, db_url, tmp_path,
+                                                          capsys):
+    append(mail_servers, mail())
+    conn = mail_servers.imap()
+    conn.store("1", "+FLAGS", r"(\Seen)")  # read in someone's mail program before the desk got to it
+    conn.logout()
+    code, out, _err = run(capsys, db_url, "fetch", *imap_args(mail_servers, tmp_path))
+    assert code == 0 and out.startswith("<m1@example.org> new case")
+    assert unseen(mail_servers) == 0
