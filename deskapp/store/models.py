@@ -162,6 +162,10 @@ class Party(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
+# Received mail finds the open case of a sender by address (deskapp.actions.mail): one index lookup (mail2).
+Index("ix_parties_email_lower", func.lower(Party.__table__.c.email))
+
+
 class Contact(SQLModel, table=True):
     """One entry in a case's history: a call, email, letter, visit or internal note.
 

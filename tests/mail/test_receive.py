@@ -223,3 +223,14 @@ def test_a_batch_that_fails_is_redone_one_message_at_a_time(admin_desk, engine, 
     got = mail_action.receive_many(ada, [(parse_message(r), r) for r in raws])
     assert [g.status for g in got] == ["new_case"] * 3
     assert count(engine, InboundMail) == 3 and count(engine, Case) == 3  # the first try left nothing behind
+
+
+def test_the_sender_lookup_uses_an_index(admin_desk, engine):
+    """A desk with a million parties must not scan them all for each message (the sender's open case)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT cases.id FROM cases JOIN parties ON parties.case_id = cases.id "
+            "WHERE lower(parties.email) = 'a@b.c' AND cases.status != 'closed'"))
+    assert "ix_parties_email_lower" in plan, plan

@@ -1,4 +1,5 @@
-"""Receiving mail: inbound_mail (one row per Message-ID), attachments stored once by sha256.
+"""Receiving mail: inbound_mail (one row per Message-ID), attachments stored once by sha256,
+and an index on lower(parties.email) (a sender's open case).
 
 Matches deskapp/store/models.py (InboundMail, AttachmentBlob, ContactAttachment).
 
@@ -65,9 +66,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_contact_attachments_contact_id'), 'contact_attachments', ['contact_id'], unique=False)
     op.create_index(op.f('ix_contact_attachments_case_id'), 'contact_attachments', ['case_id'], unique=False)
+    # A sender's open case, found by address: lower(email) so Ann@Example.org is ann@example.org.
+    op.create_index('ix_parties_email_lower', 'parties', [sa.text('lower(email)')], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_parties_email_lower', table_name='parties')
     op.drop_index(op.f('ix_contact_attachments_case_id'), table_name='contact_attachments')
     op.drop_index(op.f('ix_contact_attachments_contact_id'), table_name='contact_attachments')
     op.drop_table('contact_attachments')
