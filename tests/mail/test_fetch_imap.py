@@ -198,3 +198,15 @@ def test_a_message_a_person_already_read_is_still_fetched(mail_servers, admin_de
     code, out, _err = run(capsys, db_url, "fetch", *imap_args(mail_servers, tmp_path))
     assert code == 0 and out.startswith("<m1@example.org> new case")
     assert unseen(mail_servers) == 0
+
+
+def test_an_oversized_message_is_rejected_from_its_headers_alone(mail_servers, admin_desk, engine, db_url, tmp_path,
+                                                                 capsys):
+    append(mail_servers, mail(message_id="big@x", body="x" * (2 * 1024 * 1024)), mail(message_id="small@x"))
+    code, out, _err = run(capsys, db_url, "fetch", *imap_args(mail_servers, tmp_path), "--max-size", "1")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("<big@x> rejected: message is 2.0 MB, over the 1.0 MB limit")
+    assert lines[1].startswith("<small@x> new case")
+    assert unseen(mail_servers) == 0  # the rejected one is marked too: it is not fetched again
+    with Session(engine) as s:
+        assert s.execute(select(InboundMail.kind).where(InboundMail.message_id == "big@x")).scalar_one() == "rejected"
