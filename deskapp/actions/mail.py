@@ -18,8 +18,10 @@ party (so no rule counts it as the customer answering) and never opens a
 case; a bounce marks the outbound contact it returns `bounced`. A rejected
 message (too big, a zip bomb) is recorded with its reason and no contact.
 
-The caller marks the message processed in the mailbox only after this has
-committed; if it dies in between, the next run finds the Message-ID and skips.
+`receive_many` does the same for a batch in one transaction (a fetch's usual
+path). The caller marks the messages processed in the mailbox only after the
+transaction has committed; if it dies in between, the next run finds the
+Message-IDs and skips them.
 """
 
 from __future__ import annotations
