@@ -34,6 +34,8 @@ OUTCOMES = (
     "warning_given",
     "ended_for_abuse",
 )
+# What an inbound email contact no person wrote carries (deskapp.actions.mail): never a handler's choice.
+MAIL_OUTCOMES = ("auto_reply", "bounce_notice", "mail_loop")
 
 # An outbound email in the outbox (deskapp.store.models.Outbox): `unknown` = its sender died after
 # the relay was given the text, so it may have gone; a person checks before sending it again.

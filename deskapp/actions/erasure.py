@@ -3,7 +3,7 @@
 Personal text (names, contact details, what was said) lives in the data tables;
 the chain holds only salted digests of those rows. Erasing a case, in ONE
 transaction: replace every personal text field with TOMBSTONE, delete the
-case's drafts, give the case a new record_salt (so the old digests in the chain
+case's drafts and received files (their bytes too, unless another case holds the same file), give the case a new record_salt (so the old digests in the chain
 can no longer be tested against guesses), stamp cases.erased_at, rebuild the
 case's search document, and append one `case.erase` event. That event records
 the new digest of every row of the case (audit.append does it) and, in its
@@ -30,8 +30,8 @@ from deskapp.core.rowdigest import TOMBSTONE
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.locks import begin_write
-from deskapp.store.models import Appointment, ApprovalRequest, AuditEvent, Case, Contact, Draft, Outbox, Party, \
-    new_salt
+from deskapp.store.models import (Appointment, ApprovalRequest, AttachmentBlob, AuditEvent, Case, Contact,
+                                  ContactAttachment, Draft, Outbox, Party, new_salt)
 from deskapp.store.rowdigests import current_digests
 
 PERMISSION = "case.erase"
@@ -165,6 +165,7 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
                 approval.findings = erased_findings(approval.findings)
             drafts = session.execute(delete(Draft).where(Draft.case_id == case.id)
                                      .execution_options(synchronize_session=False)).rowcount or 0
+            files = _erase_attachments(session, case.id)
             outbox = _erase_outbox(session, case.id)
             case.title = TOMBSTONE
             case.record_salt = new_salt()  # every row's digest changes: the old ones name nothing any more
@@ -174,6 +175,7 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             event = audit.append(
                 session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
                 detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,
+                        **({"attachments_deleted": files} if files else {}),
                         **({"outbox_erased": outbox} if outbox else {}),
                         "erased": [[table, row_id, before[(table, row_id)]] for table, row_id in sorted(keys)]},
                 rows=keys,
@@ -181,3 +183,16 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             record_change(session, kind=ACTION, actor=desk.me.username, at=now, case_id=case.id,
                           version=case.version)
             return Erased(case_id=case.id, ref=case.ref, rows=len(keys), drafts=drafts, audit_id=event.id, at=now)
+
+
+def _erase_attachments(session: Any, case_id: int) -> int:
+    """Delete the case's received files: their listing, and their bytes unless another case holds the same file."""
+    t = ContactAttachment
+    hashes = set(session.execute(select(t.sha256).where(t.case_id == case_id)).scalars())
+    count = session.execute(delete(t).where(t.case_id == case_id)
+                            .execution_options(synchronize_session=False)).rowcount or 0
+    kept = set(session.execute(select(t.sha256).where(t.sha256.in_(hashes))).scalars()) if hashes else set()
+    if hashes - kept:
+        session.execute(delete(AttachmentBlob).where(AttachmentBlob.sha256.in_(hashes - kept))
+                        .execution_options(synchronize_session=False))
+    return count

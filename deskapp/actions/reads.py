@@ -17,6 +17,7 @@ from sqlmodel import Session
 from deskapp.core.views import (
     AppointmentView,
     ApprovalView,
+    AttachmentView,
     CaseView,
     ContactView,
     HandlerView,
@@ -29,6 +30,7 @@ from deskapp.store.models import (
     AuditEvent,
     Case,
     Contact,
+    ContactAttachment,
     Handler,
     Party,
 )
@@ -103,7 +105,16 @@ def view_of(session: Session, case: Case) -> CaseView:
             for a in appointments
         ),
         pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
+        attachments=attachment_views(session, case.id),
     )
+
+
+def attachment_views(session: Session, case_id: int) -> tuple[AttachmentView, ...]:
+    """The files that came with the case's contacts (received mail), oldest first: names and hashes, no bytes."""
+    t = ContactAttachment
+    return tuple(AttachmentView(id=a.id, contact_id=a.contact_id, at=a.created_at, name=a.name,
+                                content_type=a.content_type, size=a.size, sha256=a.sha256)
+                 for a in session.execute(select(t).where(t.case_id == case_id).order_by(t.id)).scalars())
 
 
 def case_fields(case: Case, names: dict[int, str]) -> dict[str, Any]:

@@ -68,6 +68,10 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
             party = case.party(a.party_id)
             with_whom = f" with {_one(party.name)}" if party else ""
             lines.append(f"  #{a.id} {_when(a.at)} {a.status}{with_whom}: {_one(a.purpose)}")
+    if case.attachments:
+        lines += ["", "Attachments (deskapp case attachments REF --save ID PATH):"]
+        lines += [f"  #{f.id} {f.size:,} bytes {f.content_type}: {_one(f.name)} (sha256 {f.sha256})"
+                  for f in case.attachments]
     if case.pending_approvals:
         lines += ["", "Approvals asked for:"]
         lines += [f"  #{a.id} {a.action.get('kind', '?')} by {_one(a.requested_by)}: {a.status}"

@@ -41,6 +41,9 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
                              description="Queue a failed or unknown outbox email again, with the same Message-ID.")
     again.add_argument("outbox_id", type=int, metavar="ID")
     again.set_defaults(func=run_retry)
+    from deskapp.commands.mail_receive import register_receive  # fetch, watch: receiving (mail19b)
+
+    register_receive(verbs, common)
 
 
 def _engine(args: argparse.Namespace):

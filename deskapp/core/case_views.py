@@ -48,6 +48,19 @@ class AppointmentView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    """A file that came with a contact (received mail): name and type as the sender gave them (untrusted)."""
+
+    id: int
+    contact_id: int
+    at: datetime
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ApprovalView:
     id: int
     case_id: int
@@ -96,6 +109,7 @@ class CaseView:
     appointments: tuple[AppointmentView, ...] = ()
     pending_approvals: tuple[ApprovalView, ...] = ()
     updated_at: Optional[datetime] = None
+    attachments: tuple[AttachmentView, ...] = ()  # files that came with its contacts, oldest first
 
     def party(self, party_id: Optional[int]) -> Optional[PartyView]:
         return next((p for p in self.parties if p.id == party_id), None)

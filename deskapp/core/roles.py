@@ -21,6 +21,7 @@ The matrix (documented for admins in docs/roles.md):
     views.publish                  x         x     publish, rename or delete a team saved view
     case.export                    x         x     `deskapp export` (a case file leaves the desk)
     case.import                              x     `deskapp import`
+    mail.import                              x     `deskapp mail fetch|watch` (mail in as contacts and cases)
     case.erase                               x     `deskapp erase` (a case's personal text tombstoned)
     subject.export                 x         x     `deskapp export --subject` (all held about a person)
     users.manage                             x     add, change and deactivate handlers
@@ -52,6 +53,7 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "views.publish": (_LEADS, "publishing or changing the team's saved views"),
     "case.export": (_LEADS, "exporting a case file"),
     "case.import": (_ADMIN, "importing cases"),
+    "mail.import": (_ADMIN, "fetching mail into the desk"),
     "case.erase": (_ADMIN, "erasing a case's personal text"),
     "subject.export": (_LEADS, "a subject-access export"),
     "users.manage": (_ADMIN, "managing handlers"),

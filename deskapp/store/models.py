@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, func, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from deskapp.core.parties import PARTY_LIMITS as _PARTY
@@ -160,6 +160,10 @@ class Party(SQLModel, table=True):
     address: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     notes: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+# Received mail finds the open case of a sender by address (deskapp.actions.mail): one index lookup (mail2).
+Index("ix_parties_email_lower", func.lower(Party.__table__.c.email))
 
 
 class Contact(SQLModel, table=True):
@@ -420,6 +424,55 @@ class Outbox(SQLModel, table=True):
     sent_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     relay_answer: Optional[str] = Field(default=None, max_length=500, sa_type=MaskedString(500))
     last_error: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+class InboundMail(SQLModel, table=True):
+    """One received email, by its Message-ID: what became of it (deskapp mail fetch).
+
+    The unique Message-ID is what makes a re-run harmless: a message already
+    here is skipped, whatever the mailbox says. `kind` is message, auto_reply,
+    bounce, loop or rejected; `contact_id` the inbound contact it became (none
+    for a rejected message or machine mail that matched no case).
+    """
+
+    __tablename__ = "inbound_mail"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=255, sa_type=MaskedString(255), sa_column_kwargs={"unique": True})
+    kind: str = Field(max_length=16)
+    case_id: Optional[int] = Field(default=None, foreign_key="cases.id", index=True)
+    contact_id: Optional[int] = Field(default=None, foreign_key="contacts.id")
+    bounced_contact_id: Optional[int] = Field(default=None, foreign_key="contacts.id")  # what a bounce returned
+    how: str = Field(default="", max_length=24)  # reply, subject_ref, sender, new_case, unmatched, rejected
+    note: Optional[str] = Field(default=None, sa_column=Column(MaskedText))  # a rejection's reason, a kind's why
+    size: int = Field(default=0)
+    fetched_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """An attachment's bytes, once per content (sha256): the same file sent twice is stored once."""
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+class ContactAttachment(SQLModel, table=True):
+    """A file that came with a contact: its name and type as sent (masked text), its bytes by hash."""
+
+    __tablename__ = "contact_attachments"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    sha256: str = Field(max_length=64, foreign_key="attachment_blobs.sha256")
+    name: str = Field(max_length=200, sa_type=MaskedString(200))
+    content_type: str = Field(max_length=100)
+    size: int
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 

@@ -167,6 +167,13 @@ def markdown(cf: CaseFile) -> str:
                        f"| {md(a.status)} |")
         out.append("")
 
+    if c.attachments:
+        out += ["## Attachments", "", "Files received with the case's mail, with the sha256 of the stored bytes.", "",
+                "| Id | Received | Name | Type | Bytes | sha256 |", "|---|---|---|---|---|---|"]
+        for f in c.attachments:
+            out.append(f"| {f.id} | {_when(f.at)} | {md(f.name)} | {md(f.content_type)} | {f.size} | `{f.sha256}` |")
+        out.append("")
+
     out += ["## Timeline", "",
             "Every contact and action in order, with what the desk's rules said at that moment and the reason "
             "given when the handler went ahead.", ""]
@@ -341,6 +348,15 @@ def page(cf: CaseFile) -> str:
             out.append(f"<tr><td>#{a.id}</td><td>{h(_when(a.at))}</td><td>{h(a.purpose)}</td>"
                        f"<td>{h(party.name) if party else '—'}</td>"
                        f'<td class="{h(a.status)}">{h(a.status)}</td></tr>')
+        out.append("</table>")
+
+    if c.attachments:
+        out.append("<h2>Attachments</h2><p>Files received with the case's mail, with the sha256 of the stored "
+                   "bytes.</p><table><tr><th>Id</th><th>Received</th><th>Name</th><th>Type</th><th>Bytes</th>"
+                   "<th>sha256</th></tr>")
+        for f in c.attachments:
+            out.append(f"<tr><td>{f.id}</td><td>{h(_when(f.at))}</td><td>{h(f.name)}</td><td>{h(f.content_type)}</td>"
+                       f"<td>{f.size}</td><td><code>{h(f.sha256)}</code></td></tr>")
         out.append("</table>")
 
     out += ["<h2>Timeline</h2>",

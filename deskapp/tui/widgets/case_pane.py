@@ -93,6 +93,22 @@ def appointments_content(case: Any) -> Content:
     return Content("\n").join(lines)
 
 
+def size_text(size: int) -> str:
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size} B"
+
+
+def attachments_content(case: Any) -> Content:
+    """The files received with the case's mail: id (for `deskapp case attachments --save`), size, name."""
+    lines = [Content.styled(f"Attachments ({len(case.attachments)})", "bold $text-accent")]
+    for item in case.attachments:
+        lines.append(line((f"#{item.id:<5}", "$text-muted"), (f"{size_text(item.size):>9}  ", ""), item.name,
+                          (f"  {item.content_type}", "$text-muted")))
+    return Content("\n").join(lines)
+
+
 def party_entries(case: Any) -> list[tuple[Content, Content]]:
     """(name line, details) per party: the designated representative is marked and highlighted.
 
@@ -200,6 +216,8 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
             blocks.append(Block(details, indent=DETAILS_INDENT))
     if case.appointments:
         blocks += [BLANK, Block(appointments_content(case), hang=DETAILS_INDENT)]
+    if getattr(case, "attachments", ()):
+        blocks += [BLANK, Block(attachments_content(case), hang=DETAILS_INDENT)]
     return blocks
 
 
