@@ -465,7 +465,8 @@ def _sentence_cues(norm: Normalised, cues: dict[str, float]) -> list[tuple[float
     return found
 
 
-def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, TonePhrase]], None] = None) -> ToneResult:
+def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, TonePhrase]], None] = None,
+                channel: Optional[str] = None) -> ToneResult:
     """Score one outbound message. `phrases` is the pack's ToneLexicon (or a list of phrases)."""
     if not text or not text.strip():
         return NOT_HOSTILE
