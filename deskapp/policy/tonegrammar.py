@@ -1,0 +1,270 @@
+r"""The tone cue grammar: how a contemptuous reply is built, not which words it uses.
+
+Why a grammar and not a longer phrase list: the replies nobody has listed still
+follow a handful of shapes - gratitude pointed at a failure ("Thanks for your
+fourteenth email"), an explanation offered "slowly" or "simply" to the reader,
+a counterfactual that puts the fault on them ("Had you been at home ... would"),
+a condition on the reader's behaviour followed by help withdrawn ("one more
+email and I will stop working on it"), the reader judged as a person ("you are
+being impossible"). Each rule below is one such shape, written as a regular
+expression over a normalised sentence with slots (`{thanks}`, `{you_judge}`,
+...) that stand for open word classes. A slot generalises where a phrase does
+not: a new ordinal, insult or gratitude word is caught by every rule using it.
+
+Why not a learned model: the labelled corpus is a few hundred messages, so word
+n-grams learn the topics of those messages (boilers, bins) rather than their
+stance, and a weight on "engineer" cannot tell the handler what to reword.
+Precision on firm refusals, boundaries and apologies matters more than the last
+points of recall, and every rule here can be read, tested and switched off
+(`tone.cues` in policies.yaml scales a whole family; 0 turns it off).
+
+Rules run per sentence (deskapp.policy.tone splits and caches sentences), on
+text that is lower-cased with contractions expanded ("don't" -> "do not").
+A rule's strength is a fraction of its family's weight (default 2, the
+threshold): 1.0 flags a message on its own, 0.5-0.75 only together with
+another cue. Families `threat` also pair across sentences: a condition on the
+reader's behaviour (`trigger`) and help withdrawn (`withdraw`) in the same or
+the next sentence.
+
+Every quantifier is bounded ({0,n}), so a sentence of n characters costs
+O(n) per rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from deskapp.policy.literals import required_literals
+
+# Open word classes. A slot is written {name} in a rule (and in policies.yaml phrases).
+SLOTS: dict[str, str] = {
+    "you": r"you|your|yours|yourself",
+    "thanks": (r"thanks|thank you|many thanks|cheers|grateful|(?:really |truly )?appreciate(?:d)?|congratulations|"
+               r"congrats|well done|lovely|brilliant|great|glad|thrilled|delighted|fascinating|wonderful|fantastic|"
+               r"marvellous|what a (?:treat|joy|pleasure|delight)"),
+    "ordinal_many": (r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|[a-z]+teenth|"
+                     r"twentieth|thirtieth|fiftieth|umpteenth|hundredth|millionth|nth|\d+(?:rd|th)"),
+    "comm": (r"e-?mails?|messages?|letters?|calls?|phone calls?|voicemails?|complaints?|texts?|notes?|chasers?|"
+             r"reminders?|rants?|essays?|forms?|queries|query"),
+    "misdeed": (r"missing|ignoring|losing|forgetting|failing|breaking|skipping|cancelling|canceling|refusing|"
+                r"wasting|ruining|managing to (?:lose|miss|break|forget|ignore)"),
+    "adv": (r"just|simply|quite simply|frankly|honestly|such|so|really|very|truly|utterly|a|an|the|complete|total|"
+            r"utter|absolute|being|acting|quite|most|extremely|incredibly|genuinely|clearly|obviously"),
+    "you_judge": (r"rude|rudest|impossible|dense|thick|childish|spoilt|spoiled|hysterical|paranoid|deluded|"
+                  r"delusional|obsessive|obsessed|unreasonable|difficult|selfish|ungrateful|arrogant|ignorant|"
+                  r"vexatious|dishonest|lying|lazy|stupid|useless|incompetent|pathetic|ridiculous|nuisance|pain|"
+                  r"liar|joke|disgrace|embarrassment|fool|idiot|hopeless|clueless|incapable|irresponsible|"
+                  r"careless|tiresome|exhausting|annoying|irritating|petty|immature|"
+                  r"time-?waster|troublemaker|menace|pest|bully|simple-minded|gullible|"
+                  r"out of your depth|beyond help|crazy|insane|nuts|unhinged"),
+    "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
+                r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
+                r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
+    "conduct_judge": (r"rubbish|nonsense|garbage|drivel|tosh|incoherent|disgraceful|childish|pathetic|laughable|"
+                      r"ridiculous|absurd|shameful|embarrassing|a joke|a shambles|a mess|pitiful|feeble|lame|"
+                      r"half-baked|illiterate|unreadable|hysterical|silly|daft|stupid|idiotic|moronic|juvenile|"
+                      r"petty|infantile|tiresome|tedious|worthless|a waste of (?:time|paper|space)|unhinged|"
+                      r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt"),
+    "insult_noun": (r"fool|idiot|moron|imbecile|cretin|buffoon|clown|halfwit|nitwit|numpty|muppet|crank|"
+                    r"troll|time-?waster|scrounger|freeloader|parasite|layabout|brat|crybaby|drama queen|"
+                    r"know-it-all|jobsworth"),
+    "profanity": (r"f+u+c+k\w*|f\*+k\w*|sh[i1]t\w*|bollocks|arse|arsehole|asshole|bastard|bugger off|sod off|"
+                  r"piss off|pissed off|wtf|wanker|twat|prick|dickhead|bullshit|for christ'?s sake|jesus christ|"
+                  r"goddamn|damn it|bloody hell"),
+    # A condition on the reader's own behaviour (the first half of a threat).
+    "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more)?|"
+                r"^(?:one|any|a single|another) more\b|"
+                r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w']+){0,5}(?: and\b|,)|"
+                r"^(?:send|copy|cc|mention|push|contact|call|ring|e-?mail|threaten|complain|write|chase|"
+                r"raise your voice|swear)\b(?: [\w']+){0,6}(?: again| one more time| once more)?(?: and\b|,)|"
+                r"(?:if|unless) you (?:keep|continue|carry on|insist|persist|withdraw|do not (?:stop|withdraw|drop))|"
+                r"(?:if|unless) you (?:send|copy|mention|chase|push|complain|contact|call|ring|e-?mail|write)\b"
+                r"(?: [\w']+){0,5} (?:again|one more time|once more|any more)|"
+                r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
+                r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
+                r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
+                r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
+    # Help withdrawn or slowed (the second half of a threat).
+    "withdraw": (r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|looking (?:at|into)|acting on|"
+                 r"handling|processing|bothering with)|"
+                 r"(?:simply|just) close (?:the|your|this) (?:case|complaint|file|request|enquiry)|"
+                 r"(?:bottom|back|end) of the (?:list|queue|pile|heap)|"
+                 r"why (?:we|i) should (?:prioriti[sz]e|help|rush|hurry|bother|make an exception|go out of)|"
+                 r"(?:do not|will not|not) (?:really )?(?:feel|be) (?:inclined|minded|in a hurry|rushing)|"
+                 r"(?:not|never|do not|will not) renew|recommend\w* (?:we|that we|you) (?:do not|not|lose|be)|"
+                 r"you can (?:wait|whistle|forget)|(?:a lot |much |far |even )slower|"
+                 r"(?:not|never|no longer|will not|do not) (?:be )?(?:help|helping|assist|assisting|prioriti[sz]\w+|"
+                 r"fast-?track\w*|expedit\w*)"),
+}
+
+_SLOT_REF = re.compile(r"\{([a-z_]+)\}")
+
+
+def expand(pattern: str, slots: dict[str, str] = SLOTS) -> str:
+    """Replace {slot} references by their word classes (a KeyError names an unknown slot)."""
+    return _SLOT_REF.sub(lambda m: "(?:" + slots[m.group(1)] + ")", pattern)
+
+
+@dataclass(frozen=True)
+class GrammarRule:
+    """One shape of hostile reply: its family (a tone.cues key), what the handler is told, and how sure it is."""
+
+    family: str
+    label: str
+    strength: float
+    pattern: re.Pattern
+    needs: frozenset[str] = frozenset()  # a match contains one of these; empty = always search
+
+    def search(self, text: str):
+        if self.needs and not any(x in text for x in self.needs):
+            return None
+        return self.pattern.search(text)
+
+
+# (family, label shown to the handler, strength, pattern). Families are DEFAULT_CUES keys.
+_RULES: tuple[tuple[str, str, float, str], ...] = (
+    # --- sarcasm and mock gratitude: praise or thanks pointed at a failure ---
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,50}?\b(?:{ordinal_many}|yet another) (?:[\w-]+ ){0,2}?(?:{comm}|visit|appointment|time|go|attempt)\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b (?:\w+ ){0,3}?(?:on|for) (?:\w+ ){0,2}?(?:{misdeed})\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,60}?\bonly (?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|\d+|several|a few|a couple of) (?:days?|weeks?|months?|hours?|years?) )?(?:after|late|overdue|past the)\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,40}?\b(?:expert|professional|learned|detailed|in-depth|valuable) (?:opinion|advice|lecture|lesson|analysis|critique|insight|assessment|views?|tutorial)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:oh,? |well,? )?(?:brilliant|great|wonderful|marvellous|fantastic|perfect|lovely|terrific|super|excellent|splendid)[,!.:]* (?:yet )?another\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:glad|nice|good|pleased|lovely) to (?:see|hear|know) (?:that )?you (?:have )?(?:finally|eventually|actually|at last) (?:found|managed|decided|bothered|remembered|worked out|discovered|graced)\b"),
+    ("sarcasm", "sarcasm", 0.5, r"\b(?:thrilled|delighted|glad|pleased|overjoyed|relieved) (?:to see |that )?you (?:have )?(?:discovered|found|managed|worked out|remembered|learned|learnt|bothered|decided)\b"),
+    ("sarcasm", "sarcasm", 0.5, r"\byour busy (?:schedule|diary|day|life|calendar)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:miss|missed|missing) your (?:daily|hourly|constant|regular|nightly|endless|weekly|twice-daily) (?:updates|e-?mails|calls|messages|complaints|voicemails|letters|visits)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\byour (?:constant|endless|incessant|never-ending|relentless|hourly|countless|non-stop) (?:updates|e-?mails|calls|messages|complaints|voicemails|letters|demands|questions)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^do keep (?:it|that) up\b"),
+    ("sarcasm", "sarcasm", 0.75, r"^do try (?:to|and)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:hang on to|hold on to|keep hold of|not lose|manage not to lose) (?:this|that) one\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\bsparingly\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:well|oh|wow)[,.!]* (?:that|this) is a first\b"),
+    ("sarcasm", "sarcasm", 0.5, r"\b(?:that|this) is a first\b"),
+    ("sarcasm", "sarcasm", 0.75, r"^(?:(?:very|most|how|so|really|ever so) (?:helpful|useful|kind|considerate|thoughtful|grown-up|mature)|progress|bravo|well done you|good for you)[.!]+$"),
+    ("sarcasm", "sarcasm", 0.5, r"\b(?:i am sure|no doubt|i am certain|i bet)\b[^.!?]{0,50}?\b(?:delighted|thrilled|overjoyed|over the moon|ecstatic)\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\b(?:rearrange|reorgani[sz]e|plan|drop everything|fit) (?:[\w']+ ){0,4}around your\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:fascinating|interesting|novel|creative|imaginative|colou?rful|inventive) (?:theory|theories|interpretation|version of events|take on)\b|\bconvenient (?:story|account|excuse|memory|version|theory)\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\bwhat would (?:we|our|i|my)(?: [\w']+){0,3} (?:do|be) without\b"),
+    ("sarcasm", "sarcasm", 0.5, r"\banother (?:{comm}) from you\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\byour (?:valuable|precious|invaluable|expert|insightful) (?:feedback|input|comments|opinion|contribution|thoughts|views|advice)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:oh )?(?:sure|of course|right|yes|certainly)[,.!]+ (?:i|we) will just\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:would|will) be (?:lovely|nice|great|wonderful), (?:would|will) not it\b|\bthe world (?:does not|do not) work like that\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\b(?:ran|run|running) out (?:some time|long|a while|weeks|months|days) ago\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\bjudging by (?:the|your) (?:tone|language|e-?mail|message|letter)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:i|we) (?:will|shall) (?:frame|treasure|cherish|laminate) (?:it|that|this)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
+    # --- condescension: the reader treated as slow ---
+    ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
+    ("condescension", "condescension", 1.0, r"\bslowly (?:for you|so (?:that )?you)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:easy|simple|basic|clear) enough (?:for (?:you|anyone|anybody|a child)|(?:for you )?to (?:follow|understand|grasp|manage) now|even for)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:simple|simply|plain|plainly|clearly|basic) (?:so|that) (?:even )?you\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:as|like) any (?:adult|grown-up|grown up|reasonable (?:person|adult)|sensible (?:person|adult)|competent adult|responsible (?:adult|tenant|person)|child|schoolchild) (?:would|could|should|knows|can|will|understands)\b"),
+    ("condescension", "condescension", 1.0, r"\bgrown (?:adults|men|women|man|woman) (?:should|ought|can|could|would|are able|know)\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:a|as) grown (?:man|woman|adult)\b|\bgrown (?:adults|men|women)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:terms|words|language) (?:that )?you (?:might|can|will|could|may) (?:understand|follow|grasp)\b|\b(?:smaller|little|shorter) words\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:really|honestly|seriously|truly) (?:is )?not (?:that |very |at all )?(?:complicated|difficult|hard|tricky|confusing)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:this|it|that) is (?:very |pretty |really |fairly )?(?:basic|elementary) (?:stuff|maths|arithmetic|english|reading)\b"),
+    ("condescension", "condescension", 1.0, r"(?:^|please |do |you (?:have )?)(?:try|manage|managed|remember|remembered|bother|bothered) to [^.!?]{0,40}? this time\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:reading|understanding|following|remembering|keeping up|listening|spelling|counting|writing)\b[^.!?]{0,40}?\b(?:seems|seem|seemed|appears|appear) to (?:be|have been) (?:a |something of a )?struggle\b|\b(?:beyond you|lost on you|too (?:much|difficult|hard|complicated) for you)\b"),
+    ("condescension", "condescension", 1.0, r"\bhow many (?:other |more |different )?(?:ways|times) (?:(?:can|do|must|should|will|could|have) i|i (?:can|could|have|must|need to))\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:how|any way|a way) to make (?:it|this|that|the (?:letter|form|point)) (?:any )?(?:simpler|clearer|plainer|easier|more simple)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:do not|can not|fail to) see why you (?:can not|could not|do not|are unable|would not|should not)\b"),
+    ("condescension", "condescension", 0.75, r"\byour (?:neighbours?|sister|brother|friends?|other tenants?|next-door neighbours?) (?:manages?|can|copes?|seems? to|has no)\b"),
+    ("condescension", "condescension", 0.75, r"^next time,? (?:try|maybe try|perhaps try|just)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:once|when|after) you (?:have )?(?:had a chance to )?(?:calm(?:ed)? down|cooled (?:off|down)|stopped shouting|got over (?:it|yourself))\b"),
+    ("condescension", "condescension", 1.0, r"\bi would (?:have )?(?:hope|hoped|think|thought|expect|expected) (?:that )?(?:you|a grown|an adult|any adult|even you|someone your age|someone of your age)\b[^.!?]{0,30}?\b(?:could|can|would|should|might) (?:manage|cope|work out|figure out|understand|grasp)\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:who|that) actually (?:inspected|knows|read|works|visited|understands|did|went)\b"),
+    ("condescension", "condescension", 1.0, r"\bfor once\b[^.!?]{0,40}?\b(?:read|listen|check|look|think|follow)\b|\b(?:read|listen|check|look|think|follow)\b[^.!?]{0,40}?\bfor once\b"),
+    # --- blame and character judgement ---
+    ("blame", "blame", 1.0, r"^had you (?!been (?:told|given|offered|informed|sent|advised|made aware|shown|warned|notified|contacted|asked))[^.!?]{0,120}?\b(?:would|could|might)\b"),
+    ("blame", "blame", 0.75, r"\bif you had (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
+    ("blame", "blame", 1.0, r"\b(?:that|this|it)(?: one| bit| part| delay| problem)? is (?:all |entirely |squarely |firmly |wholly )?(?:on|down to) you\b(?! to)"),
+    ("blame", "blame", 1.0, r"\b(?:of your own (?:making|doing|choosing)|your own (?:doing|choices|making|fault)|that is your doing|(?:all|entirely) your (?:doing|making))\b"),
+    ("blame", "blame", 1.0, r"\b(?:result|consequence|product) of (?:how you (?:live|behave)|your (?:own )?(?:habits|lifestyle|negligence|carelessness|neglect|laziness))\b|\b(?:because of|due to|down to) (?:how you (?:live|behave)|your (?:habits|lifestyle|carelessness|neglect|laziness))\b"),
+    ("blame", "blame", 1.0, r"\b(?:how|the way) you (?:live|keep|look after|treat) (?:the|your|that) (?:flat|home|house|property|place|room|garden)\b"),
+    ("blame", "blame", 0.75, r"\byou (?:were|are) the one (?:who|that)\b"),
+    ("blame", "blame", 1.0, r"\byou (?:can|could) hardly (?:complain|blame|expect|be surprised|object|grumble|criticise|criticize)\b"),
+    ("blame", "blame", 1.0, r"\bthis is what happens when (?:people|tenants|residents|customers|someone)\b"),
+    ("blame", "blame", 0.75, r"\bthis is what happens when you\b"),
+    ("blame", "blame", 1.0, r"\b(?:hard|difficult|impossible) to help (?:someone|people|anyone|a resident|a tenant|a customer|you) who\b"),
+    ("blame", "blame", 1.0, r"\byour (?:total |complete |apparent |obvious )?lack of (?:organi[sz]ation|effort|care|interest|attention|planning|common sense|manners|responsibility|cooperation|co-operation)\b"),
+    ("blame", "blame", 1.0, r"\b(?:is|are) not (?:our|my) emergency\b"),
+    ("blame", "character judgement", 1.0, r"\byou (?:seem to |appear to )?(?:have|make) (?:a|quite a) (?:habit|tendency|hobby) (?:of|for)\b"),
+    ("blame", "character judgement", 1.0, r"\bwho (?:keep|look after|take care of|clean) their (?:homes|houses|flats|gardens|property|properties)\b"),
+    ("blame", "blame", 1.0, r"^(?:please )?(?:sort|get|pull|clean|tidy|smarten|shape|buck|grow|fix|improve|mend|straighten) (?:out |up )?your (?:own )?(?:habits|act|attitude|behaviou?r|manners|priorities|life|lifestyle|ideas|head|socks|temper|story|facts)\b"),
+    ("blame", "blame", 0.75, r"\bas (?:everyone|everybody) (?:[\w']+ ){0,4}knows\b"),
+    ("blame", "character judgement", 0.75, r"\b(?:people|tenants|residents|customers) like you\b"),
+    ("blame", "blame", 1.0, r"\b(?:everyone|everybody|anyone|anybody) (?:else )?(?:can|could|seems to|does|gets|understands|knows|sees|has understood|has managed)\b[^.!?]{0,30}?\bexcept (?:you|yourself)\b"),
+    ("blame", "blame", 1.0, r"\bnot (?:our|my|the council's|the landlord's) fault (?:that )?you\b"),
+    # --- threats to withdraw help or deprioritise ---
+    ("threat", "threat to withdraw help", 1.0, r"\bsee how (?:much|quickly|fast|far|long)\b[^.!?]{0,40}?\b(?:you get|gets? (?:you|things|anything)|takes? you|helps? you)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:any )?(?:favours|favors|sympathy|special treatment|leniency|goodwill)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:done|finished) (?:helping|with you|dealing with you|bending over)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:nobody|no one|no-one|not|never|will not)\b[^.!?]{0,30}?\bout of (?:my|our|their|his|her) way\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:someone|somebody) (?:much |far |a lot )?less (?:patient|understanding|helpful|accommodating)\b|\byou will find (?:that )?(?:we|i) can be\b"),
+    ("threat", "deprioritising", 1.0, r"\b(?:when|whenever|if) (?:i|we) (?:get|come) (?:round|around) to it\b"),
+    ("threat", "deprioritising", 1.0, r"\b(?:sit|stay|go|wait|languish) (?:in|on|at) (?:the )?(?:bottom of the )?(?:pile|heap|shelf|in-tray|back burner)\b"),
+    ("threat", "deprioritising", 0.5, r"\b(?:bottom|back|end) of the (?:list|queue|pile|heap)\b"),
+    ("threat", "deprioritising", 1.0, r"\bprioriti[sz]\w* (?:[\w']+ ){0,4}over (?:residents|people|tenants|customers|families|others|those) who\b"),
+    # --- dismissal ---
+    ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:going to|need to|will|intend to|want to) (?:spend|waste|hear|bother|engage|read)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:not|never) (?:going to|willing to|prepared to) (?:spend|waste) (?:any )?(?:more |further |any more )?(?:time|energy|effort)\b|\bdignify\b"),
+    ("dismissal", "dismissal", 1.0, r"^whatever[.,!]"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:it|this|that) changes nothing\b"),
+    ("dismissal", "dismissal", 0.5, r"^(?:goodbye|bye)[.!]+$"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:hardly|scarcely|barely|not exactly) (?:an?|the) (?:emergency|priority|crisis|disaster|catastrophe|tragedy|big deal|matter of life and death)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:hundreds|thousands|plenty|lots|dozens) of (?:other )?(?:people|residents|tenants|customers|families|cases) with (?:real|actual|genuine|proper|serious)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnoted and (?:ignored|filed|binned|disregarded|dismissed)\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:will not|not) be reading (?:any )?(?:further|more|other)\b"),
+    ("dismissal", "dismissal", 0.75, r"\bno point (?:in )?(?:sending|writing|e-?mailing|calling|ringing|complaining|chasing|asking|contacting)\b"),
+    ("dismissal", "dismissal", 1.0, r"^not interested[.!]"),
+    ("dismissal", "dismissal", 1.0, r"\bif you (?:really )?must[.!]"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:can not|do not|fail to) see what (?:else )?you (?:expect|want)\b"),
+    ("dismissal", "dismissal", 1.0, r"^again with\b"),
+    ("dismissal", "dismissal", 0.75, r"^move on[.!]"),
+    ("dismissal", "dismissal", 1.0, r"\bstop (?:ringing|calling|e-?mailing|phoning|writing|complaining|going on|moaning) (?:to (?:me|us) )?about\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:i|we) (?:could not|can not|do not) care less\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not have|have no|have not got|have not|has no|did not have) (?:got )?(?:the )?time for (?:this|you|your|these|such)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bthe last (?:{comm}) (?:i|we) (?:will|am going to|are going to|shall) (?:be )?(?:answer|read|respond|reply|deal)\w*"),
+    ("dismissal", "dismissal", 1.0, r"\bactual work to do\b"),
+    ("dismissal", "dismissal", 0.75, r"^again[:!]"),
+    # --- insult and profanity ---
+    ("insult", "insult", 1.0, r"\byou (?:are|were|have been)(?: being| acting)?[ ,]+(?:(?:{adv})[ ,]+){0,4}(?:{you_judge})\b"),
+    ("insult", "insult", 1.0, r"\bare you (?:really |seriously |honestly |actually |just )?(?:this |that |so |being )?(?:{you_judge})\b"),
+    ("insult", "insult", 1.0, r"\b(?:rudest|most (?:difficult|demanding|unreasonable|aggressive|annoying|tiresome|exhausting))\b[^.!?]{0,30}?\b(?:i|we) (?:have|had) ever\b"),
+    ("insult", "insult", 1.0, r"\b(?:like|as|than) an? (?:spoilt |spoiled |naughty |little |sulky |petulant )?(?:child|toddler|baby|brat|teenager|schoolchild|schoolboy|schoolgirl)\b"),
+    ("insult", "insult", 1.0, r"\b(?:did|does|could) an? (?:toddler|child|five-year-old|monkey|chimp|six-year-old) (?:fill|write|do|draw|complete)\b"),
+    ("insult", "insult", 1.0, r"\b(?:{insult_noun})s?\b"),
+    ("insult", "insult", 1.0, r"\b(?:shambles|joke|farce|disgrace|travesty) of an? \w+"),
+    ("insult", "insult", 1.0, r"\byour (?:[\w'-]+ ){0,2}?(?:{conduct})(?: [\w'-]+){0,4}? (?:was|is|were|are|has been|reads like|looks like|sounds like)(?: [\w-]+)?[ ,]+(?:{conduct_judge})\b"),
+    ("insult", "insult", 1.0, r"\b(?:such|what) an? (?:pile|load|heap|bunch|lot) of (?:nonsense|rubbish|garbage|drivel|tosh|lies|excuses|twaddle|waffle)\b"),
+    ("insult", "insult", 1.0, r"\b(?:what|how) (?:did|do) you (?:think|expect|imagine) (?:would|was going to|will|is going to)\b"),
+    ("profanity", "profanity", 1.0, r"\b(?:{profanity})\b"),
+)
+
+# Reported speech and apology: "I'm sorry you felt you were treated like a child",
+# "you said our engineer was rude" quote the reader or own up, so the grammar stays quiet
+# in that sentence (the phrase list and structural cues still apply). "Sorry, but ..." is no apology.
+GUARD = re.compile(
+    r"\b(?:sorry(?!,? but\b)|apologi[sz]e|apologies|you felt|made you feel|you feel|you (?:have )?said|"
+    r"you told (?:us|me)|you described|you mentioned|you were called|called you|you were told|"
+    r"in your (?:e-?mail|letter|words|complaint)|you (?:say|claim|claimed) (?:that|you|we|our))\b")
+UNGUARDED = frozenset({"profanity", "threat"})
+
+# Threat pairs: the two halves of "do X again and I will stop helping".
+TRIGGER = re.compile(expand(r"(?:{trigger})"))
+WITHDRAW = re.compile(expand(r"\b(?:{withdraw})\b"))
+
+
+def compile_rules() -> tuple[GrammarRule, ...]:
+    out = []
+    for family, label, strength, p in _RULES:
+        rx = re.compile(expand(p))
+        out.append(GrammarRule(family, label, strength, rx, required_literals(rx.pattern) or frozenset()))
+    return tuple(out)
+
+
+RULES = compile_rules()
+FAMILIES = ("sarcasm", "condescension", "blame", "threat", "dismissal", "insult", "profanity")
