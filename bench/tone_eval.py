@@ -125,13 +125,16 @@ def builtin_detector(pack) -> Detector:
 
 
 def plugin_detector(pack, classifier: Optional[str] = None) -> Detector:
-    from deskapp.policy.toneplugin import classify_tone, load_classifier
+    """The pack's classifier (or `classifier`, module:callable), falling back to the built-in one."""
+    from deskapp.policy.toneplugin import DEFAULT_TIMEOUT_MS, ToneClassifier, check_spec, classify_tone
 
-    plug = load_classifier(classifier, pack.tone.classifier_timeout_ms) if classifier else pack.tone_classifier
+    plug = pack.tone.classifier
+    if classifier:
+        plug = ToneClassifier(check_spec(classifier), "", plug.timeout_ms if plug else DEFAULT_TIMEOUT_MS)
 
     def run(m: Message) -> tuple[bool, str, str]:
         r = classify_tone(m.text, m.channel or None, pack.tone, plug)
-        return r.hostile, r.reasons[0] if r.reasons else "", r.answered_by
+        return r.hostile, r.reasons[0] if r.reasons else "", r.classifier
     return run
 
 
@@ -202,7 +205,11 @@ def main(argv: Optional[list[str]] = None, out=None) -> int:
     except SetError as exc:
         print(f"tone_eval: {exc}", file=sys.stderr)
         return 2
-    detector = (plugin_detector(pack, args.classifier) if args.detector == "plugin" else builtin_detector(pack))
+    try:
+        detector = (plugin_detector(pack, args.classifier) if args.detector == "plugin" else builtin_detector(pack))
+    except ValueError as exc:
+        print(f"tone_eval: --classifier {exc}", file=sys.stderr)
+        return 2
     everything: list[Message] = []
     for path, messages in sets:
         print(format_report(evaluate(messages, detector), f"== {path} ({args.detector})"), file=out)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
 from deskapp.policy.tonegrammar import GUARD, RULES, SLOTS, TRIGGER, UNGUARDED, WITHDRAW, GrammarRule
@@ -309,6 +309,7 @@ class ToneLexicon:
     polite_max: float = 1.0  # ... up to this much, and only from cues below the threshold
     cues: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CUES))
     grammar: tuple[GrammarRule, ...] = RULES
+    classifier: Optional[Any] = None  # a toneplugin.ToneClassifier named by the published pack, or None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
@@ -354,7 +355,7 @@ class ToneResult:
             "score": round(self.score, 2),
             "reasons": list(self.reasons),
             "quotes": list(self.quotes),
-            "summary": "; ".join(self.reasons),
+            "summary": "; ".join(self.reasons) + ("" if self.classifier == "built-in" else f" (tone: {self.classifier})"),
             "first_quote": self.quotes[0] if self.quotes else "",
             "cues": list(self.cues),
             "classifier": self.classifier,

@@ -65,3 +65,14 @@ def test_bad_set_is_one_line(tmp_path, body, capsys):
     assert main([str(p)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.yaml" in err
+
+
+def test_main_runs_a_plugin_and_says_who_answered(tmp_path):
+    p = tmp_path / "small.yaml"
+    p.write_text(SMALL)
+    out = io.StringIO()
+    assert main([str(p), "--detector", "plugin", "--classifier", "deskapp_tone_testplugin:classify"], out=out) == 0
+    assert "answered by: deskapp_tone_testplugin:classify 4" in out.getvalue()
+    out = io.StringIO()
+    assert main([str(p), "--detector", "plugin", "--classifier", "deskapp_tone_testplugin:broken"], out=out) == 0
+    assert "answered by: built-in (deskapp_tone_testplugin:broken failed: RuntimeError) 4" in out.getvalue()
