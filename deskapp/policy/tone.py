@@ -578,8 +578,12 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
     score = hard + max(0.0, soft - credit)
     hostile = score >= lex.threshold
     hits.sort(key=lambda h: -h[0])
-    reasons = tuple(f"{why}: '{q}'" if q else why for _, why, q in hits)
-    quotes = tuple(q for _, _, q in hits if q)
+    shown: list[tuple[float, str, str]] = []
+    for h in hits:  # a cue quoting words another cue already quotes adds score, not another line
+        if not (h[2] and any(h[2].lower() in q.lower() or q.lower() in h[2].lower() for _, _, q in shown if q)):
+            shown.append(h)
+    reasons = tuple(f"{why}: '{q}'" if q else why for _, why, q in shown)
+    quotes = tuple(q for _, _, q in shown if q)
     cues = tuple(dict.fromkeys(why for _, why, _ in hits))
     return ToneResult(hostile, round(score, 3), reasons, quotes, polite_quotes, cues)
 

@@ -176,3 +176,24 @@ def test_literal_index_finds_every_pattern_whose_literal_occurs(literals, text):
     idx = LiteralIndex(needs)
     want = [i for i, n in enumerate(needs) if not n or any(x in text for x in n)]
     assert idx.candidates(text) == want
+
+
+def test_cli_policy_tone(capsys, monkeypatch):
+    import io
+    import json
+
+    from deskapp.cli import main
+
+    assert main(["policy", "tone", "Congratulations on missing three appointments in a row."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "verdict: HOSTILE - the hostile-tone rule would warn"
+    assert out[1].startswith("score: ") and "(threshold 2)" in out[1]
+    assert out[2] == "answered by: built-in"
+    assert "  mock gratitude: 'Congratulations on missing'" in out
+    assert main(["policy", "tone", "I'm sorry, we can't refund the fee."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "verdict: ok" and "cues: none" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("That one is on you, not us."))
+    assert main(["policy", "tone", "-", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["hostile"] and data["cues"] == ["blame"] and data["classifier"] == "built-in"

@@ -105,3 +105,15 @@ def test_a_handler_cannot_pick_a_classifier(monkeypatch):
     pack = load_policies_text("version: 1\nrules: []\n")
     r = classify_tone("grr", "email", pack.tone)
     assert pack.tone.classifier is None and r.classifier == "built-in" and not r.hostile
+
+
+def test_cli_policy_tone_names_the_plugin(tmp_path, capsys):
+    from deskapp.cli import main
+
+    path = tmp_path / "policies.yaml"
+    path.write_text("version: 1\ntone:\n  classifier: deskapp_tone_testplugin:classify\n"
+                    "  classifier_label: team classifier\nrules: []\n")
+    assert main(["policy", "tone", "--policies", str(path), "grr"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["verdict: HOSTILE - the hostile-tone rule would warn", "score: 0.9 (threshold 2)",
+                       "answered by: team classifier"]
