@@ -50,6 +50,7 @@ SLOTS: dict[str, str] = {
     "misdeed": (r"missing|ignoring|losing|forgetting|failing|breaking|skipping|cancelling|canceling|refusing|"
                 r"wasting|ruining|managing to (?:lose|miss|break|forget|ignore)"),
     "adv": (r"just|simply|quite simply|frankly|honestly|such|so|really|very|truly|utterly|a|an|the|complete|total|"
+            r"without (?:a )?doubt|by far|easily|probably|definitely|certainly|possibly|undoubtedly|"
             r"utter|absolute|being|acting|quite|most|extremely|incredibly|genuinely|clearly|obviously"),
     "you_judge": (r"rude|rudest|impossible|dense|thick|childish|spoilt|spoiled|hysterical|paranoid|deluded|"
                   r"delusional|obsessive|obsessed|unreasonable|difficult|selfish|ungrateful|arrogant|ignorant|"
@@ -75,13 +76,15 @@ SLOTS: dict[str, str] = {
     # A condition on the reader's own behaviour (the first half of a threat).
     "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more)?|"
                 r"^(?:one|any|a single|another) more\b|"
-                r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w']+){0,5}(?: and\b|,)|"
+                r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w'-]+){0,7}(?: and\b|,)|"
                 r"^(?:send|copy|cc|mention|push|contact|call|ring|e-?mail|threaten|complain|write|chase|"
                 r"raise your voice|swear)\b(?: [\w']+){0,6}(?: again| one more time| once more)?(?: and\b|,)|"
                 r"(?:if|unless) you (?:keep|continue|carry on|insist|persist|withdraw|do not (?:stop|withdraw|drop))|"
                 r"(?:if|unless) you (?:send|copy|mention|chase|push|complain|contact|call|ring|e-?mail|write)\b"
                 r"(?: [\w']+){0,5} (?:again|one more time|once more|any more)|"
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
+                r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
+                r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
@@ -93,7 +96,10 @@ SLOTS: dict[str, str] = {
                  r"why (?:we|i) should (?:prioriti[sz]e|help|rush|hurry|bother|make an exception|go out of)|"
                  r"(?:do not|will not|not) (?:really )?(?:feel|be) (?:inclined|minded|in a hurry|rushing)|"
                  r"(?:not|never|do not|will not) renew|recommend\w* (?:we|that we|you) (?:do not|not|lose|be)|"
-                 r"you can (?:wait|whistle|forget)|(?:a lot |much |far |even )slower|"
+                 r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
+                 r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
+                 r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
+                 r"(?:hand|pass|give) (?:your|the) (?:case|complaint|file) to someone|(?:a lot |much |far |even )slower|"
                  r"(?:not|never|no longer|will not|do not) (?:be )?(?:help|helping|assist|assisting|prioriti[sz]\w+|"
                  r"fast-?track\w*|expedit\w*)"),
 }
@@ -153,6 +159,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 0.75, r"\b(?:ran|run|running) out (?:some time|long|a while|weeks|months|days) ago\b"),
     ("sarcasm", "sarcasm", 0.75, r"\bjudging by (?:the|your) (?:tone|language|e-?mail|message|letter)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:i|we) (?:will|shall) (?:frame|treasure|cherish|laminate) (?:it|that|this)\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,60}?\b(?:{ordinal_many}) (?:this (?:week|month|year|morning|afternoon)|today|so far|in a row|running)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bi do so (?:enjoy|love|appreciate|look forward)\b|\bour little (?:chats|talks|conversations|exchanges|chat)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:certainly|really|well and truly) kept (?:us|me|everyone|the team) busy\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bwhen you want something\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\byour (?:thoughts|views|opinions?|advice|ideas) on how (?:we|i|the \w+|our \w+) (?:should|ought to|could)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -176,6 +187,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\bi would (?:have )?(?:hope|hoped|think|thought|expect|expected) (?:that )?(?:you|a grown|an adult|any adult|even you|someone your age|someone of your age)\b[^.!?]{0,30}?\b(?:could|can|would|should|might) (?:manage|cope|work out|figure out|understand|grasp)\b"),
     ("condescension", "condescension", 0.75, r"\b(?:who|that) actually (?:inspected|knows|read|works|visited|understands|did|went)\b"),
     ("condescension", "condescension", 1.0, r"\bfor once\b[^.!?]{0,40}?\b(?:read|listen|check|look|think|follow)\b|\b(?:read|listen|check|look|think|follow)\b[^.!?]{0,40}?\bfor once\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:passed you by|over your head|escaped your (?:notice|attention)|lost on you|sink(?:s|ing)? in)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:carefully|properly|closely|slowly) this time\b"),
+    ("condescension", "condescension", 1.0, r"\bi am sure you will get there\b|\byou will get there (?:eventually|in the end|one day)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:words|explaining|explanations|letters|e-?mails) (?:do not|does not|did not) seem to (?:be )?(?:work|working|get through|help)\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:most|other|all|every other) (?:of our )?(?:people|residents|tenants|customers|families|households|parents) (?:understand|manage|know|realise|realize|accept|cope|can|seem to)\b"),
+    ("condescension", "condescension", 0.5, r"\bno room for (?:confusion|misunderstanding|doubt)\b"),
     # --- blame and character judgement ---
     ("blame", "blame", 1.0, r"^had you (?!been (?:told|given|offered|informed|sent|advised|made aware|shown|warned|notified|contacted|asked))[^.!?]{0,120}?\b(?:would|could|might)\b"),
     ("blame", "blame", 0.75, r"\bif you had (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
@@ -197,6 +214,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "character judgement", 0.75, r"\b(?:people|tenants|residents|customers) like you\b"),
     ("blame", "blame", 1.0, r"\b(?:everyone|everybody|anyone|anybody) (?:else )?(?:can|could|seems to|does|gets|understands|knows|sees|has understood|has managed)\b[^.!?]{0,30}?\bexcept (?:you|yourself)\b"),
     ("blame", "blame", 1.0, r"\bnot (?:our|my|the council's|the landlord's) fault (?:that )?you\b"),
+    ("blame", "blame", 1.0, r"\bif (?:the|your) [\w ]{1,20}? (?:was|were|had been) (?:\w+ )?(?:properly|correctly|regularly|looked after|cleaned|aired)\b[^.!?]{0,40}?\b(?:we|you|it|this|there) (?:would|could)\b"),
+    ("blame", "blame", 1.0, r"\b(?:that|this|it) was (?:all )?your (?:own )?(?:decision|choice|doing)\b"),
+    ("blame", "blame", 0.75, r"\b(?:nobody|no one|no-one) else\b[^.!?]{0,30}?\b(?:has|had|have|seems to have) (?:had )?(?:a|any) (?:problem|issue|trouble|difficulty)\b"),
+    ("blame", "blame", 1.0, r"\bwhich (?:tells|says) (?:me|us|you) (?:something|a lot|everything|all (?:i|we) need)\b"),
+    ("blame", "blame", 0.75, r"\b(?:it is|that is) (?:as simple as that|that simple)\b"),
+    ("blame", "blame", 0.75, r"\byou chose (?:not )?to\b"),
     # --- threats to withdraw help or deprioritise ---
     ("threat", "threat to withdraw help", 1.0, r"\bsee how (?:much|quickly|fast|far|long)\b[^.!?]{0,40}?\b(?:you get|gets? (?:you|things|anything)|takes? you|helps? you)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:any )?(?:favours|favors|sympathy|special treatment|leniency|goodwill)\b"),
@@ -207,6 +230,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "deprioritising", 1.0, r"\b(?:sit|stay|go|wait|languish) (?:in|on|at) (?:the )?(?:bottom of the )?(?:pile|heap|shelf|in-tray|back burner)\b"),
     ("threat", "deprioritising", 0.5, r"\b(?:bottom|back|end) of the (?:list|queue|pile|heap)\b"),
     ("threat", "deprioritising", 1.0, r"\bprioriti[sz]\w* (?:[\w']+ ){0,4}over (?:residents|people|tenants|customers|families|others|those) who\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:residents|people|tenants|customers|those) who (?:behave|act|write|speak|talk|carry on) like (?:this|that|you)\b[^.!?]{0,60}?\b(?:longer|slower|wait|less|lose|bottom)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:think (?:very )?carefully|be careful|be very careful) before (?:sending|writing|making|copying|calling|ringing|complaining)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bsomeone (?:else )?who (?:will not|is not going to|would not) be (?:as |so )?(?:accommodating|patient|helpful|understanding|flexible|nice)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:going to|need to|will|intend to|want to) (?:spend|waste|hear|bother|engage|read)\b"),
@@ -229,6 +255,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\b(?:do not have|have no|have not got|have not|has no|did not have) (?:got )?(?:the )?time for (?:this|you|your|these|such)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthe last (?:{comm}) (?:i|we) (?:will|am going to|are going to|shall) (?:be )?(?:answer|read|respond|reply|deal)\w*"),
     ("dismissal", "dismissal", 1.0, r"\bactual work to do\b"),
+    ("dismissal", "dismissal", 1.0, r"\bthere is nothing in (?:it|this|that|your (?:complaint|claim|email|letter))\b"),
+    ("dismissal", "dismissal", 1.0, r"\bentertain(?:ing)? (?:this|it|that|your|any (?:further|more))\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:got |have )?better things to do\b"),
     ("dismissal", "dismissal", 0.75, r"^again[:!]"),
     # --- insult and profanity ---
     ("insult", "insult", 1.0, r"\byou (?:are|were|have been)(?: being| acting)?[ ,]+(?:(?:{adv})[ ,]+){0,4}(?:{you_judge})\b"),
