@@ -76,3 +76,13 @@ def test_main_runs_a_plugin_and_says_who_answered(tmp_path):
     out = io.StringIO()
     assert main([str(p), "--detector", "plugin", "--classifier", "deskapp_tone_testplugin:broken"], out=out) == 0
     assert "answered by: built-in (deskapp_tone_testplugin:broken failed: RuntimeError) 4" in out.getvalue()
+
+
+def test_model_check_runs(tmp_path, capsys):
+    from bench.tone_model_check import main as check
+
+    p = tmp_path / "small.yaml"
+    p.write_text(SMALL)
+    assert check(["--train", str(p), "--test", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("4 test messages") and "grammar alone" in out and "booster (a cue + model >= 0.9)" in out
