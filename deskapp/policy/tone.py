@@ -505,8 +505,8 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
         wm = WITHDRAW.search(text)
         trigger = _short(norm.quote(*tm.span()), 50) if tm else ""
         withdraw = _short(norm.quote(*wm.span()), 50) if wm else ""
-        if tm and wm and tm.start() < wm.end():
-            same = _short(norm.quote(tm.start(), wm.end()))
+        if tm and wm:  # both halves in one sentence, in either order
+            same = _short(norm.quote(min(tm.start(), wm.start()), max(tm.end(), wm.end())))
     return SegmentCues(tuple(hits), tuple(polite), trigger, withdraw, same)
 
 

@@ -45,6 +45,11 @@ SLOTS: dict[str, str] = {
                r"marvellous|what a (?:treat|joy|pleasure|delight)"),
     "ordinal_many": (r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|[a-z]+teenth|"
                      r"twentieth|thirtieth|fiftieth|umpteenth|hundredth|millionth|nth|\d+(?:rd|th)"),
+    # Praise words that turn ironic next to an irony marker ("Great to see the form back at last").
+    "praise": (r"great|amazing|delighted|lovely|wonderful|brilliant|fantastic|marvellous|thrilled|honoured|"
+               r"fascinating|super|splendid|terrific|impressive|remarkable|incredible|glad|good to see|nice to see"),
+    "irony": (r"yet again|again and again|at last|only took (?:you )?|only ever|as ever|as always|for a change|"
+              r"for once|of all people|(?:to|is|are) to blame|how convenient|of course"),
     "comm": (r"e-?mails?|messages?|letters?|calls?|phone calls?|voicemails?|complaints?|texts?|notes?|chasers?|"
              r"reminders?|rants?|essays?|forms?|queries|query"),
     "misdeed": (r"missing|ignoring|losing|forgetting|failing|breaking|skipping|cancelling|canceling|refusing|"
@@ -84,7 +89,7 @@ SLOTS: dict[str, str] = {
                 r"(?: [\w']+){0,5} (?:again|one more time|once more|any more)|"
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
-                r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|"
+                r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
@@ -99,6 +104,7 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
+                 r"(?:a lot |much |far )?less (?:attention|priority|help|of my time)|minded to (?:close|stop|refuse|withdraw|end)|"
                  r"(?:hand|pass|give) (?:your|the) (?:case|complaint|file) to someone|(?:a lot |much |far |even )slower|"
                  r"(?:not|never|no longer|will not|do not) (?:be )?(?:help|helping|assist|assisting|prioriti[sz]\w+|"
                  r"fast-?track\w*|expedit\w*)"),
@@ -164,6 +170,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\b(?:certainly|really|well and truly) kept (?:us|me|everyone|the team) busy\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bwhen you want something\b"),
     ("sarcasm", "sarcasm", 0.75, r"\byour (?:thoughts|views|opinions?|advice|ideas) on how (?:we|i|the \w+|our \w+) (?:should|ought to|could)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:{praise})\b[^.!?]{0,60}?\b(?:{irony})\b|\b(?:{irony})\b[^.!?]{0,40}?\b(?:{praise})\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:we are|i am|i feel|we feel|how) (?:so |truly |very |deeply )?(?:honoured|flattered|privileged|blessed)[.!]|\blucky (?:us|me)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:missed|missing|miss) the (?:part|bit|memo|email|letter) (?:where|when|that said)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^another (?:day|week|month|monday|morning|year),? another\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -193,6 +203,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\b(?:words|explaining|explanations|letters|e-?mails) (?:do not|does not|did not) seem to (?:be )?(?:work|working|get through|help)\b"),
     ("condescension", "condescension", 0.75, r"\b(?:most|other|all|every other) (?:of our )?(?:people|residents|tenants|customers|families|households|parents) (?:understand|manage|know|realise|realize|accept|cope|can|seem to)\b"),
     ("condescension", "condescension", 0.5, r"\bno room for (?:confusion|misunderstanding|doubt)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:break (?:it|this|that) down|simplify (?:it|this|that)|keep (?:it|this) simple|make (?:it|this) (?:easy|simple))\b[^.!?]{0,25}?\bfor you\b|\bsmall steps for you\b"),
+    ("condescension", "condescension", 0.5, r"\bas (?:simply|plainly|slowly) as (?:i|we) (?:can|possibly can|know how)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:not )?(?:your|everyone's|everybody's) strong (?:point|suit)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:let us|shall we) (?:try|go|do|start)\b[^.!?]{0,40}?\b(?:shall we|okay|ok)\?$|^let us try (?:this|that) (?:one more time|again|once more)\b"),
+    ("condescension", "condescension", 1.0, r"\bbeyond (?:you|your (?:abilities|ability|skills|understanding))\b"),
     # --- blame and character judgement ---
     ("blame", "blame", 1.0, r"^had you (?!been (?:told|given|offered|informed|sent|advised|made aware|shown|warned|notified|contacted|asked))[^.!?]{0,120}?\b(?:would|could|might)\b"),
     ("blame", "blame", 0.75, r"\bif you had (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
@@ -220,6 +235,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\bwhich (?:tells|says) (?:me|us|you) (?:something|a lot|everything|all (?:i|we) need)\b"),
     ("blame", "blame", 0.75, r"\b(?:it is|that is) (?:as simple as that|that simple)\b"),
     ("blame", "blame", 0.75, r"\byou chose (?:not )?to\b"),
+    ("blame", "blame", 1.0, r"\blifestyle (?:issue|problem|choice|choices|matter)\b"),
+    ("blame", "blame", 1.0, r"\b(?:like|as) you (?:said|promised|told us|told me|agreed|swore) you would\b"),
+    ("blame", "blame", 0.75, r"\bnone of this would (?:be happening|have happened)\b"),
+    ("blame", "blame", 1.0, r"\bwhose (?:idea|bright idea|decision|fault) was (?:it|that)\b"),
+    ("blame", "character judgement", 1.0, r"\bsome people (?:just |simply |really )?(?:do not|can not|never|will not|refuse to|cannot)\b"),
     # --- threats to withdraw help or deprioritise ---
     ("threat", "threat to withdraw help", 1.0, r"\bsee how (?:much|quickly|fast|far|long)\b[^.!?]{0,40}?\b(?:you get|gets? (?:you|things|anything)|takes? you|helps? you)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:any )?(?:favours|favors|sympathy|special treatment|leniency|goodwill)\b"),
@@ -233,6 +253,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:residents|people|tenants|customers|those) who (?:behave|act|write|speak|talk|carry on) like (?:this|that|you)\b[^.!?]{0,60}?\b(?:longer|slower|wait|less|lose|bottom)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:think (?:very )?carefully|be careful|be very careful) before (?:sending|writing|making|copying|calling|ringing|complaining)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bsomeone (?:else )?who (?:will not|is not going to|would not) be (?:as |so )?(?:accommodating|patient|helpful|understanding|flexible|nice)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:when|once|until) you (?:start|learn to|begin) (?:treating|treat|being|to be|speaking|talking|showing)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:push|pushing) your luck\b|\bfind yourself (?:a|another) (?:new )?\w+"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:going to|need to|will|intend to|want to) (?:spend|waste|hear|bother|engage|read)\b"),
@@ -258,6 +280,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bthere is nothing in (?:it|this|that|your (?:complaint|claim|email|letter))\b"),
     ("dismissal", "dismissal", 1.0, r"\bentertain(?:ing)? (?:this|it|that|your|any (?:further|more))\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:got |have )?better things to do\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:not|never|no longer) (?:discussing|going over|revisiting|debating|arguing about|getting into) (?:this|it|that|the matter)(?: again| any further| any more)?\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnot worth (?:anyone's|anybody's|our|my|the council's|everyone's) (?:time|effort|attention)\b"),
+    ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
+    ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
+    ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),
     ("dismissal", "dismissal", 0.75, r"^again[:!]"),
     # --- insult and profanity ---
     ("insult", "insult", 1.0, r"\byou (?:are|were|have been)(?: being| acting)?[ ,]+(?:(?:{adv})[ ,]+){0,4}(?:{you_judge})\b"),
@@ -270,6 +297,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\byour (?:[\w'-]+ ){0,2}?(?:{conduct})(?: [\w'-]+){0,4}? (?:was|is|were|are|has been|reads like|looks like|sounds like)(?: [\w-]+)?[ ,]+(?:{conduct_judge})\b"),
     ("insult", "insult", 1.0, r"\b(?:such|what) an? (?:pile|load|heap|bunch|lot) of (?:nonsense|rubbish|garbage|drivel|tosh|lies|excuses|twaddle|waffle)\b"),
     ("insult", "insult", 1.0, r"\b(?:what|how) (?:did|do) you (?:think|expect|imagine) (?:would|was going to|will|is going to)\b"),
+    ("insult", "insult", 1.0, r"\b(?:should|ought to) be (?:ashamed|embarrassed)\b"),
+    ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
+    ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
+    ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),
+    ("insult", "insult", 1.0, r"\b(?:met|seen|known|taught) \w+ with more (?:patience|sense|manners|maturity|common sense|brains)\b"),
+    ("insult", "insult", 1.0, r"\b(?:rudest|worst|most unpleasant)\b[^.!?]{0,40}?\b(?:i|we) (?:have|had|have had|have ever had|have ever) (?:had|seen|read|received|dealt with)?\b"),
     ("profanity", "profanity", 1.0, r"\b(?:{profanity})\b"),
 )
 
@@ -277,8 +310,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
 # "you said our engineer was rude" quote the reader or own up, so the grammar stays quiet
 # in that sentence (the phrase list and structural cues still apply). "Sorry, but ..." is no apology.
 GUARD = re.compile(
-    r"\b(?:sorry(?!,? but\b)|apologi[sz]e|apologies|you felt|made you feel|you feel|you (?:have )?said|"
-    r"you told (?:us|me)|you described|you mentioned|you were called|called you|you were told|"
+    r"\b(?:sorry(?!,? (?:but|i must have|did i miss)\b)|apologi[sz]e|apologies|you felt|made you feel|you feel|"
+    r"you (?:have )?said (?:that|our|the|we|it|your|he|she|they)|you told (?:us|me) (?:that|our|the|we|about)|you described|you mentioned|you were called|called you|you were told|"
     r"in your (?:e-?mail|letter|words|complaint)|you (?:say|claim|claimed) (?:that|you|we|our))\b")
 UNGUARDED = frozenset({"profanity", "threat"})
 
