@@ -56,6 +56,7 @@ SLOTS: dict[str, str] = {
                 r"wasting|ruining|managing to (?:lose|miss|break|forget|ignore)"),
     "adv": (r"just|simply|quite simply|frankly|honestly|such|so|really|very|truly|utterly|a|an|the|complete|total|"
             r"without (?:a )?doubt|by far|easily|probably|definitely|certainly|possibly|undoubtedly|"
+            r"completely|totally|absolutely|rather|pretty|fairly|a bit|a little|slightly|increasingly|"
             r"utter|absolute|being|acting|quite|most|extremely|incredibly|genuinely|clearly|obviously"),
     "you_judge": (r"rude|rudest|impossible|dense|thick|childish|spoilt|spoiled|hysterical|paranoid|deluded|"
                   r"delusional|obsessive|obsessed|unreasonable|difficult|selfish|ungrateful|arrogant|ignorant|"
@@ -67,7 +68,7 @@ SLOTS: dict[str, str] = {
     "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
                 r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
                 r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
-    "conduct_judge": (r"rubbish|nonsense|garbage|drivel|tosh|incoherent|disgraceful|childish|pathetic|laughable|"
+    "conduct_judge": (r"rubbish|nonsense|garbage|drivel|tosh|incoherent|rambling|a rambling mess|incomprehensible|nonsensical|disgraceful|childish|pathetic|laughable|"
                       r"ridiculous|absurd|shameful|embarrassing|a joke|a shambles|a mess|pitiful|feeble|lame|"
                       r"half-baked|illiterate|unreadable|hysterical|silly|daft|stupid|idiotic|moronic|juvenile|"
                       r"petty|infantile|tiresome|tedious|worthless|a waste of (?:time|paper|space)|unhinged|"
@@ -90,6 +91,7 @@ SLOTS: dict[str, str] = {
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
@@ -104,6 +106,7 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
+                 r"the last you will hear (?:from|of|about)|recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
                  r"(?:a lot |much |far )?less (?:attention|priority|help|of my time)|minded to (?:close|stop|refuse|withdraw|end)|"
                  r"(?:hand|pass|give) (?:your|the) (?:case|complaint|file) to someone|(?:a lot |much |far |even )slower|"
                  r"(?:not|never|no longer|will not|do not) (?:be )?(?:help|helping|assist|assisting|prioriti[sz]\w+|"
@@ -174,6 +177,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"^(?:we are|i am|i feel|we feel|how) (?:so |truly |very |deeply )?(?:honoured|flattered|privileged|blessed)[.!]|\blucky (?:us|me)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:missed|missing|miss) the (?:part|bit|memo|email|letter) (?:where|when|that said)\b"),
     ("sarcasm", "sarcasm", 1.0, r"^another (?:day|week|month|monday|morning|year),? another\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:yes|oh|right|sure|well)[,.!]* (?:i am sure|of course|no doubt|naturally)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:patience|understanding|tolerance|goodwill)\b[^.!?]{0,30}?\b(?:limitless|boundless|endless|infinite|legendary|saintly)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:shocking|breaking|amazing|stunning|astonishing) news\b|\bheaven forbid\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\byou (?:have )?(?:discovered|found|rediscovered) (?:the |your )?[\w ]{0,20}? again\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bmade for (?:interesting|entertaining|fascinating|amusing|colou?rful|creative) reading\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\bif not (?:always|entirely|exactly|particularly) (?:accurate|true|correct|honest|factual)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -208,9 +217,15 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\b(?:not )?(?:your|everyone's|everybody's) strong (?:point|suit)\b"),
     ("condescension", "condescension", 1.0, r"\b(?:let us|shall we) (?:try|go|do|start)\b[^.!?]{0,40}?\b(?:shall we|okay|ok)\?$|^let us try (?:this|that) (?:one more time|again|once more)\b"),
     ("condescension", "condescension", 1.0, r"\bbeyond (?:you|your (?:abilities|ability|skills|understanding))\b"),
+    ("condescension", "condescension", 1.0, r"'[\w ]{2,30}' (?:does not|do not|did not) mean '"),
+    ("condescension", "condescension", 1.0, r"\b(?:i will|let me|i shall) go over (?:it|this|that) (?:one more time|again|once more)\b"),
+    ("condescension", "condescension", 1.0, r"\bhave you (?:tried|thought about|considered) (?:actually|simply|just|perhaps)\b"),
+    ("condescension", "condescension", 1.0, r"\bthe clue is in the (?:word|name|title|subject)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:read|check|look at|open) (?:things|it|the letter|letters|e-?mails?|what we send) (?:properly |carefully )?before (?:replying|responding|complaining|writing|calling|ringing)\b"),
+    ("condescension", "condescension", 0.75, r"^please do try (?:to|and)\b"),
     # --- blame and character judgement ---
     ("blame", "blame", 1.0, r"^had you (?!been (?:told|given|offered|informed|sent|advised|made aware|shown|warned|notified|contacted|asked))[^.!?]{0,120}?\b(?:would|could|might)\b"),
-    ("blame", "blame", 0.75, r"\bif you had (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
+    ("blame", "blame", 0.75, r"\bif (?:you|your \w+) (?:had|would) (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
     ("blame", "blame", 1.0, r"\b(?:that|this|it)(?: one| bit| part| delay| problem)? is (?:all |entirely |squarely |firmly |wholly )?(?:on|down to) you\b(?! to)"),
     ("blame", "blame", 1.0, r"\b(?:of your own (?:making|doing|choosing)|your own (?:doing|choices|making|fault)|that is your doing|(?:all|entirely) your (?:doing|making))\b"),
     ("blame", "blame", 1.0, r"\b(?:result|consequence|product) of (?:how you (?:live|behave)|your (?:own )?(?:habits|lifestyle|negligence|carelessness|neglect|laziness))\b|\b(?:because of|due to|down to) (?:how you (?:live|behave)|your (?:habits|lifestyle|carelessness|neglect|laziness))\b"),
@@ -240,6 +255,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 0.75, r"\bnone of this would (?:be happening|have happened)\b"),
     ("blame", "blame", 1.0, r"\bwhose (?:idea|bright idea|decision|fault) was (?:it|that)\b"),
     ("blame", "character judgement", 1.0, r"\bsome people (?:just |simply |really )?(?:do not|can not|never|will not|refuse to|cannot)\b"),
+    ("blame", "blame", 1.0, r"\b(?:would not|would never) be in this (?:position|situation|mess|predicament)\b"),
+    ("blame", "blame", 1.0, r"\byou (?:told|gave|sent|showed) (?:us|me) nothing\b"),
+    ("blame", "blame", 0.75, r"\bbecause you (?:stopped|failed|refused|never|chose|decided|ignored)\b"),
+    ("blame", "blame", 0.75, r"\b(?:there is|that is) no (?:mystery|secret|puzzle) (?:here|there|about it)\b"),
+    ("blame", "blame", 1.0, r"\bbrought (?:[\w ]{0,20}?)on (?:yourself|yourselves)\b"),
     # --- threats to withdraw help or deprioritise ---
     ("threat", "threat to withdraw help", 1.0, r"\bsee how (?:much|quickly|fast|far|long)\b[^.!?]{0,40}?\b(?:you get|gets? (?:you|things|anything)|takes? you|helps? you)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:any )?(?:favours|favors|sympathy|special treatment|leniency|goodwill)\b"),
@@ -255,6 +275,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\bsomeone (?:else )?who (?:will not|is not going to|would not) be (?:as |so )?(?:accommodating|patient|helpful|understanding|flexible|nice)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:when|once|until) you (?:start|learn to|begin) (?:treating|treat|being|to be|speaking|talking|showing)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:push|pushing) your luck\b|\bfind yourself (?:a|another) (?:new )?\w+"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:not|never|no longer|will not|does not|do not)\b[^.!?]{0,30}?\b(?:extra mile|out of (?:my|our) way|bend over backwards|any favours)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"^(?:cooperate|co-operate|behave|comply|calm down|stop (?:\w+ing))[,!]* or\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bmind (?:how|the way) you (?:speak|talk|write|behave)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:going to|need to|will|intend to|want to) (?:spend|waste|hear|bother|engage|read)\b"),
@@ -282,6 +305,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\b(?:got |have )?better things to do\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:not|never|no longer) (?:discussing|going over|revisiting|debating|arguing about|getting into) (?:this|it|that|the matter)(?: again| any further| any more)?\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot worth (?:anyone's|anybody's|our|my|the council's|everyone's) (?:time|effort|attention)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bas far as i am concerned\b[^.!?]{0,30}?\b(?:closed|over|finished|done|the end)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bsomeone (?:who|that) (?:cares|gives a)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:that is|this is) the end of (?:it|the matter|that|this)[.!]"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:not|is not) (?:very )?(?:high|top) on (?:anyone's|anybody's|our|my|the) (?:list|agenda|priorities|priority list)\b"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
     ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
     ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),
@@ -298,6 +325,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\b(?:such|what) an? (?:pile|load|heap|bunch|lot) of (?:nonsense|rubbish|garbage|drivel|tosh|lies|excuses|twaddle|waffle)\b"),
     ("insult", "insult", 1.0, r"\b(?:what|how) (?:did|do) you (?:think|expect|imagine) (?:would|was going to|will|is going to)\b"),
     ("insult", "insult", 1.0, r"\b(?:should|ought to) be (?:ashamed|embarrassed)\b"),
+    ("insult", "insult", 1.0, r"\b(?:you|you have|you have not|you do not have)\b[^.!?]{0,12}?\b(?:the )?(?:faintest|slightest|foggiest|first) (?:idea|clue|notion)\b"),
+    ("insult", "insult", 1.0, r"\b(?:makes?|made) you (?:look|sound|seem|appear) (?:(?:{adv}) ){0,2}(?:{you_judge}|foolish|silly|daft|unreasonable|desperate|petty|ridiculous)\b"),
+    ("insult", "insult", 1.0, r"\byou (?:sound|seem|look|appear|come across as)(?: (?:{adv})){0,3} (?:{you_judge}|foolish|silly|daft|petty)\b"),
+    ("insult", "insult", 1.0, r"\b(?:things|what) you (?:write|say|said|wrote|send|sent)\b[^.!?]{0,25}?\b(?:beyond belief|unbelievable|ridiculous|absurd|laughable|nonsense)\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
     ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),
