@@ -64,7 +64,8 @@ SLOTS: dict[str, str] = {
                   r"liar|joke|disgrace|embarrassment|fool|idiot|hopeless|clueless|incapable|irresponsible|"
                   r"careless|tiresome|exhausting|annoying|irritating|petty|immature|"
                   r"time-?waster|troublemaker|menace|pest|bully|simple-minded|gullible|"
-                  r"out of your depth|beyond help|crazy|insane|nuts|unhinged"),
+                  r"out of your depth|beyond help|crazy|insane|nuts|unhinged|irrational|neurotic|melodramatic|"
+            r"overdramatic|dramatic|unreasonable|obnoxious|insufferable|tiresome|exhausting|hostile|vile"),
     "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
                 r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
                 r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
@@ -91,6 +92,7 @@ SLOTS: dict[str, str] = {
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
@@ -107,6 +109,7 @@ SLOTS: dict[str, str] = {
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
                  r"the last you will hear (?:from|of|about)|recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
+                 r"(?:reconsider|withdraw|reduce|cancel) (?:the|our|my|any|your) (?:offer|goodwill|compensation|support|help|discount|gesture)|"
                  r"(?:a lot |much |far )?less (?:attention|priority|help|of my time)|minded to (?:close|stop|refuse|withdraw|end)|"
                  r"(?:hand|pass|give) (?:your|the) (?:case|complaint|file) to someone|(?:a lot |much |far |even )slower|"
                  r"(?:not|never|no longer|will not|do not) (?:be )?(?:help|helping|assist|assisting|prioriti[sz]\w+|"
@@ -183,6 +186,14 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 0.75, r"\byou (?:have )?(?:discovered|found|rediscovered) (?:the |your )?[\w ]{0,20}? again\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bmade for (?:interesting|entertaining|fascinating|amusing|colou?rful|creative) reading\b"),
     ("sarcasm", "sarcasm", 0.75, r"\bif not (?:always|entirely|exactly|particularly) (?:accurate|true|correct|honest|factual)\b"),
+    # common ironic idioms (British customer-service English)
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:you do not say|fancy that|colou?r me (?:surprised|shocked|amazed)|stop the press(?:es)?|hold the front page|better late than never|imagine my surprise)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"(?:^|, )big surprise[.!,]|\bno surprises? there\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bas if (?:we|i) (?:do not|did not|have nothing|had nothing|needed|need|have not got)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bno rush,? then\b|\b(?:take|took) your time,? (?:then|did you|why not)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:alert|call|notify|inform|ring|phone) the (?:press|media|newspapers|prime minister|king|queen|pope|army|bbc|papers)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bcontain (?:my|our) excitement\b|\bbecause (?:that|this|it) (?:worked|went) so well\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:riveting|gripping|thrilling|enthralling|page-turning) (?:read|reading|stuff|e-?mail|letter|account)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -223,6 +234,13 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\bthe clue is in the (?:word|name|title|subject)\b"),
     ("condescension", "condescension", 1.0, r"\b(?:read|check|look at|open) (?:things|it|the letter|letters|e-?mails?|what we send) (?:properly |carefully )?before (?:replying|responding|complaining|writing|calling|ringing)\b"),
     ("condescension", "condescension", 0.75, r"^please do try (?:to|and)\b"),
+    ("condescension", "condescension", 1.0, r"\bin case you (?:did not know|were not aware|have forgotten|forgot|had forgotten|need reminding)\b"),
+    ("condescension", "condescension", 0.5, r"\bas i (?:am sure|trust) you (?:know|are aware|understand|appreciate)\b|\b(?:let me|allow me to|may i) remind you\b"),
+    ("condescension", "condescension", 1.0, r"\bi (?:will|shall) say (?:it|this|that) (?:again|once more|one more time)\b|\bare you (?:still )?with me\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:make sense|clear|clearer|simple enough) (?:now|this time)\?|\bgot it now\?"),
+    ("condescension", "condescension", 0.75, r"\bsurely (?:you|even you|anyone|any adult) (?:can|could|must|would|should|understand|know|realise|see)\b"),
+    ("condescension", "condescension", 1.0, r"\bi would (?:have )?(?:thought|hoped|expected) (?:that )?(?:was|it was|this was|it is|this is|that is) (?:obvious|clear|self-explanatory|common sense)\b"),
+    ("condescension", "condescension", 0.5, r"\bin black and white\b"),
     # --- blame and character judgement ---
     ("blame", "blame", 1.0, r"^had you (?!been (?:told|given|offered|informed|sent|advised|made aware|shown|warned|notified|contacted|asked))[^.!?]{0,120}?\b(?:would|could|might)\b"),
     ("blame", "blame", 0.75, r"\bif (?:you|your \w+) (?:had|would) (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
@@ -260,6 +278,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 0.75, r"\bbecause you (?:stopped|failed|refused|never|chose|decided|ignored)\b"),
     ("blame", "blame", 0.75, r"\b(?:there is|that is) no (?:mystery|secret|puzzle) (?:here|there|about it)\b"),
     ("blame", "blame", 1.0, r"\bbrought (?:[\w ]{0,20}?)on (?:yourself|yourselves)\b"),
+    ("blame", "blame", 1.0, r"\ball you (?:had|needed|have|need) to do (?:was|is|were)\b"),
+    ("blame", "blame", 1.0, r"\b(?:more fool you|on your own head|your (?:own )?lookout|your problem,? not (?:ours|mine|ours to solve))\b|\byour funeral[.!,]"),
+    ("blame", "blame", 1.0, r"\b(?:hopefully|i hope|i trust) you (?:have )?(?:learned|learnt) (?:your lesson|a lesson|from (?:this|that|it|your mistake))\b"),
+    ("blame", "character judgement", 1.0, r"\byou lot\b|\b(?:typical|classic) (?:you|of you)\b"),
+    ("blame", "character judgement", 1.0, r"\b(?:careless|irresponsible|silly|foolish|stupid|rude|thoughtless|selfish|lazy|daft|reckless) of you\b"),
     # --- threats to withdraw help or deprioritise ---
     ("threat", "threat to withdraw help", 1.0, r"\bsee how (?:much|quickly|fast|far|long)\b[^.!?]{0,40}?\b(?:you get|gets? (?:you|things|anything)|takes? you|helps? you)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:any )?(?:favours|favors|sympathy|special treatment|leniency|goodwill)\b"),
@@ -278,6 +301,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:not|never|no longer|will not|does not|do not)\b[^.!?]{0,30}?\b(?:extra mile|out of (?:my|our) way|bend over backwards|any favours)\b"),
     ("threat", "threat to withdraw help", 1.0, r"^(?:cooperate|co-operate|behave|comply|calm down|stop (?:\w+ing))[,!]* or\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bmind (?:how|the way) you (?:speak|talk|write|behave)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) (?:make|force) (?:me|us) (?:to )?\w+"),
+    ("threat", "threat to withdraw help", 0.75, r"\byou have been warned\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bwatch (?:yourself|your back)\b|\bremember who (?:is|has been) (?:dealing with|handling|processing|looking after) your\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:will not|would not|never) (?:lift a finger|lose (?:any )?sleep)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:going to|need to|will|intend to|want to) (?:spend|waste|hear|bother|engage|read)\b"),
@@ -309,6 +336,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bsomeone (?:who|that) (?:cares|gives a)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:that is|this is) the end of (?:it|the matter|that|this)[.!]"),
     ("dismissal", "dismissal", 1.0, r"\b(?:not|is not) (?:very )?(?:high|top) on (?:anyone's|anybody's|our|my|the) (?:list|agenda|priorities|priority list)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bif you say so\b|\bso what\?|\bwho cares[.!?]*$|(?<!no )(?<!not a )\bbig deal\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:complain|write|go|take it|send it|escalate it) to (?:whoever|whomever|anyone|anybody|who ever) you (?:like|want|please|wish)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bhave to (?:live with|put up with|lump) it\b"),
+    ("dismissal", "dismissal", 1.0, r"\bthis (?:conversation|discussion|exchange) is (?:now )?(?:over|finished|at an end)[.!]"),
+    ("dismissal", "dismissal", 0.5, r"\b(?:nothing|nothing more|nothing further) to (?:add|say)\b"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
     ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
     ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),
@@ -329,6 +361,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\b(?:makes?|made) you (?:look|sound|seem|appear) (?:(?:{adv}) ){0,2}(?:{you_judge}|foolish|silly|daft|unreasonable|desperate|petty|ridiculous)\b"),
     ("insult", "insult", 1.0, r"\byou (?:sound|seem|look|appear|come across as)(?: (?:{adv})){0,3} (?:{you_judge}|foolish|silly|daft|petty)\b"),
     ("insult", "insult", 1.0, r"\b(?:things|what) you (?:write|say|said|wrote|send|sent)\b[^.!?]{0,25}?\b(?:beyond belief|unbelievable|ridiculous|absurd|laughable|nonsense)\b"),
+    ("insult", "insult", 1.0, r"(?<!not )(?<!no )(?<!never )\b(?:petty|childish|silly|daft|stupid|pathetic|ridiculous|absurd|laughable|pointless|idiotic|frivolous) (?:complaint|request|claim|excuse|e-?mail|letter|demand|question|behaviou?r|attitude|argument|point|idea|suggestion|rant|message)s?\b"),
+    ("insult", "insult", 1.0, r"\b(?:are you|you are|you must be) having a laugh\b|\btaking the (?:mick|mickey|michael|piss)\b|\bwho do you think you are\b|\bget (?:a life|over yourself)\b"),
+    ("insult", "insult", 1.0, r"\b(?:do you|you) (?:think|imagine|seem to think) (?:we|i) (?:are|am) (?:stupid|idiots|made of money|mugs|a charity|fools|daft|a bank|mind readers)\b"),
+    ("insult", "insult", 1.0, r"\bnot (?:exactly )?the (?:sharpest|brightest)\b|\byou (?:are|were|have been) (?:just )?making (?:it|this|things|stuff|that) up\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
     ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),

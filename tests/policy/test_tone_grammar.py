@@ -54,6 +54,9 @@ def test_warning_names_the_cue_with_a_quote(pack):
     "Thank you for your third email about the boiler, and I'm sorry you've had to chase us.",
     "It's down to you to decide which of the two dates suits you best.",
     "I've booked pest control for Tuesday morning to deal with the mice.",
+    "I'm sorry to hear about your loss. We can help with the tenancy when you're ready.",
+    "Please watch your step on the stairs while the carpet is up.",
+    "No big deal at all - I've moved the appointment to Thursday.",
 ])
 def test_hard_negatives_pass(pack, text):
     r = assess_tone(text, pack.tone)
