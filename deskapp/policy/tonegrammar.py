@@ -73,7 +73,7 @@ SLOTS: dict[str, str] = {
                       r"ridiculous|absurd|shameful|embarrassing|a joke|a shambles|a mess|pitiful|feeble|lame|"
                       r"half-baked|illiterate|unreadable|hysterical|silly|daft|stupid|idiotic|moronic|juvenile|"
                       r"petty|infantile|tiresome|tedious|worthless|a waste of (?:time|paper|space)|unhinged|"
-                      r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt"),
+                      r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt|a disgrace|disgusting"),
     "insult_noun": (r"fool|idiot|moron|imbecile|cretin|buffoon|clown|halfwit|nitwit|numpty|muppet|crank|"
                     r"troll|time-?waster|scrounger|freeloader|parasite|layabout|brat|crybaby|drama queen|"
                     r"know-it-all|jobsworth"),
@@ -108,7 +108,8 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"the last you will hear (?:from|of|about)|recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
+                 r"the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
+                 r"recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
                  r"(?:reconsider|withdraw|reduce|cancel) (?:the|our|my|any|your) (?:offer|goodwill|compensation|support|help|discount|gesture)|"
                  r"(?:a lot |much |far )?less (?:attention|priority|help|of my time)|minded to (?:close|stop|refuse|withdraw|end)|"
                  r"(?:hand|pass|give) (?:your|the) (?:case|complaint|file) to someone|(?:a lot |much |far |even )slower|"
@@ -194,6 +195,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\b(?:alert|call|notify|inform|ring|phone) the (?:press|media|newspapers|prime minister|king|queen|pope|army|bbc|papers)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bcontain (?:my|our) excitement\b|\bbecause (?:that|this|it) (?:worked|went) so well\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:riveting|gripping|thrilling|enthralling|page-turning) (?:read|reading|stuff|e-?mail|letter|account)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:will not|does not|did not|never) stop you (?:writing|e-?mailing|calling|ringing|complaining|texting)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\byour (?:{ordinal_many}) (?:{comm}) (?:today|this week|this morning|this month|since|in a row)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:we are|i am) now (?:responsible|to blame|expected to answer) for\b|\bnow (?:responsible|to blame) for\b[^.!?]{0,30}?\b(?:as well|too)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:add|put) (?:that|it|'[^']{1,30}') (?:to|on) (?:my|our) (?:job description|list of duties|to-do list)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bthe world (?:did not|has not|does not|will not) (?:end|stop)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:good|nice|kind|decent) of you to (?:join us|turn up|show up|grace|finally|bother)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -241,6 +248,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 0.75, r"\bsurely (?:you|even you|anyone|any adult) (?:can|could|must|would|should|understand|know|realise|see)\b"),
     ("condescension", "condescension", 1.0, r"\bi would (?:have )?(?:thought|hoped|expected) (?:that )?(?:was|it was|this was|it is|this is|that is) (?:obvious|clear|self-explanatory|common sense)\b"),
     ("condescension", "condescension", 0.5, r"\bin black and white\b"),
+    ("condescension", "condescension", 1.0, r"\bsince (?:it|this|that) (?:obviously|clearly|apparently|evidently) needs\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:underlined|highlighted|circled|bolded) (?:the )?(?:important|relevant|key|main) (?:part|bit|bits|parts|words|lines?)\b[^.!?]{0,10}?\bfor you\b"),
+    ("condescension", "condescension", 1.0, r"\bthe same (?:leaflet|letter|form|e-?mail|information|guide|answer) (?:we|i) (?:have )?(?:sent|given)(?: you)? (?:\w+ times|twice|before|already)\b|\bthe one with (?:the )?pictures\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:reading|read|understanding|remembering|following)\b[^.!?]{0,30}?\b(?:a big ask|too much to ask|asking a lot|asking too much)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:no need to|do not|there is no need to) get (?:so )?(?:worked up|hysterical|het up|in a state|excited|in a tizzy)\b"),
+    ("condescension", "condescension", 1.0, r"\btry not to (?:overthink|panic|get confused|strain yourself|hurt yourself|worry your)\b"),
     # --- blame and character judgement ---
     ("blame", "blame", 1.0, r"^had you (?!been (?:told|given|offered|informed|sent|advised|made aware|shown|warned|notified|contacted|asked))[^.!?]{0,120}?\b(?:would|could|might)\b"),
     ("blame", "blame", 0.75, r"\bif (?:you|your \w+) (?:had|would) (?:only |just |actually |bothered to |not )?[\w-]+\b[^.!?]{0,80}?\b(?:we|you|it|this|that|i|there)(?: would| could| might)(?: not)? (?:have|be|need)\b"),
@@ -278,6 +291,13 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 0.75, r"\bbecause you (?:stopped|failed|refused|never|chose|decided|ignored)\b"),
     ("blame", "blame", 0.75, r"\b(?:there is|that is) no (?:mystery|secret|puzzle) (?:here|there|about it)\b"),
     ("blame", "blame", 1.0, r"\bbrought (?:[\w ]{0,20}?)on (?:yourself|yourselves)\b"),
+    ("blame", "blame", 0.75, r"\bwe both know\b"),
+    ("blame", "blame", 0.75, r"\bthe way (?:the|your) \w+ (?:is|are|has been|have been) (?:being )?(?:used|treated|kept|looked after)\b"),
+    ("blame", "blame", 1.0, r"\b(?:we are|i am|we were|i was) not the (?:ones?|people|person) (?:who|that)\b"),
+    ("blame", "blame", 1.0, r"\b(?:nobody|no one|no-one) (?:forced|made|asked|told) you to\b"),
+    ("blame", "blame", 1.0, r"\bnot sure what (?:else )?you expect (?:us|me)\b|\bkeep track of your own\b"),
+    ("blame", "blame", 1.0, r"\byour (?:job|responsibility|problem|business|decision),? not (?:ours|mine)\b"),
+    ("blame", "character judgement", 0.75, r"\byou are (?:an adult|a grown adult|old enough)\b"),
     ("blame", "blame", 1.0, r"\ball you (?:had|needed|have|need) to do (?:was|is|were)\b"),
     ("blame", "blame", 1.0, r"\b(?:more fool you|on your own head|your (?:own )?lookout|your problem,? not (?:ours|mine|ours to solve))\b|\byour funeral[.!,]"),
     ("blame", "blame", 1.0, r"\b(?:hopefully|i hope|i trust) you (?:have )?(?:learned|learnt) (?:your lesson|a lesson|from (?:this|that|it|your mistake))\b"),
@@ -305,6 +325,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 0.75, r"\byou have been warned\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bwatch (?:yourself|your back)\b|\bremember who (?:is|has been) (?:dealing with|handling|processing|looking after) your\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:will not|would not|never) (?:lift a finger|lose (?:any )?sleep)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:have|has) a way of (?:slowing|delaying|holding up|getting lost)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:me|us) to (?:chase|help|rush|hurry|go|do you|bend|make)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) see what happens\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:going to|need to|will|intend to|want to) (?:spend|waste|hear|bother|engage|read)\b"),
@@ -341,6 +365,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bhave to (?:live with|put up with|lump) it\b"),
     ("dismissal", "dismissal", 1.0, r"\bthis (?:conversation|discussion|exchange) is (?:now )?(?:over|finished|at an end)[.!]"),
     ("dismissal", "dismissal", 0.5, r"\b(?:nothing|nothing more|nothing further) to (?:add|say)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnot my circus\b|\byou will (?:have to )?forgive me if\b"),
+    ("dismissal", "dismissal", 1.0, r"\bwhy (?:this|it|you) (?:needed|took|required|warranted|merited) (?:two|three|four|five|six|seven|\d+|so many|several) (?:e-?mails|calls|letters|messages|chasers)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:will not|refuse to) be drawn (?:into|on)\b"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
     ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
     ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),
@@ -365,6 +392,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\b(?:are you|you are|you must be) having a laugh\b|\btaking the (?:mick|mickey|michael|piss)\b|\bwho do you think you are\b|\bget (?:a life|over yourself)\b"),
     ("insult", "insult", 1.0, r"\b(?:do you|you) (?:think|imagine|seem to think) (?:we|i) (?:are|am) (?:stupid|idiots|made of money|mugs|a charity|fools|daft|a bank|mind readers)\b"),
     ("insult", "insult", 1.0, r"\bnot (?:exactly )?the (?:sharpest|brightest)\b|\byou (?:are|were|have been) (?:just )?making (?:it|this|things|stuff|that) up\b"),
+    ("insult", "insult", 1.0, r"\byou (?:really |truly )?are the (?:limit|absolute limit|end)\b|\byou are not one of them\b"),
+    ("insult", "insult", 1.0, r"\blike (?:talking|speaking|writing) to a (?:brick )?wall\b|\bwhat planet are you (?:on|living on|from)\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
     ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),
