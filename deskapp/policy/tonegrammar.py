@@ -75,6 +75,7 @@ SLOTS: dict[str, str] = {
                       r"petty|infantile|tiresome|tedious|worthless|a waste of (?:time|paper|space)|unhinged|"
                       r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt|a disgrace|disgusting"),
     "insult_noun": (r"fool|idiot|moron|imbecile|cretin|buffoon|clown|halfwit|nitwit|numpty|muppet|crank|"
+                    r"dimwit|airhead|simpleton|dunce|dolt|pillock|plonker|prat|wally|twit|berk|knuckle-dragger|"
                     r"troll|time-?waster|scrounger|freeloader|parasite|layabout|brat|crybaby|drama queen|"
                     r"know-it-all|jobsworth"),
     "profanity": (r"f+u+c+k\w*|f\*+k\w*|sh[i1]t\w*|bollocks|arse|arsehole|asshole|bastard|bugger off|sod off|"
@@ -201,6 +202,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\b(?:add|put) (?:that|it|'[^']{1,30}') (?:to|on) (?:my|our) (?:job description|list of duties|to-do list)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bthe world (?:did not|has not|does not|will not) (?:end|stop)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:good|nice|kind|decent) of you to (?:join us|turn up|show up|grace|finally|bother)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:thanks|thank you) (?:so much |ever so much )?for (?:your|the) (?:input|contribution|words of wisdom|pearls of wisdom|advice on how to do my job)[.!]|\bi am so glad you asked\b|\byou have (?:really )?outdone yourself\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:slow clap|aren't you clever|clever you|lucky for some|must be nice|in your dreams|dream on|keep dreaming|that will be the day|pigs might fly|yeah,? right|give me strength|give me a break)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:here we go again|not this again|groundhog day|like a broken record|deja vu|déjà vu)\b"),
+    # condescension idioms
+    ("condescension", "condescension", 1.0, r"\b(?:spoon-?feed(?:ing)?|spoon-fed|babysit(?:ting)? you|not brain surgery|bless your heart|a (?:five|six|seven)-year-old could (?:do|manage|understand|follow|fill|work))\b"),
+    ("condescension", "condescension", 1.0, r"\bit is called an? (?:calendar|diary|phone|telephone|stamp|alarm clock|envelope|letterbox|watch|clock|dictionary|search engine)\b|\b(?:google it|do your homework)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -298,6 +305,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\bnot sure what (?:else )?you expect (?:us|me)\b|\bkeep track of your own\b"),
     ("blame", "blame", 1.0, r"\byour (?:job|responsibility|problem|business|decision),? not (?:ours|mine)\b"),
     ("blame", "character judgement", 0.75, r"\byou are (?:an adult|a grown adult|old enough)\b"),
+    ("blame", "blame", 1.0, r"\b(?:you )?should have thought (?:of|about) (?:that|this|it) before\b|\bthink before you (?:write|send|speak|act|complain|sign)\b"),
+    ("blame", "blame", 1.0, r"\b(?:actions have consequences|consequences of your (?:own )?(?:actions|choices|behaviou?r)|(?:your|you are your) own worst enemy|as you were warned)\b"),
+    ("blame", "character judgement", 1.0, r"\b(?:sense of entitlement|so entitled|very entitled|attention[- ]seek(?:er|ing)|professional complainer|compulsive complainer|serial complainant|keyboard warrior|busybody|nosy parker|curtain[- ]twitcher)\b"),
     ("blame", "blame", 1.0, r"\ball you (?:had|needed|have|need) to do (?:was|is|were)\b"),
     ("blame", "blame", 1.0, r"\b(?:more fool you|on your own head|your (?:own )?lookout|your problem,? not (?:ours|mine|ours to solve))\b|\byour funeral[.!,]"),
     ("blame", "blame", 1.0, r"\b(?:hopefully|i hope|i trust) you (?:have )?(?:learned|learnt) (?:your lesson|a lesson|from (?:this|that|it|your mistake))\b"),
@@ -328,6 +338,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|has) a way of (?:slowing|delaying|holding up|getting lost)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:me|us) to (?:chase|help|rush|hurry|go|do you|bend|make)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) see what happens\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) test (?:me|my patience|us)\b|\bmy patience (?:is wearing thin|has run out|is running out|is at an end)\b|\byou have had your (?:last )?chances?\b|\bwe will see about that\b|\benough is enough\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
@@ -368,6 +379,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bnot my circus\b|\byou will (?:have to )?forgive me if\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhy (?:this|it|you) (?:needed|took|required|warranted|merited) (?:two|three|four|five|six|seven|\d+|so many|several) (?:e-?mails|calls|letters|messages|chasers)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:will not|refuse to) be drawn (?:into|on)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:i do not make the rules|computer says no|that is just how it is|no ifs,? (?:and )?no buts|and that is final|talk to the hand|we are done here|i am done here)\b|^(?:next|moving on|full stop|period|case closed)[.!]$"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
     ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
     ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),

@@ -57,6 +57,8 @@ def test_warning_names_the_cue_with_a_quote(pack):
     "I'm sorry to hear about your loss. We can help with the tenancy when you're ready.",
     "Please watch your step on the stairs while the carpet is up.",
     "No big deal at all - I've moved the appointment to Thursday.",
+    "A child could fall through the loose railing, so we will fix it today.",
+    "Your case closed last week; you can reopen it within 28 days.",
 ])
 def test_hard_negatives_pass(pack, text):
     r = assess_tone(text, pack.tone)
