@@ -50,6 +50,7 @@ SLOTS: dict[str, str] = {
                r"fascinating|super|splendid|terrific|impressive|remarkable|incredible|glad|good to see|nice to see"),
     "irony": (r"yet again|again and again|at last|only took (?:you )?|only ever|as ever|as always|for a change|"
               r"for once|of all people|(?:to|is|are) to blame|how convenient|of course"),
+    "misdeed_verb": r"upset|annoy|offend|lose|miss|break|forget|ignore|alienate|anger|irritate|insult|damage|ruin|waste|block|flood",
     "comm": (r"e-?mails?|messages?|letters?|calls?|phone calls?|voicemails?|complaints?|texts?|notes?|chasers?|"
              r"reminders?|rants?|essays?|forms?|queries|query"),
     "misdeed": (r"missing|ignoring|losing|forgetting|failing|breaking|skipping|cancelling|canceling|refusing|"
@@ -73,7 +74,8 @@ SLOTS: dict[str, str] = {
                       r"ridiculous|absurd|shameful|embarrassing|a joke|a shambles|a mess|pitiful|feeble|lame|"
                       r"half-baked|illiterate|unreadable|hysterical|silly|daft|stupid|idiotic|moronic|juvenile|"
                       r"petty|infantile|tiresome|tedious|worthless|a waste of (?:time|paper|space)|unhinged|"
-                      r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt|a disgrace|disgusting"),
+                      r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt|a disgrace|disgusting|"
+                      r"exhausting|staggering|tiring|wearing|draining|relentless"),
     "insult_noun": (r"fool|idiot|moron|imbecile|cretin|buffoon|clown|halfwit|nitwit|numpty|muppet|crank|"
                     r"dimwit|airhead|simpleton|dunce|dolt|pillock|plonker|prat|wally|twit|berk|knuckle-dragger|"
                     r"troll|time-?waster|scrounger|freeloader|parasite|layabout|brat|crybaby|drama queen|"
@@ -109,7 +111,7 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
+                 r"(?:is|are|goes|will be) off the table|the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
                  r"recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
                  r"(?:reconsider|withdraw|reduce|cancel) (?:the|our|my|any|your) (?:offer|goodwill|compensation|support|help|discount|gesture)|"
                  r"(?:a lot |much |far )?less (?:attention|priority|help|of my time)|minded to (?:close|stop|refuse|withdraw|end)|"
@@ -205,9 +207,13 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\b(?:thanks|thank you) (?:so much |ever so much )?for (?:your|the) (?:input|contribution|words of wisdom|pearls of wisdom|advice on how to do my job)[.!]|\bi am so glad you asked\b|\byou have (?:really )?outdone yourself\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:slow clap|aren't you clever|clever you|lucky for some|must be nice|in your dreams|dream on|keep dreaming|that will be the day|pigs might fly|yeah,? right|give me strength|give me a break)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:here we go again|not this again|groundhog day|like a broken record|deja vu|déjà vu)\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,20}?\byou (?:have )?(?:managed|succeeded|contrived) to (?:{misdeed_verb})\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:touching|sweet|cute|adorable|charming) how (?:much (?:faith )?)?you\b|\bread minds\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:patience|understanding|tolerance)\b[^.!?]{0,20}?\b(?:an inspiration|a lesson to us all|the stuff of legend)\b"),
     # condescension idioms
     ("condescension", "condescension", 1.0, r"\b(?:spoon-?feed(?:ing)?|spoon-fed|babysit(?:ting)? you|not brain surgery|bless your heart|a (?:five|six|seven)-year-old could (?:do|manage|understand|follow|fill|work))\b"),
     ("condescension", "condescension", 1.0, r"\bit is called an? (?:calendar|diary|phone|telephone|stamp|alarm clock|envelope|letterbox|watch|clock|dictionary|search engine)\b|\b(?:google it|do your homework)\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:not sure|do not know) how (?:else )?to (?:explain|put|say|make)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -306,6 +312,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\byour (?:job|responsibility|problem|business|decision),? not (?:ours|mine)\b"),
     ("blame", "character judgement", 0.75, r"\byou are (?:an adult|a grown adult|old enough)\b"),
     ("blame", "blame", 1.0, r"\b(?:you )?should have thought (?:of|about) (?:that|this|it) before\b|\bthink before you (?:write|send|speak|act|complain|sign)\b"),
+    ("blame", "blame", 1.0, r"\b(?:is|that is|this is) what happens when (?:a|the|your|people|you)\b[^.!?]{0,40}?\b(?:never|do not|does not|ignore|ignores|fail|fails|refuse|refuses|will not)\b"),
+    ("blame", "blame", 1.0, r"\b(?:apply|applies|matter|matters) to (?:everyone|everybody) (?:but|except|else but) you\b"),
+    ("blame", "blame", 1.0, r"\bdid not (?:make|break|damage|appear|happen|fix|pay|write|clean) (?:itself|themselves)\b"),
+    ("blame", "blame", 1.0, r"\b(?:do not|never) (?:act|pretend to be|play) (?:surprised|innocent|dumb|the victim)\b"),
+    ("blame", "blame", 1.0, r"\b(?:result|consequence|product) of (?:you )?(?:ignoring|not (?:reading|paying|answering|opening|replying)|failing to)\b"),
     ("blame", "blame", 1.0, r"\b(?:actions have consequences|consequences of your (?:own )?(?:actions|choices|behaviou?r)|(?:your|you are your) own worst enemy|as you were warned)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:sense of entitlement|so entitled|very entitled|attention[- ]seek(?:er|ing)|professional complainer|compulsive complainer|serial complainant|keyboard warrior|busybody|nosy parker|curtain[- ]twitcher)\b"),
     ("blame", "blame", 1.0, r"\ball you (?:had|needed|have|need) to do (?:was|is|were)\b"),
@@ -324,7 +335,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "deprioritising", 0.5, r"\b(?:bottom|back|end) of the (?:list|queue|pile|heap)\b"),
     ("threat", "deprioritising", 1.0, r"\bprioriti[sz]\w* (?:[\w']+ ){0,4}over (?:residents|people|tenants|customers|families|others|those) who\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:residents|people|tenants|customers|those) who (?:behave|act|write|speak|talk|carry on) like (?:this|that|you)\b[^.!?]{0,60}?\b(?:longer|slower|wait|less|lose|bottom)\b"),
-    ("threat", "threat to withdraw help", 1.0, r"\b(?:think (?:very )?carefully|be careful|be very careful) before (?:sending|writing|making|copying|calling|ringing|complaining)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:think (?:very )?carefully|think twice|be careful|be very careful) before (?:sending|writing|making|copying|calling|ringing|complaining)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bsomeone (?:else )?who (?:will not|is not going to|would not) be (?:as |so )?(?:accommodating|patient|helpful|understanding|flexible|nice)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:when|once|until) you (?:start|learn to|begin) (?:treating|treat|being|to be|speaking|talking|showing)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:push|pushing) your luck\b|\bfind yourself (?:a|another) (?:new )?\w+"),
@@ -339,6 +350,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:me|us) to (?:chase|help|rush|hurry|go|do you|bend|make)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) see what happens\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) test (?:me|my patience|us)\b|\bmy patience (?:is wearing thin|has run out|is running out|is at an end)\b|\byou have had your (?:last )?chances?\b|\bwe will see about that\b|\benough is enough\b"),
+    ("threat", "threat to withdraw help", 1.0, r"^you want (?:the|your|this|it|that)\b[^.!?]{0,25}?\? then\b"),
+    ("threat", "threat to withdraw help", 0.5, r"\boff the table\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
@@ -380,6 +393,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bwhy (?:this|it|you) (?:needed|took|required|warranted|merited) (?:two|three|four|five|six|seven|\d+|so many|several) (?:e-?mails|calls|letters|messages|chasers)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:will not|refuse to) be drawn (?:into|on)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:i do not make the rules|computer says no|that is just how it is|no ifs,? (?:and )?no buts|and that is final|talk to the hand|we are done here|i am done here)\b|^(?:next|moving on|full stop|period|case closed)[.!]$"),
+    ("dismissal", "dismissal", 1.0, r"\bfiled (?:where|accordingly|in the (?:bin|appropriate place|round file))\b|\blife is too short to\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not|can not|fail to) see what the (?:fuss|problem|big deal|drama) is\b|\b(?:read|seen|heard) enough (?:of these|of your|complaints|of them)\b"),
+    ("dismissal", "dismissal", 1.0, r"^not interested in\b"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
     ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
     ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),
@@ -406,6 +422,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\bnot (?:exactly )?the (?:sharpest|brightest)\b|\byou (?:are|were|have been) (?:just )?making (?:it|this|things|stuff|that) up\b"),
     ("insult", "insult", 1.0, r"\byou (?:really |truly )?are the (?:limit|absolute limit|end)\b|\byou are not one of them\b"),
     ("insult", "insult", 1.0, r"\blike (?:talking|speaking|writing) to a (?:brick )?wall\b|\bwhat planet are you (?:on|living on|from)\b"),
+    ("insult", "insult", 1.0, r"\beven for you\b|\ba new low\b|\bit takes a special (?:kind|sort|type) of (?:person|tenant|customer|resident)\b"),
+    ("insult", "insult", 1.0, r"\byou are the reason (?:staff|people|we|i|everyone|nobody|colleagues)\b|\b(?:level|sense) of entitlement\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
     ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),
