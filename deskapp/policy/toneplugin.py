@@ -14,9 +14,10 @@ the built-in detector answers and the result says why ("built-in (team classifie
 timed out)"), so the desk never goes without a tone check.
 
 Trust: only the published pack names the classifier; nothing a handler controls (env
-vars, files in their home) is read here. The policy layer stays pure apart from one
-worker thread that enforces the time limit; a classifier that hangs keeps its thread
-but never the handler's screen.
+vars, files in their home) is read here. The policy layer stays pure apart from a
+daemon thread per call that enforces the time limit; a classifier that hangs keeps its
+thread but never the handler's screen nor the program's exit, and after MAX_RUNNING
+hung calls the built-in detector answers without asking ("busy").
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -39,6 +38,7 @@ ENTRY_POINT_GROUP = "deskapp.tone"
 DEFAULT_TIMEOUT_MS = 300
 SPEC = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*|[A-Za-z0-9][\w.\-]*")
 _CACHE_MAX = 256
+MAX_RUNNING = 4  # calls of one classifier still out (hung) before the built-in answers without asking
 
 
 class ToneVerdict(BaseModel):
@@ -96,7 +96,7 @@ class ToneClassifier:
     timeout_ms: int = DEFAULT_TIMEOUT_MS
     _fn: Optional[Callable[..., Any]] = field(default=None, repr=False, compare=False)
     _error: str = field(default="", repr=False, compare=False)
-    _pool: Optional[ThreadPoolExecutor] = field(default=None, repr=False, compare=False)
+    _running: int = field(default=0, repr=False, compare=False)
     _cache: "OrderedDict[tuple[str, Optional[str]], ToneVerdict]" = field(default_factory=OrderedDict, repr=False,
                                                                        compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -109,7 +109,6 @@ class ToneClassifier:
             if self._fn is None and not self._error:
                 try:
                     self._fn = resolve(self.spec)
-                    self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="deskapp-tone")
                 except ClassifierError as exc:
                     self._error = str(exc)
             if self._fn is None:
@@ -117,7 +116,12 @@ class ToneClassifier:
             return self._fn
 
     def classify(self, text: str, channel: Optional[str]) -> ToneVerdict:
-        """The plug-in's verdict; ClassifierError (with a short why) when there is none in time."""
+        """The plug-in's verdict; ClassifierError (with a short why) when there is none in time.
+
+        Each call runs in a daemon thread, so a classifier that hangs never blocks the
+        caller past the limit nor the program's exit; at most MAX_RUNNING calls may be
+        outstanding, after which the built-in detector answers at once ("busy").
+        """
         key = (text, channel)
         with self._lock:
             hit = self._cache.get(key)
@@ -125,16 +129,29 @@ class ToneClassifier:
                 self._cache.move_to_end(key)
                 return hit
         fn = self._callable()
-        assert self._pool is not None
-        future = self._pool.submit(fn, text, channel)
-        try:
-            raw = future.result(timeout=self.timeout_ms / 1000)
-        except FutureTimeout:
-            future.cancel()
-            raise ClassifierError("timed out") from None
-        except Exception as exc:
-            raise ClassifierError(f"failed: {type(exc).__name__}") from None
-        verdict = _verdict(raw)
+        with self._lock:
+            if self._running >= MAX_RUNNING:
+                raise ClassifierError("busy")
+            self._running += 1
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                box["value"] = fn(text, channel)
+            except BaseException as exc:  # reported to the caller as a short reason
+                box["error"] = exc
+            finally:
+                with self._lock:
+                    self._running -= 1
+                done.set()
+
+        threading.Thread(target=call, name="deskapp-tone", daemon=True).start()
+        if not done.wait(self.timeout_ms / 1000):
+            raise ClassifierError("timed out")
+        if "error" in box:
+            raise ClassifierError(f"failed: {type(box['error']).__name__}")
+        verdict = _verdict(box.get("value"))
         with self._lock:
             self._cache[key] = verdict
             if len(self._cache) > _CACHE_MAX:

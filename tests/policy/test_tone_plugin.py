@@ -117,3 +117,16 @@ def test_cli_policy_tone_names_the_plugin(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[:3] == ["verdict: HOSTILE - the hostile-tone rule would warn", "score: 0.9 (threshold 2)",
                        "answered by: team classifier"]
+
+
+def test_hung_calls_are_bounded_then_the_builtin_answers_at_once():
+    from deskapp.policy.toneplugin import MAX_RUNNING
+
+    pack = pack_with("deskapp_tone_testplugin:slow", classifier_label="team classifier", classifier_timeout_ms=20)
+    plugin.RELEASE.clear()
+    try:
+        whys = [classify_tone(f"{HOSTILE} {i}", "email", pack.tone).classifier for i in range(MAX_RUNNING + 2)]
+    finally:
+        plugin.RELEASE.set()
+    assert whys[:MAX_RUNNING] == ["built-in (team classifier timed out)"] * MAX_RUNNING
+    assert whys[MAX_RUNNING:] == ["built-in (team classifier busy)"] * 2
