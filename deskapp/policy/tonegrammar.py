@@ -77,7 +77,7 @@ SLOTS: dict[str, str] = {
                       r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt|a disgrace|disgusting|"
                       r"exhausting|staggering|tiring|wearing|draining|relentless"),
     "insult_noun": (r"fool|idiot|moron|imbecile|cretin|buffoon|clown|halfwit|nitwit|numpty|muppet|crank|"
-                    r"dimwit|airhead|simpleton|dunce|dolt|pillock|plonker|prat|wally|twit|berk|knuckle-dragger|"
+                    r"dimwit|airhead|simpleton|dunce|dolt|pillock|plonker|prat|twit|berk|knuckle-dragger|"
                     r"troll|time-?waster|scrounger|freeloader|parasite|layabout|brat|crybaby|drama queen|"
                     r"know-it-all|jobsworth"),
     "profanity": (r"f+u+c+k\w*|f\*+k\w*|sh[i1]t\w*|bollocks|arse|arsehole|asshole|bastard|bugger off|sod off|"
@@ -319,7 +319,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:result|consequence|product) of (?:you )?(?:ignoring|not (?:reading|paying|answering|opening|replying)|failing to)\b"),
     ("blame", "blame", 1.0, r"\b(?:actions have consequences|consequences of your (?:own )?(?:actions|choices|behaviou?r)|(?:your|you are your) own worst enemy|as you were warned)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:sense of entitlement|so entitled|very entitled|attention[- ]seek(?:er|ing)|professional complainer|compulsive complainer|serial complainant|keyboard warrior|busybody|nosy parker|curtain[- ]twitcher)\b"),
-    ("blame", "blame", 1.0, r"\ball you (?:had|needed|have|need) to do (?:was|is|were)\b"),
+    ("blame", "blame", 1.0, r"\ball you (?:had|needed|were asked) to do (?:was|were)\b"),
     ("blame", "blame", 1.0, r"\b(?:more fool you|on your own head|your (?:own )?lookout|your problem,? not (?:ours|mine|ours to solve))\b|\byour funeral[.!,]"),
     ("blame", "blame", 1.0, r"\b(?:hopefully|i hope|i trust) you (?:have )?(?:learned|learnt) (?:your lesson|a lesson|from (?:this|that|it|your mistake))\b"),
     ("blame", "character judgement", 1.0, r"\byou lot\b|\b(?:typical|classic) (?:you|of you)\b"),

@@ -59,6 +59,8 @@ def test_warning_names_the_cue_with_a_quote(pack):
     "No big deal at all - I've moved the appointment to Thursday.",
     "A child could fall through the loose railing, so we will fix it today.",
     "Your case closed last week; you can reopen it within 28 days.",
+    "All you have to do is sign the form and post it back.",
+    "Wally from the repairs team will call you on Monday.",
 ])
 def test_hard_negatives_pass(pack, text):
     r = assess_tone(text, pack.tone)
