@@ -350,7 +350,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:me|us) to (?:chase|help|rush|hurry|go|do you|bend|make)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) see what happens\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) test (?:me|my patience|us)\b|\bmy patience (?:is wearing thin|has run out|is running out|is at an end)\b|\byou have had your (?:last )?chances?\b|\bwe will see about that\b|\benough is enough\b"),
-    ("threat", "threat to withdraw help", 1.0, r"^you want (?:the|your|this|it|that)\b[^.!?]{0,25}?\? then\b"),
+    ("threat", "threat to withdraw help", 0.75, r"^(?:so )?you want (?:the|your|this|it|that)\b[^.!?]{0,25}?\?$"),
+    ("threat", "threat to withdraw help", 0.75, r"^then (?:stop|do not|try|start|learn)\b"),
     ("threat", "threat to withdraw help", 0.5, r"\boff the table\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
