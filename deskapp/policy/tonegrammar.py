@@ -48,8 +48,8 @@ SLOTS: dict[str, str] = {
     # Praise words that turn ironic next to an irony marker ("Great to see the form back at last").
     "praise": (r"great|amazing|delighted|lovely|wonderful|brilliant|fantastic|marvellous|thrilled|honoured|"
                r"fascinating|super|splendid|terrific|impressive|remarkable|incredible|glad|good to see|nice to see"),
-    "irony": (r"yet again|again and again|at last|only took (?:you )?|only ever|as ever|as always|for a change|"
-              r"for once|of all people|(?:to|is|are) to blame|how convenient|of course"),
+    "irony": (r"yet again|again and again|at last|only took (?:you )?|only ever|for a change|"
+              r"for once|of all people|(?:to|is|are) to blame|how convenient"),
     "misdeed_verb": r"upset|annoy|offend|lose|miss|break|forget|ignore|alienate|anger|irritate|insult|damage|ruin|waste|block|flood",
     "comm": (r"e-?mails?|messages?|letters?|calls?|phone calls?|voicemails?|complaints?|texts?|notes?|chasers?|"
              r"reminders?|rants?|essays?|forms?|queries|query"),
@@ -66,7 +66,8 @@ SLOTS: dict[str, str] = {
                   r"careless|tiresome|exhausting|annoying|irritating|petty|immature|"
                   r"time-?waster|troublemaker|menace|pest|bully|simple-minded|gullible|"
                   r"out of your depth|beyond help|crazy|insane|nuts|unhinged|irrational|neurotic|melodramatic|"
-            r"overdramatic|dramatic|unreasonable|obnoxious|insufferable|tiresome|exhausting|hostile|vile"),
+            r"overdramatic|dramatic|unreasonable|obnoxious|insufferable|tiresome|exhausting|hostile|vile|"
+            r"nightmare|unpleasant|a nightmare"),
     "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
                 r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
                 r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
@@ -95,6 +96,7 @@ SLOTS: dict[str, str] = {
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
@@ -111,7 +113,7 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"(?:is|are|goes|will be) off the table|the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
+                 r"(?:you can|you will have to) (?:rebook|sort|arrange|do|chase) (?:it |that )?yourself|(?:is|are|goes|will be) off the table|the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
                  r"recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
                  r"(?:reconsider|withdraw|reduce|cancel) (?:the|our|my|any|your) (?:offer|goodwill|compensation|support|help|discount|gesture)|"
                  r"(?:a lot |much |far )?less (?:attention|priority|help|of my time)|minded to (?:close|stop|refuse|withdraw|end)|"
@@ -210,10 +212,19 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,20}?\byou (?:have )?(?:managed|succeeded|contrived) to (?:{misdeed_verb})\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:touching|sweet|cute|adorable|charming) how (?:much (?:faith )?)?you\b|\bread minds\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:patience|understanding|tolerance)\b[^.!?]{0,20}?\b(?:an inspiration|a lesson to us all|the stuff of legend)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:realise|realize|know|knew) you were the only\b|\bto (?:ruin|spoil|wreck) your (?:week|day|life|weekend|morning)\b"),
+    ("sarcasm", "sarcasm", 0.5, r"^(?:wonderful|great|brilliant|marvellous|lovely|fantastic|perfect|super|splendid)[.!]+$"),
+    ("sarcasm", "sarcasm", 1.0, r"^another (?:\w+ )?(?:afternoon|morning|day|evening|weekend|hour) (?:spent|wasted) on\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\byour (?:{ordinal_many}) (?:{comm})\b|\ban? (?:joy|pleasure|delight|treat) to (?:receive|read|open)\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\b(?:can|could) hardly wait\b|\bthe next (?:instalment|installment|episode|chapter)\b"),
     # condescension idioms
     ("condescension", "condescension", 1.0, r"\b(?:spoon-?feed(?:ing)?|spoon-fed|babysit(?:ting)? you|not brain surgery|bless your heart|a (?:five|six|seven)-year-old could (?:do|manage|understand|follow|fill|work))\b"),
     ("condescension", "condescension", 1.0, r"\bit is called an? (?:calendar|diary|phone|telephone|stamp|alarm clock|envelope|letterbox|watch|clock|dictionary|search engine)\b|\b(?:google it|do your homework)\b"),
     ("condescension", "condescension", 0.75, r"\b(?:not sure|do not know) how (?:else )?to (?:explain|put|say|make)\b"),
+    ("condescension", "condescension", 1.0, r"\beven (?:a|an) [\w -]{1,20}? (?:could|can|would) (?:follow|understand|manage|grasp)\b|\beven for (?:someone|somebody|anyone|a person) who\b"),
+    ("condescension", "condescension", 1.0, r"\brather than (?:just )?(?:the envelopes?|skimming|glancing at)\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:may|might) find it helps? to (?:read|listen|check|open|look)\b"),
+    ("condescension", "condescension", 1.0, r"^(?:take )?(?:a )?deep breaths?[.!,]"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -317,6 +328,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\bdid not (?:make|break|damage|appear|happen|fix|pay|write|clean) (?:itself|themselves)\b"),
     ("blame", "blame", 1.0, r"\b(?:do not|never) (?:act|pretend to be|play) (?:surprised|innocent|dumb|the victim)\b"),
     ("blame", "blame", 1.0, r"\b(?:result|consequence|product) of (?:you )?(?:ignoring|not (?:reading|paying|answering|opening|replying)|failing to)\b"),
+    ("blame", "blame", 1.0, r"\byou had every (?:opportunity|chance)\b|\bnow you (?:want|expect) (?:us|me) to\b|\bbothers you (?:that|so) much\b"),
+    ("blame", "blame", 0.75, r"\band chose not to\b|\byou caused (?:this|it|that|the)\b"),
+    ("blame", "blame", 1.0, r"\b(?:is not|was not) an? (?:reason|explanation),? (?:it is|it was) an? excuse\b"),
     ("blame", "blame", 1.0, r"\b(?:actions have consequences|consequences of your (?:own )?(?:actions|choices|behaviou?r)|(?:your|you are your) own worst enemy|as you were warned)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:sense of entitlement|so entitled|very entitled|attention[- ]seek(?:er|ing)|professional complainer|compulsive complainer|serial complainant|keyboard warrior|busybody|nosy parker|curtain[- ]twitcher)\b"),
     ("blame", "blame", 1.0, r"\ball you (?:had|needed|were asked) to do (?:was|were)\b"),
@@ -353,6 +367,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 0.75, r"^(?:so )?you want (?:the|your|this|it|that)\b[^.!?]{0,25}?\?$"),
     ("threat", "threat to withdraw help", 0.75, r"^then (?:stop|do not|try|start|learn)\b"),
     ("threat", "threat to withdraw help", 0.5, r"\boff the table\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bthe last (?:one|case|thing|file|job) (?:i|we) (?:look at|deal with|get to|touch)\b|\b(?:goodwill|patience) (?:runs|will run|is running|soon runs) out\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bremember who (?:gave|gives|caused|made|was)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
@@ -397,6 +413,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bfiled (?:where|accordingly|in the (?:bin|appropriate place|round file))\b|\blife is too short to\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:do not|can not|fail to) see what the (?:fuss|problem|big deal|drama) is\b|\b(?:read|seen|heard) enough (?:of these|of your|complaints|of them)\b"),
     ("dismissal", "dismissal", 1.0, r"^not interested in\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnothing (?:more|else|further) to say to you\b|\btake (?:this|it|that|your \w+) elsewhere\b"),
+    ("dismissal", "dismissal", 1.0, r"\bwhy you (?:think|thought|feel|believe)\b[^.!?]{0,50}?\b(?:is beyond me|i do not know|i will never know|i can not imagine)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bwhich (?:is not|is hardly|will not be) (?:likely|going to be soon|any time soon|soon)\b"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
     ("dismissal", "dismissal", 0.75, r"\bthe answer is in (?:them|it|there|those|that)[.!]"),
     ("dismissal", "dismissal", 0.75, r"^(?:several|many|numerous|countless) times[.!]$|^(?:closed|enough|done)[.!]$"),
@@ -424,6 +443,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\byou (?:really |truly )?are the (?:limit|absolute limit|end)\b|\byou are not one of them\b"),
     ("insult", "insult", 1.0, r"\blike (?:talking|speaking|writing) to a (?:brick )?wall\b|\bwhat planet are you (?:on|living on|from)\b"),
     ("insult", "insult", 1.0, r"\beven for you\b|\ba new low\b|\bit takes a special (?:kind|sort|type) of (?:person|tenant|customer|resident)\b"),
+    ("insult", "insult", 1.0, r"\bwhat an? (?:thoroughly |truly |really )?(?:unpleasant|rude|nasty|horrible|vile|ridiculous|silly|stupid|pointless) (?:e-?mail|letter|message|complaint|thing to)\b"),
+    ("insult", "insult", 1.0, r"\bwho taught you (?:to|how)\b|\bthe only thing (?:worse|more \w+) than your\b"),
     ("insult", "insult", 1.0, r"\byou are the reason (?:staff|people|we|i|everyone|nobody|colleagues)\b|\b(?:level|sense) of entitlement\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
@@ -437,7 +458,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
 # "you said our engineer was rude" quote the reader or own up, so the grammar stays quiet
 # in that sentence (the phrase list and structural cues still apply). "Sorry, but ..." is no apology.
 GUARD = re.compile(
-    r"\b(?:sorry(?!,? (?:but|i must have|did i miss)\b)|apologi[sz]e|apologies|you felt|made you feel|you feel|"
+    r"\b(?:(?<!oh, i am )(?<!oh i am )sorry(?!,? (?:but|i must have|did i miss|i did not realise)\b)|apologi[sz]e|apologies|you felt|made you feel|you feel|"
     r"you (?:have )?said (?:that|our|the|we|it|your|he|she|they)|you told (?:us|me) (?:that|our|the|we|about)|you described|you mentioned|you were called|called you|you were told|"
     r"in your (?:e-?mail|letter|words|complaint)|you (?:say|claim|claimed) (?:that|you|we|our))\b")
 UNGUARDED = frozenset({"profanity", "threat"})
