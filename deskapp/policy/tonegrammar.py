@@ -95,7 +95,8 @@ SLOTS: dict[str, str] = {
                 r"(?: [\w']+){0,5} (?:again|one more time|once more|any more)|"
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
-                r"^(?:one|any) more (?:[\w'-]+ ){0,4}(?:and|,)|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"^(?:one|any) (?:more|further) (?:[\w'-]+ ){0,4}(?:and|,)|"
+                r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
@@ -113,6 +114,7 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
+                 r"stop (?:supplying|serving|insuring|covering|providing)|(?:offered|given|passed) to (?:another|someone else|other)|"
                  r"(?:you can|you will have to) (?:rebook|sort|arrange|do|chase) (?:it |that )?yourself|(?:is|are|goes|will be) off the table|the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
                  r"recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
                  r"(?:reconsider|withdraw|reduce|cancel) (?:the|our|my|any|your) (?:offer|goodwill|compensation|support|help|discount|gesture)|"
@@ -217,6 +219,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"^another (?:\w+ )?(?:afternoon|morning|day|evening|weekend|hour) (?:spent|wasted) on\b"),
     ("sarcasm", "sarcasm", 0.75, r"\byour (?:{ordinal_many}) (?:{comm})\b|\ban? (?:joy|pleasure|delight|treat) to (?:receive|read|open)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\b(?:can|could) hardly wait\b|\bthe next (?:instalment|installment|episode|chapter)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:eventually|finally|at last|at long last)[.!]+$|^a (?:personal best|new record|world first)[.!]+$"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:nice|good|lovely|great) to (?:finally|eventually|at last) (?:hear|see|get)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\balmost (?:visible|noticeable|believable|legible)\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\w's '[a-z][a-z -]{1,20}'"),
     # condescension idioms
     ("condescension", "condescension", 1.0, r"\b(?:spoon-?feed(?:ing)?|spoon-fed|babysit(?:ting)? you|not brain surgery|bless your heart|a (?:five|six|seven)-year-old could (?:do|manage|understand|follow|fill|work))\b"),
     ("condescension", "condescension", 1.0, r"\bit is called an? (?:calendar|diary|phone|telephone|stamp|alarm clock|envelope|letterbox|watch|clock|dictionary|search engine)\b|\b(?:google it|do your homework)\b"),
@@ -225,6 +231,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\brather than (?:just )?(?:the envelopes?|skimming|glancing at)\b"),
     ("condescension", "condescension", 0.75, r"\b(?:may|might) find it helps? to (?:read|listen|check|open|look)\b"),
     ("condescension", "condescension", 1.0, r"^(?:take )?(?:a )?deep breaths?[.!,]"),
+    ("condescension", "condescension", 1.0, r"\bthat is (?:rather |kind of )?the (?:whole )?point (?:of it|of having one)?[.!]|\bthat is rather the point\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:surprised|amazed|astonished) (?:that )?(?:it|this|that|you) (?:caused|found|needed|had) (?:such|so much)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -330,6 +338,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:result|consequence|product) of (?:you )?(?:ignoring|not (?:reading|paying|answering|opening|replying)|failing to)\b"),
     ("blame", "blame", 1.0, r"\byou had every (?:opportunity|chance)\b|\bnow you (?:want|expect) (?:us|me) to\b|\bbothers you (?:that|so) much\b"),
     ("blame", "blame", 0.75, r"\band chose not to\b|\byou caused (?:this|it|that|the)\b"),
+    ("blame", "blame", 0.75, r"\bbecause you (?:did not|didn't) (?:read|pay|check|answer|open|reply|respond|turn up|listen)\b"),
+    ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
+    ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:tend|seem) to (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"\b(?:is not|was not) an? (?:reason|explanation),? (?:it is|it was) an? excuse\b"),
     ("blame", "blame", 1.0, r"\b(?:actions have consequences|consequences of your (?:own )?(?:actions|choices|behaviou?r)|(?:your|you are your) own worst enemy|as you were warned)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:sense of entitlement|so entitled|very entitled|attention[- ]seek(?:er|ing)|professional complainer|compulsive complainer|serial complainant|keyboard warrior|busybody|nosy parker|curtain[- ]twitcher)\b"),
@@ -361,7 +372,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\bwatch (?:yourself|your back)\b|\bremember who (?:is|has been) (?:dealing with|handling|processing|looking after) your\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:will not|would not|never) (?:lift a finger|lose (?:any )?sleep)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|has) a way of (?:slowing|delaying|holding up|getting lost)\b"),
-    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:me|us) to (?:chase|help|rush|hurry|go|do you|bend|make)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) expect (?:me|us) to (?:chase|help|rush|hurry|go|do you|bend|make|be (?:flexible|helpful|understanding|lenient))\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) see what happens\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) test (?:me|my patience|us)\b|\bmy patience (?:is wearing thin|has run out|is running out|is at an end)\b|\byou have had your (?:last )?chances?\b|\bwe will see about that\b|\benough is enough\b"),
     ("threat", "threat to withdraw help", 0.75, r"^(?:so )?you want (?:the|your|this|it|that)\b[^.!?]{0,25}?\?$"),
@@ -369,6 +380,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 0.5, r"\boff the table\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bthe last (?:one|case|thing|file|job) (?:i|we) (?:look at|deal with|get to|touch)\b|\b(?:goodwill|patience) (?:runs|will run|is running|soon runs) out\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bremember who (?:gave|gives|caused|made|was)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:make|do) this (?:the )?easy (?:way )?or (?:the )?(?:difficult|hard)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:noted|recorded|logged) your (?:attitude|tone)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
@@ -414,6 +427,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\b(?:do not|can not|fail to) see what the (?:fuss|problem|big deal|drama) is\b|\b(?:read|seen|heard) enough (?:of these|of your|complaints|of them)\b"),
     ("dismissal", "dismissal", 1.0, r"^not interested in\b"),
     ("dismissal", "dismissal", 1.0, r"\bnothing (?:more|else|further) to say to you\b|\btake (?:this|it|that|your \w+) elsewhere\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnoted,? but (?:irrelevant|ignored|not relevant|unimportant|beside the point)\b|\bpassed (?:on )?to (?:nobody|no one|no-one|the bin)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:discussed|talked about|covered|been over|argued about) this enough\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:is not|isn't|is hardly) worth (?:a|the) (?:claim|complaint|fuss|call|phone call|letter)\b|\bwaste (?:the |our |my )?[\w']+'s time\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhy you (?:think|thought|feel|believe)\b[^.!?]{0,50}?\b(?:is beyond me|i do not know|i will never know|i can not imagine)\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhich (?:is not|is hardly|will not be) (?:likely|going to be soon|any time soon|soon)\b"),
     ("dismissal", "dismissal", 1.0, r"^your [\w' -]{1,25} can wait[.!]"),
@@ -445,6 +461,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\beven for you\b|\ba new low\b|\bit takes a special (?:kind|sort|type) of (?:person|tenant|customer|resident)\b"),
     ("insult", "insult", 1.0, r"\bwhat an? (?:thoroughly |truly |really )?(?:unpleasant|rude|nasty|horrible|vile|ridiculous|silly|stupid|pointless) (?:e-?mail|letter|message|complaint|thing to)\b"),
     ("insult", "insult", 1.0, r"\bwho taught you (?:to|how)\b|\bthe only thing (?:worse|more \w+) than your\b"),
+    ("insult", "insult", 1.0, r"\bthe least (?:coherent|sensible|reasonable|convincing|intelligent|polite) (?:complaint|e-?mail|letter|claim|argument|message)\b"),
+    ("insult", "insult", 1.0, r"\b(?:do not|don't) need (?:customers|tenants|residents|people|parents|clients) like you\b|\b(?:behaviou?r|people|customers|attitudes?) like yours? (?:is|are) (?:exactly |precisely )?why\b"),
     ("insult", "insult", 1.0, r"\byou are the reason (?:staff|people|we|i|everyone|nobody|colleagues)\b|\b(?:level|sense) of entitlement\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
