@@ -41,6 +41,7 @@ from deskapp.policy.literals import required_literals
 SLOTS: dict[str, str] = {
     "you": r"you|your|yours|yourself",
     "thanks": (r"thanks|thank you|many thanks|cheers|grateful|(?:really |truly )?appreciate(?:d)?|congratulations|"
+               r"much obliged|how kind|so kind|ta|"
                r"congrats|well done|lovely|brilliant|great|glad|thrilled|delighted|fascinating|wonderful|fantastic|"
                r"marvellous|what a (?:treat|joy|pleasure|delight)"),
     "ordinal_many": (r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|[a-z]+teenth|"
@@ -52,6 +53,7 @@ SLOTS: dict[str, str] = {
               r"for once|of all people|(?:to|is|are) to blame|how convenient"),
     "misdeed_verb": r"upset|annoy|offend|lose|miss|break|forget|ignore|alienate|anger|irritate|insult|damage|ruin|waste|block|flood",
     "comm": (r"e-?mails?|messages?|letters?|calls?|phone calls?|voicemails?|complaints?|texts?|notes?|chasers?|"
+             r"text messages?|follow-ups?|call-backs?|photos?|photographs?|"
              r"reminders?|rants?|essays?|forms?|queries|query"),
     "misdeed": (r"missing|ignoring|losing|forgetting|failing|breaking|skipping|cancelling|canceling|refusing|"
                 r"wasting|ruining|managing to (?:lose|miss|break|forget|ignore)"),
@@ -67,7 +69,10 @@ SLOTS: dict[str, str] = {
                   r"time-?waster|troublemaker|menace|pest|bully|simple-minded|gullible|"
                   r"out of your depth|beyond help|crazy|insane|nuts|unhinged|irrational|neurotic|melodramatic|"
             r"overdramatic|dramatic|unreasonable|obnoxious|insufferable|tiresome|exhausting|hostile|vile|"
-            r"nightmare|unpleasant|a nightmare"),
+            r"nightmare|unpleasant|a nightmare|dim|spiteful|vindictive|nasty|horrible|bitter|feckless|workshy|"
+            r"idle|greedy|grasping|money-grabbing|devious|sly|manipulative|two-faced|a fantasist|fantasist|"
+            r"deranged|bonkers|barmy|daft|silly|dozy|dopey|gormless|inept|hopelessly \w+|a menace|a liability|"
+            r"a pain in the neck|a drain|a waste of (?:time|space)|beyond reason|impossible to please"),
     "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
                 r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
                 r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
@@ -76,7 +81,9 @@ SLOTS: dict[str, str] = {
                       r"half-baked|illiterate|unreadable|hysterical|silly|daft|stupid|idiotic|moronic|juvenile|"
                       r"petty|infantile|tiresome|tedious|worthless|a waste of (?:time|paper|space)|unhinged|"
                       r"a work of fiction|fantasy|fiction|delusional|paranoid|beneath contempt|a disgrace|disgusting|"
-                      r"exhausting|staggering|tiring|wearing|draining|relentless"),
+                      r"exhausting|staggering|tiring|wearing|draining|relentless|garbled|waffle|tripe|twaddle|"
+                      r"bilge|balderdash|hogwash|poppycock|claptrap|gibberish|barely literate|unintelligible|"
+                      r"a rant|a tirade|a diatribe|over the top|melodramatic|offensive nonsense"),
     "insult_noun": (r"fool|idiot|moron|imbecile|cretin|buffoon|clown|halfwit|nitwit|numpty|muppet|crank|"
                     r"dimwit|airhead|simpleton|dunce|dolt|pillock|plonker|prat|twit|berk|knuckle-dragger|"
                     r"troll|time-?waster|scrounger|freeloader|parasite|layabout|brat|crybaby|drama queen|"
