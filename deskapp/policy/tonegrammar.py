@@ -72,7 +72,8 @@ SLOTS: dict[str, str] = {
             r"nightmare|unpleasant|a nightmare|dim|spiteful|vindictive|nasty|horrible|bitter|feckless|workshy|"
             r"idle|greedy|grasping|money-grabbing|devious|sly|manipulative|two-faced|a fantasist|fantasist|"
             r"deranged|bonkers|barmy|daft|silly|dozy|dopey|gormless|inept|hopelessly \w+|a menace|a liability|"
-            r"a pain in the neck|a drain|a waste of (?:time|space)|beyond reason|impossible to please"),
+            r"a pain in the neck|a drain|a waste of (?:time|space)|beyond reason|impossible to please|self-important|"
+            r"pompous|smug|patronising|sanctimonious"),
     "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
                 r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
                 r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
@@ -97,12 +98,12 @@ SLOTS: dict[str, str] = {
                 r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w'-]+){0,7}(?: and\b|,)|"
                 r"^(?:send|copy|cc|mention|push|contact|call|ring|e-?mail|threaten|complain|write|chase|"
                 r"raise your voice|swear)\b(?: [\w']+){0,6}(?: again| one more time| once more)?(?: and\b|,)|"
-                r"(?:if|unless) you (?:keep|continue|carry on|insist|persist|withdraw|do not (?:stop|withdraw|drop))|"
+                r"(?:if|unless|should) you (?:keep|continue|carry on|insist|persist|go on|withdraw|do not (?:stop|withdraw|drop))|"
                 r"(?:if|unless) you (?:send|copy|mention|chase|push|complain|contact|call|ring|e-?mail|write)\b"
                 r"(?: [\w']+){0,5} (?:again|one more time|once more|any more)|"
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
-                r"^(?:one|any) (?:more|further) (?:[\w'-]+ ){0,4}(?:and|,)|"
+                r"^(?:one|any|another) (?:more |further )?(?:[\w'-]+ ){0,4}(?:and|,)|"
                 r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
@@ -121,6 +122,9 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
+                 r"removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
+                 r"(?:much |far |a lot |rather )?less (?:helpful|flexible|accommodating|patient|understanding|willing)|"
+                 r"(?:lose|losing) your (?:place|slot|priority|appointment)|put you (?:to|at) the back|"
                  r"stop (?:supplying|serving|insuring|covering|providing)|(?:offered|given|passed) to (?:another|someone else|other)|"
                  r"(?:you can|you will have to) (?:rebook|sort|arrange|do|chase) (?:it |that )?yourself|(?:is|are|goes|will be) off the table|the last you will hear (?:from|of|about)|see what happens|slowing (?:everything|things) (?:else )?down|"
                  r"recommend\w* (?:that )?(?:your|the|this) (?:complaint|case|tenancy) (?:is|be) (?:closed|ended)|"
@@ -230,6 +234,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\b(?:nice|good|lovely|great) to (?:finally|eventually|at last) (?:hear|see|get)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\balmost (?:visible|noticeable|believable|legible)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\w's '[a-z][a-z -]{1,20}'"),
+    ("sarcasm", "sarcasm", 1.0, r"\bon tenterhooks\b|\bwith bated breath\b|\bholding (?:our|my) breath\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:lovely|nice|great|delightful|wonderful) to be (?:called|told|accused|shouted at|sworn at|labelled|lectured)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:why|how) yours (?:comes|should come|goes|gets|must come) first\b"),
     # condescension idioms
     ("condescension", "condescension", 1.0, r"\b(?:spoon-?feed(?:ing)?|spoon-fed|babysit(?:ting)? you|not brain surgery|bless your heart|a (?:five|six|seven)-year-old could (?:do|manage|understand|follow|fill|work))\b"),
     ("condescension", "condescension", 1.0, r"\bit is called an? (?:calendar|diary|phone|telephone|stamp|alarm clock|envelope|letterbox|watch|clock|dictionary|search engine)\b|\b(?:google it|do your homework)\b"),
@@ -240,6 +247,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"^(?:take )?(?:a )?deep breaths?[.!,]"),
     ("condescension", "condescension", 1.0, r"\bthat is (?:rather |kind of )?the (?:whole )?point (?:of it|of having one)?[.!]|\bthat is rather the point\b"),
     ("condescension", "condescension", 1.0, r"\b(?:surprised|amazed|astonished) (?:that )?(?:it|this|that|you) (?:caused|found|needed|had) (?:such|so much)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:it|this) (?:really|honestly|genuinely) is (?:that|as) (?:straightforward|simple|easy)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:most|any|the average) (?:\w+-year-olds?|children|kids|schoolchildren|teenagers|pensioners) (?:manage|can|could|understand|cope)\b"),
+    ("condescension", "condescension", 1.0, r"^(?:maybe|perhaps) [\w ,']{1,50} this time[.!]"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
     # --- condescension: the reader treated as slow ---
     ("condescension", "condescension", 1.0, r"\b(?:go(?:ing)? through|explain(?:ing)?|say(?:ing)?|spell(?:ing)?(?: it)? out|put(?:ting)?|repeat(?:ing)?|take you through|walk you through|type|write|tell you)\b[^.!?]{0,25}?\bslowly\b"),
@@ -346,6 +356,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\byou had every (?:opportunity|chance)\b|\bnow you (?:want|expect) (?:us|me) to\b|\bbothers you (?:that|so) much\b"),
     ("blame", "blame", 0.75, r"\band chose not to\b|\byou caused (?:this|it|that|the)\b"),
     ("blame", "blame", 0.75, r"\bbecause you (?:did not|didn't) (?:read|pay|check|answer|open|reply|respond|turn up|listen)\b"),
+    ("blame", "blame", 1.0, r"\b(?:starts|begins|start|begin) at home\b|\b(?:perhaps|maybe) next time,? (?:you|try|read|check|park|remember|think|plan|pay|look)\b"),
+    ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
+    ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:tend|seem) to (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"\b(?:is not|was not) an? (?:reason|explanation),? (?:it is|it was) an? excuse\b"),
@@ -389,6 +402,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\bremember who (?:gave|gives|caused|made|was)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:make|do) this (?:the )?easy (?:way )?or (?:the )?(?:difficult|hard)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:noted|recorded|logged) your (?:attitude|tone)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:has|have|with) (?:a )?long memor(?:y|ies)\b|\b(?:tread|step) (?:very )?carefully if i were you\b|\bif i were you,? i would (?:tread|think|be careful|stop)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
@@ -436,6 +450,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bnothing (?:more|else|further) to say to you\b|\btake (?:this|it|that|your \w+) elsewhere\b"),
     ("dismissal", "dismissal", 1.0, r"\bnoted,? but (?:irrelevant|ignored|not relevant|unimportant|beside the point)\b|\bpassed (?:on )?to (?:nobody|no one|no-one|the bin)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:discussed|talked about|covered|been over|argued about) this enough\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:you are|you're) (?:perfectly |quite )?entitled to (?:it|your opinion|your view|think that)\b[^.!?]{0,25}?\bbut\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not|never|stop) wast(?:e|ing) [\w' ]{0,20}?time\b|\bbigger fish to fry\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:i am|we are) not here to (?:argue|debate|be shouted at|listen to|be lectured|babysit)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:prepared|willing) to (?:spend|waste|discuss|entertain)\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:is not|isn't|is hardly) worth (?:a|the) (?:claim|complaint|fuss|call|phone call|letter)\b|\bwaste (?:the |our |my )?[\w']+'s time\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhy you (?:think|thought|feel|believe)\b[^.!?]{0,50}?\b(?:is beyond me|i do not know|i will never know|i can not imagine)\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhich (?:is not|is hardly|will not be) (?:likely|going to be soon|any time soon|soon)\b"),
@@ -467,8 +485,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\blike (?:talking|speaking|writing) to a (?:brick )?wall\b|\bwhat planet are you (?:on|living on|from)\b"),
     ("insult", "insult", 1.0, r"\beven for you\b|\ba new low\b|\bit takes a special (?:kind|sort|type) of (?:person|tenant|customer|resident)\b"),
     ("insult", "insult", 1.0, r"\bwhat an? (?:thoroughly |truly |really )?(?:unpleasant|rude|nasty|horrible|vile|ridiculous|silly|stupid|pointless) (?:e-?mail|letter|message|complaint|thing to)\b"),
-    ("insult", "insult", 1.0, r"\bwho taught you (?:to|how)\b|\bthe only thing (?:worse|more \w+) than your\b"),
+    ("insult", "insult", 1.0, r"\bwho (?:on earth |the hell |exactly )?taught you (?:to|how|that)\b|\bthe only thing (?:worse|more \w+) than your\b"),
     ("insult", "insult", 1.0, r"\bthe least (?:coherent|sensible|reasonable|convincing|intelligent|polite) (?:complaint|e-?mail|letter|claim|argument|message)\b"),
+    ("insult", "insult", 1.0, r"\b(?:rarely|never|seldom) (?:read|seen|heard|received) (?:anything|something|such \w+) (?:so|as|quite so) \w+"),
+    ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
     ("insult", "insult", 1.0, r"\b(?:do not|don't) need (?:customers|tenants|residents|people|parents|clients) like you\b|\b(?:behaviou?r|people|customers|attitudes?) like yours? (?:is|are) (?:exactly |precisely )?why\b"),
     ("insult", "insult", 1.0, r"\byou are the reason (?:staff|people|we|i|everyone|nobody|colleagues)\b|\b(?:level|sense) of entitlement\b"),
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
