@@ -104,7 +104,8 @@ SLOTS: dict[str, str] = {
                 r"(?:if|unless) you (?:send|write) (?:another|one more|any more)|"
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any|another) (?:more |further )?(?:[\w'-]+ ){0,4}(?:and|,)|"
-                r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|"
+                r"\b(?:one|your) (?:last|final) chance\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
@@ -122,7 +123,7 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
+                 r"wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
                  r"(?:much |far |a lot |rather )?less (?:helpful|flexible|accommodating|patient|understanding|willing)|"
                  r"(?:lose|losing) your (?:place|slot|priority|appointment)|put you (?:to|at) the back|"
                  r"stop (?:supplying|serving|insuring|covering|providing)|(?:offered|given|passed) to (?:another|someone else|other)|"
@@ -210,7 +211,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"(?:^|, )big surprise[.!,]|\bno surprises? there\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bas if (?:we|i) (?:do not|did not|have nothing|had nothing|needed|need|have not got)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bno rush,? then\b|\b(?:take|took) your time,? (?:then|did you|why not)\b"),
-    ("sarcasm", "sarcasm", 1.0, r"\b(?:alert|call|notify|inform|ring|phone) the (?:press|media|newspapers|prime minister|king|queen|pope|army|bbc|papers)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:alert|call|notify|inform|ring|phone) the (?:press|media|newspapers|prime minister|king|queen|pope|army|bbc|papers|united nations|un|home secretary)\b|\bgrave injustice\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bcontain (?:my|our) excitement\b|\bbecause (?:that|this|it) (?:worked|went) so well\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:riveting|gripping|thrilling|enthralling|page-turning) (?:read|reading|stuff|e-?mail|letter|account)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:will not|does not|did not|never) stop you (?:writing|e-?mailing|calling|ringing|complaining|texting)\b"),
@@ -235,6 +236,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\balmost (?:visible|noticeable|believable|legible)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\w's '[a-z][a-z -]{1,20}'"),
     ("sarcasm", "sarcasm", 1.0, r"\bon tenterhooks\b|\bwith bated breath\b|\bholding (?:our|my) breath\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bour \w+ will be (?:fascinated|riveted|enthralled|thrilled|delighted)[.!]|\badded (?:it |this |that )?to the (?:collection|pile|stack)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:touched|flattered|honoured) that you (?:thought of|chose|picked|remembered) us\b|\bimpressive in its own way\b"),
+    ("sarcasm", "sarcasm", 0.75, r", (?:hourly|daily|nightly|weekly)[.!]$"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:lovely|nice|great|delightful|wonderful) to be (?:called|told|accused|shouted at|sworn at|labelled|lectured)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:why|how) yours (?:comes|should come|goes|gets|must come) first\b"),
     # condescension idioms
@@ -248,6 +252,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\bthat is (?:rather |kind of )?the (?:whole )?point (?:of it|of having one)?[.!]|\bthat is rather the point\b"),
     ("condescension", "condescension", 1.0, r"\b(?:surprised|amazed|astonished) (?:that )?(?:it|this|that|you) (?:caused|found|needed|had) (?:such|so much)\b"),
     ("condescension", "condescension", 1.0, r"\b(?:it|this) (?:really|honestly|genuinely) is (?:that|as) (?:straightforward|simple|easy)\b"),
+    ("condescension", "condescension", 1.0, r"\bassume you (?:did not|have not|never) (?:read|open|look)\b|\bwhen we say '[^']{1,30}',? we (?:do not|did not) mean\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:re-?read|read again) what (?:i|we) (?:actually )?(?:wrote|said|sent)\b|\bpatience is a virtue\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:not sure|doubt) (?:that )?you (?:are|were) (?:capable|able) of\b"),
     ("condescension", "condescension", 1.0, r"\b(?:most|any|the average) (?:\w+-year-olds?|children|kids|schoolchildren|teenagers|pensioners) (?:manage|can|could|understand|cope)\b"),
     ("condescension", "condescension", 1.0, r"^(?:maybe|perhaps) [\w ,']{1,50} this time[.!]"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
@@ -257,7 +264,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\b(?:easy|simple|basic|clear) enough (?:for (?:you|anyone|anybody|a child)|(?:for you )?to (?:follow|understand|grasp|manage) now|even for)\b"),
     ("condescension", "condescension", 1.0, r"\b(?:simple|simply|plain|plainly|clearly|basic) (?:so|that) (?:even )?you\b"),
     ("condescension", "condescension", 1.0, r"\b(?:as|like) any (?:adult|grown-up|grown up|reasonable (?:person|adult)|sensible (?:person|adult)|competent adult|responsible (?:adult|tenant|person)|child|schoolchild) (?:would|could|should|knows|can|will|understands)\b"),
-    ("condescension", "condescension", 1.0, r"\bgrown (?:adults|men|women|man|woman) (?:should|ought|can|could|would|are able|know)\b"),
+    ("condescension", "condescension", 1.0, r"\bgrown (?:adults|men|women|man|woman) (?:should|ought|can|could|would|are able|know|manage|remember|cope)\b"),
     ("condescension", "condescension", 0.75, r"\b(?:a|as) grown (?:man|woman|adult)\b|\bgrown (?:adults|men|women)\b"),
     ("condescension", "condescension", 1.0, r"\b(?:terms|words|language) (?:that )?you (?:might|can|will|could|may) (?:understand|follow|grasp)\b|\b(?:smaller|little|shorter) words\b"),
     ("condescension", "condescension", 0.75, r"\b(?:really|honestly|seriously|truly) (?:is )?not (?:that |very |at all )?(?:complicated|difficult|hard|tricky|confusing)\b"),
@@ -357,6 +364,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 0.75, r"\band chose not to\b|\byou caused (?:this|it|that|the)\b"),
     ("blame", "blame", 0.75, r"\bbecause you (?:did not|didn't) (?:read|pay|check|answer|open|reply|respond|turn up|listen)\b"),
     ("blame", "blame", 1.0, r"\b(?:starts|begins|start|begin) at home\b|\b(?:perhaps|maybe) next time,? (?:you|try|read|check|park|remember|think|plan|pay|look)\b"),
+    ("blame", "blame", 1.0, r"\byour (?:habits|lifestyle|attitude|choices) (?:is|are) (?:the|your) (?:issue|problem|cause)\b|\byou (?:broke|damaged|lost|caused|made|started) yourself\b"),
+    ("blame", "blame", 0.75, r"\bstop blaming (?:the|us|our|me|everyone)\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
@@ -403,6 +412,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:make|do) this (?:the )?easy (?:way )?or (?:the )?(?:difficult|hard)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:noted|recorded|logged) your (?:attitude|tone)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:has|have|with) (?:a )?long memor(?:y|ies)\b|\b(?:tread|step) (?:very )?carefully if i were you\b|\bif i were you,? i would (?:tread|think|be careful|stop)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) think (?:i|we) (?:will not|won't) remember\b|\btreating (?:me|us) like (?:your|a) (?:personal assistant|servant|slave|secretary|punchbag|skivvy)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
     ("dismissal", "dismissal", 1.0, r"\bneither the (?:time|patience|inclination|energy)\b|\b(?:no|lost|run out of|running out of) (?:more )?patience (?:for|with)\b"),
@@ -453,6 +464,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\b(?:you are|you're) (?:perfectly |quite )?entitled to (?:it|your opinion|your view|think that)\b[^.!?]{0,25}?\bbut\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:do not|never|stop) wast(?:e|ing) [\w' ]{0,20}?time\b|\bbigger fish to fry\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:i am|we are) not here to (?:argue|debate|be shouted at|listen to|be lectured|babysit)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bspent (?:quite |more than )?enough time on (?:your|this|it|that)\b|\b(?:possibly|probably|maybe|perhaps) next (?:year|decade|century)\b"),
+    ("dismissal", "dismissal", 0.75, r"^feel free to (?:complain|escalate|go to|take it)\b|\b(?:will not|does not|won't) change (?:my|our|the) (?:answer|decision|mind|position)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bno point (?:in )?(?:me|us|my|our) (?:explaining|repeating|going over|saying)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:prepared|willing) to (?:spend|waste|discuss|entertain)\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:is not|isn't|is hardly) worth (?:a|the) (?:claim|complaint|fuss|call|phone call|letter)\b|\bwaste (?:the |our |my )?[\w']+'s time\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhy you (?:think|thought|feel|believe)\b[^.!?]{0,50}?\b(?:is beyond me|i do not know|i will never know|i can not imagine)\b"),
@@ -488,6 +502,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\bwho (?:on earth |the hell |exactly )?taught you (?:to|how|that)\b|\bthe only thing (?:worse|more \w+) than your\b"),
     ("insult", "insult", 1.0, r"\bthe least (?:coherent|sensible|reasonable|convincing|intelligent|polite) (?:complaint|e-?mail|letter|claim|argument|message)\b"),
     ("insult", "insult", 1.0, r"\b(?:rarely|never|seldom) (?:read|seen|heard|received) (?:anything|something|such \w+) (?:so|as|quite so) \w+"),
+    ("insult", "insult", 1.0, r"\bmanaged to be (?:rude|difficult|unpleasant|obnoxious|offensive|abusive)\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
     ("insult", "insult", 1.0, r"\b(?:do not|don't) need (?:customers|tenants|residents|people|parents|clients) like you\b|\b(?:behaviou?r|people|customers|attitudes?) like yours? (?:is|are) (?:exactly |precisely )?why\b"),
     ("insult", "insult", 1.0, r"\byou are the reason (?:staff|people|we|i|everyone|nobody|colleagues)\b|\b(?:level|sense) of entitlement\b"),
