@@ -105,7 +105,7 @@ SLOTS: dict[str, str] = {
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any|another) (?:more |further )?(?:[\w'-]+ ){0,4}(?:and|,)|"
                 r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|"
-                r"\b(?:one|your) (?:last|final) chance\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"\b(?:one|your) (?:last|final) chance\b|^(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
@@ -239,6 +239,12 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\bour \w+ will be (?:fascinated|riveted|enthralled|thrilled|delighted)[.!]|\badded (?:it |this |that )?to the (?:collection|pile|stack)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:touched|flattered|honoured) that you (?:thought of|chose|picked|remembered) us\b|\bimpressive in its own way\b"),
     ("sarcasm", "sarcasm", 0.75, r", (?:hourly|daily|nightly|weekly)[.!]$"),
+    # office passive-aggression
+    ("sarcasm", "sarcasm", 1.0, r"\bper my (?:last|previous|earlier) (?:\w+ )?(?:e-?mails?|messages?|letters?|replies|reply|calls?)\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\b(?:seem|seems) to have (?:vanished|disappeared|gone astray|evaporated)\b|\b(?:re-?attach|resend|re-?send)\w* [\w ]{0,20}?for your convenience\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bfriendly reminder\b[^.!?]{0,60}?\b(?:ago|again|overdue|still)\b|^and (?:last|the) (?:month|week|year|time)(?: before)?[.!]$"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:circling|following|coming) back,? (?:again|once more|yet again|for the \w+ time)\b|\byou still (?:have not|haven't|did not) (?:answered|replied|responded|answer|reply)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:thanks|thank you)\b[^.!?]{0,30}?\bactually (?:reading|answering|replying|doing|responding|looking)\b|\ball the (?:attention|consideration|thought|time) (?:it|they|that|this) deserves?\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:lovely|nice|great|delightful|wonderful) to be (?:called|told|accused|shouted at|sworn at|labelled|lectured)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:why|how) yours (?:comes|should come|goes|gets|must come) first\b"),
     # condescension idioms
@@ -255,6 +261,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\bassume you (?:did not|have not|never) (?:read|open|look)\b|\bwhen we say '[^']{1,30}',? we (?:do not|did not) mean\b"),
     ("condescension", "condescension", 1.0, r"\b(?:re-?read|read again) what (?:i|we) (?:actually )?(?:wrote|said|sent)\b|\bpatience is a virtue\b"),
     ("condescension", "condescension", 1.0, r"\b(?:not sure|doubt) (?:that )?you (?:are|were) (?:capable|able) of\b"),
+    ("condescension", "condescension", 1.0, r"\bthe (?:box|field|section|line|space) (?:marked|labelled|that says) '"),
+    ("condescension", "condescension", 0.75, r"^kindly refer to\b|\b(?:answers|covers|addresses) (?:every|each|all (?:the|of the)) questions? you (?:have )?(?:asked|raised)\b"),
+    ("condescension", "condescension", 1.0, r"\bread the (?:whole|entire|full) (?:e-?mail|letter|message|thing) before (?:replying|responding|writing|complaining)\b"),
+    ("condescension", "condescension", 1.0, r"\bas (?:stated|mentioned|explained|noted) (?:below|above),? and (?:above|below)\b|\b(?:confusion|misunderstanding) on your part\b"),
     ("condescension", "condescension", 1.0, r"\b(?:most|any|the average) (?:\w+-year-olds?|children|kids|schoolchildren|teenagers|pensioners) (?:manage|can|could|understand|cope)\b"),
     ("condescension", "condescension", 1.0, r"^(?:maybe|perhaps) [\w ,']{1,50} this time[.!]"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:book|arrange|schedule) (?:a|another) (?:{ordinal_many}|second) (?:one )?for you to (?:miss|skip|ignore|forget)\b"),
@@ -366,6 +376,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:starts|begins|start|begin) at home\b|\b(?:perhaps|maybe) next time,? (?:you|try|read|check|park|remember|think|plan|pay|look)\b"),
     ("blame", "blame", 1.0, r"\byour (?:habits|lifestyle|attitude|choices) (?:is|are) (?:the|your) (?:issue|problem|cause)\b|\byou (?:broke|damaged|lost|caused|made|started) yourself\b"),
     ("blame", "blame", 0.75, r"\bstop blaming (?:the|us|our|me|everyone)\b"),
+    ("blame", "blame", 1.0, r"\byou were (?:told|advised|informed|warned|notified) (?:in writing|clearly|repeatedly|several times|on (?:\w+ )?(?:separate )?occasions)\b"),
+    ("blame", "blame", 1.0, r"\bwhere the (?:surprise|confusion|shock) (?:comes|came) from\b|\b(?:do not|can not) see what (?:there is|else there is) to (?:discuss|talk about|complain about)\b"),
+    ("blame", "blame", 1.0, r"\b(?:issue|problem|fault|answer|cause) (?:lies|is|may be|might be) (?:a little |rather |much |a bit )?closer to home\b"),
+    ("blame", "blame", 0.75, r"\byour (?:repeated )?failure to\b|, not (?:our|the) (?:engineers?|staff|team|contractors?|surveyors?|officers?)[.!]"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
@@ -413,6 +427,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:noted|recorded|logged) your (?:attitude|tone)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:has|have|with) (?:a )?long memor(?:y|ies)\b|\b(?:tread|step) (?:very )?carefully if i were you\b|\bif i were you,? i would (?:tread|think|be careful|stop)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) think (?:i|we) (?:will not|won't) remember\b|\btreating (?:me|us) like (?:your|a) (?:personal assistant|servant|slave|secretary|punchbag|skivvy)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:affect|slow|delay) how (?:quickly|soon|fast) (?:we|i) (?:can|will|are able to)\b|\breserve the right to (?:deprioriti[sz]e|delay|refuse to help|decline to assist)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:goodwill|patience|generosity) (?:is not|is hardly) (?:unlimited|infinite|endless|limitless)\b|\b(?:do|pursue) (?:so|it|this) without (?:my|our) (?:help|support|assistance)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
     # --- dismissal ---
@@ -467,6 +483,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bspent (?:quite |more than )?enough time on (?:your|this|it|that)\b|\b(?:possibly|probably|maybe|perhaps) next (?:year|decade|century)\b"),
     ("dismissal", "dismissal", 0.75, r"^feel free to (?:complain|escalate|go to|take it)\b|\b(?:will not|does not|won't) change (?:my|our|the) (?:answer|decision|mind|position)\b"),
     ("dismissal", "dismissal", 1.0, r"\bno point (?:in )?(?:me|us|my|our) (?:explaining|repeating|going over|saying)\b"),
+    ("dismissal", "dismissal", 0.75, r"\bno further correspondence will be entered into\b|\bi consider (?:this|the matter) (?:closed|finished)\b|^noted[.!]$"),
+    ("dismissal", "dismissal", 1.0, r"\bof which there (?:have been|has been|were) (?:many|plenty|dozens|several)\b|\b(?:considered|read|noted) and,? (?:frankly,? )?(?:dismissed|rejected|ignored)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:prepared|willing) to (?:spend|waste|discuss|entertain)\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:is not|isn't|is hardly) worth (?:a|the) (?:claim|complaint|fuss|call|phone call|letter)\b|\bwaste (?:the |our |my )?[\w']+'s time\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhy you (?:think|thought|feel|believe)\b[^.!?]{0,50}?\b(?:is beyond me|i do not know|i will never know|i can not imagine)\b"),
@@ -503,6 +521,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\bthe least (?:coherent|sensible|reasonable|convincing|intelligent|polite) (?:complaint|e-?mail|letter|claim|argument|message)\b"),
     ("insult", "insult", 1.0, r"\b(?:rarely|never|seldom) (?:read|seen|heard|received) (?:anything|something|such \w+) (?:so|as|quite so) \w+"),
     ("insult", "insult", 1.0, r"\bmanaged to be (?:rude|difficult|unpleasant|obnoxious|offensive|abusive)\b"),
+    ("insult", "insult", 1.0, r"\byour (?:\w+ )?(?:e-?mail|letter|message|complaint|point|argument|claim) makes (?:very )?(?:little|no) sense\b|\b(?:can not|could not|struggled to|struggle to) find (?:a|any) (?:coherent|clear|sensible|actual) (?:point|argument|complaint)\b"),
+    ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
     ("insult", "insult", 1.0, r"\b(?:do not|don't) need (?:customers|tenants|residents|people|parents|clients) like you\b|\b(?:behaviou?r|people|customers|attitudes?) like yours? (?:is|are) (?:exactly |precisely )?why\b"),
     ("insult", "insult", 1.0, r"\byou are the reason (?:staff|people|we|i|everyone|nobody|colleagues)\b|\b(?:level|sense) of entitlement\b"),
