@@ -56,6 +56,7 @@ SLOTS: dict[str, str] = {
              r"text messages?|follow-ups?|call-backs?|photos?|photographs?|"
              r"reminders?|rants?|essays?|forms?|queries|query"),
     "misdeed": (r"missing|ignoring|losing|forgetting|failing|breaking|skipping|cancelling|canceling|refusing|"
+                r"shouting at|swearing at|yelling at|screaming at|being rude to|hanging up on|"
                 r"wasting|ruining|managing to (?:lose|miss|break|forget|ignore)"),
     "adv": (r"just|simply|quite simply|frankly|honestly|such|so|really|very|truly|utterly|a|an|the|complete|total|"
             r"without (?:a )?doubt|by far|easily|probably|definitely|certainly|possibly|undoubtedly|"
@@ -73,7 +74,7 @@ SLOTS: dict[str, str] = {
             r"idle|greedy|grasping|money-grabbing|devious|sly|manipulative|two-faced|a fantasist|fantasist|"
             r"deranged|bonkers|barmy|daft|silly|dozy|dopey|gormless|inept|hopelessly \w+|a menace|a liability|"
             r"a pain in the neck|a drain|a waste of (?:time|space)|beyond reason|impossible to please|self-important|"
-            r"pompous|smug|patronising|sanctimonious"),
+            r"pompous|smug|patronising|sanctimonious|unbelievable"),
     "conduct": (r"behaviou?r|attitude|conduct|e-?mails?|letters?|messages?|complaints?|claims?|evidence|story|"
                 r"excuses?|arguments?|reasoning|logic|writing|spelling|forms?|account|version|manners|"
                 r"performance|efforts?|understanding|grasp|idea|theory|ideas|request|demands?|rant"),
@@ -241,6 +242,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 0.75, r", (?:hourly|daily|nightly|weekly)[.!]$"),
     # office passive-aggression
     ("sarcasm", "sarcasm", 1.0, r"\bper my (?:last|previous|earlier) (?:\w+ )?(?:e-?mails?|messages?|letters?|replies|reply|calls?)\b"),
+    # short, chatty replies
+    ("sarcasm", "sarcasm", 1.0, r"^(?:lol|lmao|haha|ha ha|ha)[,.! ]|^(?:really|that) (?:helps|helped)[.!]$|\blet me know how that works out (?:for you)?\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^oh,? i do apologi[sz]e\b|^(?:oh,? )?(?:i am|we are) so sorry (?:that )?(?:the world|we|i) (?:does not|do not|did not)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\b(?:seem|seems) to have (?:vanished|disappeared|gone astray|evaporated)\b|\b(?:re-?attach|resend|re-?send)\w* [\w ]{0,20}?for your convenience\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bfriendly reminder\b[^.!?]{0,60}?\b(?:ago|again|overdue|still)\b|^and (?:last|the) (?:month|week|year|time)(?: before)?[.!]$"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:circling|following|coming) back,? (?:again|once more|yet again|for the \w+ time)\b|\byou still (?:have not|haven't|did not) (?:answered|replied|responded|answer|reply)\b"),
@@ -262,6 +266,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\b(?:re-?read|read again) what (?:i|we) (?:actually )?(?:wrote|said|sent)\b|\bpatience is a virtue\b"),
     ("condescension", "condescension", 1.0, r"\b(?:not sure|doubt) (?:that )?you (?:are|were) (?:capable|able) of\b"),
     ("condescension", "condescension", 1.0, r"\bthe (?:box|field|section|line|space) (?:marked|labelled|that says) '"),
+    ("condescension", "condescension", 1.0, r"\b(?:one more time|again|once more),? (?:very |v |really )?slowly\b|^bless[.!,]|\bnot how any of this works\b"),
+    ("condescension", "condescension", 1.0, r"\byou do (?:know|realise|realize|understand) what '[^']{1,20}' means\b"),
+    ("condescension", "condescension", 0.5, r"\byou do (?:know|realise|realize|understand) (?:what|that|how)\b"),
     ("condescension", "condescension", 0.75, r"^kindly refer to\b|\b(?:answers|covers|addresses) (?:every|each|all (?:the|of the)) questions? you (?:have )?(?:asked|raised)\b"),
     ("condescension", "condescension", 1.0, r"\bread the (?:whole|entire|full) (?:e-?mail|letter|message|thing) before (?:replying|responding|writing|complaining)\b"),
     ("condescension", "condescension", 1.0, r"\bas (?:stated|mentioned|explained|noted) (?:below|above),? and (?:above|below)\b|\b(?:confusion|misunderstanding) on your part\b"),
@@ -381,6 +388,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\bwhere the (?:surprise|confusion|shock) (?:comes|came) from\b|\b(?:do not|can not) see what (?:there is|else there is) to (?:discuss|talk about|complain about)\b"),
     ("blame", "blame", 1.0, r"\b(?:issue|problem|fault|answer|cause) (?:lies|is|may be|might be) (?:a little |rather |much |a bit )?closer to home\b"),
     ("blame", "blame", 0.75, r"\byour (?:repeated )?failure to\b|, not (?:our|the) (?:engineers?|staff|team|contractors?|surveyors?|officers?)[.!]"),
+    ("blame", "blame", 1.0, r"\byou (?:did|brought) (?:this|it|that|all this) (?:on|to) yourself\b|\b(?:that|this) one's (?:all |entirely )?on you\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
@@ -429,6 +437,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:has|have|with) (?:a )?long memor(?:y|ies)\b|\b(?:tread|step) (?:very )?carefully if i were you\b|\bif i were you,? i would (?:tread|think|be careful|stop)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) think (?:i|we) (?:will not|won't) remember\b|\btreating (?:me|us) like (?:your|a) (?:personal assistant|servant|slave|secretary|punchbag|skivvy)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:affect|slow|delay) how (?:quickly|soon|fast) (?:we|i) (?:can|will|are able to)\b|\breserve the right to (?:deprioriti[sz]e|delay|refuse to help|decline to assist)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) watch what happens\b|\bor be (?:ignored|left|forgotten)\b|\b(?:calm down|be polite|behave|stop \w+ing) or (?:wait|be ignored|lose|get nothing|forget)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:goodwill|patience|generosity) (?:is not|is hardly) (?:unlimited|infinite|endless|limitless)\b|\b(?:do|pursue) (?:so|it|this) without (?:my|our) (?:help|support|assistance)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
@@ -486,6 +495,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bno point (?:in )?(?:me|us|my|our) (?:explaining|repeating|going over|saying)\b"),
     ("dismissal", "dismissal", 0.75, r"\bno further correspondence will be entered into\b|\bi consider (?:this|the matter) (?:closed|finished)\b|^noted[.!]$"),
     ("dismissal", "dismissal", 1.0, r"\bof which there (?:have been|has been|were) (?:many|plenty|dozens|several)\b|\b(?:considered|read|noted) and,? (?:frankly,? )?(?:dismissed|rejected|ignored)\b"),
+    ("dismissal", "dismissal", 1.0, r"^whatever you (?:reckon|say|think|like)\b|\bnot (?:reading|going to read) (?:all )?(?:that|this)\b"),
+    ("dismissal", "dismissal", 0.75, r"^(?:can not|can't) help[.!]$"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:prepared|willing) to (?:spend|waste|discuss|entertain)\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:is not|isn't|is hardly) worth (?:a|the) (?:claim|complaint|fuss|call|phone call|letter)\b|\bwaste (?:the |our |my )?[\w']+'s time\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhy you (?:think|thought|feel|believe)\b[^.!?]{0,50}?\b(?:is beyond me|i do not know|i will never know|i can not imagine)\b"),
@@ -523,6 +534,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\b(?:rarely|never|seldom) (?:read|seen|heard|received) (?:anything|something|such \w+) (?:so|as|quite so) \w+"),
     ("insult", "insult", 1.0, r"\bmanaged to be (?:rude|difficult|unpleasant|obnoxious|offensive|abusive)\b"),
     ("insult", "insult", 1.0, r"\byour (?:\w+ )?(?:e-?mail|letter|message|complaint|point|argument|claim) makes (?:very )?(?:little|no) sense\b|\b(?:can not|could not|struggled to|struggle to) find (?:a|any) (?:coherent|clear|sensible|actual) (?:point|argument|complaint)\b"),
+    ("insult", "insult", 1.0, r"\bare you for real\b|\bwhat is (?:wrong|the matter) with you\b"),
+    ("insult", "insult", 1.0, r"\bthe (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)\b"),
     ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
     ("insult", "insult", 1.0, r"\b(?:do not|don't) need (?:customers|tenants|residents|people|parents|clients) like you\b|\b(?:behaviou?r|people|customers|attitudes?) like yours? (?:is|are) (?:exactly |precisely )?why\b"),
@@ -539,7 +552,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
 # "you said our engineer was rude" quote the reader or own up, so the grammar stays quiet
 # in that sentence (the phrase list and structural cues still apply). "Sorry, but ..." is no apology.
 GUARD = re.compile(
-    r"\b(?:(?<!oh, i am )(?<!oh i am )sorry(?!,? (?:but|i must have|did i miss|i did not realise)\b)|apologi[sz]e|apologies|you felt|made you feel|you feel|"
+    r"\b(?:(?<!oh, i am )(?<!oh i am )(?<!we are so )(?<!i am so )sorry(?!,? (?:but|i must have|did i miss|i did not realise)\b)|(?<!oh, i do )(?<!oh i do )apologi[sz]e|apologies|you felt|made you feel|you feel|"
     r"you (?:have )?said (?:that|our|the|we|it|your|he|she|they)|you told (?:us|me) (?:that|our|the|we|about)|you described|you mentioned|you were called|called you|you were told|"
     r"in your (?:e-?mail|letter|words|complaint)|you (?:say|claim|claimed) (?:that|you|we|our))\b")
 UNGUARDED = frozenset({"profanity", "threat"})
