@@ -106,7 +106,7 @@ SLOTS: dict[str, str] = {
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any|another) (?:more |further )?(?:[\w'-]+ ){0,4}(?:and|,)|"
                 r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|"
-                r"\b(?:one|your) (?:last|final) chance\b|^(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"\b(?:one|your) (?:last|final) chance\b|^any (?:repeat|repetition) of\b|^(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
@@ -124,7 +124,8 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
+                 r"wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|(?:bottom|back|end) of (?:my|our) (?:list|queue|pile|heap)|"
+                 r"make sure (?:the|my|our) \w+ (?:hears|knows|sees|learns) about|removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
                  r"(?:much |far |a lot |rather )?less (?:helpful|flexible|accommodating|patient|understanding|willing)|"
                  r"(?:lose|losing) your (?:place|slot|priority|appointment)|put you (?:to|at) the back|"
                  r"stop (?:supplying|serving|insuring|covering|providing)|(?:offered|given|passed) to (?:another|someone else|other)|"
@@ -245,6 +246,11 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     # short, chatty replies
     ("sarcasm", "sarcasm", 1.0, r"^(?:lol|lmao|haha|ha ha|ha)[,.! ]|^(?:really|that) (?:helps|helped)[.!]$|\blet me know how that works out (?:for you)?\b"),
     ("sarcasm", "sarcasm", 1.0, r"^oh,? i do apologi[sz]e\b|^(?:oh,? )?(?:i am|we are) so sorry (?:that )?(?:the world|we|i) (?:does not|do not|did not)\b"),
+    # formal letters
+    ("sarcasm", "sarcasm", 0.75, r"\bnote with (?:interest|amusement|some surprise) that\b|\bonly (?:began|started|appeared) after\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:being|always being) right about everything\b|\bit must be (?:very |so |rather )?(?:tiring|exhausting|nice|lovely|wonderful) (?:being|to be)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^how (?:fortunate|convenient|lucky|handy|timely) (?:that|for you)\b|\b(?:dropped|drop|dropping) everything to\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\bwill be (?:thrilled|delighted|fascinated) to hear about\b"),
     ("sarcasm", "sarcasm", 0.75, r"\b(?:seem|seems) to have (?:vanished|disappeared|gone astray|evaporated)\b|\b(?:re-?attach|resend|re-?send)\w* [\w ]{0,20}?for your convenience\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bfriendly reminder\b[^.!?]{0,60}?\b(?:ago|again|overdue|still)\b|^and (?:last|the) (?:month|week|year|time)(?: before)?[.!]$"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:circling|following|coming) back,? (?:again|once more|yet again|for the \w+ time)\b|\byou still (?:have not|haven't|did not) (?:answered|replied|responded|answer|reply)\b"),
@@ -267,6 +273,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\b(?:not sure|doubt) (?:that )?you (?:are|were) (?:capable|able) of\b"),
     ("condescension", "condescension", 1.0, r"\bthe (?:box|field|section|line|space) (?:marked|labelled|that says) '"),
     ("condescension", "condescension", 1.0, r"\b(?:one more time|again|once more),? (?:very |v |really )?slowly\b|^bless[.!,]|\bnot how any of this works\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:simplest|plainest|shortest|easiest) possible (?:language|words|terms|sentences)\b|^to help you understand\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:once more|one more time|again),? using (?:shorter|simpler|smaller|fewer)\b|\blike (?:it is|it's) your first (?:day|time|week)\b"),
+    ("condescension", "condescension", 1.0, r"\bif you stopped (?:fighting|resisting|arguing|complaining|moaning|objecting)\b"),
+    ("condescension", "condescension", 0.75, r"^(?:simple|easy)[.!]$"),
     ("condescension", "condescension", 1.0, r"\byou do (?:know|realise|realize|understand) what '[^']{1,20}' means\b"),
     ("condescension", "condescension", 0.5, r"\byou do (?:know|realise|realize|understand) (?:what|that|how)\b"),
     ("condescension", "condescension", 0.75, r"^kindly refer to\b|\b(?:answers|covers|addresses) (?:every|each|all (?:the|of the)) questions? you (?:have )?(?:asked|raised)\b"),
@@ -389,6 +399,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:issue|problem|fault|answer|cause) (?:lies|is|may be|might be) (?:a little |rather |much |a bit )?closer to home\b"),
     ("blame", "blame", 0.75, r"\byour (?:repeated )?failure to\b|, not (?:our|the) (?:engineers?|staff|team|contractors?|surveyors?|officers?)[.!]"),
     ("blame", "blame", 1.0, r"\byou (?:did|brought) (?:this|it|that|all this) (?:on|to) yourself\b|\b(?:that|this) one's (?:all |entirely )?on you\b"),
+    ("blame", "blame", 1.0, r"\b(?:one|a (?:situation|problem|mess)) (?:that )?you (?:created|made|caused)\b|\bblaming (?:us|me|the \w+) (?:will not|does not|won't|doesn't) change\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
@@ -438,6 +449,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:do not|never) think (?:i|we) (?:will not|won't) remember\b|\btreating (?:me|us) like (?:your|a) (?:personal assistant|servant|slave|secretary|punchbag|skivvy)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:affect|slow|delay) how (?:quickly|soon|fast) (?:we|i) (?:can|will|are able to)\b|\breserve the right to (?:deprioriti[sz]e|delay|refuse to help|decline to assist)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) watch what happens\b|\bor be (?:ignored|left|forgotten)\b|\b(?:calm down|be polite|behave|stop \w+ing) or (?:wait|be ignored|lose|get nothing|forget)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:reconsider|change|watch|moderate) your (?:tone|attitude|language|approach) if you want\b|\bmark my words\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:goodwill|patience|generosity) (?:is not|is hardly) (?:unlimited|infinite|endless|limitless)\b|\b(?:do|pursue) (?:so|it|this) without (?:my|our) (?:help|support|assistance)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
@@ -496,6 +508,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 0.75, r"\bno further correspondence will be entered into\b|\bi consider (?:this|the matter) (?:closed|finished)\b|^noted[.!]$"),
     ("dismissal", "dismissal", 1.0, r"\bof which there (?:have been|has been|were) (?:many|plenty|dozens|several)\b|\b(?:considered|read|noted) and,? (?:frankly,? )?(?:dismissed|rejected|ignored)\b"),
     ("dismissal", "dismissal", 1.0, r"^whatever you (?:reckon|say|think|like)\b|\bnot (?:reading|going to read) (?:all )?(?:that|this)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnot (?:engaging|going to engage) (?:with )?(?:this|it|you|that) (?:any )?(?:further|more)\b|\b(?:is|remains) no and will (?:remain|stay|always be|continue to be) no\b"),
+    ("dismissal", "dismissal", 1.0, r"\bthere is the door\b|\b(?:more important|bigger|better) (?:cases|things|priorities|problems) than (?:a|an|your)\b|^do (?:what|whatever) you (?:like|want|please|must)\b"),
     ("dismissal", "dismissal", 0.75, r"^(?:can not|can't) help[.!]$"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:prepared|willing) to (?:spend|waste|discuss|entertain)\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:is not|isn't|is hardly) worth (?:a|the) (?:claim|complaint|fuss|call|phone call|letter)\b|\bwaste (?:the |our |my )?[\w']+'s time\b"),
@@ -535,6 +549,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\bmanaged to be (?:rude|difficult|unpleasant|obnoxious|offensive|abusive)\b"),
     ("insult", "insult", 1.0, r"\byour (?:\w+ )?(?:e-?mail|letter|message|complaint|point|argument|claim) makes (?:very )?(?:little|no) sense\b|\b(?:can not|could not|struggled to|struggle to) find (?:a|any) (?:coherent|clear|sensible|actual) (?:point|argument|complaint)\b"),
     ("insult", "insult", 1.0, r"\bare you for real\b|\bwhat is (?:wrong|the matter) with you\b"),
+    ("insult", "insult", 1.0, r"\b(?:toddlers|children|kids|a toddler|a child|my dog|teenagers) (?:who|that) (?:were|was|are|is) more (?:reasonable|mature|sensible|polite|patient)\b"),
     ("insult", "insult", 1.0, r"\bthe (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)\b"),
     ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
