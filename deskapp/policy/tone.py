@@ -412,6 +412,8 @@ MAX_SEGMENT = 300  # characters: longer run-on sentences are cut at a space, so 
 _BREAK = re.compile(r"[.!?]+[\"'\u2019\u201d)\]]*|\n")
 _LEAD = re.compile(r"^[\s\-*\u2022>\"'\u2018\u201c(]+")
 _CACHE_MAX = 4096  # segments remembered per lexicon: typing re-reads only the sentence that changed
+_DISCOURSE = re.compile(r"^(?:(?:honestly|frankly|quite frankly|look|listen|right|seriously|well|so|ok|okay|"
+                        r"to be honest|to be frank|to be blunt|i mean|anyway|again|sorry but|with respect),? )+")
 
 
 def segments(text: str) -> Iterator[tuple[int, int]]:
@@ -479,13 +481,18 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
             hits.append(("p:" + p.source, p.weight, p.why, _short(norm.quote(*pm.span()))))
             break
     guarded = GUARD.search(text) is not None
+    lead = _DISCOURSE.match(text)
+    k = lead.end() if lead else 0  # "Honestly, one more rant and ..." reads as "one more rant and ..."
+    core = text[k:]
     for i, rule in lex.grammar_candidates(text):
         weight = cues.get(rule.family, 0.0) * rule.strength
         if weight <= 0 or (guarded and rule.family not in UNGUARDED):
             continue
-        gm = rule.pattern.search(text)
+        gm, at = (rule.pattern.search(core), k) if k else (None, 0)
+        if gm is None:
+            gm, at = rule.pattern.search(text), 0
         if gm:
-            hits.append((f"g:{i}", weight, rule.label, _short(norm.quote(*gm.span()))))
+            hits.append((f"g:{i}", weight, rule.label, _short(norm.quote(gm.start() + at, gm.end() + at))))
     if text.endswith("?") or "you know" in text:
         if cues.get("you_know_tag", 0) > 0 and _YOU_KNOW_TAG.search(text):
             hits.append(("you_know_tag", cues["you_know_tag"], "lecturing", _short(norm.quote(0, len(text)))))
@@ -501,12 +508,13 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
             polite.append((i, norm.quote(*pm.span())))
     trigger = withdraw = same = ""
     if cues.get("threat", 0) > 0:
-        tm = TRIGGER.search(text)
+        tm = TRIGGER.search(core) or (TRIGGER.search(text) if k else None)
+        tk = k if tm is not None and tm.string is core else 0
         wm = WITHDRAW.search(text)
-        trigger = _short(norm.quote(*tm.span()), 50) if tm else ""
+        trigger = _short(norm.quote(tm.start() + tk, tm.end() + tk), 50) if tm else ""
         withdraw = _short(norm.quote(*wm.span()), 50) if wm else ""
         if tm and wm:  # both halves in one sentence, in either order
-            same = _short(norm.quote(min(tm.start(), wm.start()), max(tm.end(), wm.end())))
+            same = _short(norm.quote(min(tm.start() + tk, wm.start()), max(tm.end() + tk, wm.end())))
     return SegmentCues(tuple(hits), tuple(polite), trigger, withdraw, same)
 
 

@@ -110,6 +110,7 @@ SLOTS: dict[str, str] = {
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
+                r"\bif (?:that is|this is) (?:your|the) (?:attitude|tone|approach|response)\b|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
@@ -124,7 +125,8 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|(?:bottom|back|end) of (?:my|our) (?:list|queue|pile|heap)|"
+                 r"wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|doing your own (?:repairs|paperwork|chasing)|"
+                 r"(?:permanent|definite|final) no|wash(?:ing)? (?:my|our) hands|(?:bottom|back|end) of (?:my|our) (?:list|queue|pile|heap)|"
                  r"make sure (?:the|my|our) \w+ (?:hears|knows|sees|learns) about|removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
                  r"(?:much |far |a lot |rather )?less (?:helpful|flexible|accommodating|patient|understanding|willing)|"
                  r"(?:lose|losing) your (?:place|slot|priority|appointment)|put you (?:to|at) the back|"
@@ -248,6 +250,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"^oh,? i do apologi[sz]e\b|^(?:oh,? )?(?:i am|we are) so sorry (?:that )?(?:the world|we|i) (?:does not|do not|did not)\b"),
     # formal letters
     ("sarcasm", "sarcasm", 0.75, r"\bnote with (?:interest|amusement|some surprise) that\b|\bonly (?:began|started|appeared) after\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^(?:ah|oh) yes,? the (?:famous|infamous|legendary|old|usual)\b|\b(?:cancelled|dropped|stopped|put aside) (?:all|everything)\b[^.!?]{0,40}?\bto (?:focus on|deal with|look at) your\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\b(?:{ordinal_many}) time (?:this|in a) (?:year|month|week)\b|\b(?:well done|congratulations) (?:for|on) finding the (?:one|only)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^progress indeed[.!]|\bsurvived (?:your|the) (?:complaint|visit|attention|e-?mail|inspection)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:being|always being) right about everything\b|\bit must be (?:very |so |rather )?(?:tiring|exhausting|nice|lovely|wonderful) (?:being|to be)\b"),
     ("sarcasm", "sarcasm", 1.0, r"^how (?:fortunate|convenient|lucky|handy|timely) (?:that|for you)\b|\b(?:dropped|drop|dropping) everything to\b"),
     ("sarcasm", "sarcasm", 0.75, r"\bwill be (?:thrilled|delighted|fascinated) to hear about\b"),
@@ -277,6 +282,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\b(?:once more|one more time|again),? using (?:shorter|simpler|smaller|fewer)\b|\blike (?:it is|it's) your first (?:day|time|week)\b"),
     ("condescension", "condescension", 1.0, r"\bif you stopped (?:fighting|resisting|arguing|complaining|moaning|objecting)\b"),
     ("condescension", "condescension", 0.75, r"^(?:simple|easy)[.!]$"),
+    ("condescension", "condescension", 1.0, r"\b(?:what|which) part of '?no'? (?:is|do you|are)\b|\bit will come to you\b"),
+    ("condescension", "condescension", 0.75, r"\bthink about it for a (?:minute|moment|second)\b"),
     ("condescension", "condescension", 1.0, r"\byou do (?:know|realise|realize|understand) what '[^']{1,20}' means\b"),
     ("condescension", "condescension", 0.5, r"\byou do (?:know|realise|realize|understand) (?:what|that|how)\b"),
     ("condescension", "condescension", 0.75, r"^kindly refer to\b|\b(?:answers|covers|addresses) (?:every|each|all (?:the|of the)) questions? you (?:have )?(?:asked|raised)\b"),
@@ -400,6 +407,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 0.75, r"\byour (?:repeated )?failure to\b|, not (?:our|the) (?:engineers?|staff|team|contractors?|surveyors?|officers?)[.!]"),
     ("blame", "blame", 1.0, r"\byou (?:did|brought) (?:this|it|that|all this) (?:on|to) yourself\b|\b(?:that|this) one's (?:all |entirely )?on you\b"),
     ("blame", "blame", 1.0, r"\b(?:one|a (?:situation|problem|mess)) (?:that )?you (?:created|made|caused)\b|\bblaming (?:us|me|the \w+) (?:will not|does not|won't|doesn't) change\b"),
+    ("blame", "blame", 1.0, r"^think about (?:why|it)[.!]$|^well,? you did\b|\byour (?:own )?mess\b|\byou sort it(?: out)?[.!]"),
+    ("blame", "blame", 0.75, r"^not being funny,? but\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
     ("blame", "blame", 1.0, r"^we (?:did|have done) our (?:bit|part|job)[.!]|\bwhat you signed up for\b"),
@@ -450,6 +459,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:affect|slow|delay) how (?:quickly|soon|fast) (?:we|i) (?:can|will|are able to)\b|\breserve the right to (?:deprioriti[sz]e|delay|refuse to help|decline to assist)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) watch what happens\b|\bor be (?:ignored|left|forgotten)\b|\b(?:calm down|be polite|behave|stop \w+ing) or (?:wait|be ignored|lose|get nothing|forget)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:reconsider|change|watch|moderate) your (?:tone|attitude|language|approach) if you want\b|\bmark my words\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bwash(?:ing)? (?:my|our) hands of\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:goodwill|patience|generosity) (?:is not|is hardly) (?:unlimited|infinite|endless|limitless)\b|\b(?:do|pursue) (?:so|it|this) without (?:my|our) (?:help|support|assistance)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
@@ -471,7 +481,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"^again with\b"),
     ("dismissal", "dismissal", 0.75, r"^move on[.!]"),
     ("dismissal", "dismissal", 1.0, r"\bstop (?:ringing|calling|e-?mailing|phoning|writing|complaining|going on|moaning) (?:to (?:me|us) )?about\b"),
-    ("dismissal", "dismissal", 1.0, r"\b(?:i|we) (?:could not|can not|do not) care less\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:i|we) (?:really |honestly |genuinely )?(?:could not|can not|do not) care less\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:do not have|have no|have not got|have not|has no|did not have) (?:got )?(?:the )?time for (?:this|you|your|these|such)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthe last (?:{comm}) (?:i|we) (?:will|am going to|are going to|shall) (?:be )?(?:answer|read|respond|reply|deal)\w*"),
     ("dismissal", "dismissal", 1.0, r"\bactual work to do\b"),
@@ -509,6 +519,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bof which there (?:have been|has been|were) (?:many|plenty|dozens|several)\b|\b(?:considered|read|noted) and,? (?:frankly,? )?(?:dismissed|rejected|ignored)\b"),
     ("dismissal", "dismissal", 1.0, r"^whatever you (?:reckon|say|think|like)\b|\bnot (?:reading|going to read) (?:all )?(?:that|this)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:engaging|going to engage) (?:with )?(?:this|it|you|that) (?:any )?(?:further|more)\b|\b(?:is|remains) no and will (?:remain|stay|always be|continue to be) no\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:i am|we are) done with (?:this|you|the) (?:conversation|discussion|exchange|case|complaint|nonsense)\b|\bcan we not do this again\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:a|your|another|just a) (?:moan|whinge|gripe|tantrum|strop|hissy fit)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthere is the door\b|\b(?:more important|bigger|better) (?:cases|things|priorities|problems) than (?:a|an|your)\b|^do (?:what|whatever) you (?:like|want|please|must)\b"),
     ("dismissal", "dismissal", 0.75, r"^(?:can not|can't) help[.!]$"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:really )?something (?:i|we) (?:am |are )?(?:prepared|willing) to (?:spend|waste|discuss|entertain)\b"),
@@ -550,6 +562,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\byour (?:\w+ )?(?:e-?mail|letter|message|complaint|point|argument|claim) makes (?:very )?(?:little|no) sense\b|\b(?:can not|could not|struggled to|struggle to) find (?:a|any) (?:coherent|clear|sensible|actual) (?:point|argument|complaint)\b"),
     ("insult", "insult", 1.0, r"\bare you for real\b|\bwhat is (?:wrong|the matter) with you\b"),
     ("insult", "insult", 1.0, r"\b(?:toddlers|children|kids|a toddler|a child|my dog|teenagers) (?:who|that) (?:were|was|are|is) more (?:reasonable|mature|sensible|polite|patient)\b"),
+    ("insult", "insult", 1.0, r"\bwind(?:ing)? (?:people|everyone|us|staff|me) up\b|\byou are (?:such |really |very |real |proper )?hard work\b|\b(?:embarrassing|humiliating|making a fool of) yourself\b"),
     ("insult", "insult", 1.0, r"\bthe (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)\b"),
     ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
@@ -558,7 +571,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\b(?:written|reads|sounds|looks) like (?:a|an) (?:ransom note|child|toddler|rant|joke|five-year-old)\b"),
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
     ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),
-    ("insult", "insult", 1.0, r"\b(?:met|seen|known|taught) \w+ with more (?:patience|sense|manners|maturity|common sense|brains)\b"),
+    ("insult", "insult", 1.0, r"\b(?:met|seen|known|taught|explained this to) [\w -]{1,20}? with more (?:patience|sense|manners|maturity|common sense|brains|success|luck)\b"),
     ("insult", "insult", 1.0, r"\b(?:rudest|worst|most unpleasant)\b[^.!?]{0,40}?\b(?:i|we) (?:have|had|have had|have ever had|have ever) (?:had|seen|read|received|dealt with)?\b"),
     ("profanity", "profanity", 1.0, r"\b(?:{profanity})\b"),
 )
