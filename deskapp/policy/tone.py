@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
-from deskapp.policy.tonegrammar import GUARD, RULES, SLOTS, TRIGGER, UNGUARDED, WITHDRAW, GrammarRule
+from deskapp.policy.tonegrammar import (GUARD, RULES, SLOTS, TRIGGER, TRIGGER_NEEDS, UNGUARDED, WITHDRAW, WITHDRAW_NEEDS,
+                                        GrammarRule)
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "hardly"})
 
@@ -314,8 +315,9 @@ class ToneLexicon:
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
         object.__setattr__(self, "_cache", {})
-        object.__setattr__(self, "_phrase_index", LiteralIndex([p.needs or frozenset() for p in self.phrases]))
-        object.__setattr__(self, "_grammar_index", LiteralIndex([r.needs for r in self.grammar]))
+        # One literal scan picks both the phrases and the grammar rules that could match a sentence.
+        object.__setattr__(self, "_index", LiteralIndex([p.needs or frozenset() for p in self.phrases]
+                                                        + [r.needs for r in self.grammar]))
 
     def clear_cache(self) -> None:
         """Forget the per-sentence results (benchmarks measure the cold path with it)."""
@@ -323,11 +325,22 @@ class ToneLexicon:
 
     def candidates(self, text: str) -> list["TonePhrase"]:
         """The phrases that could match `text` (normalised), in list order."""
-        return [self.phrases[i] for i in self._phrase_index.candidates(text)]  # type: ignore[attr-defined]
+        return self.both_candidates(text)[0]
 
     def grammar_candidates(self, text: str) -> list[tuple[int, GrammarRule]]:
         """(index, rule) of the grammar rules that could match `text` (normalised), in order."""
-        return [(i, self.grammar[i]) for i in self._grammar_index.candidates(text)]  # type: ignore[attr-defined]
+        return self.both_candidates(text)[1]
+
+    def both_candidates(self, text: str) -> tuple[list["TonePhrase"], list[tuple[int, GrammarRule]]]:
+        """Phrases and grammar rules that could match `text`, from one literal scan."""
+        n = len(self.phrases)
+        phrases, rules = [], []
+        for i in self._index.candidates(text):  # type: ignore[attr-defined]
+            if i < n:
+                phrases.append(self.phrases[i])
+            else:
+                rules.append((i - n, self.grammar[i - n]))
+        return phrases, rules
 
     @classmethod
     def from_entries(cls, phrases: Iterable[Union[str, TonePhrase]] = (), polite: Iterable[Union[str, TonePhrase]] = (), **kw) -> "ToneLexicon":
@@ -474,7 +487,8 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
         text = norm.text
     hits: list[tuple[str, float, str, str]] = []
     cues = lex.cues
-    for p in lex.candidates(text):
+    phrase_candidates, rule_candidates = lex.both_candidates(text)
+    for p in phrase_candidates:
         for pm in p.pattern.finditer(text):
             if p.negatable and _negated(text, pm.start()):
                 continue
@@ -484,7 +498,7 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
     lead = _DISCOURSE.match(text)
     k = lead.end() if lead else 0  # "Honestly, one more rant and ..." reads as "one more rant and ..."
     core = text[k:]
-    for i, rule in lex.grammar_candidates(text):
+    for i, rule in rule_candidates:
         weight = cues.get(rule.family, 0.0) * rule.strength
         if weight <= 0 or (guarded and rule.family not in UNGUARDED):
             continue
@@ -508,9 +522,12 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
             polite.append((i, norm.quote(*pm.span())))
     trigger = withdraw = same = ""
     if cues.get("threat", 0) > 0:
-        tm = TRIGGER.search(core) or (TRIGGER.search(text) if k else None)
+        tm = wm = None
+        if not TRIGGER_NEEDS or any(x in text for x in TRIGGER_NEEDS):
+            tm = TRIGGER.search(core) or (TRIGGER.search(text) if k else None)
         tk = k if tm is not None and tm.string is core else 0
-        wm = WITHDRAW.search(text)
+        if not WITHDRAW_NEEDS or any(x in text for x in WITHDRAW_NEEDS):
+            wm = WITHDRAW.search(text)
         trigger = _short(norm.quote(tm.start() + tk, tm.end() + tk), 50) if tm else ""
         withdraw = _short(norm.quote(*wm.span()), 50) if wm else ""
         if tm and wm:  # both halves in one sentence, in either order

@@ -44,7 +44,8 @@ SLOTS: dict[str, str] = {
                r"much obliged|how kind|so kind|ta|"
                r"congrats|well done|lovely|brilliant|great|glad|thrilled|delighted|fascinating|wonderful|fantastic|"
                r"marvellous|what a (?:treat|joy|pleasure|delight)"),
-    "ordinal_many": (r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|[a-z]+teenth|"
+    "ordinal_many": (r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
+                     r"sixteenth|seventeenth|eighteenth|nineteenth|"
                      r"twentieth|thirtieth|fiftieth|umpteenth|hundredth|millionth|nth|\d+(?:rd|th)"),
     # Praise words that turn ironic next to an irony marker ("Great to see the form back at last").
     "praise": (r"great|amazing|delighted|lovely|wonderful|brilliant|fantastic|marvellous|thrilled|honoured|"
@@ -588,6 +589,9 @@ UNGUARDED = frozenset({"profanity", "threat"})
 # Threat pairs: the two halves of "do X again and I will stop helping".
 TRIGGER = re.compile(expand(r"(?:{trigger})"))
 WITHDRAW = re.compile(expand(r"\b(?:{withdraw})\b"))
+# Literal pre-filters for the two big alternations (most sentences contain none of them).
+TRIGGER_NEEDS = required_literals(TRIGGER.pattern) or frozenset()
+WITHDRAW_NEEDS = required_literals(WITHDRAW.pattern) or frozenset()
 
 
 def compile_rules() -> tuple[GrammarRule, ...]:
