@@ -107,7 +107,7 @@ SLOTS: dict[str, str] = {
                 r"if (?:the|your) (?:complaints|e-?mails|calls|messages|letters|threats) (?:do not|does not|will not) stop|"
                 r"^(?:one|any|another) (?:more |further )?(?:[\w'-]+ ){0,4}(?:and|,)|"
                 r"\bif (?:the|these|your) [\w -]{1,20}? (?:continue|carry on|persist|keep happening)\b|"
-                r"\b(?:one|your) (?:last|final) chance\b|^any (?:repeat|repetition) of\b|^(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
+                r"\blike that again\b(?: and\b|,)|\b(?:one|your) (?:last|final) chance\b|^any (?:repeat|repetition) of\b|^(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|^(?:do|say|try|write|send) (?:that|this|it) again\b|^another (?:[\w'-]+ ){0,3}like\b|"
                 r"(?:if|when) (?:i|we) (?:hear|see|get) (?:that|this|your) (?:tone|language|attitude|behaviou?r) again|"
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
@@ -126,7 +126,8 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|doing your own (?:repairs|paperwork|chasing)|"
+                 r"without (?:a |any )?(?:response|reply|further action)|put (?:your|the) (?:case|complaint|repair|claim) on hold|"
+                 r"(?:you will|you'll) be dealing with (?:the|our|someone)|wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|doing your own (?:repairs|paperwork|chasing)|"
                  r"(?:permanent|definite|final) no|wash(?:ing)? (?:my|our) hands|(?:bottom|back|end) of (?:my|our) (?:list|queue|pile|heap)|"
                  r"make sure (?:the|my|our) \w+ (?:hears|knows|sees|learns) about|removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
                  r"(?:much |far |a lot |rather )?less (?:helpful|flexible|accommodating|patient|understanding|willing)|"
@@ -252,6 +253,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     # formal letters
     ("sarcasm", "sarcasm", 0.75, r"\bnote with (?:interest|amusement|some surprise) that\b|\bonly (?:began|started|appeared) after\b"),
     ("sarcasm", "sarcasm", 1.0, r"^(?:ah|oh) yes,? the (?:famous|infamous|legendary|old|usual)\b|\b(?:cancelled|dropped|stopped|put aside) (?:all|everything)\b[^.!?]{0,40}?\bto (?:focus on|deal with|look at) your\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\blose (?:this|that) (?:one|copy|letter|form) (?:as well|too)\b|\bwhat with all the (?:\w+ )?(?:e-?mails|calls|complaints|letters|messages)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bhow (?:generous|gracious) of you\b|\bsuch as it is\b|\b(?:do not|don't) hold your breath\b"),
+    ("sarcasm", "sarcasm", 0.75, r"\bhow (?:kind|thoughtful|good) of you to (?:give|allow|grant|let us have)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\b(?:{ordinal_many}) time (?:this|in a) (?:year|month|week)\b|\b(?:well done|congratulations) (?:for|on) finding the (?:one|only)\b"),
     ("sarcasm", "sarcasm", 1.0, r"^progress indeed[.!]|\bsurvived (?:your|the) (?:complaint|visit|attention|e-?mail|inspection)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\b(?:being|always being) right about everything\b|\bit must be (?:very |so |rather )?(?:tiring|exhausting|nice|lovely|wonderful) (?:being|to be)\b"),
@@ -284,6 +288,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\bif you stopped (?:fighting|resisting|arguing|complaining|moaning|objecting)\b"),
     ("condescension", "condescension", 0.75, r"^(?:simple|easy)[.!]$"),
     ("condescension", "condescension", 1.0, r"\b(?:what|which) part of '?no'? (?:is|do you|are)\b|\bit will come to you\b"),
+    ("condescension", "condescension", 1.0, r"\bseems? to have (?:defeated|beaten|got the better of|confused) you\b|\b(?:read|open|check) (?:the|my|our|this) \w+ this time\b"),
+    ("condescension", "condescension", 1.0, r"\bso (?:that )?you (?:can|will|might) (?:get to the end|finish it|read it all|manage it)\b|\b(?:gently|politely|respectfully) suggest you (?:read|check|look)\b"),
     ("condescension", "condescension", 0.75, r"\bthink about it for a (?:minute|moment|second)\b"),
     ("condescension", "condescension", 1.0, r"\byou do (?:know|realise|realize|understand) what '[^']{1,20}' means\b"),
     ("condescension", "condescension", 0.5, r"\byou do (?:know|realise|realize|understand) (?:what|that|how)\b"),
@@ -409,6 +415,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\byou (?:did|brought) (?:this|it|that|all this) (?:on|to) yourself\b|\b(?:that|this) one's (?:all |entirely )?on you\b"),
     ("blame", "blame", 1.0, r"\b(?:one|a (?:situation|problem|mess)) (?:that )?you (?:created|made|caused)\b|\bblaming (?:us|me|the \w+) (?:will not|does not|won't|doesn't) change\b"),
     ("blame", "blame", 1.0, r"^think about (?:why|it)[.!]$|^well,? you did\b|\byour (?:own )?mess\b|\byou sort it(?: out)?[.!]"),
+    ("blame", "blame", 1.0, r"\b(?:only )?(?:have|got|have got) (?:yourself|yourselves) to thank\b|\b(?:adults|grown-ups) (?:are expected to|are able to|should be able to) manage\b"),
     ("blame", "blame", 0.75, r"^not being funny,? but\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
@@ -461,6 +468,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) watch what happens\b|\bor be (?:ignored|left|forgotten)\b|\b(?:calm down|be polite|behave|stop \w+ing) or (?:wait|be ignored|lose|get nothing|forget)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:reconsider|change|watch|moderate) your (?:tone|attitude|language|approach) if you want\b|\bmark my words\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bwash(?:ing)? (?:my|our) hands of\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bwhen (?:i|we) (?:get|come) (?:round |around )?to it\b|\b(?:will not|won't|does not|doesn't) speed (?:that|it|this|things) up\b"),
+    ("threat", "threat to withdraw help", 0.75, r"\bfind a reason to\b|^be warned\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:you would|you'd) do well to (?:remember|bear in mind|think)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:goodwill|patience|generosity) (?:is not|is hardly) (?:unlimited|infinite|endless|limitless)\b|\b(?:do|pursue) (?:so|it|this) without (?:my|our) (?:help|support|assistance)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
@@ -521,6 +531,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"^whatever you (?:reckon|say|think|like)\b|\bnot (?:reading|going to read) (?:all )?(?:that|this)\b"),
     ("dismissal", "dismissal", 1.0, r"\bnot (?:engaging|going to engage) (?:with )?(?:this|it|you|that) (?:any )?(?:further|more)\b|\b(?:is|remains) no and will (?:remain|stay|always be|continue to be) no\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:i am|we are) done with (?:this|you|the) (?:conversation|discussion|exchange|case|complaint|nonsense)\b|\bcan we not do this again\b"),
+    ("dismissal", "dismissal", 1.0, r"\bwhatever (?:makes you happy|floats your boat|you need to tell yourself)\b|\b(?:does not|doesn't) (?:warrant|deserve|merit) a (?:reply|response|answer)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bthe last (?:one|reply|response|answer) you (?:will|are going to) get\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:a|your|another|just a) (?:moan|whinge|gripe|tantrum|strop|hissy fit)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthere is the door\b|\b(?:more important|bigger|better) (?:cases|things|priorities|problems) than (?:a|an|your)\b|^do (?:what|whatever) you (?:like|want|please|must)\b"),
     ("dismissal", "dismissal", 0.75, r"^(?:can not|can't) help[.!]$"),
@@ -564,6 +576,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\bare you for real\b|\bwhat is (?:wrong|the matter) with you\b"),
     ("insult", "insult", 1.0, r"\b(?:toddlers|children|kids|a toddler|a child|my dog|teenagers) (?:who|that) (?:were|was|are|is) more (?:reasonable|mature|sensible|polite|patient)\b"),
     ("insult", "insult", 1.0, r"\bwind(?:ing)? (?:people|everyone|us|staff|me) up\b|\byou are (?:such |really |very |real |proper )?hard work\b|\b(?:embarrassing|humiliating|making a fool of) yourself\b"),
+    ("insult", "insult", 1.0, r"\b(?:talent|gift|knack) for (?:missing|ignoring|misreading|misunderstanding|twisting)\b|\bdetermined to be (?:difficult|awkward|unpleasant|obstructive)\b"),
+    ("insult", "insult", 1.0, r"\byour (?:attitude|behaviou?r|e-?mail|letter|complaint|tone) (?:stinks|sucks|is a joke|is a disgrace)\b"),
     ("insult", "insult", 1.0, r"\bthe (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)\b"),
     ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
