@@ -112,6 +112,7 @@ SLOTS: dict[str, str] = {
                 r"\b(?:any|one) more (?:of this|of that|nonsense|rudeness|attitude|abuse|of your)\b|"
                 r"^should (?:this|it|that|the (?:calls|emails|messages|behaviou?r)) (?:carry on|continue|happen again|persist)|"
                 r"\bif (?:that is|this is) (?:your|the) (?:attitude|tone|approach|response)\b|"
+                r"\bafter the way you (?:spoke|spoken|behaved|treated|talked|wrote)\b|"
                 r"given your (?:attitude|tone|behaviou?r|manner|language|approach|conduct)|"
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
@@ -126,7 +127,8 @@ SLOTS: dict[str, str] = {
                  r"you can (?:wait|whistle|forget)|stop (?:answering|responding to|returning)|"
                  r"(?:no one|nobody|anyone|not)\b[^.!?]{0,25}?\bin (?:a|any) (?:hurry|rush) to (?:help|assist|sort|fix)|"
                  r"(?:will not|never|not) (?:go|get) anywhere|take (?:rather |a lot |much )?longer|"
-                 r"without (?:a |any )?(?:response|reply|further action)|put (?:your|the) (?:case|complaint|repair|claim) on hold|"
+                 r"without (?:a |any )?(?:response|reply|further action)|(?:not|n't) (?:inclined|minded) to (?:use|help|offer|pay)|"
+                 r"(?:will not|won't) be (?:rushing|hurrying)|bottom of (?:my|our) inbox|put (?:your|the) (?:case|complaint|repair|claim) on hold|"
                  r"(?:you will|you'll) be dealing with (?:the|our|someone)|wait(?:ing)? (?:a |an )?(?:very |really )?long (?:time|while)|doing your own (?:repairs|paperwork|chasing)|"
                  r"(?:permanent|definite|final) no|wash(?:ing)? (?:my|our) hands|(?:bottom|back|end) of (?:my|our) (?:list|queue|pile|heap)|"
                  r"make sure (?:the|my|our) \w+ (?:hears|knows|sees|learns) about|removed from (?:our|the) (?:list|register|books)|struck off|less inclined|"
@@ -254,6 +256,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 0.75, r"\bnote with (?:interest|amusement|some surprise) that\b|\bonly (?:began|started|appeared) after\b"),
     ("sarcasm", "sarcasm", 1.0, r"^(?:ah|oh) yes,? the (?:famous|infamous|legendary|old|usual)\b|\b(?:cancelled|dropped|stopped|put aside) (?:all|everything)\b[^.!?]{0,40}?\bto (?:focus on|deal with|look at) your\b"),
     ("sarcasm", "sarcasm", 1.0, r"\blose (?:this|that) (?:one|copy|letter|form) (?:as well|too)\b|\bwhat with all the (?:\w+ )?(?:e-?mails|calls|complaints|letters|messages)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"^oh,? the [\w ]{1,20}? again[.!]|^what an? (?:treat|joy|delight|pleasure)[.!]+$|^do (?:carry on|go on|continue)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bbecause what (?:we|i|the world|this estate|the team) (?:really )?needs? is (?:another|more)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bhow (?:generous|gracious) of you\b|\bsuch as it is\b|\b(?:do not|don't) hold your breath\b"),
     ("sarcasm", "sarcasm", 0.75, r"\bhow (?:kind|thoughtful|good) of you to (?:give|allow|grant|let us have)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\b(?:{ordinal_many}) time (?:this|in a) (?:year|month|week)\b|\b(?:well done|congratulations) (?:for|on) finding the (?:one|only)\b"),
@@ -416,6 +420,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:one|a (?:situation|problem|mess)) (?:that )?you (?:created|made|caused)\b|\bblaming (?:us|me|the \w+) (?:will not|does not|won't|doesn't) change\b"),
     ("blame", "blame", 1.0, r"^think about (?:why|it)[.!]$|^well,? you did\b|\byour (?:own )?mess\b|\byou sort it(?: out)?[.!]"),
     ("blame", "blame", 1.0, r"\b(?:only )?(?:have|got|have got) (?:yourself|yourselves) to thank\b|\b(?:adults|grown-ups) (?:are expected to|are able to|should be able to) manage\b"),
+    ("blame", "blame", 1.0, r"\b(?:consequences|problem|mess|fallout) (?:are|is) yours to (?:deal with|sort|fix|handle)\b|\byou (?:chose|decided) to ignore\b"),
+    ("blame", "blame", 1.0, r"\bthe (?:person|people|tenant|resident|customer|user) (?:using|operating|running|living in|in charge of) (?:it|them)\b"),
     ("blame", "blame", 0.75, r"^not being funny,? but\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
     ("blame", "character judgement", 1.0, r"\b(?:people|parents|tenants|residents|customers|families|households|drivers|those) who [\w ]{1,30}? (?:do not|never|rarely) (?:usually|normally|often) (?:have|get|end up|suffer|find)\b"),
@@ -471,6 +477,10 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\bwhen (?:i|we) (?:get|come) (?:round |around )?to it\b|\b(?:will not|won't|does not|doesn't) speed (?:that|it|this|things) up\b"),
     ("threat", "threat to withdraw help", 0.75, r"\bfind a reason to\b|^be warned\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:you would|you'd) do well to (?:remember|bear in mind|think)\b"),
+    ("threat", "deprioritising", 1.0, r"\bbottom of (?:my|our|the) (?:inbox|in-tray|to-do list)\b|\b(?:officially|now) (?:a )?(?:low|bottom|last) priority\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:no obligation|not obliged|under no obligation) to (?:keep )?(?:help|helping|assist|assisting)\b|\bthe more you \w+,? the (?:slower|longer|less)\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\b(?:other|plenty of) (?:tenants|residents|people|customers|families) who (?:would|'d) appreciate\b|\bappreciate my (?:time|help) more than you\b"),
+    ("threat", "threat to withdraw help", 0.75, r"\b(?:will not|won't) be (?:rushing|hurrying)\b|\b(?:i am|we are) not (?:inclined|minded) to (?:use|offer|help|pay|give|exercise)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:goodwill|patience|generosity) (?:is not|is hardly) (?:unlimited|infinite|endless|limitless)\b|\b(?:do|pursue) (?:so|it|this) without (?:my|our) (?:help|support|assistance)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:have|get) (?:the|your) \w+ or (?:the|an|your) (?:argument|attitude|tone|row|fight),? (?:but )?not both\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:far|much|a lot|rather) less (?:patient|understanding|forgiving|nice|accommodating|friendly) than (?:me|i am|i|us|we are)\b"),
@@ -532,6 +542,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\bnot (?:engaging|going to engage) (?:with )?(?:this|it|you|that) (?:any )?(?:further|more)\b|\b(?:is|remains) no and will (?:remain|stay|always be|continue to be) no\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:i am|we are) done with (?:this|you|the) (?:conversation|discussion|exchange|case|complaint|nonsense)\b|\bcan we not do this again\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhatever (?:makes you happy|floats your boat|you need to tell yourself)\b|\b(?:does not|doesn't) (?:warrant|deserve|merit) a (?:reply|response|answer)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not|don't) have the patience (?:for|to)\b|\bkeep not (?:replying|responding|answering)\b|\bwasting another (?:afternoon|morning|day|hour|minute|second|week)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:{ordinal_many}) time i have (?:answered|explained|told|said|replied)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthe last (?:one|reply|response|answer) you (?:will|are going to) get\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:a|your|another|just a) (?:moan|whinge|gripe|tantrum|strop|hissy fit)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthere is the door\b|\b(?:more important|bigger|better) (?:cases|things|priorities|problems) than (?:a|an|your)\b|^do (?:what|whatever) you (?:like|want|please|must)\b"),
@@ -577,8 +589,9 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\b(?:toddlers|children|kids|a toddler|a child|my dog|teenagers) (?:who|that) (?:were|was|are|is) more (?:reasonable|mature|sensible|polite|patient)\b"),
     ("insult", "insult", 1.0, r"\bwind(?:ing)? (?:people|everyone|us|staff|me) up\b|\byou are (?:such |really |very |real |proper )?hard work\b|\b(?:embarrassing|humiliating|making a fool of) yourself\b"),
     ("insult", "insult", 1.0, r"\b(?:talent|gift|knack) for (?:missing|ignoring|misreading|misunderstanding|twisting)\b|\bdetermined to be (?:difficult|awkward|unpleasant|obstructive)\b"),
+    ("insult", "insult", 1.0, r"\b(?:manage|managed) to make (?:everything|things|it|this) (?:so )?(?:difficult|complicated|hard|awkward)\b"),
     ("insult", "insult", 1.0, r"\byour (?:attitude|behaviou?r|e-?mail|letter|complaint|tone) (?:stinks|sucks|is a joke|is a disgrace)\b"),
-    ("insult", "insult", 1.0, r"\bthe (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)\b"),
+    ("insult", "insult", 1.0, r"\b(?:the|one of the) (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)s?\b"),
     ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
     ("insult", "insult", 1.0, r"\byou (?:seem to |appear to )?(?:enjoy|relish|love) (?:making|causing|complaining|arguing|being difficult|creating)\b|\bgrow a (?:thicker skin|spine|pair)\b"),
     ("insult", "insult", 1.0, r"\b(?:do not|don't) need (?:customers|tenants|residents|people|parents|clients) like you\b|\b(?:behaviou?r|people|customers|attitudes?) like yours? (?:is|are) (?:exactly |precisely )?why\b"),
