@@ -257,6 +257,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"^(?:ah|oh) yes,? the (?:famous|infamous|legendary|old|usual)\b|\b(?:cancelled|dropped|stopped|put aside) (?:all|everything)\b[^.!?]{0,40}?\bto (?:focus on|deal with|look at) your\b"),
     ("sarcasm", "sarcasm", 1.0, r"\blose (?:this|that) (?:one|copy|letter|form) (?:as well|too)\b|\bwhat with all the (?:\w+ )?(?:e-?mails|calls|complaints|letters|messages)\b"),
     ("sarcasm", "sarcasm", 1.0, r"^oh,? the [\w ]{1,20}? again[.!]|^what an? (?:treat|joy|delight|pleasure)[.!]+$|^do (?:carry on|go on|continue)\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\b(?:noticed|remembered|acknowledged) (?:them|us|it|the team) at all\b|\b(?:it is|it's) almost as if\b|\bbelieve me,? the feeling is mutual\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bnothing says '?[\w ]{2,25}'? like\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bbecause what (?:we|i|the world|this estate|the team) (?:really )?needs? is (?:another|more)\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bhow (?:generous|gracious) of you\b|\bsuch as it is\b|\b(?:do not|don't) hold your breath\b"),
     ("sarcasm", "sarcasm", 0.75, r"\bhow (?:kind|thoughtful|good) of you to (?:give|allow|grant|let us have)\b"),
@@ -293,6 +295,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 0.75, r"^(?:simple|easy)[.!]$"),
     ("condescension", "condescension", 1.0, r"\b(?:what|which) part of '?no'? (?:is|do you|are)\b|\bit will come to you\b"),
     ("condescension", "condescension", 1.0, r"\bseems? to have (?:defeated|beaten|got the better of|confused) you\b|\b(?:read|open|check) (?:the|my|our|this) \w+ this time\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:some things|this|it) can (?:just|simply) be read\b|\bin a way (?:that )?you(?: will| can| might| would)? understand\b"),
+    ("condescension", "condescension", 0.75, r"^not everything needs a\b"),
     ("condescension", "condescension", 1.0, r"\bso (?:that )?you (?:can|will|might) (?:get to the end|finish it|read it all|manage it)\b|\b(?:gently|politely|respectfully) suggest you (?:read|check|look)\b"),
     ("condescension", "condescension", 0.75, r"\bthink about it for a (?:minute|moment|second)\b"),
     ("condescension", "condescension", 1.0, r"\byou do (?:know|realise|realize|understand) what '[^']{1,20}' means\b"),
@@ -421,6 +425,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"^think about (?:why|it)[.!]$|^well,? you did\b|\byour (?:own )?mess\b|\byou sort it(?: out)?[.!]"),
     ("blame", "blame", 1.0, r"\b(?:only )?(?:have|got|have got) (?:yourself|yourselves) to thank\b|\b(?:adults|grown-ups) (?:are expected to|are able to|should be able to) manage\b"),
     ("blame", "blame", 1.0, r"\b(?:consequences|problem|mess|fallout) (?:are|is) yours to (?:deal with|sort|fix|handle)\b|\byou (?:chose|decided) to ignore\b"),
+    ("blame", "blame", 1.0, r"\b(?:help|helping) (?:people|those|anyone|someone) who (?:will not|won't|can not|do not|refuse to) help themselves\b|\bstop pretending (?:this|it|that|you)\b"),
+    ("blame", "blame", 1.0, r"\b(?:a bit of|a little|some|basic) (?:common )?(?:courtesy|effort|care|sense|patience|honesty) on your part\b|\byou seem (?:proud|pleased|happy) (?:of|about|with) (?:it|that|yourself)\b"),
     ("blame", "blame", 1.0, r"\bthe (?:person|people|tenant|resident|customer|user) (?:using|operating|running|living in|in charge of) (?:it|them)\b"),
     ("blame", "blame", 0.75, r"^not being funny,? but\b"),
     ("blame", "blame", 1.0, r"\bwhat else you would like (?:me|us) to (?:say|do|tell you)\b"),
@@ -478,6 +484,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 0.75, r"\bfind a reason to\b|^be warned\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:you would|you'd) do well to (?:remember|bear in mind|think)\b"),
     ("threat", "deprioritising", 1.0, r"\bbottom of (?:my|our|the) (?:inbox|in-tray|to-do list)\b|\b(?:officially|now) (?:a )?(?:low|bottom|last) priority\b"),
+    ("threat", "threat to withdraw help", 1.0, r"^quite the (?:opposite|reverse)[.!]|^if not,? good luck[.!]|\bhow much you need (?:us|me|our help)\b|\bhow slow (?:we|i) can be\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:no obligation|not obliged|under no obligation) to (?:keep )?(?:help|helping|assist|assisting)\b|\bthe more you \w+,? the (?:slower|longer|less)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:other|plenty of) (?:tenants|residents|people|customers|families) who (?:would|'d) appreciate\b|\bappreciate my (?:time|help) more than you\b"),
     ("threat", "threat to withdraw help", 0.75, r"\b(?:will not|won't) be (?:rushing|hurrying)\b|\b(?:i am|we are) not (?:inclined|minded) to (?:use|offer|help|pay|give|exercise)\b"),
@@ -543,6 +550,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 1.0, r"\b(?:i am|we are) done with (?:this|you|the) (?:conversation|discussion|exchange|case|complaint|nonsense)\b|\bcan we not do this again\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhatever (?:makes you happy|floats your boat|you need to tell yourself)\b|\b(?:does not|doesn't) (?:warrant|deserve|merit) a (?:reply|response|answer)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:do not|don't) have the patience (?:for|to)\b|\bkeep not (?:replying|responding|answering)\b|\bwasting another (?:afternoon|morning|day|hour|minute|second|week)\b"),
+    ("dismissal", "dismissal", 1.0, r"^not today,? thank you[.!]|\bno interest in (?:continuing|discussing|pursuing|hearing)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not|don't) need to justify (?:our|my|the) (?:decisions?|actions?|position) to you\b|\bwhy (?:i|we) should (?:explain|justify|repeat) (?:myself|ourselves|it)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:{ordinal_many}) time i have (?:answered|explained|told|said|replied)\b"),
     ("dismissal", "dismissal", 1.0, r"\bthe last (?:one|reply|response|answer) you (?:will|are going to) get\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:a|your|another|just a) (?:moan|whinge|gripe|tantrum|strop|hissy fit)\b"),
@@ -590,6 +599,8 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\bwind(?:ing)? (?:people|everyone|us|staff|me) up\b|\byou are (?:such |really |very |real |proper )?hard work\b|\b(?:embarrassing|humiliating|making a fool of) yourself\b"),
     ("insult", "insult", 1.0, r"\b(?:talent|gift|knack) for (?:missing|ignoring|misreading|misunderstanding|twisting)\b|\bdetermined to be (?:difficult|awkward|unpleasant|obstructive)\b"),
     ("insult", "insult", 1.0, r"\b(?:manage|managed) to make (?:everything|things|it|this) (?:so )?(?:difficult|complicated|hard|awkward)\b"),
+    ("insult", "insult", 1.0, r"\byou are not being (?:entirely |completely |fully |totally )?(?:honest|truthful|straight)\b|\bnothing but (?:rude|difficult|unpleasant|hostile|trouble|abusive)\b"),
+    ("insult", "insult", 1.0, r"\b(?:let us say|shall we say|to put it kindly|to be kind|charitably),? (?:imaginative|creative|colou?rful|optimistic|generous|inventive)\b|\bfor someone who (?:complains|writes|e-?mails|calls|claims)\b"),
     ("insult", "insult", 1.0, r"\byour (?:attitude|behaviou?r|e-?mail|letter|complaint|tone) (?:stinks|sucks|is a joke|is a disgrace)\b"),
     ("insult", "insult", 1.0, r"\b(?:the|one of the) (?:daftest|silliest|stupidest|dumbest|most ridiculous|most absurd|most pointless) (?:thing|complaint|e-?mail|idea|request|question|letter)s?\b"),
     ("insult", "insult", 1.0, r"\b(?:difficult|hard|impossible) to take (?:this|you|it|your \w+) seriously\b|\byour (?:conduct|behaviou?r|attitude|e-?mail|letter|language) (?:has been|was|is) nothing short of\b"),
@@ -600,7 +611,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "character judgement", 1.0, r"\byou come across as (?:someone|a person|somebody|the kind of person|the sort of person) who\b"),
     ("insult", "insult", 1.0, r"\benjoys? (?:complaining|arguing|moaning|drama|a fight|a moan|a row)\b"),
     ("insult", "insult", 1.0, r"\b(?:met|seen|known|taught|explained this to) [\w -]{1,20}? with more (?:patience|sense|manners|maturity|common sense|brains|success|luck)\b"),
-    ("insult", "insult", 1.0, r"\b(?:rudest|worst|most unpleasant)\b[^.!?]{0,40}?\b(?:i|we) (?:have|had|have had|have ever had|have ever) (?:had|seen|read|received|dealt with)?\b"),
+    ("insult", "insult", 1.0, r"\b(?:rudest|worst|most unpleasant|most ungrateful)\b[^.!?]{0,40}?\b(?:i|we) (?:have|had|have had|have ever had|have ever) (?:had|seen|read|received|dealt with)?\b"),
     ("profanity", "profanity", 1.0, r"\b(?:{profanity})\b"),
 )
 
@@ -609,7 +620,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
 # in that sentence (the phrase list and structural cues still apply). "Sorry, but ..." is no apology.
 GUARD = re.compile(
     r"\b(?:(?<!oh, i am )(?<!oh i am )(?<!we are so )(?<!i am so )sorry(?!,? (?:but|i must have|did i miss|i did not realise)\b)|(?<!oh, i do )(?<!oh i do )apologi[sz]e|apologies|you felt|made you feel|you feel|"
-    r"you (?:have )?said (?:that|our|the|we|it|your|he|she|they)|you told (?:us|me) (?:that|our|the|we|about)|you described|you mentioned|you were called|called you|you were told|"
+    r"you (?:have )?said (?:that|our|the|we|it|your|he|she|they)|you told (?:us|me) (?:that|our|we|about)|you described|you mentioned|you were called|called you|you were told|"
     r"in your (?:e-?mail|letter|words|complaint)|you (?:say|claim|claimed) (?:that|you|we|our))\b")
 UNGUARDED = frozenset({"profanity", "threat"})
 
