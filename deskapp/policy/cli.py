@@ -32,6 +32,7 @@ examples:
   deskapp policy test s.yaml --json         the same as JSON
   deskapp policy eval s.yaml                print each scenario's findings as JSON
   deskapp policy schema > policies.schema.json   the JSON Schema editors use to check policies.yaml
+  deskapp policy tone "Thanks for your 4th email"  score, cues and verdict for one message
 """
 
 
@@ -54,6 +55,15 @@ def add_file_commands(psub, common: argparse.ArgumentParser) -> None:
                          description='Print [{"scenario": name, "findings": [{"rule", "severity", "message"}]}].')
     ev.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     ev.set_defaults(func=_guarded(cmd_eval))
+
+    tone = psub.add_parser("tone", parents=[common], help="score one message's tone: cues, score, verdict",
+                           description="Show how the tone check reads one message: the verdict, the score "
+                                       "against the threshold, each cue with what it quotes, and which "
+                                       "classifier answered. TEXT '-' reads the message from stdin.")
+    tone.add_argument("text", metavar="TEXT", help="the message (quote it), or - for stdin")
+    tone.add_argument("--channel", default="email", help="channel the message goes by (default email)")
+    tone.add_argument("--json", action="store_true", help="print action.tone as the rules see it, as JSON")
+    tone.set_defaults(func=_guarded(cmd_tone))
 
     schema = psub.add_parser("schema", parents=[common], help="print the JSON Schema of policies.yaml",
                              description="Print the JSON Schema of policies.yaml, for editors (see "
@@ -131,6 +141,27 @@ def cmd_eval(args) -> int:
         r = run_scenario(pack, s)
         out.append({"scenario": s.name, "findings": [f.as_dict() for f in r.findings]})
     print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_tone(args) -> int:
+    from deskapp.policy.toneplugin import classify_tone
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    pack = load_policies(_policies(args))
+    r = classify_tone(text, args.channel, pack.tone)
+    if args.json:
+        print(json.dumps(r.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    verdict = "HOSTILE - the hostile-tone rule would warn" if r.hostile else "ok"
+    print(f"verdict: {verdict}")
+    print(f"score: {r.score:g} (threshold {pack.tone.threshold:g})")
+    print(f"answered by: {r.classifier}")
+    print("cues:" if r.reasons else "cues: none")
+    for reason in r.reasons:
+        print(f"  {reason}")
+    if r.polite_markers:
+        print("polite markers: " + ", ".join(f"'{p}'" for p in r.polite_markers))
     return 0
 
 

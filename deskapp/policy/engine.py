@@ -146,7 +146,8 @@ class PolicyPack:
         sev = ", ".join(f"{counts[s]} {s}" for s in ("block", "warn", "advice"))
         return (f"{len(self.rules)} rules ({enabled} enabled; by strongest finding: {sev}), "
                 f"timescales: {names}, calendar: {self.calendar.describe()}, "
-                f"tone: {len(self.tone.phrases)} phrases")
+                f"tone: {len(self.tone.phrases)} phrases"
+                + (f", classifier {self.tone.classifier.label}" if self.tone.classifier is not None else ""))
 
     # ----- evaluation pieces -------------------------------------------------------------
 

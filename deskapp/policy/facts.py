@@ -42,7 +42,8 @@ from deskapp.policy.calendar import WorkingCalendar
 from deskapp.policy.expressions import format_day_time
 from deskapp.policy.snapshot import ActionSnap, CaseSnap, ContactSnap, PartySnap
 from deskapp.policy.timescales import Deadlines, TimescaleSet
-from deskapp.policy.tone import ToneLexicon, assess_tone
+from deskapp.policy.tone import ToneLexicon
+from deskapp.policy.toneplugin import classify_tone
 
 EMPTY_PARTY: dict[str, Any] = {
     "id": "",
@@ -459,7 +460,7 @@ def _action_fact_functions() -> dict[str, Callable[[CaseFacts, ActionSnap, ToneL
         "requested_by": lambda cf, a, t: cf.party(a.at_request_of),
         "cards": lambda cf, a, t: cards(a),
         "card_numbers": lambda cf, a, t: [m.masked for m in card_matches(a)],
-        "tone": lambda cf, a, t: assess_tone(a.body or "", t).as_dict(),
+        "tone": lambda cf, a, t: classify_tone(a.body or "", a.channel, t).as_dict(),
         "warning_given_in_call": lambda cf, a, t: any(x.outcome == "warning_given" for x in cf.same_call(a)),
         "call_contacts": lambda cf, a, t: len(cf.same_call(a)),
         "new_extension_total": lambda cf, a, t: int(cf.case.extension_days or 0) + int(a.working_days or 0),

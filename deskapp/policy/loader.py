@@ -33,6 +33,7 @@ from deskapp.policy.schema import (RULE_ID, SECTIONS, Condition, Message, Policy
                                    as_condition, as_message)
 from deskapp.policy.timescales import Period, StageTimescale, Timescale, TimescaleSet
 from deskapp.policy.tone import DEFAULT_CUES, ToneLexicon, TonePhrase
+from deskapp.policy.toneplugin import DEFAULT_TIMEOUT_MS, ToneClassifier
 from deskapp.vocab import RULE_TARGETS
 
 
@@ -319,4 +320,9 @@ def _tone(spec: Any) -> ToneLexicon:
                        else TonePhrase.from_regex(e.regex, *args))
         return tuple(out)
 
-    return ToneLexicon(phrases=phrases(spec.phrases, 2.0), polite=phrases(spec.polite, 0.0), cues=cues, **kw)
+    classifier = None
+    if spec.classifier is not None:
+        classifier = ToneClassifier(spec.classifier, spec.classifier_label or "",
+                                    spec.classifier_timeout_ms or DEFAULT_TIMEOUT_MS)
+    return ToneLexicon(phrases=phrases(spec.phrases, 2.0), polite=phrases(spec.polite, 0.0), cues=cues,
+                       classifier=classifier, **kw)

@@ -390,6 +390,12 @@ CuesSpec = create_model(
        for name, weight in DEFAULT_CUES.items()})
 
 
+def _classifier(value: str) -> str:
+    from deskapp.policy.toneplugin import check_spec
+
+    return check_spec(value)
+
+
 class ToneSpec(Spec):
     """How hostile wording is found: phrase list, polite markers, cue weights and the threshold."""
 
@@ -399,6 +405,11 @@ class ToneSpec(Spec):
     cues: Optional[CuesSpec] = doc("Weights of the tone cues.")  # type: ignore[valid-type]
     phrases: Optional[list[Phrase]] = doc("Hostile phrases.")
     polite: Optional[list[Phrase]] = doc("Polite markers that soften borderline messages.")
+    classifier: Annotated[Words, AfterValidator(_classifier)] = doc(
+        "A team's own classifier: module.path:callable, or an entry-point name in group deskapp.tone. "
+        "The built-in detector answers when it fails or is slow.")
+    classifier_label: Words = doc("What the desk calls the classifier (default: its name).")
+    classifier_timeout_ms: int = doc("Milliseconds to wait for the classifier (default 300).", ge=1, le=10000)
 
 
 # ----------------------------------------------------------------------------- small settings

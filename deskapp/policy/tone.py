@@ -24,7 +24,8 @@ it's -> it is), so one phrase covers both spellings.
 
 Phrase syntax (policies.yaml `phrase:`): words separated by spaces, matched as
 whole words; `(a|b)` alternatives, `(...)?` an optional part, `*` any one word, `\?` a
-literal question mark (a backslash makes any special character literal).
+literal question mark (a backslash makes any special character literal), `{slot}` a word
+class of the cue grammar ({you}, {thanks}, {you_judge}, {comm} ... - see tonegrammar.SLOTS).
 `regex:` entries are Python regular expressions over the normalised text.
 """
 
@@ -33,7 +34,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+
+from deskapp.policy.literals import LiteralIndex, required_literals
+from deskapp.policy.tonegrammar import (GUARD, RULES, SLOTS, TRIGGER, TRIGGER_NEEDS, UNGUARDED, WITHDRAW, WITHDRAW_NEEDS,
+                                        GrammarRule)
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "hardly"})
 
@@ -46,6 +51,15 @@ DEFAULT_CUES = {
     "scare_quotes": 1.5,  # quotes around one to three of the reader's words
     "rhetorical_question": 2.0,  # a question at the reader that is not a request ("Do you expect us to ...?")
     "you_know_tag": 2.0,  # a sentence ending ", you know."
+    # Families of the cue grammar (deskapp.policy.tonegrammar): the weight of a sure hit;
+    # weaker rules of a family count a fraction of it.
+    "sarcasm": 2.0,  # mock gratitude and praise pointed at a failure
+    "condescension": 2.0,  # explaining "slowly", "simple enough for you", "as any adult would know"
+    "blame": 2.0,  # "had you ... would", "that is on you", the reader judged by their habits
+    "threat": 2.0,  # a condition on the reader's behaviour, then help withdrawn or slowed
+    "dismissal": 2.0,  # "neither the time nor the patience", "noted and ignored"
+    "insult": 2.0,  # "you are being impossible", "your email was rubbish"
+    "profanity": 2.0,  # swearing
 }
 
 # Words in capitals that are names, not shouting. Short capitalised words not in
@@ -234,6 +248,15 @@ def phrase_to_regex(phrase: str) -> str:
             parts.append("?")
         elif c == "*":
             parts.append(r"[\w'\-]+")
+        elif c == "{":
+            end = norm.find("}", i)
+            name = norm[i + 1 : end] if end > i else ""
+            if name not in SLOTS:
+                known = ", ".join(sorted(SLOTS))
+                raise PhraseSyntaxError(f"unknown slot {{{name}}} (slots: {known})" if end > i
+                                        else "'{' without a matching '}'", i + 1)
+            parts.append("(?:" + SLOTS[name] + ")")
+            i = end
         elif c == " ":
             # An optional group followed by a space: "(have )?already" - the space lives in the group.
             parts.append(" ")
@@ -244,65 +267,6 @@ def phrase_to_regex(phrase: str) -> str:
         raise PhraseSyntaxError("'(' without a matching ')'", len(norm))
     body = "".join(parts)
     return r"(?<![\w])" + body + r"(?![\w])"
-
-
-def required_literals(pattern: str) -> Optional[frozenset[str]]:
-    """Strings of which every match must contain at least one (lower-cased), or None if unknown.
-
-    Why: the phrase list has ~200 patterns and most never match a given message;
-    checking `literal in text` first skips their regex search. Worked out from the
-    parsed regex, so it is sound: a pattern is only skipped when it cannot match.
-    """
-    try:
-        try:
-            from re import _parser as sre_parse  # Python 3.11+
-        except ImportError:  # pragma: no cover
-            import sre_parse  # type: ignore
-        from re import _constants as c  # type: ignore[attr-defined]
-        parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except Exception:
-        return None
-
-    def best(options: list[frozenset[str]]) -> Optional[frozenset[str]]:
-        if not options:
-            return None
-        return max(options, key=lambda o: (min(len(x) for x in o), -len(o)))
-
-    def seq(items) -> Optional[frozenset[str]]:
-        options: list[frozenset[str]] = []
-        run: list[str] = []
-
-        def flush():
-            if len(run) >= 2:
-                options.append(frozenset({"".join(run)}))
-            run.clear()
-
-        for op, av in items:
-            if op is c.LITERAL:
-                run.append(chr(av).lower())
-                continue
-            flush()
-            sub: Optional[frozenset[str]] = None
-            if op is c.SUBPATTERN:
-                sub = seq(av[-1])
-            elif op is c.BRANCH:
-                alts = [seq(branch) for branch in av[1]]
-                if alts and all(a for a in alts):
-                    sub = frozenset().union(*alts)
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
-                sub = seq(av[2])
-            if sub:
-                options.append(sub)
-        flush()
-        return best(options)
-
-    try:
-        found = seq(parsed)
-    except Exception:
-        return None
-    if not found or any(len(x) < 2 for x in found):
-        return None
-    return found
 
 
 @dataclass(frozen=True)
@@ -345,27 +309,38 @@ class ToneLexicon:
     polite_credit: float = 0.5  # score removed per distinct polite marker ...
     polite_max: float = 1.0  # ... up to this much, and only from cues below the threshold
     cues: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CUES))
+    grammar: tuple[GrammarRule, ...] = RULES
+    classifier: Optional[Any] = None  # a toneplugin.ToneClassifier named by the published pack, or None
 
     def __post_init__(self) -> None:
-        # literal -> indexes of the phrases that need it; phrases with no literal always run.
-        index: dict[str, list[int]] = {}
-        always: list[int] = []
-        for i, p in enumerate(self.phrases):
-            if p.needs:
-                for lit in p.needs:
-                    index.setdefault(lit, []).append(i)
-            else:
-                always.append(i)
-        object.__setattr__(self, "_index", index)
-        object.__setattr__(self, "_always", tuple(always))
+        object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
+        object.__setattr__(self, "_cache", {})
+        # One literal scan picks both the phrases and the grammar rules that could match a sentence.
+        object.__setattr__(self, "_index", LiteralIndex([p.needs or frozenset() for p in self.phrases]
+                                                        + [r.needs for r in self.grammar]))
+
+    def clear_cache(self) -> None:
+        """Forget the per-sentence results (benchmarks measure the cold path with it)."""
+        self._cache.clear()  # type: ignore[attr-defined]
 
     def candidates(self, text: str) -> list["TonePhrase"]:
         """The phrases that could match `text` (normalised), in list order."""
-        chosen = set(self._always)  # type: ignore[attr-defined]
-        for lit, idx in self._index.items():  # type: ignore[attr-defined]
-            if lit in text:
-                chosen.update(idx)
-        return [self.phrases[i] for i in sorted(chosen)]
+        return self.both_candidates(text)[0]
+
+    def grammar_candidates(self, text: str) -> list[tuple[int, GrammarRule]]:
+        """(index, rule) of the grammar rules that could match `text` (normalised), in order."""
+        return self.both_candidates(text)[1]
+
+    def both_candidates(self, text: str) -> tuple[list["TonePhrase"], list[tuple[int, GrammarRule]]]:
+        """Phrases and grammar rules that could match `text`, from one literal scan."""
+        n = len(self.phrases)
+        phrases, rules = [], []
+        for i in self._index.candidates(text):  # type: ignore[attr-defined]
+            if i < n:
+                phrases.append(self.phrases[i])
+            else:
+                rules.append((i - n, self.grammar[i - n]))
+        return phrases, rules
 
     @classmethod
     def from_entries(cls, phrases: Iterable[Union[str, TonePhrase]] = (), polite: Iterable[Union[str, TonePhrase]] = (), **kw) -> "ToneLexicon":
@@ -384,6 +359,8 @@ class ToneResult:
     reasons: tuple[str, ...] = ()
     quotes: tuple[str, ...] = ()
     polite_markers: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()  # the names of the cues found ("mock gratitude", "blame" ...)
+    classifier: str = "built-in"  # who answered: "built-in", a plug-in's name, or the fallback note
 
     def as_dict(self) -> dict:
         return {
@@ -391,8 +368,10 @@ class ToneResult:
             "score": round(self.score, 2),
             "reasons": list(self.reasons),
             "quotes": list(self.quotes),
-            "summary": "; ".join(self.reasons),
+            "summary": "; ".join(self.reasons) + ("" if self.classifier == "built-in" else f" (tone: {self.classifier})"),
             "first_quote": self.quotes[0] if self.quotes else "",
+            "cues": list(self.cues),
+            "classifier": self.classifier,
         }
 
 
@@ -442,31 +421,138 @@ def _caps_cues(text: str, cues: dict[str, float]) -> list[tuple[float, str, str]
     return found
 
 
-def _sentence_cues(norm: Normalised, cues: dict[str, float]) -> list[tuple[float, str, str]]:
-    """Per sentence: rhetorical questions aimed at the reader, and a trailing ", you know"."""
-    found: list[tuple[float, str, str]] = []
-    for m in _SENTENCE.finditer(norm.text):
-        sentence = m.group().strip()
-        if not sentence:
+MAX_SEGMENT = 300  # characters: longer run-on sentences are cut at a space, so every rule sees bounded text
+_BREAK = re.compile(r"[.!?]+[\"'\u2019\u201d)\]]*|\n")
+_LEAD = re.compile(r"^[\s\-*\u2022>\"'\u2018\u201c(]+")
+_CACHE_MAX = 4096  # segments remembered per lexicon: typing re-reads only the sentence that changed
+_DISCOURSE = re.compile(r"^(?:(?:honestly|frankly|quite frankly|look|listen|right|seriously|well|so|ok|okay|"
+                        r"to be honest|to be frank|to be blunt|i mean|anyway|again|sorry but|with respect),? )+")
+
+
+def segments(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence or line of `text`; none longer than MAX_SEGMENT characters.
+
+    Why: the live panel re-checks the draft on every keystroke. Cutting it into
+    bounded pieces keeps each rule's work linear in the length, and lets
+    unchanged sentences be answered from the lexicon's cache.
+    """
+    pos = 0
+    for m in _BREAK.finditer(text):
+        yield from _bounded(text, pos, m.end())
+        pos = m.end()
+    if pos < len(text):
+        yield from _bounded(text, pos, len(text))
+
+
+def _bounded(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
+    while b - a > MAX_SEGMENT:
+        cut = text.rfind(" ", a + MAX_SEGMENT // 2, a + MAX_SEGMENT)
+        cut = cut if cut > a else a + MAX_SEGMENT
+        yield a, cut
+        a = cut
+    if text[a:b].strip():
+        yield a, b
+
+
+@dataclass(frozen=True)
+class SegmentCues:
+    """What one sentence contributes: keyed hits (key, weight, why, quote), polite markers, threat halves."""
+
+    hits: tuple[tuple[str, float, str, str], ...] = ()
+    polite: tuple[tuple[int, str], ...] = ()
+    trigger: str = ""
+    withdraw: str = ""
+    same: str = ""  # trigger ... withdraw quoted together when both are in this sentence
+
+
+_EMPTY_SEGMENT = SegmentCues()
+
+
+def _short(q: str, width: int = 80) -> str:
+    q = " ".join(q.split())
+    return q if len(q) <= width else q[: width - 3].rstrip() + "..."
+
+
+def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
+    """All per-sentence cues of one sentence (pure; cached per lexicon by assess_tone)."""
+    m = _LEAD.match(seg)
+    if m:
+        seg = seg[m.end():]
+    if not seg.strip():
+        return _EMPTY_SEGMENT
+    norm = normalise(seg)
+    text = norm.text.strip()
+    if text != norm.text:  # normalise keeps a leading/trailing space only when seg has one: drop it
+        norm = normalise(seg.strip())
+        text = norm.text
+    hits: list[tuple[str, float, str, str]] = []
+    cues = lex.cues
+    phrase_candidates, rule_candidates = lex.both_candidates(text)
+    for p in phrase_candidates:
+        for pm in p.pattern.finditer(text):
+            if p.negatable and _negated(text, pm.start()):
+                continue
+            hits.append(("p:" + p.source, p.weight, p.why, _short(norm.quote(*pm.span()))))
+            break
+    guarded = GUARD.search(text) is not None
+    lead = _DISCOURSE.match(text)
+    k = lead.end() if lead else 0  # "Honestly, one more rant and ..." reads as "one more rant and ..."
+    core = text[k:]
+    for i, rule in rule_candidates:
+        weight = cues.get(rule.family, 0.0) * rule.strength
+        if weight <= 0 or (guarded and rule.family not in UNGUARDED):
             continue
-        a = m.start() + (len(m.group()) - len(m.group().lstrip()))
-        b = m.end()
-        if cues.get("you_know_tag", 0) > 0 and _YOU_KNOW_TAG.search(sentence):
-            found.append((cues["you_know_tag"], "lecturing", norm.quote(a, b)))
-            continue
-        if (
-            cues.get("rhetorical_question", 0) > 0
-            and sentence.endswith("?")
-            and (_YOU.search(sentence) or sentence.startswith(("should i", "shall i")))
-            and not _REQUEST_START.search(sentence)
-            and _RHETORICAL_MARK.search(sentence)
-        ):
-            found.append((cues["rhetorical_question"], "rhetorical question", norm.quote(a, b)))
+        gm, at = (rule.pattern.search(core), k) if k else (None, 0)
+        if gm is None:
+            gm, at = rule.pattern.search(text), 0
+        if gm:
+            hits.append((f"g:{i}", weight, rule.label, _short(norm.quote(gm.start() + at, gm.end() + at))))
+    if text.endswith("?") or "you know" in text:
+        if cues.get("you_know_tag", 0) > 0 and _YOU_KNOW_TAG.search(text):
+            hits.append(("you_know_tag", cues["you_know_tag"], "lecturing", _short(norm.quote(0, len(text)))))
+        elif (cues.get("rhetorical_question", 0) > 0 and text.endswith("?")
+              and (_YOU.search(text) or text.startswith(("should i", "shall i")))
+              and not _REQUEST_START.search(text) and _RHETORICAL_MARK.search(text)):
+            hits.append(("rhetorical_question", cues["rhetorical_question"], "rhetorical question",
+                         _short(norm.quote(0, len(text)))))
+    polite = []
+    for i, p in enumerate(lex.polite):
+        pm = next(iter(p.search(text)), None)
+        if pm:
+            polite.append((i, norm.quote(*pm.span())))
+    trigger = withdraw = same = ""
+    if cues.get("threat", 0) > 0:
+        tm = wm = None
+        if not TRIGGER_NEEDS or any(x in text for x in TRIGGER_NEEDS):
+            tm = TRIGGER.search(core) or (TRIGGER.search(text) if k else None)
+        tk = k if tm is not None and tm.string is core else 0
+        if not WITHDRAW_NEEDS or any(x in text for x in WITHDRAW_NEEDS):
+            wm = WITHDRAW.search(text)
+        trigger = _short(norm.quote(tm.start() + tk, tm.end() + tk), 50) if tm else ""
+        withdraw = _short(norm.quote(*wm.span()), 50) if wm else ""
+        if tm and wm:  # both halves in one sentence, in either order
+            same = _short(norm.quote(min(tm.start() + tk, wm.start()), max(tm.end() + tk, wm.end())))
+    return SegmentCues(tuple(hits), tuple(polite), trigger, withdraw, same)
+
+
+def _segment_cues(seg: str, lex: "ToneLexicon") -> SegmentCues:
+    cache = lex._cache  # type: ignore[attr-defined]
+    found = cache.get(seg)
+    if found is None:
+        found = _analyse_segment(seg, lex)
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[seg] = found
     return found
 
 
-def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, TonePhrase]], None] = None) -> ToneResult:
-    """Score one outbound message. `phrases` is the pack's ToneLexicon (or a list of phrases)."""
+def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, TonePhrase]], None] = None,
+                channel: Optional[str] = None) -> ToneResult:
+    """Score one outbound message. `phrases` is the pack's ToneLexicon (or a list of phrases).
+
+    `channel` (email, sms, letter ...) is accepted for plug-in classifiers; the
+    built-in detector reads every channel the same way.
+    """
     if not text or not text.strip():
         return NOT_HOSTILE
     if isinstance(phrases, ToneLexicon):
@@ -474,19 +560,25 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
     elif phrases:
         lex = ToneLexicon.from_entries(phrases)
     else:
-        lex = ToneLexicon()
-    norm = normalise(text)
+        lex = _DEFAULT_LEXICON
     hits: list[tuple[float, str, str]] = []  # (weight, why, quote)
     seen: set[str] = set()
-    for p in lex.candidates(norm.text):
-        for m in p.pattern.finditer(norm.text):
-            if p.negatable and _negated(norm.text, m.start()):
-                continue
-            if p.source in seen:
-                break
-            seen.add(p.source)
-            hits.append((p.weight, p.why, norm.quote(*m.span())))
-            break
+    polite: dict[int, str] = {}
+    previous = _EMPTY_SEGMENT
+    threat_seen = False
+    for a, b in segments(text):
+        sc = _segment_cues(text[a:b], lex)
+        for key, weight, why, quote in sc.hits:
+            if key not in seen:
+                seen.add(key)
+                hits.append((weight, why, quote))
+        for i, q in sc.polite:
+            polite.setdefault(i, q)
+        if not threat_seen and (sc.same or (previous.trigger and sc.withdraw)):
+            threat_seen = True
+            quote = sc.same or f"{previous.trigger} ... {sc.withdraw}"
+            hits.append((lex.cues["threat"], "threat to withdraw help", quote))
+        previous = sc
     straight = straighten(text)
     hits.extend(_caps_cues(straight, lex.cues))
     punct = _REPEATED_PUNCT.findall(straight)
@@ -502,25 +594,26 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
                 hits.append((lex.cues["scare_quotes"] + (0.5 if m.group(0).lower().startswith("your") else 0.0),
                              "scare quotes", m.group(0)))
                 break
-    if ("?" in norm.text or "you know" in norm.text) and (
-            lex.cues.get("rhetorical_question", 0) > 0 or lex.cues.get("you_know_tag", 0) > 0):
-        hits.extend(_sentence_cues(norm, lex.cues))
     if not hits:
         return NOT_HOSTILE
-    polite = []
-    for p in lex.polite:
-        m = next(iter(p.search(norm.text)), None)
-        if m:
-            polite.append(norm.quote(*m.span()))
-    credit = min(lex.polite_max, lex.polite_credit * len(polite))
+    polite_quotes = tuple(polite[i] for i in sorted(polite))
+    credit = min(lex.polite_max, lex.polite_credit * len(polite_quotes))
     hard = sum(w for w, _, _ in hits if w >= lex.threshold)
     soft = sum(w for w, _, _ in hits if w < lex.threshold)
     score = hard + max(0.0, soft - credit)
     hostile = score >= lex.threshold
     hits.sort(key=lambda h: -h[0])
-    reasons = tuple(f'"{q}" ({why})' if q else why for _, why, q in hits)
-    quotes = tuple(q for _, _, q in hits if q)
-    return ToneResult(hostile, round(score, 3), reasons, quotes, tuple(polite))
+    shown: list[tuple[float, str, str]] = []
+    for h in hits:  # a cue quoting words another cue already quotes adds score, not another line
+        if not (h[2] and any(h[2].lower() in q.lower() or q.lower() in h[2].lower() for _, _, q in shown if q)):
+            shown.append(h)
+    reasons = tuple(f"{why}: '{q}'" if q else why for _, why, q in shown)
+    quotes = tuple(q for _, _, q in shown if q)
+    cues = tuple(dict.fromkeys(why for _, why, _ in hits))
+    return ToneResult(hostile, round(score, 3), reasons, quotes, polite_quotes, cues)
+
+
+_DEFAULT_LEXICON = ToneLexicon()
 
 
 __all__ = [
@@ -531,5 +624,6 @@ __all__ = [
     "assess_tone",
     "normalise",
     "phrase_to_regex",
+    "segments",
     "DEFAULT_CUES",
 ]
