@@ -6,7 +6,9 @@ stage-2 responses). A `.txt` file is plain text; a `.html` file is escaped
 (autoescape), for letters. An optional first line `Subject: ...` fills the
 message's subject. Rendering is sandboxed (SandboxedEnvironment: no attribute
 tricks reach Python) and strict (an unknown field is an error, not a blank),
-and gets plain values only: case, party, handler, today.
+and gets plain values only: case, party (with its postal address, for
+letters), handler, today. Letters (`letter-*.html`) are rendered to a
+printable file by deskapp.actions.letters.
 
 The text is inserted into the message form, where the rules check it like
 anything typed. A template that cannot be read or rendered is one line,
@@ -69,7 +71,7 @@ def fields(case: CaseView, party_id: Optional[int], handler_name: str, now: date
                  "category": case.category, "stage": case.stage, "status": case.status.replace("_", " "),
                  "received": _day(case.received_at), "due": _day(case.due_at)},
         "party": {"name": party.name if party else "", "organisation": (party.organisation or "") if party else "",
-                  "role": party.role if party else ""},
+                  "role": party.role if party else "", "address": (party.address or "") if party else ""},
         "handler": {"name": handler_name},
         "today": _day(now),
     }
