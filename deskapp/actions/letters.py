@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from deskapp.actions.outcomes import Outcome
+from deskapp.actions.templates import LETTER_PREFIX as PREFIX
 from deskapp.actions.templates import TemplateProblem, available, fields, render
 from deskapp.core.cards import redact_cards
 from deskapp.core.mailparse.html_text import html_to_text
 from deskapp.core.views import ActionRequest, CaseView
-
-PREFIX = "letter-"
-
 
 @dataclass(frozen=True)
 class Letter:

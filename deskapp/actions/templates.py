@@ -125,6 +125,23 @@ def _line_of(exc: BaseException) -> int:
     return line or 1
 
 
+LETTER_PREFIX = "letter-"
+
+
+def for_channel(channel: Optional[str]) -> list[str]:
+    """The templates the message form offers: letters (`letter-*`) only when the message is a letter."""
+    return [name for name in available() if channel == "letter" or not name.startswith(LETTER_PREFIX)]
+
+
 def render_for(desk, case: CaseView, name: str, party_id: Optional[int]) -> Rendered:
-    """The message form's `insert a template`: render `name` for this case and party."""
-    return render(name, fields(case, party_id, desk.me.display_name or desk.me.username, desk.now()))
+    """The message form's `insert a template`: render `name` for this case and party.
+
+    An .html template goes into the form as its readable text (the form holds text, not markup);
+    the printable letter itself comes from `deskapp case letter`.
+    """
+    done = render(name, fields(case, party_id, desk.me.display_name or desk.me.username, desk.now()))
+    if available()[name].suffix == ".html":
+        from deskapp.core.mailparse.html_text import html_to_text
+
+        return Rendered(name=done.name, subject=done.subject, body=html_to_text(done.body) + "\n")
+    return done
