@@ -6,13 +6,15 @@ any stored text, and its readable text (the HTML's text, as received mail is
 read) is what the rules check and what the case records: the contact is an
 ordinary `message` on channel `letter`, written by deskapp.actions.submit with
 the roles, the rules, the reason or approval and the audit event of any
-message. The printable file is written by the caller only after that
+message; that event also names the template and the sha256 of the letter's
+HTML (the PDF is made from that HTML). The printable file is written by the caller only after that
 transaction says Done (deskapp.commands.case_letter), so a letter the rules
 stop is never printed, and a printed letter is always on the case.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -52,9 +54,11 @@ def render_letter(desk: Any, case: CaseView, name: str, party_id: Optional[int])
 
 def request_for(case: CaseView, letter: Letter, party_id: Optional[int], final_response: bool) -> ActionRequest:
     """The handler's request: an outbound letter message carrying the letter's text."""
+    digest = hashlib.sha256(letter.html.encode("utf-8")).hexdigest()  # the audit names the exact document
     return ActionRequest(kind="message", case_id=case.id, version=case.version, channel="letter",
                          direction="out", party_id=party_id, summary=letter.subject, body=letter.text,
-                         final_response=final_response)
+                         final_response=final_response,
+                         extra={"letter": {"template": letter.name, "html_sha256": digest}})
 
 
 def send_letter(desk: Any, case: CaseView, letter: Letter, party_id: Optional[int], *, final_response: bool = False,

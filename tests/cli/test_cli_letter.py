@@ -6,6 +6,8 @@ letter's text with the desk's exit codes; nothing is overwritten without --force
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -84,7 +86,10 @@ def test_a_letter_is_printed_0600_and_recorded_and_audited(capsys, db, tmp_path)
     (summary, body, direction), = letters(db)[len(before):]
     assert direction == "out" and summary.startswith("Our response to your complaint (C-1001)")
     assert "<" not in body and "What we found" in body and rep_name in body  # the text, not the markup
-    assert rows(db, "SELECT action FROM audit_events ORDER BY id DESC LIMIT 1") == [("message",)]
+    [(action, detail)] = rows(db, "SELECT action, detail FROM audit_events ORDER BY id DESC LIMIT 1")
+    assert action == "message"
+    assert json.loads(detail)["letter"] == {"template": LETTER,
+                                            "html_sha256": hashlib.sha256(html.encode()).hexdigest()}
 
     # An existing file is never replaced without --force (and nothing is recorded).
     code, out, err = cli(capsys, "case", "letter", "C-1001", "--db", db, "--template", LETTER,
@@ -156,3 +161,18 @@ def test_a_pdf_letter(capsys, db, tmp_path):
                          "--out", str(out_file), "--party", str(rep_id))
     assert code == 0, err
     assert out_file.read_bytes().startswith(b"%PDF-") and stat.S_IMODE(out_file.stat().st_mode) == 0o600
+
+
+def test_a_letter_record_must_name_its_template_and_html_digest():
+    from deskapp.actions.submit import letter_record
+    from deskapp.actions.validate import InvalidInput
+    from deskapp.core.views import ActionRequest
+
+    def request(**extra):
+        return ActionRequest(kind="message", case_id=1, version=1, channel="letter", extra=extra)
+
+    good = {"template": LETTER, "html_sha256": "a" * 64}
+    assert letter_record(request(letter=good)) == {"letter": good}
+    assert letter_record(request()) == {}
+    with pytest.raises(InvalidInput, match="sha256"):
+        letter_record(request(letter={"template": LETTER, "html_sha256": "not a digest"}))
