@@ -6,10 +6,12 @@ as the case pane and `case show` read it.
 
 from __future__ import annotations
 
+import json
+
 from deskapp.actions import Done, submit
 from deskapp.actions.lookup import case_by_reference
 from deskapp.actions.mail import receive
-from deskapp.commands.case_text import case_lines
+from deskapp.commands.case_text import case_json, case_lines
 from deskapp.core.mailparse import parse_message
 from deskapp.tui.widgets.case_pane import contact_heading
 
@@ -57,6 +59,8 @@ def test_queued_sent_failed_and_bounced_show_on_the_heading(desks, case, engine,
     sent, failed = headings(sam, case.ref)
     assert failed.endswith("failed: 554 5.7.1 [b]Rejected[/b] by policy")  # the relay's words, literally
     assert "(failed: 554 5.7.1 [b]Rejected[/b] by policy)" in shown(sam, case.ref)
+    data = json.loads(case_json(case_by_reference(sam, case.ref)))
+    assert [c["delivery"]["status"] for c in data["history"] if c["delivery"]] == ["sent", "failed"]
 
     [row, _] = outbox_rows(engine)
     raw = dsn(row.message_id)
