@@ -40,7 +40,7 @@ from deskapp.errors import DeskError
 from deskapp.store import settings
 from deskapp.store.changes import record as record_change
 from deskapp.store.engine import session_scope
-from deskapp.store.models import Case, Contact, Handler, Outbox, Party
+from deskapp.store.models import Case, Contact, Handler, InboundMail, Outbox, Party
 from deskapp.store.rowdigests import audited_session, touch
 
 MAIL_FROM = "mail_from"  # desk_settings: the desk's sending address; no address = no outbox (record only)
@@ -82,10 +82,26 @@ def queue_email(session: Session, case: Case, contact: Contact, request: ActionR
         subject=f"[{case.ref}] {subject}" if subject else f"[{case.ref}]",
         body=contact.body or contact.summary or "",
         status="queued", attempts=0, next_attempt_at=now, created_at=now,
+        in_reply_to=latest_received(session, case.id),
     )
     session.add(row)
     session.flush()
     return row
+
+
+_MESSAGE_ID = re.compile(r"^[!-;=?-~]{1,250}$")  # printable ASCII without < > or spaces: safe in a header
+
+
+def latest_received(session: Session, case_id: int) -> Optional[str]:
+    """`<id>` of the newest email a person sent to this case (not an auto-reply, bounce or loop), if any.
+
+    The reply names it in In-Reply-To/References, so the customer's mail program threads it.
+    """
+    ident = session.execute(
+        select(InboundMail.message_id)
+        .where(InboundMail.case_id == case_id, InboundMail.kind == "message", InboundMail.contact_id.is_not(None))
+        .order_by(InboundMail.id.desc()).limit(1)).scalar()
+    return f"<{ident}>" if ident and _MESSAGE_ID.match(ident) and "@" in ident else None
 
 
 def _customer(session: Session, case_id: int) -> Optional[Party]:
@@ -133,6 +149,7 @@ class Claimed:
     body: str
     created_at: datetime
     attempts: int
+    in_reply_to: Optional[str] = None  # the case's latest received Message-ID at queue time
 
 
 @dataclass(frozen=True)
@@ -222,7 +239,7 @@ def claim(engine, worker: str, now: datetime, lease_seconds: int, limit: int) ->
                 continue
             row = session.get(Outbox, row_id)
             out.append(Claimed(row.id, row.case_id, row.contact_id, row.message_id, row.from_addr, row.to_addr,
-                               row.subject, row.body, row.created_at, row.attempts))
+                               row.subject, row.body, row.created_at, row.attempts, row.in_reply_to))
     return out
 
 

@@ -20,6 +20,7 @@ from deskapp.core.views import (
     AttachmentView,
     CaseView,
     ContactView,
+    DeliveryView,
     HandlerView,
     PartyView,
 )
@@ -32,6 +33,7 @@ from deskapp.store.models import (
     Contact,
     ContactAttachment,
     Handler,
+    Outbox,
     Party,
 )
 
@@ -78,6 +80,7 @@ def view_of(session: Session, case: Case) -> CaseView:
             reasons[contact_id] = (decision_reason or reason, names.get(decided_by))
         else:
             reasons[contact_id] = (reason, None)
+    sent = deliveries(session, case.id, {c.id: c.outcome for c in contacts})
     appointments = (
         session.execute(
             select(Appointment).where(Appointment.case_id == case.id).order_by(Appointment.at, Appointment.id)
@@ -99,7 +102,8 @@ def view_of(session: Session, case: Case) -> CaseView:
         parties=tuple(
             PartyView(id=p.id, **PartyView.fields_of(p)) for p in parties
         ),
-        history=tuple(contact_view(c, party_names, names, *reasons.get(c.id, (None, None))) for c in contacts),
+        history=tuple(contact_view(c, party_names, names, *reasons.get(c.id, (None, None)), delivery=sent.get(c.id))
+                      for c in contacts),
         appointments=tuple(
             AppointmentView(id=a.id, at=a.at, party_id=a.party_id, purpose=a.purpose, status=a.status)
             for a in appointments
@@ -107,6 +111,19 @@ def view_of(session: Session, case: Case) -> CaseView:
         pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
         attachments=attachment_views(session, case.id),
     )
+
+
+def deliveries(session: Session, case_id: int, outcomes: dict[int, Optional[str]]) -> dict[int, DeliveryView]:
+    """Contact id -> where its email stands in the outbox (one query over the outbox's case index)."""
+    out: dict[int, DeliveryView] = {}
+    for contact_id, status, sent_at, answer, error in session.execute(
+            select(Outbox.contact_id, Outbox.status, Outbox.sent_at, Outbox.relay_answer, Outbox.last_error)
+            .where(Outbox.case_id == case_id)):
+        if outcomes.get(contact_id) == "bounced":
+            status = "bounced"  # the relay took it; the recipient's server sent it back
+        out[contact_id] = DeliveryView(status=status, at=sent_at,
+                                       answer=(error or answer) if status == "failed" else answer)
+    return out
 
 
 def attachment_views(session: Session, case_id: int) -> tuple[AttachmentView, ...]:
@@ -145,7 +162,8 @@ def case_fields(case: Case, names: dict[int, str]) -> dict[str, Any]:
 
 
 def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
-                 reason: Optional[str] = None, approved_by: Optional[str] = None) -> ContactView:
+                 reason: Optional[str] = None, approved_by: Optional[str] = None,
+                 delivery: Optional[DeliveryView] = None) -> ContactView:
     return ContactView(
         id=c.id,
         at=c.at,
@@ -161,6 +179,7 @@ def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
         reason=reason,
         response_stage=c.response_stage,
         approved_by=approved_by,
+        delivery=delivery,
     )
 
 

@@ -8,6 +8,7 @@ its contact and its audit record — or write nothing at all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, Optional
@@ -207,6 +208,7 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
                 queued = queue_email(session, case, contact, request, now)
                 if queued is not None:
                     change = {**change, "outbox_id": queued.id, "message_id": queued.message_id}
+                change = {**change, **letter_record(request)}
             if approval is not None:
                 _use_up(session, approval)
                 reason = reason or approval.decision_reason or approval.reason
@@ -232,6 +234,24 @@ def _submit(desk, request, reason, request_approval, approval_id, now) -> Outcom
             view = view_of(session, case)
         return Done(case=view, findings=tuple(findings), contact_id=contact.id if contact else None,
                     audit_id=event.id)
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def letter_record(request: ActionRequest) -> dict[str, Any]:
+    """A printed letter's template and the sha256 of its HTML, for the audit event (deskapp.actions.letters).
+
+    So the audit trail says which template produced the letter and which exact document was printed.
+    """
+    letter = (request.extra or {}).get("letter")
+    if request.kind != "message" or request.channel != "letter" or not isinstance(letter, dict):
+        return {}
+    template, digest = letter.get("template"), letter.get("html_sha256")
+    if not (isinstance(template, str) and 0 < len(template) <= 100 and isinstance(digest, str)
+            and _SHA256.match(digest)):
+        raise InvalidInput("letter", "a letter's record needs its template name and the sha256 of its HTML")
+    return {"letter": {"template": template, "html_sha256": digest}}
 
 
 def _usable_approval(session: Session, approval_id: int, desk: Desk, request: ActionRequest,

@@ -6,7 +6,9 @@ stage-2 responses). A `.txt` file is plain text; a `.html` file is escaped
 (autoescape), for letters. An optional first line `Subject: ...` fills the
 message's subject. Rendering is sandboxed (SandboxedEnvironment: no attribute
 tricks reach Python) and strict (an unknown field is an error, not a blank),
-and gets plain values only: case, party, handler, today.
+and gets plain values only: case, party (with its postal address, for
+letters), handler, today. Letters (`letter-*.html`) are rendered to a
+printable file by deskapp.actions.letters.
 
 The text is inserted into the message form, where the rules check it like
 anything typed. A template that cannot be read or rendered is one line,
@@ -69,7 +71,7 @@ def fields(case: CaseView, party_id: Optional[int], handler_name: str, now: date
                  "category": case.category, "stage": case.stage, "status": case.status.replace("_", " "),
                  "received": _day(case.received_at), "due": _day(case.due_at)},
         "party": {"name": party.name if party else "", "organisation": (party.organisation or "") if party else "",
-                  "role": party.role if party else ""},
+                  "role": party.role if party else "", "address": (party.address or "") if party else ""},
         "handler": {"name": handler_name},
         "today": _day(now),
     }
@@ -123,6 +125,23 @@ def _line_of(exc: BaseException) -> int:
     return line or 1
 
 
+LETTER_PREFIX = "letter-"
+
+
+def for_channel(channel: Optional[str]) -> list[str]:
+    """The templates the message form offers: letters (`letter-*`) only when the message is a letter."""
+    return [name for name in available() if channel == "letter" or not name.startswith(LETTER_PREFIX)]
+
+
 def render_for(desk, case: CaseView, name: str, party_id: Optional[int]) -> Rendered:
-    """The message form's `insert a template`: render `name` for this case and party."""
-    return render(name, fields(case, party_id, desk.me.display_name or desk.me.username, desk.now()))
+    """The message form's `insert a template`: render `name` for this case and party.
+
+    An .html template goes into the form as its readable text (the form holds text, not markup);
+    the printable letter itself comes from `deskapp case letter`.
+    """
+    done = render(name, fields(case, party_id, desk.me.display_name or desk.me.username, desk.now()))
+    if available()[name].suffix == ".html":
+        from deskapp.core.mailparse.html_text import html_to_text
+
+        return Rendered(name=done.name, subject=done.subject, body=html_to_text(done.body) + "\n")
+    return done

@@ -57,6 +57,8 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
     for contact in case.history:
         who = f" with {_one(contact.party_name)}" if contact.party_name else ""
         outcome = f" ({contact.outcome})" if contact.outcome else ""
+        if contact.delivery is not None:  # an email through the outbox: where it stands
+            outcome = f" ({_one(contact.delivery.words())})"
         lines.append(f"  {_when(contact.at)} {contact.channel} {contact.direction}{who}{outcome} "
                      f"by {_one(contact.handler)}: {_one(contact.summary)}")
         lines += _indented(contact.body or "")

@@ -53,10 +53,11 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     show.add_argument("ref", metavar="REF", help="the case reference, e.g. C-1001 (or its imported reference)")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     show.set_defaults(func=run_show)
-    from deskapp.commands import attachments, case_actions, case_appointment
+    from deskapp.commands import attachments, case_actions, case_appointment, case_letter
 
     case_actions.register(case_sub, common)
     case_appointment.register(case_sub, common)
+    case_letter.register(case_sub, common)
     attachments.register(case_sub, common)
     case.set_defaults(func=lambda args: (case.print_help(), 2)[1])
 

@@ -61,7 +61,10 @@ def _limits(args: argparse.Namespace, desk):
     sender = mail_from(desk.engine)
     if sender and "@" in sender:
         domains.append(sender.rpartition("@")[2].strip(">").lower())
-    return Limits(max_bytes=int(args.max_size * 1024 * 1024), own_domains=tuple(domains))
+    # The X-Loop this desk puts on what it sends (deskapp.mail.sender.loop_mark): mail carrying it is
+    # our own come back; another deskapp's mail (its own address) is a person's email like any other.
+    token = f"deskapp {sender}" if sender else "deskapp"
+    return Limits(max_bytes=int(args.max_size * 1024 * 1024), own_domains=tuple(domains), loop_token=token)
 
 
 def _password(args: argparse.Namespace) -> str:

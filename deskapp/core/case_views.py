@@ -20,6 +20,29 @@ class PartyView(PartyFields):
 
 
 @dataclass(frozen=True)
+class DeliveryView:
+    """Where an outbound email stands in the outbox (deskapp.actions.outbox): what the case shows on it.
+
+    status: queued | sending | sent | failed | unknown, or bounced (sent, then a bounce came back);
+    at: when it was sent; answer: the relay's answer or the last error (relay text: show it literally).
+    """
+
+    status: str
+    at: Optional[datetime] = None
+    answer: Optional[str] = None
+
+    def words(self) -> str:
+        """One short phrase for a heading line: `sent Mon 07 Dec 11:02`, `failed: 554 no such user`."""
+        if self.status == "sent" and self.at is not None:
+            return f"sent {self.at:%a %d %b %H:%M}"
+        if self.status == "failed":
+            return f"failed: {' '.join((self.answer or 'refused').split())[:120]}"
+        if self.status == "unknown":
+            return "unknown: may not have been delivered"
+        return self.status
+
+
+@dataclass(frozen=True)
 class ContactView:
     id: int
     at: datetime
@@ -36,6 +59,7 @@ class ContactView:
     response_stage: Optional[int] = None  # this outbound message/letter is that stage's final response
     # Carried out under a supervisor's approval: who approved (username); `reason` is then theirs.
     approved_by: Optional[str] = None
+    delivery: Optional[DeliveryView] = None  # an outbound email the desk sent through its outbox
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,20 @@ def build_message(item: outbox.Claimed) -> bytes:
     msg["Subject"] = " ".join(item.subject.split())  # no line breaks reach a header
     msg["Date"] = format_datetime(item.created_at.astimezone())
     msg["Message-ID"] = item.message_id
+    if item.in_reply_to:  # the customer's mail program threads the reply under their message
+        msg["In-Reply-To"] = item.in_reply_to
+        msg["References"] = item.in_reply_to
+    # Names this desk, so its own mail coming back is recognised (deskapp.core.mailparse.kinds). No
+    # Auto-Submitted: a handler wrote this; RFC 3834 reserves it for mail no person wrote, and marking
+    # a reply auto-submitted would make the customer's auto-responders and filters treat it as a robot's.
+    msg["X-Loop"] = loop_mark(item.from_addr)
     msg.set_content(item.body or "", cte="quoted-printable")
     return msg.as_bytes()
+
+
+def loop_mark(from_addr: str) -> str:
+    """The X-Loop value: `deskapp` and the desk's sending address (another desk's mail is not ours)."""
+    return f"deskapp {from_addr}"
 
 
 def connect(settings: SmtpSettings, password: Optional[str]) -> smtplib.SMTP:

@@ -425,6 +425,9 @@ class Outbox(SQLModel, table=True):
     relay_answer: Optional[str] = Field(default=None, max_length=500, sa_type=MaskedString(500))
     last_error: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    # The case's latest received Message-ID when this was queued (<...>): In-Reply-To and References,
+    # so the reply threads on the customer's side (mail19c). Fixed at queue time like the rest.
+    in_reply_to: Optional[str] = Field(default=None, max_length=255, sa_type=MaskedString(255))
 
 
 class InboundMail(SQLModel, table=True):

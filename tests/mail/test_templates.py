@@ -11,7 +11,8 @@ from deskapp.actions.templates import TemplateProblem, available, render
 
 VALUES = {"case": {"ref": "C-1001", "title": "Boiler", "kind": "complaint", "category": "repairs", "stage": 1,
                    "status": "new", "received": "Mon 9 Mar 2026", "due": "Mon 16 Mar 2026"},
-          "party": {"name": "<b>Lee</b> & Co", "organisation": "", "role": "customer"},
+          "party": {"name": "<b>Lee</b> & Co", "organisation": "", "role": "customer",
+                    "address": "1 High St\nTown"},
           "handler": {"name": "Sam"}, "today": "Tue 10 Mar 2026"}
 
 

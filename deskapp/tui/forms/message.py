@@ -167,14 +167,14 @@ class MessageForm(ActionForm):
         """Pick a template; its text goes in at the cursor (the subject too, if that is empty)."""
         if self._busy:
             return
-        self._list_templates()
+        self._list_templates(self.value("channel"))
 
     @work(thread=True, exclusive=True, group="template", exit_on_error=False)
-    def _list_templates(self) -> None:
-        from deskapp.actions.templates import available
+    def _list_templates(self, channel: Any) -> None:
+        from deskapp.actions.templates import for_channel
 
         try:
-            names = list(available())
+            names = for_channel(channel)
         except OSError as exc:
             self.post_message(TemplateRendered(problem=f"templates: {exc}"))
             return

@@ -153,14 +153,21 @@ def contact_heading(contact: Any) -> Content:
         head += [(f"  {_PREPOSITION.get(direction, 'with')} ", "$text-muted"), contact.party_name]
     if contact.handler:
         head += [("  by ", "$text-muted"), contact.handler]
-    if contact.outcome:
+    delivery = getattr(contact, "delivery", None)
+    if contact.outcome and not (delivery is not None and delivery.status == "bounced"):
         style = ("bold $text-error" if contact.outcome in _ABUSE_OUTCOMES
                  else "$text-warning" if contact.outcome in _BAD_OUTCOMES else "$text-success")
         head += [("  ", ""), (words(contact.outcome), style)]
+    if delivery is not None:  # the relay's answer is outside text: a plain piece, never markup
+        head += [("  ", ""), (delivery.words(), _DELIVERY_STYLE.get(delivery.status, "$text-muted"))]
     stage = contact.response_stage
     if stage:
         head += [Content("  "), (f"final response, stage {stage}", "bold $text-success")]
     return line(*head)
+
+
+_DELIVERY_STYLE = {"sent": "$text-success", "failed": "bold $text-error", "bounced": "bold $text-error",
+                   "unknown": "$text-warning"}
 
 
 def contact_details(contact: Any) -> Content:

@@ -64,3 +64,21 @@ async def test_a_template_that_fails_to_render_names_file_and_line(desk, case_of
         await until(pilot, lambda: str(path) in app.form.status)
         assert app.form.status.startswith(f"{path}:3: ")
         assert app.form.text("body") == ""
+
+
+async def test_letters_are_offered_for_a_letter_only_and_go_in_as_text(desk, case_of):
+    case = case_of("C-1001")
+    app = FormApp(open_form("message", desk, case))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert "letter-stage-1-response" not in [value for _label, value in app.screen.choices]
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, PickScreen))
+        app.form.widget("channel").value = "letter"
+        await settle(pilot)
+        await _insert(pilot, app, "letter-stage-1-response")
+        body = app.form.text("body")
+        assert "What we found" in body and "<" not in body and "@page" not in body
+        assert app.form.text("subject") == f"Our response to your complaint ({case.ref})"
