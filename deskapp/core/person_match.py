@@ -11,10 +11,10 @@ key the pair shares that was not skipped.
 
 `score` is symmetric and between 0 and 100: how alike the names are (rapidfuzz),
 scaled by the other evidence — half of it stands on the names alone, the rest
-needs a shared phone or email (three fifths) and the same address (two fifths).
-So a namesake with nothing else in common scores 50, a relative sharing a
-phone and a home but not a first name scores at most 60, and the same name with
-the same phone 80. It comes with reasons a supervisor can check at a glance
+is earned by a shared phone or email and by the same address. So a namesake
+with nothing else in common scores 50 (62 at a different address), a relative
+sharing a phone and a home but not a first name at most 56, the same name with
+the same phone 85, with the same address 80, with both 94. It comes with reasons a supervisor can check at a glance
 ("same phone +447700900123; names 92% alike").
 """
 
@@ -29,8 +29,11 @@ from rapidfuzz import fuzz
 
 from deskapp.core.contact_points import DEFAULT_REGION, email_key, phone_key
 
-# How much of the name score stands without other evidence, and how the rest is earned.
-NAME_ALONE, ADDRESS_WEIGHT, CONTACT_WEIGHT = 0.5, 0.4, 0.6
+# How much of the name score stands without other evidence, and how strongly a shared phone or email and
+# the same address earn the rest (combined as independent evidence: 1 - (1 - c)(1 - a)).
+NAME_ALONE, CONTACT_WEIGHT, ADDRESS_WEIGHT = 0.5, 0.7, 0.6
+# Names whose first names are an initial or short form of each other ("J", "Jo" and "Joanne Smith").
+SHORT_FORM = 85
 # Names whose first names plainly differ ("Arthur" and "Maria Penrose") are at most this alike.
 OTHER_FIRST_NAME = 60
 # At or above this score a pair is listed as a likely duplicate.
@@ -146,8 +149,9 @@ def name_similarity(a: Optional[str], b: Optional[str]) -> int:
     alike = fuzz.token_sort_ratio(" ".join(wa), " ".join(wb))
     if len(wa) > 1 and len(wb) > 1 and wa[-1] == wb[-1]:
         first_a, first_b = wa[0], wb[0]
-        if first_a[0] == first_b[0] and min(len(first_a), len(first_b)) == 1:
-            alike = max(alike, 85)
+        short, full = sorted((first_a, first_b), key=len)
+        if full.startswith(short):  # an initial or a short form: "J", "Jo" for "Joanne"
+            alike = max(alike, SHORT_FORM)
         elif min(len(first_a), len(first_b)) > 1 and fuzz.ratio(first_a, first_b) < 60:
             alike = min(alike, OTHER_FIRST_NAME)
     return int(round(alike))
@@ -181,6 +185,6 @@ def score(a: PersonPoints, b: PersonPoints) -> Match:
     where = address_similarity(a.address, b.address)
     if where is not None:
         reasons.append(f"addresses {where}% alike")
-    support = ADDRESS_WEIGHT * (where or 0) / 100 + CONTACT_WEIGHT * (1 if phones or emails else 0)
+    support = 1 - (1 - CONTACT_WEIGHT * bool(phones or emails)) * (1 - ADDRESS_WEIGHT * (where or 0) / 100)
     total = names * (NAME_ALONE + (1 - NAME_ALONE) * support)
     return Match(max(0, min(100, int(round(total)))), tuple(reasons))

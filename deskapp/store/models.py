@@ -23,7 +23,7 @@ from deskapp.core.parties import PARTY_ROLE_MAX
 from deskapp.core.people import ARRANGEMENT_LIMITS as _ARR
 from deskapp.core.people import ORGANISATION_LIMITS as _ORG
 from deskapp.core.people import PERSON_LIMITS as _PERSON
-from deskapp.store import masking
+from deskapp.store import masking, person_keys
 from deskapp.store.masking import MaskedJSON, MaskedString, MaskedText
 
 
@@ -457,6 +457,44 @@ class Presence(SQLModel, table=True):
     last_seen: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
+class PersonKey(SQLModel, table=True):
+    """One key a live person is found by (deskapp.store.person_keys): phone, email, name, address.
+
+    Kept by the ORM events deskapp.store.person_keys installs; derived data (like the case
+    search index), so not row-digested. The primary key (key, person_id) answers every lookup.
+    """
+
+    __tablename__ = "person_keys"
+
+    key: str = Field(primary_key=True, max_length=person_keys.KEY_MAX, sa_type=MaskedString(person_keys.KEY_MAX))
+    person_id: int = Field(primary_key=True, foreign_key="persons.id", index=True)
+
+
+class PersonMerge(SQLModel, table=True):
+    """One merge of a person into another (deskapp.actions.person_merge): what moved, so it can be undone.
+
+    `moved` lists the party and arrangement ids that moved and KEEP's details the merge filled in
+    (with their values before); the merge's audit event holds the same, and the undo trusts this
+    row only where they agree.
+    """
+
+    __tablename__ = "person_merges"
+    __table_args__ = (Index("ix_person_merges_other", "other_id", "id"), Index("ix_person_merges_keep", "keep_id", "id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    keep_id: int = Field(foreign_key="persons.id")
+    other_id: int = Field(foreign_key="persons.id")
+    at: datetime = Field(sa_type=DateTime)
+    actor: str = Field(max_length=64)
+    reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    moved: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    audit_id: Optional[int] = Field(default=None)
+    undo_until: datetime = Field(sa_type=DateTime)
+    undone_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    undone_by: Optional[str] = Field(default=None, max_length=64)
+    undo_reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+
+
 ALL_TABLES = (Handler, Case, Organisation, Person, Arrangement, Party, Contact, Appointment, ApprovalRequest,
               AuditEvent, AuditRow, Draft, DeskSetting,
               PolicyPack, HandlerKey)
@@ -464,3 +502,5 @@ ALL_TABLES = (Handler, Case, Organisation, Person, Arrangement, Party, Contact, 
 
 # ORM objects are masked in memory before each flush too (the column types mask what is bound).
 masking.install()
+# A person is re-keyed for search and duplicates on every ORM insert and update.
+person_keys.install(Person, PersonKey)
