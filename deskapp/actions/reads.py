@@ -22,6 +22,7 @@ from deskapp.core.views import (
     HandlerView,
     PartyView,
 )
+from deskapp.actions.person_reads import persons_of
 from deskapp.errors import DeskError
 from deskapp.store.models import (
     Appointment,
@@ -103,6 +104,7 @@ def view_of(session: Session, case: Case) -> CaseView:
             for a in appointments
         ),
         pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
+        persons=persons_of(session, parties),
     )
 
 

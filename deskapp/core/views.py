@@ -49,7 +49,8 @@ class QueueRow:
     customer: Optional[str] = None  # name of the first customer/resident party, if the query provides it
 
 
-_LATER = ("PartyView", "ContactView", "AppointmentView", "ApprovalView", "CaseView", "ActionRequest")
+_LATER = ("PartyView", "PersonView", "ArrangementView", "ContactView", "AppointmentView", "ApprovalView", "CaseView",
+          "ActionRequest")
 
 
 def __getattr__(name: str) -> Any:

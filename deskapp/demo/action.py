@@ -42,6 +42,7 @@ from deskapp.store.engine import masked
 
 PERMISSION = "demo.wipe"
 LOADED_TABLES = ("cases", "parties", "contacts", "appointments")
+PEOPLE_TABLES = ("organisations", "persons", "person_arrangements")
 
 
 class DemoSource(Protocol):
@@ -153,7 +154,7 @@ def _fill(conn: Connection, source: DemoSource, result: DemoLoadResult, *, actor
     trail = [{"policy_hash": getattr(source, "policy_hash", None), **event}
              for event in source.fill(conn, writer, ids)]
     result.audit_events = audit.append_bulk(conn, writer, trail)
-    writer.sync_sequences(LOADED_TABLES)
+    writer.sync_sequences(LOADED_TABLES + PEOPLE_TABLES)
     # Every row the fill wrote gets a salt and a recorded digest, so `audit verify` holds the demo to them.
     baseline.salt_cases(conn)
     result.audit_events += baseline.record_baseline(
