@@ -112,6 +112,9 @@ def normalise_email(text: object) -> Normalised:
 
     Kept as written and flagged "unparsed" when it does not look like one address. Never raises.
     """
+    if isinstance(text, str) and text.isascii() and text.isprintable() and _EMAIL.match(text) \
+            and text == text.lower():
+        return Normalised(text, text, EMAIL_OK)  # already in normal form (most stored addresses): no work
     written = _clean(text)
     candidate = written
     angle = _ANGLE.findall(candidate)

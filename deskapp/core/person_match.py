@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from rapidfuzz import fuzz
@@ -57,9 +58,15 @@ def _fold(text: Optional[str]) -> str:
 
 def name_words(name: Optional[str]) -> list[str]:
     """A name's words, folded, without titles: "Mrs Síobhán O'Neill" -> ["siobhan", "oneill"]."""
-    return [w for w in _fold(name).split() if w not in _TITLES]
+    return list(_name_words(name))
 
 
+@lru_cache(maxsize=65_536)
+def _name_words(name: Optional[str]) -> tuple[str, ...]:
+    return tuple(w for w in _fold(name).split() if w not in _TITLES)
+
+
+@lru_cache(maxsize=65_536)  # pure; a big desk re-keys many persons sharing a name
 def name_key(name: Optional[str]) -> Optional[str]:
     """Surname and first initial ("oneill|s"); None for a name with no letters."""
     words = [w for w in name_words(name) if not w.isdigit()]
@@ -79,6 +86,7 @@ def postcode(address: Optional[str]) -> Optional[str]:
     return "".join(found[-1]) if found else None
 
 
+@lru_cache(maxsize=65_536)
 def address_key(address: Optional[str]) -> Optional[str]:
     """Where someone lives, coarsely: the postcode, else the first line of the address, folded."""
     code = postcode(address)

@@ -105,7 +105,8 @@ def load_demo(engine: Engine, source: DemoSource, *, actor: str, force: bool = F
                     loaded = _fill(conn, source, result, actor=actor, force=force, if_empty=if_empty,
                                    created=created, at=at)
                 if loaded:
-                    fill.analyze(conn, LOADED_TABLES)  # after the commit, as the load's own connection
+                    # After the commit, as the load's own connection; the persons' index too (person search).
+                    fill.analyze(conn, LOADED_TABLES + ("persons", "person_keys"))
             except NotAllowed as exc:
                 refusal = (exc, getattr(exc, "handler_id", None))
     if refusal is not None:

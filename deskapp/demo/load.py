@@ -38,6 +38,7 @@ from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, H
                                     chunks, generate_chunk)
 from deskapp.demo.stories import ME, STORY_REFS, Story, StoryArrangement, StoryParty, stories  # noqa: F401
 from deskapp.core.people import name_key, normalise_email, normalise_phone
+from deskapp.store import people_index
 from deskapp.store.person_fill import persons_for_parties
 from deskapp.store.engine import masked, one_line
 
@@ -192,6 +193,7 @@ def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, ca
         counts.generated = cases
         # Before the trail: its events record the parties' digests, which cover person_id.
         persons_for_parties(conn, writer, first_generated_party)
+    people_index.rebuild(conn)  # the persons were bulk-written: key them for search and duplicates
     return demo_audit.write_trail(
         conn, writer, pack, ids=ids, story_ids=list(range(first_story, first_generated)),
         generated=range(first_generated, first_generated + cases), seed=seed, today=today,

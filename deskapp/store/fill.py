@@ -21,8 +21,9 @@ from deskapp.store.guard import audit_unlocked
 
 # Working state of live desks, kept beside the cases but not linked to them by a foreign key.
 LIVE_TABLES = ("changes", "presence")
-# The people behind the cases (parties and arrangements point at them; they point at no case): after them.
-PEOPLE_TABLES = ("persons", "organisations")
+# The people behind the cases (parties and arrangements point at them; they point at no case): after them,
+# and after the person-finding index and the merge record, which point at persons.
+PEOPLE_TABLES = ("person_keys", "person_merges", "persons", "organisations")
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from typing import Any, Optional
 from sqlalchemy import Connection, Table, delete, event, insert, select
 
 from deskapp.core.contact_points import DEFAULT_REGION, email_key, phone_key
-from deskapp.core.person_match import PersonPoints, address_key, blocking_keys, name_words
+from deskapp.core.person_match import PersonPoints, address_key, name_key
 
 BLOCKING_KINDS = ("p:", "e:", "n:", "a:")
 SEARCH_KINDS = ("s:", "w:")
@@ -45,12 +45,21 @@ def points_of(name: Optional[str], address: Optional[str], phone: Optional[str],
 
 
 def keys_of(name: Optional[str], address: Optional[str], phone: Optional[str], email: Optional[str]) -> set[str]:
-    """Every key of one person: the blocking keys and the search-only ones."""
-    keys = set(blocking_keys(points_of(name, address, phone, email)))
-    words = [w for w in name_words(name) if not w.isdigit()]
-    if words:
-        keys.add(f"s:{words[-1]}")
-    where = address_key(address)
+    """Every key of one person: the blocking keys (core.person_match.blocking_keys, spelled out here from
+    the same cached parts: a million persons are keyed in a demo load) and the search-only ones."""
+    keys = set()
+    if phone and (key := cached_phone_key(phone)):
+        keys.add(f"p:{key}")
+    if email and (key := email_key(email)):
+        keys.add(f"e:{key}")
+    surname_initial = name_key(name)
+    where = address_key(address) if address else None
+    if surname_initial:
+        surname = surname_initial.split("|")[0]
+        keys.add(f"n:{surname_initial}")
+        keys.add(f"s:{surname}")
+        if where:
+            keys.add(f"a:{surname}|{where}")
     if where:
         keys.add(f"w:{where}")
     return {k for k in keys if len(k) <= KEY_MAX}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import select, text
 from sqlmodel import Session
 
 from deskapp.store.models import Person, PersonKey
+from deskapp.core.person_match import blocking_keys
 from deskapp.store.people_index import persons_with_key, rebuild, search_keys
+from deskapp.store.person_keys import keys_of, points_of
 
 from .conftest import add_person
 
@@ -56,3 +59,16 @@ def test_search_keys_read_names_emails_and_places():
     assert search_keys("Penrose, Arthur")[:2] == ["n:penrose|a", "s:penrose"]
     assert "w:nv32lp" in search_keys("NV3 2LP")
     assert search_keys("") == []
+
+
+texts = st.one_of(st.none(), st.text(max_size=30),
+                  st.sampled_from(["Arthur Penrose", "Mr A. Penrose", "07700 900412", "+44 20 7946 0018",
+                                   "Jo@Example.org", "Flat 4, Linden Court, NV3 2LP", "1 Mill Ln", "Dr 42"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, texts, texts, texts)
+def test_the_index_holds_every_blocking_key_the_matcher_uses(name, address, phone, email):
+    keys = keys_of(name, address, phone, email)
+    assert {k for k in blocking_keys(points_of(name, address, phone, email)) if len(k) <= 300} <= keys
+    assert {k[:2] for k in keys} <= {"p:", "e:", "n:", "a:", "s:", "w:"}
