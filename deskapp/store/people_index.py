@@ -126,3 +126,69 @@ def person_points(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[Any, 
                                 .where(t.id.in_(wanted[start:start + 500]))):
             out[row.id] = (row, points_of(row.name, row.address, row.phone, row.email))
     return out
+
+
+# --- search ----------------------------------------------------------------------------------
+
+# How a search hit was found, best first: the order hits are listed in.
+MATCH_ORDER = ("email", "phone", "case", "name", "surname", "place")
+_KIND_MATCH = {"e:": "email", "p:": "phone", "n:": "name", "s:": "surname", "w:": "place"}
+# Persons read per key at most: a common surname is narrowed by ranking, not by reading all its holders.
+PER_KEY = 200
+
+
+@dataclass(frozen=True)
+class Found:
+    """A person a search found, how (MATCH_ORDER), and how alike their name is to what was typed."""
+
+    person_id: int
+    matched: str
+    alike: int
+
+
+def _case_persons(conn: Connection, text: str) -> list[int]:
+    """The persons on the case with this reference (as typed, or upper-cased), if it is one."""
+    from deskapp.store.models import Case, Party
+
+    ref = text.strip()
+    if not ref or len(ref) > 32 or " " in ref:
+        return []
+    rows = conn.execute(select(Party.person_id).join(Case, Case.id == Party.case_id)
+                        .where(Case.ref.in_({ref, ref.upper()}), Party.person_id.is_not(None))
+                        .order_by(Party.id)).scalars().all()
+    return list(dict.fromkeys(int(r) for r in rows))
+
+
+def find(conn: Connection, text: str, limit: int = 20) -> list[Found]:
+    """Live persons matching `text`: an email, a phone in any format, a case ref, a name, a postcode.
+
+    Each possible reading is one primary-key probe (at most PER_KEY persons each); hits are ranked by
+    how they were found, then by how alike the name is to the text, then by id.
+    """
+    from rapidfuzz import fuzz
+
+    text = (text or "")[:200]
+    hits: dict[int, str] = {}
+    for key in search_keys(text):
+        for pid in persons_with_key(conn, key, PER_KEY):
+            hits.setdefault(pid, _KIND_MATCH[key[:2]])
+    for pid in _case_persons(conn, text):
+        hits.setdefault(pid, "case")
+    if not hits:
+        return []
+    live = {pid: name for pid, name in _live_names(conn, list(hits))}
+    typed = " ".join(name_words(text))
+    found = [Found(pid, how, int(fuzz.token_sort_ratio(typed, " ".join(name_words(live[pid]))))
+                   if typed else 0) for pid, how in hits.items() if pid in live]
+    found.sort(key=lambda f: (MATCH_ORDER.index(f.matched), -f.alike, f.person_id))
+    return found[:limit]
+
+
+def _live_names(conn: Connection, ids: list[int]) -> list[tuple[int, str]]:
+    t = Person.__table__.c
+    out: list[tuple[int, str]] = []
+    for start in range(0, len(ids), 500):
+        out.extend((int(r.id), r.name) for r in conn.execute(
+            select(t.id, t.name).where(t.id.in_(ids[start:start + 500]), t.merged_into_id.is_(None),
+                                       t.erased_at.is_(None))))
+    return out
