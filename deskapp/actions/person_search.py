@@ -7,14 +7,15 @@ from the database) and becomes plain views (deskapp.core.person_hits).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import case as when, func, select
 
 from deskapp.actions.permissions import require
 from deskapp.core.person_hits import PersonCase, PersonHit
+from deskapp.core.person_match import LIKELY
 from deskapp.store.models import Case, Party, Person
-from deskapp.store.people_index import find
+from deskapp.store.people_index import find, likely_matches
 
 SEARCH_LIMIT = 20
 CASES_LIMIT = 50
@@ -59,3 +60,22 @@ def cases_of_person(desk: Any, person_id: int, limit: int = CASES_LIMIT) -> list
         for cid, ref, title, status, received, role in rows:
             seen.setdefault(int(cid), PersonCase(int(cid), ref, title, status, received, role))
         return list(seen.values())
+
+
+def likely_persons(desk: Any, name: str, phone: Optional[str] = None, email: Optional[str] = None,
+                   address: Optional[str] = None, limit: int = 3) -> list[tuple[PersonHit, tuple[str, ...]]]:
+    """Persons already known who are likely the one being typed into a form, best first, with the reasons."""
+    if not (name or "").strip():
+        return []
+    with desk.session() as session:
+        require(desk, "case.view", session=session)
+        found = likely_matches(session.connection(), name, address or None, phone or None, email or None,
+                               min_score=LIKELY, limit=limit)
+        if not found:
+            return []
+        rows = {p.id: p for p in session.execute(select(Person).where(Person.id.in_([pid for pid, _ in found])))
+                .scalars()}
+        return [(PersonHit(id=pid, name=rows[pid].name, matched="likely", phone=rows[pid].phone,
+                           email=rows[pid].email, address=rows[pid].address,
+                           vulnerable=bool(rows[pid].vulnerable)), match.reasons)
+                for pid, match in found if pid in rows]

@@ -192,3 +192,25 @@ def _live_names(conn: Connection, ids: list[int]) -> list[tuple[int, str]]:
             select(t.id, t.name).where(t.id.in_(ids[start:start + 500]), t.merged_into_id.is_(None),
                                        t.erased_at.is_(None))))
     return out
+
+
+def likely_matches(conn: Connection, name: Optional[str], address: Optional[str], phone: Optional[str],
+                   email: Optional[str], *, min_score: int, limit: int = 3, per_key: int = 50) -> list[tuple[int, Any]]:
+    """(person id, Match) of live persons likely to be this one (a new party being typed), best first.
+
+    Candidates are the holders of the same blocking keys (at most `per_key` each), scored like
+    `people duplicates` scores a pair.
+    """
+    from deskapp.core.person_match import score
+
+    keys = sorted(k for k in keys_of(name, address, phone, email) if k[:2] in BLOCKING_KINDS)
+    ids: set[int] = set()
+    for key in keys:
+        ids.update(persons_with_key(conn, key, per_key))
+    if not ids:
+        return []
+    me = points_of(name, address, phone, email)
+    scored = [(pid, score(me, points)) for pid, (_row, points) in person_points(conn, ids).items()]
+    scored = [(pid, match) for pid, match in scored if match.score >= min_score]
+    scored.sort(key=lambda item: (-item[1].score, item[0]))
+    return scored[:limit]
