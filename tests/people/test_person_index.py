@@ -72,3 +72,19 @@ def test_the_index_holds_every_blocking_key_the_matcher_uses(name, address, phon
     keys = keys_of(name, address, phone, email)
     assert {k for k in blocking_keys(points_of(name, address, phone, email)) if len(k) <= 300} <= keys
     assert {k[:2] for k in keys} <= {"p:", "e:", "n:", "a:", "s:", "w:"}
+
+
+def test_migration_people2_keys_the_persons_people1_made_and_goes_back(engine):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from deskapp.store import migrate
+
+    pid, _ = add_person(engine, "Arthur Penrose", phone="07700 900412")
+    cfg = migrate._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "people1")
+    assert not {"person_keys", "person_merges"} & set(inspect(engine).get_table_names())
+    migrate.upgrade(engine)
+    assert keys(engine, pid) == {"p:+447700900412", "n:penrose|a", "s:penrose"}
