@@ -75,11 +75,13 @@ def name_key(name: Optional[str]) -> Optional[str]:
     return f"{words[-1]}|{words[0][0]}" if len(words) > 1 else f"{words[0]}|"
 
 
+@lru_cache(maxsize=65_536)
 def normal_address(address: Optional[str]) -> str:
     """An address folded and with common abbreviations spelled out ("Rd" -> "road")."""
     return " ".join(_ADDRESS_WORDS.get(w, w) for w in _fold(address).split())
 
 
+@lru_cache(maxsize=65_536)
 def postcode(address: Optional[str]) -> Optional[str]:
     """The UK postcode in an address, without its space ("nv32lp"), if it has one."""
     found = _POSTCODE.findall(_fold(address))
@@ -151,10 +153,10 @@ class Match:
 def name_similarity(a: Optional[str], b: Optional[str]) -> int:
     """0..100: word order ignored ("Smith, John" is "John Smith"), and "J Smith" counts as 85 alike
     "John Smith" (same surname, the initial agrees)."""
-    wa, wb = name_words(a), name_words(b)
+    wa, wb = _name_words(a), _name_words(b)
     if not wa or not wb:
         return 0
-    alike = fuzz.token_sort_ratio(" ".join(wa), " ".join(wb))
+    alike = 100 if wa == wb else fuzz.token_sort_ratio(" ".join(wa), " ".join(wb))
     if len(wa) > 1 and len(wb) > 1 and wa[-1] == wb[-1]:
         first_a, first_b = wa[0], wb[0]
         short, full = sorted((first_a, first_b), key=len)
@@ -170,6 +172,8 @@ def address_similarity(a: Optional[str], b: Optional[str]) -> Optional[int]:
     na, nb = normal_address(a), normal_address(b)
     if not na or not nb:
         return None
+    if na == nb:
+        return 100
     alike = fuzz.token_set_ratio(na, nb)
     pa, pb = postcode(a), postcode(b)
     if pa and pb and pa != pb:
@@ -177,9 +181,13 @@ def address_similarity(a: Optional[str], b: Optional[str]) -> Optional[int]:
     return int(round(alike))
 
 
+def _order(p: PersonPoints) -> tuple:
+    return (p.name, p.address or "", tuple(sorted(p.phones)), tuple(sorted(p.emails)))
+
+
 def score(a: PersonPoints, b: PersonPoints) -> Match:
     """How likely `a` and `b` are the same person, with the reasons; the same whichever comes first."""
-    if (repr(b), b.name) < (repr(a), a.name):
+    if _order(b) < _order(a):
         a, b = b, a  # one order for every pair: symmetric to the last rounding
     reasons: list[str] = []
     phones = sorted(a.phones & b.phones)
