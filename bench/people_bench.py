@@ -108,7 +108,10 @@ def search_times(url: str, sample: int, seed: int = 7) -> dict:
                     started = time.perf_counter()
                     hits = find(conn, text)
                     times.append((time.perf_counter() - started) * 1000)
-                    found_self += any(h.person_id == row.id for h in hits) or kind == "name"
+                    if kind == "phone":  # the demo shares 1,000 numbers among all: every hit must have it
+                        found_self += bool(hits) and all(h.matched == "phone" for h in hits)
+                    else:
+                        found_self += any(h.person_id == row.id for h in hits)
                 out[kind] = {"median_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2),
                              "found": found_self, "of": len(picked)}
             return out
@@ -171,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     for kind, got in figures["search"].items():
         goal = GOALS_MS[kind]
         mark = "ok" if got["max_ms"] < goal else "OVER"
+        found = "found by that number" if kind == "phone" else "found the person"
         print(f"  search by {kind:5}: median {got['median_ms']:.1f} ms, worst {got['max_ms']:.1f} ms "
-              f"(goal < {goal} ms: {mark}); found the person {got['found']}/{got['of']}")
+              f"(goal < {goal} ms: {mark}); {found} {got['found']}/{got['of']}")
     dup = figures["duplicates"]
     mark = "ok" if dup["exit"] == 0 and dup["seconds"] < DUPLICATES_GOAL_S else "OVER"
     print(f"  people duplicates: exit {dup['exit']}, {dup['seconds']:.1f} s wall, {dup['cpu_seconds']:.1f} s CPU, "
