@@ -16,7 +16,7 @@ from deskapp import vocab
 from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.outcomes import Conflict, Done
-from deskapp.actions.people import person_for_party
+from deskapp.actions.people import fill_gaps, person_for_party
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due, reindex
 from deskapp.actions.validate import (
@@ -176,6 +176,7 @@ def save_party(
                 before = {k: getattr(party, k) for k in fields}
                 for key, value in fields.items():
                     setattr(party, key, value)
+                fill_gaps(session, party.person_id, fields, now)
             changed = sorted(k for k, v in fields.items() if party_id is None or before[k] != v)
             session.flush()
             if fields.get("designated"):

@@ -54,6 +54,25 @@ def person_for_party(session: Session, fields: dict[str, Any], person_id: Option
     return person
 
 
+def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any], now: datetime) -> None:
+    """A party's new email, phone or address becomes its person's where the person has none: contact points
+    are kept on the person; one already there is never overwritten from a single case."""
+    person = session.get(Person, person_id) if person_id is not None else None
+    if person is None or person.erased_at is not None:
+        return
+    changed = False
+    if person.email is None and fields.get("email"):
+        person.email, changed = normalise_email(fields["email"]), True
+    phone = normalise_phone(fields.get("phone"))
+    if person.phone is None and phone is not None:
+        person.phone, person.phone_valid, changed = phone.value, phone.valid, True
+    if person.address is None and fields.get("address"):
+        person.address, changed = fields["address"], True
+    if changed:
+        person.version += 1
+        person.updated_at = now
+
+
 def _organisation(session: Session, name: Optional[str], now: datetime) -> Optional[int]:
     """The organisation of this name (same name key), made if there is none."""
     key = name_key(name)

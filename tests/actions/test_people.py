@@ -163,3 +163,27 @@ def test_every_write_is_audited_and_verifies(sam, first, engine):
     report = verify(engine)
     assert report.ok, report.problems()
     assert report.rows.checked["persons"] >= 2 and report.rows.checked["person_arrangements"] == 1
+
+
+def test_erasing_a_case_takes_only_the_persons_on_no_other_case(sam, first, engine, db_url):
+    from deskapp.actions.erasure import erase_case
+    from deskapp.core.rowdigest import TOMBSTONE
+
+    second = _second(sam, first)
+    lee = first.person_of(_party(first, "Lee Price").id)
+    dana = first.person_of(_party(first, "Dana Hill").id)
+    add_handler(engine, "ada", "admin", "Ada Admin")
+    admin = open_desk(db_url, None, "ada", clock=lambda: NOW)
+    try:
+        erase_case(admin, first.ref, "Erasure request DP-9 for the first case")
+    finally:
+        admin.close()
+    with Session(engine) as s:
+        kept, gone = s.get(Person, lee.id), s.get(Person, dana.id)
+        arrangement = s.execute(select(Arrangement)).scalar_one()
+    assert kept.name == "Lee Price" and kept.erased_at is None, "Lee is still on the second case"
+    assert gone.name == TOMBSTONE and gone.erased_at is not None
+    assert arrangement.evidence_note == TOMBSTONE and arrangement.authorised_by == TOMBSTONE
+    assert load_case(sam, second.id).persons[0].name == "Lee Price"
+    report = verify(engine)
+    assert report.ok, report.problems()
