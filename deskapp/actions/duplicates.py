@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from deskapp.actions.permissions import require
-from deskapp.core.person_match import LIKELY, blocking_keys, first_shared_key, score
+from deskapp.core.person_match import LIKELY, blocking_keys, first_shared_key, score, score_value
 from deskapp.store.people_index import Block, blocks, common_keys, person_points
 
 PERMISSION = "person.merge"
@@ -64,16 +64,19 @@ def _score_blocks(batch: list[Block], conn: Any, skipped: set[str], min_score: i
                 if first_shared_key(keys[a], keys[b], skipped) != block.key:
                     continue  # scored under an earlier key they share
                 report.compared += 1
-                match = score(details[a][1], details[b][1])
-                if match.score < min_score:
+                value = score_value(details[a][1], details[b][1])
+                if value < min_score:
                     continue
                 report.likely += 1
                 low, high = min(a, b), max(a, b)
-                entry = (match.score, -low, -high, Duplicate(match.score, low, high, details[low][0].name,
-                                                            details[high][0].name, match.reasons))
+                rank = (value, -low, -high)
+                if len(heap) >= limit and rank <= heap[0][:3]:
+                    continue  # not among the best: its reasons are never needed
+                reasons = score(details[low][1], details[high][1]).reasons
+                entry = rank + (Duplicate(value, low, high, details[low][0].name, details[high][0].name, reasons),)
                 if len(heap) < limit:
                     heapq.heappush(heap, entry)
-                elif entry[:3] > heap[0][:3]:
+                else:
                     heapq.heapreplace(heap, entry)
 
 

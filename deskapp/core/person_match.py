@@ -130,8 +130,9 @@ def blocking_keys(person: PersonPoints) -> frozenset[str]:
 
 def first_shared_key(a: Iterable[str], b: Iterable[str], skipped: Iterable[str] = ()) -> Optional[str]:
     """The first (smallest) key both share that was not skipped: the one block that scores this pair."""
-    shared = set(a) & set(b)
-    shared.difference_update(skipped)
+    shared = (a if isinstance(a, frozenset) else frozenset(a)) & (b if isinstance(b, frozenset) else frozenset(b))
+    if skipped and shared:
+        shared = shared.difference(skipped)
     return min(shared) if shared else None
 
 
@@ -181,26 +182,28 @@ def address_similarity(a: Optional[str], b: Optional[str]) -> Optional[int]:
     return int(round(alike))
 
 
-def _order(p: PersonPoints) -> tuple:
-    return (p.name, p.address or "", tuple(sorted(p.phones)), tuple(sorted(p.emails)))
+def score_value(a: PersonPoints, b: PersonPoints) -> int:
+    """The score alone (no reasons): what `people duplicates` computes for every pair it compares.
+
+    Symmetric by construction: every part (shared contact points, rapidfuzz's ratios, the
+    first-name rules) gives the same value whichever person comes first.
+    """
+    shared = bool(a.phones & b.phones or a.emails & b.emails)
+    names = name_similarity(a.name, b.name)
+    where = address_similarity(a.address, b.address)
+    support = 1 - (1 - CONTACT_WEIGHT * shared) * (1 - ADDRESS_WEIGHT * (where or 0) / 100)
+    return max(0, min(100, int(round(names * (NAME_ALONE + (1 - NAME_ALONE) * support)))))
 
 
 def score(a: PersonPoints, b: PersonPoints) -> Match:
     """How likely `a` and `b` are the same person, with the reasons; the same whichever comes first."""
-    if _order(b) < _order(a):
-        a, b = b, a  # one order for every pair: symmetric to the last rounding
     reasons: list[str] = []
-    phones = sorted(a.phones & b.phones)
-    emails = sorted(a.emails & b.emails)
-    for phone in phones[:2]:
+    for phone in sorted(a.phones & b.phones)[:2]:
         reasons.append(f"same phone {phone.lstrip('#')}")
-    for email in emails[:2]:
+    for email in sorted(a.emails & b.emails)[:2]:
         reasons.append(f"same email {email}")
-    names = name_similarity(a.name, b.name)
-    reasons.append(f"names {names}% alike")
+    reasons.append(f"names {name_similarity(a.name, b.name)}% alike")
     where = address_similarity(a.address, b.address)
     if where is not None:
         reasons.append(f"addresses {where}% alike")
-    support = 1 - (1 - CONTACT_WEIGHT * bool(phones or emails)) * (1 - ADDRESS_WEIGHT * (where or 0) / 100)
-    total = names * (NAME_ALONE + (1 - NAME_ALONE) * support)
-    return Match(max(0, min(100, int(round(total)))), tuple(reasons))
+    return Match(score_value(a, b), tuple(reasons))
