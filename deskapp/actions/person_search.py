@@ -1,6 +1,6 @@
 """Finding persons across cases: by name, phone in any format, email, postcode or case ref, and their cases.
 
-The search itself is deskapp.store.people_index.find (one primary-key probe per
+The search itself is deskapp.store.people_index.find (one index probe per
 reading of the text); here it meets the handler's permission (`case.view`, re-read
 from the database) and becomes plain views (deskapp.core.person_hits).
 """

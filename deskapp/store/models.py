@@ -461,13 +461,18 @@ class PersonKey(SQLModel, table=True):
     """One key a live person is found by (deskapp.store.person_keys): phone, email, name, address.
 
     Kept by the ORM events deskapp.store.person_keys installs; derived data (like the case
-    search index), so not row-digested. The primary key (key, person_id) answers every lookup.
+    search index), so not row-digested. The unique index (key, person_id) answers every lookup.
     """
 
     __tablename__ = "person_keys"
+    # Secondary indexes, not a composite primary key, so a bulk rebuild can drop them and build each
+    # once over sorted data (bulk.indexes_suspended) instead of updating them row by row.
+    __table_args__ = (Index("ix_person_keys_key", "key", "person_id", unique=True),
+                      Index("ix_person_keys_person", "person_id"))
 
-    key: str = Field(primary_key=True, max_length=person_keys.KEY_MAX, sa_type=MaskedString(person_keys.KEY_MAX))
-    person_id: int = Field(primary_key=True, foreign_key="persons.id", index=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=person_keys.KEY_MAX, sa_type=MaskedString(person_keys.KEY_MAX))
+    person_id: int = Field(foreign_key="persons.id")
 
 
 class PersonMerge(SQLModel, table=True):

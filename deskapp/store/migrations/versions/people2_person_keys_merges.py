@@ -3,9 +3,10 @@
 `person_keys` holds, per live person, the keys search and `deskapp people
 duplicates` look people up by (deskapp.store.person_keys): normalised phone
 and email, surname and initial, surname at an address, surname, postcode. Its
-primary key (key, person_id) answers a phone, email or name search with one
+unique index (key, person_id) answers a phone, email or name search with one
 index probe; the second index (person_id) lets a person be re-keyed. Filled
-here from the persons people1 made; kept in step by the ORM afterwards.
+here from the persons people1 made (indexes built once, after the rows); kept
+in step by the ORM afterwards.
 
 `person_merges` records each merge of one person into another (what moved), so
 an admin can undo it within the retention window (deskapp.actions.person_merge).
@@ -42,12 +43,14 @@ def _masked(length: int | None = None):
 def upgrade() -> None:
     op.create_table(
         'person_keys',
+        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('key', _masked(300), nullable=False),
         sa.Column('person_id', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_keys_person_id_persons')),
-        sa.PrimaryKeyConstraint('key', 'person_id', name=op.f('pk_person_keys')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_person_keys')),
     )
-    op.create_index(op.f('ix_person_keys_person_id'), 'person_keys', ['person_id'], unique=False)
+    op.create_index('ix_person_keys_key', 'person_keys', ['key', 'person_id'], unique=True)
+    op.create_index('ix_person_keys_person', 'person_keys', ['person_id'], unique=False)
     op.create_table(
         'person_merges',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -78,5 +81,6 @@ def downgrade() -> None:
     op.drop_index('ix_person_merges_keep', table_name='person_merges')
     op.drop_index('ix_person_merges_other', table_name='person_merges')
     op.drop_table('person_merges')
-    op.drop_index(op.f('ix_person_keys_person_id'), table_name='person_keys')
+    op.drop_index('ix_person_keys_person', table_name='person_keys')
+    op.drop_index('ix_person_keys_key', table_name='person_keys')
     op.drop_table('person_keys')
