@@ -85,10 +85,12 @@ def run_duplicates(args: argparse.Namespace) -> int:
         print(f"{shown} likely duplicate pair{'s' if report.likely != 1 else ''} "
               f"({report.compared} pairs compared in {report.blocks} blocks)", file=sys.stderr)
         if report.skipped:
+            from deskapp.tui.text import safe_text
+
             common = sorted(report.skipped.items(), key=lambda kv: -kv[1])[:3]
+            examples = ", ".join(f"{safe_text(k[2:], single_line=True)} x{n}" for k, n in common)  # customer text
             print(f"{len(report.skipped)} key{'s' if len(report.skipped) != 1 else ''} shared by too many persons "
-                  f"to tell them apart were skipped (e.g. {', '.join(f'{k[2:]} x{n}' for k, n in common)})",
-                  file=sys.stderr)
+                  f"to tell them apart were skipped (e.g. {examples})", file=sys.stderr)
     return 0
 
 
