@@ -34,12 +34,11 @@ from deskapp.demo import audit as demo_audit, parallel as demo_parallel
 from deskapp.store import fill
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
 from deskapp.demo.deadlines import due_dates
-from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS, DueAt,
-                                    chunks, generate_chunk)
+from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS,
+                                    PERSON_COLS, DueAt, chunks, generate_chunk)
 from deskapp.demo.stories import ME, STORY_REFS, Story, StoryArrangement, StoryParty, stories  # noqa: F401
 from deskapp.core.people import name_key, normalise_email, normalise_phone
 from deskapp.store import people_index
-from deskapp.store.person_fill import persons_for_parties
 from deskapp.store.engine import masked, one_line
 
 # The demo's colleagues: (username, display name, role).
@@ -177,12 +176,14 @@ class _Demo:
 def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, cases: int, seed: int, today: date,
           due: DueAt, counts: "_Demo", staging: Optional[demo_parallel.Staging], pack) -> list[dict]:
     next_ids = {table: writer.next_id(table) for table in LOADED_TABLES + PEOPLE_TABLES}
+    # A person made for a party takes the party's id (see _StoryPeople, generator.PERSON_COLS): party ids
+    # start past any person already there.
+    next_ids["parties"] = max(next_ids["parties"], next_ids["persons"])
     named = stories(today)
     first_story = next_ids["cases"]
     _write_stories(writer, named, ids, next_ids, due)
     counts.stories = len(named)
     first_generated = next_ids["cases"]
-    first_generated_party = next_ids["parties"]
     if cases:
         if cases >= BIG_LOAD:
             fill.skip_fk_checks(conn)
@@ -191,8 +192,6 @@ def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, ca
         else:
             _write_generated(writer, cases, seed, today, ids, me, due, next_ids, staging)
         counts.generated = cases
-        # Before the trail: its events record the parties' digests, which cover person_id.
-        persons_for_parties(conn, writer, first_generated_party)
     people_index.rebuild(conn)  # the persons were bulk-written: key them for search and duplicates
     return demo_audit.write_trail(
         conn, writer, pack, ids=ids, story_ids=list(range(first_story, first_generated)),
@@ -225,7 +224,7 @@ def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], 
         for p in story.parties:
             party_ids[p.key] = next_ids["parties"]
             next_ids["parties"] += 1
-            person_ids[p.key] = people.person(story, p)
+            person_ids[p.key] = people.person(story, p, party_ids[p.key])
             party_rows.append((party_ids[p.key], case_id, p.role, p.name, p.designated, p.authorised,
                                p.organisation, p.email, p.phone, p.address, p.notes, stamp(story.received_at),
                                person_ids[p.key]))
@@ -243,14 +242,14 @@ def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], 
             people.arrangement(arr, person_ids, case_id, ids.get(story.assigned_to) if story.assigned_to else None)
     writer.insert("cases", CASE_COLS, case_rows)
     people.write(writer)
-    writer.insert("parties", PARTY_COLS + ("person_id",), party_rows)
+    writer.insert("parties", PARTY_COLS, party_rows)
     writer.insert("contacts", CONTACT_COLS, contact_rows)
     writer.insert("appointments", APPOINTMENT_COLS, appt_rows)
 
 
 class _StoryPeople:
-    """The stories' persons (one per StoryParty.person key, else one per party), their organisations and
-    standing arrangements, as rows for the bulk writer."""
+    """The stories' persons (one per StoryParty.person key, else one per party; a person has the id of
+    their first party), their organisations and standing arrangements, as rows for the bulk writer."""
 
     def __init__(self, next_ids: dict[str, int]):
         self.next_ids = next_ids
@@ -265,11 +264,12 @@ class _StoryPeople:
         self.next_ids[table] += 1
         return ident
 
-    def person(self, story: Story, p: StoryParty) -> int:
+    def person(self, story: Story, p: StoryParty, party_id: int) -> int:
+        """The person of this party: made the first time (with the party's id), found again after."""
         key = p.person or f"{story.ref}/{p.key}"
         if key in self.by_key:
             return self.by_key[key]
-        ident = self.by_key[key] = self._take("persons")
+        ident = self.by_key[key] = party_id
         org = None
         org_key = name_key(p.organisation)
         if org_key is not None:
@@ -315,6 +315,7 @@ def _write_generated(writer: BulkWriter, cases: int, seed: int, today: date, ids
     for k in range(len(chunks(cases))):
         for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids):
             writer.insert("cases", CASE_COLS, batch.cases)
+            writer.insert("persons", PERSON_COLS, batch.persons)
             writer.insert("parties", PARTY_COLS, batch.parties)
             writer.insert("contacts", CONTACT_COLS, batch.contacts)
             writer.insert("appointments", APPOINTMENT_COLS, batch.appointments)
