@@ -174,6 +174,8 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[Found]:
     text = (text or "")[:200]
     hits: dict[int, str] = {}
     for key in search_keys(text):
+        if len(hits) >= limit:
+            break  # the more specific readings already fill the list: the rest would only rank below them
         for pid in persons_with_key(conn, key, PER_KEY):
             hits.setdefault(pid, _KIND_MATCH[key[:2]])
     for pid in _case_persons(conn, text):
