@@ -32,6 +32,7 @@ from deskapp.store.bulk import insert_dicts, reserve_ids
 from deskapp.store.locks import begin_write
 from deskapp.core.people import name_key, normalise_email, normalise_phone
 from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Handler, Party, Person
+from deskapp.store.person_keys import index_many
 from deskapp.store.refs import next_case_refs
 
 PERMISSION = "case.import"
@@ -286,6 +287,7 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         (result.created if known is None else result.updated).append(ref)
     insert_dicts(conn, Case.__table__, cases)
     insert_dicts(conn, Person.__table__, persons)
+    index_many(conn, [p["id"] for p in persons])  # a Core insert: key the persons for search and duplicates
     insert_dicts(conn, Party.__table__, parties)
     insert_dicts(conn, Contact.__table__, contacts)
     insert_dicts(conn, Appointment.__table__, appointments)

@@ -84,6 +84,26 @@ def index_person(conn: Connection, person_id: int) -> None:
             conn.execute(insert(keys), rows)
 
 
+def index_many(conn: Connection, person_ids: list[int]) -> int:
+    """Re-key these persons (written by a Core insert, e.g. an import) 500 at a time; returns keys written."""
+    persons, keys = _tables["persons"], _tables["person_keys"]
+    t = persons.c
+    written = 0
+    wanted = sorted(set(int(i) for i in person_ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        conn.execute(delete(keys).where(keys.c.person_id.in_(chunk)))
+        rows = [{"key": k, "person_id": r.id}
+                for r in conn.execute(select(t.id, t.name, t.address, t.phone, t.email, t.merged_into_id, t.erased_at)
+                                      .where(t.id.in_(chunk)))
+                if is_live(r.merged_into_id, r.erased_at)
+                for k in sorted(keys_of(r.name, r.address, r.phone, r.email))]
+        if rows:
+            conn.execute(insert(keys), rows)
+            written += len(rows)
+    return written
+
+
 def _on_write(_mapper: Any, connection: Connection, target: Any) -> None:
     if getattr(target, "id", None) is not None:
         index_person(connection, target.id)

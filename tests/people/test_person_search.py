@@ -48,3 +48,20 @@ def test_a_persons_cases_come_open_first(team, engine):
     listed = cases_of_person(team["sam"], arthur)
     assert [c.case_id for c in listed][0] == cases[0] and listed[0].open
     assert {c.case_id for c in listed} == set(cases) and not any(c.open for c in listed[1:])
+
+
+def test_persons_brought_in_by_an_import_are_found(team, engine, db_url, tmp_path, capsys, desk_setting):
+    """`deskapp import` writes persons with a Core insert (no ORM events): it keys them itself."""
+    import json
+
+    from .conftest import run_cli
+
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"source": "OldCRM", "cases": [
+        {"external_ref": "J-1", "kind": "complaint", "title": "Damp", "received_at": "2026-03-01T08:15:00",
+         "parties": [{"name": "Lee Price", "role": "resident", "phone": "07700 900111"}]}]}), encoding="utf-8")
+    desk_setting(db_url, "demo", "1")
+    code, out, err = run_cli("--as", "ada", "import", str(path), "--db", db_url, capsys=capsys)
+    assert code == 0, err
+    hits = find_persons(team["sam"], "+44 7700 900111")
+    assert [(h.name, h.matched) for h in hits] == [("Lee Price", "phone")]
