@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TABLES = ("cases", "parties", "contacts", "appointments")
+TABLES = ("cases", "persons", "parties", "contacts", "appointments")
 
 
 def human(n: float) -> str:

@@ -54,6 +54,7 @@ def _registrars() -> list[Callable]:
     from deskapp.commands import dashboard as dashboard_command
     from deskapp.commands import erase as erase_command
     from deskapp.commands import mail as mail_command
+    from deskapp.commands import people as people_command
     from deskapp.commands import policies as policy_commands
     from deskapp.commands import store as store_commands
     from deskapp.commands import views as views_command
@@ -62,7 +63,8 @@ def _registrars() -> list[Callable]:
 
     return [desk_command.register, store_commands.register, policy_commands.register, supervision_cli.register,
             erase_command.register, case_commands.register, dashboard_command.register,
-            appointment_command.register, views_command.register, mail_command.register]
+            appointment_command.register, views_command.register, mail_command.register,
+            people_command.register]
 
 
 def build_parser():

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "decide_approval": "approvals", "my_approvals": "approvals", "pending_approvals": "approvals",
     "new_case": "cases", "save_party": "cases",
+    "record_arrangement": "people", "end_arrangement": "people", "set_vulnerability": "people",
     "Desk": "desk", "open_desk": "desk",
     "discard_draft": "drafts", "load_draft": "drafts", "save_draft": "drafts",
     "case_snapshot": "facts",
@@ -71,6 +72,7 @@ sys.modules[__name__].__class__ = _ActionsPackage
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from deskapp.actions.approvals import decide_approval, my_approvals, pending_approvals
     from deskapp.actions.cases import new_case, save_party
+    from deskapp.actions.people import end_arrangement, record_arrangement, set_vulnerability
     from deskapp.actions.desk import Desk, open_desk
     from deskapp.actions.drafts import discard_draft, load_draft, save_draft
     from deskapp.actions.facts import case_snapshot

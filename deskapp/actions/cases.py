@@ -16,6 +16,7 @@ from deskapp import vocab
 from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.outcomes import Conflict, Done
+from deskapp.actions.people import fill_gaps, person_for_party
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due, reindex
 from deskapp.actions.validate import (
@@ -80,8 +81,12 @@ def new_case(
     received_at: Optional[datetime] = None,
     party: Optional[dict[str, Any]] = None,
     assign_to_me: bool = True,
+    person_id: Optional[int] = None,
 ) -> CaseView:
-    """Open a case with its first party. The case is assigned to the handler who opened it."""
+    """Open a case with its first party. The case is assigned to the handler who opened it.
+
+    The party is `person_id` (an existing person: their other cases, representative and vulnerability
+    carry to this one), or a new person made from the party's details."""
     check_choice("kind", kind, vocab.CASE_KINDS)
     check_choice("priority", priority, tuple(vocab.PRIORITIES))
     category = clean_text(category).strip() or "general"
@@ -117,8 +122,10 @@ def new_case(
                 )
                 session.add(case)
                 session.flush()
-                party = Party(case_id=case.id, **first_party) if first_party else None
-                if party is not None:
+                party = None
+                if first_party:
+                    person = person_for_party(session, first_party, person_id, now)
+                    party = Party(case_id=case.id, person_id=person.id, **first_party)
                     session.add(party)
                 view = refresh_due(desk, session, case, now)
                 audit.append(
@@ -138,9 +145,13 @@ def new_case(
 
 @retry_on_busy("save the party")
 def save_party(
-    desk: Desk, case_id: int, version: int, *, party_id: Optional[int] = None, **values: Any
+    desk: Desk, case_id: int, version: int, *, party_id: Optional[int] = None, person_id: Optional[int] = None,
+    **values: Any
 ) -> Done | Conflict:
-    """Add a party (party_id None) or change one. Marking a party designated un-designates the others."""
+    """Add a party (party_id None) or change one. Marking a party designated un-designates the others.
+
+    A new party is `person_id` (an existing person) or a new person made from its details; changing a
+    party changes what this case records of them, not the person."""
     fields = _party_values(values)
     if party_id is None and not fields.get("name"):
         raise InvalidInput("name", "a party needs a name")
@@ -154,7 +165,8 @@ def save_party(
             if case.version != version or not bump_version(session, case, version, now):
                 return Conflict(conflict_message(session, case, version), view_of(session, case))
             if party_id is None:
-                party = Party(case_id=case.id, **fields)
+                person = person_for_party(session, fields, person_id, now)
+                party = Party(case_id=case.id, person_id=person.id, **fields)
                 session.add(party)
                 before: dict[str, Any] = {}
             else:
@@ -164,6 +176,7 @@ def save_party(
                 before = {k: getattr(party, k) for k in fields}
                 for key, value in fields.items():
                     setattr(party, key, value)
+                fill_gaps(session, party.person_id, fields, now)
             changed = sorted(k for k, v in fields.items() if party_id is None or before[k] != v)
             session.flush()
             if fields.get("designated"):

@@ -10,6 +10,10 @@ the new digest of every row of the case (audit.append does it) and, in its
 detail, the digest each row had before: `deskapp audit verify` accepts a
 tombstone only in a row whose latest digest came from a `case.erase` event.
 
+The persons behind the case's parties who are on no other case still held
+go with it (their text tombstoned, a new salt, erased_at), with the standing
+arrangements that name them; a person still on another case keeps theirs.
+
 Dates, statuses, channels and who-did-what stay, so deadlines and statistics
 still work. Admins only; a refusal is audited. Erasing twice is refused.
 """
@@ -30,8 +34,8 @@ from deskapp.core.rowdigest import TOMBSTONE
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.locks import begin_write
-from deskapp.store.models import (Appointment, ApprovalRequest, AttachmentBlob, AuditEvent, Case, Contact,
-                                  ContactAttachment, Draft, Outbox, Party, new_salt)
+from deskapp.store.models import (Appointment, ApprovalRequest, Arrangement, AttachmentBlob, AuditEvent, Case, Contact,
+                                  ContactAttachment, Draft, Outbox, Party, Person, new_salt)
 from deskapp.store.rowdigests import current_digests
 
 PERMISSION = "case.erase"
@@ -40,6 +44,9 @@ MAX_REASON = 4_000
 
 # The personal text columns erasure replaces, per model. Everything else stays.
 PARTY_TEXT = ("name", "organisation", "email", "phone", "address", "notes")
+# A person on no other case still held goes with the case (see _persons_only_here).
+PERSON_TEXT = ("name", "name_key", "email", "phone", "address", "notes", "accessibility", "vulnerability_reason")
+ARRANGEMENT_TEXT = ("authorised_by", "evidence_note")
 CONTACT_TEXT = ("summary", "body")
 APPOINTMENT_TEXT = ("purpose",)
 APPROVAL_TEXT = ("reason", "decision_reason")
@@ -122,6 +129,23 @@ def _erase_outbox(session: Any, case_id: int) -> int:
         if row.status == "queued":
             row.status, row.last_error = "failed", "the case was erased before this email was sent"
     return len(rows)
+def _persons_only_here(session: Any, case_id: int, parties: list[Any]) -> dict[str, list[Any]]:
+    """The persons of this case's parties who are on no other case still held (not erased), and the
+    standing arrangements that name them: their text goes with the case. A person still on another
+    case keeps theirs (erasing the person everywhere is a subject's erasure, not a case's)."""
+    ids = {p.person_id for p in parties if p.person_id is not None}
+    if not ids:
+        return {"persons": [], "person_arrangements": []}
+    elsewhere = set(session.execute(
+        select(Party.person_id).join(Case, Case.id == Party.case_id)
+        .where(Party.person_id.in_(ids), Party.case_id != case_id, Case.erased_at.is_(None))).scalars())
+    gone = sorted(ids - elsewhere)
+    persons = list(session.execute(select(Person).where(Person.id.in_(gone), Person.erased_at.is_(None))
+                                   .order_by(Person.id)).scalars()) if gone else []
+    arrangements = list(session.execute(
+        select(Arrangement).where(Arrangement.person_id.in_(gone) | Arrangement.representative_id.in_(gone))
+        .order_by(Arrangement.id)).scalars()) if gone else []
+    return {"persons": persons, "person_arrangements": arrangements}
 
 
 def _erasure_of(session: Any, case: Case) -> Optional[AuditEvent]:
@@ -148,6 +172,7 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             if not bump_version(session, case, case.version, now):  # claims the row: no desk writes meanwhile
                 raise DeskError(f"{case.ref} changed while it was being erased; nothing was erased: try again")
             rows = _rows_of_case(session, case.id)
+            rows.update(_persons_only_here(session, case.id, rows["parties"]))
             keys = [("cases", case.id)] + [(table, row.id) for table, found in rows.items() for row in found]
             before = current_digests(session.connection(), keys)
             for party in rows["parties"]:
@@ -163,6 +188,14 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
                     setattr(approval, name, _tomb(getattr(approval, name)))
                 approval.action = erased_request(approval.action)
                 approval.findings = erased_findings(approval.findings)
+            for person in rows["persons"]:
+                for name in PERSON_TEXT:
+                    setattr(person, name, _tomb(getattr(person, name)))
+                person.record_salt = new_salt()
+                person.erased_at = now.replace(microsecond=0)
+            for arrangement in rows["person_arrangements"]:
+                for name in ARRANGEMENT_TEXT:
+                    setattr(arrangement, name, _tomb(getattr(arrangement, name)))
             drafts = session.execute(delete(Draft).where(Draft.case_id == case.id)
                                      .execution_options(synchronize_session=False)).rowcount or 0
             files = _erase_attachments(session, case.id)

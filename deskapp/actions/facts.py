@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from deskapp.core.parties import PARTY_FACTS
 from deskapp.core.views import ActionRequest, CaseView
-from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
+from deskapp.core.views import PersonView
+from deskapp.policy.snapshot import (
+    ActionSnap,
+    AppointmentSnap,
+    CaseSnap,
+    ContactSnap,
+    PartySnap,
+    PersonSnap,
+    RepresentativeSnap,
+)
 
 
 def _pid(party_id: int | None) -> str | None:
@@ -53,6 +62,26 @@ def case_snapshot(case: CaseView) -> CaseSnap:
         appointments=tuple(
             AppointmentSnap(at=a.at, status=a.status, party=_pid(a.party_id), purpose=a.purpose, id=str(a.id))
             for a in case.appointments
+        ),
+        persons=tuple(person_snapshot(p) for p in case.persons),
+    )
+
+
+def person_snapshot(person: PersonView) -> PersonSnap:
+    """What the rules may know of a person: who, vulnerable or not, open cases, standing arrangements."""
+    return PersonSnap(
+        id=str(person.id),
+        name=person.name,
+        parties=tuple(str(i) for i in person.party_ids),
+        vulnerable=person.vulnerable,
+        vulnerability_reason=person.vulnerability_reason or "",
+        open_cases=person.open_cases,
+        arrangements=tuple(
+            RepresentativeSnap(
+                name=a.representative_name, kind=a.kind, organisation=a.representative_organisation,
+                party=_pid(a.representative_party_id), authorised_by=a.authorised_by, starts_at=a.starts_at,
+                ends_at=a.ends_at, case=a.case_ref, recorded_at=a.recorded_at)
+            for a in person.arrangements
         ),
     )
 

@@ -30,7 +30,9 @@ from deskapp.errors import DeskError
 from deskapp.store import changes
 from deskapp.store.bulk import insert_dicts, reserve_ids
 from deskapp.store.locks import begin_write
-from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Handler, Party
+from deskapp.core.people import name_key, normalise_email, normalise_phone
+from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Handler, Party, Person
+from deskapp.store.person_keys import index_many
 from deskapp.store.refs import next_case_refs
 
 PERMISSION = "case.import"
@@ -208,6 +210,8 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
     appointment_ids = iter(reserve_ids(conn, "appointments", sum(len(r.appointments) for r, _k, _f in plan)))
     cases, parties, contacts, appointments, events, touched = [], [], [], [], [], []
     current: dict[int, Any] = {}
+    kept_persons: dict[tuple[int, str], int] = {}
+    persons: list[dict[str, Any]] = []
     replaced: dict[int, list[tuple[str, int]]] = {}  # case id -> rows a re-import deletes (recorded as deleted)
     if len(fresh) < len(plan):
         updated_ids = [known.case_id for _r, known, _f in plan if known is not None]
@@ -216,11 +220,17 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
             chunk = updated_ids[i:i + _CHUNK]
             for row in conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
                 current[row["id"]] = row
+            pt = Party.__table__
+            for case_id, name, person_id in conn.execute(select(pt.c.case_id, pt.c.name, pt.c.person_id)
+                                                         .where(pt.c.case_id.in_(chunk))):
+                if person_id is not None:  # a re-imported party of the same name stays the same person
+                    kept_persons[(int(case_id), name)] = int(person_id)
             for model in (Contact, Appointment, Party):
                 t = model.__table__
                 for row_id, case_id in conn.execute(select(t.c.id, t.c.case_id).where(t.c.case_id.in_(chunk))):
                     replaced.setdefault(int(case_id), []).append((t.name, int(row_id)))
                 conn.execute(delete(t).where(t.c.case_id.in_(chunk)))
+    person_ids = iter(reserve_ids(conn, "persons", sum(len(r.parties) for r, _k, _f in plan)))
     who = audit.by(desk)
     for record, known, fingerprint in plan:
         values = _case_values(record, handler_ids, now)
@@ -240,7 +250,13 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         written: list[tuple[str, int]] = [("cases", case_id), *replaced.get(case_id, ())]
         for p in record.parties:
             names[p.name] = next(party_ids)
-            parties.append({"id": names[p.name], "case_id": case_id, "role": p.role, "name": p.name,
+            person_id = kept_persons.get((case_id, p.name))
+            if person_id is None:
+                person_id = next(person_ids)  # a new person for each new party
+                persons.append(_person_row(person_id, p, now))
+                written.append(("persons", person_id))
+            parties.append({"id": names[p.name], "case_id": case_id, "person_id": person_id, "role": p.role,
+                            "name": p.name,
                             "designated": p.designated, "authorised": p.authorised,
                             "organisation": p.organisation, "email": p.email, "phone": p.phone,
                             "address": p.address, "notes": p.notes, "created_at": now})
@@ -270,6 +286,8 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         touched.append(case_id)
         (result.created if known is None else result.updated).append(ref)
     insert_dicts(conn, Case.__table__, cases)
+    insert_dicts(conn, Person.__table__, persons)
+    index_many(conn, [p["id"] for p in persons])  # a Core insert: key the persons for search and duplicates
     insert_dicts(conn, Party.__table__, parties)
     insert_dicts(conn, Contact.__table__, contacts)
     insert_dicts(conn, Appointment.__table__, appointments)
@@ -278,6 +296,15 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
         reindex(session, case_id)
     # One line on the change feed so open desks reload their queues.
     changes.record(session, kind="case.import", actor=desk.me.username, at=now)
+
+
+def _person_row(key: int, p: Any, now: datetime) -> dict[str, Any]:
+    """A new person from an imported party (normalised contact points)."""
+    phone = normalise_phone(p.phone)
+    return {"id": key, "name": p.name, "name_key": name_key(p.name), "email": normalise_email(p.email),
+            "phone": phone.value if phone else None, "phone_valid": phone is None or phone.valid,
+            "address": p.address, "vulnerable": False, "version": 1, "created_at": now, "updated_at": now,
+            "record_salt": secrets.token_hex(16)}
 
 
 def _cards_in(record: Any) -> int:

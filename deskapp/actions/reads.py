@@ -24,6 +24,7 @@ from deskapp.core.views import (
     HandlerView,
     PartyView,
 )
+from deskapp.actions.person_reads import persons_of
 from deskapp.errors import DeskError
 from deskapp.store.models import (
     Appointment,
@@ -110,6 +111,7 @@ def view_of(session: Session, case: Case) -> CaseView:
         ),
         pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
         attachments=attachment_views(session, case.id),
+        persons=persons_of(session, parties),
     )
 
 

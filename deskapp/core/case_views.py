@@ -40,6 +40,41 @@ class DeliveryView:
         if self.status == "unknown":
             return "unknown: may not have been delivered"
         return self.status
+class ArrangementView:
+    """A standing arrangement on a person (deskapp.core.people.ArrangementFields), as a case shows it.
+
+    `representative_party_id`: the party on THIS case who is that representative, if they are one here.
+    `case_ref`: the case it was recorded on (where it came from).
+    """
+
+    id: int
+    kind: str  # designated | authorised
+    representative_id: int
+    representative_name: str
+    representative_organisation: Optional[str]
+    representative_party_id: Optional[int]
+    authorised_by: str
+    starts_at: Optional[datetime]
+    ends_at: Optional[datetime]
+    case_ref: Optional[str]
+    recorded_at: datetime
+    evidence_contact_id: Optional[int] = None
+    evidence_note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """The person behind one or more parties of a case, with what holds on every case of theirs."""
+
+    id: int
+    name: str
+    party_ids: tuple[int, ...]  # their parties on this case
+    vulnerable: bool = False
+    vulnerability_reason: Optional[str] = None
+    vulnerability_review: Optional[datetime] = None
+    accessibility: Optional[str] = None
+    open_cases: int = 0  # their cases not closed, this one included
+    arrangements: tuple[ArrangementView, ...] = ()  # not ended, newest first
 
 
 @dataclass(frozen=True)
@@ -134,6 +169,7 @@ class CaseView:
     pending_approvals: tuple[ApprovalView, ...] = ()
     updated_at: Optional[datetime] = None
     attachments: tuple[AttachmentView, ...] = ()  # files that came with its contacts, oldest first
+    persons: tuple[PersonView, ...] = ()  # who the parties are across cases (deskapp.store.models.Person)
 
     def party(self, party_id: Optional[int]) -> Optional[PartyView]:
         return next((p for p in self.parties if p.id == party_id), None)
@@ -141,6 +177,14 @@ class CaseView:
     @property
     def designated_representative(self) -> Optional[PartyView]:
         return next((p for p in self.parties if p.designated), None)
+
+    def person_of(self, party_id: Optional[int]) -> Optional[PersonView]:
+        return next((p for p in self.persons if party_id in p.party_ids), None)
+
+    @property
+    def vulnerable_persons(self) -> tuple[PersonView, ...]:
+        """The persons on this case marked vulnerable (on the person: it shows on every case of theirs)."""
+        return tuple(p for p in self.persons if p.vulnerable)
 
 
 @dataclass(frozen=True)

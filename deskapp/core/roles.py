@@ -24,6 +24,8 @@ The matrix (documented for admins in docs/roles.md):
     mail.import                              x     `deskapp mail fetch|watch` (mail in as contacts and cases)
     case.erase                               x     `deskapp erase` (a case's personal text tombstoned)
     subject.export                 x         x     `deskapp export --subject` (all held about a person)
+    person.merge                   x         x     `deskapp people duplicates|merge`: join two persons
+    person.unmerge                           x     `deskapp people unmerge`: undo a merge (retention window)
     users.manage                             x     add, change and deactivate handlers
     policies.manage                          x     change policies.yaml
     demo.wipe                                x     `deskapp demo --force` on a demo desk nobody has worked
@@ -56,6 +58,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "mail.import": (_ADMIN, "fetching mail into the desk"),
     "case.erase": (_ADMIN, "erasing a case's personal text"),
     "subject.export": (_LEADS, "a subject-access export"),
+    "person.merge": (_LEADS, "finding and merging duplicate persons"),
+    "person.unmerge": (_ADMIN, "undoing a merge of persons"),
     "users.manage": (_ADMIN, "managing handlers"),
     "policies.manage": (_ADMIN, "changing the policies"),
     "demo.wipe": (_ADMIN, "wiping a demo desk (demo --force)"),

@@ -28,13 +28,40 @@ DIGESTED: dict[str, tuple[str, ...]] = {
     "cases": ("id", "ref", "kind", "category", "title", "stage", "status", "priority", "vulnerable",
               "received_at", "acknowledged_at", "responded_at", "closed_at", "status_changed_at", "stage2_at",
               "extension_days", "assigned_to_id", "stage1_handler_id", "external_ref", "created_at", "erased_at"),
-    "parties": ("id", "case_id", "role", "name", "designated", "authorised", "organisation", "email", "phone",
-                "address", "notes", "created_at"),
+    "organisations": ("id", "name", "name_key", "kind", "email", "phone", "address", "notes", "created_at"),
+    "persons": ("id", "name", "name_key", "email", "phone", "phone_valid", "address", "preferred_channel", "notes",
+                "accessibility", "vulnerable", "vulnerability_reason", "vulnerability_review", "organisation_id",
+                "merged_into_id", "erased_at", "created_at"),
+    "person_arrangements": ("id", "person_id", "representative_id", "kind", "authorised_by", "starts_at", "ends_at",
+                            "case_id", "evidence_contact_id", "evidence_note", "recorded_by_id", "ended_at",
+                            "created_at"),
+    "parties": ("id", "case_id", "person_id", "role", "name", "designated", "authorised", "organisation", "email",
+                "phone", "address", "notes", "created_at"),
     "contacts": ("id", "case_id", "at", "channel", "direction", "party_id", "handler_id", "outcome", "summary",
                  "body", "call_id", "created_at", "response_stage"),
     "appointments": ("id", "case_id", "party_id", "at", "purpose", "status", "created_at"),
     "approval_requests": ("id", "case_id", "requested_by_id", "action", "findings", "reason", "status",
                           "decided_by_id", "decided_at", "decision_reason", "created_at", "digest", "expires_at"),
+}
+
+# Whose record_salt keys a table's digests: (the table holding the salt, the column naming its row). A table
+# whose salt is its own row's (cases, persons, organisations) names itself and "id".
+SALTED_BY: dict[str, tuple[str, str]] = {
+    "cases": ("cases", "id"),
+    "organisations": ("organisations", "id"),
+    "persons": ("persons", "id"),
+    "person_arrangements": ("persons", "person_id"),
+    "parties": ("cases", "case_id"),
+    "contacts": ("cases", "case_id"),
+    "appointments": ("cases", "case_id"),
+    "approval_requests": ("cases", "case_id"),
+}
+
+# DIGESTED as it stood before migration people1 (persons; parties.person_id). Migrations up to people1
+# digest with these, so a database upgraded from before persons verifies at every step.
+DIGESTED_BEFORE_PEOPLE: dict[str, tuple[str, ...]] = {
+    **{t: DIGESTED[t] for t in ("cases", "contacts", "appointments", "approval_requests")},
+    "parties": tuple(c for c in DIGESTED["parties"] if c != "person_id"),
 }
 
 # The digest recorded for a row an action deleted: verify then expects the row to be gone.
@@ -57,14 +84,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def row_digest(table: str, values: Mapping[str, Any], salt: str | None) -> str:
+def row_digest(table: str, values: Mapping[str, Any], salt: str | None,
+               columns: Mapping[str, tuple[str, ...]] = DIGESTED) -> str:
     """The digest of one row: its table, its covered columns (DIGESTED) and the case's salt.
 
-    `values` must hold every covered column (missing ones count as None). Booleans stored
+    `values` must hold every covered column (missing ones count as None); `columns`: a migration's pinned
+    DIGESTED (e.g. DIGESTED_BEFORE_PEOPLE). Booleans stored
     as 0/1 by SQLite and true/false by PostgreSQL give the same digest once the caller has
     read them through the table's types.
     """
-    body = [table] + [_plain(values.get(name)) for name in DIGESTED[table]]
+    body = [table] + [_plain(values.get(name)) for name in columns[table]]
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(((salt or "") + "\x00" + payload).encode("utf-8")).hexdigest()
 

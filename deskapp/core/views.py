@@ -49,8 +49,8 @@ class QueueRow:
     customer: Optional[str] = None  # name of the first customer/resident party, if the query provides it
 
 
-_LATER = ("PartyView", "ContactView", "DeliveryView", "AppointmentView", "ApprovalView", "AttachmentView",
-          "CaseView", "ActionRequest")
+_LATER = ("PartyView", "PersonView", "ArrangementView", "ContactView", "DeliveryView", "AppointmentView",
+          "ApprovalView", "AttachmentView", "CaseView", "ActionRequest")
 
 
 def __getattr__(name: str) -> Any:

@@ -42,6 +42,7 @@ from deskapp.store.engine import masked
 
 PERMISSION = "demo.wipe"
 LOADED_TABLES = ("cases", "parties", "contacts", "appointments")
+PEOPLE_TABLES = ("organisations", "persons", "person_arrangements")
 
 
 class DemoSource(Protocol):
@@ -104,7 +105,8 @@ def load_demo(engine: Engine, source: DemoSource, *, actor: str, force: bool = F
                     loaded = _fill(conn, source, result, actor=actor, force=force, if_empty=if_empty,
                                    created=created, at=at)
                 if loaded:
-                    fill.analyze(conn, LOADED_TABLES)  # after the commit, as the load's own connection
+                    # After the commit, as the load's own connection; the persons' index too (person search).
+                    fill.analyze(conn, LOADED_TABLES + ("persons", "person_keys"))
             except NotAllowed as exc:
                 refusal = (exc, getattr(exc, "handler_id", None))
     if refusal is not None:
@@ -153,7 +155,7 @@ def _fill(conn: Connection, source: DemoSource, result: DemoLoadResult, *, actor
     trail = [{"policy_hash": getattr(source, "policy_hash", None), **event}
              for event in source.fill(conn, writer, ids)]
     result.audit_events = audit.append_bulk(conn, writer, trail)
-    writer.sync_sequences(LOADED_TABLES)
+    writer.sync_sequences(LOADED_TABLES + PEOPLE_TABLES)
     # Every row the fill wrote gets a salt and a recorded digest, so `audit verify` holds the demo to them.
     baseline.salt_cases(conn)
     result.audit_events += baseline.record_baseline(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterator, Optional
 
+from deskapp.core.people import name_key, normalise_phone
 from deskapp.demo import pools
 from deskapp.store.bulk import stamp
 from deskapp.demo.days import RESPONSE_DAYS, add_working_days, roll_back
@@ -40,7 +41,11 @@ CASE_COLS = ("id", "ref", "kind", "category", "title", "stage", "status", "prior
              "extension_days", "due_at", "assigned_to_id", "stage1_handler_id", "version", "created_at",
              "updated_at")
 PARTY_COLS = ("id", "case_id", "role", "name", "designated", "authorised", "organisation", "email", "phone",
-              "address", "notes", "created_at")
+              "address", "notes", "created_at", "person_id")
+# Each generated party is a person of its own (people are drawn at random: no matching), with the party's id:
+# persons go in before their parties, and a parallel load shifts both ids alike (demo.parallel).
+PERSON_COLS = ("id", "name", "name_key", "email", "phone", "phone_valid", "address", "vulnerable", "version",
+               "created_at", "updated_at")
 CONTACT_COLS = ("id", "case_id", "at", "channel", "direction", "party_id", "handler_id", "outcome", "summary",
                 "body", "call_id", "created_at", "response_stage")
 APPOINTMENT_COLS = ("id", "case_id", "party_id", "at", "purpose", "status", "created_at")
@@ -53,6 +58,7 @@ class Batch:
     """Rows for some cases, one list per table, each row a tuple in that table's *_COLS order."""
 
     cases: list[tuple] = field(default_factory=list)
+    persons: list[tuple] = field(default_factory=list)
     parties: list[tuple] = field(default_factory=list)
     contacts: list[tuple] = field(default_factory=list)
     appointments: list[tuple] = field(default_factory=list)
@@ -194,6 +200,9 @@ class Generator:
         self.names = [(f"{f} {l}", f"{f.lower()}.{l.lower().replace(chr(39), '')}")
                       for f in pools.FIRST_NAMES for l in pools.LAST_NAMES]
         self.phones = [f"07700 900{n:03d}" for n in range(1000)]
+        # As a person keeps them (deskapp.core.people): E.164 phones, name keys; worked out once per pool entry.
+        self.e164 = {raw: normalise_phone(raw).value for raw in self.phones}
+        self.name_keys = {name: name_key(name) for name, _stem in self.names}
         self.addresses = [f"{n} {street}, {pools.TOWN}" for n in range(1, 121) for street in pools.STREETS]
         self.first_summary = {(k, ch): f"{pools.FIRST_SUMMARIES[k]} by {pools.CHANNEL_WORDS[ch]}"
                               for k, chans in pools.FIRST_CHANNELS.items() for ch in chans}
@@ -323,8 +332,10 @@ class Generator:
             address = self.addresses[int(rnd() * len(self.addresses))]
         role = "resident" if category in self.housing and kind != "compliment" else "customer"
         vulnerable = rnd() < 0.05
+        batch.persons.append((customer_id, name, self.name_keys[name], email, self.e164[phone] if phone else None,
+                              True, address, False, 1, received, received))
         batch.parties.append((customer_id, case_id, role, name, False, False, None, email, phone,
-                              address, None, received))
+                              address, None, received, customer_id))
         rep_id = None
         if kind != "compliment" and rnd() < 0.08:
             p_role, org, label, designated, authorised = pools.SECOND_PARTIES[int(rnd() * len(pools.SECOND_PARTIES))]
@@ -332,10 +343,12 @@ class Generator:
             rep_id = next_ids["parties"]
             next_ids["parties"] += 1
             vulnerable = vulnerable or designated
+            batch.persons.append((rep_id, name2, self.name_keys[name2], f"{stem2}@example.com", None, True, None,
+                                  False, 1, received, received))
             batch.parties.append((rep_id, case_id, p_role, name2, designated, authorised, org,
                                   f"{stem2}@example.com", None, None,
                                   f"{label.capitalize()} for {name}" if p_role == "representative" else None,
-                                  received))
+                                  received, rep_id))
         talk_to = rep_id if rep_id is not None and designated else customer_id
 
         # History: what came in, the acknowledgement, then a follow-up or the response. At most three.

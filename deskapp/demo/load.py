@@ -34,9 +34,11 @@ from deskapp.demo import audit as demo_audit, parallel as demo_parallel
 from deskapp.store import fill
 from deskapp.store.bulk import BulkWriter, indexes_suspended, stamp
 from deskapp.demo.deadlines import due_dates
-from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS, DueAt,
-                                    chunks, generate_chunk)
-from deskapp.demo.stories import ME, STORY_REFS, Story, stories  # noqa: F401 (STORY_REFS re-exported)
+from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, HISTORY_DAYS, PARTY_COLS,
+                                    PERSON_COLS, DueAt, chunks, generate_chunk)
+from deskapp.demo.stories import ME, STORY_REFS, Story, StoryArrangement, StoryParty, stories  # noqa: F401
+from deskapp.core.people import name_key, normalise_email, normalise_phone
+from deskapp.store import people_index
 from deskapp.store.engine import masked, one_line
 
 # The demo's colleagues: (username, display name, role).
@@ -55,6 +57,7 @@ BIG_LOAD = 20_000
 IN_ORDER_INDEXES = ("ix_cases_ref", "ix_cases_ref_natural", "ix_cases_open_ref", "ix_cases_external_ref")
 
 LOADED_TABLES = ("cases", "parties", "contacts", "appointments")
+PEOPLE_TABLES = ("organisations", "persons", "person_arrangements")
 
 
 
@@ -172,7 +175,10 @@ class _Demo:
 
 def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, cases: int, seed: int, today: date,
           due: DueAt, counts: "_Demo", staging: Optional[demo_parallel.Staging], pack) -> list[dict]:
-    next_ids = {table: writer.next_id(table) for table in LOADED_TABLES}
+    next_ids = {table: writer.next_id(table) for table in LOADED_TABLES + PEOPLE_TABLES}
+    # A person made for a party takes the party's id (see _StoryPeople, generator.PERSON_COLS): party ids
+    # start past any person already there.
+    next_ids["parties"] = max(next_ids["parties"], next_ids["persons"])
     named = stories(today)
     first_story = next_ids["cases"]
     _write_stories(writer, named, ids, next_ids, due)
@@ -186,6 +192,7 @@ def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, ca
         else:
             _write_generated(writer, cases, seed, today, ids, me, due, next_ids, staging)
         counts.generated = cases
+    people_index.rebuild(conn)  # the persons were bulk-written: key them for search and duplicates
     return demo_audit.write_trail(
         conn, writer, pack, ids=ids, story_ids=list(range(first_story, first_generated)),
         generated=range(first_generated, first_generated + cases), seed=seed, today=today,
@@ -195,6 +202,7 @@ def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, ca
 def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], next_ids: dict[str, int],
                    due_at: DueAt) -> None:
     case_rows, party_rows, contact_rows, appt_rows = [], [], [], []
+    people = _StoryPeople(next_ids)
     for story in named:
         case_id = next_ids["cases"]
         next_ids["cases"] += 1
@@ -212,11 +220,14 @@ def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], 
             stamp(story.received_at), stamp(updated),
         ))
         party_ids: dict[str, int] = {}
+        person_ids: dict[str, int] = {}
         for p in story.parties:
             party_ids[p.key] = next_ids["parties"]
             next_ids["parties"] += 1
+            person_ids[p.key] = people.person(story, p, party_ids[p.key])
             party_rows.append((party_ids[p.key], case_id, p.role, p.name, p.designated, p.authorised,
-                               p.organisation, p.email, p.phone, p.address, p.notes, stamp(story.received_at)))
+                               p.organisation, p.email, p.phone, p.address, p.notes, stamp(story.received_at),
+                               person_ids[p.key]))
         for c in sorted(story.contacts, key=lambda c: c.at):
             contact_rows.append((next_ids["contacts"], case_id, stamp(c.at), c.channel, c.direction,
                                  party_ids.get(c.party) if c.party else None,
@@ -227,10 +238,68 @@ def _write_stories(writer: BulkWriter, named: list[Story], ids: dict[str, int], 
             appt_rows.append((next_ids["appointments"], case_id, party_ids.get(a.party) if a.party else None,
                               stamp(a.at), a.purpose, a.status, stamp(story.received_at)))
             next_ids["appointments"] += 1
+        for arr in story.arrangements:
+            people.arrangement(arr, person_ids, case_id, ids.get(story.assigned_to) if story.assigned_to else None)
     writer.insert("cases", CASE_COLS, case_rows)
+    people.write(writer)
     writer.insert("parties", PARTY_COLS, party_rows)
     writer.insert("contacts", CONTACT_COLS, contact_rows)
     writer.insert("appointments", APPOINTMENT_COLS, appt_rows)
+
+
+class _StoryPeople:
+    """The stories' persons (one per StoryParty.person key, else one per party; a person has the id of
+    their first party), their organisations and standing arrangements, as rows for the bulk writer."""
+
+    def __init__(self, next_ids: dict[str, int]):
+        self.next_ids = next_ids
+        self.by_key: dict[str, int] = {}
+        self.orgs: dict[str, int] = {}
+        self.person_rows: list[tuple] = []
+        self.org_rows: list[tuple] = []
+        self.arrangement_rows: list[tuple] = []
+
+    def _take(self, table: str) -> int:
+        ident = self.next_ids[table]
+        self.next_ids[table] += 1
+        return ident
+
+    def person(self, story: Story, p: StoryParty, party_id: int) -> int:
+        """The person of this party: made the first time (with the party's id), found again after."""
+        key = p.person or f"{story.ref}/{p.key}"
+        if key in self.by_key:
+            return self.by_key[key]
+        ident = self.by_key[key] = party_id
+        org = None
+        org_key = name_key(p.organisation)
+        if org_key is not None:
+            if org_key not in self.orgs:
+                self.orgs[org_key] = self._take("organisations")
+                self.org_rows.append((self.orgs[org_key], p.organisation, org_key, "social_care"
+                                      if "care" in org_key else "other", stamp(story.received_at)))
+            org = self.orgs[org_key]
+        phone = normalise_phone(p.phone)
+        self.person_rows.append((
+            ident, p.name, name_key(p.name), normalise_email(p.email), phone.value if phone else None,
+            phone is None or phone.valid, p.address, p.vulnerability is not None, p.vulnerability, org, 1,
+            stamp(story.received_at), stamp(story.received_at)))
+        return ident
+
+    def arrangement(self, arr: StoryArrangement, person_ids: dict[str, int], case_id: int,
+                    recorded_by: Optional[int]) -> None:
+        self.arrangement_rows.append((
+            self._take("person_arrangements"), person_ids[arr.person], person_ids[arr.representative], arr.kind,
+            arr.authorised_by, stamp(arr.starts_at), case_id, arr.evidence_note, recorded_by,
+            stamp(arr.starts_at)))
+
+    def write(self, writer: BulkWriter) -> None:
+        writer.insert("organisations", ("id", "name", "name_key", "kind", "created_at"), self.org_rows)
+        writer.insert("persons", ("id", "name", "name_key", "email", "phone", "phone_valid", "address",
+                                  "vulnerable", "vulnerability_reason", "organisation_id", "version", "created_at",
+                                  "updated_at"), self.person_rows)
+        writer.insert("person_arrangements", ("id", "person_id", "representative_id", "kind", "authorised_by",
+                                              "starts_at", "case_id", "evidence_note", "recorded_by_id",
+                                              "created_at"), self.arrangement_rows)
 
 
 def _day(value: Optional[datetime]) -> Optional[date]:
@@ -246,6 +315,7 @@ def _write_generated(writer: BulkWriter, cases: int, seed: int, today: date, ids
     for k in range(len(chunks(cases))):
         for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids):
             writer.insert("cases", CASE_COLS, batch.cases)
+            writer.insert("persons", PERSON_COLS, batch.persons)
             writer.insert("parties", PARTY_COLS, batch.parties)
             writer.insert("contacts", CONTACT_COLS, batch.contacts)
             writer.insert("appointments", APPOINTMENT_COLS, batch.appointments)

@@ -34,10 +34,10 @@ from sqlalchemy import Connection
 
 from deskapp.store import bulk
 from deskapp.store.bulk import BulkWriter
-from deskapp.demo.generator import APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, chunks
+from deskapp.demo.generator import APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, PARTY_COLS, PERSON_COLS, chunks
 
 MAX_WORKERS = 4
-TABLES = (("cases", CASE_COLS), ("parties", PARTY_COLS), ("contacts", CONTACT_COLS),
+TABLES = (("cases", CASE_COLS), ("persons", PERSON_COLS), ("parties", PARTY_COLS), ("contacts", CONTACT_COLS),
           ("appointments", APPOINTMENT_COLS))
 
 
@@ -60,7 +60,7 @@ def _stage(path: str, cases: int, seed: int, k: int, today: date, ids: dict[str,
 
     due = due_dates(load_policies(policies))
     next_ids = {"cases": first_case_id, "parties": 1, "contacts": 1, "appointments": 1}
-    batches = ((batch.cases, batch.parties, batch.contacts, batch.appointments)
+    batches = ((batch.cases, batch.persons, batch.parties, batch.contacts, batch.appointments)
                for batch in generate_chunk(cases, seed, k, today, ids, me, due, next_ids))
     return bulk.stage_rows(path, TABLES, batches)
 
@@ -99,7 +99,8 @@ class Staging:
         shift = {table: next_ids[table] - 1 for table in ("parties", "contacts", "appointments")}
         moved = {
             "cases": {},
-            "parties": {"id": shift["parties"]},
+            "persons": {"id": shift["parties"]},  # a generated person has its party's id
+            "parties": {"id": shift["parties"], "person_id": shift["parties"]},
             "contacts": {"id": shift["contacts"], "party_id": shift["parties"]},
             "appointments": {"id": shift["appointments"], "party_id": shift["parties"]},
         }

@@ -12,6 +12,9 @@ it, and is placed in time relative to "today" so its deadlines look live:
   C-1006  compliment for a same-day boiler repair (closed)
   C-1007  compliment for a contact-centre adviser (new)
   C-1008  damp and mould, escalated to stage 2; stage 1 was handled by Sam
+  C-1009  the C-1001 resident's second case (a cold radiator), rung in by himself: nobody is
+          marked designated on it, yet his designated representative (recorded on HIM, on
+          C-1001) and his vulnerability carry to it - phoning him back raises the warning
 
 Handlers are named by username; "@me" is whoever runs the demo.
 All names, places and words are invented.
@@ -32,6 +35,20 @@ ME = "@me"
 @dataclass(frozen=True)
 class StoryParty(PartyFields):
     key: str = field(kw_only=True)  # how the story's contacts and appointments name this party
+    person: Optional[str] = field(default=None, kw_only=True)  # the same on two stories: one person, two cases
+    vulnerability: Optional[str] = field(default=None, kw_only=True)  # why the PERSON is vulnerable, if they are
+
+
+@dataclass(frozen=True)
+class StoryArrangement:
+    """A standing arrangement recorded on a person during this story (deskapp.store.models.Arrangement)."""
+
+    person: str  # StoryParty.key of the person represented
+    representative: str  # StoryParty.key of their representative
+    authorised_by: str
+    starts_at: datetime
+    evidence_note: str
+    kind: str = "designated"
 
 
 @dataclass
@@ -78,6 +95,7 @@ class Story:
     parties: list[StoryParty] = field(default_factory=list)
     contacts: list[StoryContact] = field(default_factory=list)
     appointments: list[StoryAppointment] = field(default_factory=list)
+    arrangements: list[StoryArrangement] = field(default_factory=list)
 
     def case_fields(self) -> dict[str, Any]:
         return {
@@ -111,10 +129,11 @@ def _housing_repairs(c: _Clock) -> Story:
     )
     story.parties = [
         StoryParty(key="resident", name="Arthur Penrose", role="resident", phone="07700 900412",
+                   person="arthur", vulnerability=ARTHUR_VULNERABLE,
                    address="Flat 4, Linden Court, Canal Street, Northvale NV3 2LP",
                    notes="Lives alone, walks with a frame and is hard of hearing. Unexpected calls "
                          "and visitors upset him: arrange everything through his social worker."),
-        StoryParty(key="social_worker", name="Nadia Kowalski",
+        StoryParty(key="social_worker", name="Nadia Kowalski", person="nadia",
                    role="representative", designated=True, authorised=True,
                    organisation="Northvale Adult Social Care", email="nadia.kowalski@adultcare.example.org",
                    phone="07700 900873",
@@ -153,6 +172,36 @@ def _housing_repairs(c: _Clock) -> Story:
     story.appointments = [
         StoryAppointment(c.at(6, "08:00"), "Plumber: trace the leak from the flat above", "missed", party="resident"),
         StoryAppointment(c.at(3, "12:00"), "Plumber and electrician together", "missed", party="resident"),
+    ]
+    # Recorded on Arthur himself, so it holds on every case of his (C-1009 too), not only this one.
+    story.arrangements = [
+        StoryArrangement(person="resident", representative="social_worker", authorised_by="Arthur Penrose",
+                         starts_at=c.at(9, "09:12"),
+                         evidence_note="Consent form signed by Mr Penrose, held by Northvale Adult Social Care; "
+                                       "confirmed by Ms Kowalski on the phone."),
+    ]
+    return story
+
+
+ARTHUR_VULNERABLE = "Lives alone, walks with a frame and is hard of hearing; unexpected calls upset him."
+
+
+def _same_resident_again(c: _Clock) -> Story:
+    """Arthur Penrose rings about something else: a new case, the same person (see C-1001)."""
+    story = Story(
+        ref="C-1009", kind="complaint", category="housing repairs",
+        title="Living-room radiator cold for two days",
+        received_at=c.at(1, "16:40"), status="new", priority=2, assigned_to=ME, status_changed_at=c.at(1, "16:40"),
+    )
+    story.parties = [
+        StoryParty(key="resident", name="Arthur Penrose", role="resident", phone="+44 7700 900412",
+                   person="arthur", address="Flat 4, Linden Court, Canal Street, Northvale NV3 2LP"),
+    ]
+    story.contacts = [
+        StoryContact(c.at(1, "16:40"), "phone", "in", "Mr Penrose rang: the living-room radiator is cold",
+                     party="resident", handler="jo", outcome="reached",
+                     body="Mr Penrose rang himself. The radiator in his living room has been cold for two days "
+                          "and he is using a small heater. Said someone would call him back."),
     ]
     return story
 
@@ -347,7 +396,7 @@ def _stage_two(c: _Clock) -> Story:
 
 STORY_BUILDERS = (
     _housing_repairs, _card_details, _abusive_caller, _third_party,
-    _nursery_resolved, _compliment_boiler, _compliment_adviser, _stage_two,
+    _nursery_resolved, _compliment_boiler, _compliment_adviser, _stage_two, _same_resident_again,
 )
 STORY_REFS = tuple(f"C-{1001 + i}" for i in range(len(STORY_BUILDERS)))
 

@@ -19,7 +19,15 @@ from deskapp.core.declared import did_you_mean
 from deskapp.policy.engine import PolicyPack
 from deskapp.policy.expressions import FUNCTIONS, SAFE_FUNCTIONS
 from deskapp.policy.facts import ACTION_FACTS, build_facts
-from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
+from deskapp.policy.snapshot import (
+    ActionSnap,
+    AppointmentSnap,
+    CaseSnap,
+    ContactSnap,
+    PartySnap,
+    PersonSnap,
+    RepresentativeSnap,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,15 @@ def _sample_case() -> CaseSnap:
             ContactSnap(at(2026, 3, 10, 10, 50), "phone", "in", "p1", "warning_given", "sam", "", "call-1"),
         ),
         appointments=(AppointmentSnap(at(2026, 3, 6, 9), "missed", "p1", "repair visit"),),
+        persons=(
+            PersonSnap("1", "Lee Price", ("p1",), vulnerable=True, vulnerability_reason="recent bereavement",
+                       open_cases=2, arrangements=(
+                           RepresentativeSnap("Dana Hill", "designated", "Social services", "p2", "Lee Price",
+                                              at(2026, 3, 3), None, "C-1001", at(2026, 3, 3, 10)),
+                           RepresentativeSnap("Sam Price", "authorised", None, None, "Lee Price",
+                                              at(2026, 3, 3), at(2027, 3, 3), "C-1001", at(2026, 3, 3, 10)))),
+            PersonSnap("2", "Dana Hill", ("p2",), open_cases=5),
+        ),
     )
 
 
@@ -118,7 +135,7 @@ def dry_run(pack: PolicyPack, exprs: list[ExprRef], rule_targets: dict[str, tupl
         facts = _fill_nulls(facts)
         _all_keys(facts, known)
         contexts[target] = cel.Context(facts, functions=SAFE_FUNCTIONS)
-    names = ["case", "action", "now"] + list(FUNCTIONS)
+    names = ["case", "action", "person", "now"] + list(FUNCTIONS)
     for ref in exprs:
         targets = rule_targets.get(ref.rule, ())
         type_errors: list[str] = []

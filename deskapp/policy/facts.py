@@ -39,8 +39,8 @@ from typing import Any, Callable, Optional
 
 from deskapp.core.cards import find_cards
 from deskapp.policy.calendar import WorkingCalendar
-from deskapp.policy.expressions import format_day_time
-from deskapp.policy.snapshot import ActionSnap, CaseSnap, ContactSnap, PartySnap
+from deskapp.policy.expressions import format_day, format_day_time
+from deskapp.policy.snapshot import ActionSnap, CaseSnap, ContactSnap, PartySnap, PersonSnap, RepresentativeSnap
 from deskapp.policy.timescales import Deadlines, TimescaleSet
 from deskapp.policy.tone import ToneLexicon
 from deskapp.policy.toneplugin import classify_tone
@@ -53,6 +53,31 @@ EMPTY_PARTY: dict[str, Any] = {
     "authorised": False,
     "organisation": "",
     "label": "",
+}
+
+EMPTY_REPRESENTATIVE: dict[str, Any] = {
+    "active": False,
+    "name": "",
+    "label": "",
+    "organisation": "",
+    "party": "",
+    "authorised_by": "",
+    "starts_at": None,
+    "ends_at": None,
+    "case": "",
+    "recorded_at": None,
+    "source": "",
+}
+
+EMPTY_PERSON: dict[str, Any] = {
+    "id": "",
+    "name": "",
+    "vulnerable": False,
+    "vulnerability_reason": "",
+    "open_cases": 0,
+    "other_open_cases": 0,
+    "designated_representative": dict(EMPTY_REPRESENTATIVE),
+    "authorised": [],
 }
 
 _TWO_WAY = "reached"
@@ -80,6 +105,62 @@ def party_map(p: Optional[PartySnap]) -> dict[str, Any]:
         "authorised": bool(p.authorised),
         "organisation": p.organisation or "",
         "label": party_label(p),
+    }
+
+
+def arrangement_active(a: RepresentativeSnap, now: datetime) -> bool:
+    return (a.starts_at is None or a.starts_at <= now) and (a.ends_at is None or a.ends_at > now)
+
+
+def arrangement_source(a: RepresentativeSnap) -> str:
+    """Where a standing arrangement came from: 'designated by Lee Price on C-1001, Tue 3 Mar 2026, until ...'."""
+    words = a.kind
+    if a.authorised_by:
+        words += f" by {a.authorised_by}"
+    if a.case:
+        words += f" on {a.case}"
+    when = a.starts_at or a.recorded_at
+    if when is not None:
+        words += f", {format_day(when)}"
+    words += f", until {format_day(a.ends_at)}" if a.ends_at is not None else ", until withdrawn"
+    return words
+
+
+def representative_map(a: Optional[RepresentativeSnap], now: datetime) -> dict[str, Any]:
+    if a is None:
+        return dict(EMPTY_REPRESENTATIVE)
+    label = f"{a.name} ({a.organisation})" if a.organisation and a.organisation != a.name else a.name
+    return {
+        "active": arrangement_active(a, now),
+        "name": a.name,
+        "label": label,
+        "organisation": a.organisation or "",
+        "party": a.party or "",
+        "authorised_by": a.authorised_by,
+        "starts_at": a.starts_at,
+        "ends_at": a.ends_at,
+        "case": a.case or "",
+        "recorded_at": a.recorded_at,
+        "source": arrangement_source(a),
+    }
+
+
+def person_map(p: Optional[PersonSnap], case: CaseSnap, now: datetime) -> dict[str, Any]:
+    """The `person` facts: a person and what holds on every case of theirs (empty when none)."""
+    if p is None:
+        return dict(EMPTY_PERSON, designated_representative=dict(EMPTY_REPRESENTATIVE), authorised=[])
+    live = [a for a in p.arrangements if arrangement_active(a, now)]
+    designated = next((a for a in live if a.kind == "designated"), None)
+    here = 1 if case.status != "closed" else 0
+    return {
+        "id": p.id,
+        "name": p.name,
+        "vulnerable": bool(p.vulnerable),
+        "vulnerability_reason": p.vulnerability_reason or "",
+        "open_cases": int(p.open_cases),
+        "other_open_cases": max(0, int(p.open_cases) - here),
+        "designated_representative": representative_map(designated, now),
+        "authorised": [representative_map(a, now) for a in live if a.kind == "authorised"],
     }
 
 
@@ -126,6 +207,22 @@ class CaseFacts:
             reps = [p for p in chosen if p.role == "representative"]
             return (reps or chosen)[0]
         return self._m("designated", find)
+
+    def person_for(self, action: Optional[ActionSnap]) -> Optional[PersonSnap]:
+        """Whose `person` facts: the person the action addresses; without one (standing advice, a note),
+        the case's customer or resident with a designated representative, else its first customer or
+        resident, else its first person."""
+        persons = self.case.persons
+        if not persons:
+            return None
+        if action is not None and action.party:
+            return next((p for p in persons if action.party in p.parties), None)
+        roles = {p.id: p.role for p in self.case.parties}
+        subjects = [p for p in persons if any(roles.get(pid) in ("customer", "resident") for pid in p.parties)]
+        for p in subjects:
+            if any(a.kind == "designated" and arrangement_active(a, self.now) for a in p.arrangements):
+                return p
+        return (subjects or list(persons))[0]
 
     # ----- deadlines ------------------------------------------------------------------
 
@@ -493,7 +590,8 @@ def build_facts(
     case_keys: Optional[frozenset[str]] = None,
     action_keys: Optional[frozenset[str]] = None,
 ) -> dict[str, Any]:
-    """{"case": {...}, "action": {...}, "now": now} with only the requested top-level keys."""
+    """{"case": {...}, "action": {...}, "person": {...}, "now": now} with only the requested top-level keys
+    of case and action (`person` is small: always there)."""
     cf = CaseFacts(case, now, calendar, timescales, settings)
     ck = CASE_FACTS.keys() if case_keys is None else case_keys
     case_map = {k: CASE_FACTS[k](cf) for k in ck if k in CASE_FACTS}
@@ -501,7 +599,8 @@ def build_facts(
     if action is not None:
         ak = ACTION_FACTS.keys() if action_keys is None else action_keys
         action_map = {k: ACTION_FACTS[k](cf, action, tone) for k in ak if k in ACTION_FACTS}
-    return {"case": case_map, "action": action_map, "now": now}
+    person = person_map(cf.person_for(action), case, now)
+    return {"case": case_map, "action": action_map, "person": person, "now": now}
 
 
 def _strings(value: Any) -> list[str]:

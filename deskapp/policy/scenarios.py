@@ -7,7 +7,7 @@ Format (YAML):
         now: 2026-03-10T11:00          # local time; default: the current time
         case: {ref, kind, category, stage, status, priority, received_at, acknowledged_at,
                responded_at, closed_at, status_changed_at, stage2_at, extension_days,
-               assigned_to, stage1_handler, vulnerable, parties, history, appointments}
+               assigned_to, stage1_handler, vulnerable, parties, history, appointments, persons}
         action: {kind, channel, direction, party, handler, body, to, at_request_of,
                  working_days, reason, outcome, call_id, extra, at, appointment}
         expect: [{rule, severity, contains}]   # must be among the findings
@@ -17,7 +17,12 @@ With no action (or `action: {kind: case}`) the scenario checks the standing
 advice about the case (rules `on: case`), exactly as `evaluate(pack, case,
 None, now)`; with an action, the rules `on` that action's kind.
 
-Party references (history, appointments, action.party, at_request_of) must name a
+`persons` says who parties are across cases (the `person` facts):
+    persons: [{id, name, parties: [p1], vulnerable, vulnerability_reason, open_cases,
+               arrangements: [{representative, kind, organisation, party, authorised_by,
+                               starts_at, ends_at, case, recorded_at}]}]
+
+Party references (history, appointments, persons, action.party, at_request_of) must name a
 listed party - unless the case lists no parties at all, when ids are taken as written.
 
 A scenario passes when every `expect` entry matches a finding (same rule;
@@ -42,7 +47,16 @@ from deskapp.policy.engine import POLICY_ERROR, Finding, PolicyPack, evaluate
 from deskapp.policy.loader import MAX_VALUES, PolicyFileError
 from deskapp.policy.problems import Placer
 from deskapp.policy.schema import At, LocalTime, Spec, Text, Words, one_or_list
-from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
+from deskapp.core.people import ARRANGEMENT_KINDS
+from deskapp.policy.snapshot import (
+    ActionSnap,
+    AppointmentSnap,
+    CaseSnap,
+    ContactSnap,
+    PartySnap,
+    PersonSnap,
+    RepresentativeSnap,
+)
 from deskapp.vocab import (
     ACTION_KINDS,
     APPOINTMENT_STATUSES,
@@ -171,6 +185,38 @@ class AppointmentSpec(Spec):
         return AppointmentSnap(self.at, self.status, self.party, self.purpose or "", self.id or None)
 
 
+class ArrangementSpec(Spec):
+    representative: Text = Field(...)  # their name
+    kind: Literal[ARRANGEMENT_KINDS] = "designated"  # type: ignore[valid-type]
+    organisation: Text = None
+    party: Optional[PartyRef] = None  # the representative's party on this case, if they are one here
+    authorised_by: Text = None
+    starts_at: Optional[LocalTime] = None
+    ends_at: Optional[LocalTime] = None
+    case: Text = None  # the ref of the case it was recorded on
+    recorded_at: Optional[LocalTime] = None
+
+    def snap(self) -> RepresentativeSnap:
+        return RepresentativeSnap(self.representative or "", self.kind, self.organisation or None, self.party,
+                                  self.authorised_by or "", self.starts_at, self.ends_at, self.case or None,
+                                  self.recorded_at)
+
+
+class PersonSpec(Spec):
+    id: Annotated[Words, AfterValidator(str.strip)] = Field(...)
+    name: Text = None
+    parties: Optional[list[PartyRef]] = None
+    vulnerable: bool = False
+    vulnerability_reason: Text = None
+    open_cases: int = Field(0, ge=0, le=1_000_000)
+    arrangements: Optional[list[ArrangementSpec]] = None
+
+    def snap(self) -> PersonSnap:
+        return PersonSnap(self.id, self.name or self.id, tuple(self.parties or ()), self.vulnerable,
+                          self.vulnerability_reason or "", self.open_cases,
+                          tuple(a.snap() for a in self.arrangements or []))
+
+
 class CaseSpec(Spec):
     ref: Text = None
     kind: Literal[CASE_KINDS] = None  # type: ignore[valid-type]
@@ -192,6 +238,7 @@ class CaseSpec(Spec):
     parties: Optional[list[PartySpec]] = None
     history: Optional[list[ContactSpec]] = None
     appointments: Optional[list[AppointmentSpec]] = None
+    persons: Optional[list[PersonSpec]] = None
 
     @model_validator(mode="after")
     def _parties_known(self) -> "CaseSpec":
@@ -204,6 +251,11 @@ class CaseSpec(Spec):
         for key in ("history", "appointments"):
             for i, entry in enumerate(getattr(self, key) or []):
                 _known_party(entry.party, self.party_ids(), key, i, "party")
+        for i, person in enumerate(self.persons or []):
+            for j, pid in enumerate(person.parties or []):
+                _known_party(pid, self.party_ids(), "persons", i, "parties", j)
+            for j, arrangement in enumerate(person.arrangements or []):
+                _known_party(arrangement.party, self.party_ids(), "persons", i, "arrangements", j, "party")
         return self
 
     def party_ids(self) -> set[str]:
@@ -211,7 +263,7 @@ class CaseSpec(Spec):
 
     def snap(self) -> CaseSnap:
         given = {k: getattr(self, k) for k in self.model_fields_set if getattr(self, k) is not None}
-        kw = {k: v for k, v in given.items() if k not in ("title", "parties", "history", "appointments")}
+        kw = {k: v for k, v in given.items() if k not in ("title", "parties", "history", "appointments", "persons")}
         kw["ref"] = self.ref or "C-0"
         if "category" in kw:
             kw["category"] = self.category or "general"
@@ -219,7 +271,8 @@ class CaseSpec(Spec):
             kw[key] = getattr(self, key) or None
         return CaseSnap(parties=tuple(p.snap() for p in self.parties or []),
                         history=tuple(c.snap() for c in self.history or []),
-                        appointments=tuple(a.snap() for a in self.appointments or []), **kw)
+                        appointments=tuple(a.snap() for a in self.appointments or []),
+                        persons=tuple(p.snap() for p in self.persons or []), **kw)
 
 
 def _known_party(pid: Optional[str], ids: set[str], *loc: Any) -> None:

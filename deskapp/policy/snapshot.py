@@ -27,6 +27,34 @@ class PartySnap:
 
 
 @dataclass(frozen=True)
+class RepresentativeSnap:
+    """A standing arrangement on a person: someone who represents them on every case of theirs."""
+
+    name: str
+    kind: str = "designated"  # designated | authorised
+    organisation: Optional[str] = None
+    party: Optional[str] = None  # PartySnap.id of the representative on THIS case, if they are a party here
+    authorised_by: str = ""  # who authorised it
+    starts_at: Optional[datetime] = None
+    ends_at: Optional[datetime] = None  # None: until withdrawn
+    case: Optional[str] = None  # ref of the case it was recorded on
+    recorded_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class PersonSnap:
+    """The person behind parties of this case: what holds on every case of theirs."""
+
+    id: str
+    name: str
+    parties: tuple[str, ...] = ()  # PartySnap ids of this person on this case
+    vulnerable: bool = False
+    vulnerability_reason: str = ""
+    open_cases: int = 0  # their cases not closed, this one included
+    arrangements: tuple[RepresentativeSnap, ...] = ()
+
+
+@dataclass(frozen=True)
 class ContactSnap:
     at: datetime
     channel: str  # phone | email | letter | sms | visit | portal | note
@@ -70,6 +98,7 @@ class CaseSnap:
     parties: tuple[PartySnap, ...] = ()
     history: tuple[ContactSnap, ...] = ()  # oldest first
     appointments: tuple[AppointmentSnap, ...] = ()
+    persons: tuple[PersonSnap, ...] = ()  # who the parties are across cases
 
 
 @dataclass(frozen=True)

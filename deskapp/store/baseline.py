@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from types import SimpleNamespace
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Optional
 
 from sqlalchemy import Connection, select, text
 
 from deskapp.core.chain import canonical, event_hash
+from deskapp.core.rowdigest import DIGESTED
 from deskapp.store.bulk import BulkWriter, stamp
 from deskapp.store.models import AuditEvent
 from deskapp.store.rowdigests import unrecorded
@@ -34,26 +36,43 @@ _COLUMNS = ("id", "at", "actor", "handler_id", "case_id", "action", "detail", "f
             "contact_id", "approval_id", "prev_hash", "hash", "policy_hash", "via")
 
 
-def salt_cases(conn: Connection) -> None:
-    """Give every case without a record_salt a random one (bulk-written cases come without)."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("UPDATE cases SET record_salt = replace(gen_random_uuid()::text, '-', '') "
-                             "WHERE record_salt IS NULL")
-    else:
-        conn.exec_driver_sql("UPDATE cases SET record_salt = lower(hex(randomblob(16))) WHERE record_salt IS NULL")
+def salt_cases(conn: Connection, tables: tuple[str, ...] = ("cases", "persons", "organisations")) -> None:
+    """Give every row of these salted tables without a record_salt a random one (bulk writes come without)."""
+    for table in tables:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"UPDATE {table} SET record_salt = replace(gen_random_uuid()::text, '-', '') "
+                                 "WHERE record_salt IS NULL")
+        else:
+            conn.exec_driver_sql(f"UPDATE {table} SET record_salt = lower(hex(randomblob(16))) "
+                                 "WHERE record_salt IS NULL")
 
 
 def record_baseline(conn: Connection, *, actor: str, at: datetime, action: str = "record.baseline",
                     detail: Optional[dict[str, Any]] = None, handler_id: Optional[int] = None,
-                    policy_hash: Optional[str] = None, per_event: Optional[int] = None) -> tuple[int, int]:
-    """Append events recording every unrecorded digested row; returns (events, rows) written."""
+                    policy_hash: Optional[str] = None, per_event: Optional[int] = None,
+                    columns: Mapping[str, tuple[str, ...]] = DIGESTED) -> tuple[int, int]:
+    """Append events recording every unrecorded digested row; returns (events, rows) written.
+
+    `columns`: the DIGESTED to digest with — a migration passes its revision's (its tables, its columns)."""
+    return record_rows(conn, lambda head: unrecorded(conn, upto=head, columns=columns), actor=actor, at=at,
+                       action=action, detail=detail, handler_id=handler_id, policy_hash=policy_hash,
+                       per_event=per_event)
+
+
+def record_rows(conn: Connection, rows: Callable[[int], Iterable[tuple[str, int, str]]], *, actor: str,
+                at: datetime, action: str, detail: Optional[dict[str, Any]] = None, handler_id: Optional[int] = None,
+                policy_hash: Optional[str] = None, per_event: Optional[int] = None) -> tuple[int, int]:
+    """Append events recording the (table, id, digest) rows `rows(head event id)` streams; (events, rows) written.
+
+    The stream is read once, `per_event` rows to an event, so memory stays flat however many rows come.
+    """
     per_event = per_event or PER_EVENT
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     last = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     head, prev = (int(last[0]), last[1] or "") if last is not None else (0, "")
     writer = BulkWriter(conn)
-    events = rows = 0
+    events = count = 0
     part: list[tuple[str, int, str]] = []
 
     def flush() -> None:
@@ -73,12 +92,12 @@ def record_baseline(conn: Connection, *, actor: str, at: datetime, action: str =
         events += 1
         part.clear()
 
-    for row in unrecorded(conn, upto=head):
+    for row in rows(head):
         part.append(row)
-        rows += 1
+        count += 1
         if len(part) >= per_event:
             flush()
     if part:
         flush()
     writer.sync_sequences(["audit_events"])
-    return events, rows
+    return events, count

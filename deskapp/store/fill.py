@@ -21,6 +21,9 @@ from deskapp.store.guard import audit_unlocked
 
 # Working state of live desks, kept beside the cases but not linked to them by a foreign key.
 LIVE_TABLES = ("changes", "presence")
+# The people behind the cases (parties and arrangements point at them; they point at no case): after them,
+# and after the person-finding index and the merge record, which point at persons.
+PEOPLE_TABLES = ("person_keys", "person_merges", "persons", "organisations")
 
 
 @contextmanager
@@ -153,13 +156,13 @@ def tables_holding_cases(conn: Connection) -> list[str]:
 
 
 def wipe_cases(conn: Connection) -> None:
-    """Delete every case and everything attached to it, the change feed, presence and the audit log.
+    """Delete every case and everything attached to it, the persons, the change feed, presence and the audit log.
 
     Handlers and settings stay. The caller has checked the log may go (under lock_audit_log).
     """
     # audit_rows has no foreign key (deskapp.store.models.AuditRow): named here, before its events.
     doomed = (["audit_rows"] if inspect(conn).has_table("audit_rows") else []) + tables_holding_cases(conn) \
-        + [t for t in LIVE_TABLES if inspect(conn).has_table(t)]
+        + [t for t in PEOPLE_TABLES + LIVE_TABLES if inspect(conn).has_table(t)]
     if conn.dialect.name == "postgresql":
         # One TRUNCATE of the whole family: a row-by-row DELETE checks every foreign key per row.
         # The audit table's append-only triggers refuse TRUNCATE, so they are off for this statement

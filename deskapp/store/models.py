@@ -20,7 +20,10 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.core.parties import PARTY_LIMITS as _PARTY
 from deskapp.core.parties import PARTY_ROLE_MAX
-from deskapp.store import masking
+from deskapp.core.people import ARRANGEMENT_LIMITS as _ARR
+from deskapp.core.people import ORGANISATION_LIMITS as _ORG
+from deskapp.core.people import PERSON_LIMITS as _PERSON
+from deskapp.store import masking, person_keys
 from deskapp.store.masking import MaskedJSON, MaskedString, MaskedText
 
 
@@ -142,13 +145,102 @@ Index("ix_cases_open_ref", func.length(Case.__table__.c.ref), Case.__table__.c.r
       sqlite_where=text(OPEN_CASES_WHERE), postgresql_where=text(OPEN_CASES_WHERE))
 
 
+class Organisation(SQLModel, table=True):
+    """A social-care team, a contractor, a solicitor: what a person may belong to (text masked at rest)."""
+
+    __tablename__ = "organisations"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=_ORG["name"], sa_type=MaskedString(_ORG["name"]))
+    name_key: Optional[str] = Field(default=None, max_length=_ORG["name"], index=True,
+                                    sa_type=MaskedString(_ORG["name"]))  # deskapp.core.people.name_key
+    kind: str = Field(default="other", max_length=_ORG["kind"])  # deskapp.core.people.ORGANISATION_KINDS
+    email: Optional[str] = Field(default=None, max_length=_ORG["email"], sa_type=MaskedString(_ORG["email"]))
+    phone: Optional[str] = Field(default=None, max_length=_ORG["phone"], sa_type=MaskedString(_ORG["phone"]))
+    address: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    notes: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    # The key of this row's digests (deskapp.core.rowdigest): an organisation belongs to no one case.
+    record_salt: Optional[str] = Field(default_factory=new_salt, max_length=64,
+                                       sa_column_kwargs={"default": new_salt})
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+class Person(SQLModel, table=True):
+    """One human across all their cases: deskapp.core.people.PersonFields, stored (text masked at rest).
+
+    `phone` is E.164 when it parsed (phone_valid), else exactly as written; `email` is normalised;
+    `name_key` is what exact matching compares. Each Party row links a person to one case in a role.
+    `merged_into_id` is set on a person merged into another (the merge itself is people18b's).
+    """
+
+    __tablename__ = "persons"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=_PERSON["name"], sa_type=MaskedString(_PERSON["name"]))
+    name_key: Optional[str] = Field(default=None, max_length=_PERSON["name"], index=True,
+                                    sa_type=MaskedString(_PERSON["name"]))
+    email: Optional[str] = Field(default=None, max_length=_PERSON["email"], index=True,
+                                 sa_type=MaskedString(_PERSON["email"]))
+    phone: Optional[str] = Field(default=None, max_length=_PERSON["phone"], index=True,
+                                 sa_type=MaskedString(_PERSON["phone"]))
+    phone_valid: bool = Field(default=True)
+    address: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    preferred_channel: Optional[str] = Field(default=None, max_length=_PERSON["preferred_channel"])
+    notes: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    accessibility: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    vulnerable: bool = Field(default=False)
+    vulnerability_reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    vulnerability_review: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    organisation_id: Optional[int] = Field(default=None, foreign_key="organisations.id", index=True)
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="persons.id")
+    # The key of this person's row digests (and their arrangements'); erasure of the person replaces it.
+    record_salt: Optional[str] = Field(default_factory=new_salt, max_length=64,
+                                       sa_column_kwargs={"default": new_salt})
+    erased_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
+class Arrangement(SQLModel, table=True):
+    """A standing arrangement on a person (deskapp.core.people.ArrangementFields): a designated or authorised
+    representative, who authorised it, from and until when, on what evidence, recorded on which case.
+
+    Never deleted: ending one sets `ended_at` (and `ends_at`), so the record of who could speak when stays.
+    """
+
+    __tablename__ = "person_arrangements"
+    __table_args__ = (Index("ix_person_arrangements_person", "person_id", "kind", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="persons.id")
+    representative_id: int = Field(foreign_key="persons.id", index=True)
+    kind: str = Field(default="designated", max_length=_ARR["kind"])  # designated | authorised
+    authorised_by: str = Field(default="", max_length=_ARR["authorised_by"],
+                               sa_type=MaskedString(_ARR["authorised_by"]))
+    starts_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    ends_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    case_id: Optional[int] = Field(default=None, foreign_key="cases.id")
+    evidence_contact_id: Optional[int] = Field(default=None, foreign_key="contacts.id")
+    evidence_note: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    ended_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+
+
 class Party(SQLModel, table=True):
-    """A person or organisation on a case: deskapp.core.parties.PartyFields, stored (text masked at rest)."""
+    """A person's role on one case: deskapp.core.parties.PartyFields, stored (text masked at rest).
+
+    `person_id` is who they are across cases (deskapp.store.models.Person). The party keeps the name
+    and contact details as given on this case: the case's record of who it dealt with, which the
+    case's erasure, export and audit digests cover, whatever later happens to the person.
+    """
 
     __tablename__ = "parties"
 
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
+    person_id: Optional[int] = Field(default=None, foreign_key="persons.id", index=True)
     role: str = Field(default="customer", max_length=PARTY_ROLE_MAX)  # deskapp.vocab.PARTY_ROLES
     name: str = Field(max_length=_PARTY["name"], sa_type=MaskedString(_PARTY["name"]))
     designated: bool = Field(default=False)
@@ -481,8 +573,56 @@ class ContactAttachment(SQLModel, table=True):
 
 ALL_TABLES = (Handler, Case, Party, Contact, Appointment, ApprovalRequest, AuditEvent, AuditRow, Draft, DeskSetting,
               PolicyPack, HandlerKey, SavedView)
+class PersonKey(SQLModel, table=True):
+    """One key a live person is found by (deskapp.store.person_keys): phone, email, name, address.
+
+    Kept by the ORM events deskapp.store.person_keys installs; derived data (like the case
+    search index), so not row-digested. The unique index (key, person_id) answers every lookup.
+    """
+
+    __tablename__ = "person_keys"
+    # Secondary indexes, not a composite primary key, so a bulk rebuild can drop them and build each
+    # once over sorted data (bulk.indexes_suspended) instead of updating them row by row.
+    __table_args__ = (Index("ix_person_keys_key", "key", "person_id", unique=True),
+                      Index("ix_person_keys_person", "person_id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=person_keys.KEY_MAX, sa_type=MaskedString(person_keys.KEY_MAX))
+    person_id: int = Field(foreign_key="persons.id")
+
+
+class PersonMerge(SQLModel, table=True):
+    """One merge of a person into another (deskapp.actions.person_merge): what moved, so it can be undone.
+
+    `moved` lists the party and arrangement ids that moved and KEEP's details the merge filled in
+    (with their values before); the merge's audit event holds the same, and the undo trusts this
+    row only where they agree.
+    """
+
+    __tablename__ = "person_merges"
+    __table_args__ = (Index("ix_person_merges_other", "other_id", "id"), Index("ix_person_merges_keep", "keep_id", "id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    keep_id: int = Field(foreign_key="persons.id")
+    other_id: int = Field(foreign_key="persons.id")
+    at: datetime = Field(sa_type=DateTime)
+    actor: str = Field(max_length=64)
+    reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    moved: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    audit_id: Optional[int] = Field(default=None)
+    undo_until: datetime = Field(sa_type=DateTime)
+    undone_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    undone_by: Optional[str] = Field(default=None, max_length=64)
+    undo_reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+
+
+ALL_TABLES = (Handler, Case, Organisation, Person, Arrangement, Party, Contact, Appointment, ApprovalRequest,
+              AuditEvent, AuditRow, Draft, DeskSetting,
+              PolicyPack, HandlerKey)
 # Change and Presence are working state for live desks, not records: kept out of ALL_TABLES.
 # Outbox is a delivery queue; the contact it was queued with is the record (and is digested).
 
 # ORM objects are masked in memory before each flush too (the column types mask what is bound).
 masking.install()
+# A person is re-keyed for search and duplicates on every ORM insert and update.
+person_keys.install(Person, PersonKey)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Optional
 
@@ -24,7 +24,7 @@ from sqlalchemy import event, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from deskapp.core.rowdigest import DELETED, DIGESTED, TOMBSTONE, _plain, row_digest  # noqa: F401
+from deskapp.core.rowdigest import DELETED, DIGESTED, SALTED_BY, TOMBSTONE, _plain, row_digest  # noqa: F401
 from deskapp.store.models import AuditRow, SQLModel
 
 _TOUCHED = "deskapp_touched_rows"
@@ -115,16 +115,18 @@ def current_digests(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
     return out
 
 
-def digest_query(table: str, ids: Optional[list[int]] = None, after: Optional[int] = None):
-    """SELECT the covered columns of `table` plus the salt of the row's case, ordered by id."""
+def digest_query(table: str, ids: Optional[list[int]] = None, after: Optional[int] = None,
+                 columns: Mapping[str, tuple[str, ...]] = DIGESTED):
+    """SELECT the covered columns of `table` plus the salt that keys its digests (SALTED_BY), ordered by id."""
     t = _table(table)
-    cases = _table("cases")
-    columns = [t.c[name] for name in DIGESTED[table]]
-    if table == "cases":
-        query = select(*columns, t.c.record_salt)
+    selected = [t.c[name] for name in columns[table]]
+    salt_table, salt_key = SALTED_BY[table]
+    if salt_table == table:
+        query = select(*selected, t.c.record_salt)
     else:
-        query = select(*columns, cases.c.record_salt).select_from(
-            t.outerjoin(cases, cases.c.id == t.c.case_id))
+        owner = _table(salt_table)
+        query = select(*selected, owner.c.record_salt).select_from(
+            t.outerjoin(owner, owner.c.id == t.c[salt_key]))
     if ids is not None:
         query = query.where(t.c.id.in_(ids))
     if after is not None:
@@ -190,7 +192,7 @@ AUDIT_ROWS = AuditRow.__table__
 # --------------------------------------------------------------------------- whole-table streams (verify, baseline)
 
 
-def _sqlite_readers(table: str) -> list[Optional[Any]]:
+def _sqlite_readers(table: str, columns: Mapping[str, tuple[str, ...]] = DIGESTED) -> list[Optional[Any]]:
     """Per covered column, how to turn SQLite's stored value into what the ORM would have read (None: as is).
 
     The verify and baseline paths read with the driver directly: the ORM's per-value processing is
@@ -207,7 +209,7 @@ def _sqlite_readers(table: str) -> list[Optional[Any]]:
     dialect = sqlite.dialect()
     t = _table(table)
     out: list[Optional[Any]] = []
-    for name in DIGESTED[table]:
+    for name in columns[table]:
         kind = t.c[name].type
         # A masking column type (deskapp.store.masking) wraps the real one: judge by what it wraps.
         base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
@@ -232,19 +234,20 @@ def _stamp_reader(parse: Any) -> Any:
     return read
 
 
-def live_digests(conn: Connection, table: str, batch: int = 5_000) -> Iterator[tuple[int, str, Optional[int], bool]]:
-    """Every row of `table` in id order: (id, digest as stored now, its case id, holds a tombstone?).
+def live_digests(conn: Connection, table: str, batch: int = 5_000, columns: Mapping[str, tuple[str, ...]] = DIGESTED,
+                 ) -> Iterator[tuple[int, str, Optional[int], bool]]:
+    """Every row of `table` in id order: (id, digest as stored now, its case id or None, holds a tombstone?).
 
     Read a page at a time by keyset (id > last), so memory stays flat on a million rows and no
     server-side cursor is held open between pages. Values come from the driver (see _sqlite_readers).
     """
-    n = len(DIGESTED[table])
-    case_at = None if table == "cases" else DIGESTED[table].index("case_id")
-    readers = list(enumerate(_sqlite_readers(table))) if conn.dialect.name == "sqlite" else []
+    n = len(columns[table])
+    case_at = columns[table].index("case_id") if "case_id" in columns[table] else None
+    readers = list(enumerate(_sqlite_readers(table, columns))) if conn.dialect.name == "sqlite" else []
     readers = [(i, r) for i, r in readers if r is not None]
     after = None
     while True:
-        sql = str(digest_query(table, after=after).limit(batch).compile(
+        sql = str(digest_query(table, after=after, columns=columns).limit(batch).compile(
             dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         page = conn.exec_driver_sql(sql.replace("%", "%%") if conn.dialect.name == "postgresql" else sql).fetchall()
         for raw in page:
@@ -253,7 +256,8 @@ def live_digests(conn: Connection, table: str, batch: int = 5_000) -> Iterator[t
                 values[i] = read(values[i])
             row_id = int(raw[0])
             digest = fast_digest(table, values, raw[n])
-            yield row_id, digest, row_id if case_at is None else raw[case_at], TOMBSTONE in values
+            case_id = row_id if table == "cases" else None if case_at is None else raw[case_at]
+            yield row_id, digest, case_id, TOMBSTONE in values
         if len(page) < batch:
             return
         after = int(page[-1][0])
@@ -287,13 +291,15 @@ def recorded_latest(conn: Connection, table: str, batch: int = 20_000,
         yield held
 
 
-def unrecorded(conn: Connection, tables: Iterable[str] = tuple(DIGESTED),
-               upto: Optional[int] = None) -> Iterator[tuple[str, int, str]]:
-    """(table, id, digest) of every live digested row no audit event (up to `upto`) recorded: a baseline's rows."""
-    for table in tables:
+def unrecorded(conn: Connection, tables: Optional[Iterable[str]] = None, upto: Optional[int] = None,
+               columns: Mapping[str, tuple[str, ...]] = DIGESTED) -> Iterator[tuple[str, int, str]]:
+    """(table, id, digest) of every live digested row no audit event (up to `upto`) recorded: a baseline's rows.
+
+    `columns`: the DIGESTED to digest with (a migration passes the one of its revision; its tables by default)."""
+    for table in (tuple(columns) if tables is None else tables):
         recorded = recorded_latest(conn, table, upto=upto)
         waiting = next(recorded, None)
-        for row_id, digest, _case, _tomb in live_digests(conn, table):
+        for row_id, digest, _case, _tomb in live_digests(conn, table, columns=columns):
             while waiting is not None and waiting[0] < row_id:
                 waiting = next(recorded, None)
             if waiting is None or waiting[0] != row_id:

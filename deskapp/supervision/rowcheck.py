@@ -30,7 +30,8 @@ from deskapp.store.rowdigests import live_digests, recorded_latest
 ERASE_ACTION = "case.erase"
 CAP = 50
 NOUNS = {"cases": "case", "parties": "party", "contacts": "contact", "appointments": "appointment",
-         "approval_requests": "approval"}
+         "approval_requests": "approval", "persons": "person", "organisations": "organisation",
+         "person_arrangements": "arrangement"}
 
 
 @dataclass(frozen=True)

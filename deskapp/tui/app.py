@@ -415,6 +415,22 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
         if not any(isinstance(screen, DashboardScreen) for screen in self.screen_stack):
             self.push_screen(DashboardScreen(self.opened_desk()))
 
+    def action_people(self, text: str = "") -> None:
+        """Find persons across cases; choosing one of their cases opens it on the desk."""
+        from deskapp.tui.screens.main import MainScreen
+        from deskapp.tui.screens.people import PeopleScreen
+
+        if any(isinstance(screen, PeopleScreen) for screen in self.screen_stack):
+            return
+
+        def chosen(case_id: Any) -> None:
+            main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+            if case_id is not None and main is not None:
+                main.select_case(case_id, delay=0)
+                main.action_show_pane("case")
+
+        self.push_screen(PeopleScreen(self.opened_desk(), text), chosen)
+
     def action_today(self) -> None:
         """Today's appointments; choosing one opens its case on the desk."""
         from deskapp.tui.screens.main import MainScreen

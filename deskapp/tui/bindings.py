@@ -58,6 +58,8 @@ def action_bindings() -> list[Binding]:
 # Navigation on the main screen. (Lists bring their own j/k/arrows; see QueueView and CasePane.)
 NAVIGATION: tuple[Binding, ...] = (
     Binding("slash", "search", "Search", id="desk.search", tooltip="Search cases by ref, name or contact text"),
+    Binding("o", "other_cases", "Other cases", id="desk.other_cases", show=False,
+            tooltip="The other cases of the selected case's persons, open first: open one"),
     Binding("f", "filters", "Filters", id="desk.filters", tooltip="Filter the queue: mine, overdue, due soon, status, kind"),
     # Saved views (issue #17): 1-3 already go to the panes, so views are numbered in the `v` picker: v then 1-9.
     Binding("v", "views", "Views", id="desk.views", show=False,
@@ -98,7 +100,9 @@ def app_bindings() -> list[Binding]:
                 tooltip="Approval requests: decide them (supervisors), carry out or drop your own"),
         Binding("D", "dashboard", "Dashboard", id="app.dashboard", show=False,
                 tooltip="Team dashboard: deadlines, overrides per handler, weekly volumes (supervisors, admins)"),
-        Binding("t", "today", "Today", id="app.today", show=False,
+        Binding("u", "people", "People", id="app.people", show=False,
+            tooltip="Find a person by name, phone, email, postcode or case ref; their cases; merge (supervisors)"),
+    Binding("t", "today", "Today", id="app.today", show=False,
                 tooltip="Today's appointments on your cases (the team's for supervisors: T)"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the desk"),
     ]

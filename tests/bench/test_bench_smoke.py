@@ -154,6 +154,19 @@ def test_audit_verify_bench_runs(tmp_path):
     assert "rows match their recorded digests" in figures["output"] and "peak RSS" in done.stdout
 
 
+def test_people_bench_runs(tmp_path):
+    """bench/people_bench.py builds a small desk, times person search and runs `people duplicates`."""
+    out = tmp_path / "people.json"
+    done = _run([str(BENCH / "people_bench.py"), "--cases", "300", "--sample", "5", "--json", str(out)],
+                timeout=180, cwd=tmp_path)
+    figures = json.loads(out.read_text())
+    assert figures["persons"] > 0 and figures["person_keys"] > figures["persons"]
+    for kind in ("phone", "email", "name"):
+        assert figures["search"][kind]["median_ms"] > 0 and figures["search"][kind]["found"] > 0
+    assert figures["duplicates"]["exit"] == 0 and figures["duplicates"]["seconds"] > 0
+    assert "likely duplicate pair" in figures["duplicates"]["summary"] and "people duplicates" in done.stdout
+
+
 def test_ssh_bytes_measures_all_four_runs_over_real_ssh(tmp_path):
     """bench/ssh_bytes.py: lean and plain, with and without compression, over a private sshd."""
     if not (shutil.which("sshd") or Path("/usr/sbin/sshd").exists()) or not shutil.which("ssh"):

@@ -100,7 +100,7 @@ def test_list_mine_and_search(capsys, db):
     code, out, _ = cli(capsys, "cases", "list", "--db", db, "--filter", "mine", "--format", "csv", "--limit", "0")
     assert code == 0
     assert {r["assigned_to"] for r in csv.DictReader(io.StringIO(out))} == {os_username()}
-    code, out, _ = cli(capsys, "cases", "list", "--db", db, "--filter", "search=Penrose", "--sort", "relevance",
+    code, out, _ = cli(capsys, "cases", "list", "--db", db, "--filter", "search=Kowalski", "--sort", "relevance",
                        "--format", "csv")
     assert code == 0 and [r["ref"] for r in csv.DictReader(io.StringIO(out))][:1] == ["C-1001"]
 
@@ -280,7 +280,7 @@ def test_list_and_work_a_case_on_both_engines(capsys, db_url):
     try:
         upgrade(engine)
         fill_demo(engine, cases=5, seed=1, me=os_username())
-        code, out, err = cli(capsys, "cases", "list", "--db", db_url, "--filter", "search=Penrose",
+        code, out, err = cli(capsys, "cases", "list", "--db", db_url, "--filter", "search=Kowalski",
                              "--format", "csv")
         assert code == 0 and [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["C-1001"], err
         code, _, err = cli(capsys, "case", "contact", "C-1001", "--db", db_url, "--party", "1", "--summary", "Rang")

@@ -72,21 +72,21 @@ def test_init_demo_users_on_both_engines(db_url):
     code, out, err = run("demo", "--cases", "25", "--today", "2026-03-10", "--db", db_url,
                          env={"DESKAPP_USER": "tester"})  # ignored: the OS account is who runs it
     assert code == 0, err
-    assert "loaded 33 cases" in out and " s" in out.splitlines()[-1]
+    assert "loaded 34 cases" in out and " s" in out.splitlines()[-1]
     assert f"added handlers: {me}, sam, jo, priya, admin" in out
 
     code, out, err = run("demo", "--db", db_url)
-    assert_one_line_error(code, out, err, "already holds 33 cases", "--force")
+    assert_one_line_error(code, out, err, "already holds 34 cases", "--force")
 
     code, out, err = run("demo", "--if-empty", "--db", db_url)
-    assert code == 0 and "already holds 33 cases: left as it is" in out, err
+    assert code == 0 and "already holds 34 cases: left as it is" in out, err
 
     # --force is an admin's; the person who ran the demo is a handler (DESKAPP_USER changes nothing)
     code, out, err = run("demo", "--force", "--cases", "3", "--db", db_url, env={"DESKAPP_USER": "admin"})
     assert_one_line_error(code, out, err, f"{me} is a handler: wiping a demo desk (demo --force) needs an admin")
     code, out, err = run("audit", "verify", "--db", db_url)
     # init publishing the rules, the demo's 65 and its demo.rows event (the rows' digests), the refusal
-    assert code == 0 and "68 events checked" in out and "rows match their recorded digests" in out, (out, err)
+    assert code == 0 and "69 events checked" in out and "rows match their recorded digests" in out, (out, err)
 
     # The demo made an admin: from now on only an admin adds handlers (on a demo desk, `--as admin`).
     code, out, err = run("users", "add", "lee", "--db", db_url)
@@ -190,7 +190,7 @@ def test_unknown_role_is_one_line(initialised, capsys):
 
 def test_cases_accepts_separators(initialised, capsys):
     assert main(["demo", "--cases", "1_000", "--db", initialised]) == 0
-    assert "1,008 cases" in capsys.readouterr().out
+    assert "1,009 cases" in capsys.readouterr().out
 
 
 def test_empty_users_list(initialised, capsys):

@@ -20,6 +20,9 @@ PROBLEM = re.compile(r"^[^\n]+:\d+:\d+: \S")
 # The table: id -> (on, severities).
 DEFAULT_TABLE = {
     "designated-representative": ({"contact", "message"}, {"warn"}),
+    "person-designated-representative": ({"contact", "message"}, {"warn"}),
+    "person-arrangements": ({"case"}, {"advice"}),
+    "person-vulnerable": ({"case"}, {"advice"}),
     "card-number-disclosure": ({"message"}, {"block"}),
     "hostile-tone": ({"message"}, {"warn"}),
     "acknowledgement-due": ({"case"}, {"advice", "warn"}),
@@ -73,7 +76,7 @@ def test_reload_after_change(tmp_path):
     p.write_text("version: 1\nrules: []\n")
     assert load_policies(p).rules == []
     p.write_text(DEFAULT_TEXT)
-    assert len(load_policies(p).rules) == 15
+    assert len(load_policies(p).rules) == 18
 
 
 def problems_for(text: str, tmp_path) -> list[str]:

@@ -126,7 +126,7 @@ def test_cli_with_bad_policies(tmp_path, capsys):
 def test_cli_check(tmp_path, capsys):
     assert main(["policy", "check"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 1 and "OK" in out[0] and "15 rules" in out[0]
+    assert len(out) == 1 and "OK" in out[0] and "18 rules" in out[0]
     assert main(["policy", "check", str(write(tmp_path, "version: 1\nrules: []\n"))]) == 0
     assert main(["policy", "check", str(tmp_path / "missing.yaml")]) == 2
     assert capsys.readouterr().err.strip().endswith("missing.yaml:1:1: file not found")
@@ -138,8 +138,8 @@ def test_cli_check_counts_add_up_to_the_rules(capsys):
     out = capsys.readouterr().out
     total, enabled, block, warn, advice = map(int, re.search(
         r"(\d+) rules \((\d+) enabled; by strongest finding: (\d+) block, (\d+) warn, (\d+) advice\)", out).groups())
-    assert block + warn + advice == total == enabled == 15, out
-    assert (block, warn, advice) == (4, 8, 3), out
+    assert block + warn + advice == total == enabled == 18, out
+    assert (block, warn, advice) == (4, 9, 5), out
 
 
 def test_missing_scenario_file(tmp_path, capsys):

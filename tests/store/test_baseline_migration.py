@@ -48,13 +48,15 @@ def test_upgraded_old_database_verifies_with_one_recorded_baseline(old_db, monke
     report = verify(old_db)
     assert report.ok, report.problems()
     assert report.rows.checked == {"cases": 7, "parties": 7, "contacts": 19, "appointments": 1,
-                                   "approval_requests": 1}
+                                   "approval_requests": 1, "persons": 7, "organisations": 0,
+                                   "person_arrangements": 0}
     with old_db.connect() as conn:
         events = conn.execute(text("SELECT actor, action FROM audit_events ORDER BY id")).all()
         recorded = conn.execute(text("SELECT COUNT(*) FROM audit_rows")).scalar()
         salts = conn.execute(text("SELECT COUNT(DISTINCT record_salt) FROM cases")).scalar()
-    assert set(events) == {("deskapp-migration", "record.baseline")} and len(events) == 4  # 35 rows, 10 an event
-    assert recorded == 35 and salts == 7
+    # evidence3: 35 rows, 10 an event; then people1: 7 persons made and the 7 parties' digests with person_id.
+    assert set(events) == {("deskapp-migration", "record.baseline")} and len(events) == 4 + 2
+    assert recorded == 35 + 14 and salts == 7
     # From here on, a change is caught.
     with old_db.begin() as conn:
         conn.execute(text("UPDATE contacts SET body = 'rewritten' WHERE id = 5"))

@@ -108,7 +108,8 @@ def test_upgrade_masks_every_table_and_reanchors_the_chain(old, db_url):
     events = fill(old)
     assert scan_database(old) != [], "the old database holds full card numbers"
     assert search.search_case_ids(old, "6011111111111117") == [1]
-    assert verify(old).problem is None, "the chain holds (its rows get their baseline digests in evidence3)"
+    # rows=False: head's row check reads tables (persons) a database at evidence1 does not have yet.
+    assert verify(old, rows=False).problem is None, "the chain holds (rows get baseline digests in evidence3)"
 
     migrate.upgrade(old)
 
@@ -151,7 +152,7 @@ def test_a_broken_chain_is_not_laundered(old, db_url, capsys):
     with old.connect() as conn:
         assert is_guarded(conn)
         assert conn.execute(sa.text("SELECT title FROM cases")).scalar() == f"Charged twice on {PAN}"
-    assert not verify(old).ok
+    assert not verify(old, rows=False).ok
 
 
 def test_nothing_to_mask_appends_nothing(old):

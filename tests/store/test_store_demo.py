@@ -71,7 +71,7 @@ def test_same_seed_and_day_give_identical_rows(tmp_path):
     fill_demo(b, cases=300, seed=7, today=TODAY, me="tester")
     for table in TABLES:
         assert _same_rows(a, table) == _same_rows(b, table), table
-    assert len(_rows(a, "cases")) == 308
+    assert len(_rows(a, "cases")) == 309
 
 
 def test_different_seed_changes_generated_cases_not_stories(tmp_path):
@@ -107,7 +107,7 @@ def filled(module_db_url):
 
 def test_story_refs_and_handlers(filled):
     refs = {r for (r,) in _q(filled, "SELECT ref FROM cases WHERE ref <= 'C-1099'")}
-    assert refs == {f"C-{n}" for n in range(1001, 1009)}
+    assert refs == {f"C-{n}" for n in range(1001, 1010)}
     roles = dict(_q(filled, "SELECT username, role FROM handlers"))
     assert roles == {"tester": "handler", "sam": "handler", "jo": "handler", "priya": "supervisor",
                      "admin": "admin"}
@@ -259,13 +259,13 @@ def test_new_rows_get_fresh_ids_after_the_load(engine):
 def test_refuses_a_desk_with_cases_then_force_replaces(engine):
     fill_demo(engine, cases=10, seed=1, today=TODAY, me="tester")
     before = _rows(engine, "cases")
-    with pytest.raises(DeskError, match="already holds 18 cases"):
+    with pytest.raises(DeskError, match="already holds 19 cases"):
         fill_demo(engine, cases=10, seed=2, today=TODAY, me="tester")
     assert _rows(engine, "cases") == before
     summary = fill_demo(engine, cases=5, seed=2, today=TODAY, me="tester", replace=True, actor="admin")
-    assert _verify(engine).rows.checked["cases"] == 13, "the replaced demo verifies, nothing left of the old one"
-    assert summary.wiped_cases == 18
-    assert len(_rows(engine, "cases")) == 13
+    assert _verify(engine).rows.checked["cases"] == 14, "the replaced demo verifies, nothing left of the old one"
+    assert summary.wiped_cases == 19
+    assert len(_rows(engine, "cases")) == 14
     assert len(_q(engine, "SELECT * FROM handlers")) == 5  # handlers are kept, not duplicated
 
 
@@ -301,8 +301,8 @@ def test_big_load_path_keeps_indexes(engine, monkeypatch):
     monkeypatch.setattr(demo_generator, "BATCH", 7)
     fill_demo(engine, cases=30, seed=3, today=TODAY, me="tester")
     assert index_sql() == before
-    assert len(_rows(engine, "cases")) == 38
-    assert _verify(engine).rows.checked["cases"] == 38  # the big-load path records every row it wrote
+    assert len(_rows(engine, "cases")) == 39
+    assert _verify(engine).rows.checked["cases"] == 39  # the big-load path records every row it wrote
 
 
 def test_failed_load_writes_nothing(engine, monkeypatch):
@@ -383,10 +383,10 @@ def test_if_empty_leaves_a_filled_desk_alone(engine):
     fill_demo(engine, cases=4, seed=1, today=TODAY, me="tester")
     before = _rows(engine, "cases")
     summary = fill_demo(engine, cases=50, seed=9, today=TODAY, me="tester", if_empty=True)
-    assert summary.kept_cases == 12 and summary.cases == 0
+    assert summary.kept_cases == 13 and summary.cases == 0
     assert _rows(engine, "cases") == before
     # and on an empty desk it simply loads
-    assert fill_demo(engine, cases=2, today=TODAY, me="tester", replace=True, if_empty=True, actor="admin").cases == 10
+    assert fill_demo(engine, cases=2, today=TODAY, me="tester", replace=True, if_empty=True, actor="admin").cases == 11
 
 
 def test_sqlite_back_in_wal_after_load(tmp_path):
@@ -410,8 +410,8 @@ def test_sqlite_load_while_a_desk_has_the_file_open(tmp_path):
         with other.connect() as desk:
             desk.exec_driver_sql("SELECT count(*) FROM cases").scalar()
             summary = fill_demo(engine, cases=5, seed=1, today=TODAY, me="tester")
-            assert summary.cases == 13
-            assert desk.exec_driver_sql("SELECT count(*) FROM cases").scalar() == 13
+            assert summary.cases == 14
+            assert desk.exec_driver_sql("SELECT count(*) FROM cases").scalar() == 14
     finally:
         other.dispose()
 
@@ -446,8 +446,8 @@ def test_parallel_load_gives_the_same_rows(tmp_path, monkeypatch):
     fill_demo(serial, cases=120, seed=5, today=TODAY, me="tester")
     for table in TABLES:
         assert _same_rows(parallel, table) == _same_rows(serial, table), table
-    assert len(_rows(parallel, "cases")) == 128
-    assert _verify(parallel).rows.checked["cases"] == 128 and _verify(serial).ok
+    assert len(_rows(parallel, "cases")) == 129
+    assert _verify(parallel).rows.checked["cases"] == 129 and _verify(serial).ok
     with parallel.connect() as conn:
         assert [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]
     assert not list(tmp_path.glob("deskapp-demo-*"))  # the staging folder (made beside the database) is gone
@@ -593,7 +593,7 @@ def test_force_refused_for_an_inactive_admin(engine):
         conn.execute(text("UPDATE handlers SET active = :f WHERE username = 'admin'"), {"f": False})
     with pytest.raises(NotAllowed, match="inactive"):
         fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
-    assert len(_rows(engine, "cases")) == 11
+    assert len(_rows(engine, "cases")) == 12
 
 
 def test_a_look_alike_detail_does_not_make_an_event_the_demos(engine):
@@ -636,7 +636,7 @@ def test_force_replaces_an_unworked_demo_desk_whole(engine, db_url):
     top_change = _q(engine, "SELECT MAX(id) FROM changes")[0][0]
 
     summary = fill_demo(engine, cases=20, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
-    assert summary.wiped_cases == 28 and not summary.marked_demo and is_demo(engine)
+    assert summary.wiped_cases == 29 and not summary.marked_demo and is_demo(engine)
     for table in ("changes", "presence", "drafts"):
         assert _q(engine, f"SELECT COUNT(*) FROM {table}")[0][0] == 0, table
     assert all(e.detail.get("demo") is True for e in _rows(engine, "audit_events"))
@@ -688,7 +688,7 @@ def test_init_publishing_the_packaged_rules_still_leaves_a_new_desk(engine):
     _publish(engine, 1)
     assert fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester").marked_demo
     summary = fill_demo(engine, cases=3, seed=1, today=TODAY, me="tester", replace=True, actor="admin")
-    assert summary.wiped_cases == 11
+    assert summary.wiped_cases == 12
     _verify(engine)
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from deskapp.actions import ActionRequest, ApprovalRequested, Done, save_draft, submit
 from deskapp.core.rowdigest import TOMBSTONE
-from deskapp.store.models import Appointment, ApprovalRequest, AuditEvent, Case, Contact, Draft, Party
+from deskapp.store.models import Appointment, ApprovalRequest, AuditEvent, Case, Contact, Draft, Party, Person
 from deskapp.store.rowdigests import current_digests
 from deskapp.store.search import search_case_ids
 from deskapp.supervision.verify import verify
@@ -92,6 +92,9 @@ def test_erase_tombstones_personal_text_and_the_chain_still_verifies(story, engi
                                                               "approval_requests")
                                          for r in conn.execute(text(f"SELECT id FROM {t} WHERE case_id = :c"),
                                                                {"c": story.id})]
+        # Lee and Dana are on no other case: their persons go with the case (people1).
+        keys += [("persons", r[0]) for r in conn.execute(
+            text("SELECT DISTINCT person_id FROM parties WHERE case_id = :c"), {"c": story.id})]
         digests_before = current_digests(conn, keys)
 
     code, out, err = erase(capsys, db_url, story.ref, "--reason", "Erasure request from the customer, ref DP-7")
@@ -119,6 +122,9 @@ def test_erase_tombstones_personal_text_and_the_chain_still_verifies(story, engi
                 approval.action["channel"]) == (TOMBSTONE, "pending", TOMBSTONE, TOMBSTONE, "email")
         assert {f["message"] for f in approval.findings} == {TOMBSTONE}
         assert s.execute(select(Draft)).all() == []
+        persons = s.execute(select(Person).order_by(Person.id)).scalars().all()
+        assert [(p.name, p.phone, p.email, p.erased_at) for p in persons] == [
+            (TOMBSTONE, TOMBSTONE, TOMBSTONE, case.erased_at), (TOMBSTONE, None, None, case.erased_at)]
         event = s.execute(select(AuditEvent).order_by(AuditEvent.id.desc())).scalars().first()
     assert dump(engine, story.id)["audit_events"] == before["audit_events"] + 1, "one event"
     assert (event.action, event.actor, event.reason, event.at) == \

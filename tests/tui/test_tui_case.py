@@ -158,11 +158,12 @@ async def test_search_finds_the_case_and_opens_it(demo_desk):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await wait_until(pilot, lambda: screen.case is not None)
-        await pilot.press("slash", *"Penrose", "enter")
+        # Kowalski, not Penrose: Mr Penrose has a second case in the demo (C-1009).
+        await pilot.press("slash", *"Kowalski", "enter")
         await wait_until(pilot, lambda: screen.case is not None and screen.case.ref == "C-1001")
         await settle(pilot, app)
         title = screen.query_one("#queue-title").content.plain
-        assert title.startswith("1 match") and "search “Penrose”" in title
+        assert title.startswith("1 match") and "search “Kowalski”" in title
         await pilot.press("escape")  # back to every open case
         await wait_until(pilot, lambda: screen.query_one("#queue-title").content.plain.endswith("cases"))
         assert screen.case.ref == "C-1001"  # the queue keeps the case under the cursor
@@ -239,3 +240,26 @@ async def test_party_address_and_notes_show_in_the_case_pane(demo_desk):
         assert "arrange everything through his social worker." in text
         assert "Notes Designated representative. All contact about this case" in text
 
+
+
+async def test_the_same_residents_second_case_carries_his_representative_and_vulnerability(demo_desk):
+    """C-1009: nobody is designated on it and the case is not flagged, yet Arthur Penrose's arrangement
+    (recorded on him, on C-1001) and his vulnerability show, and phoning him raises the warning."""
+    from deskapp.actions import ActionRequest, preview
+
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_case(pilot, app, demo_desk, "C-1009")
+        case = screen.case
+        assert case.designated_representative is None and not case.vulnerable
+        assert "VULNERABLE" in screen.query_one(CasePane).text
+        sidebar = screen.query_one(PolicySidebar)
+        assert "Vulnerable" in sidebar.facts.plain
+        advice = {f.rule: f.message for f in sidebar.standing_findings.findings}
+        assert "designated by Arthur Penrose on C-1001" in advice["person-arrangements"]
+        assert "Nadia Kowalski (Northvale Adult Social Care)" in advice["person-arrangements"]
+        assert "Arthur Penrose is vulnerable" in advice["person-vulnerable"]
+    arthur = case.parties[0]
+    findings = preview(demo_desk, case, ActionRequest(kind="contact", case_id=case.id, version=case.version,
+                                                      channel="phone", direction="out", party_id=arthur.id))
+    assert "person-designated-representative" in [f.rule for f in findings]

@@ -1,16 +1,23 @@
 """Open a new case with its first party (the person who got in touch).
 
 Not a policy action, so the panel shows what opening it means instead: the
-deadlines the case starts with (from the policy pack's timescales), and a nudge
-to add a representative when the customer is vulnerable.
+deadlines the case starts with (from the policy pack's timescales), a nudge
+to add a representative when the customer is vulnerable, and — as the caller's
+details are typed — whether they are likely someone already known
+(deskapp.actions.person_search.likely_persons, in a thread worker). Linking the
+case to that person is the default: their other cases, representative and
+vulnerability then carry to this one; ticking "New person" records someone new
+instead, and the panel says who they look like.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
+from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Select, Static
 
 from deskapp import actions, vocab
@@ -28,10 +35,21 @@ from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.widgets.toggles import TickBox
 
 
+class LikelyFound(Message):
+    """The persons already known who look like the caller typed in (an answer for `details`)."""
+
+    def __init__(self, details: tuple, likely: list) -> None:
+        super().__init__()
+        self.details, self.likely = details, likely
+
+
 class NewCaseForm(ActionForm):
     FORM_TITLE = "New case"
     USES_POLICY = False
     FIELD_ALIASES = {"received_at": "received"}
+
+    likely: list = []  # [(PersonHit, reasons)] for `looked_up`
+    looked_up: Optional[tuple] = None
 
     def compose_fields(self) -> ComposeResult:
         yield FieldRow("kind", "Kind", Select(word_options(vocab.CASE_KINDS), value="complaint", allow_blank=False,
@@ -51,6 +69,7 @@ class NewCaseForm(ActionForm):
         yield FieldRow("email", "Email", SafeInput(paste_limit=254, compact=True))
         yield FieldRow("phone", "Phone", SafeInput(paste_limit=40, compact=True))
         yield FieldRow("address", "Address", SafeInput(paste_limit=2000, compact=True))
+        yield FieldRow("new_person", "New person", TickBox("Not someone we know: record a new person", compact=True))
 
     def _received(self, strict: bool):
         try:
@@ -70,16 +89,67 @@ class NewCaseForm(ActionForm):
                 raise FieldError("name", "who got in touch? (a name)")
         party = {"name": name, "role": self.value("role"), "email": self.text("email"),
                  "phone": self.text("phone"), "address": self.text("address")}
-        return dict(kind=self.value("kind"), category=self.text("category"), title=title,
-                    priority=self.value("priority"), vulnerable=self.value("vulnerable"),
-                    received_at=self._received(strict), party=party)
+        request = dict(kind=self.value("kind"), category=self.text("category"), title=title,
+                       priority=self.value("priority"), vulnerable=self.value("vulnerable"),
+                       received_at=self._received(strict), party=party)
+        known = self._known()
+        if known is not None:
+            request["person_id"] = known.id  # the default: the caller is the person already known
+        return request
+
+    # --- is the caller someone already known? -------------------------------------------
+
+    def _details(self) -> tuple:
+        return tuple(self.text(name).strip() for name in ("name", "phone", "email", "address"))
+
+    def _known(self) -> Any:
+        """The person this case will be linked to: the likeliest match for what is typed now, unless ticked new."""
+        if self.value("new_person") or not self.likely or self.looked_up != self._details():
+            return None
+        return self.likely[0][0]
+
+    @work(thread=True, exclusive=True, group="likely-person", exit_on_error=False)
+    def _look_up(self, details: tuple) -> None:
+        from deskapp.actions.person_search import likely_persons
+
+        try:
+            likely = likely_persons(self.desk, *details)
+        except Exception:  # noqa: BLE001 - a failed look-up means a new person, as before
+            likely = []
+        self.post_message(LikelyFound(details, likely))
+
+    def on_likely_found(self, message: LikelyFound) -> None:
+        message.stop()
+        if message.details != self._details():
+            return  # typed on since: a newer look-up is on its way
+        self.likely, self.looked_up = message.likely, message.details
+        self.schedule_preview(0)
 
     def perform(self, request, reason, request_approval):
         case = actions.new_case(self.desk, **request)
         return Done(case=case)
 
+    def _person_hints(self) -> list[Hint]:
+        details = self._details()
+        if details != self.looked_up:
+            self.likely = []
+            if details[0]:
+                self._look_up(details)  # the panel is shown again when the answer is in
+            return []
+        if not self.likely:
+            return []
+        hit, reasons = self.likely[0]
+        who = f"#{hit.id} {hit.name}"
+        why = "; ".join(reasons)
+        if self.value("new_person"):
+            return [Hint("likely-duplicate", "warn", f"Likely already known as {who} ({why}): a new person will "
+                                                     f"be recorded; untick New person to link the case to them.")]
+        more = f" (also like {', '.join(f'#{h.id}' for h, _r in self.likely[1:])})" if len(self.likely) > 1 else ""
+        return [Hint("known-person", "advice", f"Linked to {who}, already known ({why}){more}: their other "
+                                               f"cases and arrangements carry over. Tick New person if not them.")]
+
     def hints(self) -> list[Hint]:
-        out: list[Hint] = []
+        out: list[Hint] = self._person_hints()
         received = self._received(False) or self.now()
         out += deadline_hints(self.desk, self.value("kind"), received, self.now())
         if self.value("vulnerable"):

@@ -314,6 +314,13 @@ class MainScreen(Screen):
         self._search_closing = False
         self.query_one("#search", Input).remove_class("-open")
 
+    def action_other_cases(self) -> None:
+        """`o`: the persons on the selected case, and from there their other cases (open first)."""
+        if self.case is None:
+            self.notify("Choose a case first.", severity="warning", markup=False)
+            return
+        self.app.action_people(self.case.ref)
+
     def action_filters(self) -> None:
         from deskapp.tui.screens.filters import FilterScreen
 

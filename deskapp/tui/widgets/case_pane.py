@@ -57,7 +57,8 @@ def header_block(case: Any) -> Block:
     top = [(case.ref, "bold $text-primary"), "  ",
            (f"{PRIORITIES.get(case.priority, str(case.priority))} priority",
             "bold $text-error" if case.priority == 1 else "")]
-    if case.vulnerable:
+    # The case's own flag, or a person on it marked vulnerable (on the person: it shows on all their cases).
+    if case.vulnerable or getattr(case, "vulnerable_persons", ()):
         top += ["  ", (" VULNERABLE ", "bold reverse $warning")]
     head = [line(*top), plain(case.title, "bold", single_line=True)]
     what = line(f"{words(case.kind).capitalize()} · stage {case.stage} · {words(case.status)}")

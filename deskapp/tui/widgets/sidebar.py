@@ -183,7 +183,7 @@ class PolicySidebar(BlockLines):
         # A vulnerable customer is marked on the case's own line: one line either way, so the advice
         # below stays in its place from one case to the next (and only the changed words are repainted).
         vulnerable = [(" · ", "$text-muted"), ("Vulnerable", "bold $text-warning")] if getattr(
-            case, "vulnerable", False) else []
+            case, "vulnerable", False) or getattr(case, "vulnerable_persons", ()) else []
         lines.append(line(("Case ", "$text-muted"), (ref, "bold"), *vulnerable))
         rep = getattr(case, "designated_representative", None)
         if rep is not None:

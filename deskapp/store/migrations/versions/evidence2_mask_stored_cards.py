@@ -244,7 +244,8 @@ def _reanchor(bind: Any, first: Optional[int], rewritten: int, old_head: Optiona
               masked_rows: list[tuple[str, int]]) -> None:
     """Append the `audit.reanchor` event that records what this migration changed and why."""
     from deskapp.core.chain import canonical, event_hash
-    from deskapp.core.rowdigest import DIGESTED, row_digest
+    from deskapp.core.rowdigest import DIGESTED_BEFORE_PEOPLE as DIGESTED  # this revision's tables and columns
+    from deskapp.core.rowdigest import row_digest
 
     counts: dict[str, int] = {}
     for table, _id in masked_rows:
@@ -291,4 +292,6 @@ def _digest(bind: Any, table: str, row_id: int, row_digest: Any, reflected: dict
         return "deleted"
     case_id = row["id"] if table == "cases" else row.get("case_id")
     salt = bind.execute(sa.text("SELECT record_salt FROM cases WHERE id = :i"), {"i": case_id}).scalar()
-    return row_digest(table, dict(row), salt)
+    from deskapp.core.rowdigest import DIGESTED_BEFORE_PEOPLE
+
+    return row_digest(table, dict(row), salt, DIGESTED_BEFORE_PEOPLE)

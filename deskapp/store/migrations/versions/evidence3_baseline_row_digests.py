@@ -36,13 +36,16 @@ ACTOR = "deskapp-migration"
 
 
 def upgrade() -> None:
+    from deskapp.core.rowdigest import DIGESTED_BEFORE_PEOPLE
     from deskapp.store.baseline import record_baseline, salt_cases
 
     bind = op.get_bind()
-    salt_cases(bind)
+    salt_cases(bind, ("cases",))
+    # The tables and columns digested at this revision (people1 later adds persons and parties.person_id).
     record_baseline(bind, actor=ACTOR, at=datetime.now(), action="record.baseline",
                     detail={"migration": "evidence3",
-                            "why": "digests of rows written before audit events recorded them"})
+                            "why": "digests of rows written before audit events recorded them"},
+                    columns=DIGESTED_BEFORE_PEOPLE)
 
 
 def downgrade() -> None:
