@@ -171,10 +171,17 @@ def downgrade() -> None:
         # SQLite drops a column with a foreign key by copying the table; contacts and appointments point at
         # parties, so their checks wait for the commit, when the copy is `parties` again.
         bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    # SQLite's copy of the table keeps only the indexes SQLAlchemy can read back, which leaves out
+    # indexes on expressions (mail2's lower(email)): note them here and build them again after.
+    expression_indexes = [row[0] for row in bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'parties' AND sql LIKE '%(%(%'"
+    )] if bind.dialect.name == "sqlite" else []
     with op.batch_alter_table('parties') as batch:
         if bind.dialect.name != "sqlite":  # SQLite's copy leaves the column's constraint out with it
             batch.drop_constraint(op.f('fk_parties_person_id_persons'), type_='foreignkey')
         batch.drop_column('person_id')
+    for sql in expression_indexes:
+        bind.exec_driver_sql(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
     op.drop_index(op.f('ix_person_arrangements_representative_id'), table_name='person_arrangements')
     op.drop_index('ix_person_arrangements_person', table_name='person_arrangements')
     op.drop_table('person_arrangements')
