@@ -40,6 +40,9 @@ class DeliveryView:
         if self.status == "unknown":
             return "unknown: may not have been delivered"
         return self.status
+
+
+@dataclass(frozen=True)
 class ArrangementView:
     """A standing arrangement on a person (deskapp.core.people.ArrangementFields), as a case shows it.
 
