@@ -49,6 +49,7 @@ ACTOR = "deskapp-migration"
 BATCH = 5000
 WORK = "people1_keys"
 NEW_TABLES = ("organisations", "persons", "person_arrangements")
+CHILDREN = ("contacts", "appointments")  # the tables whose party_id points at parties
 
 # The digested columns as of this revision (a later revision may add some; this one digests with these).
 PEOPLE1_DIGESTED: dict[str, tuple[str, ...]] = {
@@ -169,17 +170,28 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_parties_person_id'), table_name='parties')
     if bind.dialect.name == "sqlite":
         # SQLite drops a column with a foreign key by copying the table; contacts and appointments point at
-        # parties, so their checks wait for the commit, when the copy is `parties` again.
+        # parties, so their checks wait for the commit, when the copy is `parties` again. Dropping the old
+        # table checks each of its rows against them: without an index on party_id that is a scan of all
+        # contacts per party (hours on a big desk), so two work indexes stand while it runs.
         bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for child in CHILDREN:
+            op.create_index(f"ix_{WORK}_{child}", child, ["party_id"])
     with op.batch_alter_table('parties') as batch:
         if bind.dialect.name != "sqlite":  # SQLite's copy leaves the column's constraint out with it
             batch.drop_constraint(op.f('fk_parties_person_id_persons'), type_='foreignkey')
         batch.drop_column('person_id')
+    if bind.dialect.name == "sqlite":
+        for child in CHILDREN:
+            op.drop_index(f"ix_{WORK}_{child}", table_name=child)
     op.drop_index(op.f('ix_person_arrangements_representative_id'), table_name='person_arrangements')
     op.drop_index('ix_person_arrangements_person', table_name='person_arrangements')
     op.drop_table('person_arrangements')
     for name in ('organisation_id', 'phone', 'email', 'name_key'):
         op.drop_index(op.f(f'ix_persons_{name}'), table_name='persons')
+    if bind.dialect.name == "sqlite":
+        # Dropping persons checks each row against persons.merged_into_id (a self-reference): indexed for
+        # that check, or it is a scan of the table per row. The index goes with the table.
+        op.create_index(f"ix_{WORK}_merged", 'persons', ['merged_into_id'])
     op.drop_table('persons')
     op.drop_index(op.f('ix_organisations_name_key'), table_name='organisations')
     op.drop_table('organisations')
