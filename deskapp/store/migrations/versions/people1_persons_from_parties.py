@@ -169,20 +169,11 @@ def downgrade() -> None:
     _record_downgrade(bind)
     op.drop_index(op.f('ix_parties_person_id'), table_name='parties')
     if bind.dialect.name == "sqlite":
-        # SQLite drops a column with a foreign key by copying the table; contacts and appointments point at
-        # parties, so their checks wait for the commit, when the copy is `parties` again. Dropping the old
-        # table checks each of its rows against them: without an index on party_id that is a scan of all
-        # contacts per party (hours on a big desk), so two work indexes stand while it runs.
-        bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        for child in CHILDREN:
-            op.create_index(f"ix_{WORK}_{child}", child, ["party_id"])
-    with op.batch_alter_table('parties') as batch:
-        if bind.dialect.name != "sqlite":  # SQLite's copy leaves the column's constraint out with it
+        _sqlite_parties_as_before(bind)
+    else:
+        with op.batch_alter_table('parties') as batch:
             batch.drop_constraint(op.f('fk_parties_person_id_persons'), type_='foreignkey')
-        batch.drop_column('person_id')
-    if bind.dialect.name == "sqlite":
-        for child in CHILDREN:
-            op.drop_index(f"ix_{WORK}_{child}", table_name=child)
+            batch.drop_column('person_id')
     op.drop_index(op.f('ix_person_arrangements_representative_id'), table_name='person_arrangements')
     op.drop_index('ix_person_arrangements_person', table_name='person_arrangements')
     op.drop_table('person_arrangements')
@@ -195,6 +186,48 @@ def downgrade() -> None:
     op.drop_table('persons')
     op.drop_index(op.f('ix_organisations_name_key'), table_name='organisations')
     op.drop_table('organisations')
+
+
+# The parties table as evidence3 left it (SQLite cannot drop a column that has a foreign key).
+OLD_PARTY_COLUMNS = ("id, case_id, role, name, designated, authorised, organisation, email, phone, address, "
+                     "notes, created_at")
+OLD_PARTIES = """CREATE TABLE parties (
+	id INTEGER NOT NULL,
+	case_id INTEGER NOT NULL,
+	role VARCHAR(24) NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	designated BOOLEAN NOT NULL,
+	authorised BOOLEAN NOT NULL,
+	organisation VARCHAR(200),
+	email VARCHAR(254),
+	phone VARCHAR(40),
+	address TEXT,
+	notes TEXT,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_parties PRIMARY KEY (id),
+	CONSTRAINT fk_parties_case_id_cases FOREIGN KEY(case_id) REFERENCES cases (id)
+)"""
+
+
+def _sqlite_parties_as_before(bind: Any) -> None:
+    """parties without person_id, its rows exactly as stored, inside the migration's transaction.
+
+    Dropping parties leaves the contacts and appointments pointing at it in violation until the rows are
+    back: the checks are deferred to the commit, and putting each row back into the new `parties` settles
+    them (a rename would not). The children's party_id is indexed meanwhile, so each check is a look-up.
+    """
+    bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    for child in CHILDREN:
+        bind.exec_driver_sql(f"CREATE INDEX ix_{WORK}_{child} ON {child} (party_id)")
+    bind.exec_driver_sql(f"CREATE TABLE {WORK}_parties AS SELECT {OLD_PARTY_COLUMNS} FROM parties")
+    bind.exec_driver_sql("DROP TABLE parties")
+    bind.exec_driver_sql(OLD_PARTIES)
+    bind.exec_driver_sql(f"INSERT INTO parties ({OLD_PARTY_COLUMNS}) SELECT {OLD_PARTY_COLUMNS} "
+                         f"FROM {WORK}_parties ORDER BY id")
+    bind.exec_driver_sql("CREATE INDEX ix_parties_case_id ON parties (case_id)")
+    bind.exec_driver_sql(f"DROP TABLE {WORK}_parties")
+    for child in CHILDREN:
+        bind.exec_driver_sql(f"DROP INDEX ix_{WORK}_{child}")
 
 
 # ----------------------------------------------------------------------------- matching
