@@ -42,6 +42,11 @@ OLD_ROWS = [
       f"created_at) VALUES ({i}, {i}, 'customer', {_q(name)}, false, false, {_q(phone)}, {_q(email)}, {_q(org)}, "
       f"{_q('1 High St' if i == 10 else None)}, {T})"
       for i, name, phone, email, org in PARTIES),
+    # Contacts and an appointment point at parties: a downgrade on SQLite must keep them pointing.
+    *(f"INSERT INTO contacts (id, case_id, at, channel, direction, party_id, handler_id, summary, created_at) "
+      f"VALUES ({i}, {i}, {T}, 'phone', 'in', {i}, 1, 'Rang', {T})" for i in range(1, 11)),
+    f"INSERT INTO appointments (id, case_id, party_id, at, purpose, status, created_at) "
+    f"VALUES (1, 2, 2, {T}, 'visit', 'booked', {T})",
 ]
 
 

@@ -49,6 +49,7 @@ ACTOR = "deskapp-migration"
 BATCH = 5000
 WORK = "people1_keys"
 NEW_TABLES = ("organisations", "persons", "person_arrangements")
+CHILDREN = ("contacts", "appointments")  # the tables whose party_id points at parties
 
 # The digested columns as of this revision (a later revision may add some; this one digests with these).
 PEOPLE1_DIGESTED: dict[str, tuple[str, ...]] = {
@@ -168,28 +169,72 @@ def downgrade() -> None:
     _record_downgrade(bind)
     op.drop_index(op.f('ix_parties_person_id'), table_name='parties')
     if bind.dialect.name == "sqlite":
-        # SQLite drops a column with a foreign key by copying the table; contacts and appointments point at
-        # parties, so their checks wait for the commit, when the copy is `parties` again.
-        bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    # SQLite's copy of the table keeps only the indexes SQLAlchemy can read back, which leaves out
-    # indexes on expressions (mail2's lower(email)): note them here and build them again after.
-    expression_indexes = [row[0] for row in bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'parties' AND sql LIKE '%(%(%'"
-    )] if bind.dialect.name == "sqlite" else []
-    with op.batch_alter_table('parties') as batch:
-        if bind.dialect.name != "sqlite":  # SQLite's copy leaves the column's constraint out with it
+        # The rebuilt table gets back the indexes named in this file; indexes later revisions put on
+        # parties (mail2's lower(email)) are read from sqlite_master first and built again after.
+        later_indexes = [row[0] for row in bind.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'parties' AND sql IS NOT NULL "
+            "AND name NOT IN ('ix_parties_case_id', 'ix_parties_person_id')")]
+        _sqlite_parties_as_before(bind)
+        for sql in later_indexes:
+            bind.exec_driver_sql(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+    else:
+        with op.batch_alter_table('parties') as batch:
             batch.drop_constraint(op.f('fk_parties_person_id_persons'), type_='foreignkey')
-        batch.drop_column('person_id')
-    for sql in expression_indexes:
-        bind.exec_driver_sql(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+            batch.drop_column('person_id')
     op.drop_index(op.f('ix_person_arrangements_representative_id'), table_name='person_arrangements')
     op.drop_index('ix_person_arrangements_person', table_name='person_arrangements')
     op.drop_table('person_arrangements')
     for name in ('organisation_id', 'phone', 'email', 'name_key'):
         op.drop_index(op.f(f'ix_persons_{name}'), table_name='persons')
+    if bind.dialect.name == "sqlite":
+        # Dropping persons checks each row against persons.merged_into_id (a self-reference): indexed for
+        # that check, or it is a scan of the table per row. The index goes with the table.
+        op.create_index(f"ix_{WORK}_merged", 'persons', ['merged_into_id'])
     op.drop_table('persons')
     op.drop_index(op.f('ix_organisations_name_key'), table_name='organisations')
     op.drop_table('organisations')
+
+
+# The parties table as evidence3 left it (SQLite cannot drop a column that has a foreign key).
+OLD_PARTY_COLUMNS = ("id, case_id, role, name, designated, authorised, organisation, email, phone, address, "
+                     "notes, created_at")
+OLD_PARTIES = """CREATE TABLE parties (
+	id INTEGER NOT NULL,
+	case_id INTEGER NOT NULL,
+	role VARCHAR(24) NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	designated BOOLEAN NOT NULL,
+	authorised BOOLEAN NOT NULL,
+	organisation VARCHAR(200),
+	email VARCHAR(254),
+	phone VARCHAR(40),
+	address TEXT,
+	notes TEXT,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_parties PRIMARY KEY (id),
+	CONSTRAINT fk_parties_case_id_cases FOREIGN KEY(case_id) REFERENCES cases (id)
+)"""
+
+
+def _sqlite_parties_as_before(bind: Any) -> None:
+    """parties without person_id, its rows exactly as stored, inside the migration's transaction.
+
+    Dropping parties leaves the contacts and appointments pointing at it in violation until the rows are
+    back: the checks are deferred to the commit, and putting each row back into the new `parties` settles
+    them (a rename would not). The children's party_id is indexed meanwhile, so each check is a look-up.
+    """
+    bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    for child in CHILDREN:
+        bind.exec_driver_sql(f"CREATE INDEX ix_{WORK}_{child} ON {child} (party_id)")
+    bind.exec_driver_sql(f"CREATE TABLE {WORK}_parties AS SELECT {OLD_PARTY_COLUMNS} FROM parties")
+    bind.exec_driver_sql("DROP TABLE parties")
+    bind.exec_driver_sql(OLD_PARTIES)
+    bind.exec_driver_sql(f"INSERT INTO parties ({OLD_PARTY_COLUMNS}) SELECT {OLD_PARTY_COLUMNS} "
+                         f"FROM {WORK}_parties ORDER BY id")
+    bind.exec_driver_sql("CREATE INDEX ix_parties_case_id ON parties (case_id)")
+    bind.exec_driver_sql(f"DROP TABLE {WORK}_parties")
+    for child in CHILDREN:
+        bind.exec_driver_sql(f"DROP INDEX ix_{WORK}_{child}")
 
 
 # ----------------------------------------------------------------------------- matching
