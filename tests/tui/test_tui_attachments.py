@@ -76,7 +76,7 @@ async def test_save_and_refuse_overwrite_and_open_without_display(demo_desk, dem
 
 
 def test_viewer_only_with_a_local_display():
-    from deskapp.commands.attachments import viewer_command
+    from deskapp.mail.attachment_files import viewer_command
 
     assert viewer_command({"DISPLAY": ":0"}, "linux") == "xdg-open"
     assert viewer_command({"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, "linux") is None

@@ -1,6 +1,6 @@
 """`F` on a case: its received files; Enter saves one to a path, `o` opens it with the OS viewer.
 
-Saving and opening go through deskapp.commands.attachments, the same path as
+Saving and opening go through deskapp.mail.attachment_files, the same path as
 `deskapp case attachments --save` (hash checked, 0600, never overwriting unless
 the handler confirms, audited). The work runs in a thread worker; names are
 the sender's text and are shown literally.
@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskapp.commands.attachments import (open_attachment, safe_file_name, save_attachment,
-                                          viewer_command)
+from deskapp.mail.attachment_files import (open_attachment, safe_file_name, save_attachment,
+                                           viewer_command)
 from deskapp.errors import DeskError
 from deskapp.tui.text import line, safe_text
 from deskapp.tui.widgets.case_pane import size_text
