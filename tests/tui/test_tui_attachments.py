@@ -82,3 +82,29 @@ def test_viewer_only_with_a_local_display():
     assert viewer_command({"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, "linux") is None
     assert viewer_command({}, "linux") is None
     assert viewer_command({"WAYLAND_DISPLAY": "w"}, "linux") == "xdg-open"
+
+
+def test_opened_copy_is_private_and_audited(demo_desk, demo_url):
+    """The viewer gets a 0600 copy in a new 0700 folder (`true` stands in for xdg-open); the taking is audited."""
+    import os
+    import shutil
+
+    from deskapp.mail.attachment_files import open_attachment
+
+    ref = received(demo_url)
+    ident = demo_desk_attachment_id(demo_desk, ref)
+    path = open_attachment(demo_desk, ref, ident, shutil.which("true"))
+    try:
+        assert open(path, "rb").read() == PDF and os.path.basename(path) == "[red]receipt[_].pdf"
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    finally:
+        shutil.rmtree(os.path.dirname(path))
+    with Session(demo_desk.engine) as s:
+        assert s.execute(select(AuditEvent).where(AuditEvent.action == "attachment.save")).scalars().all()
+
+
+def demo_desk_attachment_id(desk, ref: str) -> int:
+    from deskapp.actions.attachments import case_attachments
+
+    return case_attachments(desk, ref)[1][0].id
