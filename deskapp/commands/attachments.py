@@ -7,7 +7,6 @@ personal data), and the taking is audited (deskapp.actions.attachments).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from deskapp.errors import DeskError

@@ -27,7 +27,8 @@ def received(url) -> str:
     desk = open_desk(url, None, "admin", clock=fixed_now)
     raw = (b"From: ann@example.org\r\nSubject: receipt\r\nMessage-ID: <tuiatt@x>\r\nMIME-Version: 1.0\r\n"
            b"Content-Type: multipart/mixed; boundary=M\r\n\r\n--M\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-           b"--M\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"[red]receipt[/].pdf\"\r\n"
+           b"--M\r\nContent-Type: application/pdf\r\n"
+           b"Content-Disposition: attachment; filename=\"[red]receipt[/].pdf\"\r\n"
            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(PDF) + b"--M--\r\n")
     try:
         return receive(desk, parse_message(raw), raw).ref
