@@ -7,7 +7,6 @@ personal data), and the taking is audited (deskapp.actions.attachments).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from deskapp.errors import DeskError
@@ -24,7 +23,8 @@ def register(case_sub, common: argparse.ArgumentParser) -> None:
 
 
 def run_attachments(args: argparse.Namespace) -> int:
-    from deskapp.actions.attachments import case_attachments, take_attachment
+    from deskapp.actions.attachments import case_attachments
+    from deskapp.mail.attachment_files import save_attachment
     from deskapp.supervision.dbarg import open_existing_desk
 
     if args.save:
@@ -36,9 +36,7 @@ def run_attachments(args: argparse.Namespace) -> int:
         if not args.save:
             ref, items = case_attachments(desk, args.ref)
         else:
-            if os.path.lexists(path):
-                raise DeskError(f"{path}: already exists; choose a new file name")
-            view, data = take_attachment(desk, args.ref, int(ident))
+            view = save_attachment(desk, args.ref, int(ident), path)
     finally:
         desk.close()
     if not args.save:
@@ -48,13 +46,6 @@ def run_attachments(args: argparse.Namespace) -> int:
             name = item.name.encode("unicode_escape").decode("ascii") if not item.name.isprintable() else item.name
             print(f"{item.id}\t{item.size}\t{item.sha256}\t{item.content_type}\t{name}")
         return 0
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise DeskError(f"{path}: already exists; choose a new file name") from None
-    except OSError as exc:
-        raise DeskError(f"{path}: cannot create it ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
     print(f"saved attachment {view.id} ({view.size:,} bytes, sha256 {view.sha256}) to {path}", file=sys.stderr)
     return 0
+

@@ -60,6 +60,9 @@ NAVIGATION: tuple[Binding, ...] = (
     Binding("slash", "search", "Search", id="desk.search", tooltip="Search cases by ref, name or contact text"),
     Binding("o", "other_cases", "Other cases", id="desk.other_cases", show=False,
             tooltip="The other cases of the selected case's persons, open first: open one"),
+    # Attachments (issue #19): the case's received files, saved to a path or opened with the OS viewer.
+    Binding("F", "attachments", "Files", id="desk.attachments", show=False,
+            tooltip="The case's attachments: save one to a path, or open it"),
     Binding("f", "filters", "Filters", id="desk.filters", tooltip="Filter the queue: mine, overdue, due soon, status, kind"),
     # Saved views (issue #17): 1-3 already go to the panes, so views are numbered in the `v` picker: v then 1-9.
     Binding("v", "views", "Views", id="desk.views", show=False,

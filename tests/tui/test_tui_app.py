@@ -155,10 +155,10 @@ async def test_bad_config_file_is_one_line_notice_not_a_crash(tmp_path, text, ex
 
 
 async def test_good_entries_apply_even_when_others_are_bad(tmp_path):
-    path = config_file(tmp_path, "keys:\n  desk.nope: z\n  desk.filters: F\n")
+    path = config_file(tmp_path, "keys:\n  desk.nope: z\n  desk.filters: Z\n")
     app = make_app(config_file=path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("F")
+        await pilot.press("Z")
         await pilot.pause()
         assert isinstance(app.screen, FilterScreen)
         assert any("config.yaml:2" in m for m in notices(app))
@@ -507,7 +507,7 @@ async def test_hostile_text_in_header_and_notifications():
 
 async def test_keymap_clash_is_refused_with_file_and_line(tmp_path):
     """Textual would silently take c away from "log a contact"; the desk keeps both and says so."""
-    path = config_file(tmp_path, "keys:\n  desk.filters: F\n  desk.note: c\n")
+    path = config_file(tmp_path, "keys:\n  desk.filters: Z\n  desk.note: c\n")
     app = make_app(config_file=path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -516,7 +516,7 @@ async def test_keymap_clash_is_refused_with_file_and_line(tmp_path):
         await pilot.press("c")  # still log a contact (no case selected: says so)
         await pilot.pause()
         assert "Select a case in the queue first." in notices(app)
-        await pilot.press("F")  # the other remapping applied
+        await pilot.press("Z")  # the other remapping applied
         await pilot.pause()
         assert isinstance(app.screen, FilterScreen)
 

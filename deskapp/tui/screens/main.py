@@ -321,6 +321,18 @@ class MainScreen(Screen):
             return
         self.app.action_people(self.case.ref)
 
+    def action_attachments(self) -> None:
+        """`F`: the selected case's attachments, to save or open (deskapp.tui.screens.attachments)."""
+        from deskapp.tui.screens.attachments import AttachmentsScreen
+
+        if self.case is None:
+            self.notify("Choose a case first.", severity="warning", markup=False)
+            return
+        if not getattr(self.case, "attachments", ()):
+            self.notify(f"{self.case.ref} has no attachments.", severity="information", markup=False)
+            return
+        self.app.push_screen(AttachmentsScreen(self.desk, self.case))
+
     def action_filters(self) -> None:
         from deskapp.tui.screens.filters import FilterScreen
 

@@ -102,7 +102,7 @@ def size_text(size: int) -> str:
 
 
 def attachments_content(case: Any) -> Content:
-    """The files received with the case's mail: id (for `deskapp case attachments --save`), size, name."""
+    """The files received with the case's mail: id (for `case attachments --save`), size, name (`F` saves)."""
     lines = [Content.styled(f"Attachments ({len(case.attachments)})", "bold $text-accent")]
     for item in case.attachments:
         lines.append(line((f"#{item.id:<5}", "$text-muted"), (f"{size_text(item.size):>9}  ", ""), item.name,
