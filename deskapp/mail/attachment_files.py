@@ -7,8 +7,10 @@ is created new and 0600 (evidence and personal data).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
 from typing import Any, Optional
 
 from deskapp.errors import DeskError
@@ -26,27 +28,40 @@ def save_attachment(desk: Any, ref: str, attachment_id: int, path: str, *, overw
     if os.path.lexists(path) and not overwrite:
         raise DeskError(f"{path}: already exists; choose a new file name")
     view, data = take_attachment(desk, ref, attachment_id)
-    if overwrite and os.path.lexists(path):
-        if os.path.isdir(path):
-            raise DeskError(f"{path}: is a folder; choose a file name")
-        try:
-            os.unlink(path)
-        except OSError as exc:
-            raise DeskError(f"{path}: cannot replace it ({exc.strerror or exc})") from None
-    write_new(path, data)
+    if overwrite and os.path.isdir(path):
+        raise DeskError(f"{path}: is a folder; choose a file name")
+    write_new(path, data, replace=overwrite)
     return view
 
 
-def write_new(path: str, data: bytes) -> None:
-    """Create `path` new (O_EXCL), 0600 (evidence and personal data) and write `data`; DeskError in one line."""
+def write_new(path: str, data: bytes, *, replace: bool = False) -> None:
+    """Write `data` to `path` whole or not at all, 0600 (evidence and personal data); DeskError in one line.
+
+    The bytes go to a private file beside it first, which is then linked in as a new
+    name (refused if one exists) or, with `replace`, renamed over the old file: a full
+    disk or a killed desk leaves the old file as it was and no half-written one.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, partial = tempfile.mkstemp(prefix=".deskapp-", suffix=".part", dir=folder)  # 0600, O_EXCL
+    except OSError as exc:
+        raise DeskError(f"{path}: cannot create it ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(partial, path)
+        else:
+            os.link(partial, path)
     except FileExistsError:
         raise DeskError(f"{path}: already exists; choose a new file name") from None
     except OSError as exc:
-        raise DeskError(f"{path}: cannot create it ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        raise DeskError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
 
 
 def viewer_command(env: Any = None, platform: Optional[str] = None) -> Optional[str]:
