@@ -95,7 +95,12 @@ SLOTS: dict[str, str] = {
                   r"piss off|pissed off|wtf|wanker|twat|prick|dickhead|bullshit|for christ'?s sake|jesus christ|"
                   r"goddamn|damn it|bloody hell"),
     # A condition on the reader's own behaviour (the first half of a threat).
-    "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more)?|"
+    "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more| further)?|"
+                r"\b(?:if|when|should|unless) (?:you|u|she|he|they) (?:[\w']+ ){0,6}?(?:again|any more|anymore|one more time|once more|like this|like that)\b|"
+                r"\b(?:if|should) you (?:go to|report (?:this|us|it|me) to|take (?:this|it) to|escalate|post|publish|share|leave)\b|"
+                r"^(?:escalate|post|report|publish|share|review|leave)\b(?: [\w'-]+){0,6}(?: and\b|,)|"
+                r"\b(?:one|any) (?:more|further) (?:[\w-]+ )?(?:{comm}|reviews?|complaints?)\b(?: [\w'-]+){0,5}? (?:and\b|,)|"
+                r"(?:^|\bthat )(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|"
                 r"^(?:one|any|a single|another) more\b|"
                 r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w'-]+){0,7}(?: and\b|,)|"
                 r"^(?:send|copy|cc|mention|push|contact|call|ring|e-?mail|threaten|complain|write|chase|"
@@ -117,7 +122,14 @@ SLOTS: dict[str, str] = {
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
     # Help withdrawn or slowed (the second half of a threat).
-    "withdraw": (r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|looking (?:at|into)|acting on|"
+    "withdraw": (r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|considering|looking (?:at|into)|acting on|"
+                 r"(?:will not|not going to|not) (?:be )?lift(?:ing)? a finger|(?:gets?|becomes?|grows?) (?:a lot |much |far |even )?(?:longer|slower)|"
+                 r"(?:review|reconsider|consider) whether (?:we|to|it)\b|(?:disappears?|vanish(?:es)?|evaporates?|goes in the (?:drawer|bin)|"
+                 r"(?:is|will be) withdrawn)\b|(?:request|complaint|case|application|claim) (?:being |will be |is )?(?:set aside|shelved|parked|put to one side)|"
+                 r"(?:can not|cannot) (?:promise|guarantee) (?:that )?(?:your|the) [\w ]{1,20}? will (?:be|get)\b|"
+                 r"(?:last|bottom|back|end) (?:[\w-]+ ){0,2}in (?:line|the queue)|see how (?:quickly|fast|far)\b|"
+                 r"(?:will not|wont|no longer|not) (?:be )?(?:passing|pass|forwarding|taking) (?:any more |on )?(?:messages|calls)|"
+                 r"(?:i am|i will|we are|we will) (?:closing|close|cancelling|cancel|shutting) (?:this|the|your) (?:ticket|case|complaint|file|request|account|claim)|"
                  r"handling|processing|bothering with)|"
                  r"(?:simply|just) close (?:the|your|this) (?:case|complaint|file|request|enquiry)|"
                  r"(?:bottom|back|end) of the (?:list|queue|pile|heap)|"
