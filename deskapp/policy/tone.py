@@ -400,9 +400,11 @@ def _caps_cues(text: str, cues: dict[str, float]) -> list[tuple[float, str, str]
     if not caps:
         return []
     found: list[tuple[float, str, str]] = []
-    letters = len(_LETTER.findall(text))
+    heads = [h.span() for h in _HEADING.finditer(text)]
+    body = "".join(text[a:b] for a, b in zip([0] + [e for _, e in heads], [s for s, _ in heads] + [len(text)]))
+    letters = len(_LETTER.findall(body))
     if letters >= 12 and cues.get("shouting", 0) > 0:
-        upper = len(_UPPER.findall(text))
+        upper = len(_UPPER.findall(body))
         if upper / letters >= 0.6:
             snippet = text.strip()
             return [(cues["shouting"], "written in capitals", snippet[:40] + ("..." if len(snippet) > 40 else ""))]
@@ -413,7 +415,6 @@ def _caps_cues(text: str, cues: dict[str, float]) -> list[tuple[float, str, str]
             return True
         return not (bare in ACRONYMS or len(bare) <= 4)
 
-    heads = [h.span() for h in _HEADING.finditer(text)]
     runs: list[list[re.Match]] = []
     for m in caps:
         if any(a <= m.start() < b for a, b in heads):

@@ -96,10 +96,10 @@ SLOTS: dict[str, str] = {
                   r"goddamn|damn it|bloody hell"),
     # A condition on the reader's own behaviour (the first half of a threat).
     "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more| further)?|"
-                r"\b(?:if|when|should|unless) (?:you|u|she|he|they) (?:[\w']+ ){0,6}?(?:again|any more|anymore|one more time|once more|like this|like that)\b|"
+                r"\b(?:if|when|should|unless) (?:you|u|she|he|they) (?:speak|talk|shout|swear|call|ring|phone|contact|e-?mail|write|post|complain|message|turn up|copy|cc|chase|threaten|raise|send|go)\w* (?:[\w']+ ){0,5}?(?:again|any more|anymore|one more time|once more|like this|like that)\b|"
                 r"\b(?:if|should) you (?:go to|report (?:this|us|it|me) to|take (?:this|it) to|escalate|post|publish|share|leave)\b|"
                 r"^(?:escalate|post|report|publish|share|review|leave)\b(?: [\w'-]+){0,6}(?: and\b|,)|"
-                r"\b(?:one|any) (?:more|further) (?:[\w-]+ )?(?:{comm}|reviews?|complaints?)\b(?: [\w'-]+){0,5}? (?:and\b|,)|"
+                r"\b(?:one|any) (?:more|further) (?:[\w-]+ )?(?:e-?mails?|messages?|letters?|calls?|complaints?|reviews?|posts?|texts?)\b(?: [\w'-]+){0,5}? (?:and\b|,)|"
                 r"(?:^|\bthat )(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|"
                 r"^(?:one|any|a single|another) more\b|"
                 r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w'-]+){0,7}(?: and\b|,)|"
@@ -122,14 +122,14 @@ SLOTS: dict[str, str] = {
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
     # Help withdrawn or slowed (the second half of a threat).
-    "withdraw": (r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|considering|looking (?:at|into)|acting on|"
-                 r"(?:will not|not going to|not) (?:be )?lift(?:ing)? a finger|(?:gets?|becomes?|grows?) (?:a lot |much |far |even )?(?:longer|slower)|"
-                 r"(?:review|reconsider|consider) whether (?:we|to|it)\b|(?:disappears?|vanish(?:es)?|evaporates?|goes in the (?:drawer|bin)|"
-                 r"(?:is|will be) withdrawn)\b|(?:request|complaint|case|application|claim) (?:being |will be |is )?(?:set aside|shelved|parked|put to one side)|"
-                 r"(?:can not|cannot) (?:promise|guarantee) (?:that )?(?:your|the) [\w ]{1,20}? will (?:be|get)\b|"
+    "withdraw": (r"(?:will not|not going to|not) (?:be )?lift(?:ing)? a finger|(?:find|notice|see|discover) (?:that )?(?:the|your) (?:waiting )?(?:list|queue|wait|waiting time) (?:gets?|becomes?|grows?) (?:a lot |much |far |even )?(?:longer|slower)|"
+                 r"(?:review|reconsider|consider) whether (?:we|to) (?:can )?(?:continue|keep|carry on|still)\b|"
+                 r"(?:disappears?|vanish(?:es)?|evaporates?|goes in the (?:drawer|bin))\b|(?:request|complaint|case|application|claim) (?:being |will be |is )?(?:set aside|shelved|parked|put to one side)|"
+                 r"(?:can not|cannot) (?:promise|guarantee) (?:that )?(?:your|the) [\w ]{1,20}? will (?:be|get) (?:looked at|considered|processed|dealt with|seen|heard)\b|"
                  r"(?:last|bottom|back|end) (?:[\w-]+ ){0,2}in (?:line|the queue)|see how (?:quickly|fast|far)\b|"
                  r"(?:will not|wont|no longer|not) (?:be )?(?:passing|pass|forwarding|taking) (?:any more |on )?(?:messages|calls)|"
                  r"(?:i am|i will|we are|we will) (?:closing|close|cancelling|cancel|shutting) (?:this|the|your) (?:ticket|case|complaint|file|request|account|claim)|"
+                 r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|considering|looking (?:at|into)|acting on|"
                  r"handling|processing|bothering with)|"
                  r"(?:simply|just) close (?:the|your|this) (?:case|complaint|file|request|enquiry)|"
                  r"(?:bottom|back|end) of the (?:list|queue|pile|heap)|"
@@ -685,11 +685,11 @@ _RULES_V3: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:your|their|the family's|the parents'|his|her) (?:lack of (?:interest|effort|engagement|care|co-?operation)|indifference|apathy)\b"),
     ("blame", "blame", 1.0, r"\bif (?:parents|tenants|customers|residents|people|families|you) (?:took|showed|made|put in) (?:a (?:little|bit) )?more (?:responsibility|effort|care|interest)\b"),
     ("blame", "blame", 1.0, r"\bbecause you (?:are|were) not (?:careful|organised|paying attention|listening|responsible)\b|\bevery (?:year|month|time|week),? (?:the )?same (?:problem|story|thing)\b"),
-    ("blame", "blame", 1.0, r"^(?:responsible|sensible|organised|organized|careful|normal|reasonable) (?:tenants|people|customers|parents|residents|patients|adults|drivers|owners)\b"),
+    ("blame", "blame", 1.0, r"^(?:responsible|sensible|organised|organized|careful) (?:tenants|people|customers|parents|residents|patients|adults|drivers|owners) (?:tend to|usually|generally|always|would|do not|know to|report|keep|check|read|pay|open|remember)\b"),
     ("blame", "blame", 1.0, r"\b(?:that is|thats|this is|it is) (?:all )?down to you,? not\b|\bkept not (?:turning up|attending|paying|answering|replying|coming)\b"),
     # threat: help held back until the reader does something
     ("threat", "threat", 1.0, r"\b(?:stays?|remains?|will (?:stay|remain|be kept)) on hold until you\b"),
-    ("threat", "threat", 1.0, r"\bwill be taken into account when (?:your|the)\b[^.!?]{0,40}?\b(?:reviewed|assessed|considered|decided)\b"),
+    ("threat", "threat", 1.0, r"\b(?:calls|e-?mails|messages|complaints|letters|behaviou?r|conduct|language|tone|reviews|posts)\b[^.!?]{0,40}?\bwill be taken into account when (?:your|the)\b[^.!?]{0,40}?\b(?:reviewed|assessed|considered|decided)\b"),
     ("threat", "threat", 1.0, r"\b(?:remember|forget|bear in mind) who (?:decides|signs off|approves|controls|holds)\b"),
     ("threat", "threat", 1.0, r"\b(?:people|patients|customers|tenants|residents|those|anyone|parents) who (?:complain|write|call|chase|moan)\b[^.!?]{0,40}?\b(?:find|discover|notice)\b"),
     # dismissal
@@ -698,12 +698,12 @@ _RULES_V3: tuple[tuple[str, str, float, str], ...] = (
     ("dismissal", "dismissal", 0.75, r"\b(?:do not|no longer) (?:intend|propose|plan) to (?:engage|respond|reply|correspond)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:is|are) of no interest to\b|\bregard as (?:being )?of no (?:consequence|importance|interest|relevance)\b"),
     ("dismissal", "dismissal", 1.0, r"\bwhen (?:we|i) have nothing (?:more important|better|else) to do\b"),
-    ("dismissal", "dismissal", 1.0, r"\b(?:skimmed|glanced at|flicked through) your\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:skimmed|glanced at|flicked through) your\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:will not|not) be looking at (?:it|this|that|your \w+) again\b|\bnothing in it changes\b"),
     ("dismissal", "dismissal", 0.75, r"\bnot the end of the world\b|\b(?:get to|get round to|look at) it (?:at some point|eventually|one day|some time)\b"),
     ("dismissal", "dismissal", 0.75, r"\bit is (?:a|an|just a|only a) [\w$\u00a3 -]{2,25}, not (?:a|an|the)\b|^look, it is (?:a|an|just a|only a)\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:not going to|will not) (?:spend|waste) (?:my|our|the|an|a|any) (?:whole )?(?:afternoon|morning|day|evening|week|hour|energy)\b"),
-    ("dismissal", "dismissal", 1.0, r"\b(?:not|none of (?:it|them|this|that) (?:is|are)) my (?:problem|concern)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:not|none of (?:it|them|this|that) (?:is|are)) my (?:problem|concern)\b(?! to\b)"),
     ("dismissal", "dismissal", 0.75, r"\b(?:all )?very interesting,? but\b|\bnot (?:an )?important thing\b"),
     ("dismissal", "dismissal", 1.0, r"\b(?:do not|never) (?:write|e-?mail|call|contact|ring|message) (?:to )?(?:us|me) (?:about|regarding|over) [\w' ]{1,20}? again\b"),
     ("dismissal", "dismissal", 0.75, r"\b(?:i|we) can not be expected to\b|\blike every(?:body|one) else[.!]"),
