@@ -211,13 +211,13 @@ CONSTRUCTIONS = [
     ("What an imaginative interpretation of the tenancy agreement.", "irony"),
     ("I admire your talent for losing every form we post.", "irony"),
     ("Fifth time lucky, perhaps?", "irony"),
-    ("Well done for finally finding the right form.", "mock praise"),
+    ("Good job working out how to open the envelope.", "mock praise"),
     ("Maybe this is too complicated for you, so I write it again.", "condescension"),
-    ("In the simplest possible words: pay the bill.", "condescension"),
+    ("I will keep it basic for you: pay the bill.", "condescension"),
     ("Two readings a year. I am sure you can manage that.", "condescension"),
     ("It is a little rich to blame us for the bill you ran up.", "blame"),
     ("Damp is what happens when the extractor fan is never switched on.", "blame"),
-    ("Losing the key was a choice you made.", "blame"),
+    ("You lost the key, and the consequences are yours to own.", "blame"),
     ("Sensible drivers tend to check the signs before parking.", "blame"),
     ("Should she ring the office again, we will stop considering her transfer.", "threat to withdraw help"),
     ("Post another review like that and the discount simply disappears.", "threat to withdraw help"),
@@ -246,6 +246,11 @@ def test_constructions_from_the_v3_round_are_caught(pack, text, cue):
     "If you call again tomorrow, please quote your reference.",
     "Perfect timing - the parts arrived this morning.",
     "Terms apply** see page 2.",
+    "Here is a tip: photograph the meter when you read it.",
+    "We are honoured that you have chosen to nominate our carers for the award.",
+    "It was a choice you made in good faith, and we respect it.",
+    "The damage to your car was nothing short of appalling, and we will pay for the repair.",
+    "To put it in the simplest terms, the charge is split across twelve months.",
 ])
 def test_v3_round_hard_negatives_pass(pack, text):
     r = assess_tone(text, pack.tone)
