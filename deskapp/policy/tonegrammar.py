@@ -722,7 +722,7 @@ _RULES_V3: tuple[tuple[str, str, float, str], ...] = (
     ("insult", "insult", 1.0, r"\byou (?:just |simply |clearly |obviously )?(?:have not|do not have|have no|have not got) (?:got )?(?:a|any) clue\b"),
     ("insult", "insult", 1.0, r"\byou are (?:an? )?(?:very |really |such an? |an? )?(?:bad|terrible|awful|poor|negligent|neglectful|lousy|rubbish) (?:mother|father|parent|mum|dad|tenant|neighbour|customer|person|driver|owner|carer)\b"),
     ("insult", "insult", 1.0, r"\b(?:total|complete|utter|absolute|real) (?:headcase|head case|nutter|nutcase|basket case|nightmare|liability)\b|\b(?:headcase|nutcase|nutter)\b"),
-    ("profanity", "profanity", 1.0, r"(?<![\w*])(?:[a-z]\*{2,}[a-z]*|[a-z]{1,3}\*+[a-z]{1,6})(?![\w*])|\b(?:ffs|christ alive|christ almighty|for god'?s sake|what the hell|bloody)\b"),
+    ("profanity", "profanity", 1.0, r"(?<![\w*@.])(?:f\*+(?:k|ck|cking|king|ing|in|ed|er|s)?|sh\*+t[a-z]*|s\*\*t|b\*+(?:ch|st|rd|llocks)[a-z]*|c\*+t|p\*+ss[a-z]*|tw\*t|w\*+k[a-z]*)(?![\w*@])|\bthe a\*{2,}(?![\w*@])|\bwhat the [a-z]\*+(?![\w*@])|\b(?:ffs|christ alive|christ almighty|for god'?s sake|what the hell)\b"),
 )
 
 # Reported speech and apology: "I'm sorry you felt you were treated like a child",

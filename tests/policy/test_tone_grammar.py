@@ -246,6 +246,7 @@ def test_constructions_from_the_v3_round_are_caught(pack, text, cue):
     "If you call again tomorrow, please quote your reference.",
     "Perfect timing - the parts arrived this morning.",
     "Terms apply** see page 2.",
+    "We wrote to j***@example.com; Mr S*** called about the card ending ****1234.",
     "Here is a tip: photograph the meter when you read it.",
     "We are honoured that you have chosen to nominate our carers for the award.",
     "It was a choice you made in good faith, and we respect it.",
