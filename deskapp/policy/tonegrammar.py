@@ -125,7 +125,7 @@ SLOTS: dict[str, str] = {
     "withdraw": (r"(?:will not|not going to|not) (?:be )?lift(?:ing)? a finger|(?:find|notice|see|discover) (?:that )?(?:the|your) (?:waiting )?(?:list|queue|wait|waiting time) (?:gets?|becomes?|grows?) (?:a lot |much |far |even )?(?:longer|slower)|"
                  r"(?:review|reconsider|consider) whether (?:we|to) (?:can )?(?:continue|keep|carry on|still)\b|"
                  r"(?:disappears?|vanish(?:es)?|evaporates?|goes in the (?:drawer|bin))\b|(?:request|complaint|case|application|claim) (?:being |will be |is )?(?:set aside|shelved|parked|put to one side)|"
-                 r"(?:can not|cannot) (?:promise|guarantee) (?:that )?(?:your|the) [\w ]{1,20}? will (?:be|get) (?:looked at|considered|processed|dealt with|seen|heard)\b|"
+                 r"(?:can not|cannot) (?:promise|guarantee) (?:that )?your (?:application|complaint|case|claim|request|refund|appeal|transfer)\b[\w ]{0,15}? will (?:be|get) (?:looked at|considered|processed|dealt with|heard)\b|"
                  r"(?:last|bottom|back|end) (?:[\w-]+ ){0,2}in (?:line|the queue)|see how (?:quickly|fast|far)\b|"
                  r"(?:will not|wont|no longer|not) (?:be )?(?:passing|pass|forwarding|taking) (?:any more |on )?(?:messages|calls)|"
                  r"(?:i am|i will|we are|we will) (?:closing|close|cancelling|cancel|shutting) (?:this|the|your) (?:ticket|case|complaint|file|request|account|claim)|"
@@ -641,7 +641,7 @@ _RULES_V3: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "irony", 0.75, r"\b(?:honoured|flattered|touched|delighted|thrilled|privileged)\b (?:that )?you (?:have )?(?:chosen|decided|seen fit|felt the need|elected)\b"),
     ("sarcasm", "irony", 1.0, r"\bgiven you something (?:new |fresh |else |more )?to (?:write|complain|moan|talk|e-?mail) (?:to us )?about\b"),
     ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,20}?\bthe (?:all-?caps|capitals|caps|shouting|lecture|sermon|essay|novel|exclamation marks)\b"),
-    ("sarcasm", "mock gratitude", 1.0, r"\b(?:explain\w*|tell\w*|teach\w*|show\w*) (?:us|me) how to do (?:our|my) (?:jobs?|work)\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:explain\w*|tell\w*|teach\w*|show\w*) (?:us|me) how to do (?:our|my) (?:jobs?|work)\b(?! (?:better|well|properly|right)\b)"),
     ("sarcasm", "irony", 1.0, r"\b(?:marvellous|startling|shocking|earth-shattering|astonishing|stunning|remarkable|amazing) (?:revelation|discovery|insight)\b"),
     ("sarcasm", "irony", 1.0, r"^(?:brilliant|great|wonderful|fantastic|marvellous|lovely|perfect|oh),? so\b[^.!?]{0,60}?\bnow\?"),
     ("sarcasm", "scare quotes", 1.0, r"\b(?:customer|tenant|resident|patient|client|caller|parent|he|she|they|you|mr \w+|mrs \w+|ms \w+) (?:is |was |were |are |seems |seemed )?'(?:shocked|surprised|outraged|appalled|upset|devastated|horrified|confused|baffled|stunned|amazed)'"),
@@ -652,7 +652,7 @@ _RULES_V3: tuple[tuple[str, str, float, str], ...] = (
     ("condescension", "condescension", 1.0, r"\bi am sure it (?:all )?(?:feels|seems|is|must be) (?:very |really |all very |so )?(?:confusing|complicated|difficult|overwhelming) for you,? but\b"),
     ("condescension", "condescension", 1.0, r"\b(?:explain|repeat|go over|say)\b[^.!?]{0,40}?\bagain,? and again\b"),
     ("condescension", "condescension", 1.0, r"\bso (?:that )?you (?:can|could|will be able to|might) (?:get|make it) all the way through\b"),
-    ("condescension", "condescension", 1.0, r"\b(?:keep (?:it|this|things) (?:basic|very simple)|in words of one syllable)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:keep (?:it|this|things) (?:basic|very simple)(?: for you\b|\)|:)|in words of one syllable\b)"),
     ("condescension", "condescension", 0.75, r"\b(?:in|into) the (?:simplest|plainest|most basic) (?:possible )?(?:terms|words|language)\b"),
     ("condescension", "condescension", 0.75, r"\b(?:longer|long|big|complicated|difficult) words in it\b|\bhere is the (?:short|simple|easy) version\b"),
     ("condescension", "condescension", 1.0, r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?:comes|is) (?:after|before) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"),
@@ -678,7 +678,7 @@ _RULES_V3: tuple[tuple[str, str, float, str], ...] = (
     ("blame", "blame", 1.0, r"\b(?:ignoring|ignored) (?:all |every one of |each of )?(?:our|the|my) (?:letters|reminders|e-?mails|calls|warnings|messages|notices|advice)\b"),
     ("blame", "blame", 1.0, r"\bif you (?:had|would|would have) (?:\w+ ){0,3}?(?:followed|read|listened|checked|opened|kept|paid|answered|turned up|been|done)\b[^.!?]{0,80}?\b(?:would|would not) (?:still|have|be|not)\b"),
     ("blame", "blame", 0.75, r"^(?:perhaps|maybe) if\b[^.!?]{0,60}?\b(?:would not|would|will not)\b"),
-    ("blame", "blame", 1.0, r"^(?:maybe|perhaps) (?:try |just )?(?:spend|stop|start|get|buy|use|read|open|answer|turn up|try)\b[^.!?]{0,60}?\band (?:the|your|it|you)\b[^.!?]{0,40}?\b(?:would not|would|will not)\b"),
+    ("blame", "blame", 1.0, r"^(?:maybe|perhaps) (?:just )?(?:spend (?:a (?:little|bit|lot) )?less|cut (?:back|down)|stop \w+ing|try (?:harder|reading|listening|paying)|get up earlier|pay attention|read (?:the|your))\b[^.!?]{0,60}?\band (?:the|your|it|you)\b[^.!?]{0,40}?\b(?:would not|would|will not)\b"),
     ("blame", "blame", 1.0, r"\b(?:has come|came|comes|stems|stemmed) from your (?:side|end)\b"),
     ("blame", "blame", 1.0, r"\ban? (?:household|user|pet-training|lifestyle|parenting|housekeeping|hygiene|personal organisation|you) (?:problem|issue|matter)\b"),
     ("blame", "blame", 1.0, r"\b(?:could not|can not) be bothered\b"),
