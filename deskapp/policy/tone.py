@@ -75,6 +75,9 @@ EMPHASIS = frozenset(
 )
 
 _CAPS_WORD = re.compile(r"(?<![\w'])[A-Z][A-Z']*[A-Z](?![\w'])")  # two or more capitals
+# A heading such as "OUTCOME: PARTLY UPHELD." at the start of a line labels the letter; it is not shouting
+# (unless it is aimed at the reader: "NOTE: YOU ARE WRONG").
+_HEADING = re.compile(r"(?m)^[ \t]*[A-Z][A-Z ]{1,30}:(?:[ \t]+(?!(?:YOU|YOUR)\b)[A-Z][A-Z' ]{0,40}?)?(?=[.:\n]|$|[ \t]+[A-Z][a-z])")
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-Z\u00c0-\u00de]")
 _REPEATED_PUNCT = re.compile(r"[!?]{2,}")
@@ -378,6 +381,14 @@ class ToneResult:
 NOT_HOSTILE = ToneResult(False, 0.0)
 
 
+# A word the reader called the handler, quoted back in a boundary ("calling me useless") is reported, not said.
+_REPORTED = re.compile(r"\b(?:call(?:s|ed|ing)?|label(?:s|led|ling)?|brand(?:s|ed|ing)?) (?:me|us|my (?:colleagues?|staff|team)|our (?:staff|team|colleagues?))(?: (?:a|an|so|such a))? $")
+
+
+def _reported(norm: str, start: int) -> bool:
+    return _REPORTED.search(norm[max(0, start - 40) : start]) is not None
+
+
 def _negated(norm: str, start: int) -> bool:
     before = norm[max(0, start - 40) : start].split()[-3:]
     return any(w.strip(",.;:!?") in NEGATORS for w in before)
@@ -389,9 +400,11 @@ def _caps_cues(text: str, cues: dict[str, float]) -> list[tuple[float, str, str]
     if not caps:
         return []
     found: list[tuple[float, str, str]] = []
-    letters = len(_LETTER.findall(text))
+    heads = [h.span() for h in _HEADING.finditer(text)]
+    body = "".join(text[a:b] for a, b in zip([0] + [e for _, e in heads], [s for s, _ in heads] + [len(text)]))
+    letters = len(_LETTER.findall(body))
     if letters >= 12 and cues.get("shouting", 0) > 0:
-        upper = len(_UPPER.findall(text))
+        upper = len(_UPPER.findall(body))
         if upper / letters >= 0.6:
             snippet = text.strip()
             return [(cues["shouting"], "written in capitals", snippet[:40] + ("..." if len(snippet) > 40 else ""))]
@@ -404,6 +417,8 @@ def _caps_cues(text: str, cues: dict[str, float]) -> list[tuple[float, str, str]
 
     runs: list[list[re.Match]] = []
     for m in caps:
+        if any(a <= m.start() < b for a, b in heads):
+            continue
         if runs and text[runs[-1][-1].end() : m.start()].strip(" ,") == "":
             runs[-1].append(m)
         else:
@@ -490,7 +505,7 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
     phrase_candidates, rule_candidates = lex.both_candidates(text)
     for p in phrase_candidates:
         for pm in p.pattern.finditer(text):
-            if p.negatable and _negated(text, pm.start()):
+            if (p.negatable and _negated(text, pm.start())) or _reported(text, pm.start()):
                 continue
             hits.append(("p:" + p.source, p.weight, p.why, _short(norm.quote(*pm.span()))))
             break

@@ -95,7 +95,12 @@ SLOTS: dict[str, str] = {
                   r"piss off|pissed off|wtf|wanker|twat|prick|dickhead|bullshit|for christ'?s sake|jesus christ|"
                   r"goddamn|damn it|bloody hell"),
     # A condition on the reader's own behaviour (the first half of a threat).
-    "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more)?|"
+    "trigger": (r"(?:if|when) (?:i|we) (?:get|receive|see|have|hear) (?:one|any|another|a single)(?: more| further)?|"
+                r"\b(?:if|when|should|unless) (?:you|u|she|he|they) (?:speak|talk|shout|swear|call|ring|phone|contact|e-?mail|write|post|complain|message|turn up|copy|cc|chase|threaten|raise|send|go)\w* (?:[\w']+ ){0,5}?(?:again|any more|anymore|one more time|once more|like this|like that)\b|"
+                r"\b(?:if|should) you (?:go to|report (?:this|us|it|me) to|take (?:this|it) to|escalate|post|publish|share|leave)\b|"
+                r"^(?:escalate|post|report|publish|share|review|leave)\b(?: [\w'-]+){0,6}(?: and\b|,)|"
+                r"\b(?:one|any) (?:more|further) (?:[\w-]+ )?(?:e-?mails?|messages?|letters?|calls?|complaints?|reviews?|posts?|texts?)\b(?: [\w'-]+){0,5}? (?:and\b|,)|"
+                r"(?:^|\bthat )(?:further|continued|any further) (?:[\w'-]+ ){0,5}(?:will|may|could) (?:result|lead|mean|affect)\b|"
                 r"^(?:one|any|a single|another) more\b|"
                 r"^(?:keep|carry on|continue|go on|persist)\b(?: [\w'-]+){0,7}(?: and\b|,)|"
                 r"^(?:send|copy|cc|mention|push|contact|call|ring|e-?mail|threaten|complain|write|chase|"
@@ -117,7 +122,14 @@ SLOTS: dict[str, str] = {
                 r"after (?:yesterday's|today's|that|your|this morning's|last week's|the) "
                 r"(?:call|e-?mail|message|outburst|behaviou?r|performance|tone|rant|attitude|letter)"),
     # Help withdrawn or slowed (the second half of a threat).
-    "withdraw": (r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|looking (?:at|into)|acting on|"
+    "withdraw": (r"(?:will not|not going to|not) (?:be )?lift(?:ing)? a finger|(?:find|notice|see|discover) (?:that )?(?:the|your) (?:waiting )?(?:list|queue|wait|waiting time) (?:gets?|becomes?|grows?) (?:a lot |much |far |even )?(?:longer|slower)|"
+                 r"(?:review|reconsider|consider) whether (?:we|to) (?:can )?(?:continue|keep|carry on|still)\b|"
+                 r"(?:disappears?|vanish(?:es)?|evaporates?|goes in the (?:drawer|bin))\b|(?:request|complaint|case|application|claim) (?:being |will be |is )?(?:set aside|shelved|parked|put to one side)|"
+                 r"(?:can not|cannot) (?:promise|guarantee) (?:that )?your (?:application|complaint|case|claim|request|refund|appeal|transfer)\b[\w ]{0,15}? will (?:be|get) (?:looked at|considered|processed|dealt with|heard)\b|"
+                 r"(?:last|bottom|back|end) (?:[\w-]+ ){0,2}in (?:line|the queue)|see how (?:quickly|fast|far)\b|"
+                 r"(?:will not|wont|no longer|not) (?:be )?(?:passing|pass|forwarding|taking) (?:any more |on )?(?:messages|calls)|"
+                 r"(?:i am|i will|we are|we will) (?:closing|close|cancelling|cancel|shutting) (?:this|the|your) (?:ticket|case|complaint|file|request|account|claim)|"
+                 r"(?:stop|cease|give up|quit) (?:working on|dealing with|helping|considering|looking (?:at|into)|acting on|"
                  r"handling|processing|bothering with)|"
                  r"(?:simply|just) close (?:the|your|this) (?:case|complaint|file|request|enquiry)|"
                  r"(?:bottom|back|end) of the (?:list|queue|pile|heap)|"
@@ -615,6 +627,104 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("profanity", "profanity", 1.0, r"\b(?:{profanity})\b"),
 )
 
+
+# --- tuning round on v3 (issue 20): constructions, each a class of wording ---
+_RULES_V3: tuple[tuple[str, str, float, str], ...] = (
+    # irony markers: a reading/interpretation praised as "creative", admiration for a failing, "never tire of"
+    ("sarcasm", "irony", 1.0, r"\b(?:creative|imaginative|inventive|novel|original|optimistic|generous) (?:reading|interpretation|take|version|understanding|accounting|use|recollection) of\b"),
+    ("sarcasm", "irony", 1.0, r"\b(?:admiration|admire|in awe of|impressed by|marvel at)\b[^.!?]{0,30}?\byour (?:ability|talent|knack|skill|gift|capacity) (?:to|for)\b"),
+    ("sarcasm", "irony", 1.0, r"\b(?:we|i) never tire of\b|\bwhy (?:ever |on earth )?did (?:we|i) not think of that\b|\bwho could (?:possibly )?have (?:seen|predicted|guessed|foreseen) that\b"),
+    ("sarcasm", "irony", 1.0, r"\b(?:{ordinal_many}) time lucky\b"),
+    ("sarcasm", "irony", 1.0, r"\b(?:is|was|are|were) (?:rather |quite |very |most )?(?:touching|sweet|adorable|charming|cute|quaint),? (?:given|considering|when)\b"),
+    ("sarcasm", "mock praise", 1.0, r"\b(?:well done|congratulations|congrats|bravo|good job|nice work|gold star)\b,? (?:(?:\w+ ){0,2}?(?:on|for) )?(?:finally |eventually |at last )?(?:working out|figuring out|realising|noticing|reading)\b"),
+    ("sarcasm", "irony", 0.5, r"\b(?:amazing|great|perfect|brilliant|impeccable|wonderful|lovely|excellent) timing\b"),
+    ("sarcasm", "irony", 0.75, r"\b(?:honoured|flattered|touched|delighted|thrilled|privileged)\b (?:that )?you (?:have )?(?:chosen|decided|seen fit|felt the need|elected)\b"),
+    ("sarcasm", "irony", 1.0, r"\bgiven you something (?:new |fresh |else |more )?to (?:write|complain|moan|talk|e-?mail) (?:to us )?about\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,20}?\bthe (?:all-?caps|capitals|caps|shouting|lecture|sermon|essay|novel|exclamation marks)\b"),
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:explain\w*|tell\w*|teach\w*|show\w*) (?:us|me) how to do (?:our|my) (?:jobs?|work)\b(?! (?:better|well|properly|right)\b)"),
+    ("sarcasm", "irony", 1.0, r"\b(?:marvellous|startling|shocking|earth-shattering|astonishing|stunning|remarkable|amazing) (?:revelation|discovery|insight)\b"),
+    ("sarcasm", "irony", 1.0, r"^(?:brilliant|great|wonderful|fantastic|marvellous|lovely|perfect|oh),? so\b[^.!?]{0,60}?\bnow\?"),
+    ("sarcasm", "scare quotes", 1.0, r"\b(?:customer|tenant|resident|patient|client|caller|parent|he|she|they|you|mr \w+|mrs \w+|ms \w+) (?:is |was |were |are |seems |seemed )?'(?:shocked|surprised|outraged|appalled|upset|devastated|horrified|confused|baffled|stunned|amazed)'"),
+    ("sarcasm", "mock gratitude", 0.5, r"\b(?:thanks|thank you) (?:a million|a bunch|ever so much) for\b"),
+    ("sarcasm", "irony", 0.5, r"\breally made (?:our|my|the) [\w ]{0,15}?(?:day|week|morning)\b"),
+    # condescension: the reader's understanding doubted, the explanation made "basic"
+    ("condescension", "condescension", 1.0, r"\b(?:maybe|perhaps|because maybe|since maybe) (?:is|it is|this is|that is) (?:too |very |a bit |so )?(?:difficult|hard|complicated|complex) for you\b|\bi explain (?:to )?you (?:again|once more)\b"),
+    ("condescension", "condescension", 1.0, r"\bi am sure it (?:all )?(?:feels|seems|is|must be) (?:very |really |all very |so )?(?:confusing|complicated|difficult|overwhelming) for you,? but\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:explain|repeat|go over|say)\b[^.!?]{0,40}?\bagain,? and again\b"),
+    ("condescension", "condescension", 1.0, r"\bso (?:that )?you (?:can|could|will be able to|might) (?:get|make it) all the way through\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:keep (?:it|this|things) (?:basic|very simple)(?: for you\b|\)|:)|in words of one syllable\b)"),
+    ("condescension", "condescension", 0.75, r"\b(?:in|into) the (?:simplest|plainest|most basic) (?:possible )?(?:terms|words|language)\b"),
+    ("condescension", "condescension", 0.75, r"\b(?:longer|long|big|complicated|difficult) words in it\b|\bhere is the (?:short|simple|easy) version\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?:comes|is) (?:after|before) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"),
+    ("condescension", "condescension", 1.0, r"\bstruggle (?:with )?(?:reading|telling|counting|following) (?:a |the )?(?:timetable|clock|calendar|map|signs?|dates?|time|numbers)\b"),
+    ("condescension", "condescension", 1.0, r"\bfind the (?:idea|concept|notion|principle) of\b[^.!?]{0,30}?\b(?:difficult|hard|confusing|tricky|challenging)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:put|written|printed|highlighted) (?:it |this |them )?in (?:bold|capitals|big letters|large print|yellow) (?:for you|so you|this time|so that you)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:seemed|proved|was|were|appeared) (?:to be )?too much (?:for you )?(?:last time|before)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:i think|i am sure|hopefully|surely|i trust) you can (?:manage|cope with|handle) (?:that|this|it)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:drew|draw|drawn|drawing) (?:her|him|them|you) a (?:picture|diagram|map)\b"),
+    ("condescension", "condescension", 1.0, r"\b(?:may not be aware|might not know|may not know|may be surprised to learn) that [\w ]{1,25}?(?:costs? money|is not free|are not free|has to be paid for)\b"),
+    ("condescension", "condescension", 1.0, r"\bthere are (?:some |a few )?(?:numbers|sums|long words|figures|maths) involved\b"),
+    ("condescension", "condescension", 0.75, r"\bask (?:a|someone|somebody|your) (?:[\w-]+ ){0,2}?to read (?:this|it|the letter|this one|this letter) (?:out )?(?:to|for) you\b"),
+    ("condescension", "condescension", 1.0, r"\bthe last (?:two|three|four|five|few|several|\d+) (?:letters|e-?mails|messages|reminders) (?:did not|have not) (?:get|gotten|got) through\b"),
+    ("condescension", "condescension", 1.0, r"\bthe point (?:appears|seems) to have (?:been lost|been missed|escaped you|passed you by)\b"),
+    ("condescension", "condescension", 1.0, r"^bless (?:you|your heart|him|her)\b[^.!?]{0,20}?\b(?:for trying|for the effort|trying)\b"),
+    ("condescension", "condescension", 1.0, r"\bdespite the (?:big|large|huge|giant|massive|bright|clear|enormous) (?:[\w-]+ )?(?:signs?|notices?|arrows?|print|lettering)\b"),
+    ("condescension", "condescension", 0.75, r"\bsit down with a (?:pen|pencil|calculator|cup of tea|strong coffee)\b"),
+    ("condescension", "condescension", 1.0, r"\bsomething as (?:simple|basic|easy|straightforward) as\b|\byou are an? (?:adult|grown-?up|grown adult)\b"),
+    # blame: the reader's choices and habits named as the cause
+    ("blame", "blame", 1.0, r"\b(?:a bit|a little|rather|somewhat|pretty) rich (?:to|for you|of you|coming)\b"),
+    ("blame", "blame", 1.0, r"\b(?:is|are) what happens when (?:you |people |tenants |customers )?[\w ]{0,25}?(?:never|do not|fail to|refuse to|are not)\b"),
+    ("blame", "blame", 1.0, r"\bconsequences are (?:yours|your own|all yours)\b|\byours to own\b"),
+    ("blame", "blame", 1.0, r"\b(?:ignoring|ignored) (?:all |every one of |each of )?(?:our|the|my) (?:letters|reminders|e-?mails|calls|warnings|messages|notices|advice)\b"),
+    ("blame", "blame", 1.0, r"\bif you (?:had|would|would have) (?:\w+ ){0,3}?(?:followed|read|listened|checked|opened|kept|paid|answered|turned up|been|done)\b[^.!?]{0,80}?\b(?:would|would not) (?:still|have|be|not)\b"),
+    ("blame", "blame", 0.75, r"^(?:perhaps|maybe) if\b[^.!?]{0,60}?\b(?:would not|would|will not)\b"),
+    ("blame", "blame", 1.0, r"^(?:maybe|perhaps) (?:just )?(?:spend (?:a (?:little|bit|lot) )?less|cut (?:back|down)|stop \w+ing|try (?:harder|reading|listening|paying)|get up earlier|pay attention|read (?:the|your))\b[^.!?]{0,60}?\band (?:the|your|it|you)\b[^.!?]{0,40}?\b(?:would not|would|will not)\b"),
+    ("blame", "blame", 1.0, r"\b(?:has come|came|comes|stems|stemmed) from your (?:side|end)\b"),
+    ("blame", "blame", 1.0, r"\ban? (?:household|user|pet-training|lifestyle|parenting|housekeeping|hygiene|personal organisation|you) (?:problem|issue|matter)\b"),
+    ("blame", "blame", 1.0, r"\b(?:could not|can not) be bothered\b"),
+    ("blame", "blame", 1.0, r"\b(?:author|architect) of (?:her|his|their|your) own (?:misfortune|problems?|troubles?|downfall|situation)\b|\b(?:only|largely|entirely) (?:have|has) (?:yourself|himself|herself|themselves) to blame\b"),
+    ("blame", "blame", 1.0, r"\b(?:your|their|the family's|the parents'|his|her) (?:lack of (?:interest|effort|engagement|care|co-?operation)|indifference|apathy)\b"),
+    ("blame", "blame", 1.0, r"\bif (?:parents|tenants|customers|residents|people|families|you) (?:took|showed|made|put in) (?:a (?:little|bit) )?more (?:responsibility|effort|care|interest)\b"),
+    ("blame", "blame", 1.0, r"\bbecause you (?:are|were) not (?:careful|organised|paying attention|listening|responsible)\b|\bevery (?:year|month|time|week),? (?:the )?same (?:problem|story|thing)\b"),
+    ("blame", "blame", 1.0, r"^(?:responsible|sensible|organised|organized|careful) (?:tenants|people|customers|parents|residents|patients|adults|drivers|owners) (?:tend to|usually|generally|always|would|do not|know to|report|keep|check|read|pay|open|remember)\b"),
+    ("blame", "blame", 1.0, r"\b(?:that is|thats|this is|it is) (?:all )?down to you,? not\b|\bkept not (?:turning up|attending|paying|answering|replying|coming)\b"),
+    # threat: help held back until the reader does something
+    ("threat", "threat", 0.75, r"\b(?:stays?|remains?|will (?:stay|remain|be kept)) on hold until you\b"),
+    ("threat", "threat", 1.0, r"\b(?:calls|e-?mails|messages|complaints|letters|behaviou?r|conduct|language|tone|reviews|posts)\b[^.!?]{0,40}?\bwill be taken into account when (?:your|the)\b[^.!?]{0,40}?\b(?:reviewed|assessed|considered|decided)\b"),
+    ("threat", "threat", 1.0, r"\b(?:remember|forget|bear in mind) who (?:decides|signs off|approves|controls|holds)\b"),
+    ("threat", "threat", 1.0, r"\b(?:people|patients|customers|tenants|residents|those|anyone|parents) who (?:complain|write|call|chase|moan)\b[^.!?]{0,40}?\b(?:find|discover|notice)\b"),
+    # dismissal
+    ("dismissal", "dismissal", 1.0, r"\bpeople with (?:actual|real|genuine|proper) (?:problems|issues|complaints)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not|not|no longer) (?:intend|propose|plan|going|prepared|willing) to (?:spend|waste|devote) (?:any )?(?:further|more|any more|another) (?:time|minute|second|hour|effort)\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:do not|no longer) (?:intend|propose|plan) to (?:engage|respond|reply|correspond)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:is|are) of no interest to\b|\bregard as (?:being )?of no (?:consequence|importance|interest|relevance)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bwhen (?:we|i) have nothing (?:more important|better|else) to do\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:skimmed|glanced at|flicked through) your\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:will not|not) be looking at (?:it|this|that|your \w+) again\b|\bnothing in it changes\b"),
+    ("dismissal", "dismissal", 0.75, r"\bnot the end of the world\b|\b(?:get to|get round to|look at) it (?:at some point|eventually|one day|some time)\b"),
+    ("dismissal", "dismissal", 0.75, r"\bit is (?:a|an|just a|only a) [\w$\u00a3 -]{2,25}, not (?:a|an|the)\b|^look, it is (?:a|an|just a|only a)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:not going to|will not) (?:spend|waste) (?:my|our|the|an|a|any) (?:whole )?(?:afternoon|morning|day|evening|week|hour|energy)\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:not|none of (?:it|them|this|that) (?:is|are)) my (?:problem|concern)\b(?! to\b)"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:all )?very interesting,? but\b|\bnot (?:an )?important thing\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:do not|never) (?:write|e-?mail|call|contact|ring|message) (?:to )?(?:us|me) (?:about|regarding|over) [\w' ]{1,20}? again\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:i|we) can not be expected to\b|\blike every(?:body|one) else[.!]"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:you are|ur|you're|u r) not (?:special|that special|that important|the only one)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bnever (?:hurt|killed|harmed) any(?:one|body)\b"),
+    ("dismissal", "dismissal", 0.75, r"\b(?:do not|don't) have (?:the )?time to (?:go through|read|answer|deal with|respond to)\b"),
+    ("dismissal", "dismissal", 1.0, r"\bthe answer to (?:all of (?:them|these|it)|every one of them|each of them) is no\b"),
+    ("dismissal", "dismissal", 1.0, r"\b(?:ranting|moaning|whinging|whining|banging on|going on) (?:again|on)\b|\bon about\b[^.!?]{0,30}?\bagain\b|\btalk (?:himself|herself|themselves|yourself) out\b"),
+    ("dismissal", "dismissal", 1.0, r"^(?:yeah|yep|yup|ok|okay|right),? noted[.!]"),
+    # insult: the reader (or their home, family) judged; masked swearing
+    ("insult", "insult", 1.0, r"\b(?:your (?:[\w']+ ){0,2}?(?:flat|house|home|room|garden|property|kitchen|bedroom|bathroom|place|car|yard|office|desk)|the (?:flat|house|property|place|room)|it|this place) (?:is|was|looks like|resembles|is like) (?:like )?an? (?:absolute |total |complete |utter |real )?(?:pigsty|pig sty|tip|dump|hovel|bomb site|squat|cesspit|sty|rubbish tip)\b|\bpigsty\b"),
+    ("insult", "insult", 1.0, r"\b(?:a|like a) (?:bunch|pack|load|lot|gang|flock) of (?:vultures|sharks|parasites|animals|idiots|clowns|hyenas|leeches|scroungers|liars|chancers|crooks|thieves)\b"),
+    ("insult", "insult", 1.0, r"\b(?:a|real|right) (?:real |right )?piece of work\b|\bserial (?:moaner|complainer|whinger|pest)\b"),
+    ("insult", "insult", 1.0, r"\bnothing short of (?:thuggish|abusive|vile|aggressive|intimidating|contemptible|feral)\b|\bthat of an? (?:spoilt |spoiled |naughty |sulky |petulant )?(?:child|toddler|brat)\b"),
+    ("insult", "insult", 1.0, r"\byou (?:just |simply |clearly |obviously )?(?:have not|do not have|have no|have not got) (?:got )?(?:a|any) clue\b"),
+    ("insult", "insult", 1.0, r"\byou are (?:an? )?(?:very |really |such an? |an? )?(?:bad|terrible|awful|poor|negligent|neglectful|lousy|rubbish) (?:mother|father|parent|mum|dad|tenant|neighbour|customer|person|driver|owner|carer)\b"),
+    ("insult", "insult", 1.0, r"\b(?:total|complete|utter|absolute|real) (?:headcase|head case|nutter|nutcase|basket case|nightmare|liability)\b|\b(?:headcase|nutcase|nutter)\b"),
+    ("profanity", "profanity", 1.0, r"(?<![\w*@.])(?:f\*+(?:k|ck|cking|king|ing|in|ed|er|s)?|sh\*+t[a-z]*|s\*\*t|b\*+(?:ch|st|rd|llocks)[a-z]*|c\*+t|p\*+ss[a-z]*|tw\*t|w\*+k[a-z]*)(?![\w*@])|\bthe a\*{2,}(?![\w*@])|\bwhat the [a-z]\*+(?![\w*@])|\b(?:ffs|christ alive|christ almighty|for god'?s sake|what the hell)\b"),
+)
+
 # Reported speech and apology: "I'm sorry you felt you were treated like a child",
 # "you said our engineer was rude" quote the reader or own up, so the grammar stays quiet
 # in that sentence (the phrase list and structural cues still apply). "Sorry, but ..." is no apology.
@@ -634,7 +744,7 @@ WITHDRAW_NEEDS = required_literals(WITHDRAW.pattern) or frozenset()
 
 def compile_rules() -> tuple[GrammarRule, ...]:
     out = []
-    for family, label, strength, p in _RULES:
+    for family, label, strength, p in _RULES + _RULES_V3:
         rx = re.compile(expand(p))
         out.append(GrammarRule(family, label, strength, rx, required_literals(rx.pattern) or frozenset()))
     return tuple(out)

@@ -204,3 +204,63 @@ def test_cli_policy_tone(capsys, monkeypatch):
     assert main(["policy", "tone", "-", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["hostile"] and data["cues"] == ["blame"] and data["classifier"] == "built-in"
+
+
+# Tuning round on v3: each class of construction, in wording that is in no labelled set.
+CONSTRUCTIONS = [
+    ("What an imaginative interpretation of the tenancy agreement.", "irony"),
+    ("I admire your talent for losing every form we post.", "irony"),
+    ("Fifth time lucky, perhaps?", "irony"),
+    ("Good job working out how to open the envelope.", "mock praise"),
+    ("Maybe this is too complicated for you, so I write it again.", "condescension"),
+    ("I will keep it basic for you: pay the bill.", "condescension"),
+    ("Two readings a year. I am sure you can manage that.", "condescension"),
+    ("It is a little rich to blame us for the bill you ran up.", "blame"),
+    ("Damp is what happens when the extractor fan is never switched on.", "blame"),
+    ("You lost the key, and the consequences are yours to own.", "blame"),
+    ("Sensible drivers tend to check the signs before parking.", "blame"),
+    ("Should she ring the office again, we will stop considering her transfer.", "threat to withdraw help"),
+    ("Post another review like that and the discount simply disappears.", "threat to withdraw help"),
+    ("I do not plan to waste any more time on your letters.", "dismissal"),
+    ("Frankly, none of that is my concern.", "dismissal"),
+    ("Your kitchen is a bomb site and the pests follow.", "insult"),
+    ("What the h*** is this supposed to mean?", "profanity"),
+    ("Oh ffs, read the letter.", "profanity"),
+]
+
+
+@pytest.mark.parametrize("text, cue", CONSTRUCTIONS)
+def test_constructions_from_the_v3_round_are_caught(pack, text, cue):
+    r = assess_tone(text, pack.tone)
+    assert r.hostile, r
+    assert cue in r.cues, r.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "OUTCOME: NOT UPHELD. The Council has checked the account and the charge stands.",
+    "URGENT ACTION REQUIRED: please pay by Friday.",
+    "Please stop sending me messages at night calling me lazy; I answer between 9 and 5.",
+    "If you contact us again about this, please quote your reference. The waiting list gets longer in winter.",
+    "Escalate this to head office and they will review whether we got it right.",
+    "Maybe if we move the visit to Friday you would be able to attend.",
+    "If you call again tomorrow, please quote your reference.",
+    "Perfect timing - the parts arrived this morning.",
+    "Terms apply** see page 2.",
+    "Maybe try turning the boiler off and on again and it would likely reset.",
+    "I will keep it basic at first and add detail if you want it.",
+    "Thank you for showing me how to do my job better - your feedback helped.",
+    "If you write to us again, we can send a large-print copy. I cannot guarantee the repair will be seen this week.",
+    "We wrote to j***@example.com; Mr S*** called about the card ending ****1234.",
+    "Here is a tip: photograph the meter when you read it.",
+    "We are honoured that you have chosen to nominate our carers for the award.",
+    "It was a choice you made in good faith, and we respect it.",
+    "The damage to your car was nothing short of appalling, and we will pay for the repair.",
+    "To put it in the simplest terms, the charge is split across twelve months.",
+])
+def test_v3_round_hard_negatives_pass(pack, text):
+    r = assess_tone(text, pack.tone)
+    assert not r.hostile, r.reasons
+
+
+def test_capitals_aimed_at_the_reader_are_still_shouting(pack):
+    assert assess_tone("NOTE: YOU NEVER READ THE LETTERS WE SEND.", pack.tone).hostile
