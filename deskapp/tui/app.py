@@ -417,26 +417,21 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
 
     def action_people(self, text: str = "") -> None:
         """Find persons across cases; choosing one of their cases opens it on the desk."""
-        from deskapp.tui.screens.main import MainScreen
         from deskapp.tui.screens.people import PeopleScreen
 
-        if any(isinstance(screen, PeopleScreen) for screen in self.screen_stack):
-            return
-
-        def chosen(case_id: Any) -> None:
-            main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-            if case_id is not None and main is not None:
-                main.select_case(case_id, delay=0)
-                main.action_show_pane("case")
-
-        self.push_screen(PeopleScreen(self.opened_desk(), text), chosen)
+        self._push_case_chooser(PeopleScreen, lambda: PeopleScreen(self.opened_desk(), text))
 
     def action_today(self) -> None:
         """Today's appointments; choosing one opens its case on the desk."""
-        from deskapp.tui.screens.main import MainScreen
         from deskapp.tui.screens.today import TodayScreen
 
-        if any(isinstance(screen, TodayScreen) for screen in self.screen_stack):
+        self._push_case_chooser(TodayScreen, lambda: TodayScreen(self.opened_desk()))
+
+    def _push_case_chooser(self, kind: type, make: Callable[[], Any]) -> None:
+        """Show a screen that answers with a case id (once: not if one is already open); open that case."""
+        from deskapp.tui.screens.main import MainScreen
+
+        if any(isinstance(screen, kind) for screen in self.screen_stack):
             return
 
         def chosen(case_id: Any) -> None:
@@ -445,7 +440,7 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
                 main.select_case(case_id, delay=0)
                 main.action_show_pane("case")
 
-        self.push_screen(TodayScreen(self.opened_desk()), chosen)
+        self.push_screen(make(), chosen)
 
     # --- a bug must not print a traceback over the handler's terminal --------
 
