@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from deskapp.demo.stories import STORY_REFS
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 
@@ -149,7 +151,7 @@ def test_audit_verify_bench_runs(tmp_path):
                 timeout=180, cwd=tmp_path)
     figures = json.loads(out.read_text())
     assert figures["exit"] == 0, figures["output"]
-    assert figures["events"] == 1500 and figures["cases"] == 308
+    assert figures["events"] == 1500 and figures["cases"] == 300 + len(STORY_REFS)  # generated + the named stories
     assert figures["seconds"] > 0 and figures["peak_rss_kib"] > 0
     assert "rows match their recorded digests" in figures["output"] and "peak RSS" in done.stdout
 
