@@ -30,27 +30,7 @@ sys.path.insert(0, str(ROOT))
 # The children (deskapp demo, deskapp audit verify) run this checkout's deskapp too.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
 
-
-def count(url: str, table: str) -> int:
-    from deskapp.store.engine import connect
-
-    engine = connect(url)
-    try:
-        with engine.connect() as conn:
-            if table not in __import__("sqlalchemy").inspect(conn).get_table_names():
-                return 0
-            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
-    finally:
-        engine.dispose()
-
-
-def load_demo(url: str, cases: int) -> float:
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "deskapp", "demo", "--cases", str(cases), "--today", "2026-03-10",
-                           "--db", url], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if proc.returncode != 0:
-        sys.exit(f"deskapp demo failed ({proc.returncode}): {proc.stderr.strip()}")
-    return time.perf_counter() - started
+from bench.common import count, load_demo  # noqa: E402
 
 
 def add_events(url: str, wanted: int, batch: int = 20_000) -> tuple[int, float]:

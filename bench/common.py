@@ -43,6 +43,32 @@ REF = re.compile(r"\b[A-Z]{1,4}-\d{1,9}\b")
 # --- small numeric helpers ------------------------------------------------------------------
 
 
+
+def count(url: str, table: str) -> int:
+    """Rows in `table` of the database at `url`; 0 if the table is not there yet (an empty desk)."""
+    from sqlalchemy import inspect
+
+    from deskapp.store.engine import connect
+
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            if table not in inspect(conn).get_table_names():
+                return 0
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+    finally:
+        engine.dispose()
+
+
+def load_demo(url: str, cases: int) -> float:
+    """`deskapp demo --cases N` into `url` (a fixed day, so runs compare); its wall seconds, or exit with its error."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "deskapp", "demo", "--cases", str(cases), "--today", "2026-03-10",
+                           "--db", url], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        sys.exit(f"deskapp demo failed ({proc.returncode}): {proc.stderr.strip()}")
+    return time.perf_counter() - started
+
 def median(values: Iterable[float]) -> Optional[float]:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
