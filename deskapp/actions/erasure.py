@@ -31,11 +31,13 @@ from deskapp.actions.permissions import require
 from deskapp.actions.submit import bump_version, reindex
 from deskapp.actions.validate import InvalidInput, check_length, clean_text
 from deskapp.core.rowdigest import TOMBSTONE
+from deskapp.core.subject_match import mentions
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.locks import begin_write
 from deskapp.store.models import (Appointment, ApprovalRequest, Arrangement, AttachmentBlob, AuditEvent, Case, Contact,
-                                  ContactAttachment, Draft, Outbox, Party, Person, new_salt)
+                                  ContactAttachment, Draft, Outbox, Party, Person, SavedView,
+                                  new_salt)
 from deskapp.store.rowdigests import current_digests
 
 PERMISSION = "case.erase"
@@ -129,11 +131,14 @@ def _erase_outbox(session: Any, case_id: int) -> int:
         if row.status == "queued":
             row.status, row.last_error = "failed", "the case was erased before this email was sent"
     return len(rows)
-def _persons_only_here(session: Any, case_id: int, parties: list[Any]) -> dict[str, list[Any]]:
+
+
+def _persons_only_here(session: Any, case_id: int, parties: list[Any],
+                       spare: frozenset[int] = frozenset()) -> dict[str, list[Any]]:
     """The persons of this case's parties who are on no other case still held (not erased), and the
     standing arrangements that name them: their text goes with the case. A person still on another
     case keeps theirs (erasing the person everywhere is a subject's erasure, not a case's)."""
-    ids = {p.person_id for p in parties if p.person_id is not None}
+    ids = {p.person_id for p in parties if p.person_id is not None} - set(spare)
     if not ids:
         return {"persons": [], "person_arrangements": []}
     elsewhere = set(session.execute(
@@ -169,53 +174,108 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
                 who = f" by {earlier.actor}" if earlier is not None else ""
                 raise DeskError(f"{case.ref} was already erased on {case.erased_at:%a %d %b %Y %H:%M}{who}: "
                                 f"nothing to do")
-            if not bump_version(session, case, case.version, now):  # claims the row: no desk writes meanwhile
-                raise DeskError(f"{case.ref} changed while it was being erased; nothing was erased: try again")
-            rows = _rows_of_case(session, case.id)
-            rows.update(_persons_only_here(session, case.id, rows["parties"]))
-            keys = [("cases", case.id)] + [(table, row.id) for table, found in rows.items() for row in found]
-            before = current_digests(session.connection(), keys)
-            for party in rows["parties"]:
-                for name in PARTY_TEXT:
-                    setattr(party, name, _tomb(getattr(party, name)))
-            for contact in rows["contacts"]:
-                for name in CONTACT_TEXT:
-                    setattr(contact, name, _tomb(getattr(contact, name)))
-            for appointment in rows["appointments"]:
-                appointment.purpose = _tomb(appointment.purpose)
-            for approval in rows["approval_requests"]:
-                for name in APPROVAL_TEXT:
-                    setattr(approval, name, _tomb(getattr(approval, name)))
-                approval.action = erased_request(approval.action)
-                approval.findings = erased_findings(approval.findings)
-            for person in rows["persons"]:
-                for name in PERSON_TEXT:
-                    setattr(person, name, _tomb(getattr(person, name)))
-                person.record_salt = new_salt()
-                person.erased_at = now.replace(microsecond=0)
-            for arrangement in rows["person_arrangements"]:
-                for name in ARRANGEMENT_TEXT:
-                    setattr(arrangement, name, _tomb(getattr(arrangement, name)))
-            drafts = session.execute(delete(Draft).where(Draft.case_id == case.id)
-                                     .execution_options(synchronize_session=False)).rowcount or 0
-            files = _erase_attachments(session, case.id)
-            outbox = _erase_outbox(session, case.id)
-            case.title = TOMBSTONE
-            case.record_salt = new_salt()  # every row's digest changes: the old ones name nothing any more
-            case.erased_at = now.replace(microsecond=0)
-            session.flush()
-            reindex(session, case.id)
-            event = audit.append(
-                session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
-                detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,
-                        **({"attachments_deleted": files} if files else {}),
-                        **({"outbox_erased": outbox} if outbox else {}),
-                        "erased": [[table, row_id, before[(table, row_id)]] for table, row_id in sorted(keys)]},
-                rows=keys,
-            )
-            record_change(session, kind=ACTION, actor=desk.me.username, at=now, case_id=case.id,
-                          version=case.version)
-            return Erased(case_id=case.id, ref=case.ref, rows=len(keys), drafts=drafts, audit_id=event.id, at=now)
+            return erase_whole_case(session, desk, case, reason, now)
+
+
+def erase_whole_case(session: Any, desk: Any, case: Case, reason: str, now: datetime, *,
+                     spare: frozenset[int] = frozenset(), detail: Optional[dict[str, Any]] = None) -> Erased:
+    """Inside the caller's write transaction: erase `case` whole and append its `case.erase` event.
+
+    `spare`: person ids the caller erases itself (a person's erasure), left out of the persons that go
+    with the case; `detail`: more for the event's detail (e.g. the person erased)."""
+    if not bump_version(session, case, case.version, now):  # claims the row: no desk writes meanwhile
+        raise DeskError(f"{case.ref} changed while it was being erased; nothing was erased: try again")
+    rows = _rows_of_case(session, case.id)
+    rows.update(_persons_only_here(session, case.id, rows["parties"], spare))
+    views = views_naming(session, _going(rows))
+    keys = [("cases", case.id)] + [(table, row.id) for table, found in rows.items() for row in found]
+    before = current_digests(session.connection(), keys)
+    for party in rows["parties"]:
+        tomb_fields(party, PARTY_TEXT)
+    for contact in rows["contacts"]:
+        tomb_fields(contact, CONTACT_TEXT)
+    for appointment in rows["appointments"]:
+        appointment.purpose = _tomb(appointment.purpose)
+    for approval in rows["approval_requests"]:
+        tomb_approval(approval)
+    for person in rows["persons"]:
+        tomb_person(person, now)
+    for arrangement in rows["person_arrangements"]:
+        tomb_fields(arrangement, ARRANGEMENT_TEXT)
+    drafts = session.execute(delete(Draft).where(Draft.case_id == case.id)
+                             .execution_options(synchronize_session=False)).rowcount or 0
+    files = _erase_attachments(session, case.id)
+    outbox = _erase_outbox(session, case.id)
+    deleted_views = delete_views(session, views)
+    case.title = TOMBSTONE
+    case.record_salt = new_salt()  # every row's digest changes: the old ones name nothing any more
+    case.erased_at = now.replace(microsecond=0)
+    session.flush()
+    reindex(session, case.id)
+    event = audit.append(
+        session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
+        detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,
+                **({"attachments_deleted": files} if files else {}),
+                **({"outbox_erased": outbox} if outbox else {}),
+                **({"saved_views_deleted": deleted_views} if deleted_views else {}),
+                **(detail or {}),
+                "erased": [[table, row_id, before[(table, row_id)]] for table, row_id in sorted(keys)]},
+        rows=keys,
+    )
+    record_change(session, kind=ACTION, actor=desk.me.username, at=now, case_id=case.id, version=case.version)
+    return Erased(case_id=case.id, ref=case.ref, rows=len(keys), drafts=drafts, audit_id=event.id, at=now)
+
+
+def tomb_fields(row: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        setattr(row, name, _tomb(getattr(row, name)))
+
+
+def tomb_approval(approval: Any) -> None:
+    tomb_fields(approval, APPROVAL_TEXT)
+    approval.action = erased_request(approval.action)
+    approval.findings = erased_findings(approval.findings)
+
+
+def tomb_person(person: Any, now: datetime) -> None:
+    """A person's text tombstoned, a new salt (their old digests name nothing), erased_at (search drops them)."""
+    tomb_fields(person, PERSON_TEXT)
+    person.record_salt = new_salt()
+    person.erased_at = now.replace(microsecond=0)
+    person.version = (person.version or 0) + 1
+    person.updated_at = now
+
+
+def _going(rows: dict[str, list[Any]]) -> list[Any]:
+    """Whose text leaves with the case, for finding saved views that name them: the persons going with it
+    and the parties that are theirs or no person's (a party whose person stays elsewhere is still held)."""
+    gone = {p.id for p in rows["persons"]}
+    return list(rows["persons"]) + [p for p in rows["parties"] if p.person_id is None or p.person_id in gone]
+
+
+def views_naming(session: Any, holders: list[Any]) -> list[Any]:
+    """The saved views whose search words name any of these persons or parties (deskapp.core.subject_match).
+
+    Saved views are few (a desk's handlers' filters): read whole and matched here."""
+    names = {h.name for h in holders if h.name}
+    emails = {h.email for h in holders if h.email}
+    phones = {h.phone for h in holders if h.phone}
+    if not (names or emails or phones):
+        return []
+    views = session.execute(select(SavedView).order_by(SavedView.id)).scalars()
+    return [v for v in views
+            if mentions((v.spec or {}).get("search"), names=names, emails=emails, phones=phones)]
+
+
+def delete_views(session: Any, views: list[Any]) -> list[int]:
+    """Delete these saved views (their search words named an erased person); their ids, for the event."""
+    ids = sorted(v.id for v in views)
+    if ids:
+        session.execute(delete(SavedView).where(SavedView.id.in_(ids)).execution_options(synchronize_session=False))
+        for view in views:
+            if view in session:
+                session.expunge(view)
+    return ids
 
 
 def _erase_attachments(session: Any, case_id: int) -> int:

@@ -10,7 +10,7 @@ when:
 - no event recorded it at all ("written outside deskapp");
 - an event recorded it but it is gone ("deleted");
 - its latest event recorded it deleted, yet it is there ("back after event N deleted it");
-- it holds the erasure tombstone but no `case.erase` event ever recorded it
+- it holds the erasure tombstone but no erase event (`case.erase`, `person.erase`) ever recorded it
   (a tombstone anywhere else hides what was there).
 
 Only the first `CAP` differences are kept with their details; all are counted.
@@ -28,6 +28,9 @@ from deskapp.store.models import AuditEvent
 from deskapp.store.rowdigests import live_digests, recorded_latest
 
 ERASE_ACTION = "case.erase"
+# The events that may leave TOMBSTONE in a row they recorded: a case's erasure and a person's
+# (deskapp.actions.person_erasure; its `case.resalt` companion is not one: it changes no text).
+ERASE_ACTIONS = (ERASE_ACTION, "person.erase")
 CAP = 50
 NOUNS = {"cases": "case", "parties": "party", "contacts": "contact", "appointments": "appointment",
          "approval_requests": "approval", "persons": "person", "organisations": "organisation",
@@ -104,7 +107,7 @@ def _merge(conn: Connection, table: str, report: RowReport, actions: dict[int, s
             yield RowProblem(table, row_id, "back", event_id, case_id)
         elif expected != digest:
             yield RowProblem(table, row_id, "changed", event_id, case_id)
-        elif tomb and _action(conn, event_id, actions) != ERASE_ACTION and not _erased(conn, table, row_id):
+        elif tomb and _action(conn, event_id, actions) not in ERASE_ACTIONS and not _erased(conn, table, row_id):
             yield RowProblem(table, row_id, "tombstone", event_id, case_id)
     while waiting is not None:
         if waiting[2] != DELETED:
@@ -113,13 +116,13 @@ def _merge(conn: Connection, table: str, report: RowReport, actions: dict[int, s
 
 
 def _erased(conn: Connection, table: str, row_id: int) -> bool:
-    """Some `case.erase` event recorded this row: work done on the case since (a note, a status) keeps
+    """Some erase event recorded this row: work done on the case since (a note, a status) keeps
     the tombstone it left, and the row's latest digest is then that later event's."""
     from deskapp.store.models import AuditRow
 
     hit = conn.execute(
         select(AuditRow.event_id).join(AuditEvent, AuditEvent.id == AuditRow.event_id)
-        .where(AuditRow.tbl == table, AuditRow.row_id == row_id, AuditEvent.action == ERASE_ACTION).limit(1)
+        .where(AuditRow.tbl == table, AuditRow.row_id == row_id, AuditEvent.action.in_(ERASE_ACTIONS)).limit(1)
     ).first()
     return hit is not None
 
