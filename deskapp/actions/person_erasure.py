@@ -43,6 +43,7 @@ from deskapp.actions.erasure import (ARRANGEMENT_TEXT, CONTACT_TEXT, OUTBOX_TEXT
                                      _tomb, delete_views, erase_whole_case, tomb_approval, tomb_fields, tomb_person,
                                      views_naming)
 from deskapp.actions.permissions import require
+from deskapp.actions.subject import one_human
 from deskapp.actions.submit import bump_version, reindex
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
@@ -80,16 +81,6 @@ def person_id_of(text: Any) -> int:
     return int(digits)
 
 
-def _one_human(session: Any, person_id: int) -> list[int]:
-    """The person and every person merged into them (at any depth): one human's records."""
-    ids, frontier = [person_id], [person_id]
-    while frontier:
-        frontier = [i for i in session.execute(select(Person.id).where(Person.merged_into_id.in_(frontier))).scalars()
-                    if i not in ids]
-        ids += frontier
-    return sorted(ids)
-
-
 def _pending(session: Any, ids: list[int]) -> Optional[tuple[int, str]]:
     cases = select(Party.case_id).where(Party.person_id.in_(ids))
     row = session.execute(select(ApprovalRequest.id, Case.ref).join(Case, Case.id == ApprovalRequest.case_id)
@@ -120,7 +111,7 @@ def erase_person(desk: Any, person_id: int, reason: Optional[str]) -> PersonEras
             begin_write(session)
             require(desk, PERMISSION, session=session)
             _usable(session, person_id)
-            ids = _one_human(session, person_id)
+            ids = one_human(session, person_id)
             pending = _pending(session, ids)
             if pending is not None:
                 raise DeskError(f"approval request {pending[0]} on {pending[1]} is still pending: decide or "
@@ -172,7 +163,8 @@ def _erase_person_rows(session: Any, desk: Any, persons: list[Person], views: li
         tomb_person(person, now)
     for arrangement in arrangements:
         tomb_fields(arrangement, ARRANGEMENT_TEXT)
-    merges = list(session.execute(select(PersonMerge).where(PersonMerge.keep_id.in_(ids) | PersonMerge.other_id.in_(ids))
+    touching = PersonMerge.keep_id.in_(ids) | PersonMerge.other_id.in_(ids)
+    merges = list(session.execute(select(PersonMerge).where(touching)
                                   .order_by(PersonMerge.id)).scalars())
     for merge in merges:
         tomb_fields(merge, MERGE_TEXT)

@@ -205,6 +205,8 @@ _PLAIN = {
     "case.export": "Exported the case file",
     "appointment.ics": "Wrote an appointment's calendar file",
     "case.erase": "Erased the personal text on the case (names, contact details, what was said)",
+    "person.erase": "Erased one person's records, contacts and emails on the case (a person's erasure)",
+    "case.resalt": "Re-recorded the case's other records under a new key (after a person's erasure)",
     "end_call": "Ended a call for abusive behaviour",
 }
 

@@ -14,11 +14,12 @@ from deskapp.actions import ActionRequest, ApprovalRequested, Done, new_case, sa
 from deskapp.actions.person_erasure import erase_person, person_id_of
 from deskapp.actions.person_search import find_persons
 from deskapp.actions.saved_views import save_view
+from deskapp.actions.subject import parse_subject
 from deskapp.core.roles import NotAllowed
 from deskapp.core.rowdigest import TOMBSTONE
 from deskapp.errors import DeskError
-from deskapp.store.models import (Appointment, Arrangement, AuditEvent, Case, Contact, Outbox, Party, Person,
-                                  SavedView)
+from deskapp.store.models import (Appointment, Arrangement, AttachmentBlob, AuditEvent, Case, Contact,
+                                  ContactAttachment, Outbox, Party, Person, SavedView)
 from deskapp.store.search import search_case_ids
 from deskapp.supervision.verify import verify
 
@@ -26,17 +27,11 @@ from desk_support import set_desk_setting
 
 from .conftest import NOW, run_cli
 
+WHY = "the resident asked us to record this"
 REASON = "Erasure request DP-18 from Lee Price"
-LEE_WORDS = ("Lee Price", "07700 900111", "lee@example.org", "hedge with Lee", "Lee rang", "Dear Lee",
+LEE_WORDS = ("Lee Price", "lee-hedge.jpg", "07700 900111", "lee@example.org", "hedge with Lee", "Lee rang", "Dear Lee",
              "12 Elm Road", "signed form")
 NIA_WORDS = ("Nia Jones", "07700 900333", "nia@example.org", "Nia says the hedge", "Dear Nia")
-
-
-def _audit_seed(engine):
-    from deskapp.actions import audit
-
-    with Session(engine) as s, s.begin():
-        audit.append(s, actor="seed", action="seed", at=NOW)
 
 
 @pytest.fixture
@@ -63,13 +58,13 @@ def lee(team, engine, db_url):
                                  (nia_party, "Nia says the hedge is 3m", "Nia wants it cut")):
         out = submit(jo, ActionRequest(kind="contact", case_id=shared.id, version=shared.version, channel="phone",
                                        direction="in", party_id=party.id, outcome="reached", summary=summary,
-                                       body=body), reason="the resident asked us to record this")
+                                       body=body), reason=WHY)
         assert isinstance(out, Done), out
         shared = out.case
     for party, name in ((lee_party, "Lee"), (nia_party, "Nia")):
         out = submit(jo, ActionRequest(kind="message", case_id=shared.id, version=shared.version, channel="email",
                                        party_id=party.id, summary=f"Hedge visit for {name}",
-                                       body=f"Dear {name}, we will visit on Thursday."), reason="the resident asked us to record this")
+                                       body=f"Dear {name}, we will visit on Thursday."), reason=WHY)
         assert isinstance(out, Done), out
         shared = out.case
     with Session(engine) as s, s.begin():
@@ -78,6 +73,12 @@ def lee(team, engine, db_url):
                           purpose="look at the hedge with Lee"))
         s.add(Appointment(case_id=shared.id, party_id=nia_party.id, at=datetime(2026, 3, 12, 11),
                           purpose="Nia says the hedge blocks light"))
+        lee_call = s.execute(select(Contact.id).where(Contact.party_id == lee_party.id, Contact.channel == "phone")
+                             ).scalar_one()
+        s.add(AttachmentBlob(sha256="a" * 64, size=5, data=b"hedge"))
+        s.flush()
+        s.add(ContactAttachment(contact_id=lee_call, case_id=shared.id, sha256="a" * 64, name="lee-hedge.jpg",
+                                content_type="image/jpeg", size=5))
         s.add(Arrangement(person_id=nia, representative_id=person, kind="authorised",
                           authorised_by="Nia Jones, signed form", case_id=shared.id))
         s.flush()
@@ -141,6 +142,8 @@ def test_erasing_a_person_tombstones_theirs_everywhere_and_keeps_the_neighbours(
         arrangement = s.execute(select(Arrangement)).scalar_one()
         assert arrangement.authorised_by == TOMBSTONE and arrangement.person_id == lee["nia"]
         assert s.execute(select(SavedView.name)).scalars().all() == ["Hedges"]
+        assert s.execute(select(ContactAttachment)).first() is None
+        assert s.execute(select(AttachmentBlob)).first() is None
         events = s.execute(select(AuditEvent.action, AuditEvent.case_id).where(AuditEvent.id > 0)
                            .order_by(AuditEvent.id)).all()[-5:]
         assert events == [("case.erase", lee["cases"][0]), ("case.erase", lee["cases"][1]),
@@ -168,6 +171,7 @@ def test_the_subject_export_by_person_finds_all_three_cases(lee, engine, db_url,
     assert "Lee rang about the hedge" in out and "Nia says the hedge is 3m" not in out
     assert "look at the hedge with Lee" in out and "blocks light" not in out
     assert "Hedge visit for Lee" in out and "Hedge visit for Nia" not in out  # the outbox: emails to them
+    assert "to lee@example.org: \\[" in out and "- lee-hedge.jpg (5 bytes), with the contact of" in out
     assert "Representative of person" in out and "Nia Jones, signed form" in out
     assert "Lee's cases" in out and "By phone" in out and "Hedges" not in out  # saved views naming them
     with Session(engine) as s:
@@ -227,6 +231,13 @@ def test_bad_input_is_one_line_and_only_admins_erase(lee, team, engine, db_url, 
     assert refusals == 1 and {k: v for k, v in after.items() if k != "audit_events"} == \
         {k: v for k, v in before.items() if k != "audit_events"}
     assert person_id_of("person:12") == person_id_of("#12") == 12
+
+
+def test_person_subject_keys():
+    assert parse_subject("person:12") == parse_subject("Person: #12")
+    assert parse_subject("person:12").kind == "person" and parse_subject("person:12").value == "12"
+    with pytest.raises(DeskError, match="person:ID needs a person's number"):
+        parse_subject("person:lee")
 
 
 def test_a_merged_person_is_erased_through_the_one_they_were_merged_into(lee, team, engine):
