@@ -41,8 +41,8 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
                         help="the case reference, e.g. C-1001 (or its imported reference)")
     export.add_argument("--subject", metavar="QUERY", default=None,
                         help="instead of a case: a subject-access export (Markdown) of everything held about one "
-                             "person, found by exact name, email address or phone number (any format) on every "
-                             "case; recorded in the audit trail")
+                             "person on every case, given as person:ID or found by exact name, email address or "
+                             "phone number (any format); recorded in the audit trail")
     export.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
     export.add_argument("--output", "-o", metavar="PATH", default=None,
                         help="file to write (default: print to the terminal)")
