@@ -28,7 +28,7 @@ from desk_support import set_desk_setting
 from .conftest import NOW, run_cli
 
 WHY = "the resident asked us to record this"
-REASON = "Erasure request DP-18 from Lee Price"
+REASON = "Erasure request DP-18 (the requester's identity was checked)"
 LEE_WORDS = ("Lee Price", "lee-hedge.jpg", "07700 900111", "lee@example.org", "hedge with Lee", "Lee rang", "Dear Lee",
              "12 Elm Road", "signed form")
 NIA_WORDS = ("Nia Jones", "07700 900333", "nia@example.org", "Nia says the hedge", "Dear Nia")
@@ -157,6 +157,11 @@ def test_erasing_a_person_tombstones_theirs_everywhere_and_keeps_the_neighbours(
     assert find_persons(team["sam"], "Lee Price") == [] and find_persons(team["sam"], "07700 900111") == []
     assert search_case_ids(engine, "Lee") == []
     assert search_case_ids(engine, "Nia") == [lee["shared"]]
+    # The shared case's file still reads whole: the neighbour's story, their erasure as one line, no Lee.
+    code, out, err = run_cli("--as", "priya", "export", shared, "--db", db_url, capsys=capsys)
+    assert code == 0, err
+    assert "Nia says the hedge is 3m" in out and "Lee" not in out and "Erased one person's records" in out
+    assert "This case was erased" not in out and "altered" not in out.lower()
 
 
 def test_the_subject_export_by_person_finds_all_three_cases(lee, engine, db_url, capsys):
