@@ -13,6 +13,9 @@ tombstone only in a row whose latest digest came from a `case.erase` event.
 The persons behind the case's parties who are on no other case still held
 go with it (their text tombstoned, a new salt, erased_at), with the standing
 arrangements that name them; a person still on another case keeps theirs.
+Saved views whose search words name whoever goes with the case are deleted
+(deskapp.core.subject_match). Erasing one person on every case is
+deskapp.actions.person_erasure, which reuses `erase_whole_case` here.
 
 Dates, statuses, channels and who-did-what stay, so deadlines and statistics
 still work. Admins only; a refusal is audited. Erasing twice is refused.
