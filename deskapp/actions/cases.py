@@ -124,7 +124,7 @@ def new_case(
                 session.flush()
                 party = None
                 if first_party:
-                    person = person_for_party(session, first_party, person_id, now)
+                    person = person_for_party(session, first_party, person_id, now, desk.policies.phone_region)
                     party = Party(case_id=case.id, person_id=person.id, **first_party)
                     session.add(party)
                 view = refresh_due(desk, session, case, now)
@@ -165,7 +165,7 @@ def save_party(
             if case.version != version or not bump_version(session, case, version, now):
                 return Conflict(conflict_message(session, case, version), view_of(session, case))
             if party_id is None:
-                person = person_for_party(session, fields, person_id, now)
+                person = person_for_party(session, fields, person_id, now, desk.policies.phone_region)
                 party = Party(case_id=case.id, person_id=person.id, **fields)
                 session.add(party)
                 before: dict[str, Any] = {}
@@ -176,7 +176,7 @@ def save_party(
                 before = {k: getattr(party, k) for k in fields}
                 for key, value in fields.items():
                     setattr(party, key, value)
-                fill_gaps(session, party.person_id, fields, now)
+                fill_gaps(session, party.person_id, fields, now, desk.policies.phone_region)
             changed = sorted(k for k, v in fields.items() if party_id is None or before[k] != v)
             session.flush()
             if fields.get("designated"):

@@ -26,6 +26,7 @@ from deskapp.actions.permissions import require
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due
 from deskapp.actions.validate import MAX_BODY, InvalidInput, check_choice, check_length, clean_text
+from deskapp.core.contact_points import DEFAULT_REGION
 from deskapp.core.people import ARRANGEMENT_KINDS, ARRANGEMENT_LIMITS, name_key, normalise_email, normalise_phone
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
@@ -33,9 +34,11 @@ from deskapp.store.models import Arrangement, Case, Contact, Organisation, Party
 from deskapp.store.retry import retry_on_busy
 
 
-def person_for_party(session: Session, fields: dict[str, Any], person_id: Optional[int], now: datetime) -> Person:
+def person_for_party(session: Session, fields: dict[str, Any], person_id: Optional[int], now: datetime,
+                     region: str = DEFAULT_REGION) -> Person:
     """The person a new party is: `person_id` if given (it must exist and not be merged away), else a new
-    person from the party's name and contact details. Flushed, so it has an id."""
+    person from the party's name and contact details (a phone without +CC read in `region`, the desk's:
+    PolicyPack.phone_region). Flushed, so it has an id."""
     if person_id is not None:
         person = session.get(Person, person_id)
         if person is None or person.erased_at is not None:
@@ -43,7 +46,7 @@ def person_for_party(session: Session, fields: dict[str, Any], person_id: Option
         if person.merged_into_id is not None:
             raise InvalidInput("person", f"person {person_id} was merged into person {person.merged_into_id}")
         return person
-    phone = normalise_phone(fields.get("phone"))
+    phone = normalise_phone(fields.get("phone"), region)
     person = Person(
         name=fields["name"], name_key=name_key(fields["name"]), email=normalise_email(fields.get("email")),
         phone=phone.value if phone else None, phone_valid=phone is None or phone.valid,
@@ -54,7 +57,8 @@ def person_for_party(session: Session, fields: dict[str, Any], person_id: Option
     return person
 
 
-def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any], now: datetime) -> None:
+def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any], now: datetime,
+              region: str = DEFAULT_REGION) -> None:
     """A party's new email, phone or address becomes its person's where the person has none: contact points
     are kept on the person; one already there is never overwritten from a single case."""
     person = session.get(Person, person_id) if person_id is not None else None
@@ -63,7 +67,7 @@ def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any]
     changed = False
     if person.email is None and fields.get("email"):
         person.email, changed = normalise_email(fields["email"]), True
-    phone = normalise_phone(fields.get("phone"))
+    phone = normalise_phone(fields.get("phone"), region)
     if person.phone is None and phone is not None:
         person.phone, person.phone_valid, changed = phone.value, phone.valid, True
     if person.address is None and fields.get("address"):
