@@ -77,6 +77,68 @@ def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any]
         person.updated_at = now
 
 
+# What a designation made from a case's record says (the sidebar: "designated by the case record on C-1001").
+CASE_RECORD = "the case record"
+
+
+def case_subject(session: Session, case_id: int) -> Optional[Party]:
+    """Whom a case's designated representative acts for: its first resident not designated, else its first
+    customer (the same choice migration people3 made for designations from before persons)."""
+    for role in ("resident", "customer"):
+        party = session.execute(select(Party).where(Party.case_id == case_id, Party.role == role,
+                                                    Party.designated.is_(False), Party.person_id.is_not(None))
+                                .order_by(Party.id).limit(1)).scalar()
+        if party is not None:
+            return party
+    return None
+
+
+def carry_designation(session: Session, case: Case, party: Party, was_designated: bool, recorded_by: int,
+                      now: datetime) -> dict[str, Any]:
+    """Keep the person arrangement in step with a case's designated party, in the caller's transaction.
+
+    Marking `party` designated records on the case's subject (case_subject) that the party's person is
+    their designated representative, on every case of theirs (the one before ends, as record_arrangement
+    does); unmarking it ends the arrangement this case made. Returns what the audit detail says (ids only).
+    """
+    if party.person_id is None:
+        return {}
+    if not party.designated:
+        if not was_designated:
+            return {}
+        ended = []
+        for row in session.execute(select(Arrangement).where(
+                Arrangement.case_id == case.id, Arrangement.representative_id == party.person_id,
+                Arrangement.kind == "designated", Arrangement.ended_at.is_(None))).scalars():
+            row.ended_at = now
+            if row.ends_at is None or row.ends_at > now:
+                row.ends_at = now
+            ended.append(row.id)
+        return {"arrangement_ends": ended} if ended else {}
+    subject = case_subject(session, case.id)
+    if subject is None or subject.person_id == party.person_id:
+        return {}
+    active = list(session.execute(select(Arrangement).where(
+        Arrangement.person_id == subject.person_id, Arrangement.kind == "designated",
+        Arrangement.ended_at.is_(None))).scalars())
+    if any(a.representative_id == party.person_id and (a.ends_at is None or a.ends_at > now) for a in active):
+        return {}  # already their designated representative: nothing to duplicate
+    ended = []
+    for old in active:
+        old.ended_at = now
+        if old.ends_at is None or old.ends_at > now:
+            old.ends_at = now
+        ended.append(old.id)
+    row = Arrangement(person_id=subject.person_id, representative_id=party.person_id, kind="designated",
+                      authorised_by=CASE_RECORD, starts_at=now, case_id=case.id,
+                      evidence_note=f"Marked designated representative on {case.ref} (party form)",
+                      recorded_by_id=recorded_by, created_at=now)
+    session.add(row)
+    session.flush()
+    return {"arrangement_id": row.id, "person_id": subject.person_id, "representative_id": party.person_id,
+            "ends": ended}
+
+
 def _organisation(session: Session, name: Optional[str], now: datetime) -> Optional[int]:
     """The organisation of this name (same name key), made if there is none."""
     key = name_key(name)
