@@ -16,7 +16,7 @@ from deskapp import vocab
 from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.outcomes import Conflict, Done
-from deskapp.actions.people import fill_gaps, person_for_party
+from deskapp.actions.people import carry_designation, fill_gaps, person_for_party
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due, reindex
 from deskapp.actions.validate import (
@@ -124,7 +124,7 @@ def new_case(
                 session.flush()
                 party = None
                 if first_party:
-                    person = person_for_party(session, first_party, person_id, now)
+                    person = person_for_party(session, first_party, person_id, now, desk.policies.phone_region)
                     party = Party(case_id=case.id, person_id=person.id, **first_party)
                     session.add(party)
                 view = refresh_due(desk, session, case, now)
@@ -151,7 +151,9 @@ def save_party(
     """Add a party (party_id None) or change one. Marking a party designated un-designates the others.
 
     A new party is `person_id` (an existing person) or a new person made from its details; changing a
-    party changes what this case records of them, not the person."""
+    party changes what this case records of them, not the person. Marking a party designated also
+    records it on the case's subject as their designated representative (a person arrangement, in the
+    same transaction: it holds on their other cases); unmarking it ends the one this case made."""
     fields = _party_values(values)
     if party_id is None and not fields.get("name"):
         raise InvalidInput("name", "a party needs a name")
@@ -165,7 +167,7 @@ def save_party(
             if case.version != version or not bump_version(session, case, version, now):
                 return Conflict(conflict_message(session, case, version), view_of(session, case))
             if party_id is None:
-                person = person_for_party(session, fields, person_id, now)
+                person = person_for_party(session, fields, person_id, now, desk.policies.phone_region)
                 party = Party(case_id=case.id, person_id=person.id, **fields)
                 session.add(party)
                 before: dict[str, Any] = {}
@@ -176,20 +178,31 @@ def save_party(
                 before = {k: getattr(party, k) for k in fields}
                 for key, value in fields.items():
                     setattr(party, key, value)
-                fill_gaps(session, party.person_id, fields, now)
+                fill_gaps(session, party.person_id, fields, now, desk.policies.phone_region)
             changed = sorted(k for k, v in fields.items() if party_id is None or before[k] != v)
             session.flush()
+            carried: dict[str, Any] = {}
             if fields.get("designated"):
                 for other in session.execute(
                     select(Party).where(Party.case_id == case.id, Party.id != party.id, Party.designated)
                 ).scalars():
                     other.designated = False
+                    carried.update(carry_designation(session, case, other, True, desk.me.id, now))
+                session.flush()
+            if party_id is not None and before.get("designated") and not party.designated:
+                carried.update(carry_designation(session, case, party, True, desk.me.id, now))
+            if party_id is None or {"designated", "role"} & set(changed):
+                # A new designation, or a new subject for the one there is (the resident added after them).
+                rep = session.execute(select(Party).where(Party.case_id == case.id, Party.designated)
+                                      .order_by(Party.role != "representative", Party.id).limit(1)).scalar()
+                if rep is not None:
+                    carried.update(carry_designation(session, case, rep, True, desk.me.id, now))
             view = refresh_due(desk, session, case, now)
             event = audit.append(
                 session, **audit.by(desk),
                 action="party.add" if party_id is None else "party.edit", at=now, case_id=case.id,
                 detail={"version": case.version, "party_id": party.id, "changed": changed,
-                        **_flags(fields)},
+                        **_flags(fields), **carried},
             )
             record_change(session, kind=event.action, actor=desk.me.username, at=now, case_id=case.id,
                           version=case.version)

@@ -253,7 +253,7 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
             person_id = kept_persons.get((case_id, p.name))
             if person_id is None:
                 person_id = next(person_ids)  # a new person for each new party
-                persons.append(_person_row(person_id, p, now))
+                persons.append(_person_row(person_id, p, now, desk.policies.phone_region))
                 written.append(("persons", person_id))
             parties.append({"id": names[p.name], "case_id": case_id, "person_id": person_id, "role": p.role,
                             "name": p.name,
@@ -298,9 +298,10 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
     changes.record(session, kind="case.import", actor=desk.me.username, at=now)
 
 
-def _person_row(key: int, p: Any, now: datetime) -> dict[str, Any]:
-    """A new person from an imported party (normalised contact points)."""
-    phone = normalise_phone(p.phone)
+def _person_row(key: int, p: Any, now: datetime, region: str) -> dict[str, Any]:
+    """A new person from an imported party (normalised contact points; a phone without +CC read in the
+    desk's region)."""
+    phone = normalise_phone(p.phone, region)
     return {"id": key, "name": p.name, "name_key": name_key(p.name), "email": normalise_email(p.email),
             "phone": phone.value if phone else None, "phone_valid": phone is None or phone.valid,
             "address": p.address, "vulnerable": False, "version": 1, "created_at": now, "updated_at": now,

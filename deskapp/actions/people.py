@@ -26,6 +26,7 @@ from deskapp.actions.permissions import require
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due
 from deskapp.actions.validate import MAX_BODY, InvalidInput, check_choice, check_length, clean_text
+from deskapp.core.contact_points import DEFAULT_REGION
 from deskapp.core.people import ARRANGEMENT_KINDS, ARRANGEMENT_LIMITS, name_key, normalise_email, normalise_phone
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
@@ -33,9 +34,11 @@ from deskapp.store.models import Arrangement, Case, Contact, Organisation, Party
 from deskapp.store.retry import retry_on_busy
 
 
-def person_for_party(session: Session, fields: dict[str, Any], person_id: Optional[int], now: datetime) -> Person:
+def person_for_party(session: Session, fields: dict[str, Any], person_id: Optional[int], now: datetime,
+                     region: str = DEFAULT_REGION) -> Person:
     """The person a new party is: `person_id` if given (it must exist and not be merged away), else a new
-    person from the party's name and contact details. Flushed, so it has an id."""
+    person from the party's name and contact details (a phone without +CC read in `region`, the desk's:
+    PolicyPack.phone_region). Flushed, so it has an id."""
     if person_id is not None:
         person = session.get(Person, person_id)
         if person is None or person.erased_at is not None:
@@ -43,7 +46,7 @@ def person_for_party(session: Session, fields: dict[str, Any], person_id: Option
         if person.merged_into_id is not None:
             raise InvalidInput("person", f"person {person_id} was merged into person {person.merged_into_id}")
         return person
-    phone = normalise_phone(fields.get("phone"))
+    phone = normalise_phone(fields.get("phone"), region)
     person = Person(
         name=fields["name"], name_key=name_key(fields["name"]), email=normalise_email(fields.get("email")),
         phone=phone.value if phone else None, phone_valid=phone is None or phone.valid,
@@ -54,7 +57,8 @@ def person_for_party(session: Session, fields: dict[str, Any], person_id: Option
     return person
 
 
-def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any], now: datetime) -> None:
+def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any], now: datetime,
+              region: str = DEFAULT_REGION) -> None:
     """A party's new email, phone or address becomes its person's where the person has none: contact points
     are kept on the person; one already there is never overwritten from a single case."""
     person = session.get(Person, person_id) if person_id is not None else None
@@ -63,7 +67,7 @@ def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any]
     changed = False
     if person.email is None and fields.get("email"):
         person.email, changed = normalise_email(fields["email"]), True
-    phone = normalise_phone(fields.get("phone"))
+    phone = normalise_phone(fields.get("phone"), region)
     if person.phone is None and phone is not None:
         person.phone, person.phone_valid, changed = phone.value, phone.valid, True
     if person.address is None and fields.get("address"):
@@ -71,6 +75,68 @@ def fill_gaps(session: Session, person_id: Optional[int], fields: dict[str, Any]
     if changed:
         person.version += 1
         person.updated_at = now
+
+
+# What a designation made from a case's record says (the sidebar: "designated by the case record on C-1001").
+CASE_RECORD = "the case record"
+
+
+def case_subject(session: Session, case_id: int) -> Optional[Party]:
+    """Whom a case's designated representative acts for: its first resident not designated, else its first
+    customer (the same choice migration people3 made for designations from before persons)."""
+    for role in ("resident", "customer"):
+        party = session.execute(select(Party).where(Party.case_id == case_id, Party.role == role,
+                                                    Party.designated.is_(False), Party.person_id.is_not(None))
+                                .order_by(Party.id).limit(1)).scalar()
+        if party is not None:
+            return party
+    return None
+
+
+def carry_designation(session: Session, case: Case, party: Party, was_designated: bool, recorded_by: int,
+                      now: datetime) -> dict[str, Any]:
+    """Keep the person arrangement in step with a case's designated party, in the caller's transaction.
+
+    Marking `party` designated records on the case's subject (case_subject) that the party's person is
+    their designated representative, on every case of theirs (the one before ends, as record_arrangement
+    does); unmarking it ends the arrangement this case made. Returns what the audit detail says (ids only).
+    """
+    if party.person_id is None:
+        return {}
+    if not party.designated:
+        if not was_designated:
+            return {}
+        ended = []
+        for row in session.execute(select(Arrangement).where(
+                Arrangement.case_id == case.id, Arrangement.representative_id == party.person_id,
+                Arrangement.kind == "designated", Arrangement.ended_at.is_(None))).scalars():
+            row.ended_at = now
+            if row.ends_at is None or row.ends_at > now:
+                row.ends_at = now
+            ended.append(row.id)
+        return {"arrangement_ends": ended} if ended else {}
+    subject = case_subject(session, case.id)
+    if subject is None or subject.person_id == party.person_id:
+        return {}
+    active = list(session.execute(select(Arrangement).where(
+        Arrangement.person_id == subject.person_id, Arrangement.kind == "designated",
+        Arrangement.ended_at.is_(None))).scalars())
+    if any(a.representative_id == party.person_id and (a.ends_at is None or a.ends_at > now) for a in active):
+        return {}  # already their designated representative: nothing to duplicate
+    ended = []
+    for old in active:
+        old.ended_at = now
+        if old.ends_at is None or old.ends_at > now:
+            old.ends_at = now
+        ended.append(old.id)
+    row = Arrangement(person_id=subject.person_id, representative_id=party.person_id, kind="designated",
+                      authorised_by=CASE_RECORD, starts_at=now, case_id=case.id,
+                      evidence_note=f"Marked designated representative on {case.ref} (party form)",
+                      recorded_by_id=recorded_by, created_at=now)
+    session.add(row)
+    session.flush()
+    return {"arrangement_id": row.id, "person_id": subject.person_id, "representative_id": party.person_id,
+            "ends": ended}
 
 
 def _organisation(session: Session, name: Optional[str], now: datetime) -> Optional[int]:

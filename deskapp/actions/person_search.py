@@ -1,7 +1,8 @@
 """Finding persons across cases: by name, phone in any format, email, postcode or case ref, and their cases.
 
 The search itself is deskapp.store.people_index.find (one index probe per
-reading of the text); here it meets the handler's permission (`case.view`, re-read
+reading of the text; a phone without +CC read in the desk's region, the published
+pack's PolicyPack.phone_region); here it meets the handler's permission (`case.view`, re-read
 from the database) and becomes plain views (deskapp.core.person_hits).
 """
 
@@ -26,7 +27,7 @@ def find_persons(desk: Any, text: str, limit: int = SEARCH_LIMIT) -> list[Person
     with desk.session() as session:
         require(desk, "case.view", session=session)
         conn = session.connection()
-        found = find(conn, text, limit)
+        found = find(conn, text, limit, region=desk.policies.phone_region)
         if not found:
             return []
         ids = [f.person_id for f in found]
@@ -70,7 +71,7 @@ def likely_persons(desk: Any, name: str, phone: Optional[str] = None, email: Opt
     with desk.session() as session:
         require(desk, "case.view", session=session)
         found = likely_matches(session.connection(), name, address or None, phone or None, email or None,
-                               min_score=LIKELY, limit=limit)
+                               min_score=LIKELY, limit=limit, region=desk.policies.phone_region)
         if not found:
             return []
         rows = {p.id: p for p in session.execute(select(Person).where(Person.id.in_([pid for pid, _ in found])))

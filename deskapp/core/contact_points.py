@@ -33,6 +33,7 @@ EMAIL_OK, EMAIL_UNPARSED = "ok", "unparsed"
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ANGLE = re.compile(r"<([^<>]*)>")
+_PLUS = frozenset("+\uff0b")  # libphonenumber's plus signs: what starts a number with its country code
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+$")
 
 
@@ -104,6 +105,18 @@ def phone_key(text: object, region: str = DEFAULT_REGION) -> Optional[str]:
     if phone.parsed:
         return phone.value
     digits = phone_digits(phone.written)
+    return f"#{digits}" if len(digits) >= 6 else None
+
+
+def stored_phone_key(stored: object) -> Optional[str]:
+    """phone_key of a phone as a person keeps it (E.164 when it parsed in the desk's region when written,
+    else the text as written), without any region: a +CC number reads the same in every region, and one
+    that did not parse where it was written is matched on its digits. So the keys of stored persons never
+    depend on the desk's region, and a search typed in the desk's region (phone_key) meets them."""
+    written = _clean(stored)
+    if written[:1] in _PLUS:
+        return phone_key(written, DEFAULT_REGION)
+    digits = phone_digits(written)
     return f"#{digits}" if len(digits) >= 6 else None
 
 

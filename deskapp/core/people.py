@@ -5,18 +5,20 @@ human behind it, kept once: contact points, vulnerability, accessibility needs,
 and standing arrangements (a designated or authorised representative, see
 ARRANGEMENT_KINDS) that hold on every case of theirs.
 
-Contact points are normalised here, purely, so the store, the migration that
-made persons out of parties (people1) and the search in people18b agree:
+Contact points are normalised by deskapp.core.contact_points (the one
+normaliser: store, search, forms, import); the functions here only give its
+answer in the shape a person keeps it:
 
-- phones become E.164 (`phonenumbers`, the region the desk is in by default);
-  a number that does not parse is kept exactly as written and flagged
+- phones become E.164 (`phonenumbers`, read in the desk's region — the published
+  pack's calendar country, deskapp.policy PolicyPack.phone_region — when written
+  without +CC); a number that does not parse is kept as written and flagged
   (`phone_valid` False), never rejected;
-- emails are trimmed, the domain lower-cased (the local part is the mailbox
-  owner's business and stays as written);
-- a name key is the name case-folded with its whitespace collapsed: two
-  parties become one person only when the name keys are equal AND a
-  normalised phone or email is equal (exact matches only; likely duplicates are
-  for a person to judge, not a migration).
+- emails are trimmed, unwrapped and lower-cased; one that is not an address is
+  kept as written;
+- a name key is the name case-folded with its whitespace collapsed.
+
+The migration that made persons out of parties (people1) keeps its own frozen
+copy of the rules it ran with, so changing these never changes what it does.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-import phonenumbers
-
-DEFAULT_REGION = "GB"  # numbers written without +CC are read as the desk's country's
+from deskapp.core import contact_points
+from deskapp.core.contact_points import DEFAULT_REGION
 
 PERSON_LIMITS = {"name": 200, "email": 254, "phone": 40, "preferred_channel": 16}
 ORGANISATION_LIMITS = {"name": 200, "kind": 24, "email": 254, "phone": 40}
@@ -94,28 +95,20 @@ class Phone:
 
 
 def normalise_phone(raw: Optional[str], region: str = DEFAULT_REGION) -> Optional[Phone]:
-    """E.164 for a number that parses and is possible; otherwise the text as written, flagged. None for blank."""
+    """E.164 for a number that parses (contact_points.normalise_phone, read in `region` without +CC);
+    otherwise the text as written, flagged. None for blank."""
     if raw is None or not raw.strip():
         return None
-    text = raw.strip()
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return Phone(text, False)
-    if not phonenumbers.is_possible_number(number):
-        return Phone(text, False)
-    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True)
+    phone = contact_points.normalise_phone(raw, region)
+    return Phone(phone.value, phone.parsed) if phone.value else None
 
 
 def normalise_email(raw: Optional[str]) -> Optional[str]:
-    """Trimmed, domain lower-cased; None for blank. Text without an @ is kept trimmed, as written."""
+    """The address as contact_points.normalise_email keeps it (trimmed, unwrapped, lower-cased); text that
+    is not an address is kept as written. None for blank."""
     if raw is None or not raw.strip():
         return None
-    text = raw.strip()
-    local, at, domain = text.rpartition("@")
-    if not at or not local:
-        return text
-    return f"{local}@{domain.lower()}"
+    return contact_points.normalise_email(raw).value or None
 
 
 def name_key(raw: Optional[str]) -> Optional[str]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
+from deskapp.core.contact_points import region_of
 from deskapp.policy._cel import cel
 from deskapp.policy.approvals import ApprovalSettings
 from deskapp.policy.calendar import WorkingCalendar
@@ -118,6 +119,13 @@ class PolicyPack:
 
     def rule(self, rule_id: str) -> Optional[Rule]:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    @property
+    def phone_region(self) -> str:
+        """Where a phone written without +CC is read: the calendar's country (GB when it names none,
+        or one libphonenumber does not know). Every normaliser of a phone a handler typed takes it
+        from here: person keys, search, the forms, import."""
+        return region_of(self.calendar.country)
 
     @property
     def rule_ids(self) -> list[str]:

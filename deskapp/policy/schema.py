@@ -228,7 +228,8 @@ def _closure(value: Any) -> Any:
 class CalendarSpec(Spec):
     """Working days: public holidays of a country (and subdivision), the working week and closures."""
 
-    country: Text = doc("Country code for public holidays, like GB; empty for none.")
+    country: Text = doc("Country code for public holidays, like GB; empty for none. Also the country phone "
+                        "numbers written without +CC are read in (GB when empty).")
     subdivision: Text = doc("Part of the country, like ENG or SCT (default ENG for GB).")
     working_week: list[Weekday] = doc("Days worked each week (default mon, tue, wed, thu, fri).")
     closures: Optional[list[Annotated[Closure, BeforeValidator(_closure, json_schema_input_type=Union[Day, Closure])]]] = doc(

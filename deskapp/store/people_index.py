@@ -13,16 +13,20 @@ from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import Connection, delete, func, select, tuple_
 
-from deskapp.core.contact_points import email_key
+from deskapp.core.contact_points import DEFAULT_REGION, email_key
+from deskapp.core.people import normalise_phone
 from deskapp.core.person_match import PersonPoints, address_key, name_key, name_words, postcode
 from deskapp.store.models import Person, PersonKey
-from deskapp.store.person_keys import BLOCKING_KINDS, cached_phone_key, keys_of, points_of
+from deskapp.store.person_keys import (BLOCKING_KINDS, PhoneKey, cached_phone_key, keys_of, points_of,
+                                      typed_phone_key)
 
 PAGE = 20_000
 
 
-def rebuild(conn: Connection) -> int:
-    """Key every live person again (after a bulk load or the people1 migration); returns keys written."""
+def rebuild(conn: Connection, phone_key_of: PhoneKey = cached_phone_key) -> int:
+    """Key every live person again (after a bulk load or the people1 migration); returns keys written.
+
+    `phone_key_of`: how stored phones are keyed (the people2 migration passes the rule it ran with)."""
     from deskapp.store.bulk import BulkWriter, indexes_suspended
 
     conn.execute(delete(PersonKey))
@@ -38,7 +42,8 @@ def rebuild(conn: Connection) -> int:
                                 .order_by(t.id).limit(PAGE)).all()
             if not page:
                 break
-            rows = [(k, r.id) for r in page for k in sorted(keys_of(r.name, r.address, r.phone, r.email))]
+            rows = [(k, r.id) for r in page
+                    for k in sorted(keys_of(r.name, r.address, r.phone, r.email, phone_key_of))]
             written += writer.insert("person_keys", ("key", "person_id"), rows)
             last = page[-1].id
     return written
@@ -53,13 +58,15 @@ def persons_with_key(conn: Connection, key: str, limit: int = 200) -> list[int]:
                              .order_by(PersonKey.person_id).limit(limit)).scalars())
 
 
-def search_keys(text: str) -> list[str]:
-    """The keys a search box's text may be, most specific first: email, phone, full name, surname, place."""
+def search_keys(text: str, region: str = DEFAULT_REGION) -> list[str]:
+    """The keys a search box's text may be, most specific first: email, phone, full name, surname, place.
+
+    A phone written without +CC is read in `region` (the desk's: PolicyPack.phone_region)."""
     out: list[str] = []
     email = email_key(text)
     if email:
         out.append(f"e:{email}")
-    phone = cached_phone_key(text.strip()) if any(ch.isdigit() for ch in text) else None
+    phone = typed_phone_key(text.strip(), region) if any(ch.isdigit() for ch in text) else None
     if phone:
         out.append(f"p:{phone}")
     words = [w for w in name_words(text.replace(",", " ")) if not w.isdigit()]
@@ -163,8 +170,9 @@ def _case_persons(conn: Connection, text: str) -> list[int]:
     return list(dict.fromkeys(int(r) for r in rows))
 
 
-def find(conn: Connection, text: str, limit: int = 20) -> list[Found]:
-    """Live persons matching `text`: an email, a phone in any format, a case ref, a name, a postcode.
+def find(conn: Connection, text: str, limit: int = 20, region: str = DEFAULT_REGION) -> list[Found]:
+    """Live persons matching `text`: an email, a phone in any format (read in `region` without +CC),
+    a case ref, a name, a postcode.
 
     Each possible reading is one index probe (at most PER_KEY persons each); hits are ranked by
     how they were found, then by how alike the name is to the text, then by id.
@@ -173,7 +181,7 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[Found]:
 
     text = (text or "")[:200]
     hits: dict[int, str] = {}
-    for key in search_keys(text):
+    for key in search_keys(text, region):
         if len(hits) >= limit:
             break  # the more specific readings already fill the list: the rest would only rank below them
         for pid in persons_with_key(conn, key, PER_KEY):
@@ -201,14 +209,18 @@ def _live_names(conn: Connection, ids: list[int]) -> list[tuple[int, str]]:
 
 
 def likely_matches(conn: Connection, name: Optional[str], address: Optional[str], phone: Optional[str],
-                   email: Optional[str], *, min_score: int, limit: int = 3, per_key: int = 50) -> list[tuple[int, Any]]:
+                   email: Optional[str], *, min_score: int, limit: int = 3, per_key: int = 50,
+                   region: str = DEFAULT_REGION) -> list[tuple[int, Any]]:
     """(person id, Match) of live persons likely to be this one (a new party being typed), best first.
 
-    Candidates are the holders of the same blocking keys (at most `per_key` each), scored like
-    `people duplicates` scores a pair.
+    The phone as typed is first normalised as the new person would keep it (read in `region`), so
+    "087 123 4567" on an Irish desk meets +353871234567. Candidates are the holders of the same
+    blocking keys (at most `per_key` each), scored like `people duplicates` scores a pair.
     """
     from deskapp.core.person_match import score
 
+    kept = normalise_phone(phone, region)
+    phone = kept.value if kept else None
     keys = sorted(k for k in keys_of(name, address, phone, email) if k[:2] in BLOCKING_KINDS)
     ids: set[int] = set()
     for key in keys:

@@ -17,11 +17,11 @@ to `install`.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import Connection, Table, delete, event, insert, select
 
-from deskapp.core.contact_points import DEFAULT_REGION, email_key, phone_key
+from deskapp.core.contact_points import email_key, phone_key, stored_phone_key
 from deskapp.core.person_match import PersonPoints, address_key, name_key
 
 BLOCKING_KINDS = ("p:", "e:", "n:", "a:")
@@ -31,10 +31,20 @@ KEY_MAX = 300
 _tables: dict[str, Table] = {}
 
 
+PhoneKey = Callable[[str], Optional[str]]
+
+
 @lru_cache(maxsize=65_536)
-def cached_phone_key(text: str) -> Optional[str]:
-    """phone_key in the desk's default region, remembered (a demo desk repeats a thousand numbers)."""
-    return phone_key(text, DEFAULT_REGION)
+def cached_phone_key(stored: str) -> Optional[str]:
+    """The key of a phone as a person keeps it (contact_points.stored_phone_key: no region plays a part),
+    remembered (a demo desk repeats a thousand numbers)."""
+    return stored_phone_key(stored)
+
+
+@lru_cache(maxsize=4_096)
+def typed_phone_key(text: str, region: str) -> Optional[str]:
+    """The key of a phone as typed into a search or a form, read in the desk's region."""
+    return phone_key(text, region)
 
 
 def points_of(name: Optional[str], address: Optional[str], phone: Optional[str], email: Optional[str]) -> PersonPoints:
@@ -44,11 +54,14 @@ def points_of(name: Optional[str], address: Optional[str], phone: Optional[str],
     return PersonPoints(name or "", address or None, phones, emails)
 
 
-def keys_of(name: Optional[str], address: Optional[str], phone: Optional[str], email: Optional[str]) -> set[str]:
+def keys_of(name: Optional[str], address: Optional[str], phone: Optional[str], email: Optional[str],
+            phone_key_of: PhoneKey = cached_phone_key) -> set[str]:
     """Every key of one person: the blocking keys (core.person_match.blocking_keys, spelled out here from
-    the same cached parts: a million persons are keyed in a demo load) and the search-only ones."""
+    the same cached parts: a million persons are keyed in a demo load) and the search-only ones.
+
+    `phone_key_of`: how the stored phone is keyed (a migration passes the rule of its revision)."""
     keys = set()
-    if phone and (key := cached_phone_key(phone)):
+    if phone and (key := phone_key_of(phone)):
         keys.add(f"p:{key}")
     if email and (key := email_key(email)):
         keys.add(f"e:{key}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings, strategies as st
 
 from deskapp.core.people import (
@@ -48,10 +50,17 @@ def test_a_phone_that_does_not_parse_is_kept_as_written_and_flagged():
     assert normalise_phone(None) is None and normalise_phone("   ") is None
 
 
-def test_emails_are_trimmed_with_the_domain_lower_cased():
-    assert normalise_email("  Ann.Lee@Example.ORG ") == "Ann.Lee@example.org"
+def test_emails_are_trimmed_unwrapped_and_lower_cased_like_contact_points():
+    assert normalise_email("  Ann.Lee@Example.ORG ") == "ann.lee@example.org"
+    assert normalise_email("Ann Lee <Ann.Lee@Example.ORG>") == "ann.lee@example.org"
     assert normalise_email("no at sign ") == "no at sign"
     assert normalise_email("") is None
+
+
+def test_a_phone_without_a_country_code_is_read_in_the_region_given():
+    assert normalise_phone("087 123 4567", "IE").value == "+353871234567"
+    assert normalise_phone("(212) 555-0100", "US").value == "+12125550100"
+    assert normalise_phone("+44 7700 900412", "US").value == "+447700900412", "+CC is unaffected"
 
 
 @settings(max_examples=300, deadline=None)
@@ -59,7 +68,7 @@ def test_emails_are_trimmed_with_the_domain_lower_cased():
 def test_phone_normalising_never_fails_and_is_stable(text):
     phone = normalise_phone(text)
     if phone is None:
-        assert not text.strip()
+        assert not re.sub(r"[\x00-\x1f\x7f-\x9f\s]", "", text), "only blank (spaces, control characters) is None"
         return
     again = normalise_phone(phone.value)
     assert again == phone, "normalising what was kept keeps it"

@@ -95,6 +95,10 @@ def test_erase_tombstones_personal_text_and_the_chain_still_verifies(story, engi
         # Lee and Dana are on no other case: their persons go with the case (people1).
         keys += [("persons", r[0]) for r in conn.execute(
             text("SELECT DISTINCT person_id FROM parties WHERE case_id = :c"), {"c": story.id})]
+        # Dana marked designated on the case is recorded on Lee too (an arrangement): it goes with them.
+        keys += [("person_arrangements", r[0]) for r in conn.execute(
+            text("SELECT id FROM person_arrangements WHERE case_id = :c"), {"c": story.id})]
+        assert len([k for k in keys if k[0] == "person_arrangements"]) == 1
         digests_before = current_digests(conn, keys)
 
     code, out, err = erase(capsys, db_url, story.ref, "--reason", "Erasure request from the customer, ref DP-7")

@@ -8,7 +8,9 @@ erasure, subject access) keeps working and the case's record is not rewritten.
 
 Each party becomes a person; parties are merged into ONE person only on an exact
 match: the same name key (case-folded, whitespace collapsed) AND the same phone
-(E.164, only numbers that parse) or the same normalised email (deskapp.core.people).
+(E.164, only numbers that parse) or the same normalised email. The rules are frozen here
+(_normalise_phone, _normalise_email, _name_key: deskapp.core.people as it was at this
+revision), so a later change to the live normaliser never changes what this migration does.
 Matches chain (A=B by phone, B=C by email: one person). Done in bounded memory: the
 keys are computed in Python a batch of parties at a time into a work table, then the
 groups are found, the persons inserted and the parties linked with set-based SQL.
@@ -34,7 +36,7 @@ Revises: mail19c1
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator, Sequence, Union
+from typing import Any, Iterator, NamedTuple, Optional, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -239,11 +241,55 @@ def _sqlite_parties_as_before(bind: Any) -> None:
 
 # ----------------------------------------------------------------------------- matching
 
+# The normalising rules this revision ran with (deskapp.core.people at people1), frozen: GB numbers,
+# `is_possible_number` (a local-only form counts), the email's domain lower-cased and its local part kept.
+_REGION = "GB"
+
+
+class _Phone(NamedTuple):
+    value: str
+    valid: bool
+
+
+def _normalise_phone(raw: Optional[str]) -> Optional[_Phone]:
+    """E.164 for a number that parses and is possible; otherwise the text as written, flagged. None for blank."""
+    import phonenumbers
+
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    try:
+        number = phonenumbers.parse(text, _REGION)
+    except phonenumbers.NumberParseException:
+        return _Phone(text, False)
+    if not phonenumbers.is_possible_number(number):
+        return _Phone(text, False)
+    return _Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True)
+
+
+def _normalise_email(raw: Optional[str]) -> Optional[str]:
+    """Trimmed, domain lower-cased; None for blank. Text without an @ is kept trimmed, as written."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    local, at, domain = text.rpartition("@")
+    if not at or not local:
+        return text
+    return f"{local}@{domain.lower()}"
+
+
+def _name_key(raw: Optional[str]) -> Optional[str]:
+    """A name case-folded with runs of whitespace made one space; None for blank."""
+    if raw is None:
+        return None
+    key = " ".join(raw.split()).casefold()
+    return key or None
+
+
 
 def _fill_keys(bind: Any) -> None:
     """The work table: per party, its name key, normalised phone and email, the keys it matches on, its group."""
-    from deskapp.core.people import name_key, normalise_email, normalise_phone
-
+    name_key, normalise_email, normalise_phone = _name_key, _normalise_email, _normalise_phone
     op.create_table(
         WORK,
         sa.Column('party_id', sa.Integer(), primary_key=True),

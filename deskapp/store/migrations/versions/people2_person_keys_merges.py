@@ -11,6 +11,11 @@ in step by the ORM afterwards.
 `person_merges` records each merge of one person into another (what moved), so
 an admin can undo it within the retention window (deskapp.actions.person_merge).
 
+The phones are keyed as this revision did: contact_points.phone_key read in GB
+(`_phone_key`), whatever the live keying does later (it keys stored phones without
+any region, contact_points.stored_phone_key: the same key for every stored phone
+but one holding a control character; tests/people/test_region_keys.py).
+
 Downgrade drops both: the keys are derived data; undoing merges is then no longer
 possible (the persons and their links stay as they are).
 
@@ -74,7 +79,14 @@ def upgrade() -> None:
 
     from deskapp.store.people_index import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), _phone_key)
+
+
+def _phone_key(stored: str):
+    """How this revision keyed a stored phone: contact_points.phone_key in GB."""
+    from deskapp.core.contact_points import phone_key
+
+    return phone_key(stored, "GB")
 
 
 def downgrade() -> None:
