@@ -118,6 +118,9 @@ def _check_merge(session: Any, keep: Case, dup: Case) -> None:
     into = active_merge_into(session, keep.id)
     if into is not None:
         target = session.get(Case, into.keep_id)
+        if target.id == dup.id:
+            raise DeskError(f"{keep.ref} was itself merged into {dup.ref}: to keep {keep.ref} instead, an admin "
+                            f"undoes that merge first (`deskapp case unmerge {keep.ref}`); nothing merged")
         raise DeskError(f"{keep.ref} was itself merged into {target.ref}: merge {dup.ref} into {target.ref} "
                         f"instead; nothing merged")
     if keep.status == "closed":
