@@ -72,3 +72,35 @@ def test_a_case_is_not_linked_to_itself_nor_twice(team, pair):
         link(team["sam"], keep, dup.ref, "duplicate")
     with pytest.raises(InvalidInput, match="link"):
         link(team["sam"], keep, dup.ref, "cousin")
+
+
+def test_the_rules_run_on_a_link_a_warning_needs_a_reason(team, engine, db_url, pair):
+    """A team rule `on: [link]` is the desk's like any other: a warning asks for a reason; with one it is written."""
+    from deskapp.actions import NeedsReason, open_desk
+    from deskapp.actions.policies import DEFAULT_SOURCE, publish, shipped
+
+    from .conftest import NOW
+
+    text_ = shipped(DEFAULT_SOURCE).read_text(encoding="utf-8")
+    assert "\nrules:\n" in text_
+    rule = ("  - id: duplicate-link-check\n    on: [link]\n    severity: warn\n"
+            "    when: action.to == \"duplicate\"\n"
+            "    say: Check {action.extra.other_ref} really is the same issue before linking.\n")
+    publish(team["ada"], text_.replace("\nrules:\n", "\nrules:\n" + rule, 1), source="team/links.yaml")
+    sam = open_desk(db_url, None, "sam", clock=lambda: NOW)
+    try:
+        keep, dup = pair
+        outcome = link(sam, keep, dup.ref)
+        assert isinstance(outcome, NeedsReason)
+        assert [f.message for f in outcome.findings] == [f"Check {dup.ref} really is the same issue before linking."]
+        with Session(engine) as s:
+            assert s.execute(text("SELECT COUNT(*) FROM case_links")).scalar() == 0
+        done = submit(sam, ActionRequest(kind="link", case_id=keep.id, version=keep.version, to="duplicate",
+                                         extra={"other_ref": dup.ref}), reason="same address, same leak, same day")
+        assert isinstance(done, Done) and done.case.links[0].ref == dup.ref
+        with Session(engine) as s:
+            event = s.get(AuditEvent, done.audit_id)
+            assert event.reason == "same address, same leak, same day"
+            assert [f["rule"] for f in event.findings] == ["duplicate-link-check"]
+    finally:
+        sam.close()
