@@ -46,7 +46,12 @@ APPOINTMENT_STATUSES = ("booked", "kept", "missed", "cancelled")
 # cancel a booked one, or record afterwards whether it was kept or missed.
 APPOINTMENT_OPS = ("book", "move", "cancel", "kept", "missed")
 
-ACTION_KINDS = ("contact", "message", "status", "assign", "escalate", "extend", "end_call", "note", "appointment")
+ACTION_KINDS = ("contact", "message", "status", "assign", "escalate", "extend", "end_call", "note", "appointment",
+                "link", "unlink")
+# What another case is to this one (deskapp.actions.case_links): the same issue reported twice, related,
+# or this case's parent / child. Read from the other side, parent and child swap.
+LINK_KINDS = ("duplicate", "related", "parent", "child")
+LINK_INVERSE = {"duplicate": "duplicate", "related": "related", "parent": "child", "child": "parent"}
 # `case` is not an action: rules `on: case` give standing advice about the selected case.
 RULE_TARGETS = ACTION_KINDS + ("case",)
 SEVERITIES = ("advice", "warn", "block")

@@ -16,7 +16,9 @@ from sqlmodel import Session
 from deskapp.actions.validate import InvalidInput, clean_text
 from deskapp.core.views import ActionRequest
 from deskapp.policy.expressions import format_day_time
-from deskapp.store.models import Appointment, Case, Contact, Handler
+from deskapp.store.changes import record as record_change
+from deskapp.store.models import Appointment, Case, CaseLink, Contact, Handler
+from deskapp.vocab import LINK_INVERSE
 
 Change = tuple[Optional[Contact], dict[str, Any]]
 
@@ -195,6 +197,60 @@ def appointment(session, case, request, me_id, now) -> Change:
     return note, {"appointment_id": row.id, "op": op, **before, "at": _iso(row.at), "status": row.status}
 
 
+def _active_link(session: Session, a: int, b: int) -> Optional[CaseLink]:
+    """The link in force between cases a and b (either way round), if any."""
+    return session.execute(select(CaseLink).where(
+        ((CaseLink.case_id == a) & (CaseLink.other_id == b)) | ((CaseLink.case_id == b) & (CaseLink.other_id == a)),
+        CaseLink.removed_at.is_(None)).order_by(CaseLink.id).limit(1)).scalar_one_or_none()
+
+
+def _username(session: Session, handler_id: int) -> str:
+    row = session.get(Handler, handler_id)
+    return row.username if row is not None else ""
+
+
+def seen_from(link: CaseLink, case_id: int) -> str:
+    """What the other case is to `case_id` under this link (parent and child swap across it)."""
+    return link.kind if link.case_id == case_id else LINK_INVERSE[link.kind]
+
+
+def link(session, case, request, me_id, now) -> Change:
+    """Link the case to another (extra["other_ref"]) as duplicate, related, parent or child (request.to):
+    one row read from both sides; a note on this case's history; the other case's desks refresh."""
+    ref = str(request.extra["other_ref"]).strip()
+    other = session.execute(select(Case).where(Case.ref == ref)).scalar_one_or_none()
+    if other is None:
+        raise InvalidInput("other", f"there is no case {ref}")
+    if other.id == case.id:
+        raise InvalidInput("other", f"{case.ref} cannot be linked to itself")
+    existing = _active_link(session, case.id, other.id)
+    if existing is not None:
+        raise InvalidInput("other", f"{case.ref} is already linked to {other.ref} "
+                                    f"({seen_from(existing, case.id)}): unlink it first to change how")
+    row = CaseLink(case_id=case.id, other_id=other.id, kind=request.to, created_by_id=me_id, created_at=now)
+    session.add(row)
+    session.flush()
+    record_change(session, kind="link", actor=_username(session, me_id), at=now, case_id=other.id, version=other.version)
+    what = {"duplicate": "a duplicate of this", "related": "related", "parent": "this case's parent",
+            "child": "a child of this case"}[request.to]
+    note = _internal(case, me_id, now, f"Linked {other.ref} ({what})", clean_text(request.body) or None)
+    return note, {"link_id": row.id, "other_id": other.id, "other_ref": other.ref, "as": request.to}
+
+
+def unlink(session, case, request, me_id, now) -> Change:
+    """Remove a link (kept on record: removed_at) with a note on this case's history."""
+    row = session.get(CaseLink, request.extra["link_id"])
+    if row is None or row.removed_at is not None or case.id not in (row.case_id, row.other_id):
+        raise InvalidInput("link", f"that link is not on case {case.ref} (it may have been removed)")
+    other_id = row.other_id if row.case_id == case.id else row.case_id
+    other = session.get(Case, other_id)
+    kind = seen_from(row, case.id)
+    row.removed_at, row.removed_by_id = now, me_id
+    record_change(session, kind="unlink", actor=_username(session, me_id), at=now, case_id=other.id, version=other.version)
+    note = _internal(case, me_id, now, f"Unlinked {other.ref} (was {kind})", clean_text(request.body) or None)
+    return note, {"link_id": row.id, "other_id": other.id, "other_ref": other.ref, "was": kind}
+
+
 EFFECTS: dict[str, Callable[..., Change]] = {
     "contact": contact,
     "message": message,
@@ -205,4 +261,6 @@ EFFECTS: dict[str, Callable[..., Change]] = {
     "escalate": escalate,
     "extend": extend,
     "appointment": appointment,
+    "link": link,
+    "unlink": unlink,
 }

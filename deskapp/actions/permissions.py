@@ -53,6 +53,10 @@ def _holds(who: Any, case: Any) -> bool:
     return assigned is None or assigned == getattr(person_of(who), "id", None)
 
 
+# Desk forms that are not ActionRequest kinds but need more than case.work.
+FORM_PERMISSIONS = {"merge": "case.merge"}
+
+
 def why_not(who: Any, kind: str, case: Any) -> Optional[str]:
     """Why this person cannot start action `kind` on `case` (a CaseView) as it stands, or None if they can.
 
@@ -62,7 +66,7 @@ def why_not(who: Any, kind: str, case: Any) -> Optional[str]:
     transaction, against the case as it is then.
     """
     try:
-        check(who, ACTION_PERMISSIONS.get(kind, "case.work"))
+        check(who, ACTION_PERMISSIONS.get(kind) or FORM_PERMISSIONS.get(kind, "case.work"))
         check_case_allows(kind, case)
     except NotAllowed as exc:
         return str(exc)

@@ -24,6 +24,7 @@ from deskapp.core.views import (
     HandlerView,
     PartyView,
 )
+from deskapp.actions.link_reads import links_of, merged_into_this
 from deskapp.actions.person_reads import persons_of
 from deskapp.errors import DeskError
 from deskapp.store.models import (
@@ -60,8 +61,15 @@ def view_of(session: Session, case: Case) -> CaseView:
     names = usernames(session)
     parties = session.execute(select(Party).where(Party.case_id == case.id).order_by(Party.id)).scalars().all()
     party_names = {p.id: p.name for p in parties}
+    links = links_of(session, case.id)
+    # Duplicates merged into this case: their contacts are read across, in time order, labelled with their ref.
+    merged = merged_into_this(session, case.id) if any(link.kind == "merged from" for link in links) else {}
+    case_ids = [case.id, *merged]
+    if merged:
+        party_names.update(dict(session.execute(select(Party.id, Party.name)
+                                                .where(Party.case_id.in_(list(merged)))).all()))
     contacts = (
-        session.execute(select(Contact).where(Contact.case_id == case.id).order_by(Contact.at, Contact.id))
+        session.execute(select(Contact).where(Contact.case_id.in_(case_ids)).order_by(Contact.at, Contact.id))
         .scalars()
         .all()
     )
@@ -71,7 +79,7 @@ def view_of(session: Session, case: Case) -> CaseView:
                ApprovalRequest.decision_reason)
         .outerjoin(ApprovalRequest, ApprovalRequest.id == AuditEvent.approval_id)
         .where(
-            AuditEvent.case_id == case.id,
+            AuditEvent.case_id.in_(case_ids),
             AuditEvent.contact_id.is_not(None),
             (AuditEvent.reason.is_not(None)) | (AuditEvent.approval_id.is_not(None)),
         )
@@ -82,6 +90,8 @@ def view_of(session: Session, case: Case) -> CaseView:
         else:
             reasons[contact_id] = (reason, None)
     sent = deliveries(session, case.id, {c.id: c.outcome for c in contacts})
+    for merged_id in merged:
+        sent.update(deliveries(session, merged_id, {c.id: c.outcome for c in contacts}))
     appointments = (
         session.execute(
             select(Appointment).where(Appointment.case_id == case.id).order_by(Appointment.at, Appointment.id)
@@ -103,7 +113,8 @@ def view_of(session: Session, case: Case) -> CaseView:
         parties=tuple(
             PartyView(id=p.id, **PartyView.fields_of(p)) for p in parties
         ),
-        history=tuple(contact_view(c, party_names, names, *reasons.get(c.id, (None, None)), delivery=sent.get(c.id))
+        history=tuple(contact_view(c, party_names, names, *reasons.get(c.id, (None, None)), delivery=sent.get(c.id),
+                                   origin=merged.get(c.case_id))
                       for c in contacts),
         appointments=tuple(
             AppointmentView(id=a.id, at=a.at, party_id=a.party_id, purpose=a.purpose, status=a.status)
@@ -112,6 +123,7 @@ def view_of(session: Session, case: Case) -> CaseView:
         pending_approvals=tuple(approval_view(session, a, case.ref, names) for a in approvals),
         attachments=attachment_views(session, case.id),
         persons=persons_of(session, parties),
+        links=links,
     )
 
 
@@ -165,7 +177,7 @@ def case_fields(case: Case, names: dict[int, str]) -> dict[str, Any]:
 
 def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
                  reason: Optional[str] = None, approved_by: Optional[str] = None,
-                 delivery: Optional[DeliveryView] = None) -> ContactView:
+                 delivery: Optional[DeliveryView] = None, origin: Optional[str] = None) -> ContactView:
     return ContactView(
         id=c.id,
         at=c.at,
@@ -182,6 +194,7 @@ def contact_view(c: Contact, party_names: dict[int, str], names: dict[int, str],
         response_stage=c.response_stage,
         approved_by=approved_by,
         delivery=delivery,
+        origin=origin,
     )
 
 

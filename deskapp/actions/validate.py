@@ -162,6 +162,19 @@ def check_request(request: ActionRequest, case: CaseView) -> None:
             raise InvalidInput("body", "the note is empty")
     elif kind == "appointment":
         check_appointment(request, case)
+    elif kind == "link":
+        check_choice("link", request.to, vocab.LINK_KINDS)
+        other = str((request.extra or {}).get("other_ref") or "").strip()
+        if not other:
+            raise InvalidInput("other", "give the reference of the case to link, e.g. C-1002")
+        check_length("other", other, 64)
+        if other.casefold() == case.ref.casefold():
+            raise InvalidInput("other", f"{case.ref} cannot be linked to itself")
+    elif kind == "unlink":
+        link_id = (request.extra or {}).get("link_id")
+        links = {link.link_id for link in getattr(case, "links", ()) if link.link_id is not None}
+        if not isinstance(link_id, int) or isinstance(link_id, bool) or link_id not in links:
+            raise InvalidInput("link", f"that link is not on case {case.ref} (it may have been removed)")
     if request.final_response:
         check_final_response(request, case)
     _check_open(kind, case)

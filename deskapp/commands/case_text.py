@@ -42,9 +42,14 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
         f"  category: {_one(case.category)}   assigned to: {_one(case.assigned_to)}   due: {_when(case.due_at)}",
         f"  received: {_when(case.received_at)}   acknowledged: {_when(case.acknowledged_at)}   "
         f"responded: {_when(case.responded_at)}   closed: {_when(case.closed_at)}",
-        "",
-        "Parties:",
     ]
+    merged = case.merged_into
+    if merged is not None:
+        lines.append(f"  MERGED into {merged.ref} on {_when(merged.at)}: see `deskapp case show {merged.ref}`")
+    if case.links:
+        lines += ["", "Linked cases:"]
+        lines += [f"  {link.kind:<12} {link.ref:<12} {link.status:<20} {_one(link.title)}" for link in case.links]
+    lines += ["", "Parties:"]
     for party in case.parties:
         marks = [m for m, on in (("designated representative", party.designated),
                                  ("authorised", party.authorised)) if on]
@@ -59,7 +64,8 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
         outcome = f" ({contact.outcome})" if contact.outcome else ""
         if contact.delivery is not None:  # an email through the outbox: where it stands
             outcome = f" ({_one(contact.delivery.words())})"
-        lines.append(f"  {_when(contact.at)} {contact.channel} {contact.direction}{who}{outcome} "
+        origin = f" [from {contact.origin}]" if contact.origin else ""  # a merged duplicate's contact
+        lines.append(f"  {_when(contact.at)}{origin} {contact.channel} {contact.direction}{who}{outcome} "
                      f"by {_one(contact.handler)}: {_one(contact.summary)}")
         lines += _indented(contact.body or "")
         if contact.reason:

@@ -44,7 +44,7 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     listing.set_defaults(func=run_list)
     cases.set_defaults(func=lambda args: (cases.print_help(), 2)[1])
 
-    case = sub.add_parser("case", parents=[common], help="show or work one case (note, status, assign, contact, appointment)",
+    case = sub.add_parser("case", parents=[common], help="show or work one case (note, status, assign, contact, appointment, link, merge)",
                           description="Show one case, or act on it through the desk's own rules and audit trail.")
     case_sub = case.add_subparsers(dest="case_command", metavar="ACTION")
     show = case_sub.add_parser("show", parents=[common], help="one case: parties, history, what the rules say",
@@ -53,9 +53,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     show.add_argument("ref", metavar="REF", help="the case reference, e.g. C-1001 (or its imported reference)")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     show.set_defaults(func=run_show)
-    from deskapp.commands import attachments, case_actions, case_appointment, case_letter
+    from deskapp.commands import attachments, case_actions, case_appointment, case_letter, case_links
 
     case_actions.register(case_sub, common)
+    case_links.register(case_sub, common)
     case_appointment.register(case_sub, common)
     case_letter.register(case_sub, common)
     attachments.register(case_sub, common)

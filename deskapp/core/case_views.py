@@ -98,6 +98,27 @@ class ContactView:
     # Carried out under a supervisor's approval: who approved (username); `reason` is then theirs.
     approved_by: Optional[str] = None
     delivery: Optional[DeliveryView] = None  # an outbound email the desk sent through its outbox
+    # Set on a contact of a duplicate case merged into this one (deskapp.actions.case_merge): its ref.
+    origin: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """Another case linked to this one, as the case pane lists it (and `L` jumps to it).
+
+    kind: what the other case is to this one: duplicate | related | parent | child (vocab.LINK_KINDS),
+    or "merged into" (this case was merged into it) / "merged from" (it was merged into this one).
+    link_id: the case_links row (what unlink takes); merge_id: the case_merges row of a merge.
+    """
+
+    kind: str
+    case_id: int
+    ref: str
+    status: str
+    title: str = ""
+    link_id: Optional[int] = None
+    merge_id: Optional[int] = None
+    at: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +194,17 @@ class CaseView:
     updated_at: Optional[datetime] = None
     attachments: tuple[AttachmentView, ...] = ()  # files that came with its contacts, oldest first
     persons: tuple[PersonView, ...] = ()  # who the parties are across cases (deskapp.store.models.Person)
+    links: tuple[LinkView, ...] = ()  # linked cases and merges, merges first (deskapp.actions.case_links)
+
+    @property
+    def merged_into(self) -> Optional[LinkView]:
+        """The case this one was merged into (it is closed as a duplicate), if it was."""
+        return next((link for link in self.links if link.kind == "merged into"), None)
+
+    @property
+    def merged_from(self) -> tuple[LinkView, ...]:
+        """The duplicate cases merged into this one (their contacts show in its history)."""
+        return tuple(link for link in self.links if link.kind == "merged from")
 
     def party(self, party_id: Optional[int]) -> Optional[PartyView]:
         return next((p for p in self.parties if p.id == party_id), None)

@@ -26,6 +26,8 @@ The matrix (documented for admins in docs/roles.md):
     subject.export                 x         x     `deskapp export --subject` (all held about a person)
     person.merge                   x         x     `deskapp people duplicates|merge`: join two persons
     person.unmerge                           x     `deskapp people unmerge`: undo a merge (retention window)
+    case.merge                     x         x     `deskapp case merge`: close a duplicate case into another
+    case.unmerge                             x     `deskapp case unmerge`: undo a case merge (retention window)
     users.manage                             x     add, change and deactivate handlers
     policies.manage                          x     change policies.yaml
     demo.wipe                                x     `deskapp demo --force` on a demo desk nobody has worked
@@ -60,6 +62,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "subject.export": (_LEADS, "a subject-access export"),
     "person.merge": (_LEADS, "finding and merging duplicate persons"),
     "person.unmerge": (_ADMIN, "undoing a merge of persons"),
+    "case.merge": (_LEADS, "merging a duplicate case into another"),
+    "case.unmerge": (_ADMIN, "undoing a merge of cases"),
     "users.manage": (_ADMIN, "managing handlers"),
     "policies.manage": (_ADMIN, "changing the policies"),
     "demo.wipe": (_ADMIN, "wiping a demo desk (demo --force)"),
@@ -76,6 +80,8 @@ ACTION_PERMISSIONS = {
     "escalate": "case.work",
     "assign": "case.assign",
     "appointment": "case.work",
+    "link": "case.work",
+    "unlink": "case.work",
 }
 
 assert all(set(roles) <= set(HANDLER_ROLES) for roles, _ in PERMISSIONS.values())

@@ -616,6 +616,53 @@ class PersonMerge(SQLModel, table=True):
     undo_reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
 
 
+class CaseLink(SQLModel, table=True):
+    """A link between two cases (deskapp.actions.case_links): `kind` says what OTHER is to CASE.
+
+    duplicate (the same issue reported twice), related, parent (OTHER is CASE's parent) or child.
+    One row per pair, read from either side (parent and child swap). Never deleted: unlinking sets
+    `removed_at`, so who linked what, when, stays on record.
+    """
+
+    __tablename__ = "case_links"
+    __table_args__ = (Index("ix_case_links_case", "case_id", "other_id"), Index("ix_case_links_other", "other_id", "case_id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    other_id: int = Field(foreign_key="cases.id")
+    kind: str = Field(max_length=16)  # deskapp.vocab.LINK_KINDS
+    created_by_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    removed_by_id: Optional[int] = Field(default=None, foreign_key="handlers.id")
+    removed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+
+
+class CaseMerge(SQLModel, table=True):
+    """A duplicate case merged into the case that stays (deskapp.actions.case_merge): what changed, for the undo.
+
+    While `undone_at` is empty the duplicate is closed as merged into `keep_id`, and the kept case's
+    history shows the duplicate's contacts (read across, never moved: their digests stay valid).
+    `moved` records the parties added to KEEP and the fields changed on both cases with their values
+    before; the merge's audit event holds the same, and the undo trusts this row only where they agree.
+    """
+
+    __tablename__ = "case_merges"
+    __table_args__ = (Index("ix_case_merges_keep", "keep_id", "id"), Index("ix_case_merges_dup", "dup_id", "id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    keep_id: int = Field(foreign_key="cases.id")
+    dup_id: int = Field(foreign_key="cases.id")
+    at: datetime = Field(sa_type=DateTime)
+    actor: str = Field(max_length=64)
+    reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+    moved: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MaskedJSON, nullable=False))
+    audit_id: Optional[int] = Field(default=None)
+    undo_until: datetime = Field(sa_type=DateTime)
+    undone_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    undone_by: Optional[str] = Field(default=None, max_length=64)
+    undo_reason: Optional[str] = Field(default=None, sa_column=Column(MaskedText))
+
+
 ALL_TABLES = (Handler, Case, Organisation, Person, Arrangement, Party, Contact, Appointment, ApprovalRequest,
               AuditEvent, AuditRow, Draft, DeskSetting,
               PolicyPack, HandlerKey)

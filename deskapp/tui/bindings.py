@@ -27,7 +27,7 @@ class DeskAction:
 
 
 # The forms helper's open_form kinds: contact, message, status, assign, escalate, extend,
-# abuse, note, new_case, party, appointment.
+# abuse, note, new_case, party, appointment, link, merge.
 DESK_ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("desk.log_contact", "c", "Contact", "Log a contact (call, visit, letter received...)", "contact"),
     DeskAction("desk.send_message", "m", "Message", "Compose and send a message (email, letter, SMS)", "message"),
@@ -44,6 +44,10 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     # Appointments (issue #17): booked on the case, listed for the day by `app.today`.
     DeskAction("desk.appointment", "b", "Appointment", "Appointments: book, move, cancel, mark kept or missed",
                "appointment", show=False),
+    DeskAction("desk.link", "l", "Link", "Link this case to another (duplicate, related, parent, child) or unlink",
+               "link", show=False),
+    DeskAction("desk.merge_case", "M", "Merge", "Merge a duplicate case into the case that stays (supervisors)",
+               "merge", show=False),
 )
 
 
@@ -60,6 +64,8 @@ NAVIGATION: tuple[Binding, ...] = (
     Binding("slash", "search", "Search", id="desk.search", tooltip="Search cases by ref, name or contact text"),
     Binding("o", "other_cases", "Other cases", id="desk.other_cases", show=False,
             tooltip="The other cases of the selected case's persons, open first: open one"),
+    Binding("L", "linked_cases", "Linked cases", id="desk.linked_cases", show=False,
+            tooltip="The cases linked to or merged with the selected case: open one"),
     # Attachments (issue #19): the case's received files, saved to a path or opened with the OS viewer.
     Binding("F", "attachments", "Files", id="desk.attachments", show=False,
             tooltip="The case's attachments: save one to a path, or open it"),

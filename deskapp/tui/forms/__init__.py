@@ -12,7 +12,8 @@ requested, or None when the handler cancelled (nothing written).
 Kinds: contact, message, status, assign, escalate, extend, abuse (options:
 mode="warning" | "end_call"; aliases "warning" and "end_call"), note,
 new_case (case may be None), party (option party_id to edit one), appointment (options:
-appointment_id, op to preselect).
+appointment_id, op to preselect), link (options: other, kind; kind "unlink" removes a link),
+merge (options: keep, dup).
 Other options: status accepts to="closed" to preselect; assign accepts to=username.
 """
 
@@ -28,6 +29,7 @@ from deskapp.tui.forms.base import ActionForm, FieldError
 from deskapp.tui.forms.calls import CallRegistry, current_call_id
 from deskapp.tui.forms.contact import ContactForm
 from deskapp.tui.forms.extend import ExtendForm
+from deskapp.tui.forms.link import LinkForm, MergeForm
 from deskapp.tui.forms.message import MessageForm
 from deskapp.tui.forms.modals import BlockedModal, ReasonModal
 from deskapp.tui.forms.new_case import NewCaseForm
@@ -47,6 +49,8 @@ FORMS: dict[str, type[ActionForm]] = {
     "new_case": NewCaseForm,
     "party": PartyForm,
     "appointment": AppointmentForm,
+    "link": LinkForm,
+    "merge": MergeForm,
 }
 ALIASES = {"warning": ("abuse", {"mode": "warning"}), "end_call": ("abuse", {"mode": "end_call"})}
 FORM_KINDS = tuple(FORMS) + tuple(ALIASES)

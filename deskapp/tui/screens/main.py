@@ -321,6 +321,28 @@ class MainScreen(Screen):
             return
         self.app.action_people(self.case.ref)
 
+    def action_linked_cases(self) -> None:
+        """`L`: the cases linked to or merged with the selected case (kind, ref, status): open one."""
+        from deskapp.tui.screens.pick import PickScreen
+
+        if self.case is None:
+            self.notify("Choose a case first.", severity="warning", markup=False)
+            return
+        links = getattr(self.case, "links", ())
+        if not links:
+            self.notify(f"{self.case.ref} has no linked cases: l links one.", severity="information", markup=False)
+            return
+        choices = [(line((f"{link.kind:<12}", "$text-muted"), (f"{link.ref:<10}", "bold"), ("  ", ""),
+                         (f"{link.status.replace('_', ' '):<14}", ""), ("  ", ""), link.title), link.case_id)
+                   for link in links]
+
+        def chosen(case_id: Any) -> None:
+            if case_id is not None:
+                self.select_case(case_id, delay=0)
+                self.action_show_pane("case")
+
+        self.app.push_screen(PickScreen(f"Cases linked to {self.case.ref}", choices), chosen)
+
     def action_attachments(self) -> None:
         """`F`: the selected case's attachments, to save or open (deskapp.tui.screens.attachments)."""
         from deskapp.tui.screens.attachments import AttachmentsScreen

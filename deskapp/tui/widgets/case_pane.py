@@ -69,6 +69,10 @@ def header_block(case: Any) -> Block:
         who += [("  Due ", "$text-muted"), when(case.due_at, with_time=False)]
     assigned = line(*who)
     tail: list[Content] = []
+    merged = getattr(case, "merged_into", None)
+    if merged is not None:  # closed as a duplicate: say where its issue is now worked, and how to get there
+        tail.append(line((f"Merged into {merged.ref}", "bold $text-warning"),
+                         (" · L opens it", "$text-muted")))
     for approval in case.pending_approvals:
         tail.append(line((f"Approval #{approval.id} pending", "bold $text-warning"),
                          (" requested by ", "$text-muted"), approval.requested_by))
@@ -110,6 +114,17 @@ def attachments_content(case: Any) -> Content:
     return Content("\n").join(lines)
 
 
+def links_content(case: Any) -> Content:
+    """The linked and merged cases: kind, ref, status and title, one to a line (`L` opens one)."""
+    links = getattr(case, "links", ())
+    lines = [line((f"Linked cases ({len(links)})", "bold $text-accent"), ("  L opens one", "$text-muted"))]
+    for link in links:
+        lines.append(line((f"{link.kind:<12}", "$text-muted"), (f"{link.ref}", "bold"), ("  ", ""),
+                          (words(link.status), "$text-muted" if link.status == "closed" else ""), ("  ", ""),
+                          link.title))
+    return Content("\n").join(lines)
+
+
 def party_entries(case: Any) -> list[tuple[Content, Content]]:
     """(name line, details) per party: the designated representative is marked and highlighted.
 
@@ -147,9 +162,11 @@ def party_entries(case: Any) -> list[tuple[Content, Content]]:
 def contact_heading(contact: Any) -> Content:
     """The first line of a timeline entry: when, direction, channel, with whom, by whom, outcome."""
     direction = contact.direction
-    head: list = [(when(contact.at), "$text-muted"), "  ",
-                  (ARROWS.get(direction, "?"), "bold $text-primary"), " ",
-                  (f"{contact.channel} {direction}", "bold")]
+    head: list = [(when(contact.at), "$text-muted"), "  "]
+    origin = getattr(contact, "origin", None)
+    if origin:  # a contact of a duplicate case merged into this one: where it was logged
+        head += [(f"[{origin}]", "bold $text-accent"), " "]
+    head += [(ARROWS.get(direction, "?"), "bold $text-primary"), " ", (f"{contact.channel} {direction}", "bold")]
     if contact.party_name:
         head += [(f"  {_PREPOSITION.get(direction, 'with')} ", "$text-muted"), contact.party_name]
     if contact.handler:
@@ -212,6 +229,8 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
         blocks.append(Block(name_line, phrases=True, hang=2))  # wrapped under the name, not the mark
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT, phrases=True))
+    if getattr(case, "links", ()):
+        blocks += [BLANK, Block(links_content(case), hang=DETAILS_INDENT)]
     blocks.append(BLANK)
     if not case.history:
         blocks.append(Block(Content.styled("No contacts yet.", "$text-muted")))
