@@ -44,6 +44,12 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     # Appointments (issue #17): booked on the case, listed for the day by `app.today`.
     DeskAction("desk.appointment", "b", "Appointment", "Appointments: book, move, cancel, mark kept or missed",
                "appointment", show=False),
+    # People across cases (issue #18): recorded on the PERSON, so they hold on every case of theirs.
+    DeskAction("desk.arrangement", "R", "Representative",
+               "A person's representative arrangement: record one (who, authorised by, evidence) or end it",
+               "arrangement", show=False),
+    DeskAction("desk.vulnerable", "U", "Vulnerable", "Mark or unmark a person vulnerable (reason, review date)",
+               "vulnerable", show=False),
 )
 
 

@@ -12,7 +12,8 @@ requested, or None when the handler cancelled (nothing written).
 Kinds: contact, message, status, assign, escalate, extend, abuse (options:
 mode="warning" | "end_call"; aliases "warning" and "end_call"), note,
 new_case (case may be None), party (option party_id to edit one), appointment (options:
-appointment_id, op to preselect).
+appointment_id, op to preselect), arrangement (a person's representative arrangement: op="record" | "end"),
+vulnerable (mark / unmark a person vulnerable).
 Other options: status accepts to="closed" to preselect; assign accepts to=username.
 """
 
@@ -33,6 +34,7 @@ from deskapp.tui.forms.modals import BlockedModal, ReasonModal
 from deskapp.tui.forms.new_case import NewCaseForm
 from deskapp.tui.forms.note import NoteForm
 from deskapp.tui.forms.party import PartyForm
+from deskapp.tui.forms.person import ArrangementForm, VulnerabilityForm
 from deskapp.tui.forms.status import StatusForm
 
 FORMS: dict[str, type[ActionForm]] = {
@@ -47,6 +49,8 @@ FORMS: dict[str, type[ActionForm]] = {
     "new_case": NewCaseForm,
     "party": PartyForm,
     "appointment": AppointmentForm,
+    "arrangement": ArrangementForm,
+    "vulnerable": VulnerabilityForm,
 }
 ALIASES = {"warning": ("abuse", {"mode": "warning"}), "end_call": ("abuse", {"mode": "end_call"})}
 FORM_KINDS = tuple(FORMS) + tuple(ALIASES)
