@@ -80,3 +80,34 @@ def add_picked_party(desk: Any, case_id: int, version: int, *, person_id: int, r
         details = {"name": person.name, "email": person.email, "phone": person.phone, "address": person.address}
     return save_party(desk, case_id, version, person_id=person_id, role=role,
                       **{k: v for k, v in details.items() if v})
+
+
+def working_case(desk: Any, person_id: int, ref: Optional[str] = None) -> CaseView:
+    """The case a change to a person is recorded from: `ref` if given, else the person's newest open case
+    (their newest case when none is open). One clear line when the person has no case."""
+    from deskapp.actions.lookup import case_by_reference
+    from deskapp.actions.pane_reads import load_case
+    from deskapp.actions.person_search import cases_of_person
+    from deskapp.errors import DeskError
+
+    if ref:
+        return case_by_reference(desk, ref)
+    with desk.session() as session:
+        require(desk, "case.view", session=session)
+        _person(session, person_id, "person")
+    cases = cases_of_person(desk, person_id, limit=1)
+    if not cases:
+        raise DeskError(f"person {person_id} is on no case: give --case REF")
+    return load_case(desk, cases[0].case_id)
+
+
+def arrangement_person(desk: Any, arrangement_id: int) -> int:
+    """Whose arrangement this is (person id); InvalidInput when there is none."""
+    from deskapp.store.models import Arrangement
+
+    with desk.session() as session:
+        require(desk, "case.view", session=session)
+        row = session.get(Arrangement, arrangement_id)
+        if row is None:
+            raise InvalidInput("arrangement", f"arrangement {arrangement_id} does not exist")
+        return int(row.person_id)

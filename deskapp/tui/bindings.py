@@ -46,7 +46,7 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
                "appointment", show=False),
     # People across cases (issue #18): recorded on the PERSON, so they hold on every case of theirs.
     DeskAction("desk.arrangement", "R", "Representative",
-               "A person's representative arrangement: record one (who, authorised by, evidence) or end it",
+               "Record or end a person's representative arrangement (all their cases)",
                "arrangement", show=False),
     DeskAction("desk.vulnerable", "U", "Vulnerable", "Mark or unmark a person vulnerable (reason, review date)",
                "vulnerable", show=False),
