@@ -316,7 +316,7 @@ class ActionForm(ModalScreen):
         out = {}
         for picker in self.query(PersonPicker):
             row = self._row_of(picker)
-            if picker.pick is not None and not (row is not None and row.has_class("-hidden")):
+            if picker.adds_party and picker.pick is not None and not (row is not None and row.has_class("-hidden")):
                 out[picker.stand_in] = (picker.pick.person_id, picker.role)
         return out
 

@@ -94,7 +94,8 @@ class ArrangementForm(ActionForm):
         yield FieldRow("person", "For", Select(person_options(self.case), value=subject_person(self.case)
                                                or Select.NULL, prompt="Whose arrangement", compact=True))
         yield FieldRow("representative", "Represented by",
-                       PersonPicker(self.desk, self.case, value=self._default_rep(), prompt="Who represents them"))
+                       PersonPicker(self.desk, self.case, value=self._default_rep(), prompt="Who represents them",
+                                    adds_party=False))
         yield FieldRow("arr_kind", "Kind", Select([(KIND_WORDS[k], k) for k in ARRANGEMENT_KINDS],
                                                    value="designated", allow_blank=False, compact=True))
         yield FieldRow("authorised_by", "Authorised by", SafeInput(
@@ -132,9 +133,6 @@ class ArrangementForm(ActionForm):
         set_options_keeping(self.widget("person"), person_options(self.case), subject_person(self.case))
         set_options_keeping(self.widget("evidence"), evidence_options(self.case), NOTE)
         set_options_keeping(self.widget("arrangement"), arrangements_in_force(self.case))
-
-    def picks(self) -> dict:
-        return {}  # a representative found elsewhere is named on the arrangement, not added to this case
 
     def _representative(self) -> Optional[int]:
         value = self.value("representative")

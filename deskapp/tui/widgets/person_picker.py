@@ -12,18 +12,23 @@ text as it stands is shown. Keyboard only: type, Down into the hits, Enter picks
 
 `value` is a party id of this case, a PersonPick (a person who is not a party
 here yet: the form adds them in `role` just before its own action, see
-deskapp.actions.person_pick), or None. Names, phones and addresses come from the
+deskapp.actions.person_pick), or None. With `parties=False` (the party and
+new-case forms: "this is someone already known") the choice offers no parties,
+every pick is a PersonPick, no role is asked and nothing is added by the form's
+base (`adds_party`): the form links the person itself. Names, phones and addresses come from the
 database: shown literally (rich Text), never as markup.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from rich.text import Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -41,12 +46,16 @@ SHOWN_HITS = 6
 
 @dataclass(frozen=True)
 class PersonPick:
-    """A person found across cases who is not a party of this case (yet)."""
+    """A person found across cases who is not a party of this case (yet), with how to reach them (to fill a
+    form's blank fields; not part of what makes two picks equal)."""
 
     person_id: int
     name: str
     open_cases: int = 0
     vulnerable: bool = False
+    phone: Optional[str] = field(default=None, compare=False)
+    email: Optional[str] = field(default=None, compare=False)
+    address: Optional[str] = field(default=None, compare=False)
 
 
 def _one(text: object) -> str:
@@ -98,6 +107,9 @@ class PersonsFound(Message):
 class PersonPicker(Vertical):
     """The case's parties plus a search across cases. See the module docstring."""
 
+    # Esc with a search open closes the search (the form stays); with none, the form's own Esc applies.
+    BINDINGS = [Binding("escape", "close_search", "Close search", id="picker.close_search")]
+
     DEFAULT_CSS = """
     PersonPicker {
         height: auto;
@@ -128,10 +140,13 @@ class PersonPicker(Vertical):
     """
 
     def __init__(self, desk: Any, case: Any, *, value: Any = None, prompt: str = "Choose who",
-                 stand_in: int = -1, role: str = "customer", id: Optional[str] = None) -> None:
+                 stand_in: int = -1, role: str = "customer", parties: bool = True,
+                 adds_party: Optional[bool] = None, id: Optional[str] = None) -> None:
         super().__init__(id=id)
         self.desk = desk
         self.case = case
+        self.parties = parties  # offer the case's parties (False: persons only)
+        self.adds_party = parties if adds_party is None else adds_party  # the form adds a picked person
         self.stand_in = stand_in  # the party id the live check uses for a picked person (never stored)
         self.hits: list = []
         self.searched: Optional[str] = None  # the text the hits answer
@@ -152,13 +167,14 @@ class PersonPicker(Vertical):
         yield self.hit_list
         yield self.role_select
 
-    def focus(self, scroll_visible: bool = True):  # the form focuses a field's widget: the choice
-        return self.select.focus(scroll_visible)
+    def focus(self, scroll_visible: bool = True):  # the form focuses a field's widget: the choice (the search
+        return (self.select if self.parties else self.find).focus(scroll_visible)  # when it offers no parties)
 
     # --- the value ---------------------------------------------------------------------
 
     def _options(self) -> list[tuple[Text, Any]]:
-        parties = sorted(self.case.parties, key=lambda p: (not p.designated, p.id)) if self.case else []
+        parties = sorted(self.case.parties, key=lambda p: (not p.designated, p.id)) \
+            if self.case and self.parties else []
         return [(party_choice_label(p), p.id) for p in parties] + [(pick_label(p), p) for p in self._picked]
 
     @property
@@ -190,14 +206,14 @@ class PersonPicker(Vertical):
         return self.stand_in if isinstance(value, PersonPick) else value
 
     def _show_role(self) -> None:
-        self.set_class(self.pick is not None, "-new")
+        self.set_class(self.pick is not None and self.adds_party, "-new")
 
     def set_case(self, case: Any, fallback: Any = None) -> None:
         """The form holds a fresher case: offer its parties, keeping the choice (a picked person who is now a
         party becomes that party)."""
         current = self.value
         self.case = case
-        if isinstance(current, PersonPick):
+        if isinstance(current, PersonPick) and self.parties:
             person = next((p for p in case.persons if p.id == current.person_id), None)
             if person is not None and person.party_ids:
                 self._picked = [p for p in self._picked if p != current]
@@ -224,8 +240,9 @@ class PersonPicker(Vertical):
         if self._timer is not None:
             self._timer.stop()
         text = event.value.strip()
+        self.refresh_bindings()
         if len(text) < MIN_SEARCH:
-            self._show_hits(text, [])
+            self._show_hits("", [])
             return
         self._timer = self.set_timer(SEARCH_DELAY, lambda: self._start(text))
 
@@ -257,6 +274,8 @@ class PersonPicker(Vertical):
         self._show_hits(message.text, message.hits)
 
     def _on_case(self, person_id: int) -> Optional[int]:
+        if not self.case:
+            return None
         person = next((p for p in (self.case.persons if self.case else ()) if p.id == person_id), None)
         return max(person.party_ids) if person is not None and person.party_ids else None
 
@@ -273,6 +292,7 @@ class PersonPicker(Vertical):
         if shown:
             self.hit_list.highlighted = 0
         self.set_class(bool(text), "-hits")
+        self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input is not self.find:
@@ -280,6 +300,18 @@ class PersonPicker(Vertical):
         event.stop()  # Enter in the search box picks, it does not submit the form
         if self.hits:
             self.choose(self.hits[self.hit_list.highlighted or 0])
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "close_search":  # only while there is a search to close (the footer says so)
+            return bool(self.find.value or self.has_class("-hits"))
+        return True
+
+    def action_close_search(self) -> None:
+        if not (self.find.value or self.has_class("-hits")):
+            raise SkipAction()
+        self.find.value = ""
+        self._show_hits("", [])
+        self.find.focus()
 
     def on_key(self, event) -> None:
         if event.key == "down" and self.find.has_focus and self.hits:
@@ -293,9 +325,9 @@ class PersonPicker(Vertical):
 
     def choose(self, hit) -> None:
         """Pick a person found: their party if they are on this case, else them as a person to add."""
-        party_id = self._on_case(hit.id)
-        self.value = party_id if party_id is not None else PersonPick(hit.id, hit.name, hit.open_cases,
-                                                                      hit.vulnerable)
+        party_id = self._on_case(hit.id) if self.parties else None
+        self.value = party_id if party_id is not None else PersonPick(
+            hit.id, hit.name, hit.open_cases, hit.vulnerable, phone=hit.phone, email=hit.email, address=hit.address)
         self.find.value = ""
         self._show_hits("", [])
         self.select.focus()

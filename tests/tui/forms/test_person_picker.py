@@ -4,7 +4,7 @@ them to the case as a party (audited party.add) just before the form's own actio
 
 from __future__ import annotations
 
-from forms_support import FormApp, counts, last_contact, party_named, rules, settle, submit_form, type_text, until
+from forms_support import UNSET, FormApp, counts, last_contact, party_named, rules, settle, submit_form, type_text, until
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -166,3 +166,61 @@ def test_the_picker_with_persons_found_at_80x24(snap_compare, desk, case_of):
 
     app = DeskApp(desk, theme="desk-dark", now=lambda: NOW, show_clock=False, database_label="sqlite demo.db")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_new_party_can_be_someone_already_known(desk, case_of):
+    """The party form: search, pick; the blank details are filled and the party is linked to that person."""
+    person_id, name = designate_on_person(desk, case_of)
+    case = other_case(case_of, name)
+    app = FormApp(open_form("party", desk, case))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        picker = form.widget("person")
+        assert app.focused is picker.find, "adding a party starts in the search"
+        await search(pilot, picker, "Penrose")
+        picker.choose(next(h for h in picker.hits if h.id == person_id))
+        await settle(pilot)
+        assert form.text("name") == name and form.text("phone") == "+447700900412"
+        assert not picker.has_class("-new"), "the party form asks the role itself"
+        assert any(h.rule == "known-person" and f"#{person_id}" in h.message for h in form.live_findings)
+        await submit_form(pilot)
+        assert isinstance(app.result, Done)
+    with Session(desk.engine) as s:
+        party = s.execute(select(Party).where(Party.case_id == case.id).order_by(Party.id.desc())).scalars().first()
+    assert party.person_id == person_id and party.name == name
+
+
+async def test_the_new_case_form_links_the_person_chosen(desk):
+    app = FormApp(open_form("new_case", desk, None))
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = app.form
+        await settle(pilot)
+        form.widget("title").value = "Another leak"
+        picker = form.widget("person")
+        await search(pilot, picker, "07700900412")
+        hit = picker.hits[0]
+        picker.choose(hit)
+        await settle(pilot)
+        assert form.text("name") == hit.name
+        assert any(h.rule == "known-person" and "as chosen" in h.message for h in form.live_findings)
+        await submit_form(pilot)
+        assert isinstance(app.result, Done)
+    with Session(desk.engine) as s:
+        assert s.execute(select(Party.person_id).where(Party.case_id == app.result.case.id)).scalar_one() == hit.id
+
+
+async def test_escape_closes_the_search_first_then_the_form(desk, case_of):
+    app = FormApp(open_form("contact", desk, case_of("C-1002")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        picker = form.widget("party")
+        await search(pilot, picker, "Penrose")
+        assert picker.has_class("-hits")
+        await pilot.press("down", "escape")  # from the hits: the search closes, the form stays
+        await pilot.pause()
+        assert not picker.has_class("-hits") and picker.find.value == "" and app.result is UNSET
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.result is None
