@@ -224,3 +224,46 @@ async def test_escape_closes_the_search_first_then_the_form(desk, case_of):
         await pilot.press("escape")
         await pilot.pause()
         assert app.result is None
+
+
+async def test_the_message_form_sees_a_picked_person_too(desk, case_of):
+    person_id, name = designate_on_person(desk, case_of)
+    case = other_case(case_of, name)
+    app = FormApp(open_form("message", desk, case, drafts=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = app.form
+        await settle(pilot)
+        picker = form.widget("party")
+        await search(pilot, picker, "Arthur Penrose")
+        picker.choose(next(h for h in picker.hits if h.id == person_id))
+        form.widget("body").text = "Dear Mr Penrose, the roofer comes on Thursday."
+        await settle(pilot)
+        assert ("person-designated-representative", "warn") in rules(form.live_findings)
+
+
+async def test_a_representative_found_elsewhere_is_named_not_added(desk, case_of):
+    """The arrangement form's representative can be anyone found across cases; they are not added to the case,
+    and the evidence can be a contact of the case."""
+    from deskapp.store.models import Arrangement
+
+    case = case_of("C-1001")
+    before = counts(desk)
+    app = FormApp(open_form("arrangement", desk, case))
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = app.form
+        await settle(pilot)
+        picker = form.widget("representative")
+        await search(pilot, picker, "Helen Marsh")
+        helen = next(h for h in picker.hits if h.name == "Helen Marsh")
+        picker.choose(helen)
+        form.widget("arr_kind").value = "authorised"
+        form.widget("authorised_by").value = "Arthur Penrose"
+        contact_id = case.history[-1].id
+        form.widget("evidence").value = ("contact", contact_id)
+        await submit_form(pilot)
+        assert isinstance(app.result, Done), form.status
+    assert counts(desk)["parties"] == before["parties"], "the representative is not added to the case"
+    with Session(desk.engine) as s:
+        row = s.execute(select(Arrangement).order_by(Arrangement.id.desc())).scalars().first()
+    assert (row.representative_id, row.kind, row.evidence_contact_id, row.case_id) == \
+        (helen.id, "authorised", contact_id, case.id)
