@@ -20,6 +20,8 @@ _WHERE = {
     "decide_approval": "approvals", "my_approvals": "approvals", "pending_approvals": "approvals",
     "new_case": "cases", "save_party": "cases",
     "record_arrangement": "people", "end_arrangement": "people", "set_vulnerability": "people",
+    "prospective_case": "person_pick", "add_picked_party": "person_pick", "party_of_person": "person_pick",
+    "find_persons": "person_search",
     "Desk": "desk", "open_desk": "desk",
     "discard_draft": "drafts", "load_draft": "drafts", "save_draft": "drafts",
     "case_snapshot": "facts",

@@ -50,6 +50,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     unmerge.add_argument("--reason", required=True, metavar="TEXT", help="why; recorded in the audit trail")
     unmerge.set_defaults(func=run_unmerge)
 
+    from deskapp.commands import person as person_command  # `deskapp person ...`: one person's standing facts
+
+    person_command.register(sub, common)
+
 
 def _score(value) -> int:
     from deskapp.core.person_match import LIKELY

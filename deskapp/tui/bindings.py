@@ -48,6 +48,12 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
                "link", show=False),
     DeskAction("desk.merge_case", "M", "Merge", "Merge a duplicate case into the case that stays (supervisors)",
                "merge", show=False),
+    # People across cases (issue #18): recorded on the PERSON, so they hold on every case of theirs.
+    DeskAction("desk.arrangement", "R", "Representative",
+               "Record or end a person's representative arrangement (all their cases)",
+               "arrangement", show=False),
+    DeskAction("desk.vulnerable", "U", "Vulnerable", "Mark or unmark a person vulnerable (reason, review date)",
+               "vulnerable", show=False),
 )
 
 

@@ -39,7 +39,7 @@ async def test_log_contact_with_reason_round_trip(demo_desk):
         await wait_until(pilot, lambda: isinstance(app.screen, ContactForm))
         await pilot.pause(0.2)
         await pilot.press("tab", "tab", "enter", "down", "enter")  # With: the resident, not the representative
-        await pilot.press("tab", "tab")  # outcome -> summary
+        await pilot.press("tab", "tab", "tab")  # the person search -> outcome -> summary
         await type_text(pilot, SUMMARY)
         await pilot.pause(0.5)
         await pilot.press("ctrl+s")

@@ -13,7 +13,8 @@ Kinds: contact, message, status, assign, escalate, extend, abuse (options:
 mode="warning" | "end_call"; aliases "warning" and "end_call"), note,
 new_case (case may be None), party (option party_id to edit one), appointment (options:
 appointment_id, op to preselect), link (options: other, kind; kind "unlink" removes a link),
-merge (options: keep, dup).
+merge (options: keep, dup), arrangement (a person's representative arrangement: op="record" | "end"),
+vulnerable (mark / unmark a person vulnerable).
 Other options: status accepts to="closed" to preselect; assign accepts to=username.
 """
 
@@ -35,6 +36,7 @@ from deskapp.tui.forms.modals import BlockedModal, ReasonModal
 from deskapp.tui.forms.new_case import NewCaseForm
 from deskapp.tui.forms.note import NoteForm
 from deskapp.tui.forms.party import PartyForm
+from deskapp.tui.forms.person import ArrangementForm, VulnerabilityForm
 from deskapp.tui.forms.status import StatusForm
 
 FORMS: dict[str, type[ActionForm]] = {
@@ -51,6 +53,8 @@ FORMS: dict[str, type[ActionForm]] = {
     "appointment": AppointmentForm,
     "link": LinkForm,
     "merge": MergeForm,
+    "arrangement": ArrangementForm,
+    "vulnerable": VulnerabilityForm,
 }
 ALIASES = {"warning": ("abuse", {"mode": "warning"}), "end_call": ("abuse", {"mode": "end_call"})}
 FORM_KINDS = tuple(FORMS) + tuple(ALIASES)

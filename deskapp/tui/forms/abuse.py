@@ -28,12 +28,11 @@ from deskapp.tui.forms.base import ActionForm
 from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,
-    party_options,
-    set_options_keeping,
     word_options,
 )
 from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.text import line
+from deskapp.tui.widgets.person_picker import PersonPicker
 from deskapp.tui.widgets.toggles import RadioChoice, TickBox
 
 MODES = {"warning": "Give a warning", "end_call": "End the call"}
@@ -81,8 +80,7 @@ class AbuseForm(ActionForm):
         same_call.set_class(with_call is None, "-hidden")
         yield same_call
         party, channel, direction = self._call_defaults(with_call)
-        yield FieldRow("party", "Caller", Select(party_options(self.case), prompt="Choose who", value=party,
-                                                 compact=True))
+        yield FieldRow("party", "Caller", PersonPicker(self.desk, self.case, value=party))
         yield FieldRow("channel", "On", Select(word_options(call_registry.CALL_CHANNELS), allow_blank=False,
                                                value=channel, compact=True))
         yield FieldRow("direction", "Call was", Select(DIRECTIONS, allow_blank=False, value=direction,
@@ -152,12 +150,12 @@ class AbuseForm(ActionForm):
         self.query_one("#call-state", Static).update(text)
 
     def case_changed(self) -> None:
-        set_options_keeping(self.widget("party"), party_options(self.case))
+        self.widget("party").set_case(self.case)
         self._show_call_state()
 
     def build_request(self, strict: bool) -> ActionRequest | None:
         mode = self.mode
-        party = self.value("party")
+        party = self.party_id("party")
         channel, direction = self.value("channel"), self.value("direction")
         call = self.calls.plan(self.case.id, self.now(), party_id=party, channel=channel, direction=direction,
                                new=self._joining() is None)

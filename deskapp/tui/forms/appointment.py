@@ -17,7 +17,8 @@ from deskapp.core.views import ActionRequest
 from deskapp.core.when import parse_when
 from deskapp.policy.expressions import format_day_time
 from deskapp.tui.forms.base import ActionForm, FieldError
-from deskapp.tui.forms.fields import FieldRow, default_party, label, party_options, set_options_keeping
+from deskapp.tui.forms.fields import FieldRow, default_party, label, set_options_keeping
+from deskapp.tui.widgets.person_picker import PersonPicker
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 from deskapp.tui.text import one_line
 from deskapp.tui.widgets.toggles import TickBox
@@ -62,8 +63,7 @@ class AppointmentForm(ActionForm):
                                           value=self.options.get("op") or self._ops()[0][1]))
         yield FieldRow("at", "When", SafeInput(compact=True, paste_limit=40,
                                                placeholder="YYYY-MM-DD HH:MM, or HH:MM today"))
-        yield FieldRow("party", "With", Select(party_options(self.case), prompt="Choose who", compact=True,
-                                               value=default_party(self.case) or Select.NULL))
+        yield FieldRow("party", "With", PersonPicker(self.desk, self.case, value=default_party(self.case)))
         yield FieldRow("purpose", "Purpose", SafeInput(compact=True, paste_limit=MAX_PURPOSE,
                                                        placeholder="e.g. Repair visit: boiler"))
         yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Optional: kept in the history"))
@@ -95,7 +95,7 @@ class AppointmentForm(ActionForm):
     def case_changed(self) -> None:
         set_options_keeping(self.widget("appointment"), self._appointments(), NEW)
         set_options_keeping(self.widget("op"), self._ops(), self._ops()[0][1])
-        set_options_keeping(self.widget("party"), party_options(self.case), default_party(self.case))
+        self.widget("party").set_case(self.case, default_party(self.case))
 
     def _when(self, strict: bool):
         try:
@@ -123,7 +123,7 @@ class AppointmentForm(ActionForm):
                 raise FieldError("party", "choose who the appointment is with")
             if strict and op == "book" and not self.text("purpose").strip():
                 raise FieldError("purpose", "say what the appointment is for")
-            fields.update(at=at, party_id=self.value("party"), summary=self.text("purpose"))
+            fields.update(at=at, party_id=self.party_id("party"), summary=self.text("purpose"))
             if at is None:
                 return None
         return ActionRequest(kind="appointment", case_id=self.case.id, version=self.case.version, **fields)

@@ -24,10 +24,10 @@ from deskapp.tui.text import one_line
 from deskapp.tui.forms.fields import (
     FieldRow,
     handler_options,
-    party_options,
     set_options_keeping,
 )
 from deskapp.tui.forms.inputs import SafeTextArea
+from deskapp.tui.widgets.person_picker import PersonPicker
 from deskapp.tui.widgets.toggles import TickBox
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,8 @@ class AssignForm(_HandlerPicker):
         yield FieldRow("to", "Handler", Select([], prompt="Loading handlers...", compact=True),
                        hint=f"Now: {self.case.assigned_to or 'unassigned'}")
         yield FieldRow("on_request", "Requested", TickBox("The customer asked for this handler", compact=True))
-        yield FieldRow("at_request_of", "Asked by", Select(party_options(self.case), prompt="Who asked",
-                                                           value=self._requester(), compact=True))
+        yield FieldRow("at_request_of", "Asked by", PersonPicker(self.desk, self.case, value=self._requester(),
+                                                                 prompt="Who asked"))
         yield FieldRow("body", "Note", SafeTextArea(compact=True, placeholder="Optional: why (kept in the history)"))
 
     def _requester(self):
@@ -106,12 +106,12 @@ class AssignForm(_HandlerPicker):
             self.row("at_request_of").set_class(not self.value("on_request"), "-hidden")
 
     def case_changed(self) -> None:
-        set_options_keeping(self.widget("at_request_of"), party_options(self.case))
+        self.widget("at_request_of").set_case(self.case)
 
     def build_request(self, strict: bool) -> ActionRequest | None:
         to = self.value("to")
         asked = self.value("on_request")
-        by = self.value("at_request_of") if asked else None
+        by = self.party_id("at_request_of") if asked else None
         if strict:
             if to is None:
                 raise FieldError("to", "choose a handler")

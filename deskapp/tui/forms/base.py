@@ -24,6 +24,7 @@ forms that are not policy actions (new case, party) override `perform()`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +57,7 @@ from deskapp.tui.forms.inputs import SafeInput
 from deskapp.tui.forms.modals import BlockedModal, ReasonModal
 from deskapp.tui.forms.panel import LivePanel
 from deskapp.tui.text import line, one_line, safe_text
+from deskapp.tui.widgets.person_picker import PersonPicker
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,15 @@ class Previewed(Message):
     worker: Worker
     findings: list[Any]
     error: BaseException | None = None
+
+
+@dataclass
+class PartyJoined(Message):
+    """Persons picked in the form were added to the case as parties (just before its action): the case
+    as it now stands, and which stand-in party id became which party."""
+
+    case: Any
+    added: dict[int, int]
 
 
 @dataclass
@@ -279,6 +290,8 @@ class ActionForm(ModalScreen):
     def value(self, name: str) -> Any:
         """A field's value: text for inputs, the choice (or None) for pick-lists, bool for checkboxes."""
         widget = self.widget(name)
+        if isinstance(widget, PersonPicker):
+            return widget.value
         if isinstance(widget, Select):
             return select_value(widget)
         if isinstance(widget, Checkbox):
@@ -291,6 +304,32 @@ class ActionForm(ModalScreen):
             button = widget.pressed_button
             return button.name if button is not None else None
         raise TypeError(f"no value for {type(widget).__name__}")
+
+    def party_id(self, name: str) -> int | None:
+        """The party a person-picker field names for the request: a party of the case, the stand-in id of
+        a person picked from elsewhere (added as a party on submit), or None."""
+        widget = self.widget(name)
+        return widget.party_id if isinstance(widget, PersonPicker) else self.value(name)
+
+    def picks(self) -> dict[int, tuple[int, str]]:
+        """Persons picked who are not parties of the case yet: {stand-in party id: (person id, role)}."""
+        out = {}
+        for picker in self.query(PersonPicker):
+            row = self._row_of(picker)
+            if picker.adds_party and picker.pick is not None and not (row is not None and row.has_class("-hidden")):
+                out[picker.stand_in] = (picker.pick.person_id, picker.role)
+        return out
+
+    def resolve_request(self, request: Any, added: dict[int, int], version: int) -> Any:
+        """The request with stand-in party ids replaced by the parties just added, at the case's new version."""
+        if not dataclasses.is_dataclass(request):
+            return request
+        changes: dict[str, Any] = {"version": version}
+        for name in ("party_id", "at_request_of"):
+            value = getattr(request, name, None)
+            if value in added:
+                changes[name] = added[value]
+        return dataclasses.replace(request, **changes)
 
     def text(self, name: str) -> str:
         return (self.value(name) or "") if self.has_field(name) else ""
@@ -421,7 +460,7 @@ class ActionForm(ModalScreen):
             return
         self._preview_running = True
         self.panel.checking()
-        self._preview_worker = self._run_preview(self.case, request)
+        self._preview_worker = self._run_preview(self.case, request, self.picks())
 
     @staticmethod
     def _too_long(request: Any) -> str | None:
@@ -432,9 +471,11 @@ class ActionForm(ModalScreen):
         return None
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _run_preview(self, case, request) -> None:
+    def _run_preview(self, case, request, picks: dict | None = None) -> None:
         worker = get_current_worker()
         try:
+            if picks:  # a person picked from another case: the rules see them as a party of this one
+                case = actions.prospective_case(self.desk, case, picks)
             self.post_message(Previewed(worker, list(actions.preview(self.desk, case, request))))
         except Exception as exc:  # a rule that cannot be evaluated must not break the form
             log.warning("preview failed: %s", exc, exc_info=True)
@@ -468,7 +509,7 @@ class ActionForm(ModalScreen):
             return
         self._busy = True
         self.show_status("Saving...", "bold")
-        self._submit(request, None, False, 1)
+        self._submit(request, None, False, 1, self.picks())
 
     def action_cancel(self) -> None:
         if self._busy:
@@ -477,14 +518,49 @@ class ActionForm(ModalScreen):
         self.dismiss(None)
 
     @work(thread=True, exclusive=True, group="submit", exit_on_error=False)
-    def _submit(self, request: Any, reason: str | None, approval: bool, round: int) -> None:
-        """One round of the submit conversation: ask the action layer, post its answer."""
+    def _submit(self, request: Any, reason: str | None, approval: bool, round: int,
+                picks: dict | None = None) -> None:
+        """One round of the submit conversation: ask the action layer, post its answer.
+
+        Persons picked from other cases are added as parties first (deskapp.actions.person_pick says why
+        before, not in, the action's transaction); the rounds after that carry the real party ids."""
         try:
+            if picks:
+                request = self._add_picked(request, picks)
+                if isinstance(request, Conflict):
+                    self.post_message(Submitted(None, round, outcome=request))
+                    return
             self.post_message(Submitted(request, round, outcome=self.perform(request, reason, approval)))
         except Exception as exc:  # never let a database hiccup kill the form (or the input)
             if not isinstance(exc, DeskError):
                 log.exception("submit failed")
             self.post_message(Submitted(request, round, error=exc))
+
+    def _add_picked(self, request: Any, picks: dict) -> Any:
+        """(worker) Add each picked person to the case; the request naming them, or the Conflict met."""
+        added: dict[int, int] = {}
+        case = self.case
+        version = request.version if hasattr(request, "version") else case.version
+        for stand_in, (person_id, role) in picks.items():
+            outcome = actions.add_picked_party(self.desk, case.id, version, person_id=person_id, role=role)
+            if isinstance(outcome, Conflict):
+                return outcome
+            case, version = outcome.case, outcome.case.version
+            added[stand_in] = actions.party_of_person(case, person_id)
+        self.post_message(PartyJoined(case, added))
+        return self.resolve_request(request, added, version)
+
+    def on_party_joined(self, message: PartyJoined) -> None:
+        message.stop()
+        self.case = message.case
+        self.query_one("#form-heading", Static).update(self.heading())
+        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed, TextArea.Changed, RadioSet.Changed):
+            self.case_changed()
+            for picker in self.query(PersonPicker):
+                picker.set_case(self.case)
+        names = [self.case.party(pid) for pid in message.added.values()]
+        said = ", ".join(f"{p.name} ({p.role.replace('_', ' ')})" for p in names if p is not None)
+        self.show_notice(f"Added to the case as a party: {said}.")
 
     def on_submitted(self, message: Submitted) -> None:
         """Answer what the action layer said: close, ask the handler, or say why nothing was saved."""
@@ -586,6 +662,8 @@ class ActionForm(ModalScreen):
             # Refreshing pick-lists is not the handler changing a field: no "changed" handling.
             with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed, TextArea.Changed, RadioSet.Changed):
                 self.case_changed()
+                for picker in self.query(PersonPicker):
+                    picker.set_case(self.case)  # keeps the choice; forms give their fallback in case_changed
             self.schedule_preview(0)
         self.show_notice(notice)
         self.show_status("Not saved: the case changed. Check it, then submit again.", "bold $text-warning")

@@ -22,10 +22,10 @@ from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,
     final_label,
-    party_options,
     word_options,
 )
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
+from deskapp.tui.widgets.person_picker import PersonPicker
 from deskapp.tui.widgets.toggles import TickBox
 
 CONTACT_CHANNELS = tuple(c for c in vocab.CHANNELS if c != "note")  # internal notes have their own form
@@ -47,8 +47,7 @@ class ContactForm(ActionForm):
         yield FieldRow("channel", "Channel", Select(word_options(CONTACT_CHANNELS), value="phone",
                                                     allow_blank=False, compact=True))
         yield FieldRow("direction", "Direction", Select(DIRECTIONS, value="out", allow_blank=False, compact=True))
-        yield FieldRow("party", "With", Select(party_options(self.case), value=self._party_default(),
-                                               prompt="Choose who", compact=True))
+        yield FieldRow("party", "With", PersonPicker(self.desk, self.case, value=self._party_default()))
         yield FieldRow("outcome", "Outcome", Select(word_options(CONTACT_OUTCOMES), value="reached",
                                                     prompt="No outcome", compact=True))
         yield FieldRow("same_call", "Call", TickBox("Part of the call in progress", value=True, compact=True))
@@ -94,14 +93,12 @@ class ContactForm(ActionForm):
             self._show_final_row()
 
     def case_changed(self) -> None:
-        from deskapp.tui.forms.fields import set_options_keeping
-
-        set_options_keeping(self.widget("party"), party_options(self.case), default_party(self.case))
+        self.widget("party").set_case(self.case, default_party(self.case))
 
     def build_request(self, strict: bool) -> ActionRequest | None:
         channel = self.value("channel")
         direction = self.value("direction")
-        party = self.value("party")
+        party = self.party_id("party")
         summary = self.text("summary")
         body = self.text("body")
         try:

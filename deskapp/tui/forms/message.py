@@ -39,10 +39,9 @@ from deskapp.tui.forms.fields import (
     FieldRow,
     default_party,
     final_label,
-    party_options,
-    set_options_keeping,
 )
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
+from deskapp.tui.widgets.person_picker import PersonPicker
 from deskapp.tui.widgets.toggles import TickBox
 
 log = logging.getLogger(__name__)
@@ -104,9 +103,7 @@ class MessageForm(ActionForm):
     def compose_fields(self) -> ComposeResult:
         yield FieldRow("channel", "Send by", Select([(CHANNEL_LABELS[c], c) for c in MESSAGE_CHANNELS],
                                                     value="email", allow_blank=False, compact=True))
-        yield FieldRow("party", "To", Select(party_options(self.case), prompt="Choose who",
-                                             value=default_party(self.case) if self.case.parties else Select.NULL,
-                                             compact=True))
+        yield FieldRow("party", "To", PersonPicker(self.desk, self.case, value=default_party(self.case)))
         yield FieldRow("subject", "Subject", SafeInput(paste_limit=MAX_SUMMARY, compact=True,
                                                        placeholder="Subject or one-line summary"))
         yield FieldRow("body", "Message", SafeTextArea(compact=True, placeholder="The message as it will be sent"))
@@ -120,10 +117,15 @@ class MessageForm(ActionForm):
             self._draft_ready = True
 
     def case_changed(self) -> None:
-        set_options_keeping(self.widget("party"), party_options(self.case), default_party(self.case))
+        self.widget("party").set_case(self.case, default_party(self.case))
+
+    def _case_party(self) -> Any:
+        """The chosen party if it is one of this case's (a person picked from elsewhere is not, yet)."""
+        value = self.value("party")
+        return value if isinstance(value, int) else None
 
     def build_request(self, strict: bool) -> ActionRequest | None:
-        party = self.value("party")
+        party = self.party_id("party")
         subject = self.text("subject")
         body = self.text("body")
         if strict:
@@ -188,7 +190,7 @@ class MessageForm(ActionForm):
             return
         choices = [(Content(name.replace("-", " ")), name) for name in names]
         self.app.push_screen(PickScreen("Insert a template", choices),
-                             lambda name: self._render_template(name, self.value("party")) if name else None)
+                             lambda name: self._render_template(name, self._case_party()) if name else None)
 
     @work(thread=True, exclusive=True, group="template", exit_on_error=False)
     def _render_template(self, name: str, party_id: Any) -> None:
@@ -218,7 +220,7 @@ class MessageForm(ActionForm):
     # --- drafts ------------------------------------------------------------------------
 
     def _draft_fields(self) -> dict[str, Any]:
-        return {"channel": self.value("channel"), "party_id": self.value("party"), "subject": self.text("subject")}
+        return {"channel": self.value("channel"), "party_id": self._case_party(), "subject": self.text("subject")}
 
     @work(thread=True, exclusive=True, group="draft-load", exit_on_error=False)
     def _load_draft(self) -> None:

@@ -7,7 +7,9 @@ details are typed — whether they are likely someone already known
 (deskapp.actions.person_search.likely_persons, in a thread worker). Linking the
 case to that person is the default: their other cases, representative and
 vulnerability then carry to this one; ticking "New person" records someone new
-instead, and the panel says who they look like.
+instead, and the panel says who they look like. "Known as" (the person picker)
+links the case to someone the handler finds by name, phone, email, postcode or
+case ref instead, and fills the blank details from what is known of them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from deskapp.tui.forms.fields import (
 )
 from deskapp.tui.forms.hints import Hint, deadline_hints
 from deskapp.tui.forms.inputs import SafeInput
+from deskapp.tui.text import safe_text
+from deskapp.tui.widgets.person_picker import PersonPicker
 from deskapp.tui.widgets.toggles import TickBox
 
 
@@ -63,6 +67,8 @@ class NewCaseForm(ActionForm):
         yield FieldRow("received", "Received", SafeInput(paste_limit=40, compact=True,
                                                          placeholder="blank = now; YYYY-MM-DD or YYYY-MM-DD HH:MM"))
         yield Static(Content("First party: who got in touch"), classes="form-section")
+        yield FieldRow("person", "Known as", PersonPicker(self.desk, None, parties=False,
+                                                         prompt="Found as it is typed (below), or search"))
         yield FieldRow("name", "Name", SafeInput(paste_limit=MAX_NAME, compact=True))
         yield FieldRow("role", "Role", Select(word_options(vocab.PARTY_ROLES), value="customer", allow_blank=False,
                                               compact=True))
@@ -92,10 +98,21 @@ class NewCaseForm(ActionForm):
         request = dict(kind=self.value("kind"), category=self.text("category"), title=title,
                        priority=self.value("priority"), vulnerable=self.value("vulnerable"),
                        received_at=self._received(strict), party=party)
+        chosen = None if self.value("new_person") else self.value("person")
         known = self._known()
-        if known is not None:
+        if chosen is not None:
+            request["person_id"] = chosen.person_id  # the handler found and chose them
+        elif known is not None:
             request["person_id"] = known.id  # the default: the caller is the person already known
         return request
+
+    def fields_changed(self, name: str | None) -> None:
+        chosen = self.value("person")
+        if name == "person" and chosen is not None:  # fill what is blank from what is known of them
+            for field, value in (("name", chosen.name), ("email", chosen.email), ("phone", chosen.phone),
+                                 ("address", chosen.address)):
+                if value and not self.text(field).strip():
+                    self.widget(field).value = value
 
     # --- is the caller someone already known? -------------------------------------------
 
@@ -130,6 +147,11 @@ class NewCaseForm(ActionForm):
         return Done(case=case)
 
     def _person_hints(self) -> list[Hint]:
+        chosen = None if self.value("new_person") else self.value("person")
+        if chosen is not None:
+            return [Hint("known-person", "advice", f"Linked to #{chosen.person_id} "
+                                                   f"{safe_text(chosen.name, single_line=True)}, as chosen: their "
+                                                   f"other cases and arrangements carry over.")]
         details = self._details()
         if details != self.looked_up:
             self.likely = []

@@ -2,7 +2,9 @@
 the designated representative (all contact goes through them) or authorised to discuss the case.
 
 Marking someone designated un-designates whoever was before; the panel says
-so before the handler saves, by name.
+so before the handler saves, by name. A new party can be someone already known
+(the person picker, searching across cases): the case is then linked to that
+person, and the blank details are filled from what is known of them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from deskapp.tui.forms.fields import FieldRow, word_options
 from deskapp.tui.forms.hints import Hint
 from deskapp.tui.forms.inputs import SafeInput, SafeTextArea
 from deskapp.tui.text import safe_text
+from deskapp.tui.widgets.person_picker import PersonPick, PersonPicker
 from deskapp.tui.widgets.toggles import TickBox
 
 TEXT_FIELDS = ("name", "organisation", "email", "phone", "address", "notes")
@@ -43,6 +46,9 @@ class PartyForm(ActionForm):
 
     def compose_fields(self) -> ComposeResult:
         p = self.original
+        if p is None:
+            yield FieldRow("person", "Known as", PersonPicker(self.desk, self.case, parties=False,
+                                                             prompt="Someone new (the details below)"))
         yield FieldRow("role", "Role", Select(word_options(vocab.PARTY_ROLES), allow_blank=False, compact=True,
                                               value=p.role if p and p.role in vocab.PARTY_ROLES else
                                               self.options.get("role", "customer")))
@@ -59,13 +65,31 @@ class PartyForm(ActionForm):
         yield FieldRow("address", "Address", SafeInput((p.address or "") if p else "", paste_limit=2000, compact=True))
         yield FieldRow("notes", "Notes", SafeTextArea((p.notes or "") if p else "", compact=True))
 
-    def build_request(self, strict: bool) -> dict[str, Any]:
+    def _values(self, strict: bool) -> dict[str, Any]:
         values: dict[str, Any] = {"role": self.value("role"), "designated": self.value("designated"),
                                   "authorised": self.value("authorised")}
         for name in TEXT_FIELDS:
             values[name] = self.text(name)
         if strict and not values["name"].strip():
             raise FieldError("name", "a party needs a name")
+        return values
+
+    def _known(self) -> PersonPick | None:
+        return self.value("person") if self.has_field("person") else None
+
+    def fields_changed(self, name: str | None) -> None:
+        known = self._known()
+        if name == "person" and known is not None:  # fill what is blank from what is known of them
+            for field, value in (("name", known.name), ("email", known.email), ("phone", known.phone),
+                                 ("address", known.address)):
+                if value and not self.text(field).strip():
+                    self.widget(field).value = value
+
+    def build_request(self, strict: bool) -> dict[str, Any]:
+        values = self._values(strict)
+        known = self._known()
+        if known is not None:
+            values["person_id"] = known.person_id
         return values
 
     def perform(self, request, reason, request_approval):
@@ -77,6 +101,16 @@ class PartyForm(ActionForm):
 
     def hints(self) -> list[Hint]:
         out: list[Hint] = []
+        known = self._known()
+        if known is not None:
+            here = next((p for p in self.case.persons if p.id == known.person_id), None)
+            if here is not None:
+                out.append(Hint("known-person", "warn", f"#{known.person_id} {safe_text(known.name, single_line=True)}"
+                                                        f" is a party on this case already: edit them with P."))
+            else:
+                out.append(Hint("known-person", "advice",
+                                f"Linked to #{known.person_id} {safe_text(known.name, single_line=True)}, already "
+                                f"known: their other cases, representative and vulnerability carry over."))
         if self.value("designated"):
             current = self.case.designated_representative
             if current is not None and current.id != self.party_id:

@@ -59,13 +59,13 @@ async def test_contact_with_resident_warns_live_then_stores_the_reason(desk, cas
         await settle(pilot)
         assert app.focused is form.widget("channel")
         await pilot.press("tab", "tab")  # channel -> direction -> party
-        assert app.focused is form.widget("party")
+        assert app.focused is form.widget("party").select
         await pilot.press("enter", "down", "enter")  # open the list, second entry (the resident), choose
         assert form.value("party") == resident.id
         await settle(pilot)
         assert ("designated-representative", "warn") in rules(form.live_findings)
         assert "WARN" in screen_text(app) and "reason" in form.panel.text
-        await pilot.press("tab", "tab")  # -> outcome -> summary
+        await pilot.press("tab", "tab", "tab")  # -> the person search -> outcome -> summary
         assert app.focused is form.widget("summary")
         await type_text(pilot, "Rang Arthur about access")
         await submit_form(pilot)
@@ -283,10 +283,10 @@ async def test_escape_in_an_open_pick_list_closes_the_list_not_the_form(desk, ca
         await settle(pilot)
         form.widget("party").focus()
         await pilot.press("enter")
-        assert form.widget("party").expanded
+        assert form.widget("party").select.expanded
         await pilot.press("escape")
         await pilot.pause()
-        assert not form.widget("party").expanded
+        assert not form.widget("party").select.expanded
         assert app.screen is form and app.result is UNSET
         await pilot.press("escape")
         await pilot.pause()
