@@ -74,7 +74,7 @@ def test_adding_the_picked_person_is_an_audited_party_add_then_the_action_warns(
         party = s.get(Party, party_id)
         event = s.get(AuditEvent, done.audit_id)
     assert (party.person_id, party.name, party.role, party.phone) == (arthur, "Arthur Penrose", "resident",
-                                                                      "07700 900412")
+                                                                      "+447700900412")
     assert event.action == "party.add" and event.detail["party_id"] == party_id
     outcome = submit(sam, contact(done.case, party_id))
     assert isinstance(outcome, NeedsReason)
