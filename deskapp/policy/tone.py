@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
@@ -314,6 +314,8 @@ class ToneLexicon:
     cues: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CUES))
     grammar: tuple[GrammarRule, ...] = RULES
     classifier: Optional[Any] = None  # a toneplugin.ToneClassifier named by the published pack, or None
+    model: bool = True  # ask the shipped linear model (tonemodel.py) when the cues do not flag a message
+    model_threshold: Optional[float] = None  # probability at which the model flags; None = the shipped one
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
@@ -323,8 +325,11 @@ class ToneLexicon:
                                                         + [r.needs for r in self.grammar]))
 
     def clear_cache(self) -> None:
-        """Forget the per-sentence results (benchmarks measure the cold path with it)."""
+        """Forget the per-sentence results, the model's too (benchmarks measure the cold path with it)."""
         self._cache.clear()  # type: ignore[attr-defined]
+        from deskapp.policy.tonemodel import clear_caches  # tonemodel builds on this module
+
+        clear_caches()
 
     def candidates(self, text: str) -> list["TonePhrase"]:
         """The phrases that could match `text` (normalised), in list order."""
@@ -364,6 +369,8 @@ class ToneResult:
     polite_markers: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()  # the names of the cues found ("mock gratitude", "blame" ...)
     classifier: str = "built-in"  # who answered: "built-in", a plug-in's name, or the fallback note
+    detector: str = "grammar"  # which built-in detector answered: "grammar" (cues), "model", or "grammar+model" (both asked, neither flagged)
+    probability: Optional[float] = None  # the model's probability, when it was asked
 
     def as_dict(self) -> dict:
         return {
@@ -375,6 +382,8 @@ class ToneResult:
             "first_quote": self.quotes[0] if self.quotes else "",
             "cues": list(self.cues),
             "classifier": self.classifier,
+            "detector": self.detector,
+            "model_probability": None if self.probability is None else round(self.probability, 3),
         }
 
 
@@ -610,7 +619,7 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
                              "scare quotes", m.group(0)))
                 break
     if not hits:
-        return NOT_HOSTILE
+        return _ask_model(text, lex, NOT_HOSTILE)
     polite_quotes = tuple(polite[i] for i in sorted(polite))
     credit = min(lex.polite_max, lex.polite_credit * len(polite_quotes))
     hard = sum(w for w, _, _ in hits if w >= lex.threshold)
@@ -625,7 +634,33 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
     reasons = tuple(f"{why}: '{q}'" if q else why for _, why, q in shown)
     quotes = tuple(q for _, _, q in shown if q)
     cues = tuple(dict.fromkeys(why for _, why, _ in hits))
-    return ToneResult(hostile, round(score, 3), reasons, quotes, polite_quotes, cues)
+    result = ToneResult(hostile, round(score, 3), reasons, quotes, polite_quotes, cues)
+    return result if hostile else _ask_model(text, lex, result)
+
+
+MODEL_CUE = "contempt (model)"
+
+
+def _ask_model(text: str, lex: ToneLexicon, result: ToneResult) -> ToneResult:
+    """When the cues do not flag a message, the linear model may: it reads wording no rule lists.
+
+    The warning quotes the sentence that scored highest and the n-grams that weighed most in it.
+    """
+    if not lex.model:
+        return result
+    from deskapp.policy.tonemodel import shipped_model  # tonemodel builds on this module
+
+    model = shipped_model()
+    if model is None:
+        return result
+    p, sentence, top = model.score(text, lex)
+    threshold = lex.model_threshold if lex.model_threshold is not None else model.threshold
+    if p < threshold:
+        return replace(result, detector="grammar+model", probability=p)
+    quote = _short(sentence, 120)
+    why = f"{MODEL_CUE}: '{quote}'" + (f" (weighed most: {', '.join(top)})" if top else "")
+    return replace(result, hostile=True, reasons=(why,) + result.reasons, quotes=(quote,) + result.quotes,
+                   cues=(MODEL_CUE,) + result.cues, detector="model", probability=p)
 
 
 _DEFAULT_LEXICON = ToneLexicon()

@@ -1,0 +1,299 @@
+r"""A small linear model beside the tone grammar: what it reads, and how it scores a message.
+
+Why a model at all: the grammar (tonegrammar.py) catches the shapes it has been shown
+and held-out sets written blind kept landing at recall 0.34. A logistic regression over
+many weak signals - word n-grams, the same n-grams with open word classes in place of
+the words ("you are <judge>", "thanks for your <ordinal> <comm>"), the grammar's cue
+families even at strengths too weak to flag, and structure (second person, scare
+quotes, rhetorical questions, counts like "third time") - adds up evidence no single
+rule holds. It is trained at build time (bench/tone_train.py, deterministic) on every
+labelled set in the repository and shipped as deskapp/policy/tone_model.json; nothing
+is downloaded or learned at run time.
+
+Scoring: each sentence (as tone.segments cuts them, with the sentence before it for
+context) is scored, and so is the whole message; the message's probability is the
+highest. A long polite letter with one hostile sentence is judged by that sentence.
+The warning quotes the sentence and the n-grams that weighed most in it.
+
+Pure: no I/O apart from reading the shipped weights once (importlib.resources).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Optional
+
+from deskapp.policy.tone import ToneLexicon, _segment_cues, normalise, segments
+from deskapp.policy.tonegrammar import SLOTS
+
+MODEL_FILE = "tone_model.json"
+FEATURE_VERSION = 1  # bump when features change: the shipped weights must be retrained
+
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*|[?!\"]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)(pd]")
+_NUM = re.compile(r"^\d+(?:st|nd|rd|th)?$")
+_IRONIC_EMOJI = frozenset("\U0001F642\U0001F643\U0001F609\U0001F644\U0001F60A\U0001F44D\U0001F44F\U0001F612\U0001F937\U0001F914")
+_INTENSIFIERS = frozenset("""really very so clearly obviously simply just actually literally honestly frankly seriously
+    totally completely utterly absolutely genuinely quite even ever always never again""".split())
+_COUNT_WORDS = frozenset("""second third fourth fifth sixth seventh eighth ninth tenth umpteenth nth twice
+    again yet another repeatedly countless endless constant""".split())
+_YOU = frozenset({"you", "your", "yours", "yourself", "u", "ur"})
+_SMILEY = re.compile(r"[:;]-?\)")
+_SCARE = re.compile(r"([\"'])([a-z][a-z\- ]{0,30}?)\1")
+
+# Open word classes of the grammar, single words only: "you are <judge>" generalises "you are dense".
+_CLASS_SLOTS = {"you_judge": "judge", "insult_noun": "insult", "conduct_judge": "cjudge", "thanks": "thanks",
+                "praise": "praise", "ordinal_many": "ord", "comm": "comm", "misdeed": "misdeed",
+                "conduct": "conduct", "profanity": "swear"}
+
+
+def _split_alternatives(rx: str) -> list[str]:
+    out, depth, cur = [], 0, []
+    for c in rx:
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        if c == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    out.append("".join(cur))
+    return out
+
+
+def _word_classes() -> dict[str, str]:
+    classes: dict[str, str] = {}
+    for slot, tag in _CLASS_SLOTS.items():
+        for alt in _split_alternatives(SLOTS[slot]):
+            alt = alt.strip()
+            alt = alt.replace("e-?", "e")
+            if re.fullmatch(r"[a-z][a-z'\-]*", alt):
+                classes.setdefault(alt, f"<{tag}>")
+            elif m := re.fullmatch(r"([a-z][a-z'\-]*)s\?", alt):  # "emails?" -> email, emails
+                classes.setdefault(m.group(1), f"<{tag}>")
+                classes.setdefault(m.group(1) + "s", f"<{tag}>")
+    for w in ("i", "we", "me", "us", "my", "our"):
+        classes[w] = "<self>"
+    for w in _YOU:
+        classes[w] = "<you>"
+    return classes
+
+
+WORD_CLASSES = _word_classes()
+_FEATURE_LEXICON = ToneLexicon()  # grammar and structural cues only: admins' phrases never change the model's input
+
+
+def tokens(norm_text: str) -> list[str]:
+    return ["<num>" if _NUM.match(t) else t for t in _TOKEN.findall(norm_text)]
+
+
+def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, float]:
+    """Features of one sentence (a segment as tone.segments cuts them), as name -> value.
+
+    `lex`: the pack's lexicon, whose per-sentence cue analysis is reused (it is cached
+    already) when its grammar and cue weights are the defaults; its phrases are ignored.
+    """
+    norm = normalise(seg).text.strip()
+    toks = tokens(norm)
+    f: dict[str, float] = {}
+    if not toks:
+        return f
+    padded = ["<s>"] + toks + ["</s>"]
+    for n in (1, 2, 3):
+        for i in range(len(padded) - n + 1):
+            gram = padded[i:i + n]
+            if n == 1 and gram[0] in ("<s>", "</s>"):
+                continue
+            f["w:" + " ".join(gram)] = 1.0
+    cls = [WORD_CLASSES.get(t, t) for t in padded]
+    for n in (2, 3):
+        for i in range(len(cls) - n + 1):
+            gram = cls[i:i + n]
+            if any(g != padded[i + j] for j, g in enumerate(gram)):
+                f["k:" + " ".join(gram)] = 1.0
+    # structure
+    you = sum(t in _YOU for t in toks)
+    if you:
+        f["s:you"] = 1.0
+        f["s:you_density"] = min(1.0, 8 * you / len(toks))
+    intens = sum(t in _INTENSIFIERS for t in toks)
+    if intens:
+        f["s:intensifier"] = min(1.0, intens / 3)
+    if any(t in _COUNT_WORDS for t in toks):
+        f["s:count"] = 1.0
+    if "?" in toks and you:
+        f["s:you_question"] = 1.0
+    if any(c in _IRONIC_EMOJI for c in seg) or _SMILEY.search(seg):
+        f["s:emoji"] = 1.0
+    if _SCARE.search(norm):
+        f["s:scare_quotes"] = 1.0
+    if "!" in toks:
+        f["s:exclaim"] = 1.0
+    # the grammar's cues (families, structural cues, threat halves) at any strength
+    same = lex is not None and lex.grammar is _FEATURE_LEXICON.grammar and lex.cues == _FEATURE_LEXICON.cues
+    sc = _segment_cues(seg, lex if same and lex is not None else _FEATURE_LEXICON)
+    for key, weight, why, _ in sc.hits:
+        if key.startswith("p:"):
+            continue
+        name = "g:" + why
+        f[name] = max(f.get(name, 0.0), min(1.0, weight / 2.0))
+    if sc.trigger:
+        f["g:threat_trigger"] = 1.0
+    if sc.withdraw:
+        f["g:threat_withdraw"] = 1.0
+    return f
+
+
+_SEGMENT_CACHE: dict[str, dict[str, float]] = {}
+_CACHE_MAX = 8192
+
+
+def _cached_segment(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, float]:
+    f = _SEGMENT_CACHE.get(seg)
+    if f is None:
+        if len(_SEGMENT_CACHE) >= _CACHE_MAX:
+            _SEGMENT_CACHE.clear()
+        f = _SEGMENT_CACHE[seg] = segment_features(seg, lex)
+    return f
+
+
+def clear_caches() -> None:
+    """Forget the per-sentence features (benchmarks measure the cold path)."""
+    _SEGMENT_CACHE.clear()
+    _FEATURE_LEXICON._cache.clear()  # type: ignore[attr-defined]
+    model = shipped_model()
+    if model is not None:
+        model._weighted.clear()
+
+
+def merge(parts: Iterable[dict[str, float]]) -> dict[str, float]:
+    """Features of several sentences together: the highest value of each."""
+    out: dict[str, float] = {}
+    for f in parts:
+        for k, v in f.items():
+            if v > out.get(k, 0.0):
+                out[k] = v
+    return out
+
+
+def split(text: str) -> list[str]:
+    """The sentences of `text`, as the grammar cuts them (unstripped: the grammar's cache keys)."""
+    return [s for s in (text[a:b] for a, b in segments(text)) if s.strip()]
+
+
+def units(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, sentences) of what gets scored: the whole message, and each sentence with the one before it."""
+    segs = split(text)
+    out: list[tuple[str, tuple[str, ...]]] = [("message", tuple(segs))]
+    if len(segs) > 1:
+        for i, s in enumerate(segs):
+            out.append((s, tuple(segs[max(0, i - 1):i + 1])))
+    return out
+
+
+def unit_features(segs: Iterable[str], lex: Optional[ToneLexicon] = None) -> dict[str, float]:
+    parts = [_cached_segment(s, lex) for s in segs]
+    f = merge(parts)
+    f["u:length"] = _length(sum(len(p) for p in parts))
+    return f
+
+
+def _length(n_features: int) -> float:
+    return min(1.0, n_features / 400)  # longer text, more chances of a stray n-gram
+
+
+def text_features(text: str) -> dict[str, float]:
+    """Features of a whole message (the union of its sentences')."""
+    return unit_features(split(text))
+
+
+@dataclass(frozen=True)
+class ToneModel:
+    """Weights, bias and the decision threshold (chosen by leave-one-set-out evaluation)."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    meta: dict
+    _weighted: dict = field(default_factory=dict, compare=False, repr=False)  # sentence -> (features with a weight, count)
+
+    def probability(self, feats: dict[str, float]) -> float:
+        w = self.weights
+        z = self.bias + sum(w.get(k, 0.0) * v for k, v in feats.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def top_features(self, feats: dict[str, float], k: int = 3) -> list[str]:
+        """The k features that pushed hardest towards hostile; among the top 8, phrases before lone words."""
+        scored = sorted(((self.weights.get(n, 0.0) * v, n) for n, v in feats.items()), reverse=True)
+        top = [n for w, n in scored[:8] if w > 0]
+        lone = [n for n in top if n.startswith("w:") and " " not in n]
+        return [_readable(n) for n in ([n for n in top if n not in lone] + lone)[:k]]
+
+    def _sentence(self, seg: str, lex: Optional[ToneLexicon]) -> tuple[dict[str, float], int]:
+        hit = self._weighted.get(seg)
+        if hit is None:
+            f = _cached_segment(seg, lex)
+            if len(self._weighted) >= _CACHE_MAX:
+                self._weighted.clear()
+            hit = self._weighted[seg] = ({k: v for k, v in f.items() if k in self.weights}, len(f))
+        return hit
+
+    def score(self, text: str, lex: Optional[ToneLexicon] = None) -> tuple[float, str, list[str]]:
+        """(probability, the sentence that scored it, its heaviest features) for one message.
+
+        The same sums as probability(unit_features(...)), over the features that carry a weight.
+        """
+        segs = split(text)
+        if not segs:
+            return 0.0, "", []
+        parts = [self._sentence(s, lex) for s in segs]
+        best: tuple[float, int] = (-1.0, -1)  # (probability, sentence index or -1 for the message)
+        pieces = [(-1, range(len(segs)))]
+        if len(segs) > 1:
+            pieces += [(i, range(max(0, i - 1), i + 1)) for i in range(len(segs))]
+        best_feats: dict[str, float] = {}
+        for label, idx in pieces:
+            feats = merge(parts[i][0] for i in idx)
+            feats["u:length"] = _length(sum(parts[i][1] for i in idx))
+            p = self.probability(feats)
+            if p > best[0]:
+                best, best_feats = (p, label), feats
+        sentence = " ".join(" ".join(segs).split()) if best[1] < 0 else segs[best[1]].strip()
+        return best[0], sentence, self.top_features(best_feats)
+
+
+def _readable(name: str) -> str:
+    kind, _, rest = name.partition(":")
+    rest = rest.replace("<s> ", "").replace(" </s>", "")
+    return {"w": f"'{rest}'", "k": f"'{rest}'", "g": f"cue {rest}", "s": rest.replace("_", " ")}.get(kind, name)
+
+
+def from_json(data: dict) -> ToneModel:
+    if data.get("feature_version") != FEATURE_VERSION:
+        raise ValueError("tone model was trained on other features; run bench/tone_train.py")
+    return ToneModel(dict(data["weights"]), float(data["bias"]), float(data["threshold"]),
+                     {k: v for k, v in data.items() if k not in ("weights", "bias")})
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Optional[ToneModel]:
+    """The model shipped in the package, or None when the data file is missing."""
+    try:
+        raw = resources.files("deskapp.policy").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    return from_json(json.loads(raw))
+
+
+def all_features(texts: Iterable[str]) -> list[dict[str, float]]:
+    return [text_features(t) for t in texts]
+
+
+__all__ = ["ToneModel", "text_features", "segment_features", "unit_features", "merge", "split", "units", "shipped_model", "from_json", "tokens", "WORD_CLASSES",
+           "FEATURE_VERSION", "MODEL_FILE"]
