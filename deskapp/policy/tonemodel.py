@@ -264,7 +264,11 @@ class ToneModel:
             p = self.probability(feats)
             if p > best[0]:
                 best, best_feats = (p, label), feats
-        sentence = " ".join(" ".join(segs).split()) if best[1] < 0 else segs[best[1]].strip()
+        i = best[1]
+        if i > 0:  # a sentence with the one before it: quote whichever of the two reads worse alone
+            alone = [self.probability({**parts[j][0], "u:length": _length(parts[j][1])}) for j in (i - 1, i)]
+            i = i - 1 if alone[0] > alone[1] else i
+        sentence = " ".join(" ".join(segs).split()) if i < 0 else segs[i].strip()
         return best[0], sentence, self.top_features(best_feats)
 
 
