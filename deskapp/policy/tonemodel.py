@@ -104,19 +104,24 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
     f: dict[str, float] = {}
     if not toks:
         return f
-    padded = ["<s>"] + toks + ["</s>"]
-    for n in (1, 2, 3):
-        for i in range(len(padded) - n + 1):
-            gram = padded[i:i + n]
-            if n == 1 and gram[0] in ("<s>", "</s>"):
-                continue
-            f["w:" + " ".join(gram)] = 1.0
-    cls = [WORD_CLASSES.get(t, t) for t in padded]
-    for n in (2, 3):
-        for i in range(len(cls) - n + 1):
-            gram = cls[i:i + n]
-            if any(g != padded[i + j] for j, g in enumerate(gram)):
-                f["k:" + " ".join(gram)] = 1.0
+    w = ["<s>"] + toks + ["</s>"]
+    n = len(w)
+    for t in toks:
+        f["w:" + t] = 1.0
+    for i in range(n - 1):
+        f[f"w:{w[i]} {w[i + 1]}"] = 1.0
+    for i in range(n - 2):
+        f[f"w:{w[i]} {w[i + 1]} {w[i + 2]}"] = 1.0
+    # the same with word classes in place of words, where a class word is in the n-gram
+    c = [WORD_CLASSES.get(t, t) for t in w]
+    hit = [a is not b for a, b in zip(c, w)]  # get() returns the word itself when it has no class
+    for i in range(n - 1):
+        if hit[i] or hit[i + 1]:
+            f[f"k:{c[i]} {c[i + 1]}"] = 1.0
+            if i < n - 2:
+                f[f"k:{c[i]} {c[i + 1]} {c[i + 2]}"] = 1.0
+        elif i < n - 2 and hit[i + 2]:
+            f[f"k:{c[i]} {c[i + 1]} {c[i + 2]}"] = 1.0
     # structure
     you = sum(t in _YOU for t in toks)
     if you:
@@ -151,6 +156,7 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
 
 
 _SEGMENT_CACHE: dict[str, dict[str, float]] = {}
+WHOLE_MAX = 12  # sentences: longer messages are scored two sentences at a time only
 _CACHE_MAX = 8192
 
 
@@ -170,6 +176,7 @@ def clear_caches() -> None:
     model = shipped_model()
     if model is not None:
         model._weighted.clear()
+        model._pairs.clear()
 
 
 def merge(parts: Iterable[dict[str, float]]) -> dict[str, float]:
@@ -188,7 +195,7 @@ def split(text: str) -> list[str]:
 
 
 def units(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(label, sentences) of what gets scored: the whole message, and each sentence with the one before it."""
+    """(label, sentences) the model learns from: the whole message, and each sentence with the one before it."""
     segs = split(text)
     out: list[tuple[str, tuple[str, ...]]] = [("message", tuple(segs))]
     if len(segs) > 1:
@@ -221,12 +228,12 @@ class ToneModel:
     bias: float
     threshold: float
     meta: dict
-    _weighted: dict = field(default_factory=dict, compare=False, repr=False)  # sentence -> (features with a weight, count)
+    _weighted: dict = field(default_factory=dict, compare=False, repr=False)  # sentence -> _Sentence
+    _pairs: dict = field(default_factory=dict, compare=False, repr=False)  # (sentence before, sentence) -> logit
 
     def probability(self, feats: dict[str, float]) -> float:
         w = self.weights
-        z = self.bias + sum(w.get(k, 0.0) * v for k, v in feats.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _sigmoid(self.bias + sum(w.get(k, 0.0) * v for k, v in feats.items()))
 
     def top_features(self, feats: dict[str, float], k: int = 3) -> list[str]:
         """The k features that pushed hardest towards hostile; among the top 8, phrases before lone words."""
@@ -235,41 +242,80 @@ class ToneModel:
         lone = [n for n in top if n.startswith("w:") and " " not in n]
         return [_readable(n) for n in ([n for n in top if n not in lone] + lone)[:k]]
 
-    def _sentence(self, seg: str, lex: Optional[ToneLexicon]) -> tuple[dict[str, float], int]:
+    def _sentence(self, seg: str, lex: Optional[ToneLexicon]) -> "_Sentence":
         hit = self._weighted.get(seg)
         if hit is None:
             f = _cached_segment(seg, lex)
             if len(self._weighted) >= _CACHE_MAX:
                 self._weighted.clear()
-            hit = self._weighted[seg] = ({k: v for k, v in f.items() if k in self.weights}, len(f))
+            w = self.weights
+            binary = frozenset(k for k, v in f.items() if v == 1.0 and k in w)
+            graded = {k: v for k, v in f.items() if v != 1.0 and k in w}
+            hit = self._weighted[seg] = _Sentence(binary, graded, len(f), sum(w[k] for k in binary))
         return hit
 
-    def score(self, text: str, lex: Optional[ToneLexicon] = None) -> tuple[float, str, list[str]]:
+    def _unit(self, parts: list["_Sentence"]) -> float:
+        """The logit of several sentences together: the same sum as probability(unit_features(...)),
+        over the features that carry a weight (binary ones as one set union, graded ones by their highest value)."""
+        w = self.weights
+        if len(parts) == 1:
+            z = parts[0].binary_sum
+        else:
+            z = sum(w[k] for k in frozenset().union(*(p.binary for p in parts)))
+        graded: dict[str, float] = {}
+        for p in parts:
+            for k, v in p.graded.items():
+                if v > graded.get(k, 0.0):
+                    graded[k] = v
+        z += sum(w[k] * v for k, v in graded.items())
+        return self.bias + z + w.get("u:length", 0.0) * _length(sum(p.count for p in parts))
+
+    def score(self, text: str, lex: Optional[ToneLexicon] = None, explain: bool = True) -> tuple[float, str, list[str]]:
         """(probability, the sentence that scored it, its heaviest features) for one message.
 
-        The same sums as probability(unit_features(...)), over the features that carry a weight.
+        The whole message, and each sentence with the one before it; the highest wins.
+        explain=False skips the sentence and the features (the cheap path while typing).
         """
         segs = split(text)
         if not segs:
             return 0.0, "", []
         parts = [self._sentence(s, lex) for s in segs]
-        best: tuple[float, int] = (-1.0, -1)  # (probability, sentence index or -1 for the message)
-        pieces = [(-1, range(len(segs)))]
+        # -1: the whole message, up to WHOLE_MAX sentences (the longest in the corpus has 9; a longer
+        # letter is read two sentences at a time, which keeps a keystroke in a long body cheap)
+        best_z, best_i = (self._unit(parts) if len(segs) <= WHOLE_MAX else -math.inf), -1
         if len(segs) > 1:
-            pieces += [(i, range(max(0, i - 1), i + 1)) for i in range(len(segs))]
-        best_feats: dict[str, float] = {}
-        for label, idx in pieces:
-            feats = merge(parts[i][0] for i in idx)
-            feats["u:length"] = _length(sum(parts[i][1] for i in idx))
-            p = self.probability(feats)
-            if p > best[0]:
-                best, best_feats = (p, label), feats
-        i = best[1]
+            pairs = self._pairs
+            for i in range(len(segs)):
+                key = (segs[i - 1], segs[i]) if i else ("", segs[0])
+                z = pairs.get(key)
+                if z is None:
+                    if len(pairs) >= _CACHE_MAX:
+                        pairs.clear()
+                    z = pairs[key] = self._unit(parts[max(0, i - 1):i + 1])
+                if z > best_z:
+                    best_z, best_i = z, i
+        if not explain:
+            return _sigmoid(best_z), "", []
+        i = best_i
         if i > 0:  # a sentence with the one before it: quote whichever of the two reads worse alone
-            alone = [self.probability({**parts[j][0], "u:length": _length(parts[j][1])}) for j in (i - 1, i)]
-            i = i - 1 if alone[0] > alone[1] else i
+            i = i - 1 if self._unit([parts[i - 1]]) > self._unit([parts[i]]) else i
         sentence = " ".join(" ".join(segs).split()) if i < 0 else segs[i].strip()
-        return best[0], sentence, self.top_features(best_feats)
+        shown = segs if best_i < 0 else segs[max(0, best_i - 1):best_i + 1]
+        return _sigmoid(best_z), sentence, self.top_features(unit_features(shown, lex))
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence as the model sees it: its weighted binary features, graded ones, feature count."""
+
+    binary: frozenset
+    graded: dict
+    count: int
+    binary_sum: float
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def _readable(name: str) -> str:
