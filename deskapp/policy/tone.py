@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
@@ -169,8 +170,12 @@ def straighten(text: str) -> str:
     return text.translate(_TRANSLATE) if _SPECIAL.search(text) else text
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> Normalised:
-    """Lower-case, straighten quotes, collapse spaces and expand contractions; keep an offset map."""
+    """Lower-case, straighten quotes, collapse spaces and expand contractions; keep an offset map.
+
+    Remembered per text: the cues and the model's features read the same sentence.
+    """
     s1 = straighten(text)
     low = s1.lower()
     if len(low) != len(s1):  # a few characters lower-case to two: do them one by one
@@ -327,6 +332,7 @@ class ToneLexicon:
     def clear_cache(self) -> None:
         """Forget the per-sentence results, the model's too (benchmarks measure the cold path with it)."""
         self._cache.clear()  # type: ignore[attr-defined]
+        normalise.cache_clear()
         from deskapp.policy.tonemodel import clear_caches  # tonemodel builds on this module
 
         clear_caches()

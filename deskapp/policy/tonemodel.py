@@ -134,7 +134,7 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
         f["s:count"] = 1.0
     if "?" in toks and you:
         f["s:you_question"] = 1.0
-    if any(c in _IRONIC_EMOJI for c in seg) or _SMILEY.search(seg):
+    if not _IRONIC_EMOJI.isdisjoint(seg) or _SMILEY.search(seg):
         f["s:emoji"] = 1.0
     if _SCARE.search(norm):
         f["s:scare_quotes"] = 1.0
@@ -249,9 +249,10 @@ class ToneModel:
             if len(self._weighted) >= _CACHE_MAX:
                 self._weighted.clear()
             w = self.weights
-            binary = frozenset(k for k, v in f.items() if v == 1.0 and k in w)
-            graded = {k: v for k, v in f.items() if v != 1.0 and k in w}
-            hit = self._weighted[seg] = _Sentence(binary, graded, len(f), sum(w[k] for k in binary))
+            keys = f.keys() & w.keys()
+            graded = {k: f[k] for k in keys if f[k] != 1.0}
+            binary = frozenset(keys.difference(graded))
+            hit = self._weighted[seg] = _Sentence(binary, graded, len(f), math.fsum(map(w.__getitem__, binary)))
         return hit
 
     def _unit(self, parts: list["_Sentence"]) -> float:
@@ -261,13 +262,13 @@ class ToneModel:
         if len(parts) == 1:
             z = parts[0].binary_sum
         else:
-            z = sum(w[k] for k in frozenset().union(*(p.binary for p in parts)))
+            z = math.fsum(map(w.__getitem__, parts[0].binary.union(*(p.binary for p in parts[1:]))))
         graded: dict[str, float] = {}
         for p in parts:
             for k, v in p.graded.items():
                 if v > graded.get(k, 0.0):
                     graded[k] = v
-        z += sum(w[k] * v for k, v in graded.items())
+        z += math.fsum(w[k] * v for k, v in graded.items())  # fsum: the same total in any set order
         return self.bias + z + w.get("u:length", 0.0) * _length(sum(p.count for p in parts))
 
     def score(self, text: str, lex: Optional[ToneLexicon] = None, explain: bool = True) -> tuple[float, str, list[str]]:
