@@ -18,6 +18,11 @@ weaker score but never a strong cue, so "Sorry, but you clearly haven't read
 it" is still flagged. The result keeps the reasons, quoting the words that
 triggered them, so the handler sees what to reword.
 
+When none of these flags a message, the linear model of deskapp.policy.tonemodel
+(trained at build time, shipped as tone_model.json; `tone.model` in policies.yaml)
+may: ToneResult.detector says which answered ("grammar", "model", or "grammar+model"
+when both were asked and neither flagged).
+
 Before matching, text is lower-cased, curly quotes straightened, runs of
 spaces collapsed and contractions expanded (don't -> do not, I've -> i have,
 it's -> it is), so one phrase covers both spellings.
