@@ -135,7 +135,7 @@ def loso(l2s=(L2,), thresholds=(THRESHOLD,), per_kind: bool = True, out=sys.stdo
     """Leave each proxy set out in turn; print grammar alone, model alone, grammar OR model."""
     from deskapp.policy.loader import load_policies
     from deskapp.policy.tone import assess_tone
-    from deskapp.policy.tonemodel import ToneModel
+    from deskapp.policy.tonemodel import ALONE_THRESHOLD, ToneModel, _sigmoid
 
     pack = load_policies(ROOT / "policies.yaml")
     cues_only = replace(pack.tone, model=False)  # the grammar and phrase list, without the shipped model
@@ -154,10 +154,12 @@ def loso(l2s=(L2,), thresholds=(THRESHOLD,), per_kind: bool = True, out=sys.stdo
         for l2 in l2s:
             w, b = fit(train_msgs, l2)
             model = ToneModel(w, b, 0.5, {})
-            probs = [model.score(m.text, explain=False)[0] for m in test]
+            scans = [model._scan(m.text, None) for m in test]
+            both = [(_sigmoid(sc[1]), _sigmoid(sc[3])) for sc in scans]  # (message or pair, a sentence alone)
             for th in thresholds:
-                for name, got in (("model alone", [q >= th for q in probs]),
-                                  ("grammar OR model", [g or q >= th for g, q in zip(grammar, probs)])):
+                flags = [a >= th or b >= max(th, ALONE_THRESHOLD) for a, b in both]  # as ToneModel.judge
+                for name, got in (("model alone", flags),
+                                  ("grammar OR model", [g or f for g, f in zip(grammar, flags)])):
                     tp = sum(x and m.label == "hostile" for x, m in zip(got, test))
                     fp = sum(x and m.label == "ok" for x, m in zip(got, test))
                     fn = sum(m.label == "hostile" for m in test) - tp
@@ -171,17 +173,18 @@ def loso(l2s=(L2,), thresholds=(THRESHOLD,), per_kind: bool = True, out=sys.stdo
                 print(f"  per kind, grammar / grammar OR model (th {th}): recall for hostile kinds, "
                       f"false positives for ok kinds", file=out)
                 for k in kinds:
-                    ms = [(g, q, m) for g, q, m in zip(grammar, probs, test) if m.kind == k]
+                    ms = [(g, q, m) for g, q, m in zip(grammar, flags, test) if m.kind == k]
                     hostile = ms[0][2].label == "hostile"
                     a = sum(g for g, q, m in ms)
-                    c = sum(g or q >= th for g, q, m in ms)
+                    c = sum(g or q for g, q, m in ms)
                     if hostile:
                         print(f"    {k:16} {len(ms):3}  recall {a / len(ms):.2f} -> {c / len(ms):.2f}", file=out)
                     else:
                         print(f"    {k:16} {len(ms):3}  false positives {a} -> {c}", file=out)
-                for g, q, m in zip(grammar, probs, test):
-                    if m.label == "ok" and (g or q >= th):
-                        why = "grammar" if g else f"model {q:.2f}: {model.score(m.text)[1][:70]!r}"
+                for g, q, m in zip(grammar, flags, test):
+                    if m.label == "ok" and (g or q):
+                        _, prob, sentence, _ = model.judge(m.text, None, th)
+                        why = "grammar" if g else f"model {prob:.2f}: {sentence[:70]!r}"
                         print(f"    FP {m.source} [{m.kind}] {m.text[:70]!r} <- {why}", file=out)
     return results
 

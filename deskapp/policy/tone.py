@@ -664,11 +664,9 @@ def _ask_model(text: str, lex: ToneLexicon, result: ToneResult) -> ToneResult:
     model = shipped_model()
     if model is None:
         return result
-    p = model.score(text, lex, explain=False)[0]
-    threshold = lex.model_threshold if lex.model_threshold is not None else model.threshold
-    if p < threshold:
+    flagged, p, sentence, top = model.judge(text, lex, lex.model_threshold)
+    if not flagged:
         return replace(result, detector="grammar+model", probability=p)
-    p, sentence, top = model.score(text, lex)
     quote = _short(sentence, 120)
     why = f"{MODEL_CUE}: '{quote}'" + (f" (weighed most: {', '.join(top)})" if top else "")
     return replace(result, hostile=True, reasons=(why,) + result.reasons, quotes=(quote,) + result.quotes,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional
@@ -156,6 +156,7 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
 
 
 _SEGMENT_CACHE: dict[str, dict[str, float]] = {}
+ALONE_THRESHOLD = 0.97  # a sentence of a longer message read on its own flags only this sure (see ToneModel.judge)
 WHOLE_MAX = 12  # sentences: longer messages are scored two sentences at a time only
 _CACHE_MAX = 8192
 
@@ -252,7 +253,8 @@ class ToneModel:
             keys = f.keys() & w.keys()
             graded = {k: f[k] for k in keys if f[k] != 1.0}
             binary = frozenset(keys.difference(graded))
-            hit = self._weighted[seg] = _Sentence(binary, graded, len(f), math.fsum(map(w.__getitem__, binary)))
+            hit = _Sentence(binary, graded, len(f), math.fsum(map(w.__getitem__, binary)))
+            hit = self._weighted[seg] = replace(hit, alone=self._unit([hit]))
         return hit
 
     def _unit(self, parts: list["_Sentence"]) -> float:
@@ -271,19 +273,16 @@ class ToneModel:
         z += math.fsum(w[k] * v for k, v in graded.items())  # fsum: the same total in any set order
         return self.bias + z + w.get("u:length", 0.0) * _length(sum(p.count for p in parts))
 
-    def score(self, text: str, lex: Optional[ToneLexicon] = None, explain: bool = True) -> tuple[float, str, list[str]]:
-        """(probability, the sentence that scored it, its heaviest features) for one message.
-
-        The whole message, and each sentence with the one before it; the highest wins.
-        explain=False skips the sentence and the features (the cheap path while typing).
-        """
+    def _scan(self, text: str, lex: Optional[ToneLexicon]):
+        """(segments, best logit of the message and sentence pairs, its index, best sentence alone, its index)."""
         segs = split(text)
         if not segs:
-            return 0.0, "", []
+            return segs, -math.inf, -1, -math.inf, -1
         parts = [self._sentence(s, lex) for s in segs]
         # -1: the whole message, up to WHOLE_MAX sentences (the longest in the corpus has 9; a longer
         # letter is read two sentences at a time, which keeps a keystroke in a long body cheap)
         best_z, best_i = (self._unit(parts) if len(segs) <= WHOLE_MAX else -math.inf), -1
+        alone_z, alone_i = -math.inf, -1
         if len(segs) > 1:
             pairs = self._pairs
             for i in range(len(segs)):
@@ -295,14 +294,51 @@ class ToneModel:
                     z = pairs[key] = self._unit(parts[max(0, i - 1):i + 1])
                 if z > best_z:
                     best_z, best_i = z, i
-        if not explain:
-            return _sigmoid(best_z), "", []
+                z = parts[i].alone
+                if z > alone_z:
+                    alone_z, alone_i = z, i
+        return segs, best_z, best_i, alone_z, alone_i
+
+    def score(self, text: str, lex: Optional[ToneLexicon] = None, explain: bool = True) -> tuple[float, str, list[str]]:
+        """(probability, the sentence that scored it, its heaviest features) for one message.
+
+        The whole message, and each sentence with the one before it; the highest wins.
+        explain=False skips the sentence and the features (the cheap path while typing).
+        """
+        segs, best_z, best_i, _, _ = self._scan(text, lex)
+        if not segs:
+            return 0.0, "", []
+        p = _sigmoid(best_z)
+        return (p, *self._explain(segs, best_i, lex)) if explain else (p, "", [])
+
+    def judge(self, text: str, lex: Optional[ToneLexicon] = None,
+              threshold: Optional[float] = None) -> tuple[bool, float, str, list[str]]:
+        """(flagged, probability, sentence, heaviest features): the message or a pair of sentences at
+        `threshold`, or one sentence of a longer message alone at max(threshold, ALONE_THRESHOLD).
+
+        Why a sentence alone needs more: the model learnt from whole messages, most of one or two
+        sentences; read alone, a sentence of a sincere letter loses its context. Read only with the
+        sentence before it, one contemptuous line after a long friendly one is diluted ("Not sure
+        what you expected, to be honest." scores 1.00 alone, 0.79 after a sentence about a repair).
+        """
+        th = self.threshold if threshold is None else threshold
+        segs, best_z, best_i, alone_z, alone_i = self._scan(text, lex)
+        if not segs:
+            return False, 0.0, "", []
+        p, alone = _sigmoid(best_z), _sigmoid(alone_z)
+        if p >= th:
+            return (True, p, *self._explain(segs, best_i, lex))
+        if alone >= max(th, ALONE_THRESHOLD):
+            return True, alone, segs[alone_i].strip(), self.top_features(unit_features([segs[alone_i]], lex))
+        return False, max(p, alone), "", []
+
+    def _explain(self, segs: list[str], best_i: int, lex: Optional[ToneLexicon]) -> tuple[str, list[str]]:
         i = best_i
         if i > 0:  # a sentence with the one before it: quote whichever of the two reads worse alone
-            i = i - 1 if self._unit([parts[i - 1]]) > self._unit([parts[i]]) else i
+            i = i - 1 if self._sentence(segs[i - 1], lex).alone > self._sentence(segs[i], lex).alone else i
         sentence = " ".join(" ".join(segs).split()) if i < 0 else segs[i].strip()
         shown = segs if best_i < 0 else segs[max(0, best_i - 1):best_i + 1]
-        return _sigmoid(best_z), sentence, self.top_features(unit_features(shown, lex))
+        return sentence, self.top_features(unit_features(shown, lex))
 
 
 @dataclass(frozen=True)
@@ -313,6 +349,7 @@ class _Sentence:
     graded: dict
     count: int
     binary_sum: float
+    alone: float = 0.0  # the logit of this sentence read on its own
 
 
 def _sigmoid(z: float) -> float:
