@@ -10,10 +10,11 @@ rule holds. It is trained at build time (bench/tone_train.py, deterministic) on 
 labelled set in the repository and shipped as deskapp/policy/tone_model.json; nothing
 is downloaded or learned at run time.
 
-Scoring: each sentence (as tone.segments cuts them, with the sentence before it for
-context) is scored, and so is the whole message; the message's probability is the
-highest. A long polite letter with one hostile sentence is judged by that sentence.
-The warning quotes the sentence and the n-grams that weighed most in it.
+Scoring (ToneModel.judge): the whole message and each sentence with the one before it
+(sentences as tone.segments cuts them) flag at the threshold; each sentence of a longer
+message read alone flags at ALONE_THRESHOLD (a friendly sentence before it would dilute
+a hostile line). A long polite letter with one hostile sentence is judged by that
+sentence. The warning quotes the sentence and the n-grams that weighed most in it.
 
 Pure: no I/O apart from reading the shipped weights once (importlib.resources).
 """
