@@ -2,11 +2,13 @@
 
     python bench/tone_eval.py tests/policy/tone/tuning_v3.yaml
     python bench/tone_eval.py tests/policy/tone/*.yaml --detector builtin
+    python bench/tone_eval.py SET.yaml --detector grammar     # the cues alone, without the model
     python bench/tone_eval.py SET.yaml --detector plugin [--classifier module:callable]
 
 A set is YAML: `messages: [{id, label: hostile|ok, kind, channel, text}]`; `id`, `kind`
 and `channel` are optional (the older files have only label and text). `--detector
-builtin` scores with deskapp's own detector and the pack's tone settings; `plugin`
+builtin` scores with deskapp's own detector and the pack's tone settings (cue grammar
+OR linear model); `grammar` with the cues alone (as `tone.model: false`); `plugin`
 asks the classifier named in the pack (`tone.classifier`, or `--classifier` here),
 falling back to the built-in one as the desk does. Always exits 0 for a readable set:
 the figures are for people to read, tests/policy/test_tone_eval.py checks the sums.
@@ -115,12 +117,17 @@ def load_set(path: Path) -> list[Message]:
 Detector = Callable[[Message], tuple[bool, str, str]]  # -> (hostile, first reason, who answered)
 
 
-def builtin_detector(pack) -> Detector:
+def builtin_detector(pack, model: bool = True) -> Detector:
+    """deskapp's own detector; `model=False`: the cue grammar and phrase list alone."""
+    from dataclasses import replace
+
     from deskapp.policy.tone import assess_tone
 
+    lexicon = pack.tone if model else replace(pack.tone, model=False)
+
     def run(m: Message) -> tuple[bool, str, str]:
-        r = assess_tone(m.text, pack.tone, channel=m.channel or None)
-        return r.hostile, r.reasons[0] if r.reasons else "", "built-in"
+        r = assess_tone(m.text, lexicon, channel=m.channel or None)
+        return r.hostile, r.reasons[0] if r.reasons else "", f"built-in ({r.detector})"
     return run
 
 
@@ -189,7 +196,7 @@ def main(argv: Optional[list[str]] = None, out=None) -> int:
     out = out or sys.stdout
     ap = argparse.ArgumentParser(prog="tone_eval.py", description=__doc__.split("\n")[0])
     ap.add_argument("sets", nargs="+", metavar="SET.yaml", help="labelled sets (each reported, then all together)")
-    ap.add_argument("--detector", choices=("builtin", "plugin"), default="builtin")
+    ap.add_argument("--detector", choices=("builtin", "grammar", "plugin"), default="builtin")
     ap.add_argument("--classifier", metavar="MODULE:CALLABLE", help="plug-in to try (default: the pack's)")
     ap.add_argument("--policies", metavar="PATH", help="policies file (default: the repository's policies.yaml)")
     args = ap.parse_args(argv)
@@ -206,7 +213,8 @@ def main(argv: Optional[list[str]] = None, out=None) -> int:
         print(f"tone_eval: {exc}", file=sys.stderr)
         return 2
     try:
-        detector = (plugin_detector(pack, args.classifier) if args.detector == "plugin" else builtin_detector(pack))
+        detector = (plugin_detector(pack, args.classifier) if args.detector == "plugin"
+                    else builtin_detector(pack, model=args.detector == "builtin"))
     except ValueError as exc:
         print(f"tone_eval: --classifier {exc}", file=sys.stderr)
         return 2

@@ -12,8 +12,10 @@ Trains a logistic regression over word unigrams and bigrams of the normalised te
 (pure Python, seeded, so the figures repeat) and prints, for several probability
 thresholds, precision and recall of: the grammar alone; grammar OR model; and the
 model as a booster (it may flag a message only when some weaker cue already fired).
-This is the experiment behind shipping no model (see docs/policies.md, Tone): on
-hard negatives the n-gram model adds false positives faster than it adds recall.
+This was the experiment behind shipping no model at first: on hard negatives this
+plain word-pair model adds false positives faster than it adds recall. The model that
+ships (deskapp/policy/tonemodel.py) adds word classes, the grammar's cues and structure,
+and is chosen by `python bench/tone_train.py --loso` (see docs/policies.md, Tone).
 """
 
 from __future__ import annotations

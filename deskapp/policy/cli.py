@@ -156,7 +156,14 @@ def cmd_tone(args) -> int:
     verdict = "HOSTILE - the hostile-tone rule would warn" if r.hostile else "ok"
     print(f"verdict: {verdict}")
     print(f"score: {r.score:g} (threshold {pack.tone.threshold:g})")
-    print(f"answered by: {r.classifier}")
+    print(f"answered by: {r.classifier}" + (f" ({r.detector})" if r.classifier == "built-in" else ""))
+    if r.probability is not None:
+        from deskapp.policy.tonemodel import shipped_model
+
+        model = shipped_model()
+        threshold = pack.tone.model_threshold if pack.tone.model_threshold is not None else (
+            model.threshold if model is not None else None)
+        print(f"model: probability {r.probability:.2f}" + (f" (threshold {threshold:g})" if threshold is not None else ""))
     print("cues:" if r.reasons else "cues: none")
     for reason in r.reasons:
         print(f"  {reason}")

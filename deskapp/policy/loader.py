@@ -307,7 +307,8 @@ def _timescale(name: str, spec: TimescaleSpec) -> Timescale:
 def _tone(spec: Any) -> ToneLexicon:
     if spec is None:
         return ToneLexicon()
-    kw = {k: getattr(spec, k) for k in ("threshold", "polite_credit", "polite_max") if getattr(spec, k) is not None}
+    kw = {k: getattr(spec, k) for k in ("threshold", "polite_credit", "polite_max", "model", "model_threshold")
+          if getattr(spec, k) is not None}
     cues = dict(DEFAULT_CUES)
     if spec.cues is not None:
         cues.update({k: v for k, v in spec.cues.model_dump().items() if v is not None})

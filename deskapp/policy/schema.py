@@ -411,6 +411,9 @@ class ToneSpec(Spec):
         "The built-in detector answers when it fails or is slow.")
     classifier_label: Words = doc("What the desk calls the classifier (default: its name).")
     classifier_timeout_ms: int = doc("Milliseconds to wait for the classifier (default 300).", ge=1, le=10000)
+    model: bool = doc("Ask the built-in linear model when no cue flags a message (default true).")
+    model_threshold: float = doc("Probability at which the model flags a message (default: the shipped "
+                                 "model's, 0.9).", ge=0.5, le=0.999)
 
 
 # ----------------------------------------------------------------------------- small settings

@@ -18,6 +18,11 @@ weaker score but never a strong cue, so "Sorry, but you clearly haven't read
 it" is still flagged. The result keeps the reasons, quoting the words that
 triggered them, so the handler sees what to reword.
 
+When none of these flags a message, the linear model of deskapp.policy.tonemodel
+(trained at build time, shipped as tone_model.json; `tone.model` in policies.yaml)
+may: ToneResult.detector says which answered ("grammar", "model", or "grammar+model"
+when both were asked and neither flagged).
+
 Before matching, text is lower-cased, curly quotes straightened, runs of
 spaces collapsed and contractions expanded (don't -> do not, I've -> i have,
 it's -> it is), so one phrase covers both spellings.
@@ -33,7 +38,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
@@ -169,8 +175,12 @@ def straighten(text: str) -> str:
     return text.translate(_TRANSLATE) if _SPECIAL.search(text) else text
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> Normalised:
-    """Lower-case, straighten quotes, collapse spaces and expand contractions; keep an offset map."""
+    """Lower-case, straighten quotes, collapse spaces and expand contractions; keep an offset map.
+
+    Remembered per text: the cues and the model's features read the same sentence.
+    """
     s1 = straighten(text)
     low = s1.lower()
     if len(low) != len(s1):  # a few characters lower-case to two: do them one by one
@@ -314,6 +324,8 @@ class ToneLexicon:
     cues: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CUES))
     grammar: tuple[GrammarRule, ...] = RULES
     classifier: Optional[Any] = None  # a toneplugin.ToneClassifier named by the published pack, or None
+    model: bool = True  # ask the shipped linear model (tonemodel.py) when the cues do not flag a message
+    model_threshold: Optional[float] = None  # probability at which the model flags; None = the shipped one
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
@@ -323,8 +335,12 @@ class ToneLexicon:
                                                         + [r.needs for r in self.grammar]))
 
     def clear_cache(self) -> None:
-        """Forget the per-sentence results (benchmarks measure the cold path with it)."""
+        """Forget the per-sentence results, the model's too (benchmarks measure the cold path with it)."""
         self._cache.clear()  # type: ignore[attr-defined]
+        normalise.cache_clear()
+        from deskapp.policy.tonemodel import clear_caches  # tonemodel builds on this module
+
+        clear_caches()
 
     def candidates(self, text: str) -> list["TonePhrase"]:
         """The phrases that could match `text` (normalised), in list order."""
@@ -364,6 +380,8 @@ class ToneResult:
     polite_markers: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()  # the names of the cues found ("mock gratitude", "blame" ...)
     classifier: str = "built-in"  # who answered: "built-in", a plug-in's name, or the fallback note
+    detector: str = "grammar"  # which built-in detector answered: "grammar" (cues), "model", or "grammar+model" (both asked, neither flagged)
+    probability: Optional[float] = None  # the model's probability, when it was asked
 
     def as_dict(self) -> dict:
         return {
@@ -375,6 +393,8 @@ class ToneResult:
             "first_quote": self.quotes[0] if self.quotes else "",
             "cues": list(self.cues),
             "classifier": self.classifier,
+            "detector": self.detector,
+            "model_probability": None if self.probability is None else round(self.probability, 3),
         }
 
 
@@ -610,7 +630,7 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
                              "scare quotes", m.group(0)))
                 break
     if not hits:
-        return NOT_HOSTILE
+        return _ask_model(text, lex, NOT_HOSTILE)
     polite_quotes = tuple(polite[i] for i in sorted(polite))
     credit = min(lex.polite_max, lex.polite_credit * len(polite_quotes))
     hard = sum(w for w, _, _ in hits if w >= lex.threshold)
@@ -625,7 +645,32 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
     reasons = tuple(f"{why}: '{q}'" if q else why for _, why, q in shown)
     quotes = tuple(q for _, _, q in shown if q)
     cues = tuple(dict.fromkeys(why for _, why, _ in hits))
-    return ToneResult(hostile, round(score, 3), reasons, quotes, polite_quotes, cues)
+    result = ToneResult(hostile, round(score, 3), reasons, quotes, polite_quotes, cues)
+    return result if hostile else _ask_model(text, lex, result)
+
+
+MODEL_CUE = "contempt (model)"
+
+
+def _ask_model(text: str, lex: ToneLexicon, result: ToneResult) -> ToneResult:
+    """When the cues do not flag a message, the linear model may: it reads wording no rule lists.
+
+    The warning quotes the sentence that scored highest and the n-grams that weighed most in it.
+    """
+    if not lex.model:
+        return result
+    from deskapp.policy.tonemodel import shipped_model  # tonemodel builds on this module
+
+    model = shipped_model()
+    if model is None:
+        return result
+    flagged, p, sentence, top = model.judge(text, lex, lex.model_threshold)
+    if not flagged:
+        return replace(result, detector="grammar+model", probability=p)
+    quote = _short(sentence, 120)
+    why = f"{MODEL_CUE}: '{quote}'" + (f" (weighed most: {', '.join(top)})" if top else "")
+    return replace(result, hostile=True, reasons=(why,) + result.reasons, quotes=(quote,) + result.quotes,
+                   cues=(MODEL_CUE,) + result.cues, detector="model", probability=p)
 
 
 _DEFAULT_LEXICON = ToneLexicon()

@@ -11,12 +11,12 @@ expression over a normalised sentence with slots (`{thanks}`, `{you_judge}`,
 ...) that stand for open word classes. A slot generalises where a phrase does
 not: a new ordinal, insult or gratitude word is caught by every rule using it.
 
-Why not a learned model: the labelled corpus is a few hundred messages, so word
-n-grams learn the topics of those messages (boilers, bins) rather than their
-stance, and a weight on "engineer" cannot tell the handler what to reword.
-Precision on firm refusals, boundaries and apologies matters more than the last
-points of recall, and every rule here can be read, tested and switched off
-(`tone.cues` in policies.yaml scales a whole family; 0 turns it off).
+Why a grammar first, with a learned model only beside it (tonemodel.py): a weight
+on "engineer" cannot tell the handler what to reword, and every rule here can be
+read, tested and switched off (`tone.cues` in policies.yaml scales a whole family;
+0 turns it off). The model asks only when no rule flags a message; it reads this
+grammar's families and slots as features, so a rule too weak to flag alone still
+counts there.
 
 Rules run per sentence (deskapp.policy.tone splits and caches sentences), on
 text that is lower-cased with contractions expanded ("don't" -> "do not").

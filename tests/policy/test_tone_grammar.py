@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -76,8 +78,8 @@ def test_threat_pairs_a_condition_with_withdrawn_help_across_sentences(pack):
 
 def test_a_family_can_be_switched_off():
     text = "Let me go through this slowly for you."
-    assert assess_tone(text, ToneLexicon()).hostile
-    assert not assess_tone(text, ToneLexicon(cues={"condescension": 0})).hostile
+    assert assess_tone(text, ToneLexicon(model=False)).hostile
+    assert not assess_tone(text, ToneLexicon(cues={"condescension": 0}, model=False)).hostile
 
 
 def test_grammar_families_are_cues_in_policies_yaml(pack):
@@ -195,7 +197,7 @@ def test_cli_policy_tone(capsys, monkeypatch):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "verdict: HOSTILE - the hostile-tone rule would warn"
     assert out[1].startswith("score: ") and "(threshold 2)" in out[1]
-    assert out[2] == "answered by: built-in"
+    assert out[2] == "answered by: built-in (grammar)"
     assert "  mock gratitude: 'Congratulations on missing'" in out
     assert main(["policy", "tone", "I'm sorry, we can't refund the fee."]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -258,7 +260,8 @@ def test_constructions_from_the_v3_round_are_caught(pack, text, cue):
     "To put it in the simplest terms, the charge is split across twelve months.",
 ])
 def test_v3_round_hard_negatives_pass(pack, text):
-    r = assess_tone(text, pack.tone)
+    # the grammar's own hard negatives; what the model makes of them: tests/policy/test_tone_model.py
+    r = assess_tone(text, replace(pack.tone, model=False))
     assert not r.hostile, r.reasons
 
 
