@@ -83,7 +83,8 @@ def test_a_family_can_be_switched_off():
 
 
 def test_grammar_families_are_cues_in_policies_yaml(pack):
-    base = "version: 1\ntone:\n  cues: {sarcasm: 0}\nrules: []\n"
+    # The model is switched off too: this is about the grammar's family weight alone.
+    base = "version: 1\ntone:\n  model: false\n  cues: {sarcasm: 0}\nrules: []\n"
     off = load_policies_text(base)
     assert not assess_tone("Congratulations on missing three appointments in a row.", off.tone).hostile
     bad = "version: 1\ntone:\n  cues: {sarcasm: -1}\nrules: []\n"
