@@ -44,13 +44,13 @@ from deskapp.actions import audit, refusals
 from deskapp.actions.erasure import case_by_ref
 from deskapp.actions.link_reads import active_merge_into
 from deskapp.actions.permissions import require
-from deskapp.actions.person_merge import UNDO_DAYS
+from deskapp.actions.person_merge import UNDO_DAYS, audited_moves
 from deskapp.actions.submit import refresh_due, reindex
-from deskapp.actions.validate import InvalidInput, check_length, clean_text
+from deskapp.actions.validate import required_text
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.locks import begin_write
-from deskapp.store.models import (ApprovalRequest, AuditEvent, Appointment, Case, CaseMerge, Contact, Party)
+from deskapp.store.models import (ApprovalRequest, Appointment, Case, CaseMerge, Contact, Party)
 
 MERGE, UNMERGE = "case.merge", "case.unmerge"
 MAX_REASON = 4_000
@@ -74,11 +74,7 @@ class CaseMerged:
 
 
 def _reason(text: Optional[str]) -> str:
-    cleaned = clean_text(text).strip()
-    if not cleaned:
-        raise InvalidInput("reason", "say why (e.g. the same leak reported by phone and by email)")
-    check_length("reason", cleaned, MAX_REASON)
-    return cleaned
+    return required_text("reason", text, "(e.g. the same leak reported by phone and by email)", MAX_REASON)
 
 
 def _locked(session: Any, ref: str) -> Case:
@@ -208,17 +204,6 @@ def merge_cases(desk: Any, keep_ref: str, dup_ref: str, reason: Optional[str]) -
                               keep.received_at if "received_at" in keep_before else None, event.id, merge.undo_until)
 
 
-def _audited_moves(session: Any, merge: CaseMerge) -> dict[str, Any]:
-    """What the merge changed, as its audit event (in the hash chain) records it; DeskError if the row disagrees."""
-    event = session.get(AuditEvent, merge.audit_id) if merge.audit_id else None
-    detail = dict(event.detail or {}) if event is not None and event.action == MERGE else {}
-    keys = ("parties", "keep", "dup", "notes")
-    if detail.get("merge") != merge.id or any(detail.get(k) != (merge.moved or {}).get(k) for k in keys):
-        raise DeskError(f"merge {merge.id} does not agree with its audit event: run `deskapp audit verify`; "
-                        f"nothing undone")
-    return {k: detail[k] for k in keys}
-
-
 def unmerge_case(desk: Any, dup_ref: str, reason: Optional[str]) -> CaseMerged:
     """Undo the merge of case `dup_ref` into another (admins, within UNDO_DAYS). DeskError, nothing written,
     on any problem."""
@@ -240,7 +225,7 @@ def unmerge_case(desk: Any, dup_ref: str, reason: Optional[str]) -> CaseMerged:
                 if case.erased_at is not None:
                     raise DeskError(f"{case.ref} was erased on {case.erased_at:%a %d %b %Y}; nothing undone")
             _no_pending(session, [keep, dup], "undone")
-            moved = _audited_moves(session, merge)
+            moved = audited_moves(session, merge, MERGE, ("parties", "keep", "dup", "notes"))
 
             removed, left = [], []
             for party in session.execute(select(Party).where(Party.id.in_(moved["parties"] or [-1]),

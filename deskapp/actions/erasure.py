@@ -32,7 +32,7 @@ from sqlalchemy import delete, select
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
 from deskapp.actions.submit import bump_version, reindex
-from deskapp.actions.validate import InvalidInput, check_length, clean_text
+from deskapp.actions.validate import required_text
 from deskapp.core.rowdigest import TOMBSTONE
 from deskapp.core.subject_match import mentions
 from deskapp.errors import DeskError
@@ -72,11 +72,7 @@ class Erased:
 
 
 def _reason(text: Optional[str]) -> str:
-    cleaned = clean_text(text).strip()
-    if not cleaned:
-        raise InvalidInput("reason", "say why the case is erased (e.g. the erasure request it honours)")
-    check_length("reason", cleaned, MAX_REASON)
-    return cleaned
+    return required_text("reason", text, "the case is erased (e.g. the erasure request it honours)", MAX_REASON)
 
 
 def case_by_ref(session: Any, ref: str) -> Case:
@@ -165,13 +161,11 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
     """Erase one case's personal text (see the module docstring). DeskError, nothing written, on any problem."""
     reason = _reason(reason)
     now = desk.now()
-    case_id: Optional[int] = None
     with refusals.audited(desk, PERMISSION):
         with desk.session() as session, session.begin():
             begin_write(session)
             require(desk, PERMISSION, session=session)
             case = case_by_ref(session, ref)
-            case_id = case.id
             if case.erased_at is not None:
                 earlier = _erasure_of(session, case)
                 who = f" by {earlier.actor}" if earlier is not None else ""

@@ -33,13 +33,15 @@ from sqlalchemy import select
 
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
-from deskapp.actions.validate import InvalidInput, check_length, clean_text
+from deskapp.actions.validate import required_text
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
 from deskapp.store.locks import begin_write
 from deskapp.store.models import ApprovalRequest, Arrangement, AuditEvent, Case, Party, Person, PersonMerge
 
 MERGE, UNMERGE = "person.merge", "person.unmerge"
+# What a person merge records as moved (its row and its audit event alike); the undo reads these.
+MOVED_KEYS = ("parties", "arrangements_person", "arrangements_representative", "filled")
 UNDO_DAYS = 30
 MAX_REASON = 4_000
 # What KEEP takes from OTHER when KEEP has none (the undo takes it back).
@@ -71,11 +73,7 @@ def person_number(text: Any, what: str) -> int:
 
 
 def _reason(text: Optional[str]) -> str:
-    cleaned = clean_text(text).strip()
-    if not cleaned:
-        raise InvalidInput("reason", "say why (e.g. the same caller: same phone and address)")
-    check_length("reason", cleaned, MAX_REASON)
-    return cleaned
+    return required_text("reason", text, "(e.g. the same caller: same phone and address)", MAX_REASON)
 
 
 def _person(session: Any, person_id: int, role: str) -> Person:
@@ -183,11 +181,12 @@ def _unplain(name: str, value: Any) -> Any:
     return value
 
 
-def _audited_moves(session: Any, merge: PersonMerge) -> dict[str, Any]:
-    """What the merge moved, as its audit event (in the hash chain) records it; DeskError if the row disagrees."""
+def audited_moves(session: Any, merge: Any, action: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """What a merge (of persons or cases) moved, as its audit event (in the hash chain) records it.
+
+    The undo trusts its merge row only where it agrees with that event: DeskError, nothing undone, if not."""
     event = session.get(AuditEvent, merge.audit_id) if merge.audit_id else None
-    detail = dict(event.detail or {}) if event is not None and event.action == MERGE else {}
-    keys = ("parties", "arrangements_person", "arrangements_representative", "filled")
+    detail = dict(event.detail or {}) if event is not None and event.action == action else {}
     if detail.get("merge") != merge.id or any(detail.get(k) != (merge.moved or {}).get(k) for k in keys):
         raise DeskError(f"merge {merge.id} does not agree with its audit event: run `deskapp audit verify`; "
                         f"nothing undone")
@@ -219,7 +218,7 @@ def unmerge_persons(desk: Any, merge_id: int, reason: Optional[str]) -> Merged:
             if other.erased_at is not None:
                 raise DeskError(f"#{other.id} was erased on {other.erased_at:%a %d %b %Y}; nothing undone")
             _no_pending(session, keep.id, other.id, "undone")
-            moved = _audited_moves(session, merge)
+            moved = audited_moves(session, merge, MERGE, MOVED_KEYS)
 
             parties = [p for p in session.execute(select(Party).where(Party.id.in_(moved["parties"] or [-1]))
                                                   .order_by(Party.id)).scalars() if p.person_id == keep.id]

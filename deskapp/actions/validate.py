@@ -6,6 +6,8 @@ the field and nothing is half-written.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from deskapp import vocab
 from deskapp.core.parties import PARTY_LIMITS
 from deskapp.core.views import ActionRequest, CaseView
@@ -39,6 +41,15 @@ def clean_text(value: str | None) -> str:
 def check_length(field: str, value: str, limit: int) -> None:
     if len(value) > limit:
         raise InvalidInput(field, f"too long ({len(value):,} characters; the limit is {limit:,})")
+
+
+def required_text(field: str, text: Optional[str], example: str, limit: int) -> str:
+    """A free-text why that must say something (merges, erasure): cleaned, bounded; `example` follows "say why"."""
+    cleaned = clean_text(text).strip()
+    if not cleaned:
+        raise InvalidInput(field, f"say why {example}")
+    check_length(field, cleaned, limit)
+    return cleaned
 
 
 def check_reason(settings, text: str | None, field: str = "reason") -> None:
