@@ -21,6 +21,7 @@ from textual.widgets import Select, Static
 
 from deskapp import vocab
 from deskapp.tui.text import safe_text
+from deskapp.tui.widgets.person_picker import party_choice_label as party_label
 
 
 class FieldRow(Vertical):
@@ -106,19 +107,6 @@ class FieldRow(Vertical):
 def label(text: object) -> Text:
     """A pick-list label from untrusted text: literal, one line, no control characters."""
     return Text(safe_text(text, single_line=True) or "(no name)", end="")
-
-
-def party_label(party) -> Text:
-    """'Dana Hill - representative, designated (Social services)'."""
-    tags = [party.role.replace("_", " ")]
-    if party.designated:
-        tags.append("designated")
-    elif party.authorised:
-        tags.append("authorised")
-    text = f"{safe_text(party.name, single_line=True) or '(no name)'} - {', '.join(tags)}"
-    if party.organisation:
-        text += f" ({safe_text(party.organisation, single_line=True)})"
-    return Text(text, end="")
 
 
 def party_options(case) -> list[tuple[Text, int]]:
