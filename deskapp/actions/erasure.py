@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
+from deskapp.actions.person_flags import keep_in_step
 from deskapp.actions.submit import bump_version, reindex
 from deskapp.actions.validate import InvalidInput, check_length, clean_text
 from deskapp.core.rowdigest import TOMBSTONE
@@ -205,6 +206,7 @@ def erase_case(desk: Any, ref: str, reason: Optional[str]) -> Erased:
             case.erased_at = now.replace(microsecond=0)
             session.flush()
             reindex(session, case.id)
+            keep_in_step(desk, session, kind=ACTION, at=now, case_ids=[case.id], announced=[case.id])
             event = audit.append(
                 session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
                 detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,

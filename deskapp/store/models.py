@@ -117,6 +117,9 @@ class Case(SQLModel, table=True):
     status: str = Field(default="new", max_length=24)
     priority: int = Field(default=3)  # 1 urgent .. 4 low
     vulnerable: bool = Field(default=False)
+    # A person on this case is marked vulnerable (Person.vulnerable): kept in step, in the same transaction, by
+    # every action that changes it (deskapp.store.person_flags), so the queue's V column reads one row.
+    person_vulnerable: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     received_at: datetime = Field(sa_type=DateTime)
     acknowledged_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     responded_at: Optional[datetime] = Field(default=None, sa_type=DateTime)

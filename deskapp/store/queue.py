@@ -59,6 +59,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     tuple_,
 )
@@ -122,7 +123,9 @@ C = CASES.c
 # A literal (not a bound parameter) so both engines see it matches the partial indexes' WHERE.
 OPEN = C.status != literal_column("'closed'")
 CLOSED = C.status == literal_column("'closed'")
-_ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.priority, C.vulnerable,
+# V: the case's own flag, or a person on it marked vulnerable (denormalised: deskapp.store.person_flags).
+VULNERABLE = or_(C.vulnerable, C.person_vulnerable).label("vulnerable")
+_ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.priority, VULNERABLE,
                 C.received_at, C.due_at, C.assigned_to_id)
 _PARTIES = Party.__table__
 _HANDLERS = Handler.__table__

@@ -1,0 +1,41 @@
+"""Cases carry `person_vulnerable`: a person on the case is marked vulnerable (on the person).
+
+The queue's V column shows `vulnerable OR person_vulnerable`, read from the
+case row alone (a join to parties and persons per page would cost the queue its
+speed at a million cases). deskapp.store.person_flags keeps it in step inside
+every action that changes a person's vulnerability or a case's persons.
+
+Upgrade adds the column (false) and sets it, set-based, on the cases of the
+persons marked vulnerable (few of them: the UPDATE touches only their cases).
+Downgrade drops the column: it is derived data.
+
+Revision ID: people3
+Revises: people2
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = 'people3'
+down_revision: Union[str, Sequence[str], None] = 'people2'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    # Plain ADD/DROP COLUMN (SQLite has both): a batch rebuild would lose the expression indexes.
+    op.add_column('cases', sa.Column('person_vulnerable', sa.Boolean(), nullable=False,
+                                     server_default=sa.text('false')))
+    op.execute(
+        "UPDATE cases SET person_vulnerable = true WHERE id IN ("
+        "SELECT parties.case_id FROM parties JOIN persons ON persons.id = parties.person_id "
+        "WHERE persons.vulnerable)")
+
+
+def downgrade() -> None:
+    op.drop_column('cases', 'person_vulnerable')
