@@ -49,7 +49,7 @@ class QueueRow:
     customer: Optional[str] = None  # name of the first customer/resident party, if the query provides it
 
 
-_LATER = ("PartyView", "PersonView", "ArrangementView", "ContactView", "DeliveryView", "AppointmentView",
+_LATER = ("PartyView", "PersonView", "OtherCaseView", "ArrangementView", "ContactView", "DeliveryView", "AppointmentView",
           "ApprovalView", "AttachmentView", "CaseView", "ActionRequest")
 
 

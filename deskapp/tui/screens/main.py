@@ -315,9 +315,19 @@ class MainScreen(Screen):
         self.query_one("#search", Input).remove_class("-open")
 
     def action_other_cases(self) -> None:
-        """`o`: the persons on the selected case, and from there their other cases (open first)."""
+        """`o`: the other cases of the persons on the selected case (the case pane lists them). Just one:
+        it opens; more: the persons on the case, and from there their cases (open first)."""
         if self.case is None:
             self.notify("Choose a case first.", severity="warning", markup=False)
+            return
+        persons = getattr(self.case, "persons", ())
+        others = getattr(self.case, "other_cases", ())
+        if not any(p.other_total for p in persons):
+            self.notify(f"Nobody on {self.case.ref} has another case.", markup=False)
+            return
+        if len(others) == 1 and all(p.other_total == len(p.other_cases) for p in persons):
+            self.select_case(others[0].id, delay=0)
+            self.action_show_pane("case")
             return
         self.app.action_people(self.case.ref)
 

@@ -1,0 +1,82 @@
+"""People across cases on the desk (SQLite and PostgreSQL): a person marked vulnerable shows V on their second
+case in the queue; the case pane lists the persons' other cases and `o` opens them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from deskapp.actions import Done, new_case, set_vulnerability
+from deskapp.tui.app import DeskApp
+
+from supervision.conftest import team  # noqa: F401 (the fixture: desks on SQLite and PostgreSQL)
+from tui_support import fixed_now, screen_lines, screen_text, settle, wait_until
+
+
+def _row(app, ref: str) -> str:
+    return next((line for line in screen_lines(app) if f" {ref} " in f" {line} "), "")
+
+
+def _flag(line: str, ref: str) -> str:
+    """The V column: the cell just before the ref."""
+    before = line[:line.index(ref)].rstrip()
+    return before[-1:] if before else ""
+
+
+async def test_a_vulnerable_person_shows_v_on_their_second_case(team):
+    sam = team["sam"]
+    first = new_case(sam, kind="complaint", category="repairs", title="Damp", received_at=datetime(2026, 3, 2, 9),
+                     party={"role": "resident", "name": "Lee Price", "phone": "07700 900412"})
+    lee = first.person_of(first.parties[0].id).id
+    second = new_case(sam, kind="complaint", category="repairs", title="Cold radiator",
+                      received_at=datetime(2026, 3, 9, 9), party={"role": "resident", "name": "Lee Price"},
+                      person_id=lee)
+    namesake = new_case(sam, kind="complaint", category="repairs", title="Another Lee",
+                        received_at=datetime(2026, 3, 9, 10), party={"role": "resident", "name": "Lee Price"})
+    app = DeskApp(sam, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await wait_until(pilot, lambda: _row(app, second.ref))
+        assert _flag(_row(app, second.ref), second.ref) != "V"
+    assert isinstance(set_vulnerability(sam, first.id, first.version, person_id=lee, vulnerable=True,
+                                        reason="Lives alone, recently bereaved"), Done)
+    app = DeskApp(sam, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await wait_until(pilot, lambda: _row(app, second.ref) and _row(app, namesake.ref))
+        assert _flag(_row(app, second.ref), second.ref) == "V", _row(app, second.ref)
+        assert _flag(_row(app, first.ref), first.ref) == "V"
+        assert _flag(_row(app, namesake.ref), namesake.ref) != "V", "same name, another person: no V"
+
+
+async def test_the_case_pane_lists_the_persons_other_cases_and_o_opens_them(team):
+    from deskapp.tui.screens.main import MainScreen
+    from deskapp.tui.screens.people import PeopleScreen
+
+    sam = team["sam"]
+    first = new_case(sam, kind="complaint", category="repairs", title="Damp", received_at=datetime(2026, 3, 2, 9),
+                     party={"role": "resident", "name": "Lee Price"})
+    lee = first.person_of(first.parties[0].id).id
+    second = new_case(sam, kind="complaint", category="repairs", title="Cold radiator",
+                      received_at=datetime(2026, 3, 9, 9), party={"role": "resident", "name": "Lee Price"},
+                      person_id=lee)
+    app = DeskApp(sam, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.select_case(first.id, delay=0)
+        await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == first.ref)
+        await wait_until(pilot, lambda: "Other cases of Lee Price" in screen_text(app))
+        row = next((line for line in screen_lines(app) if second.ref in line and "(resident)" in line), "")
+        assert "new" in row and "Cold radiator" in row, screen_text(app)
+        await pilot.press("o")  # only one other case: it opens
+        await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == second.ref)
+        assert isinstance(app.screen, MainScreen)
+    third = new_case(sam, kind="enquiry", category="rent", title="Rent statement", received_at=datetime(2026, 3, 9, 10),
+                     party={"role": "customer", "name": "Lee Price"}, person_id=lee)
+    app = DeskApp(sam, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.select_case(first.id, delay=0)
+        await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == first.ref
+                         and third.ref in screen_text(app))
+        await pilot.press("o")  # two: the chooser
+        await wait_until(pilot, lambda: isinstance(app.screen, PeopleScreen) and "Lee Price" in screen_text(app))
