@@ -353,6 +353,7 @@ class Queue:
         self._run_sizes: Optional[list[tuple[Run, int]]] = None
         self.truncated = False  # search mode: more matches than search.SEARCH_LIMIT
         self.exact_id: Optional[int] = None  # search mode: the case whose ref was typed exactly
+        self.persons: tuple[int, ...] = ()  # search mode: the persons the text reads as (their cases are in it)
 
     def __repr__(self) -> str:
         return f"Queue(sort={self.sort!r}, filter={self.filter!r})"
@@ -576,6 +577,7 @@ class Queue:
                                last=CLOSED if self.filter.closed_last else None)
         self.truncated = hits.truncated
         self.exact_id = hits.exact_id
+        self.persons = hits.persons
         if self.sort == "relevance":
             self._ids = array("q", hits.ids)
             return

@@ -80,3 +80,26 @@ async def test_the_case_pane_lists_the_persons_other_cases_and_o_opens_them(team
                          and third.ref in screen_text(app))
         await pilot.press("o")  # two: the chooser
         await wait_until(pilot, lambda: isinstance(app.screen, PeopleScreen) and "Lee Price" in screen_text(app))
+
+
+async def test_a_search_that_reads_as_a_person_says_so_and_u_opens_people_with_it(team):
+    from deskapp.tui.screens.people import PeopleScreen
+
+    sam = team["sam"]
+    first = new_case(sam, kind="complaint", category="repairs", title="Damp", received_at=datetime(2026, 3, 2, 9),
+                     party={"role": "resident", "name": "Lee Price", "phone": "07700 900412"})
+    lee = first.person_of(first.parties[0].id).id
+    second = new_case(sam, kind="complaint", category="repairs", title="Cold radiator",
+                      received_at=datetime(2026, 3, 9, 9), party={"role": "resident", "name": "Lee"}, person_id=lee)
+    app = DeskApp(sam, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"+44 7700 900412", "enter")
+        await wait_until(pilot, lambda: any("u to see them" in n.message for n in app._notifications))
+        told = [n.message for n in app._notifications if "u to see them" in n.message]
+        assert told == ["1 person matches “+44 7700 900412”: u to see them"]
+        await wait_until(pilot, lambda: "2 matches" in screen_text(app))
+        assert second.ref in screen_text(app), "the case that records no phone is his too"
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, PeopleScreen) and "Lee Price" in screen_text(app))
+        assert app.screen.query_one("#people-search").value == "+44 7700 900412"

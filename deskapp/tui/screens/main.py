@@ -123,6 +123,9 @@ class MainScreen(Screen):
         self.view_name: Optional[str] = None  # the saved view on show, named in the queue title
         self.queue: Any = None  # the deskapp.store.queue.Queue on show
         self._count_text = ""
+        # The search text that matched persons (`u` opens People with it), and the one last said so.
+        self.people_hint = ""
+        self._persons_told = ""
         self.case: Any = None
         self.standing: Any = None
         self.wanted_case_id: Optional[int] = None
@@ -266,11 +269,25 @@ class MainScreen(Screen):
         self._count_text = queue_query.count_words(message.total, message.truncated,
                                                    searching=bool(self.filters.search))
         self._render_queue_title()
+        self._tell_persons(len(getattr(message, "persons", ()) or ()))
         if self._search_closing:
             # The search's result is in: close its box now, in the frame that paints the new rows.
             self._search_closing = False
             if not self.query_one("#search", Input).has_focus:  # unless the handler went back to it
                 self._close_search()
+
+    def _tell_persons(self, found: int) -> None:
+        """A search that read as persons says so, once per search: "2 persons match '…': u to see them"."""
+        search = self.filters.search
+        self.people_hint = search if found and search else ""
+        if not self.people_hint:
+            self._persons_told = ""
+            return
+        if search == self._persons_told:
+            return  # the same search re-read (after a save, a change elsewhere): said already
+        self._persons_told = search
+        who = f"{found} person{'s' if found != 1 else ''} match{'es' if found == 1 else ''}"
+        self.notify(f"{who} “{clip(search, 40)}”: u to see them", timeout=8, markup=False)
 
     def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
