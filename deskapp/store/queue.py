@@ -354,6 +354,7 @@ class Queue:
         self.truncated = False  # search mode: more matches than search.SEARCH_LIMIT
         self.exact_id: Optional[int] = None  # search mode: the case whose ref was typed exactly
         self.persons: tuple[int, ...] = ()  # search mode: the persons the text reads as (their cases are in it)
+        self.more_persons = False  # search mode: more persons than `persons` holds
 
     def __repr__(self) -> str:
         return f"Queue(sort={self.sort!r}, filter={self.filter!r})"
@@ -578,6 +579,7 @@ class Queue:
         self.truncated = hits.truncated
         self.exact_id = hits.exact_id
         self.persons = hits.persons
+        self.more_persons = hits.more_persons
         if self.sort == "relevance":
             self._ids = array("q", hits.ids)
             return

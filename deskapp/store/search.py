@@ -237,6 +237,7 @@ class SearchHits:
     exact_id: Optional[int] = None  # the case whose ref is exactly the text typed
     truncated: bool = False  # more cases matched than were returned
     persons: tuple[int, ...] = ()  # the persons the text reads as (their cases are among `ids`)
+    more_persons: bool = False  # more persons read so than `persons` holds (a phone shared by many)
 
 
 _FTS = table(SEARCH_TABLE, column("rowid"), column("case_id"), column("doc"))
@@ -283,10 +284,14 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
 
     sqlite = conn.dialect.name == "sqlite"
     who: tuple[int, ...] = ()
+    more_who = False
     if persons and exact_id is None and typed:
         from deskapp.store.people_index import queue_persons
 
-        who = tuple(queue_persons(conn, str(text_)))
+        from deskapp.store.people_index import QUEUE_PERSONS
+
+        who = tuple(queue_persons(conn, str(text_), QUEUE_PERSONS + 1))
+        more_who, who = len(who) > QUEUE_PERSONS, who[:QUEUE_PERSONS]
 
     def person_cases() -> tuple[list[int], list[int]]:
         """The cases of the persons found (newest first) as (the others, the `last` ones)."""
@@ -370,7 +375,7 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
             break
         found = later if later is not None else read(tier, (last,))
         truncated = add(found[:limit]) or len(found) > limit
-    return SearchHits(tuple(ids), exact_id, truncated, who)
+    return SearchHits(tuple(ids), exact_id, truncated, who, more_who)
 
 
 def search_case_ids(engine: Engine, text_: object, limit: int = SEARCH_LIMIT) -> list[int]:

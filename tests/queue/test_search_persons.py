@@ -72,3 +72,16 @@ def test_words_that_are_no_person_change_nothing(team, engine):
     assert len(refs) == 1 and queue.persons == ()
     with engine.connect() as conn:
         assert find(conn, "07700 900412", persons=False).persons == ()
+
+
+def test_a_phone_many_persons_share_names_the_first_few_and_says_there_are_more(team, engine, monkeypatch):
+    from deskapp.store import people_index
+
+    monkeypatch.setattr(people_index, "QUEUE_PERSONS", 2)
+    for n in range(3):
+        new_case(team["sam"], kind="enquiry", category="rent", title=f"Rent {n}", received_at=datetime(2026, 3, 9, 9),
+                 party={"role": "customer", "name": f"Tenant {n}", "phone": "07700 900555"})
+    with engine.connect() as conn:
+        hits = find(conn, "+44 7700 900555")
+        assert len(hits.persons) == 2 and hits.more_persons
+        assert len(hits.ids) == 2  # the persons listed; the text itself matches no party's phone as typed

@@ -269,14 +269,14 @@ class MainScreen(Screen):
         self._count_text = queue_query.count_words(message.total, message.truncated,
                                                    searching=bool(self.filters.search))
         self._render_queue_title()
-        self._tell_persons(len(getattr(message, "persons", ()) or ()))
+        self._tell_persons(len(getattr(message, "persons", ()) or ()), getattr(message, "more_persons", False))
         if self._search_closing:
             # The search's result is in: close its box now, in the frame that paints the new rows.
             self._search_closing = False
             if not self.query_one("#search", Input).has_focus:  # unless the handler went back to it
                 self._close_search()
 
-    def _tell_persons(self, found: int) -> None:
+    def _tell_persons(self, found: int, more: bool = False) -> None:
         """A search that read as persons says so, once per search: "2 persons match '…': u to see them"."""
         search = self.filters.search
         self.people_hint = search if found and search else ""
@@ -286,7 +286,7 @@ class MainScreen(Screen):
         if search == self._persons_told:
             return  # the same search re-read (after a save, a change elsewhere): said already
         self._persons_told = search
-        who = f"{found} person{'s' if found != 1 else ''} match{'es' if found == 1 else ''}"
+        who = f"{found}{'+' if more else ''} person{'s' if found != 1 else ''} match{'es' if found == 1 else ''}"
         self.notify(f"{who} “{clip(search, 40)}”: u to see them", timeout=8, markup=False)
 
     def _render_queue_title(self) -> None:
