@@ -60,6 +60,9 @@ def test_marking_a_person_vulnerable_shows_v_on_their_other_case(team, engine):
     from deskapp.actions import load_case
 
     assert load_case(sam, second.id).version == second.version
+    from deskapp.commands.case_text import case_lines
+
+    assert "VULNERABLE" in case_lines(load_case(sam, second.id))[1]  # `deskapp case show` says so too
     done = set_vulnerability(sam, second.id, second.version, person_id=lee, vulnerable=False)
     assert not _queue_v(engine, first.ref) and not _queue_v(engine, second.ref)
     assert verify(engine).ok
