@@ -3,7 +3,7 @@
 `keep_in_step` re-derives the flag on the given cases and on every case of the
 given persons, and adds a change-feed line for each case whose flag changed
 (other than those the action already announces), so open desks repaint the
-queue's V column. No version bump: the handlers working those cases changed
+queue's V column and re-read the case if it is the one on show. No version bump: the handlers working those cases changed
 nothing on them, and their edits must not conflict.
 """
 
@@ -13,10 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from deskapp.store.changes import record as record_change
-from deskapp.store.models import Case
 from deskapp.store.person_flags import sync_person_vulnerable
 
 
@@ -26,9 +23,8 @@ def keep_in_step(desk: Any, session: Any, *, kind: str, at: datetime, case_ids: 
     changed = sync_person_vulnerable(session, case_ids=case_ids, person_ids=person_ids)
     quiet = set(announced)
     tell = [c for c in changed if c not in quiet]
-    if tell:
-        for case_id, version in session.execute(select(Case.id, Case.version).where(Case.id.in_(tell))
-                                                .order_by(Case.id)).all():
-            record_change(session, kind=kind, actor=desk.me.username, at=at, case_id=int(case_id),
-                          version=int(version))
+    for case_id in tell:
+        # No version: the case's own version did not change, yet a desk showing it must re-read it (its
+        # VULNERABLE badge) - deskapp.tui.live re-reads the shown case for a line without one.
+        record_change(session, kind=kind, actor=desk.me.username, at=at, case_id=case_id, version=None)
     return changed
