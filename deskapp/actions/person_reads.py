@@ -24,7 +24,8 @@ OTHER_SHOWN = 5  # other cases listed per person on the case pane; "and N more" 
 def other_cases(session: Session, person_ids: Sequence[int], case_id: int,
                 shown: int = OTHER_SHOWN) -> dict[int, tuple[list[OtherCaseView], int]]:
     """Person id -> (their first `shown` cases other than `case_id`, open first then newest first; how many
-    other cases they have in all). One query: parties.person_id's index finds the links."""
+    other cases they have in all). Erased cases are left out. One query: parties.person_id's index finds
+    the links."""
     if not person_ids:
         return {}
     # One row per (person, case): a person in two roles on one case counts that case once.
@@ -38,7 +39,7 @@ def other_cases(session: Session, person_ids: Sequence[int], case_id: int,
                        Case.received_at,
                        func.row_number().over(partition_by=links.c.person_id, order_by=order).label("n"),
                        func.count().over(partition_by=links.c.person_id).label("total"))
-                .join(Case, Case.id == links.c.case_id).subquery())
+                .join(Case, Case.id == links.c.case_id).where(Case.erased_at.is_(None)).subquery())
     out: dict[int, tuple[list[OtherCaseView], int]] = {}
     for row in session.execute(select(numbered).where(numbered.c.n <= shown)
                                .order_by(numbered.c.person_id, numbered.c.n)).all():

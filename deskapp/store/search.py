@@ -242,7 +242,7 @@ class SearchHits:
 
 _FTS = table(SEARCH_TABLE, column("rowid"), column("case_id"), column("doc"))
 # The columns of `cases` a search reads; the queue passes its own table (with its index hints) instead.
-_CASES = table("cases", column("id"), column("ref"))
+_CASES = table("cases", column("id"), column("ref"), column("erased_at"))
 _PARTIES = table("parties", column("case_id"), column("person_id"))
 
 
@@ -298,7 +298,9 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
         p = _PARTIES.c
         flag = case((last, 1), else_=0) if last is not None else literal_column("0")
         rows = conn.execute(select(cases.c.id, flag).select_from(_PARTIES.join(cases, cases.c.id == p.case_id))
-                            .where(p.person_id.in_(who), *conds).order_by(cases.c.id.desc())
+                            # An erased case keeps its links, not its people: a person no longer finds it.
+                            .where(p.person_id.in_(who), cases.c.erased_at.is_(None), *conds)
+                            .order_by(cases.c.id.desc())
                             .limit(2 * limit + 2)).all()
         return [int(r[0]) for r in rows if not r[1]], [int(r[0]) for r in rows if r[1]]
 
@@ -378,10 +380,13 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
     return SearchHits(tuple(ids), exact_id, truncated, who, more_who)
 
 
-def search_case_ids(engine: Engine, text_: object, limit: int = SEARCH_LIMIT) -> list[int]:
-    """Ids of cases matching `text_` (any status), best first. For scripts; the desk uses the Queue."""
+def search_case_ids(engine: Engine, text_: object, limit: int = SEARCH_LIMIT, persons: bool = False) -> list[int]:
+    """Ids of cases matching `text_` (any status), best first. For scripts; the desk uses the Queue.
+
+    The text alone, unless `persons` (the desk's reading of it as persons too: it needs the
+    person_keys table, which a database before migration people2 lacks)."""
     with engine.connect() as conn:
-        return list(find(conn, text_, limit=limit).ids)
+        return list(find(conn, text_, limit=limit, persons=persons).ids)
 
 
 __all__ = [

@@ -85,3 +85,14 @@ def test_a_phone_many_persons_share_names_the_first_few_and_says_there_are_more(
         hits = find(conn, "+44 7700 900555")
         assert len(hits.persons) == 2 and hits.more_persons
         assert len(hits.ids) == 2  # the persons listed; the text itself matches no party's phone as typed
+
+
+def test_an_erased_case_is_no_longer_found_through_its_person(team, engine):
+    from deskapp.actions import load_case
+    from deskapp.actions.erasure import erase_case
+
+    first, older, newest, _lee_id = _lee(team["sam"])
+    erase_case(team["ada"], older.ref, "erasure request 7")
+    refs, queue = _search(engine, "+44 7700 900412")
+    assert older.ref not in refs and set(refs) == {first.ref, newest.ref}
+    assert older.ref not in [c.ref for c in load_case(team["sam"], first.id).other_cases]
