@@ -124,7 +124,8 @@ C = CASES.c
 OPEN = C.status != literal_column("'closed'")
 CLOSED = C.status == literal_column("'closed'")
 # V: the case's own flag, or a person on it marked vulnerable (denormalised: deskapp.store.person_flags).
-VULNERABLE = or_(C.vulnerable, C.person_vulnerable).label("vulnerable")
+VULNERABLE_TERM = or_(C.vulnerable, C.person_vulnerable)
+VULNERABLE = VULNERABLE_TERM.label("vulnerable")
 _ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.priority, VULNERABLE,
                 C.received_at, C.due_at, C.assigned_to_id)
 _PARTIES = Party.__table__
@@ -148,6 +149,7 @@ class QueueFilter:
                 ("closed",) shows closed cases
     kinds       any of these case kinds
     category    exactly this category
+    vulnerable  only cases marked vulnerable, or with a person on them who is (V in the queue)
     open_only   leave out closed cases (the default)
     search      words to find in refs, party names and contact text (deskapp.store.search)
     closed_last with search: closed cases come after all open ones, in every
@@ -160,6 +162,7 @@ class QueueFilter:
     statuses: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     category: Optional[str] = None
+    vulnerable: bool = False
     open_only: bool = True
     search: Optional[str] = None
     closed_last: bool = False
@@ -402,6 +405,8 @@ class Queue:
             out.append(_one_of(C.kind, f.kinds))
         if f.category is not None:
             out.append(C.category == f.category)
+        if f.vulnerable:
+            out.append(VULNERABLE_TERM)
         if f.overdue or f.due_soon:
             soon = due_soon_until(self.now, is_working_day=self.is_working_day)
             if f.overdue and f.due_soon:
@@ -427,6 +432,8 @@ class Queue:
             return self._open_or("ix_cases_open_assigned", "ix_cases_assigned_due")
         if f.category is not None:
             return self._open_or("ix_cases_open_category", "ix_cases_category_due")
+        if f.vulnerable:
+            return self._open_or("ix_cases_open_vulnerable", "ix_cases_vulnerable")
         if len(f.statuses) == 1:
             return "ix_cases_status_due"
         if f.kinds:
@@ -463,6 +470,9 @@ class Queue:
             if f.category is not None:
                 return (self._open_or("ix_cases_open_category", "ix_cases_category_due"),
                         frozenset(opened | {"category", "due_range"}))
+            if f.vulnerable:
+                return (self._open_or("ix_cases_open_vulnerable", "ix_cases_vulnerable"),
+                        frozenset(opened | {"vulnerable", "due_range", "status", "mine"}))
             if len(f.statuses) == 1:
                 return "ix_cases_status_due", frozenset({"status", "open", "due_range"})
             if len(f.kinds) == 1:
@@ -488,6 +498,8 @@ class Queue:
             terms.add("kind")
         if f.category is not None:
             terms.add("category")
+        if f.vulnerable:
+            terms.add("vulnerable")
         if f.overdue or f.due_soon:
             terms.add("due_range")
         return frozenset(terms)
@@ -1062,6 +1074,7 @@ def query_from_filters(base: Queue, filters: Any, sort: Optional[str] = None) ->
         statuses=statuses,
         kinds=tuple(getattr(filters, "kinds", ()) or ()),
         category=getattr(filters, "category", None) or None,
+        vulnerable=bool(getattr(filters, "vulnerable", False)),
         open_only=bool(getattr(filters, "open_only", True)) and not everything,
         search=search,
         closed_last=everything,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from deskapp.actions import Done, new_case, save_party, set_vulnerability
 from deskapp.actions.person_merge import merge_persons, unmerge_persons
 from deskapp.store import migrate
-from deskapp.store.models import Change, Person
+from deskapp.store.models import Case, Change, Person
 from deskapp.store.person_flags import flagged, sync_person_vulnerable
 from deskapp.store.queue import Queue, QueueFilter
 from deskapp.supervision.verify import verify
@@ -119,3 +119,24 @@ def test_the_migration_backfills_and_is_reversible(engine):
         assert "person_vulnerable" not in [c for c in conn.execute(text("SELECT * FROM cases")).keys()]
     _to(engine, "people3")
     assert [_flag(engine, c) for c in cases + plain_cases] == [True, True, False]
+
+
+def test_the_vulnerable_filter_lists_cases_flagged_either_way(team, engine):
+    sam = team["sam"]
+    first, second, lee = _lee_twice(sam)
+    own = new_case(sam, kind="complaint", category="repairs", title="Flagged on the case", vulnerable=True,
+                   received_at=datetime(2026, 3, 9, 10), party={"role": "customer", "name": "Joan Smith"})
+    new_case(sam, kind="complaint", category="repairs", title="Namesake", received_at=datetime(2026, 3, 9, 11),
+             party={"role": "resident", "name": "Lee Price"})
+
+    def listed(**kw):
+        queue = Queue(engine, QueueFilter(vulnerable=True, **kw), "due", NOW)
+        return sorted(r.ref for r in queue.rows(0, queue.count()))
+
+    assert listed() == [own.ref]
+    set_vulnerability(sam, first.id, first.version, person_id=lee, vulnerable=True, reason="Lives alone")
+    assert listed() == sorted([first.ref, second.ref, own.ref])
+    with Session(engine) as s, s.begin():
+        s.get(Case, second.id).status = "closed"
+    assert listed() == sorted([first.ref, own.ref])
+    assert listed(open_only=False) == sorted([first.ref, second.ref, own.ref])

@@ -6,8 +6,9 @@ speed at a million cases). deskapp.store.person_flags keeps it in step inside
 every action that changes a person's vulnerability or a case's persons.
 
 Upgrade adds the column (false) and sets it, set-based, on the cases of the
-persons marked vulnerable (few of them: the UPDATE touches only their cases).
-Downgrade drops the column: it is derived data.
+persons marked vulnerable (few of them: the UPDATE touches only their cases),
+then the partial indexes the queue's "vulnerable" filter reads (cases whose own
+flag or person's is set: open ones, and all). Downgrade drops both: derived data.
 
 Revision ID: people3
 Revises: people2
@@ -35,7 +36,17 @@ def upgrade() -> None:
         "UPDATE cases SET person_vulnerable = true WHERE id IN ("
         "SELECT parties.case_id FROM parties JOIN persons ON persons.id = parties.person_id "
         "WHERE persons.vulnerable)")
+    # The queue's "vulnerable" filter over open cases (deskapp.store.models.OPEN_VULNERABLE_WHERE).
+    columns = ['due_at', 'id', 'status', 'assigned_to_id']
+    op.create_index('ix_cases_open_vulnerable', 'cases', columns, unique=False,
+                    sqlite_where=sa.text("status != 'closed' AND (vulnerable = 1 OR person_vulnerable = 1)"),
+                    postgresql_where=sa.text("status != 'closed' AND (vulnerable OR person_vulnerable)"))
+    op.create_index('ix_cases_vulnerable', 'cases', columns, unique=False,
+                    sqlite_where=sa.text("vulnerable = 1 OR person_vulnerable = 1"),
+                    postgresql_where=sa.text("vulnerable OR person_vulnerable"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_cases_vulnerable', table_name='cases')
+    op.drop_index('ix_cases_open_vulnerable', table_name='cases')
     op.drop_column('cases', 'person_vulnerable')
