@@ -103,3 +103,32 @@ async def test_a_search_that_reads_as_a_person_says_so_and_u_opens_people_with_i
         await pilot.press("u")
         await wait_until(pilot, lambda: isinstance(app.screen, PeopleScreen) and "Lee Price" in screen_text(app))
         assert app.screen.query_one("#people-search").value == "+44 7700 900412"
+
+
+async def test_the_vulnerable_filter_shows_the_persons_second_case(team):
+    from textual.widgets import Checkbox
+
+    from deskapp.tui.screens.filters import FilterScreen
+
+    sam = team["sam"]
+    first = new_case(sam, kind="complaint", category="repairs", title="Damp", received_at=datetime(2026, 3, 2, 9),
+                     party={"role": "resident", "name": "Lee Price"})
+    lee = first.person_of(first.parties[0].id).id
+    second = new_case(sam, kind="complaint", category="repairs", title="Cold radiator",
+                      received_at=datetime(2026, 3, 9, 9), party={"role": "resident", "name": "Lee Price"},
+                      person_id=lee)
+    other = new_case(sam, kind="complaint", category="repairs", title="Fence", received_at=datetime(2026, 3, 9, 10),
+                     party={"role": "customer", "name": "Joan Smith"})
+    set_vulnerability(sam, first.id, first.version, person_id=lee, vulnerable=True, reason="Lives alone")
+    app = DeskApp(sam, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        main = app.screen
+        await wait_until(pilot, lambda: _row(app, other.ref))
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen))
+        app.screen.query_one("#filter-vulnerable", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: main.filters.vulnerable and "2 cases" in screen_text(app))
+        assert "vulnerable" in main.query_one("#queue-title").content.plain
+        assert _flag(_row(app, second.ref), second.ref) == "V" and not _row(app, other.ref)
