@@ -17,6 +17,7 @@ from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.outcomes import Conflict, Done
 from deskapp.actions.people import carry_designation, fill_gaps, person_for_party
+from deskapp.actions.person_flags import keep_in_step
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due, reindex
 from deskapp.actions.validate import (
@@ -127,6 +128,7 @@ def new_case(
                     person = person_for_party(session, first_party, person_id, now, desk.policies.phone_region)
                     party = Party(case_id=case.id, person_id=person.id, **first_party)
                     session.add(party)
+                    keep_in_step(desk, session, kind="case.new", at=now, case_ids=[case.id], announced=[case.id])
                 view = refresh_due(desk, session, case, now)
                 audit.append(
                     session, **audit.by(desk), action="case.new", at=now,
@@ -197,6 +199,8 @@ def save_party(
                                       .order_by(Party.role != "representative", Party.id).limit(1)).scalar()
                 if rep is not None:
                     carried.update(carry_designation(session, case, rep, True, desk.me.id, now))
+            if party_id is None:  # a person marked vulnerable joins the case: it shows V in the queue
+                keep_in_step(desk, session, kind="party.add", at=now, case_ids=[case.id], announced=[case.id])
             view = refresh_due(desk, session, case, now)
             event = audit.append(
                 session, **audit.by(desk),

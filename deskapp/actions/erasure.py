@@ -31,6 +31,7 @@ from sqlalchemy import delete, select
 
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
+from deskapp.actions.person_flags import keep_in_step
 from deskapp.actions.submit import bump_version, reindex
 from deskapp.actions.validate import required_text
 from deskapp.core.rowdigest import TOMBSTONE
@@ -209,6 +210,7 @@ def erase_whole_case(session: Any, desk: Any, case: Case, reason: str, now: date
     case.erased_at = now.replace(microsecond=0)
     session.flush()
     reindex(session, case.id)
+    keep_in_step(desk, session, kind=ACTION, at=now, case_ids=[case.id], announced=[case.id])
     event = audit.append(
         session, **audit.by(desk), action=ACTION, at=now, case_id=case.id, reason=reason,
         detail={"version": case.version, "ref": case.ref, "drafts_deleted": drafts,
@@ -237,6 +239,8 @@ def tomb_approval(approval: Any) -> None:
 def tomb_person(person: Any, now: datetime) -> None:
     """A person's text tombstoned, a new salt (their old digests name nothing), erased_at (search drops them)."""
     tomb_fields(person, PERSON_TEXT)
+    person.vulnerable = False  # their circumstances are theirs too; cases.person_vulnerable follows (person_flags)
+    person.vulnerability_review = None
     person.record_salt = new_salt()
     person.erased_at = now.replace(microsecond=0)
     person.version = (person.version or 0) + 1

@@ -32,6 +32,7 @@ from deskapp.store.bulk import insert_dicts, reserve_ids
 from deskapp.store.locks import begin_write
 from deskapp.core.people import name_key, normalise_email, normalise_phone
 from deskapp.store.models import Appointment, AuditEvent, Case, Contact, Handler, Party, Person
+from deskapp.store.person_flags import sync_person_vulnerable
 from deskapp.store.person_keys import index_many
 from deskapp.store.refs import next_case_refs
 
@@ -291,6 +292,9 @@ def _write(desk: Any, session: Session, records: Sequence[Any], result: ImportRe
     insert_dicts(conn, Party.__table__, parties)
     insert_dicts(conn, Contact.__table__, contacts)
     insert_dicts(conn, Appointment.__table__, appointments)
+    # A re-imported party stays its person: one marked vulnerable shows V on the case (the change line below
+    # makes open desks reload their queues).
+    sync_person_vulnerable(conn, case_ids=touched)
     audit.append_many(session, events)
     for case_id in touched:
         reindex(session, case_id)

@@ -23,6 +23,7 @@ from deskapp.actions import audit
 from deskapp.actions.desk import Desk
 from deskapp.actions.outcomes import Conflict, Done
 from deskapp.actions.permissions import require
+from deskapp.actions.person_flags import keep_in_step
 from deskapp.actions.reads import view_of
 from deskapp.actions.submit import bump_version, conflict_message, refresh_due
 from deskapp.actions.validate import MAX_BODY, InvalidInput, check_choice, check_length, clean_text
@@ -290,5 +291,7 @@ def set_vulnerability(
             person.vulnerability_review = review if vulnerable else None
             person.version += 1
             person.updated_at = now
+            keep_in_step(desk, session, kind="person.vulnerability", at=now, person_ids=[person.id],
+                         announced=[case.id])
             return _finish(desk, session, case, "person.vulnerability",
                            {"person_id": person.id, "vulnerable": bool(vulnerable)}, now)

@@ -43,6 +43,7 @@ from deskapp.actions.erasure import (ARRANGEMENT_TEXT, CONTACT_TEXT, OUTBOX_TEXT
                                      _tomb, delete_views, erase_whole_case, tomb_approval, tomb_fields, tomb_person,
                                      views_naming)
 from deskapp.actions.permissions import require
+from deskapp.actions.person_flags import keep_in_step
 from deskapp.actions.subject import one_human
 from deskapp.actions.submit import bump_version, reindex
 from deskapp.errors import DeskError
@@ -143,6 +144,8 @@ def erase_person(desk: Any, person_id: int, reason: Optional[str]) -> PersonEras
                     shared.append(case)
             recorded, event_id = _erase_person_rows(session, desk, persons, views, reason, now, person_id,
                                                     whole=[c.id for c in whole], shared=[c.id for c in shared])
+            # Their vulnerability went with them: the queue's V on the cases they were on follows.
+            keep_in_step(desk, session, kind=ACTION, at=now, case_ids=case_ids)
             return PersonErased(person_id=person_id, persons=tuple(ids), whole=tuple(c.ref for c in whole),
                                 shared=tuple(c.ref for c in shared), rows=rows + recorded, views=len(views),
                                 audit_id=event_id, at=now)

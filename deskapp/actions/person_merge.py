@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from deskapp.actions import audit, refusals
 from deskapp.actions.permissions import require
+from deskapp.actions.person_flags import keep_in_step
 from deskapp.actions.validate import required_text
 from deskapp.errors import DeskError
 from deskapp.store.changes import record as record_change
@@ -164,8 +165,11 @@ def merge_persons(desk: Any, keep_id: int, other_id: int, reason: Optional[str])
             event = audit.append(session, **audit.by(desk), action=MERGE, at=now, reason=reason,
                                  detail={"merge": merge.id, "keep": keep.id, "other": other.id, **moved})
             merge.audit_id = event.id
-            for case_id, version in _changed_cases(session, moved["parties"]):
+            told = _changed_cases(session, moved["parties"])
+            for case_id, version in told:
                 record_change(session, kind=MERGE, actor=desk.me.username, at=now, case_id=case_id, version=version)
+            # OTHER's vulnerability may now show on KEEP's cases, KEEP's on the cases that moved.
+            keep_in_step(desk, session, kind=MERGE, at=now, person_ids=[keep.id], announced=[c for c, _v in told])
             return Merged(merge.id, keep.id, other.id, len(parties), len(as_person) + len(as_rep), event.id,
                           merge.undo_until)
 
@@ -248,8 +252,11 @@ def unmerge_persons(desk: Any, merge_id: int, reason: Optional[str]) -> Merged:
             session.flush()
             event = audit.append(session, **audit.by(desk), action=UNMERGE, at=now, reason=reason,
                                  detail={"merge": merge.id, "keep": keep.id, "other": other.id, **back})
-            for case_id, version in _changed_cases(session, back["parties"]):
+            told = _changed_cases(session, back["parties"])
+            for case_id, version in told:
                 record_change(session, kind=UNMERGE, actor=desk.me.username, at=now, case_id=case_id,
                               version=version)
+            keep_in_step(desk, session, kind=UNMERGE, at=now, person_ids=[keep.id, other.id],
+                         announced=[c for c, _v in told])
             return Merged(merge.id, keep.id, other.id, len(parties), len(as_person) + len(as_rep), event.id,
                           merge.undo_until)

@@ -1,21 +1,52 @@
 """The persons behind a case's parties: what holds on every case of theirs, read for one case's view.
 
 A few small queries per case opened (the persons, their standing arrangements,
-their open-case counts), each answered by an index: parties.person_id,
-ix_person_arrangements_person.
+their open-case counts, their other cases), each answered by an index:
+parties.person_id, ix_person_arrangements_person. The other cases are one
+query: each person's first OTHER_SHOWN (open first, newest first) and how many
+there are in all, numbered per person by a window function.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case as when, func, select
 from sqlmodel import Session
 
-from deskapp.core.views import ArrangementView, PersonView
+from deskapp.core.views import ArrangementView, OtherCaseView, PersonView
 from deskapp.store.models import Arrangement, Case, Organisation, Party, Person
 
 _OPEN = Case.status != "closed"
+OTHER_SHOWN = 5  # other cases listed per person on the case pane; "and N more" after them
+
+
+def other_cases(session: Session, person_ids: Sequence[int], case_id: int,
+                shown: int = OTHER_SHOWN) -> dict[int, tuple[list[OtherCaseView], int]]:
+    """Person id -> (their first `shown` cases other than `case_id`, open first then newest first; how many
+    other cases they have in all). Erased cases are left out. One query: parties.person_id's index finds
+    the links."""
+    if not person_ids:
+        return {}
+    # One row per (person, case): a person in two roles on one case counts that case once.
+    links = (select(Party.person_id.label("person_id"), Party.case_id.label("case_id"),
+                    func.min(Party.role).label("role"))
+             .where(Party.person_id.in_(list(person_ids)), Party.case_id != case_id)
+             .group_by(Party.person_id, Party.case_id).subquery())
+    closed_last = when((Case.status == "closed", 1), else_=0)
+    order = (closed_last, Case.received_at.desc(), Case.id.desc())
+    numbered = (select(links.c.person_id, Case.id, Case.ref, Case.status, Case.title, links.c.role,
+                       Case.received_at,
+                       func.row_number().over(partition_by=links.c.person_id, order_by=order).label("n"),
+                       func.count().over(partition_by=links.c.person_id).label("total"))
+                .join(Case, Case.id == links.c.case_id).where(Case.erased_at.is_(None)).subquery())
+    out: dict[int, tuple[list[OtherCaseView], int]] = {}
+    for row in session.execute(select(numbered).where(numbered.c.n <= shown)
+                               .order_by(numbered.c.person_id, numbered.c.n)).all():
+        listed, _total = out.setdefault(int(row.person_id), ([], int(row.total)))
+        listed.append(OtherCaseView(id=int(row.id), ref=row.ref, status=row.status, title=row.title or "",
+                                    role=row.role, received_at=row.received_at))
+    return out
 
 
 def persons_of(session: Session, parties: Sequence[Party]) -> tuple[PersonView, ...]:
@@ -50,6 +81,7 @@ def persons_of(session: Session, parties: Sequence[Party]) -> tuple[PersonView, 
             orgs = dict(session.execute(select(Organisation.id, Organisation.name)
                                         .where(Organisation.id.in_(org_ids))).all())
     party_of_person = {party.person_id: party for party in parties if party.person_id is not None}
+    others = other_cases(session, ids, parties[0].case_id)
     out = []
     for person_id, party_ids in by_person.items():
         person = rows.get(person_id)
@@ -74,5 +106,6 @@ def persons_of(session: Session, parties: Sequence[Party]) -> tuple[PersonView, 
             id=person.id, name=person.name, party_ids=tuple(party_ids), vulnerable=bool(person.vulnerable),
             vulnerability_reason=person.vulnerability_reason, vulnerability_review=person.vulnerability_review,
             accessibility=person.accessibility, open_cases=int(open_counts.get(person_id, 0)),
-            arrangements=tuple(mine)))
+            arrangements=tuple(mine), other_cases=tuple(others.get(person_id, ([], 0))[0]),
+            other_total=others.get(person_id, ([], 0))[1]))
     return tuple(out)

@@ -38,7 +38,7 @@ def case_lines(case: CaseView, advice: Sequence[Any] = ()) -> list[str]:
     lines = [
         f"{case.ref}  {_one(case.title)}",
         f"  {case.kind}, stage {case.stage}, {case.status}, priority {case.priority}"
-        + (", VULNERABLE" if case.vulnerable else ""),
+        + (", VULNERABLE" if case.vulnerable or getattr(case, "vulnerable_persons", ()) else ""),
         f"  category: {_one(case.category)}   assigned to: {_one(case.assigned_to)}   due: {_when(case.due_at)}",
         f"  received: {_when(case.received_at)}   acknowledged: {_when(case.acknowledged_at)}   "
         f"responded: {_when(case.responded_at)}   closed: {_when(case.closed_at)}",

@@ -28,10 +28,10 @@ def register(parser: argparse.ArgumentParser, sub, common: argparse.ArgumentPars
     listing = cases_sub.add_parser(
         "list", parents=[common], help="the queue, filtered and sorted as the desk's filter screen does",
         description="Print the queue: open cases by due date unless filtered. Filters are the desk's own: "
-                    "--filter mine | overdue | due-soon | status=S[,S] | kind=K[,K] | category=TEXT | "
+                    "--filter mine | overdue | due-soon | vulnerable | status=S[,S] | kind=K[,K] | category=TEXT | "
                     "search=TEXT, one term per --filter, all must hold. See docs/command-line.md.")
     listing.add_argument("--filter", dest="filters", action="append", default=[], metavar="TERM",
-                         help="narrow the queue (repeatable): mine, overdue, due-soon, status=new,acknowledged, "
+                         help="narrow the queue (repeatable): mine, overdue, due-soon, vulnerable, status=new,acknowledged, "
                               "kind=complaint, category=TEXT, search=WORDS")
     listing.add_argument("--view", default=None, metavar="NAME",
                          help="start from saved view NAME (yours, else the team's; team:NAME for the team's); "

@@ -5,7 +5,7 @@ QueueFilters value, read by the same queue), so a CSV export and the queue a
 handler sees cannot disagree about what "mine, overdue" means. One term per
 `--filter`, so a value may hold spaces and commas (`search=leak, kitchen`):
 
-    mine | overdue | due-soon | status=S[,S...] | kind=K[,K...] | category=TEXT | search=TEXT
+    mine | overdue | due-soon | vulnerable | status=S[,S...] | kind=K[,K...] | category=TEXT | search=TEXT
 
 Repeated status/kind terms add up; a repeated category or search replaces
 the earlier one (the last word wins, as with most options). A problem is one
@@ -23,10 +23,11 @@ from deskapp.errors import DeskError
 from deskapp.tui.filters import QueueFilters
 
 SORTS = ("due", "priority", "received", "ref", "relevance")
-FLAGS = {"mine": "mine", "overdue": "overdue", "due-soon": "due_soon", "due_soon": "due_soon"}
+FLAGS = {"mine": "mine", "overdue": "overdue", "due-soon": "due_soon", "due_soon": "due_soon",
+         "vulnerable": "vulnerable"}
 LISTS = {"status": ("statuses", vocab.CASE_STATUSES), "kind": ("kinds", vocab.CASE_KINDS)}
 TEXTS = ("category", "search")
-TERMS = "mine, overdue, due-soon, status=..., kind=..., category=..., search=..."
+TERMS = "mine, overdue, due-soon, vulnerable, status=..., kind=..., category=..., search=..."
 
 
 class FilterError(DeskError):
@@ -83,8 +84,8 @@ def parse_filters(terms: Iterable[str], sort: str | None = None, start: QueueFil
 
 def filter_terms(filters: QueueFilters) -> list[str]:
     """The --filter terms that give `filters` (its sort aside): the inverse of parse_filters."""
-    terms = [word for word, field in (("mine", "mine"), ("overdue", "overdue"), ("due-soon", "due_soon"))
-             if getattr(filters, field)]
+    terms = [word for word, field in (("mine", "mine"), ("overdue", "overdue"), ("due-soon", "due_soon"),
+                                      ("vulnerable", "vulnerable")) if getattr(filters, field)]
     for key, (field, _allowed) in LISTS.items():
         if getattr(filters, field):
             terms.append(f"{key}={','.join(sorted(getattr(filters, field)))}")

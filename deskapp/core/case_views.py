@@ -66,6 +66,22 @@ class ArrangementView:
 
 
 @dataclass(frozen=True)
+class OtherCaseView:
+    """Another case of a person on this case (their role there): what the case pane lists and `o` opens."""
+
+    id: int
+    ref: str
+    status: str
+    title: str
+    role: str
+    received_at: datetime
+
+    @property
+    def open(self) -> bool:
+        return self.status != "closed"
+
+
+@dataclass(frozen=True)
 class PersonView:
     """The person behind one or more parties of a case, with what holds on every case of theirs."""
 
@@ -78,6 +94,8 @@ class PersonView:
     accessibility: Optional[str] = None
     open_cases: int = 0  # their cases not closed, this one included
     arrangements: tuple[ArrangementView, ...] = ()  # not ended, newest first
+    other_cases: tuple[OtherCaseView, ...] = ()  # their other cases: open first, newest first; the first few
+    other_total: int = 0  # how many other cases they have in all (other_cases may list fewer)
 
 
 @dataclass(frozen=True)
@@ -215,6 +233,15 @@ class CaseView:
 
     def person_of(self, party_id: Optional[int]) -> Optional[PersonView]:
         return next((p for p in self.persons if party_id in p.party_ids), None)
+
+    @property
+    def other_cases(self) -> tuple[OtherCaseView, ...]:
+        """The other cases of the persons on this case (each once, as listed: open first, newest first)."""
+        seen: dict[int, OtherCaseView] = {}
+        for person in self.persons:
+            for other in person.other_cases:
+                seen.setdefault(other.id, other)
+        return tuple(seen.values())
 
     @property
     def vulnerable_persons(self) -> tuple[PersonView, ...]:

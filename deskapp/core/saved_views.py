@@ -48,6 +48,7 @@ class ViewSpec(BaseModel):
     mine: bool = False
     overdue: bool = False
     due_soon: bool = False
+    vulnerable: bool = False
     statuses: tuple[Status, ...] = ()
     kinds: tuple[Kind, ...] = ()
     category: str = Field(default="", max_length=100)

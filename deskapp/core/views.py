@@ -49,8 +49,8 @@ class QueueRow:
     customer: Optional[str] = None  # name of the first customer/resident party, if the query provides it
 
 
-_LATER = ("PartyView", "PersonView", "ArrangementView", "ContactView", "LinkView", "DeliveryView", "AppointmentView",
-          "ApprovalView", "AttachmentView", "CaseView", "ActionRequest")
+_LATER = ("PartyView", "PersonView", "OtherCaseView", "ArrangementView", "ContactView", "LinkView", "DeliveryView",
+          "AppointmentView", "ApprovalView", "AttachmentView", "CaseView", "ActionRequest")
 
 
 def __getattr__(name: str) -> Any:

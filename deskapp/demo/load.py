@@ -39,6 +39,7 @@ from deskapp.demo.generator import (APPOINTMENT_COLS, CASE_COLS, CONTACT_COLS, H
 from deskapp.demo.stories import ME, STORY_REFS, Story, StoryArrangement, StoryParty, stories  # noqa: F401
 from deskapp.core.people import name_key, normalise_email, normalise_phone
 from deskapp.store import people_index
+from deskapp.store.person_flags import sync_person_vulnerable
 from deskapp.store.engine import masked, one_line
 
 # The demo's colleagues: (username, display name, role).
@@ -193,6 +194,8 @@ def _load(conn: Connection, writer: BulkWriter, ids: dict[str, int], me: str, ca
             _write_generated(writer, cases, seed, today, ids, me, due, next_ids, staging)
         counts.generated = cases
     people_index.rebuild(conn)  # the persons were bulk-written: key them for search and duplicates
+    # Only the stories' persons may be marked vulnerable (generated ones never are): their cases show V.
+    sync_person_vulnerable(conn, case_ids=range(first_story, first_generated))
     return demo_audit.write_trail(
         conn, writer, pack, ids=ids, story_ids=list(range(first_story, first_generated)),
         generated=range(first_generated, first_generated + cases), seed=seed, today=today,

@@ -10,30 +10,30 @@ SQL = {'sqlite': {'count': ('SELECT count(*) AS count_1 \n'
                       "WHERE cases.status != 'closed'",
                       {}),
             'first': (('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                       'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                       'cases.assigned_to_id \n'
+                       'cases.status, cases.priority, cases.vulnerable = 1 OR cases.person_vulnerable = 1 AS '
+                       'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                        'FROM cases INDEXED BY ix_cases_open_due \n'
                        "WHERE cases.status != 'closed' AND cases.due_at IS NOT NULL ORDER BY cases.due_at, "
                        'cases.id\n'
                        ' LIMIT :n OFFSET :param_1',
                        {'param_1': 0}),
                       ('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                       'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                       'cases.assigned_to_id \n'
+                       'cases.status, cases.priority, cases.vulnerable = 1 OR cases.person_vulnerable = 1 AS '
+                       'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                        'FROM cases INDEXED BY ix_cases_open_due \n'
                        "WHERE cases.status != 'closed' AND cases.due_at IS NULL ORDER BY cases.id\n"
                        ' LIMIT :n OFFSET :param_1',
                        {'param_1': 0})),
             'last': (('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                      'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                      'cases.assigned_to_id \n'
+                      'cases.status, cases.priority, cases.vulnerable = 1 OR cases.person_vulnerable = 1 AS '
+                      'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                       'FROM cases INDEXED BY ix_cases_open_due \n'
                       "WHERE cases.status != 'closed' AND cases.due_at IS NULL ORDER BY cases.id DESC\n"
                       ' LIMIT :n OFFSET :param_1',
                       {'param_1': 0}),
                      ('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                      'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                      'cases.assigned_to_id \n'
+                      'cases.status, cases.priority, cases.vulnerable = 1 OR cases.person_vulnerable = 1 AS '
+                      'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                       'FROM cases INDEXED BY ix_cases_open_due \n'
                       "WHERE cases.status != 'closed' AND cases.due_at IS NOT NULL ORDER BY cases.due_at DESC, "
                       'cases.id DESC\n'
@@ -47,30 +47,30 @@ SQL = {'sqlite': {'count': ('SELECT count(*) AS count_1 \n'
             'usernames': ('SELECT handlers.id, handlers.username \nFROM handlers', {})},
  'postgresql': {'count': ("SELECT count(*) AS count_1 \nFROM cases \nWHERE cases.status != 'closed'", {}),
                 'first': (('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                           'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                           'cases.assigned_to_id \n'
+                           'cases.status, cases.priority, cases.vulnerable OR cases.person_vulnerable AS '
+                           'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                            'FROM cases \n'
                            "WHERE cases.status != 'closed' AND cases.due_at IS NOT NULL ORDER BY cases.due_at, "
                            'cases.id \n'
                            ' LIMIT %(n)s::INTEGER',
                            {}),
                           ('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                           'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                           'cases.assigned_to_id \n'
+                           'cases.status, cases.priority, cases.vulnerable OR cases.person_vulnerable AS '
+                           'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                            'FROM cases \n'
                            "WHERE cases.status != 'closed' AND cases.due_at IS NULL ORDER BY cases.id \n"
                            ' LIMIT %(n)s::INTEGER',
                            {})),
                 'last': (('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                          'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                          'cases.assigned_to_id \n'
+                          'cases.status, cases.priority, cases.vulnerable OR cases.person_vulnerable AS '
+                          'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                           'FROM cases \n'
                           "WHERE cases.status != 'closed' AND cases.due_at IS NULL ORDER BY cases.id DESC \n"
                           ' LIMIT %(n)s::INTEGER',
                           {}),
                          ('SELECT cases.id, cases.ref, cases.kind, cases.category, cases.title, cases.stage, '
-                          'cases.status, cases.priority, cases.vulnerable, cases.received_at, cases.due_at, '
-                          'cases.assigned_to_id \n'
+                          'cases.status, cases.priority, cases.vulnerable OR cases.person_vulnerable AS '
+                          'vulnerable, cases.received_at, cases.due_at, cases.assigned_to_id \n'
                           'FROM cases \n'
                           "WHERE cases.status != 'closed' AND cases.due_at IS NOT NULL ORDER BY cases.due_at DESC, "
                           'cases.id DESC \n'

@@ -72,6 +72,13 @@ def _open_cases_index(name: str, *columns: str) -> Index:
     return Index(name, *columns, sqlite_where=text(OPEN_CASES_WHERE), postgresql_where=text(OPEN_CASES_WHERE))
 
 
+# The queue's "vulnerable" filter: the case's own flag or a person on it (people4), spelled as SQLAlchemy
+# renders queue.py's term on each engine (booleans are `= 1` on SQLite), so each can use the index below.
+VULNERABLE_WHERE = {"sqlite": "vulnerable = 1 OR person_vulnerable = 1",
+                    "postgresql": "vulnerable OR person_vulnerable"}
+OPEN_VULNERABLE_WHERE = {engine: f"{OPEN_CASES_WHERE} AND ({where})" for engine, where in VULNERABLE_WHERE.items()}
+
+
 class Case(SQLModel, table=True):
     """A complaint, enquiry, compliment or service request and where it stands.
 
@@ -106,6 +113,11 @@ class Case(SQLModel, table=True):
         _open_cases_index("ix_cases_open_assigned", "assigned_to_id", "due_at", "id"),
         _open_cases_index("ix_cases_open_kind", "kind", "due_at", "id"),
         _open_cases_index("ix_cases_open_category", "category", "due_at", "id"),
+        Index("ix_cases_open_vulnerable", "due_at", "id", "status", "assigned_to_id",
+              sqlite_where=text(OPEN_VULNERABLE_WHERE["sqlite"]),
+              postgresql_where=text(OPEN_VULNERABLE_WHERE["postgresql"])),
+        Index("ix_cases_vulnerable", "due_at", "id", "status", "assigned_to_id",
+              sqlite_where=text(VULNERABLE_WHERE["sqlite"]), postgresql_where=text(VULNERABLE_WHERE["postgresql"])),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -117,6 +129,9 @@ class Case(SQLModel, table=True):
     status: str = Field(default="new", max_length=24)
     priority: int = Field(default=3)  # 1 urgent .. 4 low
     vulnerable: bool = Field(default=False)
+    # A person on this case is marked vulnerable (Person.vulnerable): kept in step, in the same transaction, by
+    # every action that changes it (deskapp.store.person_flags), so the queue's V column reads one row.
+    person_vulnerable: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     received_at: datetime = Field(sa_type=DateTime)
     acknowledged_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     responded_at: Optional[datetime] = Field(default=None, sa_type=DateTime)

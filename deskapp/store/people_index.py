@@ -198,6 +198,31 @@ def find(conn: Connection, text: str, limit: int = 20, region: str = DEFAULT_REG
     return found[:limit]
 
 
+# The readings the desk's `/` search also looks persons up by: a surname alone is left to the case search
+# (it finds party names itself; a common surname's holders would only crowd the list).
+QUEUE_KINDS = ("e:", "p:", "n:", "w:")
+QUEUE_PERSONS = 50
+
+
+def queue_persons(conn: Connection, text: str, limit: int = QUEUE_PERSONS) -> list[int]:
+    """Live persons the desk's search text reads as: an email, a phone in any format, a postcode or first line
+    of an address, or a full name (every typed word in their name: "Arthur Penrose" is not Alice Penrose).
+    One index probe per reading; most specific reading first, then by id."""
+    text = (text or "")[:200]
+    hits: dict[int, str] = {}
+    for key in search_keys(text):
+        if key[:2] in QUEUE_KINDS:
+            for pid in persons_with_key(conn, key, PER_KEY):
+                hits.setdefault(pid, key[:2])
+    if not hits:
+        return []
+    typed = set(name_words(text))
+    out = [pid for pid, name in _live_names(conn, list(hits))
+           if hits[pid] != "n:" or typed <= set(name_words(name))]
+    order = {pid: i for i, pid in enumerate(hits)}
+    return sorted(out, key=order.__getitem__)[:limit]
+
+
 def _live_names(conn: Connection, ids: list[int]) -> list[tuple[int, str]]:
     t = Person.__table__.c
     out: list[tuple[int, str]] = []

@@ -59,6 +59,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     tuple_,
 )
@@ -122,7 +123,10 @@ C = CASES.c
 # A literal (not a bound parameter) so both engines see it matches the partial indexes' WHERE.
 OPEN = C.status != literal_column("'closed'")
 CLOSED = C.status == literal_column("'closed'")
-_ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.priority, C.vulnerable,
+# V: the case's own flag, or a person on it marked vulnerable (denormalised: deskapp.store.person_flags).
+VULNERABLE_TERM = or_(C.vulnerable, C.person_vulnerable)
+VULNERABLE = VULNERABLE_TERM.label("vulnerable")
+_ROW_COLUMNS = (C.id, C.ref, C.kind, C.category, C.title, C.stage, C.status, C.priority, VULNERABLE,
                 C.received_at, C.due_at, C.assigned_to_id)
 _PARTIES = Party.__table__
 _HANDLERS = Handler.__table__
@@ -145,6 +149,7 @@ class QueueFilter:
                 ("closed",) shows closed cases
     kinds       any of these case kinds
     category    exactly this category
+    vulnerable  only cases marked vulnerable, or with a person on them who is (V in the queue)
     open_only   leave out closed cases (the default)
     search      words to find in refs, party names and contact text (deskapp.store.search)
     closed_last with search: closed cases come after all open ones, in every
@@ -157,6 +162,7 @@ class QueueFilter:
     statuses: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     category: Optional[str] = None
+    vulnerable: bool = False
     open_only: bool = True
     search: Optional[str] = None
     closed_last: bool = False
@@ -350,6 +356,8 @@ class Queue:
         self._run_sizes: Optional[list[tuple[Run, int]]] = None
         self.truncated = False  # search mode: more matches than search.SEARCH_LIMIT
         self.exact_id: Optional[int] = None  # search mode: the case whose ref was typed exactly
+        self.persons: tuple[int, ...] = ()  # search mode: the persons the text reads as (their cases are in it)
+        self.more_persons = False  # search mode: more persons than `persons` holds
 
     def __repr__(self) -> str:
         return f"Queue(sort={self.sort!r}, filter={self.filter!r})"
@@ -397,6 +405,8 @@ class Queue:
             out.append(_one_of(C.kind, f.kinds))
         if f.category is not None:
             out.append(C.category == f.category)
+        if f.vulnerable:
+            out.append(VULNERABLE_TERM)
         if f.overdue or f.due_soon:
             soon = due_soon_until(self.now, is_working_day=self.is_working_day)
             if f.overdue and f.due_soon:
@@ -422,6 +432,8 @@ class Queue:
             return self._open_or("ix_cases_open_assigned", "ix_cases_assigned_due")
         if f.category is not None:
             return self._open_or("ix_cases_open_category", "ix_cases_category_due")
+        if f.vulnerable:
+            return self._open_or("ix_cases_open_vulnerable", "ix_cases_vulnerable")
         if len(f.statuses) == 1:
             return "ix_cases_status_due"
         if f.kinds:
@@ -458,6 +470,9 @@ class Queue:
             if f.category is not None:
                 return (self._open_or("ix_cases_open_category", "ix_cases_category_due"),
                         frozenset(opened | {"category", "due_range"}))
+            if f.vulnerable:
+                return (self._open_or("ix_cases_open_vulnerable", "ix_cases_vulnerable"),
+                        frozenset(opened | {"vulnerable", "due_range", "status", "mine"}))
             if len(f.statuses) == 1:
                 return "ix_cases_status_due", frozenset({"status", "open", "due_range"})
             if len(f.kinds) == 1:
@@ -483,6 +498,8 @@ class Queue:
             terms.add("kind")
         if f.category is not None:
             terms.add("category")
+        if f.vulnerable:
+            terms.add("vulnerable")
         if f.overdue or f.due_soon:
             terms.add("due_range")
         return frozenset(terms)
@@ -573,6 +590,8 @@ class Queue:
                                last=CLOSED if self.filter.closed_last else None)
         self.truncated = hits.truncated
         self.exact_id = hits.exact_id
+        self.persons = hits.persons
+        self.more_persons = hits.more_persons
         if self.sort == "relevance":
             self._ids = array("q", hits.ids)
             return
@@ -1055,6 +1074,7 @@ def query_from_filters(base: Queue, filters: Any, sort: Optional[str] = None) ->
         statuses=statuses,
         kinds=tuple(getattr(filters, "kinds", ()) or ()),
         category=getattr(filters, "category", None) or None,
+        vulnerable=bool(getattr(filters, "vulnerable", False)),
         open_only=bool(getattr(filters, "open_only", True)) and not everything,
         search=search,
         closed_last=everything,

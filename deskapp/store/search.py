@@ -34,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import Connection, Engine, case, column, select, table, text
+from sqlalchemy import Connection, Engine, case, column, literal_column, select, table, text
 from sqlalchemy.sql import ColumnElement, TableClause
 
 # At most this many cases are returned for one search (the queue says "showing the first N").
@@ -236,20 +236,27 @@ class SearchHits:
     ids: tuple[int, ...]  # best first
     exact_id: Optional[int] = None  # the case whose ref is exactly the text typed
     truncated: bool = False  # more cases matched than were returned
+    persons: tuple[int, ...] = ()  # the persons the text reads as (their cases are among `ids`)
+    more_persons: bool = False  # more persons read so than `persons` holds (a phone shared by many)
 
 
 _FTS = table(SEARCH_TABLE, column("rowid"), column("case_id"), column("doc"))
 # The columns of `cases` a search reads; the queue passes its own table (with its index hints) instead.
-_CASES = table("cases", column("id"), column("ref"))
+_CASES = table("cases", column("id"), column("ref"), column("erased_at"))
+_PARTIES = table("parties", column("case_id"), column("person_id"))
 
 
 def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = (),
          cases_table: Optional[TableClause] = None, limit: int = SEARCH_LIMIT,
-         last: Optional[ColumnElement] = None) -> SearchHits:
+         last: Optional[ColumnElement] = None, persons: bool = True) -> SearchHits:
     """Cases matching the handler's text and the `where` terms (on `cases_table`), best first.
 
     Cases matching `last` (a term on `cases_table`) rank below all others,
     except the case whose ref was typed exactly, which is always first.
+    With `persons` (and no ref typed), text that reads as a person (a phone in
+    any format, an email, a postcode, a full name: deskapp.store.people_index)
+    also finds that person's cases, ranked after the ref and before the text
+    matches; `SearchHits.persons` names them.
     """
     cases = cases_table if cases_table is not None else _CASES
     conds = list(where)
@@ -276,6 +283,26 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
             add([exact_id])
 
     sqlite = conn.dialect.name == "sqlite"
+    who: tuple[int, ...] = ()
+    more_who = False
+    if persons and exact_id is None and typed:
+        from deskapp.store.people_index import queue_persons
+
+        from deskapp.store.people_index import QUEUE_PERSONS
+
+        who = tuple(queue_persons(conn, str(text_), QUEUE_PERSONS + 1))
+        more_who, who = len(who) > QUEUE_PERSONS, who[:QUEUE_PERSONS]
+
+    def person_cases() -> tuple[list[int], list[int]]:
+        """The cases of the persons found (newest first) as (the others, the `last` ones)."""
+        p = _PARTIES.c
+        flag = case((last, 1), else_=0) if last is not None else literal_column("0")
+        rows = conn.execute(select(cases.c.id, flag).select_from(_PARTIES.join(cases, cases.c.id == p.case_id))
+                            # An erased case keeps its links, not its people: a person no longer finds it.
+                            .where(p.person_id.in_(who), cases.c.erased_at.is_(None), *conds)
+                            .order_by(cases.c.id.desc())
+                            .limit(2 * limit + 2)).all()
+        return [int(r[0]) for r in rows if not r[1]], [int(r[0]) for r in rows if r[1]]
 
     def statement(tier: str, extra: Sequence[ColumnElement], flagged: bool, before: Optional[int], rows: int):
         """Up to `rows` matches of a tier, newest first (with `flagged`: (id, matches `last`)), only
@@ -332,6 +359,10 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
     truncated = False
     # The `last` cases of each tier, held back until every other match is in; None: read them then.
     held: list[tuple[str, Optional[list[int]]]] = []
+    if who:
+        others, lasts = person_cases()
+        truncated = add(others)
+        held.append(("persons", lasts))
     for tier in ("names", "all"):
         if truncated:
             break  # the list is full and there are more: a later tier could add nothing (a common surname)
@@ -346,13 +377,16 @@ def find(conn: Connection, text_: object, *, where: Iterable[ColumnElement] = ()
             break
         found = later if later is not None else read(tier, (last,))
         truncated = add(found[:limit]) or len(found) > limit
-    return SearchHits(tuple(ids), exact_id, truncated)
+    return SearchHits(tuple(ids), exact_id, truncated, who, more_who)
 
 
-def search_case_ids(engine: Engine, text_: object, limit: int = SEARCH_LIMIT) -> list[int]:
-    """Ids of cases matching `text_` (any status), best first. For scripts; the desk uses the Queue."""
+def search_case_ids(engine: Engine, text_: object, limit: int = SEARCH_LIMIT, persons: bool = False) -> list[int]:
+    """Ids of cases matching `text_` (any status), best first. For scripts; the desk uses the Queue.
+
+    The text alone, unless `persons` (the desk's reading of it as persons too: it needs the
+    person_keys table, which a database before migration people2 lacks)."""
     with engine.connect() as conn:
-        return list(find(conn, text_, limit=limit).ids)
+        return list(find(conn, text_, limit=limit, persons=persons).ids)
 
 
 __all__ = [

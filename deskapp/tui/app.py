@@ -416,8 +416,13 @@ class DeskApp(CrashHook, CheckpointKeeping, App):
             self.push_screen(DashboardScreen(self.opened_desk()))
 
     def action_people(self, text: str = "") -> None:
-        """Find persons across cases; choosing one of their cases opens it on the desk."""
+        """Find persons across cases; choosing one of their cases opens it on the desk. After a `/` search
+        that matched persons, People opens with that search."""
+        from deskapp.tui.screens.main import MainScreen
         from deskapp.tui.screens.people import PeopleScreen
+
+        if not text and isinstance(self.screen, MainScreen):
+            text = self.screen.people_hint
 
         self._push_case_chooser(PeopleScreen, lambda: PeopleScreen(self.opened_desk(), text))
 

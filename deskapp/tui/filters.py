@@ -24,6 +24,7 @@ class QueueFilters:
     mine: bool = False
     overdue: bool = False
     due_soon: bool = False
+    vulnerable: bool = False  # the case's own flag or a person on it (the queue's V)
     statuses: frozenset[str] = field(default_factory=frozenset)
     kinds: frozenset[str] = field(default_factory=frozenset)
     category: str = ""
@@ -49,14 +50,15 @@ class QueueFilters:
         """What a saved view keeps of these filters: all of them, and the sort."""
         from deskapp.core.saved_views import ViewSpec
 
-        return ViewSpec(mine=self.mine, overdue=self.overdue, due_soon=self.due_soon,
+        return ViewSpec(mine=self.mine, overdue=self.overdue, due_soon=self.due_soon, vulnerable=self.vulnerable,
                         statuses=tuple(sorted(self.statuses)), kinds=tuple(sorted(self.kinds)),
                         category=self.category, search=self.search, sort=self.sort)
 
     @classmethod
     def from_spec(cls, spec: "ViewSpec") -> "QueueFilters":
         """The filters a saved view opens the queue with."""
-        return cls(mine=spec.mine, overdue=spec.overdue, due_soon=spec.due_soon, statuses=frozenset(spec.statuses),
+        return cls(mine=spec.mine, overdue=spec.overdue, due_soon=spec.due_soon, vulnerable=spec.vulnerable,
+                   statuses=frozenset(spec.statuses),
                    kinds=frozenset(spec.kinds), category=spec.category, search=spec.search, sort=spec.sort)
 
     def describe(self, width: int = 60) -> str:
@@ -68,6 +70,8 @@ class QueueFilters:
             parts.append("overdue")
         if self.due_soon:
             parts.append("due soon")
+        if self.vulnerable:
+            parts.append("vulnerable")
         if self.statuses:
             parts.append("status " + "/".join(s.replace("_", " ") for s in sorted(self.statuses)))
         if self.kinds:

@@ -27,6 +27,7 @@ filters = st.builds(
     mine=st.booleans(),
     overdue=st.booleans(),
     due_soon=st.booleans(),
+    vulnerable=st.booleans(),
     statuses=st.frozensets(st.sampled_from(vocab.CASE_STATUSES)),
     kinds=st.frozensets(st.sampled_from(vocab.CASE_KINDS)),
     category=st.one_of(st.just(""), _text),
@@ -54,7 +55,7 @@ def test_any_text_parses_or_is_one_line_filter_error(terms, sort):
 
 
 @settings(max_examples=200, deadline=None)
-@given(filters, st.permutations(range(8)))
+@given(filters, st.permutations(range(9)))
 def test_the_order_of_terms_does_not_matter(value, order):
     terms = filter_terms(value)
     shuffled = [terms[i] for i in order if i < len(terms)]
@@ -62,9 +63,9 @@ def test_the_order_of_terms_does_not_matter(value, order):
 
 
 def test_terms_as_a_person_types_them():
-    got = parse_filters(["mine", "Due-Soon", "status=new, Awaiting-Customer", "status=closed",
+    got = parse_filters(["mine", "Due-Soon", "Vulnerable", "status=new, Awaiting-Customer", "status=closed",
                          "kind=complaint", "category= housing repairs ", "search=leak, kitchen"], "priority")
-    assert got == QueueFilters(mine=True, due_soon=True, statuses=frozenset({"new", "awaiting_customer", "closed"}),
+    assert got == QueueFilters(mine=True, due_soon=True, vulnerable=True, statuses=frozenset({"new", "awaiting_customer", "closed"}),
                                kinds=frozenset({"complaint"}), category="housing repairs",
                                search="leak, kitchen", sort="priority")
 

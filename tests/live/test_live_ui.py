@@ -290,3 +290,26 @@ async def test_an_open_desk_hears_that_new_rules_were_published(db):
         await wait_until(pilot, lambda: any("ada published new rules" in m for m in seen))
         assert desk.policies.rules, "the open desk keeps the rules it opened on until it is reopened"
     desk.close()
+
+
+async def test_a_person_marked_vulnerable_at_another_desk_shows_on_their_other_case(db):
+    """jo has Ada's second case open; sam marks Ada vulnerable on her first: jo's pane and queue show it."""
+    from deskapp.actions import set_vulnerability
+
+    url, sam, cases = db
+    ada = cases[0].person_of(cases[0].parties[0].id).id
+    second = new_case(sam, kind="complaint", category="repairs", title="Broken gate",
+                      received_at=datetime(2026, 3, 9, 10, 0), party={"role": "customer", "name": "Ada Brook 0"},
+                      person_id=ada)
+    app, desk, _seen = desk_app(url, "jo")
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_case(pilot, app, second.id)
+        assert "VULNERABLE" not in pane_text(screen)
+        fresh = load_case(sam, cases[0].id)
+        done = set_vulnerability(sam, fresh.id, fresh.version, person_id=ada, vulnerable=True, reason="Lives alone")
+        assert isinstance(done, Done)
+        await wait_until(pilot, lambda: "VULNERABLE" in pane_text(screen))
+        view = screen.query_one("#queue")
+        row = view.queue.rows(view.queue.index_of(second.id), view.queue.index_of(second.id) + 1)[0]
+        assert row.vulnerable
+    desk.close()

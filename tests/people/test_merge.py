@@ -61,7 +61,8 @@ def test_a_merge_relinks_every_case_keeps_history_and_is_audited(team, engine, t
         assert event.action == "person.merge" and event.actor == "priya" and event.reason == REASON
         assert event.detail["keep"] == keep and event.detail["other"] == other
         changed = {r[0] for r in s.execute(text("SELECT case_id FROM changes WHERE kind = 'person.merge'"))}
-        assert changed == set(other_cases)
+        # OTHER's cases changed hands; KEEP's now show OTHER's vulnerability in the queue (V): all repaint.
+        assert changed == set(other_cases + keep_cases)
     report = verify(engine)
     assert report.ok, report
 

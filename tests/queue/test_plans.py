@@ -34,6 +34,9 @@ FILTERS = [
     QueueFilter(kinds=("complaint", "enquiry"), open_only=False),
     QueueFilter(category="repairs"),
     QueueFilter(mine="bob", overdue=True, kinds=("complaint",)),
+    QueueFilter(vulnerable=True),
+    QueueFilter(vulnerable=True, open_only=False),
+    QueueFilter(vulnerable=True, overdue=True),
 ]
 
 

@@ -37,13 +37,23 @@ async def test_a_phone_finds_the_person_and_their_cases_open_first(demo_desk):
         await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref in ("C-1001", "C-1009"))
 
 
-async def test_o_on_a_case_lists_its_persons(demo_desk):
+async def test_o_on_a_case_opens_the_persons_only_other_case(demo_desk):
     app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         app.screen.select_case(_case(demo_desk, "C-1009"), delay=0)
         await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == "C-1009")
-        await pilot.press("o")
+        await wait_until(pilot, lambda: "Other cases of Arthur Penrose" in screen_text(app))
+        await pilot.press("o")  # Arthur's one other case opens; more than one would list them (test_tui_people_across)
+        await wait_until(pilot, lambda: app.screen.case is not None and app.screen.case.ref == "C-1001")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_u_with_a_ref_lists_the_persons_on_that_case(demo_desk):
+    app = DeskApp(demo_desk, now=fixed_now, show_clock=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.action_people("C-1009")
         await wait_until(pilot, lambda: isinstance(app.screen, PeopleScreen) and "Arthur Penrose" in screen_text(app))
         assert "(case)" in screen_text(app)
         await pilot.press("escape")

@@ -70,6 +70,7 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
                     yield TickBox("Mine (assigned to me)", f.mine, id="filter-mine", compact=True)
                     yield TickBox("Overdue", f.overdue, id="filter-overdue", compact=True)
                     yield TickBox("Due soon", f.due_soon, id="filter-due-soon", compact=True)
+                    yield TickBox("Vulnerable", f.vulnerable, id="filter-vulnerable", compact=True)
                     yield Label("Kind", classes="heading -gap")
                     yield TickList[str](*[(_label(k), k, k in f.kinds) for k in CASE_KINDS],
                                              id="filter-kinds")
@@ -102,6 +103,7 @@ class FilterScreen(ModalScreen[QueueFilters | None]):
             mine=self.query_one("#filter-mine", Checkbox).value,
             overdue=self.query_one("#filter-overdue", Checkbox).value,
             due_soon=self.query_one("#filter-due-soon", Checkbox).value,
+            vulnerable=self.query_one("#filter-vulnerable", Checkbox).value,
             statuses=frozenset(self.query_one("#filter-statuses", SelectionList).selected),
             kinds=frozenset(self.query_one("#filter-kinds", SelectionList).selected),
             category=safe_text(self.query_one("#filter-category", Input).value, single_line=True).strip(),

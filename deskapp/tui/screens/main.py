@@ -123,6 +123,9 @@ class MainScreen(Screen):
         self.view_name: Optional[str] = None  # the saved view on show, named in the queue title
         self.queue: Any = None  # the deskapp.store.queue.Queue on show
         self._count_text = ""
+        # The search text that matched persons (`u` opens People with it), and the one last said so.
+        self.people_hint = ""
+        self._persons_told = ""
         self.case: Any = None
         self.standing: Any = None
         self.wanted_case_id: Optional[int] = None
@@ -266,11 +269,25 @@ class MainScreen(Screen):
         self._count_text = queue_query.count_words(message.total, message.truncated,
                                                    searching=bool(self.filters.search))
         self._render_queue_title()
+        self._tell_persons(len(getattr(message, "persons", ()) or ()), getattr(message, "more_persons", False))
         if self._search_closing:
             # The search's result is in: close its box now, in the frame that paints the new rows.
             self._search_closing = False
             if not self.query_one("#search", Input).has_focus:  # unless the handler went back to it
                 self._close_search()
+
+    def _tell_persons(self, found: int, more: bool = False) -> None:
+        """A search that read as persons says so, once per search: "2 persons match '…': u to see them"."""
+        search = self.filters.search
+        self.people_hint = search if found and search else ""
+        if not self.people_hint:
+            self._persons_told = ""
+            return
+        if search == self._persons_told:
+            return  # the same search re-read (after a save, a change elsewhere): said already
+        self._persons_told = search
+        who = f"{found}{'+' if more else ''} person{'s' if found != 1 else ''} match{'es' if found == 1 else ''}"
+        self.notify(f"{who} “{clip(search, 40)}”: u to see them", timeout=8, markup=False)
 
     def _render_queue_title(self) -> None:
         width = max(self.query_one("#queue-pane").content_region.width - 2, 20)
@@ -315,9 +332,19 @@ class MainScreen(Screen):
         self.query_one("#search", Input).remove_class("-open")
 
     def action_other_cases(self) -> None:
-        """`o`: the persons on the selected case, and from there their other cases (open first)."""
+        """`o`: the other cases of the persons on the selected case (the case pane lists them). Just one:
+        it opens; more: the persons on the case, and from there their cases (open first)."""
         if self.case is None:
             self.notify("Choose a case first.", severity="warning", markup=False)
+            return
+        persons = getattr(self.case, "persons", ())
+        others = getattr(self.case, "other_cases", ())
+        if not any(p.other_total for p in persons):
+            self.notify(f"Nobody on {self.case.ref} has another case.", markup=False)
+            return
+        if len(others) == 1 and all(p.other_total == len(p.other_cases) for p in persons):
+            self.select_case(others[0].id, delay=0)
+            self.action_show_pane("case")
             return
         self.app.action_people(self.case.ref)
 

@@ -159,6 +159,27 @@ def party_entries(case: Any) -> list[tuple[Content, Content]]:
     return entries
 
 
+def other_cases_entries(case: Any) -> list[Content]:
+    """Per person on the case with other cases: a heading, then those cases (open first, newest first; the
+    first few, then "and N more"), each ref, status, title and their role there. `o` opens them."""
+    entries = []
+    for person in getattr(case, "persons", ()):
+        if not person.other_total:
+            continue
+        count = f"{person.other_total} other case{'s' if person.other_total != 1 else ''}"
+        lines = [line(("Other cases of ", "bold $text-accent"), (person.name, "bold"), (f"  {count}", "$text-muted"),
+                      ("  o opens", "$text-muted"))]
+        for other in person.other_cases:
+            lines.append(line((other.ref, "$text-accent"), "  ",
+                              (f"{words(other.status):<14}", "bold" if other.open else "dim"), " ", other.title,
+                              (f"  ({words(other.role)})", "$text-muted")))
+        more = person.other_total - len(person.other_cases)
+        if more > 0:
+            lines.append(line((f"and {more} more", "$text-muted"), ("  u lists them", "$text-muted")))
+        entries.append(Content("\n").join(lines))
+    return entries
+
+
 def contact_heading(contact: Any) -> Content:
     """The first line of a timeline entry: when, direction, channel, with whom, by whom, outcome."""
     direction = contact.direction
@@ -212,7 +233,8 @@ def contact_details(contact: Any) -> Content:
 
 
 def case_blocks(case: Any, presence: str = "") -> list[Block]:
-    """The whole pane for `case`: header, who else has it open, parties, history, appointments.
+    """The whole pane for `case`: header, who else has it open, parties (and their other cases), history,
+    appointments.
 
     Party details and contact details are indented 4 and wrap under themselves.
     The history comes straight after the parties, before the appointments: the
@@ -229,6 +251,8 @@ def case_blocks(case: Any, presence: str = "") -> list[Block]:
         blocks.append(Block(name_line, phrases=True, hang=2))  # wrapped under the name, not the mark
         if details:
             blocks.append(Block(details, indent=DETAILS_INDENT, phrases=True))
+    for entry in other_cases_entries(case):
+        blocks.append(Block(entry, hang=DETAILS_INDENT, phrases=True))
     if getattr(case, "links", ()):
         blocks += [BLANK, Block(links_content(case), hang=DETAILS_INDENT)]
     blocks.append(BLANK)

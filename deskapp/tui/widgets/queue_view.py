@@ -222,11 +222,14 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
     class Counted(Message):
         """The shown query's size is known (after set_query or reload)."""
 
-        def __init__(self, view: "QueueView", total: int, truncated: bool) -> None:
+        def __init__(self, view: "QueueView", total: int, truncated: bool, persons: tuple[int, ...] = (),
+                     more_persons: bool = False) -> None:
             super().__init__()
             self.view = view
             self.total = total
             self.truncated = truncated
+            self.persons = persons  # a search: the persons it read the text as (deskapp.store.search)
+            self.more_persons = more_persons  # and there were more of them than that
 
         @property
         def control(self) -> "QueueView":
@@ -421,7 +424,9 @@ class QueueView(QuietScrollbar, ScrollView, can_focus=True):
         self.refresh()
         self._highlighted_id = None
         self._schedule_highlight(immediate=True)
-        self.post_message(self.Counted(self, self.total, self.queue.truncated))
+        self.post_message(self.Counted(self, self.total, self.queue.truncated,
+                                       tuple(getattr(self.queue, "persons", ()) or ()),
+                                       bool(getattr(self.queue, "more_persons", False))))
 
     def _clock(self) -> datetime:
         clock = getattr(self.queue, "_clock", None)
