@@ -144,7 +144,7 @@ def test_each_key_lands_in_its_own_desk_and_sees_the_others_work(host, terms, re
     sam.keys("c")
     sam.wait_for("Log a contact")
     time.sleep(0.8)  # let the form take focus before the first Tab
-    sam.keys("Tab", "Tab", "Tab", "Tab")  # channel -> direction -> with -> outcome -> summary
+    sam.keys("Tab", "Tab", "Tab", "Tab", "Tab")  # channel -> direction -> with -> person search -> outcome -> summary
     sam.type(SUMMARY)
     sam.wait_for(SUMMARY)
     assert SUMMARY not in jo.screen()
@@ -263,7 +263,7 @@ def test_nobody_approves_their_own_request(host, terms):
     jo.keys("m")
     jo.wait_for("Send a message")
     time.sleep(0.8)
-    jo.keys("Tab", "Tab")  # channel -> to -> subject
+    jo.keys("Tab", "Tab", "Tab")  # channel -> to -> person search -> subject
     jo.type("Your invoice")
     jo.wait_for("Your invoice")
     jo.keys("Tab")

@@ -86,7 +86,7 @@ def type_message(term: Term) -> None:
     term.keys("m")
     term.wait_for("Send a message")
     time.sleep(0.8)  # let the form take focus: a Tab pressed before that is lost on a busy machine
-    term.keys("Tab", "Tab")  # channel -> to -> subject
+    term.keys("Tab", "Tab", "Tab")  # channel -> to -> person search -> subject
     term.type(SUBJECT)
     term.wait_for(SUBJECT)
     term.keys("Tab")
