@@ -46,7 +46,7 @@ from deskapp.policy.literals import LiteralIndex, required_literals
 from deskapp.policy.tonegrammar import (GUARD, RULES, SLOTS, TRIGGER, TRIGGER_NEEDS, UNGUARDED, WITHDRAW, WITHDRAW_NEEDS,
                                         GrammarRule)
 
-NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "hardly"})
+NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "hardly"})
 
 # Structural cue weights; policies.yaml `tone.cues` may override them (0 disables one).
 DEFAULT_CUES = {
@@ -424,6 +424,19 @@ _QUOTE_AFTER = re.compile(r"^[\s,]*(?:(?:is|are|was|were) (?:not|never)|again\b|
 _AIMED_AFTER = re.compile(r"(?:\s+[a-z']+){0,2}\s+(?:you|your|yourself)\b")
 
 
+_NAMING = re.compile(r"call|label|describ|refer|name|brand|like|such")
+_SELF_SAYS = re.compile(r"\b(?:i|we)(?: (?:have|had|would|will|already|just|did|do|once|also|clearly))* $")
+
+
+def _framed_by_other(before: str, frame: re.Match) -> bool:
+    """The quotation after `frame` is another's words: not the handler naming the reader ("call you 'a
+    liar'", "words like 'moron' ... you") nor quoting themselves ("as I said, 'read the letter'")."""
+    if _SELF_SAYS.search(before[: frame.start()]):
+        return False
+    rest = before[frame.end():]
+    return not (_NAMING.match(frame.group()) and re.match(r"\s*(?:you|yourself)\b", rest))
+
+
 def _unquote(norm: str) -> str:
     """`norm` with the inside of each quotation framed as someone else's words blanked (same length).
 
@@ -439,7 +452,7 @@ def _unquote(norm: str) -> str:
         frames = list(_QUOTE_FRAME.finditer(before))
         if _AIMED_AFTER.match(norm, q.end()):
             continue  # 'words like "moron" fit you': the quoted word pinned on the reader
-        if ((frames and not re.search(r"\byou\b", before[frames[-1].end():]))
+        if ((frames and _framed_by_other(before, frames[-1]))
                 or _QUOTE_AFTER.match(norm, q.end()) is not None):
             a, b = q.span(2)
             out = out[:a] + " " * (b - a) + out[b:]
@@ -466,7 +479,7 @@ def _a_name(seg: str, norm: Normalised, a: int, b: int) -> bool:
 
 
 def _negated(norm: str, start: int) -> bool:
-    before = norm[max(0, start - 40) : start].split()[-3:]
+    before = norm[max(0, start - 40) : start].split()[-4:]  # "none of this was your fault"
     return any(w.strip(",.;:!?") in NEGATORS for w in before)
 
 
