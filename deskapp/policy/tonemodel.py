@@ -101,7 +101,7 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
     `lex`: the pack's lexicon, whose per-sentence cue analysis is reused (it is cached
     already) when its grammar and cue weights are the defaults; its phrases are ignored.
     """
-    norm = normalise(seg).text.strip()
+    norm = normalise(seg.strip()).text  # the cue analysis normalises the same stripped sentence: one cache entry
     toks = tokens(_unquote(norm))  # the reader's words quoted back ('you said "..."') are not the handler's
     f: dict[str, float] = {}
     if not toks:
