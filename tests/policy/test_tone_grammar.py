@@ -297,3 +297,11 @@ def test_quoted_customer_words_and_names_do_not_flag(pack, text):
 def test_quotes_and_capitals_do_not_hide_the_handlers_own_insult(pack, text):
     lex = replace(pack.tone, model=False)
     assert assess_tone(text, lex).hostile, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab you said called 'words like\" \"again.,")), max_size=120))
+def test_blanking_quoted_words_keeps_offsets_and_only_blanks_inside_quotes(text):
+    out = tone_mod._unquote(text)
+    assert len(out) == len(text)  # the quotes of the original still map one character for one
+    assert all(a == b or b == " " for a, b in zip(text, out))
