@@ -2,7 +2,7 @@
 
     python bench/tone_train.py                 # write deskapp/policy/tone_model.json
     python bench/tone_train.py --check         # exit 1 when the shipped file differs from a fresh run
-    python bench/tone_train.py --loso          # leave-one-set-out figures (v4 out, v3 out), the proxies
+    python bench/tone_train.py --loso          # leave-one-set-out figures (v5 out, v4 out), the proxies
     python bench/tone_train.py --loso --sweep  # ... for several regularisation strengths and thresholds
 
 Logistic regression, pure Python, deterministic: examples are visited in a fixed order
@@ -14,10 +14,15 @@ a negative (a sincere letter's sentences are all sincere; a hostile message's se
 are not all hostile, so those are not used alone). At run time the model scores the whole
 message and each sentence (with the one before it) and keeps the highest probability.
 
-The threshold and L2 strength are chosen by leave-one-set-out evaluation: train without
-tone_heldout/v4.yaml and score it; the same for v3. Those two sets were written blind and
-are the nearest thing to a fresh set; the choice is the lowest threshold that keeps
-precision >= 0.95 on both with the grammar's own verdicts added (hostile = grammar OR model).
+The threshold, the length penalty (tonemodel.LENGTH_PENALTY) and L2 strength are chosen by
+leave-one-set-out evaluation: train without tone_heldout/v5.yaml and score it; the same for
+v4. Those two sets were written blind and are the nearest thing to a fresh set (v3 is not:
+the grammar was tuned on it). The choice, hostile = grammar OR model: the highest recall on
+the worse of the two whose precision is >= 0.96 on both (0.95 is the target; the margin is
+for a fresh set, which has always scored lower than the proxies) and that fires on fewer than
+10% of the sincere probes of tests/policy/test_tone_model.py (never trained on). Issue #20
+precision round: th 0.9, penalty 0.5 -> v5 out P 1.00 R 0.62, v4 out P 0.98 R 0.65, 4 of 48
+probes (th 0.86 would give R 0.66 / 0.70 but fire on 5 probes).
 """
 
 from __future__ import annotations
@@ -44,8 +49,8 @@ EPOCHS = 12
 L2 = 3e-4
 MIN_COUNT = 2
 RATE = 0.1  # Adagrad step; 0.2 gave a more confident model that fired on more sincere probes
-THRESHOLD = 0.9  # chosen by --loso --sweep; see the module docstring
-PROXIES = ("v4", "v3")
+THRESHOLD = 0.9  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
+PROXIES = ("v5", "v4")
 
 
 def corpus(paths=SETS) -> dict[str, list[Message]]:
@@ -131,11 +136,12 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def loso(l2s=(L2,), thresholds=(THRESHOLD,), per_kind: bool = True, out=sys.stdout) -> dict:
+def loso(l2s=(L2,), thresholds=(THRESHOLD,), per_kind: bool = True, out=sys.stdout,
+         penalties=(None,)) -> dict:
     """Leave each proxy set out in turn; print grammar alone, model alone, grammar OR model."""
     from deskapp.policy.loader import load_policies
     from deskapp.policy.tone import assess_tone
-    from deskapp.policy.tonemodel import ALONE_THRESHOLD, ToneModel, _sigmoid
+    from deskapp.policy.tonemodel import ToneModel, decide
 
     pack = load_policies(ROOT / "policies.yaml")
     cues_only = replace(pack.tone, model=False)  # the grammar and phrase list, without the shipped model
@@ -155,19 +161,19 @@ def loso(l2s=(L2,), thresholds=(THRESHOLD,), per_kind: bool = True, out=sys.stdo
             w, b = fit(train_msgs, l2)
             model = ToneModel(w, b, 0.5, {})
             scans = [model._scan(m.text, None) for m in test]
-            both = [(_sigmoid(sc[1]), _sigmoid(sc[3])) for sc in scans]  # (message or pair, a sentence alone)
-            for th in thresholds:
-                flags = [a >= th or b >= max(th, ALONE_THRESHOLD) for a, b in both]  # as ToneModel.judge
+            for th, pen in [(t, q) for t in thresholds for q in penalties]:
+                flags = [bool(decide(sc, th, pen)) for sc in scans]  # as ToneModel.judge
                 for name, got in (("model alone", flags),
                                   ("grammar OR model", [g or f for g, f in zip(grammar, flags)])):
                     tp = sum(x and m.label == "hostile" for x, m in zip(got, test))
                     fp = sum(x and m.label == "ok" for x, m in zip(got, test))
                     fn = sum(m.label == "hostile" for m in test) - tp
                     p, r, f = _prf(tp, fp, fn)
-                    results[(held, l2, th, name)] = (p, r, f, tp, fp, fn)
-                    print(f"  l2 {l2:g} th {th:.2f} {name:16} P {p:.2f} R {r:.2f} F1 {f:.2f} "
+                    results[(held, l2, th, pen, name)] = (p, r, f, tp, fp, fn)
+                    lp = "" if pen is None else f" lp {pen:g}"
+                    print(f"  l2 {l2:g} th {th:.2f}{lp} {name:16} P {p:.2f} R {r:.2f} F1 {f:.2f} "
                           f"(tp {tp} fp {fp} fn {fn})", file=out)
-            if per_kind and len(thresholds) == 1:
+            if per_kind and len(thresholds) == 1 and len(penalties) == 1:
                 th = thresholds[0]
                 kinds = sorted({m.kind for m in test})
                 print(f"  per kind, grammar / grammar OR model (th {th}): recall for hostile kinds, "
@@ -197,7 +203,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = ap.parse_args(argv)
     if args.loso:
         if args.sweep:
-            loso(l2s=(1e-4, 3e-4, 1e-3, 3e-3), thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95), per_kind=False)
+            loso(l2s=(3e-4, 1e-3), thresholds=(0.8, 0.84, 0.86, 0.88, 0.9, 0.92), per_kind=False,
+                 penalties=(0, 0.5, 0.75, 1.0))
         else:
             loso()
         return 0

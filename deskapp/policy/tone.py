@@ -46,7 +46,7 @@ from deskapp.policy.literals import LiteralIndex, required_literals
 from deskapp.policy.tonegrammar import (GUARD, RULES, SLOTS, TRIGGER, TRIGGER_NEEDS, UNGUARDED, WITHDRAW, WITHDRAW_NEEDS,
                                         GrammarRule)
 
-NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "hardly"})
+NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "hardly"})
 
 # Structural cue weights; policies.yaml `tone.cues` may override them (0 disables one).
 DEFAULT_CUES = {
@@ -409,8 +409,77 @@ def _reported(norm: str, start: int) -> bool:
     return _REPORTED.search(norm[max(0, start - 40) : start]) is not None
 
 
+# The reader's own words quoted back: a boundary or a note of what was said ('Your email called her
+# "incompetent"', 'Please don't call our staff "useless" again', 'words like "idiot" are not acceptable').
+# A cue whose match lies wholly inside such a quotation is the customer's word, not the handler's.
+_QUOTED = re.compile(r"(?<![\w])([\"'])([^\"'\n]{1,80}?)\1(?![\w])")
+_QUOTE_FRAME = re.compile(
+    r"\b(?:said|say|says|saying|call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|wrote|write|writes|writing|word|words|"
+    r"language|phrases?|terms?|refer(?:s|red|ring)? to|label(?:s|led|ling)?|told|tell|us(?:e|es|ed|ing)|"
+    r"posted|shouted|swore|yelled|screamed|comments?|remarks?|names?|such as|like)\b")
+_QUOTE_AFTER = re.compile(r"^[\s,]*(?:(?:is|are|was|were) (?:not|never)|again\b|on the (?:call|phone)|"
+                          r"in (?:your|the|his|her|their) (?:e-?mail|message|letter|call|post|review))")
+
+
+_AIMED_AFTER = re.compile(r"(?:\s+[a-z']+){0,2}\s+(?:you|your|yourself)\b")
+
+
+_NAMING = re.compile(r"call|label|describ|refer|name|brand|like|such")
+_SELF_SAYS = re.compile(r"\b(?:i|we)(?: (?:have|had|would|will|already|just|did|do|once|also|clearly))* $")
+
+
+def _framed_by_other(before: str, frame: re.Match) -> bool:
+    """The quotation after `frame` is another's words: not the handler naming the reader ("call you 'a
+    liar'", "words like 'moron' ... you") nor quoting themselves ("as I said, 'read the letter'")."""
+    if _SELF_SAYS.search(before[: frame.start()]):
+        return False
+    rest = before[frame.end():]
+    return not (_NAMING.match(frame.group()) and re.match(r"\s*(?:you|yourself)\b", rest))
+
+
+def _unquote(norm: str) -> str:
+    """`norm` with the inside of each quotation framed as someone else's words blanked (same length).
+
+    Framed: a word of saying or naming in the 60 characters before it, with no "you" after that word
+    ("called the engineer 'a useless idiot'", not "I would call you 'a liar'"), or "is not acceptable",
+    "again", "in your email" just after it. The handler's own words around the quotation still count.
+    """
+    if '"' not in norm and "'" not in norm:
+        return norm
+    out = norm
+    for q in _QUOTED.finditer(norm):
+        before = norm[max(0, q.start() - 60) : q.start()]
+        frames = list(_QUOTE_FRAME.finditer(before))
+        if _AIMED_AFTER.match(norm, q.end()):
+            continue  # 'words like "moron" fit you': the quoted word pinned on the reader
+        if ((frames and _framed_by_other(before, frames[-1]))
+                or _QUOTE_AFTER.match(norm, q.end()) is not None):
+            a, b = q.span(2)
+            out = out[:a] + " " * (b - a) + out[b:]
+    return out
+
+
+_NAME_BEFORE = re.compile(r"(?:\b(?:mr|mrs|ms|miss|dr|in|at|from|to|near|of|via|around|outside|inside))\s+$", re.I)
+_TITLE_WORD = re.compile(r"\s+[A-Z][a-z]")
+
+
+def _a_name(seg: str, norm: Normalised, a: int, b: int) -> bool:
+    """A word in title case mid-sentence after a title or a place preposition, or before another
+    title-case word, is a name: "collections in Shitterton", "Mr Dick", "Cockermouth Road"."""
+    start, end = norm.to_original(a, b)
+    while end < len(seg) and seg[end].isalpha():
+        end += 1
+    word = seg[start:end]
+    before = seg[:start]
+    if not (len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower()):
+        return False
+    if not before.strip() or before.rstrip()[-1] in ".!?:;":
+        return False  # the first word of a sentence is capitalised anyway
+    return _NAME_BEFORE.search(before) is not None or _TITLE_WORD.match(seg, end) is not None
+
+
 def _negated(norm: str, start: int) -> bool:
-    before = norm[max(0, start - 40) : start].split()[-3:]
+    before = norm[max(0, start - 40) : start].split()[-4:]  # "none of this was your fault"
     return any(w.strip(",.;:!?") in NEGATORS for w in before)
 
 
@@ -503,6 +572,16 @@ class SegmentCues:
 _EMPTY_SEGMENT = SegmentCues()
 
 
+def _any_of(literals: frozenset) -> Optional[re.Pattern]:
+    """One regex finding any of `literals` (a C-speed scan instead of a `in` test per literal); None: no literal."""
+    return re.compile("|".join(map(re.escape, sorted(literals, key=lambda x: (-len(x), x))))) if literals else None
+
+
+_TRIGGER_SEEN = _any_of(TRIGGER_NEEDS)  # 60 literals: is a threat's condition possible in this sentence?
+_WITHDRAW_SEEN = _any_of(WITHDRAW_NEEDS)  # 97: is help withdrawn possible?
+_NAME_FAMILIES = frozenset({"profanity", "insult"})  # a swear word inside a name ("Shitterton") is a name
+
+
 def _short(q: str, width: int = 80) -> str:
     q = " ".join(q.split())
     return q if len(q) <= width else q[: width - 3].rstrip() + "..."
@@ -515,33 +594,34 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
         seg = seg[m.end():]
     if not seg.strip():
         return _EMPTY_SEGMENT
-    norm = normalise(seg)
-    text = norm.text.strip()
-    if text != norm.text:  # normalise keeps a leading/trailing space only when seg has one: drop it
-        norm = normalise(seg.strip())
-        text = norm.text
+    norm = normalise(seg.strip())  # the same as normalising seg and re-normalising it stripped, once
+    text = norm.text
     hits: list[tuple[str, float, str, str]] = []
     cues = lex.cues
-    phrase_candidates, rule_candidates = lex.both_candidates(text)
+    plain = _unquote(text)  # the customer's words quoted back are not the handler's
+    phrase_candidates, rule_candidates = lex.both_candidates(plain)
     for p in phrase_candidates:
-        for pm in p.pattern.finditer(text):
+        for pm in p.pattern.finditer(plain):
             if (p.negatable and _negated(text, pm.start())) or _reported(text, pm.start()):
                 continue
             hits.append(("p:" + p.source, p.weight, p.why, _short(norm.quote(*pm.span()))))
             break
     guarded = GUARD.search(text) is not None
-    lead = _DISCOURSE.match(text)
+    lead = _DISCOURSE.match(plain)
     k = lead.end() if lead else 0  # "Honestly, one more rant and ..." reads as "one more rant and ..."
-    core = text[k:]
+    core = plain[k:]
     for i, rule in rule_candidates:
         weight = cues.get(rule.family, 0.0) * rule.strength
         if weight <= 0 or (guarded and rule.family not in UNGUARDED):
             continue
         gm, at = (rule.pattern.search(core), k) if k else (None, 0)
         if gm is None:
-            gm, at = rule.pattern.search(text), 0
+            gm, at = rule.pattern.search(plain), 0
         if gm:
-            hits.append((f"g:{i}", weight, rule.label, _short(norm.quote(gm.start() + at, gm.end() + at))))
+            a, b = gm.start() + at, gm.end() + at
+            if rule.family in _NAME_FAMILIES and _a_name(norm.original, norm, a, b):
+                continue
+            hits.append((f"g:{i}", weight, rule.label, _short(norm.quote(a, b))))
     if text.endswith("?") or "you know" in text:
         if cues.get("you_know_tag", 0) > 0 and _YOU_KNOW_TAG.search(text):
             hits.append(("you_know_tag", cues["you_know_tag"], "lecturing", _short(norm.quote(0, len(text)))))
@@ -558,11 +638,11 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
     trigger = withdraw = same = ""
     if cues.get("threat", 0) > 0:
         tm = wm = None
-        if not TRIGGER_NEEDS or any(x in text for x in TRIGGER_NEEDS):
-            tm = TRIGGER.search(core) or (TRIGGER.search(text) if k else None)
+        if _TRIGGER_SEEN is None or _TRIGGER_SEEN.search(text):
+            tm = TRIGGER.search(core) or (TRIGGER.search(plain) if k else None)
         tk = k if tm is not None and tm.string is core else 0
-        if not WITHDRAW_NEEDS or any(x in text for x in WITHDRAW_NEEDS):
-            wm = WITHDRAW.search(text)
+        if _WITHDRAW_SEEN is None or _WITHDRAW_SEEN.search(text):
+            wm = WITHDRAW.search(plain)
         trigger = _short(norm.quote(tm.start() + tk, tm.end() + tk), 50) if tm else ""
         withdraw = _short(norm.quote(*wm.span()), 50) if wm else ""
         if tm and wm:  # both halves in one sentence, in either order

@@ -10,11 +10,12 @@ rule holds. It is trained at build time (bench/tone_train.py, deterministic) on 
 labelled set in the repository and shipped as deskapp/policy/tone_model.json; nothing
 is downloaded or learned at run time.
 
-Scoring (ToneModel.judge): the whole message and each sentence with the one before it
-(sentences as tone.segments cuts them) flag at the threshold; each sentence of a longer
-message read alone flags at ALONE_THRESHOLD (a friendly sentence before it would dilute
-a hostile line). A long polite letter with one hostile sentence is judged by that
-sentence. The warning quotes the sentence and the n-grams that weighed most in it.
+Scoring (ToneModel.judge, decide): the whole message flags at the threshold; each
+sentence with the one before it (sentences as tone.segments cuts them), and each sentence
+of a longer message read alone at ALONE_THRESHOLD (a friendly sentence before it would
+dilute a hostile line), flag at a bar raised with the length of the letter (LENGTH_PENALTY:
+a long letter offers many chances of one stray high score). A long polite letter with one
+hostile sentence is judged by that sentence. The warning quotes the sentence and the n-grams that weighed most in it.
 
 Pure: no I/O apart from reading the shipped weights once (importlib.resources).
 """
@@ -29,11 +30,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional
 
-from deskapp.policy.tone import ToneLexicon, _segment_cues, normalise, segments
+from deskapp.policy.tone import ToneLexicon, _segment_cues, _unquote, normalise, segments
 from deskapp.policy.tonegrammar import SLOTS
 
 MODEL_FILE = "tone_model.json"
-FEATURE_VERSION = 1  # bump when features change: the shipped weights must be retrained
+FEATURE_VERSION = 2  # bump when features change: the shipped weights must be retrained
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*|[?!\"]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)(pd]")
 _NUM = re.compile(r"^\d+(?:st|nd|rd|th)?$")
@@ -100,8 +101,8 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
     `lex`: the pack's lexicon, whose per-sentence cue analysis is reused (it is cached
     already) when its grammar and cue weights are the defaults; its phrases are ignored.
     """
-    norm = normalise(seg).text.strip()
-    toks = tokens(norm)
+    norm = normalise(seg.strip()).text  # the cue analysis normalises the same stripped sentence: one cache entry
+    toks = tokens(_unquote(norm))  # the reader's words quoted back ('you said "..."') are not the handler's
     f: dict[str, float] = {}
     if not toks:
         return f
@@ -157,6 +158,7 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
 
 
 _SEGMENT_CACHE: dict[str, dict[str, float]] = {}
+LENGTH_PENALTY = 0.5  # log-odds added per ln(sentences) to the pair/alone bars (see decide); chosen by --loso
 ALONE_THRESHOLD = 0.97  # a sentence of a longer message read on its own flags only this sure (see ToneModel.judge)
 WHOLE_MAX = 12  # sentences: longer messages are scored two sentences at a time only
 _CACHE_MAX = 8192
@@ -275,14 +277,16 @@ class ToneModel:
         return self.bias + z + w.get("u:length", 0.0) * _length(sum(p.count for p in parts))
 
     def _scan(self, text: str, lex: Optional[ToneLexicon]):
-        """(segments, best logit of the message and sentence pairs, its index, best sentence alone, its index)."""
+        """(segments, logit of the whole message, best logit of a sentence pair, its index,
+        best logit of a sentence alone, its index); -inf where there is none."""
         segs = split(text)
         if not segs:
-            return segs, -math.inf, -1, -math.inf, -1
+            return segs, -math.inf, -math.inf, -1, -math.inf, -1
         parts = [self._sentence(s, lex) for s in segs]
-        # -1: the whole message, up to WHOLE_MAX sentences (the longest in the corpus has 9; a longer
+        # the whole message, up to WHOLE_MAX sentences (the longest in the corpus has 9; a longer
         # letter is read two sentences at a time, which keeps a keystroke in a long body cheap)
-        best_z, best_i = (self._unit(parts) if len(segs) <= WHOLE_MAX else -math.inf), -1
+        whole_z = self._unit(parts) if len(segs) <= WHOLE_MAX else -math.inf
+        pair_z, pair_i = -math.inf, -1
         alone_z, alone_i = -math.inf, -1
         if len(segs) > 1:
             pairs = self._pairs
@@ -293,12 +297,12 @@ class ToneModel:
                     if len(pairs) >= _CACHE_MAX:
                         pairs.clear()
                     z = pairs[key] = self._unit(parts[max(0, i - 1):i + 1])
-                if z > best_z:
-                    best_z, best_i = z, i
+                if z > pair_z:
+                    pair_z, pair_i = z, i
                 z = parts[i].alone
                 if z > alone_z:
                     alone_z, alone_i = z, i
-        return segs, best_z, best_i, alone_z, alone_i
+        return segs, whole_z, pair_z, pair_i, alone_z, alone_i
 
     def score(self, text: str, lex: Optional[ToneLexicon] = None, explain: bool = True) -> tuple[float, str, list[str]]:
         """(probability, the sentence that scored it, its heaviest features) for one message.
@@ -306,9 +310,10 @@ class ToneModel:
         The whole message, and each sentence with the one before it; the highest wins.
         explain=False skips the sentence and the features (the cheap path while typing).
         """
-        segs, best_z, best_i, _, _ = self._scan(text, lex)
+        segs, whole_z, pair_z, pair_i, _, _ = self._scan(text, lex)
         if not segs:
             return 0.0, "", []
+        best_z, best_i = (whole_z, -1) if whole_z >= pair_z else (pair_z, pair_i)
         p = _sigmoid(best_z)
         return (p, *self._explain(segs, best_i, lex)) if explain else (p, "", [])
 
@@ -323,15 +328,19 @@ class ToneModel:
         what you expected, to be honest." scores 1.00 alone, 0.79 after a sentence about a repair).
         """
         th = self.threshold if threshold is None else threshold
-        segs, best_z, best_i, alone_z, alone_i = self._scan(text, lex)
+        scan = self._scan(text, lex)
+        segs, whole_z, pair_z, pair_i, alone_z, alone_i = scan
         if not segs:
             return False, 0.0, "", []
-        p, alone = _sigmoid(best_z), _sigmoid(alone_z)
-        if p >= th:
-            return (True, p, *self._explain(segs, best_i, lex))
-        if alone >= max(th, ALONE_THRESHOLD):
-            return True, alone, segs[alone_i].strip(), self.top_features(unit_features([segs[alone_i]], lex))
-        return False, max(p, alone), "", []
+        route = decide(scan, th)
+        if route == "alone":
+            return (True, _sigmoid(alone_z), segs[alone_i].strip(),
+                    self.top_features(unit_features([segs[alone_i]], lex)))
+        if route == "pair":
+            return (True, _sigmoid(pair_z), *self._explain(segs, pair_i, lex))
+        if route:
+            return (True, _sigmoid(whole_z), *self._explain(segs, -1, lex))
+        return False, _sigmoid(max(whole_z, pair_z, alone_z)), "", []
 
     def _explain(self, segs: list[str], best_i: int, lex: Optional[ToneLexicon]) -> tuple[str, list[str]]:
         i = best_i
@@ -340,6 +349,36 @@ class ToneModel:
         sentence = " ".join(" ".join(segs).split()) if i < 0 else segs[i].strip()
         shown = segs if best_i < 0 else segs[max(0, best_i - 1):best_i + 1]
         return sentence, self.top_features(unit_features(shown, lex))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def decide(scan: tuple, threshold: float, penalty: Optional[float] = None) -> str:
+    """Which route flags a scanned message: "message" (whole), "pair", "alone", or "" (none).
+
+    The whole message (up to WHOLE_MAX sentences) flags at `threshold`. A sentence pair, or
+    a sentence alone at max(threshold, ALONE_THRESHOLD), must clear that bar raised by
+    LENGTH_PENALTY * ln(n) in log-odds for a message of n sentences: a letter of n sentences
+    gives the model about 2n chances to find one stray high score, and the longer the letter the
+    likelier one sincere sentence about gilt yields or a timetable scores high by chance. The
+    raise keeps the chance of a false alarm per letter near that of a short message; one truly
+    contemptuous sentence (most score above 0.99 alone) still clears it.
+    """
+    segs, whole_z, pair_z, _, alone_z, _ = scan
+    if not segs:
+        return ""
+    th = _logit(threshold)
+    if whole_z >= th:
+        return "message"
+    raise_by = (LENGTH_PENALTY if penalty is None else penalty) * math.log(len(segs))
+    if pair_z >= th + raise_by:
+        return "pair"
+    if len(segs) > 1 and alone_z >= _logit(max(threshold, ALONE_THRESHOLD)) + raise_by:
+        return "alone"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -384,5 +423,5 @@ def all_features(texts: Iterable[str]) -> list[dict[str, float]]:
     return [text_features(t) for t in texts]
 
 
-__all__ = ["ToneModel", "text_features", "segment_features", "unit_features", "merge", "split", "units", "shipped_model", "from_json", "tokens", "WORD_CLASSES",
+__all__ = ["ToneModel", "decide", "text_features", "segment_features", "unit_features", "merge", "split", "units", "shipped_model", "from_json", "tokens", "WORD_CLASSES",
            "FEATURE_VERSION", "MODEL_FILE"]

@@ -268,3 +268,40 @@ def test_v3_round_hard_negatives_pass(pack, text):
 
 def test_capitals_aimed_at_the_reader_are_still_shouting(pack):
     assert assess_tone("NOTE: YOU NEVER READ THE LETTERS WE SEND.", pack.tone).hostile
+
+
+# The reader's own word quoted back in a boundary or a note of the call is theirs, not the handler's;
+# a swear word inside a name ("collections in Shitterton") is a name. Written for this round (none from v5).
+@pytest.mark.parametrize("text", [
+    'Please do not call my colleagues "clowns" again; we will keep working on your complaint.',
+    "Your message to the caretaker called him 'a lazy idiot'. We ask that you keep to the facts.",
+    'Words like "moron" are not acceptable in messages to our staff.',
+    "He said the engineer was 'fucking useless' and the call was ended.",
+    'In your review you described the warden as "a total disgrace". I have passed it to her manager.',
+    "The bus to Shitterton now leaves at 09:10 from stand C.",
+    "Our contractor Mr Dick will call on Tuesday to measure the window.",
+])
+def test_quoted_customer_words_and_names_do_not_flag(pack, text):
+    lex = replace(pack.tone, model=False)
+    r = assess_tone(text, lex)
+    assert not r.hostile, r.reasons
+
+
+@pytest.mark.parametrize("text", [
+    'I would call you "a lazy idiot" if I could.',  # the handler's own word, put in quotes
+    "You are a fucking nuisance.",
+    "What a Bastard you are.",  # title case, but no name around it
+    "Your email called our staff useless. You are the useless one here.",
+    'Words like "moron" fit you well, frankly.',
+])
+def test_quotes_and_capitals_do_not_hide_the_handlers_own_insult(pack, text):
+    lex = replace(pack.tone, model=False)
+    assert assess_tone(text, lex).hostile, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab you said called 'words like\" \"again.,")), max_size=120))
+def test_blanking_quoted_words_keeps_offsets_and_only_blanks_inside_quotes(text):
+    out = tone_mod._unquote(text)
+    assert len(out) == len(text)  # the quotes of the original still map one character for one
+    assert all(a == b or b == " " for a, b in zip(text, out))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import replace
@@ -12,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from deskapp.policy.loader import PolicyFileError, load_policies_text
 from deskapp.policy.tone import MODEL_CUE, ToneLexicon, assess_tone
-from deskapp.policy.tonemodel import WORD_CLASSES, segment_features, shipped_model, text_features
+from deskapp.policy.tonemodel import LENGTH_PENALTY, WORD_CLASSES, decide, segment_features, shipped_model, text_features
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -84,10 +85,12 @@ def test_policies_switch_the_model_off_or_raise_its_threshold(pack):
 # Sincere text the model was never trained on: the grammar's hard negatives (written to trip its rules)
 # and eight long professional letters (tests/policy/tone_probes/letters.yaml). The model fires on the
 # ones below; the test fails when that list changes, so a retrained model is looked at, not waved through.
+# Issue #20 precision round (v5 as tuning data, two sincere tuning files, the length penalty): 4 of 48,
+# as before v5; "Maybe try turning the boiler off..." no longer fires, probe-letter-4 does.
 KNOWN_MODEL_FALSE_POSITIVES = {
-    "Maybe try turning the boiler off and on again and it would likely reset.",
     "If you write to us again, we can send a large-print copy. I cannot guarantee the repair will be seen this week.",
     "We are honoured that you have chosen to nominate our carers for the award.",
+    "probe-letter-4",
     "probe-letter-8",
 }
 
@@ -106,6 +109,32 @@ def test_sincere_probes_pass_except_the_known_few(pack):
     fired = {name for name, text in probes if assess_tone(text, pack.tone).hostile}
     assert fired == KNOWN_MODEL_FALSE_POSITIVES
     assert len(fired) / len(probes) < 0.1
+
+
+def test_a_long_letter_raises_the_bar_for_a_sentence_or_a_pair_not_for_the_whole_message():
+    z = math.log(0.95 / 0.05)  # a pair, or a sentence alone, at 0.95; the whole message low
+    short = (["a", "b"], -5.0, z, 1, -5.0, 0)
+    long = (["s"] * 12, -5.0, z, 3, -5.0, 0)
+    assert decide(short, 0.9) == "pair"  # 0.95 clears 0.9 + 0.5 * ln 2 in log-odds (0.935)
+    assert decide(long, 0.9) == ""  # ... but not 0.9 + 0.5 * ln 12 (0.969)
+    assert decide(long, 0.9, penalty=0) == "pair"
+    assert decide((["s"] * 12, z, -5.0, -1, -5.0, -1), 0.9) == "message"  # the whole letter: no raise
+    alone = (["s"] * 12, -5.0, -5.0, -1, math.log(0.999 / 0.001), 4)
+    assert decide(alone, 0.9) == "alone" and LENGTH_PENALTY == 0.5
+
+
+def test_a_sincere_letter_sentence_does_not_flag_a_long_letter(pack):
+    """v5's first pass flagged sincere sentences of long letters; the same kind, written for this test."""
+    letter = ("Dear Mrs Lyle,\n\nThank you for your letter about your pension statement.\n\n"
+              "The main reason for the change is the rise in bond yields since last spring. "
+              "Transfer values fall when yields rise, although your pension itself is unchanged. "
+              "The 08:10 service will continue to run as now. Your season ticket is valid on it. "
+              "If you pay by another method, your first instalment is due on 1 April. "
+              "You may be entitled to a discount, for example if you live alone.\n\n"
+              "Please call me if you would like to talk this through.\n\nYours sincerely,\nA. Clerk")
+    assert not assess_tone(letter, pack.tone).hostile
+    hostile = letter.replace("Please call me", "Not sure what you expected, to be honest. Please call me")
+    assert assess_tone(hostile, pack.tone).hostile
 
 
 def test_a_lexicon_without_the_model_is_the_grammar_alone():
