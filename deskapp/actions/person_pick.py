@@ -51,13 +51,14 @@ def prospective_case(desk: Any, case: CaseView, picks: dict[int, tuple[int, str]
         return case
     with desk.session() as session:
         require(desk, "case.view", session=session)
-        parties = [SimpleNamespace(id=pid, person_id=p.id, organisation=(case.party(pid) or SimpleNamespace(
-            organisation=None)).organisation) for p in case.persons for pid in p.party_ids]
+        parties = [SimpleNamespace(id=pid, person_id=p.id, case_id=case.id, organisation=(case.party(pid) or
+                                   SimpleNamespace(organisation=None)).organisation)
+                   for p in case.persons for pid in p.party_ids]
         added = []
         for stand_in, (person_id, role) in picks.items():
             check_choice("role", role, vocab.PARTY_ROLES)
             person = _person(session, person_id, "party")
-            parties.append(SimpleNamespace(id=stand_in, person_id=person.id, organisation=None))
+            parties.append(SimpleNamespace(id=stand_in, person_id=person.id, case_id=case.id, organisation=None))
             added.append(PartyView(id=stand_in, name=person.name, role=role, email=person.email,
                                    phone=person.phone, address=person.address))
         persons = persons_of(session, parties)
