@@ -17,6 +17,7 @@ from deskapp.policy.loader import PolicyFileError, check_policies, load_policies
 from deskapp.policy.snapshot import ActionSnap, AppointmentSnap, CaseSnap, ContactSnap, PartySnap
 from deskapp.policy.timescales import Deadlines
 from deskapp.policy.tone import ToneLexicon, ToneResult, assess_tone
+from deskapp.policy import tonemodel as _tonemodel  # noqa: F401,E402 - registers the model with tone
 
 __all__ = [
     "ActionSnap",

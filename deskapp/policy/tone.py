@@ -40,7 +40,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
 from deskapp.policy.tonegrammar import (GUARD, RULES, SLOTS, TRIGGER, TRIGGER_NEEDS, UNGUARDED, WITHDRAW, WITHDRAW_NEEDS,
@@ -338,9 +338,9 @@ class ToneLexicon:
         """Forget the per-sentence results, the model's too (benchmarks measure the cold path with it)."""
         self._cache.clear()  # type: ignore[attr-defined]
         normalise.cache_clear()
-        from deskapp.policy.tonemodel import clear_caches  # tonemodel builds on this module
-
-        clear_caches()
+        clear = _MODEL_HOOKS.get("clear")
+        if clear is not None:
+            clear()
 
     def candidates(self, text: str) -> list["TonePhrase"]:
         """The phrases that could match `text` (normalised), in list order."""
@@ -731,6 +731,17 @@ def assess_tone(text: str, phrases: Union[ToneLexicon, Sequence[Union[str, ToneP
 
 MODEL_CUE = "contempt (model)"
 
+# The linear model (deskapp.policy.tonemodel) is built on this module, so it registers itself here
+# rather than being imported by it: modules import one way (tests/test_no_cycles.py). The package's
+# __init__ imports tonemodel, so any use of deskapp.policy has it registered.
+_MODEL_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def register_model(shipped: Callable[[], Any], clear: Callable[[], None]) -> None:
+    """Called once by deskapp.policy.tonemodel: how to get the shipped model, and how to forget its caches."""
+    _MODEL_HOOKS["shipped"] = shipped
+    _MODEL_HOOKS["clear"] = clear
+
 
 def _ask_model(text: str, lex: ToneLexicon, result: ToneResult) -> ToneResult:
     """When the cues do not flag a message, the linear model may: it reads wording no rule lists.
@@ -739,9 +750,8 @@ def _ask_model(text: str, lex: ToneLexicon, result: ToneResult) -> ToneResult:
     """
     if not lex.model:
         return result
-    from deskapp.policy.tonemodel import shipped_model  # tonemodel builds on this module
-
-    model = shipped_model()
+    shipped = _MODEL_HOOKS.get("shipped")
+    model = shipped() if shipped is not None else None
     if model is None:
         return result
     flagged, p, sentence, top = model.judge(text, lex, lex.model_threshold)

@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional
 
-from deskapp.policy.tone import ToneLexicon, _segment_cues, _unquote, normalise, segments
+from deskapp.policy.tone import ToneLexicon, _segment_cues, _unquote, normalise, register_model, segments
 from deskapp.policy.tonegrammar import SLOTS
 
 MODEL_FILE = "tone_model.json"
@@ -422,6 +422,9 @@ def shipped_model() -> Optional[ToneModel]:
 def all_features(texts: Iterable[str]) -> list[dict[str, float]]:
     return [text_features(t) for t in texts]
 
+
+
+register_model(shipped_model, clear_caches)  # deskapp.policy.tone asks it when no cue flags a message
 
 __all__ = ["ToneModel", "decide", "text_features", "segment_features", "unit_features", "merge", "split", "units", "shipped_model", "from_json", "tokens", "WORD_CLASSES",
            "FEATURE_VERSION", "MODEL_FILE"]
