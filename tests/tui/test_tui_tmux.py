@@ -185,7 +185,7 @@ def test_log_contact_against_designated_representative_warning(desk_env):
         tmux.keys("Enter")
         screen = tmux.wait_for("designated-representative", timeout=15)  # the live finding
         assert "WARN" in screen and "Nadia Kowalski" in screen
-        tmux.keys("Tab", "Tab")  # outcome -> summary (no call in progress: the call row is hidden)
+        tmux.keys("Tab", "Tab", "Tab")  # person search -> outcome -> summary (no call in progress: no call row)
         tmux.type(SUMMARY)
         tmux.wait_for(SUMMARY[:30])
         tmux.keys("C-s")  # submit: warn -> the reason modal
