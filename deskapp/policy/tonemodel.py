@@ -88,7 +88,15 @@ def _word_classes() -> dict[str, str]:
 
 
 WORD_CLASSES = _word_classes()
-_FEATURE_LEXICON = ToneLexicon()  # grammar and structural cues only: admins' phrases never change the model's input
+
+
+@lru_cache(maxsize=1)
+def _feature_lexicon() -> ToneLexicon:
+    """Grammar and structural cues only: admins' phrases never change the model's input.
+
+    Built on first use, not at import: compiling the grammar takes ~90 ms, and the policy package
+    imports this module at the desk's start-up (to register the model with deskapp.policy.tone)."""
+    return ToneLexicon()
 
 
 def tokens(norm_text: str) -> list[str]:
@@ -143,8 +151,9 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
     if "!" in toks:
         f["s:exclaim"] = 1.0
     # the grammar's cues (families, structural cues, threat halves) at any strength
-    same = lex is not None and lex.grammar is _FEATURE_LEXICON.grammar and lex.cues == _FEATURE_LEXICON.cues
-    sc = _segment_cues(seg, lex if same and lex is not None else _FEATURE_LEXICON)
+    base = _feature_lexicon()
+    same = lex is not None and lex.grammar is base.grammar and lex.cues == base.cues
+    sc = _segment_cues(seg, lex if same and lex is not None else base)
     for key, weight, why, _ in sc.hits:
         if key.startswith("p:"):
             continue
@@ -176,7 +185,8 @@ def _cached_segment(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, fl
 def clear_caches() -> None:
     """Forget the per-sentence features (benchmarks measure the cold path)."""
     _SEGMENT_CACHE.clear()
-    _FEATURE_LEXICON._cache.clear()  # type: ignore[attr-defined]
+    if _feature_lexicon.cache_info().currsize:
+        _feature_lexicon()._cache.clear()  # type: ignore[attr-defined]
     model = shipped_model()
     if model is not None:
         model._weighted.clear()
