@@ -421,7 +421,10 @@ _QUOTE_AFTER = re.compile(r"^[\s,]*(?:(?:is|are|was|were) (?:not|never)|again\b|
                           r"in (?:your|the|his|her|their) (?:e-?mail|message|letter|call|post|review))")
 
 
-_AIMED_AFTER = re.compile(r"(?:\s+[a-z']+){0,2}\s+(?:you|your|yourself)\b")
+# 'words like "moron" fit you': the quoted word pinned on the reader - not a new clause about them
+# ('you wrote that our staff are "parasites" and that you would ...').
+_AIMED_AFTER = re.compile(r"(?:\s+(?!(?:and|but|or|that|when|if|because|so|which|then|while|as)\b)[a-z']+){0,2}\s+"
+                          r"(?:you|your|yourself)\b")
 
 
 _NAMING = re.compile(r"call|label|describ|refer|name|brand|like|such")

@@ -272,7 +272,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("sarcasm", "sarcasm", 1.0, r"\b(?:noticed|remembered|acknowledged) (?:them|us|it|the team) at all\b|\b(?:it is|it's) almost as if\b|\bbelieve me,? the feeling is mutual\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bnothing says '?[\w ]{2,25}'? like\b"),
     ("sarcasm", "sarcasm", 1.0, r"\bbecause what (?:we|i|the world|this estate|the team) (?:really )?needs? is (?:another|more)\b"),
-    ("sarcasm", "sarcasm", 1.0, r"\bhow (?:generous|gracious) of you\b|\bsuch as it is\b|\b(?:do not|don't) hold your breath\b"),
+    ("sarcasm", "sarcasm", 1.0, r"\bhow (?:generous|gracious) of you\b|\byour [\w' -]{1,30}, such as (?:it is|they are)\b|\b(?:excuse|explanation|argument|reasoning|evidence|effort|attempt|apology|research)s?, such as (?:it is|they are)\b|\b(?:do not|don't) hold your breath\b"),
     ("sarcasm", "sarcasm", 0.75, r"\bhow (?:kind|thoughtful|good) of you to (?:give|allow|grant|let us have)\b"),
     ("sarcasm", "sarcasm", 0.75, r"\b(?:{ordinal_many}) time (?:this|in a) (?:year|month|week)\b|\b(?:well done|congratulations) (?:for|on) finding the (?:one|only)\b"),
     ("sarcasm", "sarcasm", 1.0, r"^progress indeed[.!]|\bsurvived (?:your|the) (?:complaint|visit|attention|e-?mail|inspection)\b"),

@@ -305,3 +305,30 @@ def test_blanking_quoted_words_keeps_offsets_and_only_blanks_inside_quotes(text)
     out = tone_mod._unquote(text)
     assert len(out) == len(text)  # the quotes of the original still map one character for one
     assert all(a == b or b == " " for a, b in zip(text, out))
+
+
+# The v6 round: sincere sentences the cues misread (written for this round, not copied from v6),
+# each beside the hostile use of the same words that must still flag.
+@pytest.mark.parametrize("text", [
+    "Everything was backed up overnight, so you shouldn't have lost any of your photos.",
+    "You should not have lost anything when the account moved; tell me if something is missing.",
+    "I have to tell you clearly that the call will end if that language is used again.",
+    "This photo should show you clearly where the stopcock is, under the kitchen sink.",
+    "The one bright spot, such as it is, is that the fund pays the fire-watch costs.",
+    "In your email you wrote that our wardens are 'vermin' and that you would 'sort them out'.",
+])
+def test_v6_round_hard_negatives_pass(pack, text):
+    lex = replace(pack.tone, model=False)
+    r = assess_tone(text, lex)
+    assert not r.hostile, r.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "You should have checked the form before sending it.",
+    "You clearly have not opened a single letter we sent.",
+    "Your explanation, such as it is, does not match the meter photos.",
+    'Words like "moron" describe you better than our wardens.',
+])
+def test_v6_round_fixes_keep_the_hostile_use(pack, text):
+    lex = replace(pack.tone, model=False)
+    assert assess_tone(text, lex).hostile, text
