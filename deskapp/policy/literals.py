@@ -29,14 +29,14 @@ def required_literals(pattern: str) -> Optional[frozenset[str]]:
     def best(options: list[frozenset[str]]) -> Optional[frozenset[str]]:
         if not options:
             return None
-        return max(options, key=lambda o: (min(len(x) for x in o), -len(o)))
+        return max(options, key=lambda o: (min(_selectivity(x) for x in o), -len(o)))
 
     def seq(items) -> Optional[frozenset[str]]:
         options: list[frozenset[str]] = []
         run: list[str] = []
 
         def flush():
-            if len(run) >= 2:
+            if len(run) >= 2 or (len(run) == 1 and run[0] in RARE):
                 options.append(frozenset({"".join(run)}))
             run.clear()
 
@@ -63,9 +63,46 @@ def required_literals(pattern: str) -> Optional[frozenset[str]]:
         found = seq(parsed)
     except Exception:
         return None
-    if not found or any(len(x) < 2 for x in found):
+    if not found or any(len(x) < 2 and x not in RARE for x in found):
         return None
     return found
+
+
+# Characters rare enough in a sentence to be worth a pre-filter on their own: "f***", "c*t" need "*".
+RARE = frozenset("*@#$%&~^\u00a3\u20ac")
+
+
+def _selectivity(literal: str) -> int:
+    """How rarely a literal occurs, roughly its length; a rare character alone counts as three letters."""
+    return 3 if literal in RARE else len(literal)
+
+
+def split_alternatives(rx: str) -> list[str]:
+    """The top-level branches of `rx` ("a|(b|c)|[|]" -> ["a", "(b|c)", "[|]"]), minding escapes and classes."""
+    out, cur, depth, in_class, i = [], [], 0, False, 0
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            cur.append(rx[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]" or cur[-1] == "[" or (cur[-1] == "^" and len(cur) > 1 and cur[-2] == "[")
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return out
 
 
 def _trie_regex(words: list[str]) -> str:
@@ -107,18 +144,16 @@ class LiteralIndex:
                 self._by_literal.setdefault(lit, []).append(i)
         self.always = tuple(always)
         lits = sorted(self._by_literal)
-        self._prefixes = {w: [p for p in lits if w.startswith(p)] for w in lits}
+        # the patterns a longest literal stands for: its own and those of every literal it starts with
+        self._patterns = {w: frozenset(i for p in lits if w.startswith(p) for i in self._by_literal[p]) for w in lits}
         self._scan = re.compile("(?=(" + _trie_regex(lits) + "))") if lits else None
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (ascending) of the patterns whose literals occur in `text`, plus the always ones."""
         chosen = set(self.always)
         if self._scan is not None:
-            seen: set[str] = set()
-            for m in self._scan.finditer(text):
-                longest = m.group(1)
-                if longest and longest not in seen:
-                    seen.add(longest)
-                    for p in self._prefixes[longest]:
-                        chosen.update(self._by_literal[p])
+            patterns = self._patterns
+            for longest in set(self._scan.findall(text)):
+                if longest:
+                    chosen |= patterns[longest]
         return sorted(chosen)

@@ -43,8 +43,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from deskapp.policy.literals import LiteralIndex, required_literals
-from deskapp.policy.tonegrammar import (GUARD, RULES, SLOTS, TRIGGER, TRIGGER_NEEDS, UNGUARDED, WITHDRAW, WITHDRAW_NEEDS,
-                                        GrammarRule)
+from deskapp.policy.tonegrammar import GUARD, RULES, SLOTS, TRIGGER_BRANCHES, UNGUARDED, WITHDRAW_BRANCHES, GrammarRule
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "hardly"})
 
@@ -330,9 +329,11 @@ class ToneLexicon:
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
         object.__setattr__(self, "_cache", {})
-        # One literal scan picks both the phrases and the grammar rules that could match a sentence.
+        # One literal scan picks the phrases, the grammar rules and the threat halves' branches that
+        # could match a sentence.
         object.__setattr__(self, "_index", LiteralIndex([p.needs or frozenset() for p in self.phrases]
-                                                        + [r.needs for r in self.grammar]))
+                                                        + [r.needs for r in self.grammar]
+                                                        + list(TRIGGER_BRANCHES.needs) + list(WITHDRAW_BRANCHES.needs)))
 
     def clear_cache(self) -> None:
         """Forget the per-sentence results, the model's too (benchmarks measure the cold path with it)."""
@@ -352,14 +353,22 @@ class ToneLexicon:
 
     def both_candidates(self, text: str) -> tuple[list["TonePhrase"], list[tuple[int, GrammarRule]]]:
         """Phrases and grammar rules that could match `text`, from one literal scan."""
-        n = len(self.phrases)
-        phrases, rules = [], []
+        return self.all_candidates(text)[:2]
+
+    def all_candidates(self, text: str) -> tuple[list["TonePhrase"], list[tuple[int, GrammarRule]], list[int], list[int]]:
+        """Phrases, grammar rules, and the TRIGGER and WITHDRAW branches that could match `text`."""
+        n, g, t = len(self.phrases), len(self.grammar), len(TRIGGER_BRANCHES.parts)
+        phrases, rules, trigger, withdraw = [], [], [], []
         for i in self._index.candidates(text):  # type: ignore[attr-defined]
             if i < n:
                 phrases.append(self.phrases[i])
-            else:
+            elif i < n + g:
                 rules.append((i - n, self.grammar[i - n]))
-        return phrases, rules
+            elif i < n + g + t:
+                trigger.append(i - n - g)
+            else:
+                withdraw.append(i - n - g - t)
+        return phrases, rules, trigger, withdraw
 
     @classmethod
     def from_entries(cls, phrases: Iterable[Union[str, TonePhrase]] = (), polite: Iterable[Union[str, TonePhrase]] = (), **kw) -> "ToneLexicon":
@@ -575,13 +584,6 @@ class SegmentCues:
 _EMPTY_SEGMENT = SegmentCues()
 
 
-def _any_of(literals: frozenset) -> Optional[re.Pattern]:
-    """One regex finding any of `literals` (a C-speed scan instead of a `in` test per literal); None: no literal."""
-    return re.compile("|".join(map(re.escape, sorted(literals, key=lambda x: (-len(x), x))))) if literals else None
-
-
-_TRIGGER_SEEN = _any_of(TRIGGER_NEEDS)  # 60 literals: is a threat's condition possible in this sentence?
-_WITHDRAW_SEEN = _any_of(WITHDRAW_NEEDS)  # 97: is help withdrawn possible?
 _NAME_FAMILIES = frozenset({"profanity", "insult"})  # a swear word inside a name ("Shitterton") is a name
 
 
@@ -602,21 +604,26 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
     hits: list[tuple[str, float, str, str]] = []
     cues = lex.cues
     plain = _unquote(text)  # the customer's words quoted back are not the handler's
-    phrase_candidates, rule_candidates = lex.both_candidates(plain)
+    phrase_candidates, rule_candidates, trigger_branches, withdraw_branches = lex.all_candidates(plain)
     for p in phrase_candidates:
         for pm in p.pattern.finditer(plain):
             if (p.negatable and _negated(text, pm.start())) or _reported(text, pm.start()):
                 continue
             hits.append(("p:" + p.source, p.weight, p.why, _short(norm.quote(*pm.span()))))
             break
-    guarded = GUARD.search(text) is not None
+    guarded = None  # searched only when a guarded rule could match
     lead = _DISCOURSE.match(plain)
     k = lead.end() if lead else 0  # "Honestly, one more rant and ..." reads as "one more rant and ..."
     core = plain[k:]
     for i, rule in rule_candidates:
         weight = cues.get(rule.family, 0.0) * rule.strength
-        if weight <= 0 or (guarded and rule.family not in UNGUARDED):
+        if weight <= 0:
             continue
+        if rule.family not in UNGUARDED:
+            if guarded is None:
+                guarded = GUARD.search(text) is not None
+            if guarded:
+                continue
         gm, at = (rule.pattern.search(core), k) if k else (None, 0)
         if gm is None:
             gm, at = rule.pattern.search(plain), 0
@@ -641,11 +648,12 @@ def _analyse_segment(seg: str, lex: "ToneLexicon") -> SegmentCues:
     trigger = withdraw = same = ""
     if cues.get("threat", 0) > 0:
         tm = wm = None
-        if _TRIGGER_SEEN is None or _TRIGGER_SEEN.search(text):
-            tm = TRIGGER.search(core) or (TRIGGER.search(plain) if k else None)
+        if trigger_branches:
+            tm = (TRIGGER_BRANCHES.search(core, trigger_branches)
+                  or (TRIGGER_BRANCHES.search(plain, trigger_branches) if k else None))
         tk = k if tm is not None and tm.string is core else 0
-        if _WITHDRAW_SEEN is None or _WITHDRAW_SEEN.search(text):
-            wm = WITHDRAW.search(plain)
+        if withdraw_branches:
+            wm = WITHDRAW_BRANCHES.search(plain, withdraw_branches)
         trigger = _short(norm.quote(tm.start() + tk, tm.end() + tk), 50) if tm else ""
         withdraw = _short(norm.quote(*wm.span()), 50) if wm else ""
         if tm and wm:  # both halves in one sentence, in either order

@@ -276,6 +276,9 @@ class ToneModel:
         w = self.weights
         if len(parts) == 1:
             z = parts[0].binary_sum
+        elif len(parts) == 2:  # a sentence pair, the common case: both sums less what they share
+            a, b = parts
+            z = a.binary_sum + b.binary_sum - math.fsum(map(w.__getitem__, a.binary & b.binary))
         else:
             z = math.fsum(map(w.__getitem__, parts[0].binary.union(*(p.binary for p in parts[1:]))))
         graded: dict[str, float] = {}

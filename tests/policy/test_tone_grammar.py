@@ -332,3 +332,35 @@ def test_v6_round_hard_negatives_pass(pack, text):
 def test_v6_round_fixes_keep_the_hostile_use(pack, text):
     lex = replace(pack.tone, model=False)
     assert assess_tone(text, lex).hostile, text
+
+
+# The threat halves are searched one branch at a time, only the branches whose literals the sentence
+# holds (speed); the answer must be what the whole alternation finds.
+THREAT_WORDS = st.sampled_from(["if", "i", "we", "get", "one", "more", "email", "again", "you", "will", "stop",
+                                "helping", "not", "lift", "a", "finger", "and", "your", "case", "closed", "call",
+                                "any", "further", "contact", "be", "ignored", "no", "longer", "reply", ".", ","])
+
+
+def _same_match(a, b):
+    return (a is None and b is None) or (a is not None and b is not None and a.span() == b.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(THREAT_WORDS, max_size=25).map(" ".join))
+def test_threat_branches_find_what_the_whole_alternation_finds(text):
+    from deskapp.policy.tonegrammar import TRIGGER, TRIGGER_BRANCHES, WITHDRAW, WITHDRAW_BRANCHES
+
+    lex = ToneLexicon()
+    _, _, trig, wd = lex.all_candidates(text)
+    assert _same_match(TRIGGER_BRANCHES.search(text, trig), TRIGGER.search(text))
+    assert _same_match(WITHDRAW_BRANCHES.search(text, wd), WITHDRAW.search(text))
+
+
+def test_threat_branches_on_the_issue_example():
+    from deskapp.policy.tonegrammar import TRIGGER, TRIGGER_BRANCHES, WITHDRAW, WITHDRAW_BRANCHES
+
+    text = "if i get one more email written like this, i will stop working on your complaint altogether."
+    _, _, trig, wd = ToneLexicon().all_candidates(text)
+    assert trig and wd and len(trig) < len(TRIGGER_BRANCHES.parts) and len(wd) < len(WITHDRAW_BRANCHES.parts)
+    assert TRIGGER_BRANCHES.search(text, trig).span() == TRIGGER.search(text).span()
+    assert WITHDRAW_BRANCHES.search(text, wd).span() == WITHDRAW.search(text).span()
