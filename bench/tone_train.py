@@ -9,20 +9,22 @@ Logistic regression, pure Python, deterministic: examples are visited in a fixed
 shuffled by random.Random(SEED), weights are rounded to 4 decimals before they are
 written, so the same corpus gives the same file byte for byte (tests/policy/test_tone_model.py).
 
-Examples: every labelled message (whole), plus every sentence unit of every ok message as
-a negative (a sincere letter's sentences are all sincere; a hostile message's sentences
-are not all hostile, so those are not used alone). At run time the model scores the whole
-message and each sentence (with the one before it) and keeps the highest probability.
+Examples: every labelled message (whole); every sentence, and sentence pair, of every ok message
+as sincere; and for the long hostile messages whose hostile sentences are marked
+(tests/policy/tone_marks/hostile_sentences.yaml), each sentence and pair holding a marked one
+as hostile and the rest as sincere (see examples()). At run time the model scores the whole
+message, each sentence pair and each sentence alone (tonemodel.decide).
 
 The threshold, the length penalty (tonemodel.LENGTH_PENALTY) and L2 strength are chosen by
-leave-one-set-out evaluation: train without tone_heldout/v5.yaml and score it; the same for
-v4. Those two sets were written blind and are the nearest thing to a fresh set (v3 is not:
-the grammar was tuned on it). The choice, hostile = grammar OR model: the highest recall on
-the worse of the two whose precision is >= 0.96 on both (0.95 is the target; the margin is
-for a fresh set, which has always scored lower than the proxies) and that fires on fewer than
-10% of the sincere probes of tests/policy/test_tone_model.py (never trained on). Issue #20
-precision round: th 0.9, penalty 0.5 -> v5 out P 1.00 R 0.62, v4 out P 0.98 R 0.65, 4 of 48
-probes (th 0.86 would give R 0.66 / 0.70 but fire on 5 probes).
+leave-one-set-out evaluation (--loso): train without one set and score it, for v6 and v5
+(written blind, first passes recorded) and mixed_long_b (long letters with one buried hostile
+line, the weak spot). The choice, hostile = grammar OR model: high recall while precision stays
+about 0.98 on v6 and v5 and near 0.95 on mixed_long_b (the target is 0.95 on a fresh set, which
+has always scored lower than the proxies), and fewer than 10% of the sincere probes of
+tests/policy/test_tone_model.py (never trained on) firing. tone7 round (marks, v6 and the long
+letters taken in): th 0.8, penalty 0.75 -> v6 out P 0.985 R 0.79, v5 out P 0.984 R 0.77,
+mixed_long_b out P 0.94 R 0.50 (th 0.9, penalty 0.5 without the marks: 0.94 / 0.78, 0.95 / 0.77,
+0.83 / 0.52).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from bench.tone_eval import Message, load_set  # noqa: E402
 # A held-out set whose first pass is recorded but that no tuning round has used yet stays out of
 # training, so the shipped model is the one its header measured; the next round takes it in (and
 # needs a new set written blind for its own first pass).
-NOT_YET_TUNED = frozenset({"v6"})
+NOT_YET_TUNED: frozenset[str] = frozenset()
 SETS = [p for p in sorted((ROOT / "tests/policy/tone").glob("*.yaml"))
         + sorted((ROOT / "tests/policy/tone_heldout").glob("*.yaml")) if p.stem not in NOT_YET_TUNED]
 OUT = ROOT / "deskapp/policy/tone_model.json"
@@ -54,24 +56,64 @@ EPOCHS = 12
 L2 = 3e-4
 MIN_COUNT = 2
 RATE = 0.1  # Adagrad step; 0.2 gave a more confident model that fired on more sincere probes
-THRESHOLD = 0.9  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
-PROXIES = ("v5", "v4")
+THRESHOLD = 0.8  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
+PROXIES = ("v6", "v5", "mixed_long_b")
 
 
 def corpus(paths=SETS) -> dict[str, list[Message]]:
     return {p.stem: load_set(p) for p in paths}
 
 
-def examples(messages: list[Message]) -> list[tuple[tuple[str, ...], bool]]:
-    """(sentences, hostile): each message whole, and each sentence unit of the ok ones."""
+ANNOTATIONS = ROOT / "tests/policy/tone_marks/hostile_sentences.yaml"
+
+
+def annotations(path: Path = ANNOTATIONS) -> dict[str, tuple[str, ...]]:
+    """FILE:id -> the hostile sentences of that message, quoted exactly (tests/policy/tone_marks/)."""
+    import yaml
+
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {item["source"]: tuple(item.get("hostile") or ()) for item in data.get("items", [])}
+
+
+def examples(messages: list[Message], marked: Optional[dict[str, tuple[str, ...]]] = None
+             ) -> list[tuple[tuple[str, ...], bool]]:
+    """(sentences, hostile) to learn from.
+
+    - an ok message: whole, and each sentence with the one before it (all sincere);
+    - a hostile message: whole; and where its hostile sentences are marked (a long letter with one
+      contemptuous line), each sentence and sentence pair holding a marked sentence is hostile and
+      each of the other sentences and pairs is sincere, so the letter's policy quotes and timetables
+      are taught as what they are. (Not teaching long marked letters whole as well was tried: fewer
+      false alarms, but a third fewer buried lines caught on mixed_long_b; see --loso.)
+    """
+    from deskapp.policy.tone import segments
     from deskapp.policy.tonemodel import units
 
+    marked = annotations() if marked is None else marked
     out = []
     for m in messages:
         hostile = m.label == "hostile"
-        for label, segs in units(m.text):
-            if label == "message" or not hostile:
-                out.append((segs, hostile))
+        quotes = marked.get(m.source, ()) if hostile else ()
+        if not quotes:
+            for label, segs in units(m.text):
+                if label == "message" or not hostile:
+                    out.append((segs, hostile))
+            continue
+        spans = [(a, b) for a, b in segments(m.text) if m.text[a:b].strip()]
+        segs = tuple(m.text[a:b] for a, b in spans)
+        bad = set()
+        for q in quotes:
+            at = m.text.find(q)
+            if at < 0:
+                raise ValueError(f"{ANNOTATIONS.name}: {m.source}: quote not in the message: {q[:60]!r}")
+            bad |= {i for i, (a, b) in enumerate(spans) if a < at + len(q) and at < b}
+        out.append((segs, True))
+        for i in range(len(segs)):
+            out.append(((segs[i],), i in bad))
+            if i:
+                out.append((segs[i - 1:i + 1], i in bad or i - 1 in bad))
     return out
 
 
@@ -208,8 +250,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = ap.parse_args(argv)
     if args.loso:
         if args.sweep:
-            loso(l2s=(3e-4, 1e-3), thresholds=(0.8, 0.84, 0.86, 0.88, 0.9, 0.92), per_kind=False,
-                 penalties=(0, 0.5, 0.75, 1.0))
+            loso(l2s=(3e-4, 1e-3), thresholds=(0.75, 0.8, 0.85, 0.9), per_kind=False,
+                 penalties=(0.5, 0.75, 1.0))
         else:
             loso()
         return 0

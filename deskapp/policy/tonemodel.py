@@ -168,7 +168,7 @@ def segment_features(seg: str, lex: Optional[ToneLexicon] = None) -> dict[str, f
 
 _SEGMENT_CACHE: dict[str, dict[str, float]] = {}
 LENGTH_PENALTY = 0.5  # log-odds added per ln(sentences) to the pair/alone bars (see decide); chosen by --loso
-ALONE_THRESHOLD = 0.97  # a sentence of a longer message read on its own flags only this sure (see ToneModel.judge)
+ALONE_THRESHOLD = 0.9  # a sentence of a longer message read on its own flags only this sure (see ToneModel.judge)
 WHOLE_MAX = 12  # sentences: longer messages are scored two sentences at a time only
 _CACHE_MAX = 8192
 
@@ -369,7 +369,7 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def decide(scan: tuple, threshold: float, penalty: Optional[float] = None) -> str:
+def decide(scan: tuple, threshold: float, penalty: Optional[float] = None, alone: Optional[float] = None) -> str:
     """Which route flags a scanned message: "message" (whole), "pair", "alone", or "" (none).
 
     The whole message (up to WHOLE_MAX sentences) flags at `threshold`. A sentence pair, or
@@ -389,7 +389,7 @@ def decide(scan: tuple, threshold: float, penalty: Optional[float] = None) -> st
     raise_by = (LENGTH_PENALTY if penalty is None else penalty) * math.log(len(segs))
     if pair_z >= th + raise_by:
         return "pair"
-    if len(segs) > 1 and alone_z >= _logit(max(threshold, ALONE_THRESHOLD)) + raise_by:
+    if len(segs) > 1 and alone_z >= _logit(max(threshold, ALONE_THRESHOLD if alone is None else alone)) + raise_by:
         return "alone"
     return ""
 

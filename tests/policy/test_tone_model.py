@@ -87,11 +87,12 @@ def test_policies_switch_the_model_off_or_raise_its_threshold(pack):
 # ones below; the test fails when that list changes, so a retrained model is looked at, not waved through.
 # Issue #20 precision round (v5 as tuning data, two sincere tuning files, the length penalty): 4 of 48,
 # as before v5; "Maybe try turning the boiler off..." no longer fires, probe-letter-4 does.
+# 3 of 54 after the tone7 round (4 before it: the large-print sentence and probe letters 4 and 8, which
+# no longer fire; these two short ones now do).
 KNOWN_MODEL_FALSE_POSITIVES = {
-    "If you write to us again, we can send a large-print copy. I cannot guarantee the repair will be seen this week.",
     "We are honoured that you have chosen to nominate our carers for the award.",
-    "probe-letter-4",
-    "probe-letter-8",
+    "I will keep it basic at first and add detail if you want it.",
+    "Thank you for showing me how to do my job better - your feedback helped.",
 }
 
 
