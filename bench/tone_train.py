@@ -22,9 +22,10 @@ line, the weak spot). The choice, hostile = grammar OR model: high recall while 
 about 0.98 on v6 and v5 and near 0.95 on mixed_long_b (the target is 0.95 on a fresh set, which
 has always scored lower than the proxies), and fewer than 10% of the sincere probes of
 tests/policy/test_tone_model.py (never trained on) firing. tone7 round (marks, v6 and the long
-letters taken in): th 0.8, penalty 0.75 -> v6 out P 0.985 R 0.79, v5 out P 0.984 R 0.77,
-mixed_long_b out P 0.94 R 0.50 (th 0.9, penalty 0.5 without the marks: 0.94 / 0.78, 0.95 / 0.77,
-0.83 / 0.52).
+letters taken in): th 0.8, penalty 0.5, alone 0.9 -> v6 out P 0.98 R 0.82, v5 out P 0.98 R 0.80,
+mixed_long_b out P 0.94 R 0.63 (th 0.9, penalty 0.5, alone 0.97 without the marks: 0.94 / 0.78,
+0.95 / 0.77, 0.83 / 0.52). tone8 round (v7 taken in): th 0.8 fired on 6 of 58 probes, so th 0.9:
+v7 out P 0.98 R 0.76, v6 out 0.98 / 0.79, mixed_long_b out 0.93 / 0.63, 2 of 58 probes.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from bench.tone_eval import Message, load_set  # noqa: E402
 # A held-out set whose first pass is recorded but that no tuning round has used yet stays out of
 # training, so the shipped model is the one its header measured; the next round takes it in (and
 # needs a new set written blind for its own first pass).
-NOT_YET_TUNED = frozenset({"v7"})
+NOT_YET_TUNED: frozenset[str] = frozenset()
 SETS = [p for p in sorted((ROOT / "tests/policy/tone").glob("*.yaml"))
         + sorted((ROOT / "tests/policy/tone_heldout").glob("*.yaml")) if p.stem not in NOT_YET_TUNED]
 OUT = ROOT / "deskapp/policy/tone_model.json"
@@ -56,8 +57,8 @@ EPOCHS = 12
 L2 = 3e-4
 MIN_COUNT = 2
 RATE = 0.1  # Adagrad step; 0.2 gave a more confident model that fired on more sincere probes
-THRESHOLD = 0.8  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
-PROXIES = ("v6", "v5", "mixed_long_b")
+THRESHOLD = 0.9  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
+PROXIES = ("v7", "v6", "mixed_long_b")
 
 
 def corpus(paths=SETS) -> dict[str, list[Message]]:

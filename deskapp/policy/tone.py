@@ -424,7 +424,7 @@ def _reported(norm: str, start: int) -> bool:
 _QUOTED = re.compile(r"(?<![\w])([\"'])([^\"'\n]{1,80}?)\1(?![\w])")
 _QUOTE_FRAME = re.compile(
     r"\b(?:said|say|says|saying|call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|wrote|write|writes|writing|word|words|"
-    r"language|phrases?|terms?|refer(?:s|red|ring)? to|label(?:s|led|ling)?|told|tell|us(?:e|es|ed|ing)|"
+    r"language|phrases?|terms?|refer(?:s|red|ring)? to|label(?:s|led|ling)?|told|tell|us(?:e|es|ed|ing)|descriptions?|"
     r"posted|shouted|swore|yelled|screamed|comments?|remarks?|names?|such as|like)\b")
 _QUOTE_AFTER = re.compile(r"^[\s,]*(?:(?:is|are|was|were) (?:not|never)|again\b|on the (?:call|phone)|"
                           r"in (?:your|the|his|her|their) (?:e-?mail|message|letter|call|post|review))")

@@ -185,7 +185,8 @@ class GrammarRule:
 _RULES: tuple[tuple[str, str, float, str], ...] = (
     # --- sarcasm and mock gratitude: praise or thanks pointed at a failure ---
     ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,50}?\b(?:{ordinal_many}|yet another) (?:[\w-]+ ){0,2}?(?:{comm}|visit|appointment|time|go|attempt)\b"),
-    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b (?:\w+ ){0,3}?(?:on|for) (?:\w+ ){0,2}?(?:{misdeed})\b"),
+    # "thanks for missing three visits", not "thank you for asking about cancelling" (a question about it)
+    ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b (?:\w+ ){0,3}?(?:on|for) (?:(?!(?:asking|enquiring|inquiring|about|regarding|querying|your question|telling us|letting us know)\b)\w+ ){0,2}?(?:{misdeed})\b"),
     ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,60}?\bonly (?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|\d+|several|a few|a couple of) (?:days?|weeks?|months?|hours?|years?) )?(?:after|late|overdue|past the)\b"),
     ("sarcasm", "mock gratitude", 1.0, r"\b(?:{thanks})\b[^.!?]{0,40}?\b(?:expert|professional|learned|detailed|in-depth|valuable) (?:opinion|advice|lecture|lesson|analysis|critique|insight|assessment|views?|tutorial)\b"),
     ("sarcasm", "sarcasm", 1.0, r"^(?:oh,? |well,? )?(?:brilliant|great|wonderful|marvellous|fantastic|perfect|lovely|terrific|super|excellent|splendid)[,!.:]* (?:yet )?another\b"),
@@ -493,7 +494,7 @@ _RULES: tuple[tuple[str, str, float, str], ...] = (
     ("threat", "threat to withdraw help", 1.0, r"\b(?:and|then) watch what happens\b|\bor be (?:ignored|left|forgotten)\b|\b(?:calm down|be polite|behave|stop \w+ing) or (?:wait|be ignored|lose|get nothing|forget)\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:reconsider|change|watch|moderate) your (?:tone|attitude|language|approach) if you want\b|\bmark my words\b"),
     ("threat", "threat to withdraw help", 1.0, r"\bwash(?:ing)? (?:my|our) hands of\b"),
-    ("threat", "threat to withdraw help", 1.0, r"\bwhen (?:i|we) (?:get|come) (?:round |around )?to it\b|\b(?:will not|won't|does not|doesn't) speed (?:that|it|this|things) up\b"),
+    ("threat", "threat to withdraw help", 1.0, r"\bwhen (?:i|we) (?:get|come) (?:round |around )?to it\b"),
     ("threat", "threat to withdraw help", 0.75, r"\bfind a reason to\b|^be warned\b"),
     ("threat", "threat to withdraw help", 1.0, r"\b(?:you would|you'd) do well to (?:remember|bear in mind|think)\b"),
     ("threat", "deprioritising", 1.0, r"\bbottom of (?:my|our|the) (?:inbox|in-tray|to-do list)\b|\b(?:officially|now) (?:a )?(?:low|bottom|last) priority\b"),

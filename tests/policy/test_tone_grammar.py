@@ -364,3 +364,27 @@ def test_threat_branches_on_the_issue_example():
     assert trig and wd and len(trig) < len(TRIGGER_BRANCHES.parts) and len(wd) < len(WITHDRAW_BRANCHES.parts)
     assert TRIGGER_BRANCHES.search(text, trig).span() == TRIGGER.search(text).span()
     assert WITHDRAW_BRANCHES.search(text, wd).span() == WITHDRAW.search(text).span()
+
+
+# The v7 round (own wording, not v7's): a quotation after "your description of ... as", a question
+# about a misdeed word, reported behaviour "as if you", and "won't speed it up" stated as a fact.
+@pytest.mark.parametrize("text", [
+    "I have noted your description of our wardens as 'a bunch of lazy idiots'. Please keep to the facts.",
+    "Thanks for asking about cancelling the gym membership; here is how the notice period works.",
+    "The guard spoke to you as if you had done something wrong, and I am sorry for that.",
+    "Writing to every councillor doesn't speed things up; one of us will answer within three days.",
+])
+def test_v7_round_hard_negatives_pass(pack, text):
+    lex = replace(pack.tone, model=False)
+    r = assess_tone(text, lex)
+    assert not r.hostile, r.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "As if you have ever read one of our letters.",
+    "Thanks a lot for cancelling the fourth visit we booked for you.",
+    "Your description of the flat as 'fine' tells me you are a complete idiot.",
+])
+def test_v7_round_fixes_keep_the_hostile_use(pack, text):
+    lex = replace(pack.tone, model=False)
+    assert assess_tone(text, lex).hostile, text

@@ -87,10 +87,9 @@ def test_policies_switch_the_model_off_or_raise_its_threshold(pack):
 # ones below; the test fails when that list changes, so a retrained model is looked at, not waved through.
 # Issue #20 precision round (v5 as tuning data, two sincere tuning files, the length penalty): 4 of 48,
 # as before v5; "Maybe try turning the boiler off..." no longer fires, probe-letter-4 does.
-# 3 of 54 after the tone7 round (4 before it: the large-print sentence and probe letters 4 and 8, which
-# no longer fire; these two short ones now do).
+# 2 of 58 after the tone8 round (4 of 48 before the tone7 round: the large-print sentence, the
+# nomination thanks and probe letters 4 and 8, which no longer fire; these two short ones now do).
 KNOWN_MODEL_FALSE_POSITIVES = {
-    "We are honoured that you have chosen to nominate our carers for the award.",
     "I will keep it basic at first and add detail if you want it.",
     "Thank you for showing me how to do my job better - your feedback helped.",
 }
@@ -108,7 +107,7 @@ def _grammar_hard_negatives() -> list[str]:
 
 def test_sincere_probes_pass_except_the_known_few(pack):
     probes = [(t, t) for t in _grammar_hard_negatives()] + [(m.source.split(":")[1], m.text) for m in load_set(LETTERS)]
-    assert len(probes) == 54
+    assert len(probes) == 58
     fired = {name for name, text in probes if assess_tone(text, pack.tone).hostile}
     assert fired == KNOWN_MODEL_FALSE_POSITIVES
     assert len(fired) / len(probes) < 0.1
