@@ -48,7 +48,7 @@ from bench.tone_eval import Message, load_set  # noqa: E402
 # A held-out set whose first pass is recorded but that no tuning round has used yet stays out of
 # training, so the shipped model is the one its header measured; the next round takes it in (and
 # needs a new set written blind for its own first pass).
-NOT_YET_TUNED: frozenset[str] = frozenset()
+NOT_YET_TUNED = frozenset({"v8"})
 SETS = [p for p in sorted((ROOT / "tests/policy/tone").glob("*.yaml"))
         + sorted((ROOT / "tests/policy/tone_heldout").glob("*.yaml")) if p.stem not in NOT_YET_TUNED]
 OUT = ROOT / "deskapp/policy/tone_model.json"
