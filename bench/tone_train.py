@@ -25,7 +25,9 @@ tests/policy/test_tone_model.py (never trained on) firing. tone7 round (marks, v
 letters taken in): th 0.8, penalty 0.5, alone 0.9 -> v6 out P 0.98 R 0.82, v5 out P 0.98 R 0.80,
 mixed_long_b out P 0.94 R 0.63 (th 0.9, penalty 0.5, alone 0.97 without the marks: 0.94 / 0.78,
 0.95 / 0.77, 0.83 / 0.52). tone8 round (v7 taken in): th 0.8 fired on 6 of 58 probes, so th 0.9:
-v7 out P 0.98 R 0.76, v6 out 0.98 / 0.79, mixed_long_b out 0.93 / 0.63, 2 of 58 probes.
+v7 out P 0.98 R 0.76, v6 out 0.98 / 0.79, mixed_long_b out 0.93 / 0.63, 2 of 58 probes. Cut to
+MAX_FEATURES weights (memory), th 0.85: v7 out 0.98 / 0.75, v6 out 0.99 / 0.79, mixed_long_b out
+0.95 / 0.55, 3 of 58 probes.
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ SEED = 20
 EPOCHS = 12
 L2 = 3e-4
 MIN_COUNT = 2
+MAX_FEATURES = 100_000  # weights shipped (see train); more held no better figure left out
 RATE = 0.1  # Adagrad step; 0.2 gave a more confident model that fired on more sincere probes
-THRESHOLD = 0.9  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
+THRESHOLD = 0.85  # chosen by --loso --sweep with tonemodel.LENGTH_PENALTY; see the module docstring
 PROXIES = ("v7", "v6", "mixed_long_b")
 
 
@@ -119,9 +122,17 @@ def examples(messages: list[Message], marked: Optional[dict[str, tuple[str, ...]
 
 
 def train(rows: list[tuple[dict[str, float], bool]], l2: float = L2, epochs: int = EPOCHS, seed: int = SEED,
-          min_count: int = MIN_COUNT, rate: float = RATE) -> tuple[dict[str, float], float]:
+          min_count: int = MIN_COUNT, rate: float = RATE, keep: Optional[int] = MAX_FEATURES) -> tuple[dict[str, float], float]:
     """Adagrad SGD on the class-balanced log loss with L2 on the features of each example;
-    deterministic for a given row order and seed (examples shuffled by random.Random(seed))."""
+    deterministic for a given row order and seed (examples shuffled by random.Random(seed)).
+
+    keep: train once, keep the `keep` features of largest weight, and train again on those alone
+    (the model is held in every desk's memory: 197k weights took 25 MB, 60k take a third of it)."""
+    if keep is not None:
+        w, _ = train(rows, l2, epochs, seed, min_count, rate, keep=None)
+        if len(w) > keep:
+            chosen = set(sorted(w, key=lambda k: (-abs(w[k]), k))[:keep])
+            rows = [({k: v for k, v in f.items() if k in chosen}, y) for f, y in rows]
     counts: dict[str, int] = {}
     for f, _ in rows:
         for k in f:

@@ -413,7 +413,7 @@ class ToneSpec(Spec):
     classifier_timeout_ms: int = doc("Milliseconds to wait for the classifier (default 300).", ge=1, le=10000)
     model: bool = doc("Ask the built-in linear model when no cue flags a message (default true).")
     model_threshold: float = doc("Probability at which the model flags a message (default: the shipped "
-                                 "model's, 0.9).", ge=0.5, le=0.999)
+                                 "model's, 0.85).", ge=0.5, le=0.999)
 
 
 # ----------------------------------------------------------------------------- small settings

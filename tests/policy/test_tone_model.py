@@ -87,10 +87,11 @@ def test_policies_switch_the_model_off_or_raise_its_threshold(pack):
 # ones below; the test fails when that list changes, so a retrained model is looked at, not waved through.
 # Issue #20 precision round (v5 as tuning data, two sincere tuning files, the length penalty): 4 of 48,
 # as before v5; "Maybe try turning the boiler off..." no longer fires, probe-letter-4 does.
-# 2 of 58 after the tone8 round (4 of 48 before the tone7 round: the large-print sentence, the
-# nomination thanks and probe letters 4 and 8, which no longer fire; these two short ones now do).
+# 3 of 58 after the tone8 round (4 of 48 before the tone7 round: the large-print sentence, the
+# nomination thanks and probe letters 4 and 8, which no longer fire; these three short ones now do).
 KNOWN_MODEL_FALSE_POSITIVES = {
     "I will keep it basic at first and add detail if you want it.",
+    "Maybe try turning the boiler off and on again and it would likely reset.",
     "Thank you for showing me how to do my job better - your feedback helped.",
 }
 
