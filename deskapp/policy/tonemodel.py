@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Iterable, Optional
 
 from deskapp.policy.tone import ToneLexicon, _segment_cues, _unquote, normalise, register_model, segments
+from deskapp.policy.literals import split_alternatives
 from deskapp.policy.tonegrammar import SLOTS
 
 MODEL_FILE = "tone_model.json"
@@ -53,26 +54,10 @@ _CLASS_SLOTS = {"you_judge": "judge", "insult_noun": "insult", "conduct_judge": 
                 "conduct": "conduct", "profanity": "swear"}
 
 
-def _split_alternatives(rx: str) -> list[str]:
-    out, depth, cur = [], 0, []
-    for c in rx:
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        if c == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    out.append("".join(cur))
-    return out
-
-
 def _word_classes() -> dict[str, str]:
     classes: dict[str, str] = {}
     for slot, tag in _CLASS_SLOTS.items():
-        for alt in _split_alternatives(SLOTS[slot]):
+        for alt in split_alternatives(SLOTS[slot]):
             alt = alt.strip()
             alt = alt.replace("e-?", "e")
             if re.fullmatch(r"[a-z][a-z'\-]*", alt):

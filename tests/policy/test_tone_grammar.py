@@ -307,8 +307,11 @@ def test_blanking_quoted_words_keeps_offsets_and_only_blanks_inside_quotes(text)
     assert all(a == b or b == " " for a, b in zip(text, out))
 
 
-# The v6 round: sincere sentences the cues misread (written for this round, not copied from v6),
-# each beside the hostile use of the same words that must still flag.
+# The v6 and v7 rounds: sincere sentences the cues misread (own wording, not copied from the sets),
+# each beside the hostile use of the same words that must still flag. v6: reassurance "you shouldn't
+# have lost anything", "tell you clearly", "the good news, such as it is", a quoted word followed by a
+# new clause about the reader. v7: a quotation after "your description of ... as", a question about a
+# misdeed word, reported behaviour "as if you", "won't speed it up" stated as a fact.
 @pytest.mark.parametrize("text", [
     "Everything was backed up overnight, so you shouldn't have lost any of your photos.",
     "You should not have lost anything when the account moved; tell me if something is missing.",
@@ -316,8 +319,12 @@ def test_blanking_quoted_words_keeps_offsets_and_only_blanks_inside_quotes(text)
     "This photo should show you clearly where the stopcock is, under the kitchen sink.",
     "The one bright spot, such as it is, is that the fund pays the fire-watch costs.",
     "In your email you wrote that our wardens are 'vermin' and that you would 'sort them out'.",
+    "I have noted your description of our wardens as 'a bunch of lazy idiots'. Please keep to the facts.",
+    "Thanks for asking about cancelling the gym membership; here is how the notice period works.",
+    "The guard spoke to you as if you had done something wrong, and I am sorry for that.",
+    "Writing to every councillor doesn't speed things up; one of us will answer within three days.",
 ])
-def test_v6_round_hard_negatives_pass(pack, text):
+def test_review_round_hard_negatives_pass(pack, text):
     lex = replace(pack.tone, model=False)
     r = assess_tone(text, lex)
     assert not r.hostile, r.reasons
@@ -328,8 +335,11 @@ def test_v6_round_hard_negatives_pass(pack, text):
     "You clearly have not opened a single letter we sent.",
     "Your explanation, such as it is, does not match the meter photos.",
     'Words like "moron" describe you better than our wardens.',
+    "As if you have ever read one of our letters.",
+    "Thanks a lot for cancelling the fourth visit we booked for you.",
+    "Your description of the flat as 'fine' tells me you are a complete idiot.",
 ])
-def test_v6_round_fixes_keep_the_hostile_use(pack, text):
+def test_review_round_fixes_keep_the_hostile_use(pack, text):
     lex = replace(pack.tone, model=False)
     assert assess_tone(text, lex).hostile, text
 
@@ -364,27 +374,3 @@ def test_threat_branches_on_the_issue_example():
     assert trig and wd and len(trig) < len(TRIGGER_BRANCHES.parts) and len(wd) < len(WITHDRAW_BRANCHES.parts)
     assert TRIGGER_BRANCHES.search(text, trig).span() == TRIGGER.search(text).span()
     assert WITHDRAW_BRANCHES.search(text, wd).span() == WITHDRAW.search(text).span()
-
-
-# The v7 round (own wording, not v7's): a quotation after "your description of ... as", a question
-# about a misdeed word, reported behaviour "as if you", and "won't speed it up" stated as a fact.
-@pytest.mark.parametrize("text", [
-    "I have noted your description of our wardens as 'a bunch of lazy idiots'. Please keep to the facts.",
-    "Thanks for asking about cancelling the gym membership; here is how the notice period works.",
-    "The guard spoke to you as if you had done something wrong, and I am sorry for that.",
-    "Writing to every councillor doesn't speed things up; one of us will answer within three days.",
-])
-def test_v7_round_hard_negatives_pass(pack, text):
-    lex = replace(pack.tone, model=False)
-    r = assess_tone(text, lex)
-    assert not r.hostile, r.reasons
-
-
-@pytest.mark.parametrize("text", [
-    "As if you have ever read one of our letters.",
-    "Thanks a lot for cancelling the fourth visit we booked for you.",
-    "Your description of the flat as 'fine' tells me you are a complete idiot.",
-])
-def test_v7_round_fixes_keep_the_hostile_use(pack, text):
-    lex = replace(pack.tone, model=False)
-    assert assess_tone(text, lex).hostile, text
