@@ -329,11 +329,19 @@ class ToneLexicon:
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", {**DEFAULT_CUES, **self.cues})
         object.__setattr__(self, "_cache", {})
-        # One literal scan picks the phrases, the grammar rules and the threat halves' branches that
-        # could match a sentence.
-        object.__setattr__(self, "_index", LiteralIndex([p.needs or frozenset() for p in self.phrases]
-                                                        + [r.needs for r in self.grammar]
-                                                        + list(TRIGGER_BRANCHES.needs) + list(WITHDRAW_BRANCHES.needs)))
+        object.__setattr__(self, "_index", None)  # built on the first check: see _literal_index
+
+    def _literal_index(self) -> LiteralIndex:
+        """One literal scan picks the phrases, the grammar rules and the threat halves' branches that
+        could match a sentence. Built on first use, not with the lexicon: its trie regex takes ~0.1 s
+        to compile, and the desk loads its pack at start-up but checks tone only when a form asks
+        (in the form's background check). Two threads racing here build equal indexes; one is kept."""
+        index = self._index  # type: ignore[attr-defined]
+        if index is None:
+            index = LiteralIndex([p.needs or frozenset() for p in self.phrases] + [r.needs for r in self.grammar]
+                                 + list(TRIGGER_BRANCHES.needs) + list(WITHDRAW_BRANCHES.needs))
+            object.__setattr__(self, "_index", index)
+        return index
 
     def clear_cache(self) -> None:
         """Forget the per-sentence results, the model's too (benchmarks measure the cold path with it)."""
@@ -357,9 +365,9 @@ class ToneLexicon:
 
     def all_candidates(self, text: str) -> tuple[list["TonePhrase"], list[tuple[int, GrammarRule]], list[int], list[int]]:
         """Phrases, grammar rules, and the TRIGGER and WITHDRAW branches that could match `text`."""
-        n, g, t = len(self.phrases), len(self.grammar), len(TRIGGER_BRANCHES.parts)
+        n, g, t = len(self.phrases), len(self.grammar), len(TRIGGER_BRANCHES.sources)
         phrases, rules, trigger, withdraw = [], [], [], []
-        for i in self._index.candidates(text):  # type: ignore[attr-defined]
+        for i in self._literal_index().candidates(text):
             if i < n:
                 phrases.append(self.phrases[i])
             elif i < n + g:

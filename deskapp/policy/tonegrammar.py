@@ -747,20 +747,29 @@ class Branches:
     sentence holds (tone.ToneLexicon finds those in its one literal scan). Why: TRIGGER and
     WITHDRAW have 28 and 54 branches; searched whole they cost most of a sentence's cue time."""
 
-    parts: tuple[re.Pattern, ...]
+    sources: tuple[str, ...]
     needs: tuple[frozenset[str], ...]  # per branch; empty = always search
 
     @classmethod
     def of(cls, slot: str, wrap: str) -> "Branches":
-        parts = tuple(re.compile(wrap.format(b)) for b in split_alternatives(SLOTS[slot]))
-        return cls(parts, tuple(required_literals(p.pattern) or frozenset() for p in parts))
+        sources = tuple(wrap.format(b) for b in split_alternatives(SLOTS[slot]))
+        return cls(sources, tuple(required_literals(p) or frozenset() for p in sources))
+
+    @property
+    def parts(self) -> tuple[re.Pattern, ...]:
+        """The branches compiled, on first use (not at import: the desk's start-up does not need them)."""
+        parts = self.__dict__.get("_parts")
+        if parts is None:
+            parts = tuple(re.compile(p) for p in self.sources)
+            object.__setattr__(self, "_parts", parts)
+        return parts
 
     def search(self, text: str, chosen: Iterable[int]) -> Optional[re.Match]:
         """What the whole alternation's search finds, given `chosen` (ascending) includes every branch
         that can match: the leftmost match, and at one position the earliest branch."""
-        best = None
+        best, parts = None, self.parts
         for i in chosen:
-            m = self.parts[i].search(text)
+            m = parts[i].search(text)
             if m is not None and (best is None or m.start() < best.start()):
                 best = m
         return best
