@@ -155,6 +155,7 @@ _SEGMENT_CACHE: dict[str, dict[str, float]] = {}
 LENGTH_PENALTY = 0.5  # log-odds added per ln(sentences) to the pair/alone bars (see decide); chosen by --loso
 ALONE_THRESHOLD = 0.9  # a sentence of a longer message read on its own flags only this sure (see ToneModel.judge)
 WHOLE_MAX = 12  # sentences: longer messages are scored two sentences at a time only
+RAISE_CAP = 25  # sentences: the length raise stops growing here (see decide)
 _CACHE_MAX = 8192
 
 
@@ -371,7 +372,9 @@ def decide(scan: tuple, threshold: float, penalty: Optional[float] = None, alone
     th = _logit(threshold)
     if whole_z >= th:
         return "message"
-    raise_by = (LENGTH_PENALTY if penalty is None else penalty) * math.log(len(segs))
+    # capped at RAISE_CAP sentences, the longest letter in the labelled sets: past it there is no
+    # evidence of how often sincere sentences score high, and a pasted body must not hide a line by length
+    raise_by = (LENGTH_PENALTY if penalty is None else penalty) * math.log(min(len(segs), RAISE_CAP))
     if pair_z >= th + raise_by:
         return "pair"
     if len(segs) > 1 and alone_z >= _logit(max(threshold, ALONE_THRESHOLD if alone is None else alone)) + raise_by:

@@ -126,6 +126,16 @@ def test_a_long_letter_raises_the_bar_for_a_sentence_or_a_pair_not_for_the_whole
     assert decide(alone, 0.9) == "alone" and LENGTH_PENALTY == 0.5
 
 
+def test_the_length_raise_stops_at_the_longest_labelled_letter():
+    """A 10,000-character paste of 111 sentences is held to the bar of a 25-sentence letter, no higher."""
+    from deskapp.policy.tonemodel import RAISE_CAP
+
+    z = math.log(0.98 / 0.02)  # one sentence alone at 0.98
+    assert decide((["s"] * 111, -5.0, -5.0, -1, z, 60), 0.85) == "alone"
+    assert decide((["s"] * RAISE_CAP, -5.0, -5.0, -1, z, 3), 0.85) == "alone"
+    assert decide((["s"] * 111, -5.0, -5.0, -1, z, 60), 0.85, penalty=0.75) == ""  # a steeper raise would hide it
+
+
 def test_a_sincere_letter_sentence_does_not_flag_a_long_letter(pack):
     """v5's first pass flagged sincere sentences of long letters; the same kind, written for this test."""
     letter = ("Dear Mrs Lyle,\n\nThank you for your letter about your pension statement.\n\n"
