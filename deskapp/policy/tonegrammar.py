@@ -736,9 +736,6 @@ GUARD = re.compile(
     r"in your (?:e-?mail|letter|words|complaint)|you (?:say|claim|claimed) (?:that|you|we|our))\b")
 UNGUARDED = frozenset({"profanity", "threat"})
 
-# Threat pairs: the two halves of "do X again and I will stop helping".
-TRIGGER = re.compile(expand(r"(?:{trigger})"))
-WITHDRAW = re.compile(expand(r"\b(?:{withdraw})\b"))
 
 
 @dataclass(frozen=True)
@@ -749,11 +746,17 @@ class Branches:
 
     sources: tuple[str, ...]
     needs: tuple[frozenset[str], ...]  # per branch; empty = always search
+    whole_source: str = ""  # the alternation in one regex (what search must agree with; tests)
 
     @classmethod
     def of(cls, slot: str, wrap: str) -> "Branches":
         sources = tuple(wrap.format(b) for b in split_alternatives(SLOTS[slot]))
-        return cls(sources, tuple(required_literals(p) or frozenset() for p in sources))
+        return cls(sources, tuple(required_literals(p) or frozenset() for p in sources),
+                   wrap.format(expand("{" + slot + "}")))
+
+    def whole(self) -> re.Pattern:
+        """The alternation compiled as one regex; the desk never searches it (see search)."""
+        return re.compile(self.whole_source)
 
     @property
     def parts(self) -> tuple[re.Pattern, ...]:
@@ -775,6 +778,7 @@ class Branches:
         return best
 
 
+# Threat pairs: the two halves of "do X again and I will stop helping".
 TRIGGER_BRANCHES = Branches.of("trigger", "(?:{})")
 WITHDRAW_BRANCHES = Branches.of("withdraw", r"\b(?:{})\b")
 

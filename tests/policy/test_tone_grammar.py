@@ -358,7 +358,9 @@ def _same_match(a, b):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(THREAT_WORDS, max_size=25).map(" ".join))
 def test_threat_branches_find_what_the_whole_alternation_finds(text):
-    from deskapp.policy.tonegrammar import TRIGGER, TRIGGER_BRANCHES, WITHDRAW, WITHDRAW_BRANCHES
+    from deskapp.policy.tonegrammar import TRIGGER_BRANCHES, WITHDRAW_BRANCHES
+
+    TRIGGER, WITHDRAW = TRIGGER_BRANCHES.whole(), WITHDRAW_BRANCHES.whole()
 
     lex = ToneLexicon()
     _, _, trig, wd = lex.all_candidates(text)
@@ -367,7 +369,9 @@ def test_threat_branches_find_what_the_whole_alternation_finds(text):
 
 
 def test_threat_branches_on_the_issue_example():
-    from deskapp.policy.tonegrammar import TRIGGER, TRIGGER_BRANCHES, WITHDRAW, WITHDRAW_BRANCHES
+    from deskapp.policy.tonegrammar import TRIGGER_BRANCHES, WITHDRAW_BRANCHES
+
+    TRIGGER, WITHDRAW = TRIGGER_BRANCHES.whole(), WITHDRAW_BRANCHES.whole()
 
     text = "if i get one more email written like this, i will stop working on your complaint altogether."
     _, _, trig, wd = ToneLexicon().all_candidates(text)
